@@ -1,0 +1,3 @@
+from newscat.cli import main
+
+main()
