@@ -1,0 +1,135 @@
+"""Dates: normalising what files hold, and reading what users type.
+
+Article dates are stored as ``YYYY-MM-DDTHH:MM:SSZ`` strings in UTC, which sort
+and compare correctly as text in SQLite.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
+
+from newscat.errors import UsageError
+
+ISO_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+_RELATIVE = re.compile(r"^\s*(\d+)\s*(h|d|w|mo|y)\s*$", re.IGNORECASE)
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DEFAULT_PARTS = datetime(2000, 1, 1)
+
+
+def to_iso(moment: datetime) -> str:
+    """A timezone-aware (or UTC-naive) datetime as the canonical UTC string."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc)
+    return moment.strftime(ISO_FORMAT)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+
+
+def normalise_date(value: Any) -> str | None:
+    """The canonical UTC string for a front-matter date value, or None if it cannot be read.
+
+    ISO 8601 is read directly; anything else ("May 19, 2022 9:13 AM") goes
+    through python-dateutil. A date without a zone is taken as UTC.
+    """
+    if isinstance(value, datetime):
+        return to_iso(_aware(value))
+    if isinstance(value, date):
+        return to_iso(datetime.combine(value, time(), tzinfo=timezone.utc))
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if not text:
+        return None
+    try:
+        iso = text[:-1] + "+00:00" if text[-1:] in "zZ" else text
+        return to_iso(_aware(datetime.fromisoformat(iso)))
+    except ValueError:
+        pass
+    from dateutil import parser as dateparser  # imported only for the rare non-ISO date
+
+    try:
+        # Missing parts come from 1 January, so "May 2022" is 2022-05-01.
+        return to_iso(_aware(dateparser.parse(text, default=_DEFAULT_PARTS)))
+    except (ValueError, OverflowError):
+        return None
+
+
+def parse_instant(text: str) -> datetime | None:
+    """Read a stored canonical date back as an aware datetime."""
+    try:
+        return datetime.strptime(text, ISO_FORMAT).replace(tzinfo=timezone.utc)
+    except (TypeError, ValueError):
+        return None
+
+
+def relative_delta(amount: int, unit: str) -> timedelta:
+    """``12h 7d 2w 3mo 1y`` as a span of time (a month is 30 days, a year 365)."""
+    unit = unit.lower()
+    days = {"h": 0, "d": 1, "w": 7, "mo": 30, "y": 365}[unit]
+    if unit == "h":
+        return timedelta(hours=amount)
+    return timedelta(days=amount * days)
+
+
+def parse_duration(text: str) -> timedelta | None:
+    """``7d`` -> 7 days; None when the text is not a duration."""
+    match = _RELATIVE.match(text)
+    if not match:
+        return None
+    return relative_delta(int(match.group(1)), match.group(2))
+
+
+def resolve_now(text: str | None) -> datetime:
+    """The moment "now" means: the current time, or the one ``--now`` pins."""
+    if text is None:
+        return datetime.now(timezone.utc)
+    start, _ = parse_when(text, datetime.now(timezone.utc), option="--now")
+    return start
+
+
+def parse_when(text: str, now: datetime, option: str = "date") -> tuple[datetime, bool]:
+    """A user's date: ``(moment, is_whole_day)``.
+
+    Accepts ISO dates and date-times, anything python-dateutil reads
+    ("May 2022"), ``today``, ``yesterday``, ``now`` and relative spans such as
+    ``7d`` (that long before ``now``). ``is_whole_day`` is true for a bare
+    calendar day, so that ``--until 2022-05-19`` can include all of that day.
+    Raises UsageError naming ``option`` when the text cannot be read.
+    """
+    word = text.strip().lower()
+    today = datetime.combine(now.astimezone(timezone.utc).date(), time(), tzinfo=timezone.utc)
+    if word == "now":
+        return now, False
+    if word == "today":
+        return today, True
+    if word == "yesterday":
+        return today - timedelta(days=1), True
+    span = parse_duration(word)
+    if span is not None:
+        return now - span, False
+    stripped = text.strip()
+    if _DATE_ONLY.match(stripped):
+        try:
+            day = date.fromisoformat(stripped)
+        except ValueError as exc:
+            raise UsageError(f"invalid {option} {text!r}: {exc}") from None
+        return datetime.combine(day, time(), tzinfo=timezone.utc), True
+    normalised = normalise_date(stripped)
+    if normalised is None:
+        raise UsageError(
+            f"invalid {option} {text!r}: expected a date such as 2022-05-19, "
+            "'May 2022', today, yesterday or a span such as 7d, 2w, 3mo"
+        )
+    moment = parse_instant(normalised)
+    assert moment is not None
+    return moment, _looks_date_only(stripped)
+
+
+def _looks_date_only(text: str) -> bool:
+    """True when a natural date names no time of day ("May 19, 2022", "May 2022")."""
+    return not re.search(r"\d:\d|\b(am|pm)\b|T\d", text, re.IGNORECASE)

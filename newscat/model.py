@@ -1,0 +1,83 @@
+"""Records: an Article parsed from a file, or a Problem that explains why not."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Severity = Literal["error", "warning"]
+
+#: Extensions of the files a catalogue directory is searched for.
+ARTICLE_SUFFIXES = (".md", ".markdown", ".txt")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a file could not be read as an article (error) or what is odd about it (warning).
+
+    ``line`` and ``column`` are 1-based positions in the file, when known.
+    """
+
+    path: str
+    code: str
+    message: str
+    line: int | None = None
+    column: int | None = None
+    severity: Severity = "error"
+
+    def location(self) -> str:
+        """``path:line:column`` (the parts that are known)."""
+        where = self.path
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        return where
+
+    def describe(self) -> str:
+        """One line: ``path:line:col: message [code]``."""
+        return f"{self.location()}: {self.message} [{self.code}]"
+
+
+@dataclass(frozen=True)
+class Article:
+    """One article: the front matter exactly as written plus normalised views of it.
+
+    ``record`` holds every front-matter key as written (dates stay strings);
+    the other attributes are derived from it and are what filters and sorting use.
+    """
+
+    id: str
+    path: str
+    record: dict[str, Any]
+    body: str = ""
+    date: str | None = None
+    title: str | None = None
+    excerpt: str | None = None
+    category: str | None = None
+    type: str | None = None
+    quality: int | float | None = None
+    heat: int | float | None = None
+    published: bool | None = None
+    provider: str | None = None
+    domain: str | None = None
+    url: str | None = None
+    topics: tuple[str, ...] = ()
+    warnings: tuple[Problem, ...] = field(default=(), compare=False)
+    #: ``record`` serialised once by the parser, so the index need not do it again.
+    record_json: str = field(default="", compare=False, repr=False)
+
+    def full_record(self) -> dict[str, Any]:
+        """Every front-matter key as written, plus ``id``, ``path``, ``date`` and ``body``.
+
+        The computed keys come first so that a reader sees what the article is,
+        then the front matter in file order; ``body`` is present only when the
+        file has one.
+        """
+        out: dict[str, Any] = {"id": self.id, "path": self.path, "date": self.date}
+        for key, value in self.record.items():
+            if key not in out:
+                out[key] = value
+        if self.body:
+            out["body"] = self.body
+        return out

@@ -1,0 +1,401 @@
+"""Bytes in, an Article or a Problem out. No I/O, and no exception escapes.
+
+The reading rules (SPEC §1): UTF-8 with or without BOM, LF or CRLF, YAML
+front matter between two lines that are exactly ``---``, safe YAML only, values
+kept as written (dates stay strings), and normalised views derived from them.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import re
+from collections.abc import Iterable
+from typing import Any
+
+import yaml
+
+from newscat.dates import normalise_date
+from newscat.model import Article, Problem
+
+#: Files larger than this are refused without being read whole.
+DEFAULT_MAX_SIZE = 16 * 1024 * 1024
+#: How many nodes a document may expand to through aliases before it is an "alias bomb".
+MAX_EXPANDED_NODES = 200_000
+#: How deeply collections may nest. libyaml's composer recurses in C and would
+#: crash the process on a document nested some 100,000 levels deep.
+MAX_DEPTH = 1000
+
+_OPEN = re.compile(r"---[ \t]*(?:\n|$)")
+_CLOSE = re.compile(r"^---[ \t]*$", re.MULTILINE)
+_BLOCK_INDENT = re.compile(r"^(?:[ \t]*[-?:](?=[ \t]))*", re.MULTILINE)
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+
+_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
+    """Safe loading that keeps timestamps as the strings they were written as."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != _TIMESTAMP_TAG]
+    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _construct_timestamp_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    return loader.construct_scalar(node)  # type: ignore[arg-type]
+
+
+_Loader.add_constructor(_TIMESTAMP_TAG, _construct_timestamp_as_text)
+
+
+def parse_article(data: bytes, path: str, article_id: str) -> Article | Problem:
+    """Parse one file's bytes. ``path`` and ``article_id`` are carried into the result."""
+    try:
+        return _parse(data, path, article_id)
+    except Exception as exc:  # noqa: BLE001 - the promise is that nothing escapes
+        return Problem(path, "internal", f"could not be read: {type(exc).__name__}: {exc}")
+
+
+def _parse(data: bytes, path: str, article_id: str) -> Article | Problem:
+    if not data.strip():
+        return Problem(path, "no-front-matter", "empty file", 1, 1)
+    nul = data.find(b"\0")
+    if nul >= 0:
+        return Problem(path, "binary", f"binary file (NUL byte at byte {nul})")
+    skipped = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    try:
+        text = data[skipped:].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        at = exc.start + skipped
+        line = data.count(b"\n", 0, at) + 1
+        column = at - (data.rfind(b"\n", 0, at) + 1) + 1
+        return Problem(path, "not-utf8", f"not valid UTF-8 at byte {at}", line, column)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+
+    opening = _OPEN.match(text)
+    if opening is None:
+        return Problem(path, "no-front-matter", "no front matter: the first line is not '---'", 1, 1)
+    closing = _CLOSE.search(text, opening.end())
+    if closing is None:
+        return Problem(
+            path, "unclosed-front-matter", "front matter opened on line 1 is never closed", 1, 1
+        )
+    front = text[opening.end() : closing.start()]
+    body = text[closing.end() :].strip("\n")
+
+    deep = _too_deep(front)
+    if deep is not None:
+        return Problem(path, "too-deep", f"front matter nests more than {MAX_DEPTH} levels deep", deep)
+    loaded = _load_yaml(front, path)
+    if isinstance(loaded, Problem):
+        return loaded
+    value, node = loaded
+    if value is None:
+        value = {}
+    if not isinstance(value, dict):
+        kind = "a list" if isinstance(value, list) else f"a single {_kind(value)}"
+        return Problem(path, "not-a-mapping", f"front matter is {kind}, not a mapping", 2, 1)
+    try:
+        record_json = json.dumps(value, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError):
+        value = _json_safe(value)
+        record_json = json.dumps(value, ensure_ascii=False)
+    return _article(value, record_json, body, path, article_id, node)
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    return type(value).__name__
+
+
+def _too_deep(front: str) -> int | None:
+    """The line on which nesting first passes MAX_DEPTH, or None (a cheap pre-scan)."""
+    if front.count("[") + front.count("{") > MAX_DEPTH:
+        depth = 0
+        for match in re.finditer(r"[\[\]{}]", front):
+            depth += 1 if match.group() in "[{" else -1
+            if depth > MAX_DEPTH:
+                return front.count("\n", 0, match.start()) + 2
+    for match in _BLOCK_INDENT.finditer(front):
+        if len(match.group()) > MAX_DEPTH * 2:
+            return front.count("\n", 0, match.start()) + 2
+    return None
+
+
+def _load_yaml(front: str, path: str) -> tuple[Any, yaml.Node | None] | Problem:
+    loader = _Loader(front)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, None
+        if "&" in front and _expanded_size(node) > MAX_EXPANDED_NODES:
+            return Problem(
+                path,
+                "alias-bomb",
+                f"aliases expand the front matter past {MAX_EXPANDED_NODES:,} values",
+                node.start_mark.line + 2,
+            )
+        return loader.construct_document(node), node
+    except yaml.constructor.ConstructorError as exc:
+        line, column = _position(exc)
+        problem = exc.problem or "cannot construct value"
+        code = "yaml-tag" if "tag" in problem else "yaml-syntax"
+        return Problem(path, code, f"YAML: {problem}", line, column)
+    except yaml.MarkedYAMLError as exc:
+        line, column = _position(exc)
+        message = exc.problem or str(exc)
+        if exc.context:
+            message = f"{exc.context}: {message}"
+        if _tab_at(front, exc):
+            message += " (a tab; YAML indents with spaces only)"
+        return Problem(path, "yaml-syntax", f"YAML: {message}", line, column)
+    except yaml.YAMLError as exc:
+        return Problem(path, "yaml-syntax", f"YAML: {exc}", 2)
+    except RecursionError:
+        return Problem(path, "too-deep", "front matter nests too deeply", 2)
+    finally:
+        loader.dispose()
+
+
+def _tab_at(front: str, exc: yaml.MarkedYAMLError) -> bool:
+    mark = exc.problem_mark
+    if mark is None:
+        return False
+    lines = front.split("\n")
+    if mark.line >= len(lines):
+        return False
+    line = lines[mark.line]
+    return mark.column < len(line) and line[mark.column] == "\t"
+
+
+def _position(exc: yaml.MarkedYAMLError) -> tuple[int | None, int | None]:
+    """The 1-based file position of a YAML error (the front matter starts on line 2)."""
+    mark = exc.problem_mark or exc.context_mark
+    if mark is None:
+        return None, None
+    return mark.line + 2, mark.column + 1
+
+
+def _expanded_size(root: yaml.Node) -> int:
+    """How many nodes the document has once every alias is expanded (iterative, memoised)."""
+    sizes: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if id(node) in sizes:
+            continue
+        children = _children(node)
+        if children_done or not children:
+            total = 1 + sum(sizes.get(id(child), 1) for child in children)
+            sizes[id(node)] = total
+            if total > MAX_EXPANDED_NODES:
+                return total
+            continue
+        stack.append((node, True))
+        stack.extend((child, False) for child in children if id(child) not in sizes)
+    return sizes[id(root)]
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
+def _json_safe(value: Any) -> Any:
+    """Turn what YAML can hold but JSON cannot (bytes, sets, odd keys, NaN) into JSON values."""
+    if isinstance(value, dict):
+        return {_key_text(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
+
+
+def _key_text(key: Any) -> str:
+    if isinstance(key, str):
+        return key
+    if isinstance(key, bool) or key is None:
+        return json.dumps(key)
+    return str(key)
+
+
+# --- normalised views -------------------------------------------------------------------
+
+
+def _text(value: Any) -> str | None:
+    if value is None or isinstance(value, (dict, list)):
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _score(value: Any) -> tuple[int | float | None, str | None]:
+    """A score as a number, and a complaint when it is not a whole number."""
+    if value is None:
+        return None, None
+    if isinstance(value, bool):
+        return None, f"is {value!r}, not a number"
+    if isinstance(value, int):
+        return value, None
+    number: float
+    if isinstance(value, float):
+        number = value
+    elif isinstance(value, str):
+        try:
+            return int(value.strip()), None
+        except ValueError:
+            try:
+                number = float(value.strip())
+            except ValueError:
+                return None, f"{value!r} is not a number"
+    else:
+        return None, "is not a number"
+    if not math.isfinite(number):
+        return None, f"{value!r} is not a number"
+    if number.is_integer():
+        return int(number), None
+    return number, f"{value!r} is not a whole number"
+
+
+def _flag(value: Any) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return value != 0
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word in ("true", "yes", "on", "1"):
+            return True
+        if word in ("false", "no", "off", "0"):
+            return False
+    return None
+
+
+def _topics(value: Any) -> tuple[str, ...]:
+    items: Iterable[Any]
+    if value is None:
+        return ()
+    items = [value] if isinstance(value, str) else value if isinstance(value, list) else [value]
+    seen: set[str] = set()
+    out: list[str] = []
+    for item in items:
+        text = _text(item)
+        if text is None:
+            continue
+        text = text.strip()
+        if text and text.casefold() not in seen:
+            seen.add(text.casefold())
+            out.append(text)
+    return tuple(out)
+
+
+def _host(url: str | None) -> str | None:
+    if not url:
+        return None
+    match = re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://(?:[^/@]*@)?([^/:?#]+)", url)
+    if not match:
+        return None
+    host = match.group(1).lower()
+    return host[4:] if host.startswith("www.") else host
+
+
+def _article(
+    record: dict[str, Any],
+    record_json: str,
+    body: str,
+    path: str,
+    article_id: str,
+    node: yaml.Node | None,
+) -> Article:
+    complaints: list[tuple[str, str, str]] = []  # (key, code, message)
+
+    title = _text(record.get("title"))
+    if title is None or not title.strip():
+        complaints.append(("title", "missing-title", "no title"))
+
+    raw_date = record.get("publishedDateTime")
+    date = normalise_date(raw_date)
+    if raw_date is None:
+        complaints.append(("publishedDateTime", "missing-date", "no publishedDateTime"))
+    elif date is None:
+        complaints.append(
+            ("publishedDateTime", "bad-date", f"publishedDateTime {raw_date!r} is not a date")
+        )
+
+    url = _text(record.get("webUrl")) or _text(record.get("originalUrl"))
+    if url is None:
+        complaints.append(("webUrl", "missing-url", "no webUrl"))
+    for key in ("webUrl", "originalUrl"):
+        link = record.get(key)
+        if link is not None and not re.match(r"^https?://\S+$", str(link), re.IGNORECASE):
+            complaints.append((key, "bad-url", f"{key} {str(link)!r} is not an http(s) URL"))
+
+    scores: dict[str, int | float | None] = {}
+    for key in ("quality", "heat"):
+        scores[key], complaint = _score(record.get(key))
+        if complaint:
+            complaints.append((key, "bad-score", f"{key} {complaint}"))
+
+    provider_value = record.get("provider")
+    provider: str | None
+    domain: str | None
+    if isinstance(provider_value, dict):
+        provider = _text(provider_value.get("name"))
+        domain = _text(provider_value.get("domain"))
+    else:
+        provider, domain = _text(provider_value), None
+    domain = domain.strip().lower() if domain else _host(url)
+
+    warnings = tuple(
+        Problem(path, code, message, _key_line(node, key), 1, "warning")
+        for key, code, message in complaints
+    )
+    return Article(
+        id=article_id,
+        path=path,
+        record=record,
+        body=body,
+        date=date,
+        title=title,
+        excerpt=_text(record.get("excerpt")),
+        category=_text(record.get("category")),
+        type=_text(record.get("type")),
+        quality=scores["quality"],
+        heat=scores["heat"],
+        published=_flag(record.get("published")),
+        provider=provider,
+        domain=domain,
+        url=url,
+        topics=_topics(record.get("topics")),
+        warnings=warnings,
+        record_json=record_json,
+    )
+
+
+def _key_line(node: yaml.Node | None, key: str) -> int | None:
+    """The file line of a top-level key, or of the front matter's start when it is missing."""
+    if not isinstance(node, yaml.MappingNode):
+        return 2
+    for key_node, _ in node.value:
+        if getattr(key_node, "value", None) == key:
+            return int(key_node.start_mark.line) + 2
+    return 2
