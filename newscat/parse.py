@@ -56,7 +56,7 @@ def parse_article(data: bytes, path: str, article_id: str) -> Article | Problem:
     """Parse one file's bytes. ``path`` and ``article_id`` are carried into the result."""
     try:
         return _parse(data, path, article_id)
-    except Exception as exc:  # noqa: BLE001 - the promise is that nothing escapes
+    except Exception as exc:
         return Problem(path, "internal", f"could not be read: {type(exc).__name__}: {exc}")
 
 
@@ -79,7 +79,9 @@ def _parse(data: bytes, path: str, article_id: str) -> Article | Problem:
 
     opening = _OPEN.match(text)
     if opening is None:
-        return Problem(path, "no-front-matter", "no front matter: the first line is not '---'", 1, 1)
+        return Problem(
+            path, "no-front-matter", "no front matter: the first line is not '---'", 1, 1
+        )
     closing = _CLOSE.search(text, opening.end())
     if closing is None:
         return Problem(
@@ -90,7 +92,9 @@ def _parse(data: bytes, path: str, article_id: str) -> Article | Problem:
 
     deep = _too_deep(front)
     if deep is not None:
-        return Problem(path, "too-deep", f"front matter nests more than {MAX_DEPTH} levels deep", deep)
+        return Problem(
+            path, "too-deep", f"front matter nests more than {MAX_DEPTH} levels deep", deep
+        )
     loaded = _load_yaml(front, path)
     if isinstance(loaded, Problem):
         return loaded

@@ -1,0 +1,175 @@
+"""Finding article files under the catalogue roots and reading them.
+
+A root is a directory (searched recursively) or a single file. Hidden files and
+folders are skipped; symlinks are followed, but a directory already visited is
+never entered again, so a symlink cycle cannot loop.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from newscat.errors import UsageError
+from newscat.model import ARTICLE_SUFFIXES, Article, Problem
+from newscat.parse import DEFAULT_MAX_SIZE, parse_article
+
+ENV_CATALOG = "NEWSCAT_CATALOG"
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    """A candidate file as the walk found it."""
+
+    path: str
+    root: str
+    id: str
+    size: int
+    mtime_ns: int
+
+
+def bundled_seeds() -> Path:
+    """The two sample articles shipped with newscat (inside the wheel, or beside a checkout)."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "seeds", here.parent / "seeds"):
+        if candidate.is_dir():
+            return candidate
+    return here / "seeds"
+
+
+def resolve_roots(given: Sequence[str], environ: dict[str, str] | None = None) -> list[str]:
+    """The catalogue roots: ``-C`` values, else ``$NEWSCAT_CATALOG`` (split on ``:``), else the seeds.
+
+    Each root is made absolute; one that does not exist is a usage error.
+    """
+    env = os.environ if environ is None else environ
+    roots = list(given)
+    if not roots and env.get(ENV_CATALOG):
+        roots = [part for part in env[ENV_CATALOG].split(":") if part]
+    if not roots:
+        roots = [str(bundled_seeds())]
+    out: list[str] = []
+    for root in roots:
+        absolute = os.path.abspath(os.path.expanduser(root))
+        if not os.path.exists(absolute):
+            raise UsageError(f"catalogue root does not exist: {root}")
+        if absolute not in out:
+            out.append(absolute)
+    return out
+
+
+def is_candidate(name: str) -> bool:
+    """Whether a file name is one newscat reads (by suffix, hidden files excluded)."""
+    return not name.startswith(".") and name.lower().endswith(ARTICLE_SUFFIXES)
+
+
+def article_id(relative: str) -> str:
+    """The id of a file from its path relative to its root: no extension, ``/`` separators."""
+    stem, _ = os.path.splitext(relative)
+    return stem.replace(os.sep, "/")
+
+
+def walk(roots: Sequence[str]) -> tuple[list[FileEntry], list[Problem]]:
+    """Every candidate file under the roots, and the problems met on the way."""
+    entries: list[FileEntry] = []
+    problems: list[Problem] = []
+    seen_dirs: set[tuple[int, int]] = set()
+    seen_files: set[str] = set()
+    for root in roots:
+        if os.path.isdir(root):
+            for entry in _walk_dir(root, problems, seen_dirs):
+                if entry.path not in seen_files:
+                    seen_files.add(entry.path)
+                    entries.append(entry)
+            continue
+        try:
+            info = os.stat(root)
+        except OSError as exc:
+            problems.append(Problem(root, "unreadable", f"cannot read: {exc.strerror}"))
+            continue
+        if root not in seen_files:
+            seen_files.add(root)
+            name = os.path.basename(root)
+            entries.append(
+                FileEntry(
+                    root, os.path.dirname(root), article_id(name), info.st_size, info.st_mtime_ns
+                )
+            )
+    return entries, problems
+
+
+def _walk_dir(
+    root: str, problems: list[Problem], seen_dirs: set[tuple[int, int]]
+) -> Iterator[FileEntry]:
+    try:
+        top = os.stat(root)
+    except OSError as exc:
+        problems.append(Problem(root, "unreadable", f"cannot read directory: {exc.strerror}"))
+        return
+    seen_dirs.add((top.st_dev, top.st_ino))
+    stack = [root]
+    prefix = len(root.rstrip(os.sep)) + 1
+    while stack:
+        directory = stack.pop()
+        try:
+            with os.scandir(directory) as it:
+                items = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            problems.append(
+                Problem(directory, "unreadable", f"cannot read directory: {exc.strerror}")
+            )
+            continue
+        subdirs: list[str] = []
+        for item in items:
+            if item.name.startswith("."):
+                continue
+            try:
+                if item.is_dir():
+                    info = item.stat()
+                    key = (info.st_dev, info.st_ino)
+                    if key not in seen_dirs:
+                        seen_dirs.add(key)
+                        subdirs.append(item.path)
+                    continue
+                if not is_candidate(item.name):
+                    continue
+                info = item.stat()
+            except OSError as exc:
+                if is_candidate(item.name):
+                    problems.append(
+                        Problem(item.path, "unreadable", f"cannot read: {exc.strerror}")
+                    )
+                continue
+            if not stat.S_ISREG(info.st_mode):
+                continue
+            yield FileEntry(
+                item.path, root, article_id(item.path[prefix:]), info.st_size, info.st_mtime_ns
+            )
+        stack.extend(reversed(subdirs))
+
+
+def read_article(
+    path: str, article_id: str, known_hash: str | None = None, max_size: int = DEFAULT_MAX_SIZE
+) -> tuple[str | None, Article | Problem | None]:
+    """Read and parse one file: ``(content hash, result)``.
+
+    The result is None when the content hash equals ``known_hash`` (nothing to
+    re-parse). A file over ``max_size`` is refused without being read whole.
+    """
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(max_size + 1)
+    except OSError as exc:
+        return None, Problem(path, "unreadable", f"cannot read: {exc.strerror}")
+    if len(data) > max_size:
+        return None, Problem(
+            path, "too-large", f"file is larger than the {max_size // (1024 * 1024)} MiB limit"
+        )
+    digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+    if digest == known_hash:
+        return digest, None
+    return digest, parse_article(data, path, article_id)

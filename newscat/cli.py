@@ -1,0 +1,207 @@
+"""The command line: click commands that parse options, call the core, and render.
+
+Heavy modules (Rich, SQLite, YAML) are imported inside the commands, so that
+``newscat --help`` and ``newscat --version`` start quickly.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any, NoReturn
+
+import click
+
+from newscat import __version__
+from newscat.errors import NewscatError
+from newscat.options import catalog_options, filter_options, query_from, sort_options
+
+LIST_FORMATS = ("table", "tsv", "csv", "json", "jsonl", "ids", "paths", "markdown")
+DEBUG_KEY = "newscat.debug"
+
+
+class CommandError(click.ClickException):
+    """A failure shown as ``Error: message`` (exit 1)."""
+
+    exit_code = 1
+
+
+class CommandUsageError(click.ClickException):
+    """A usage mistake shown as ``Error: message`` without click's usage banner (exit 2)."""
+
+    exit_code = 2
+
+
+def _command_error(message: str, exit_code: int) -> click.ClickException:
+    return CommandUsageError(message) if exit_code == 2 else CommandError(message)
+
+
+class NewscatGroup(click.Group):
+    """Maps core errors to exit codes in one place and keeps tracebacks behind --debug."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except NewscatError as exc:
+            if _debugging(ctx):
+                raise
+            raise _command_error(str(exc), exc.exit_code) from None
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except BrokenPipeError:
+            _quiet_broken_pipe()
+        except KeyboardInterrupt:
+            click.echo("", err=True)
+            sys.exit(130)
+        except Exception as exc:
+            if _debugging(ctx):
+                raise
+            raise CommandError(
+                f"internal error: {type(exc).__name__}: {exc} (run again with --debug for details)"
+            ) from None
+
+
+def _debugging(ctx: click.Context) -> bool:
+    return bool(ctx.meta.get(DEBUG_KEY)) or "--debug" in sys.argv[1:]
+
+
+def _quiet_broken_pipe() -> NoReturn:
+    """The reader went away (``newscat list | head``): stop quietly and successfully."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(0)
+
+
+@click.group(cls=NewscatGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="newscat")
+def cli() -> None:
+    """A catalogue of news articles stored as text files with YAML front matter.
+
+    \b
+    Examples:
+      newscat list -t "AI Ethics" --min-quality 50
+      newscat show 50e0
+      newscat list -f json | jq '.[].title'
+    """
+
+
+def _output_is_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
+@cli.command("list")
+@filter_options
+@sort_options
+@click.option(
+    "-f", "--format", "format_", type=click.Choice(LIST_FORMATS), metavar="FORMAT",
+    help=f"Output format: {', '.join(LIST_FORMATS)}. Default: table on a terminal, tsv otherwise.",
+)  # fmt: skip
+@click.option("-F", "--fields", metavar="A,B,C", help="Columns to show (dotted paths allowed).")
+@click.option("--no-header", is_flag=True, help="Leave out the header row (tsv, csv, markdown).")
+@click.option("--count", is_flag=True, help="Print only the number of matching articles.")
+@click.option(
+    "-0", "--null", "null", is_flag=True, help="NUL-separate ids or paths (for xargs -0)."
+)
+@click.option("-e", "--fail-empty", is_flag=True, help="Exit 1 when nothing matched.")
+@catalog_options
+def list_command(**opts: Any) -> None:
+    """List matching articles, newest first.
+
+    \b
+    Examples:
+      newscat list -n 10
+      newscat list -t "AI Ethics,AI Policy" --since 2022-01-01 -f json
+      newscat list -w 'heat > 60' --sort=-quality -F id,title,quality
+    """
+    from newscat.app import App
+    from newscat.export import DEFAULT_FIELDS, write_json, write_jsonl, write_tsv
+    from newscat.query import compile_query
+
+    app = App.from_options(opts)
+    query = query_from(opts)
+    compiled = compile_query(query)
+    index, _ = app.open()
+    if opts["count"]:
+        count = index.count(compiled.where, compiled.params)
+        click.echo(count)
+        _fail_if_empty(opts, count)
+        return
+    articles = index.select(
+        compiled.where,
+        compiled.params + compiled.order_params,
+        compiled.order,
+        query.limit,
+        query.offset,
+    )
+    fmt = opts["format_"] or ("table" if _output_is_terminal() else "tsv")
+    fields = _fields(opts["fields"])
+    out = sys.stdout
+    if fmt == "json":
+        count = write_json(out, articles, fields)
+    elif fmt == "jsonl":
+        count = write_jsonl(out, articles, fields)
+    elif fmt in ("ids", "paths"):
+        end = "\0" if opts["null"] else "\n"
+        count = 0
+        for article in articles:
+            out.write((article.id if fmt == "ids" else article.path) + end)
+            count += 1  # noqa: SIM113 - articles is a lazy cursor
+    elif fmt == "table":
+        from newscat.render import articles_table, make_console
+
+        rows = list(articles)
+        count = len(rows)
+        if rows:
+            console = make_console(app.color)
+            console.print(articles_table(rows, fields or DEFAULT_FIELDS, console.width))
+    else:
+        count = write_tsv(out, articles, fields or DEFAULT_FIELDS, header=not opts["no_header"])
+    _fail_if_empty(opts, count)
+
+
+def _fields(text: str | None) -> tuple[str, ...] | None:
+    if not text:
+        return None
+    return tuple(name.strip() for name in text.split(",") if name.strip())
+
+
+def _fail_if_empty(opts: dict[str, Any], count: int) -> None:
+    if opts.get("fail_empty") and count == 0:
+        raise NewscatError("no articles matched")
+
+
+@cli.command("index")
+@click.option("--rebuild", is_flag=True, help="Re-read every file from scratch.")
+@click.option("--status", is_flag=True, help="Show where the index is and what it holds.")
+@catalog_options
+def index_command(**opts: Any) -> None:
+    """Refresh the index and report what changed.
+
+    \b
+    Examples:
+      newscat index
+      newscat index --rebuild
+      newscat index --status
+    """
+    from newscat.app import App
+
+    app = App.from_options(opts)
+    index, report = app.open(rebuild=opts["rebuild"], summary=False)
+    if opts["status"]:
+        status = index.status()
+        click.echo(f"database      {status.database}")
+        click.echo(f"size          {status.size_bytes:,} bytes")
+        click.echo(f"articles      {status.articles:,}")
+        click.echo(f"files         {status.files:,}")
+        click.echo(f"problems      {status.problems:,}")
+        click.echo(f"last refresh  {status.last_refresh or 'never'}")
+        return
+    click.echo(
+        f"{report.added} added, {report.changed} changed, {report.removed} removed, "
+        f"{report.unchanged} unchanged, {report.problems} with problems "
+        f"({report.seconds:.2f}s)"
+    )
+
+
+def main() -> None:
+    cli(prog_name="newscat")

@@ -1,0 +1,112 @@
+"""Writers for the machine formats, and the field values they write (SPEC §3, Output).
+
+Machine formats are UTF-8 and never truncate; dates are ISO 8601 UTC; lists
+are JSON arrays in JSON and ``; ``-joined in tsv/csv; nested mappings flatten
+to dotted columns.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import IO, Any
+
+from newscat.model import Article
+
+DEFAULT_FIELDS = ("id", "date", "title", "provider", "quality", "heat", "topics")
+
+#: Fields every article has, from the normalised views (plus aliases).
+NORMALISED_FIELDS = (
+    "id", "path", "date", "title", "excerpt", "category", "type", "quality", "heat",
+    "published", "provider", "domain", "url", "topics", "body",
+)  # fmt: skip
+ALIASES = {"topic": "topics"}
+
+_MISSING = object()
+
+
+def field_value(article: Article, name: str) -> Any:
+    """The value of an output field: a normalised view, or a dotted path into the record."""
+    name = ALIASES.get(name, name)
+    if name in NORMALISED_FIELDS:
+        value = getattr(article, name)
+        return list(value) if isinstance(value, tuple) else value
+    value = _dig(article.record, name.split("."))
+    return None if value is _MISSING else value
+
+
+def _dig(value: Any, parts: Sequence[str]) -> Any:
+    for part in parts:
+        if isinstance(value, dict) and part in value:
+            value = value[part]
+        elif isinstance(value, list):
+            # A path through a list collects that key from every element.
+            found = [_dig(item, [part]) for item in value]
+            value = [item for item in found if item is not _MISSING]
+        else:
+            return _MISSING
+    return value
+
+
+def flat_text(value: Any) -> str:
+    """A value as one cell of tsv/csv: lists ``; ``-joined, mappings as JSON, null empty."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, list):
+        return "; ".join(flat_text(item) for item in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def tsv_cell(value: Any) -> str:
+    """A tsv cell: tabs, newlines and backslashes escaped so every row stays one line."""
+    return (
+        flat_text(value)
+        .replace("\\", "\\\\")
+        .replace("\t", "\\t")
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+    )
+
+
+def write_tsv(
+    out: IO[str], articles: Iterable[Article], fields: Sequence[str], header: bool = True
+) -> int:
+    count = 0
+    if header:
+        out.write("\t".join(fields) + "\n")
+    for article in articles:
+        out.write("\t".join(tsv_cell(field_value(article, name)) for name in fields) + "\n")
+        count += 1
+    return count
+
+
+def write_json(out: IO[str], articles: Iterable[Article], fields: Sequence[str] | None) -> int:
+    """A JSON array, one object per line-indented record, written as it is read."""
+    count = 0
+    out.write("[")
+    for article in articles:
+        out.write(",\n  " if count else "\n  ")
+        out.write(json.dumps(_record(article, fields), ensure_ascii=False))
+        count += 1
+    out.write("\n]\n" if count else "]\n")
+    return count
+
+
+def write_jsonl(out: IO[str], articles: Iterable[Article], fields: Sequence[str] | None) -> int:
+    count = 0
+    for article in articles:
+        out.write(json.dumps(_record(article, fields), ensure_ascii=False) + "\n")
+        count += 1
+    return count
+
+
+def _record(article: Article, fields: Sequence[str] | None) -> dict[str, Any]:
+    if fields is None:
+        return article.full_record()
+    return {name: field_value(article, name) for name in fields}

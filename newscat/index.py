@@ -1,0 +1,530 @@
+"""The SQLite index: schema, incremental refresh, and reads (SPEC §5).
+
+One database per set of catalogue roots lives in the cache dir (or in memory
+with ``--no-cache``); every command refreshes it first and then reads from it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from newscat.catalog import FileEntry, read_article, walk
+from newscat.model import Article, Problem
+from newscat.parse import DEFAULT_MAX_SIZE
+
+SCHEMA_VERSION = 1
+ENV_CACHE_DIR = "NEWSCAT_CACHE_DIR"
+#: Below this many files to parse, a process pool costs more than it saves.
+POOL_THRESHOLD = 400
+_BATCH = 256
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS files (
+    path TEXT PRIMARY KEY,
+    root TEXT NOT NULL,
+    id TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    hash TEXT,
+    status TEXT NOT NULL            -- 'ok' or 'error'
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS problems (
+    path TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    code TEXT NOT NULL,
+    message TEXT NOT NULL,
+    line INTEGER,
+    col INTEGER
+);
+CREATE INDEX IF NOT EXISTS problems_path ON problems(path);
+CREATE TABLE IF NOT EXISTS articles (
+    rowid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL,
+    path TEXT NOT NULL UNIQUE,
+    root TEXT NOT NULL,
+    date TEXT,
+    title TEXT,
+    excerpt TEXT,
+    category TEXT,
+    type TEXT,
+    quality NUMERIC,
+    heat NUMERIC,
+    published INTEGER,
+    provider TEXT,
+    domain TEXT,
+    url TEXT,
+    body TEXT NOT NULL DEFAULT '',
+    topics TEXT NOT NULL DEFAULT '[]',  -- JSON array, as normalised
+    record TEXT NOT NULL                -- the front matter as written, as JSON
+);
+CREATE INDEX IF NOT EXISTS articles_id ON articles(id);
+CREATE INDEX IF NOT EXISTS articles_date ON articles(date);
+CREATE TABLE IF NOT EXISTS topics (
+    article INTEGER NOT NULL,           -- articles.rowid
+    topic TEXT NOT NULL,                -- as written
+    key TEXT NOT NULL                   -- casefolded, for matching and grouping
+);
+CREATE INDEX IF NOT EXISTS topics_key ON topics(key, article);
+CREATE INDEX IF NOT EXISTS topics_article ON topics(article);
+CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
+    title, excerpt, body, content='articles', content_rowid='rowid',
+    tokenize='unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER IF NOT EXISTS articles_ai AFTER INSERT ON articles BEGIN
+    INSERT INTO fts(rowid, title, excerpt, body)
+    VALUES (new.rowid, new.title, new.excerpt, new.body);
+END;
+CREATE TRIGGER IF NOT EXISTS articles_ad AFTER DELETE ON articles BEGIN
+    INSERT INTO fts(fts, rowid, title, excerpt, body)
+    VALUES ('delete', old.rowid, old.title, old.excerpt, old.body);
+    DELETE FROM topics WHERE article = old.rowid;
+END;
+"""
+
+ARTICLE_COLUMNS = (
+    "id, path, root, date, title, excerpt, category, type, quality, heat, published, "
+    "provider, domain, url, body, topics, record"
+)
+
+Warn = Callable[[str], None]
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class RefreshReport:
+    """What one refresh changed."""
+
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    problems: int = 0
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class Status:
+    """What ``newscat index --status`` reports."""
+
+    database: str
+    size_bytes: int
+    articles: int
+    files: int
+    problems: int
+    last_refresh: str | None
+
+
+def default_cache_dir(environ: dict[str, str] | None = None) -> Path:
+    """``$NEWSCAT_CACHE_DIR``, else ``$XDG_CACHE_HOME/newscat``, else ``~/.cache/newscat``."""
+    env = os.environ if environ is None else environ
+    if env.get(ENV_CACHE_DIR):
+        return Path(env[ENV_CACHE_DIR]).expanduser()
+    base = env.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "newscat"
+
+
+def database_name(roots: Sequence[str]) -> str:
+    """One database file per set of roots (order does not matter)."""
+    key = "\0".join(sorted(roots)).encode("utf-8", "surrogateescape")
+    return f"catalog-{hashlib.sha256(key).hexdigest()[:16]}.sqlite3"
+
+
+class Index:
+    """An open index over a set of catalogue roots."""
+
+    def __init__(self, conn: sqlite3.Connection, roots: Sequence[str], location: str) -> None:
+        self.conn = conn
+        self.roots = list(roots)
+        self.location = location
+        self.max_size = DEFAULT_MAX_SIZE
+
+    # --- opening --------------------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls,
+        roots: Sequence[str],
+        cache_dir: Path | None,
+        warn: Warn = lambda message: None,
+    ) -> Index:
+        """Open (or create) the index for ``roots``; ``cache_dir=None`` means in memory.
+
+        A database that is corrupt or of another schema version is rebuilt, and a
+        cache dir that cannot be written falls back to memory; each says so once
+        through ``warn`` and the command goes on.
+        """
+        if cache_dir is None:
+            return cls(_connect(":memory:"), roots, ":memory:")
+        path = cache_dir / database_name(roots)
+        try:
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            if not os.access(cache_dir, os.W_OK):
+                raise PermissionError(f"{cache_dir} is not writable")
+        except OSError as exc:
+            warn(f"cannot use the cache dir ({_reason(exc)}); indexing in memory this time")
+            return cls(_connect(":memory:"), roots, ":memory:")
+        try:
+            return cls(_connect(str(path)), roots, str(path))
+        except sqlite3.DatabaseError as exc:
+            warn(f"the index at {path} is unusable ({exc}); rebuilding it")
+            _remove_database(path)
+        try:
+            return cls(_connect(str(path)), roots, str(path))
+        except sqlite3.Error as exc:
+            warn(f"cannot create the index at {path} ({exc}); indexing in memory this time")
+            return cls(_connect(":memory:"), roots, ":memory:")
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # --- refresh --------------------------------------------------------------------------
+
+    def refresh(self, progress: Progress | None = None, rebuild: bool = False) -> RefreshReport:
+        """Bring the index up to date with the files (SPEC §5)."""
+        started = time.perf_counter()
+        entries, walk_problems = walk(self.roots)
+        if not rebuild:
+            plan = self._plan(entries)
+            if not plan.to_read and not plan.removed and self._same_walk_problems(walk_problems):
+                return RefreshReport(unchanged=len(entries), problems=self._problem_count())
+        # Take the write lock before deciding what to do, so that a second process
+        # refreshing at the same time waits, then finds nothing left to do.
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            if rebuild:
+                for table in ("articles", "files", "problems"):
+                    self.conn.execute(f"DELETE FROM {table}")
+            plan = self._plan(entries)
+            report = self._apply(plan, walk_problems, progress)
+            self.conn.execute(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES ('last_refresh', ?)",
+                (time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),),
+            )
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        return RefreshReport(
+            added=report.added,
+            changed=report.changed,
+            removed=report.removed,
+            unchanged=report.unchanged,
+            problems=self._problem_count(),
+            seconds=time.perf_counter() - started,
+        )
+
+    def _plan(self, entries: list[FileEntry]) -> _Plan:
+        known: dict[str, tuple[int, int, str | None]] = {
+            path: (size, mtime_ns, digest)
+            for path, size, mtime_ns, digest in self.conn.execute(
+                "SELECT path, size, mtime_ns, hash FROM files"
+            )
+        }
+        to_read: list[tuple[FileEntry, str | None, bool]] = []
+        for entry in entries:
+            old = known.pop(entry.path, None)
+            if old is None:
+                to_read.append((entry, None, False))
+            elif old[0] != entry.size or old[1] != entry.mtime_ns:
+                to_read.append((entry, old[2], True))
+        return _Plan(to_read, list(known), len(entries) - len(to_read))
+
+    def _same_walk_problems(self, problems: list[Problem]) -> bool:
+        stored = self.conn.execute(
+            "SELECT count(*) FROM problems WHERE path NOT IN (SELECT path FROM files)"
+        ).fetchone()[0]
+        return bool(stored == len(problems))
+
+    def _apply(
+        self, plan: _Plan, walk_problems: list[Problem], progress: Progress | None
+    ) -> RefreshReport:
+        conn = self.conn
+        conn.execute("DELETE FROM problems WHERE path NOT IN (SELECT path FROM files)")
+        _insert_problems(conn, walk_problems)
+        for batch in _chunks(plan.removed, 500):
+            marks = ",".join("?" * len(batch))
+            conn.execute(f"DELETE FROM articles WHERE path IN ({marks})", batch)
+            conn.execute(f"DELETE FROM problems WHERE path IN ({marks})", batch)
+            conn.execute(f"DELETE FROM files WHERE path IN ({marks})", batch)
+        added = changed = unchanged = 0
+        total = len(plan.to_read)
+        done = 0
+        for results in _read_all(plan.to_read, self.max_size):
+            for entry, known, digest, result in results:
+                if result is None:
+                    unchanged += 1
+                elif known:
+                    changed += 1
+                else:
+                    added += 1
+                self._store(entry, known, digest, result)
+            done += len(results)
+            if progress is not None:
+                progress(done, total)
+        return RefreshReport(added, changed, len(plan.removed), plan.unchanged + unchanged)
+
+    def _store(
+        self,
+        entry: FileEntry,
+        known: bool,
+        digest: str | None,
+        result: Article | Problem | None,
+    ) -> None:
+        conn = self.conn
+        if result is None:  # same content, new stat
+            conn.execute(
+                "UPDATE files SET size = ?, mtime_ns = ? WHERE path = ?",
+                (entry.size, entry.mtime_ns, entry.path),
+            )
+            return
+        if known:
+            conn.execute("DELETE FROM articles WHERE path = ?", (entry.path,))
+            conn.execute("DELETE FROM problems WHERE path = ?", (entry.path,))
+        if isinstance(result, Problem):
+            _insert_problems(conn, [result])
+            status = "error"
+        else:
+            _insert_article(conn, entry.root, result)
+            _insert_problems(conn, result.warnings)
+            status = "ok"
+        conn.execute(
+            "INSERT OR REPLACE INTO files(path, root, id, size, mtime_ns, hash, status) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (entry.path, entry.root, entry.id, entry.size, entry.mtime_ns, digest, status),
+        )
+
+    def _problem_count(self) -> int:
+        return int(
+            self.conn.execute("SELECT count(*) FROM problems WHERE severity = 'error'").fetchone()[
+                0
+            ]
+        )
+
+    # --- reads ----------------------------------------------------------------------------
+
+    def select(
+        self,
+        where: str = "1",
+        params: Sequence[Any] = (),
+        order: str = "a.date DESC, a.id",
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> Iterator[Article]:
+        """Articles matching an SQL condition over ``articles AS a`` (parameters bound)."""
+        sql = (
+            f"SELECT {_prefixed(ARTICLE_COLUMNS)} FROM articles AS a WHERE {where} ORDER BY {order}"
+        )
+        args = list(params)
+        if limit is not None or offset:
+            sql += " LIMIT ? OFFSET ?"
+            args += [-1 if limit is None else limit, offset]
+        for row in self.conn.execute(sql, args):
+            yield article_from_row(row)
+
+    def count(self, where: str = "1", params: Sequence[Any] = ()) -> int:
+        sql = f"SELECT count(*) FROM articles AS a WHERE {where}"
+        return int(self.conn.execute(sql, list(params)).fetchone()[0])
+
+    def problems(self, severity: str | None = None) -> list[Problem]:
+        """Stored problems, errors first, then by path and line."""
+        sql = "SELECT path, code, message, line, col, severity FROM problems"
+        args: list[Any] = []
+        if severity is not None:
+            sql += " WHERE severity = ?"
+            args.append(severity)
+        sql += " ORDER BY severity = 'warning', path, line, code"
+        return [
+            Problem(path, code, message, line, col, sev)
+            for path, code, message, line, col, sev in self.conn.execute(sql, args)
+        ]
+
+    def error_count(self) -> int:
+        return self._problem_count()
+
+    def status(self) -> Status:
+        def one(sql: str) -> Any:
+            return self.conn.execute(sql).fetchone()[0]
+
+        size = 0
+        if self.location != ":memory:":
+            for suffix in ("", "-wal"):
+                with contextlib.suppress(OSError):
+                    size += os.path.getsize(self.location + suffix)
+        last = self.conn.execute("SELECT value FROM meta WHERE key = 'last_refresh'").fetchone()
+        return Status(
+            database=self.location,
+            size_bytes=size,
+            articles=int(one("SELECT count(*) FROM articles")),
+            files=int(one("SELECT count(*) FROM files")),
+            problems=self._problem_count(),
+            last_refresh=last[0] if last else None,
+        )
+
+
+@dataclass
+class _Plan:
+    to_read: list[tuple[FileEntry, str | None, bool]]  # (file, stored hash, was indexed)
+    removed: list[str]
+    unchanged: int
+
+
+def _prefixed(columns: str) -> str:
+    return ", ".join(f"a.{name.strip()}" for name in columns.split(","))
+
+
+def article_from_row(row: Sequence[Any]) -> Article:
+    """An Article from a row of ``ARTICLE_COLUMNS``."""
+    (
+        id_,
+        path,
+        _root,
+        date,
+        title,
+        excerpt,
+        category,
+        type_,
+        quality,
+        heat,
+        published,
+        provider,
+        domain,
+        url,
+        body,
+        topics,
+        record,
+    ) = row
+    return Article(
+        id=id_,
+        path=path,
+        record=json.loads(record),
+        body=body,
+        date=date,
+        title=title,
+        excerpt=excerpt,
+        category=category,
+        type=type_,
+        quality=quality,
+        heat=heat,
+        published=None if published is None else bool(published),
+        provider=provider,
+        domain=domain,
+        url=url,
+        topics=tuple(json.loads(topics)),
+        record_json=record,
+    )
+
+
+def _connect(target: str) -> sqlite3.Connection:
+    conn = sqlite3.connect(target, timeout=600, isolation_level=None, check_same_thread=False)
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if target != ":memory:":
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+        if version == 0 and not conn.execute("SELECT 1 FROM sqlite_master").fetchone():
+            # IF NOT EXISTS throughout, so two processes creating it at once both succeed.
+            conn.executescript(
+                f"BEGIN IMMEDIATE; {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+            )
+        elif version != SCHEMA_VERSION:
+            raise sqlite3.DatabaseError(
+                f"schema version {version}, this newscat uses {SCHEMA_VERSION}"
+            )
+        conn.execute("SELECT count(*) FROM files").fetchone()
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _remove_database(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(str(path) + suffix)
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or str(exc)
+
+
+def _insert_problems(conn: sqlite3.Connection, problems: Iterable[Problem]) -> None:
+    conn.executemany(
+        "INSERT INTO problems(path, severity, code, message, line, col) VALUES (?, ?, ?, ?, ?, ?)",
+        [(p.path, p.severity, p.code, p.message, p.line, p.column) for p in problems],
+    )
+
+
+def _insert_article(conn: sqlite3.Connection, root: str, article: Article) -> None:
+    cursor = conn.execute(
+        f"INSERT INTO articles({ARTICLE_COLUMNS}) VALUES ({','.join('?' * 17)})",
+        (
+            article.id,
+            article.path,
+            root,
+            article.date,
+            article.title,
+            article.excerpt,
+            article.category,
+            article.type,
+            article.quality,
+            article.heat,
+            None if article.published is None else int(article.published),
+            article.provider,
+            article.domain,
+            article.url,
+            article.body,
+            json.dumps(list(article.topics), ensure_ascii=False),
+            article.record_json or json.dumps(article.record, ensure_ascii=False),
+        ),
+    )
+    rowid = cursor.lastrowid
+    conn.executemany(
+        "INSERT INTO topics(article, topic, key) VALUES (?, ?, ?)",
+        [(rowid, topic, topic.casefold()) for topic in article.topics],
+    )
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+_ReadResult = tuple[FileEntry, bool, "str | None", "Article | Problem | None"]
+
+
+def _read_batch(
+    batch: Sequence[tuple[FileEntry, str | None, bool]], max_size: int
+) -> list[_ReadResult]:
+    out: list[_ReadResult] = []
+    for entry, old_hash, known in batch:
+        digest, result = read_article(entry.path, entry.id, old_hash, max_size)
+        out.append((entry, known, digest, result))
+    return out
+
+
+def _read_all(
+    to_read: Sequence[tuple[FileEntry, str | None, bool]], max_size: int
+) -> Iterator[list[_ReadResult]]:
+    """Read and parse files in batches, across every core when there are many."""
+    workers = os.cpu_count() or 1
+    if len(to_read) < POOL_THRESHOLD or workers < 2:
+        for batch in _chunks(to_read, _BATCH):
+            yield _read_batch(batch, max_size)
+        return
+    import multiprocessing
+    from functools import partial
+
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    with multiprocessing.get_context(method).Pool(workers) as pool:
+        job = partial(_read_batch, max_size=max_size)
+        yield from pool.imap(job, _chunks(to_read, _BATCH))

@@ -1,0 +1,148 @@
+"""Option bundles shared by the commands, each defined once (sqlite-utils style).
+
+A bundle is a decorator that adds its options to a command; the matching
+``*_from`` function turns the parsed values into the core's own objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from newscat.query import Filters, Query
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+CATALOG_OPTIONS = ("catalog", "no_cache", "cache_dir", "color", "quiet", "debug")
+FILTER_OPTIONS = (
+    "topic", "provider", "category", "type_", "min_quality", "max_quality", "min_heat",
+    "max_heat", "since", "until", "published", "match", "where", "now",
+)  # fmt: skip
+
+
+def _apply(function: F, options: list[Callable[[F], F]]) -> F:
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def catalog_options(function: F) -> F:
+    """``-C/--catalog``, ``--no-cache``, ``--cache-dir``, ``--color``, ``-q``, ``--debug``."""
+    return _apply(
+        function,
+        [
+            click.option(
+                "-C", "--catalog", "catalog", multiple=True, metavar="PATH",
+                help="A catalogue root: a folder or a file (repeatable). "
+                "Default: $NEWSCAT_CATALOG (split on ':'), else the bundled seeds.",
+            ),
+            click.option("--no-cache", is_flag=True, help="Index in memory; touch no cache file."),
+            click.option(
+                "--cache-dir", type=click.Path(file_okay=False), metavar="DIR",
+                help="Where the index lives. Default: $NEWSCAT_CACHE_DIR, else the user cache dir.",
+            ),
+            click.option(
+                "--color", type=click.Choice(["auto", "always", "never"]), default="auto",
+                show_default=True, help="Colour output (auto honours a TTY, NO_COLOR, FORCE_COLOR).",
+            ),
+            click.option("-q", "--quiet", is_flag=True, help="No warnings or summaries on stderr."),
+            click.option("--debug", is_flag=True, help="Show tracebacks for errors."),
+        ],
+    )  # fmt: skip
+
+
+def filter_options(function: F) -> F:
+    """Every filter of SPEC §3."""
+    return _apply(
+        function,
+        [
+            click.option(
+                "-t", "--topic", multiple=True, metavar="T",
+                help="Has topic T (case-insensitive). Commas mean OR; repeat for AND.",
+            ),
+            click.option(
+                "-p", "--provider", multiple=True, metavar="P",
+                help="Provider name, domain or parent domain (repeat for OR).",
+            ),
+            click.option("--category", multiple=True, metavar="C", help="Category (repeat for OR)."),
+            click.option("--type", "type_", multiple=True, metavar="T", help="Type (repeat for OR)."),
+            click.option("--min-quality", type=float, metavar="N", help="Quality at least N."),
+            click.option("--max-quality", type=float, metavar="N", help="Quality at most N."),
+            click.option("--min-heat", type=float, metavar="N", help="Heat at least N."),
+            click.option("--max-heat", type=float, metavar="N", help="Heat at most N."),
+            click.option(
+                "--since", metavar="WHEN",
+                help="Published at or after WHEN: 2022-05-19, 'May 2022', today, yesterday, 7d, 2w…",
+            ),
+            click.option(
+                "--until", metavar="WHEN",
+                help="Published at or before WHEN (a bare date includes that whole day).",
+            ),
+            click.option(
+                "--published/--unpublished", default=None, help="Only published (or unpublished)."
+            ),
+            click.option(
+                "-m", "--match", metavar="TEXT",
+                help='Full-text search of title, excerpt and body (words, "phrases", OR, NOT, pre*).',
+            ),
+            click.option(
+                "-w", "--where", multiple=True, metavar="EXPR",
+                help="A query-language expression, e.g. 'heat > 60 or provider ~ nhs' (repeat for AND).",
+            ),
+            click.option("--now", metavar="WHEN", help="Pin 'now' for relative dates."),
+        ],
+    )  # fmt: skip
+
+
+def sort_options(function: F) -> F:
+    """``-s/--sort``, ``-n/--limit``, ``--offset``."""
+    return _apply(
+        function,
+        [
+            click.option(
+                "-s", "--sort", "sort", default="-date", show_default=True, metavar="KEYS",
+                help="Comma-separated sort keys, '-' for descending (e.g. -quality,date).",
+            ),
+            click.option(
+                "-n", "--limit", type=click.IntRange(min=0), metavar="N",
+                help="At most N articles.",
+            ),
+            click.option(
+                "--offset", type=click.IntRange(min=0), default=0, metavar="N",
+                help="Skip the first N articles.",
+            ),
+        ],
+    )  # fmt: skip
+
+
+def filters_from(opts: dict[str, Any]) -> Filters:
+    """The Filters that the filter options describe."""
+    return Filters(
+        topics=tuple(opts.get("topic") or ()),
+        providers=tuple(opts.get("provider") or ()),
+        categories=tuple(opts.get("category") or ()),
+        types=tuple(opts.get("type_") or ()),
+        min_quality=opts.get("min_quality"),
+        max_quality=opts.get("max_quality"),
+        min_heat=opts.get("min_heat"),
+        max_heat=opts.get("max_heat"),
+        since=opts.get("since"),
+        until=opts.get("until"),
+        published=opts.get("published"),
+        match=opts.get("match"),
+        where=tuple(opts.get("where") or ()),
+        now=opts.get("now"),
+    )
+
+
+def query_from(opts: dict[str, Any]) -> Query:
+    """The Query that the filter and sort options describe."""
+    sort = tuple(key.strip() for key in str(opts.get("sort") or "-date").split(",") if key.strip())
+    return Query(
+        filters=filters_from(opts),
+        sort=sort or ("-date",),
+        limit=opts.get("limit"),
+        offset=opts.get("offset") or 0,
+    )
