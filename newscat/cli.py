@@ -13,6 +13,8 @@ from typing import Any, NoReturn
 import click
 
 from newscat import __version__
+from newscat.commands import checking, exporting, views
+from newscat.commands.common import fail_if_empty, output_is_terminal, parse_fields
 from newscat.errors import NewscatError
 from newscat.options import catalog_options, filter_options, query_from, sort_options
 
@@ -85,10 +87,6 @@ def cli() -> None:
     """
 
 
-def _output_is_terminal() -> bool:
-    return sys.stdout.isatty()
-
-
 @cli.command("list")
 @filter_options
 @sort_options
@@ -124,7 +122,7 @@ def list_command(**opts: Any) -> None:
     if opts["count"]:
         count = index.count(compiled.where, compiled.params)
         click.echo(count)
-        _fail_if_empty(opts, count)
+        fail_if_empty(opts, count)
         return
     articles = index.select(
         compiled.where,
@@ -133,8 +131,8 @@ def list_command(**opts: Any) -> None:
         query.limit,
         query.offset,
     )
-    fmt = opts["format_"] or ("table" if _output_is_terminal() else "tsv")
-    fields = _fields(opts["fields"])
+    fmt = opts["format_"] or ("table" if output_is_terminal() else "tsv")
+    fields = parse_fields(opts["fields"])
     out = sys.stdout
     if fmt == "json":
         count = write_json(out, articles, fields)
@@ -156,18 +154,7 @@ def list_command(**opts: Any) -> None:
             console.print(articles_table(rows, fields or DEFAULT_FIELDS, console.width))
     else:
         count = write_tsv(out, articles, fields or DEFAULT_FIELDS, header=not opts["no_header"])
-    _fail_if_empty(opts, count)
-
-
-def _fields(text: str | None) -> tuple[str, ...] | None:
-    if not text:
-        return None
-    return tuple(name.strip() for name in text.split(",") if name.strip())
-
-
-def _fail_if_empty(opts: dict[str, Any], count: int) -> None:
-    if opts.get("fail_empty") and count == 0:
-        raise NewscatError("no articles matched")
+    fail_if_empty(opts, count)
 
 
 @cli.command("index")
@@ -201,6 +188,11 @@ def index_command(**opts: Any) -> None:
         f"{report.unchanged} unchanged, {report.problems} with problems "
         f"({report.seconds:.2f}s)"
     )
+
+
+for _module in (views, exporting, checking):
+    for _command in _module.COMMANDS:
+        cli.add_command(_command)
 
 
 def main() -> None:

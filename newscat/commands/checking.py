@@ -1,0 +1,7 @@
+"""Commands: check (issue #7)."""
+
+from __future__ import annotations
+
+import click
+
+COMMANDS: list[click.Command] = []
