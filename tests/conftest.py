@@ -1,0 +1,46 @@
+"""Shared fixtures: an isolated environment and helpers to write article files."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner, Result
+
+from newscat.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+SEED_IDS = ("000_50e039b255de019a", "002_6ef551387f7f8ea7")
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """No test reads the user's catalogue or cache, or depends on the terminal."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("NEWSCAT_CACHE_DIR", str(cache))
+    for name in ("NEWSCAT_CATALOG", "NO_COLOR", "FORCE_COLOR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("COLUMNS", "120")
+    yield cache
+
+
+def article_text(body: str = "", **front: Any) -> str:
+    """An article file's text from front-matter keys (in order) and a body."""
+    dumped = yaml.safe_dump(front, sort_keys=False, allow_unicode=True, width=1000)
+    return f"---\n{dumped}---\n{body}"
+
+
+def write_article(folder: Path, name: str, body: str = "", **front: Any) -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(article_text(body, **front), encoding="utf-8")
+    return path
+
+
+def run(*args: str, input: str | None = None) -> Result:
+    """Run newscat in-process with stdout and stderr kept apart."""
+    return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)

@@ -1,0 +1,181 @@
+"""`newscat list` through the CLI: every format, paging, counts and exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SEEDS, run, write_article
+
+TSV = (
+    "id\tdate\ttitle\tprovider\tquality\theat\ttopics\n"
+    "002_6ef551387f7f8ea7\t2022-11-02T08:30:00Z\t"
+    "NHS report calls for artificial intelligence training for all staff\t"
+    "Digital Health\t56\t66\tAI Ethics; AI; AI in Healthcare\n"
+    "000_50e039b255de019a\t2022-05-19T09:13:00Z\t"
+    "New report finds healthcare staff need support to use AI safely\t"
+    "NHS HEE\t58\t68\tAI Ethics; AI; AI in Healthcare; Facebook AI\n"
+)
+
+
+def test_list_in_a_pipe_is_tsv_newest_first() -> None:
+    result = run("list")
+    assert (result.exit_code, result.stdout, result.stderr) == (0, TSV, "")
+
+
+def test_list_tsv_no_header_and_limit() -> None:
+    result = run("list", "-f", "tsv", "--no-header", "-n", "1")
+    assert result.stdout == TSV.splitlines(keepends=True)[1]
+
+
+def test_list_offset() -> None:
+    result = run("list", "--offset", "1", "--no-header")
+    assert result.stdout == TSV.splitlines(keepends=True)[2]
+
+
+def test_list_jsonl_one_record_per_line() -> None:
+    result = run("list", "-f", "jsonl")
+    lines = result.stdout.splitlines()
+    assert [json.loads(line)["id"] for line in lines] == [
+        "002_6ef551387f7f8ea7",
+        "000_50e039b255de019a",
+    ]
+    assert json.loads(lines[1])["provider"] == {"name": "NHS HEE", "domain": "hee.nhs.uk"}
+
+
+def test_list_json_with_fields() -> None:
+    result = run("list", "-f", "json", "-F", "id,quality,provider.domain,topics")
+    assert json.loads(result.stdout) == [
+        {
+            "id": "002_6ef551387f7f8ea7",
+            "quality": 56,
+            "provider.domain": "digitalhealth.net",
+            "topics": ["AI Ethics", "AI", "AI in Healthcare"],
+        },
+        {
+            "id": "000_50e039b255de019a",
+            "quality": 58,
+            "provider.domain": "hee.nhs.uk",
+            "topics": ["AI Ethics", "AI", "AI in Healthcare", "Facebook AI"],
+        },
+    ]
+
+
+def test_list_count() -> None:
+    result = run("list", "--count")
+    assert (result.exit_code, result.stdout) == (0, "2\n")
+
+
+def test_list_ids_and_paths() -> None:
+    assert run("list", "-f", "ids").stdout == "002_6ef551387f7f8ea7\n000_50e039b255de019a\n"
+    paths = run("list", "-f", "paths", "-0").stdout
+    assert paths == (
+        f"{SEEDS / '002_6ef551387f7f8ea7.txt'}\0{SEEDS / '000_50e039b255de019a.txt'}\0"
+    )
+
+
+def test_list_table_shows_every_default_column_at_120() -> None:
+    result = run("list", "-f", "table")
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["id", "date", "title", "provider", "quality", "heat", "topics"]
+    assert lines[1].startswith("002_6ef551387f7f8ea7  2022-11-02  NHS report calls")
+    assert "Digital Health" in lines[1] and " 56 " in lines[1] and " 66 " in lines[1]
+    assert "\x1b" not in result.stdout
+    assert all(len(line) <= 120 for line in lines)
+
+
+def test_list_table_keeps_date_and_title_at_40(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "40")
+    result = run("list", "-f", "table")
+    lines = result.stdout.splitlines()
+    assert lines[0].split()[:2] == ["date", "title"]
+    assert lines[2].startswith("2022-05-19  New report")
+    assert lines[2].endswith("…")
+    assert all(len(line) <= 40 for line in lines)
+
+
+def test_empty_catalogue_lists_nothing_and_succeeds(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    result = run("list", "-C", str(tmp_path / "empty"))
+    assert (result.exit_code, result.stdout, result.stderr) == (0, TSV.splitlines()[0] + "\n", "")
+
+
+def test_fail_empty_exits_1(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    result = run("list", "-C", str(tmp_path / "empty"), "--fail-empty", "--no-header")
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == "Error: no articles matched\n"
+
+
+def test_missing_root_is_a_usage_error(tmp_path: Path) -> None:
+    result = run("list", "-C", str(tmp_path / "nowhere"))
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: catalogue root does not exist: {tmp_path / 'nowhere'}\n"
+
+
+def test_catalog_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_article(tmp_path / "a", "one.md", title="One", publishedDateTime="2024-01-01T00:00:00Z")
+    write_article(tmp_path / "b", "two.md", title="Two", publishedDateTime="2024-01-02T00:00:00Z")
+    monkeypatch.setenv("NEWSCAT_CATALOG", f"{tmp_path / 'a'}:{tmp_path / 'b'}")
+    assert run("list", "-f", "ids").stdout == "two\none\n"
+
+
+def test_single_file_root(tmp_path: Path) -> None:
+    path = write_article(tmp_path, "x/solo.markdown", title="Solo")
+    assert run("list", "-f", "ids", "-C", str(path)).stdout == "solo\n"
+
+
+def test_mixed_folder_lists_good_files_and_summarises_the_rest(tmp_path: Path) -> None:
+    folder = tmp_path / "mixed"
+    write_article(folder, "good.md", title="Good", publishedDateTime="2024-01-01T00:00:00Z")
+    bad = {
+        "empty.md": b"",
+        "binary.md": b"\x00\x01\x02",
+        "latin1.md": b"---\ntitle: caf\xe9\n---\n",
+        "nofm.md": b"just text\n",
+        "unclosed.md": b"---\ntitle: x\n",
+        "syntax.md": b"---\ntitle: [unclosed\n---\n",
+        "tab.md": b"---\ntopics:\n\t- a\n---\n",
+        "list.md": b"---\n- a\n- b\n---\n",
+        "scalar.md": b"---\njust a string\n---\n",
+        "tag.md": b"---\nx: !!python/object/apply:os.system ['true']\n---\n",
+    }
+    for name, data in bad.items():
+        (folder / name).write_bytes(data)
+    result = run("list", "-C", str(folder), "-f", "ids")
+    assert (result.exit_code, result.stdout) == (0, "good\n")
+    assert result.stderr == f"{len(bad)} files skipped; run `newscat check`\n"
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_quiet_hides_the_summary(tmp_path: Path) -> None:
+    (tmp_path / "bad.md").write_bytes(b"no front matter")
+    result = run("list", "-C", str(tmp_path), "-q")
+    assert (result.exit_code, result.stderr) == (0, "")
+
+
+def test_hidden_files_and_other_suffixes_are_not_read(tmp_path: Path) -> None:
+    write_article(tmp_path, "a.md", title="A")
+    write_article(tmp_path, "b.txt", title="B")
+    write_article(tmp_path, "c.markdown", title="C")
+    write_article(tmp_path, "d.yaml", title="D")
+    write_article(tmp_path, ".hidden.md", title="H")
+    write_article(tmp_path, ".git/e.md", title="E")
+    write_article(tmp_path, "sub/deeper/f.MD", title="F")
+    result = run("list", "-C", str(tmp_path), "-f", "ids", "-s", "id")
+    assert result.stdout == "a\nb\nc\nsub/deeper/f\n"
+
+
+def test_version_and_python_m() -> None:
+    import subprocess
+    import sys
+
+    from newscat import __version__
+
+    assert run("--version").stdout == f"newscat, version {__version__}\n"
+    done = subprocess.run(
+        [sys.executable, "-m", "newscat", "--version"], capture_output=True, text=True, check=True
+    )
+    assert done.stdout == f"newscat, version {__version__}\n"

@@ -1,0 +1,263 @@
+"""The SQLite index: incremental refresh, parallel parsing, and reliability (SPEC §5)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from newscat import index as index_module
+from newscat.index import Index, database_name, default_cache_dir
+from tests.conftest import ROOT, article_text, run, write_article
+
+
+def make_catalogue(folder: Path, count: int, start: int = 0) -> None:
+    for n in range(start, start + count):
+        write_article(
+            folder,
+            f"{n // 100:02d}/{n:05d}_{n:016x}.txt",
+            body=f"Body of article {n} about neural networks.",
+            title=f"Article {n}",
+            publishedDateTime=f"2023-01-{1 + n % 28:02d}T{n % 24:02d}:00:00Z",
+            quality=n % 100,
+            heat=(n * 7) % 100,
+            provider={"name": f"Provider {n % 5}", "domain": f"p{n % 5}.example.com"},
+            topics=["AI", f"Topic {n % 3}"],
+            webUrl=f"https://p{n % 5}.example.com/{n}",
+        )
+
+
+def open_index(roots: list[Path], cache: Path) -> Index:
+    return Index.open([str(r) for r in roots], cache)
+
+
+def ids(index: Index) -> list[str]:
+    return [a.id for a in index.select(order="a.id")]
+
+
+def test_first_refresh_adds_everything_then_nothing_changes(tmp_path: Path) -> None:
+    make_catalogue(tmp_path / "cat", 5)
+    index = open_index([tmp_path / "cat"], tmp_path / "cache")
+    report = index.refresh()
+    assert (report.added, report.changed, report.removed, report.unchanged) == (5, 0, 0, 0)
+    again = index.refresh()
+    assert (again.added, again.changed, again.removed, again.unchanged) == (0, 0, 0, 5)
+    assert ids(index)[0] == "00/00000_0000000000000000"
+
+
+def test_edits_deletions_renames_and_new_files_are_reflected(tmp_path: Path) -> None:
+    cat = tmp_path / "cat"
+    make_catalogue(cat, 4)
+    index = open_index([cat], tmp_path / "cache")
+    index.refresh()
+    first = cat / "00/00000_0000000000000000.txt"
+    first.write_text(article_text(title="Edited", quality=99), encoding="utf-8")
+    (cat / "00/00001_0000000000000001.txt").unlink()
+    (cat / "00/00002_0000000000000002.txt").rename(cat / "00/renamed.txt")
+    write_article(cat, "new/fresh.md", title="Fresh")
+    report = index.refresh()
+    assert (report.added, report.changed, report.removed, report.unchanged) == (2, 1, 2, 1)
+    assert ids(index) == [
+        "00/00000_0000000000000000",
+        "00/00003_0000000000000003",
+        "00/renamed",
+        "new/fresh",
+    ]
+    edited = next(index.select("a.id = ?", ["00/00000_0000000000000000"]))
+    assert (edited.title, edited.quality) == ("Edited", 99)
+    assert index.conn.execute("SELECT count(*) FROM topics").fetchone()[0] == 2 * 2
+    hits = index.conn.execute("SELECT count(*) FROM fts WHERE fts MATCH 'Edited'").fetchone()[0]
+    assert hits == 1
+
+
+def test_touching_a_file_reparses_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cat = tmp_path / "cat"
+    make_catalogue(cat, 3)
+    index = open_index([cat], tmp_path / "cache")
+    index.refresh()
+    target = cat / "00/00001_0000000000000001.txt"
+    os.utime(target, ns=(time.time_ns(), time.time_ns() + 5_000_000_000))
+    parsed: list[str] = []
+    real = index_module.read_article
+
+    def spy(path: str, *args: object, **kwargs: object) -> object:
+        result = real(path, *args, **kwargs)  # type: ignore[arg-type]
+        parsed.append(path if result[1] is not None else "unchanged")
+        return result
+
+    monkeypatch.setattr(index_module, "read_article", spy)
+    report = index.refresh()
+    assert (report.added, report.changed, report.unchanged) == (0, 0, 3)
+    assert parsed == ["unchanged"]
+    stored = index.conn.execute(
+        "SELECT mtime_ns FROM files WHERE path = ?", (str(target),)
+    ).fetchone()[0]
+    assert stored == target.stat().st_mtime_ns
+    assert index.refresh().unchanged == 3  # the new stat was remembered
+
+
+def test_problems_are_stored_and_cleared_when_fixed(tmp_path: Path) -> None:
+    cat = tmp_path / "cat"
+    cat.mkdir()
+    bad = cat / "bad.md"
+    bad.write_text("---\ntitle: [\n---\n", encoding="utf-8")
+    index = open_index([cat], tmp_path / "cache")
+    assert index.refresh().problems == 1
+    problem = index.problems("error")[0]
+    assert (problem.path, problem.code, problem.line) == (str(bad), "yaml-syntax", 3)
+    bad.write_text(article_text(title="Fixed"), encoding="utf-8")
+    assert index.refresh().problems == 0
+    assert ids(index) == ["bad"]
+
+
+def test_parallel_parse_gives_the_same_index_as_serial(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cat = tmp_path / "cat"
+    make_catalogue(cat, 60)
+    (cat / "broken.md").write_text("---\n: : :\n---\n", encoding="utf-8")
+    serial = open_index([cat], tmp_path / "serial")
+    serial.refresh()
+    monkeypatch.setattr(index_module, "POOL_THRESHOLD", 1)
+    monkeypatch.setattr(index_module, "_BATCH", 7)
+    progress: list[tuple[int, int]] = []
+    parallel = open_index([cat], tmp_path / "parallel")
+    parallel.refresh(progress=lambda done, total: progress.append((done, total)))
+    query = "SELECT id, date, title, quality, topics, record FROM articles ORDER BY id"
+    assert serial.conn.execute(query).fetchall() == parallel.conn.execute(query).fetchall()
+    assert parallel.problems() == serial.problems()
+    assert progress[-1] == (61, 61)
+
+
+def test_no_cache_indexes_in_memory(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    result = run("list", "--no-cache", "--count", "--cache-dir", str(cache))
+    assert result.stdout == "2\n"
+    assert not cache.exists()
+
+
+def test_cache_dir_option_and_environment(tmp_path: Path, isolated_env: Path) -> None:
+    run("index", "--cache-dir", str(tmp_path / "mine"))
+    assert len(list((tmp_path / "mine").glob("catalog-*.sqlite3"))) == 1
+    run("index")
+    assert len(list(isolated_env.glob("catalog-*.sqlite3"))) == 1
+
+
+def test_default_cache_dir_follows_xdg() -> None:
+    assert default_cache_dir({"XDG_CACHE_HOME": "/x"}) == Path("/x/newscat")
+    assert default_cache_dir({"NEWSCAT_CACHE_DIR": "/y", "XDG_CACHE_HOME": "/x"}) == Path("/y")
+    assert default_cache_dir({"HOME": "/h"}).name == "newscat"
+
+
+def test_one_database_per_set_of_roots() -> None:
+    assert database_name(["/a", "/b"]) == database_name(["/b", "/a"])
+    assert database_name(["/a"]) != database_name(["/a", "/b"])
+
+
+def test_corrupt_database_is_rebuilt_with_one_warning(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    run("index", "--cache-dir", str(cache))
+    (db,) = cache.glob("catalog-*.sqlite3")
+    for extra in cache.glob("catalog-*.sqlite3-*"):
+        extra.unlink()
+    db.write_bytes(b"this is not a database" * 100)
+    result = run("list", "--count", "--cache-dir", str(cache))
+    assert (result.exit_code, result.stdout) == (0, "2\n")
+    assert result.stderr.count("warning") == 1
+    assert "rebuilding it" in result.stderr
+    assert run("list", "--count", "--cache-dir", str(cache)).stderr == ""
+
+
+def test_database_of_another_schema_version_is_rebuilt(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    run("index", "--cache-dir", str(cache))
+    (db,) = cache.glob("catalog-*.sqlite3")
+    with sqlite3.connect(db) as conn:
+        conn.execute("PRAGMA user_version = 99")
+    conn.close()
+    result = run("list", "--count", "--cache-dir", str(cache))
+    assert (result.exit_code, result.stdout) == (0, "2\n")
+    assert "schema version 99" in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_unwritable_cache_dir_falls_back_to_memory(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    result = run("list", "--count", "--cache-dir", str(blocker / "cache"))
+    assert (result.exit_code, result.stdout) == (0, "2\n")
+    assert result.stderr.startswith("newscat: warning: cannot use the cache dir")
+    assert result.stderr.count("\n") == 1
+
+
+def test_index_command_reports_and_status(tmp_path: Path) -> None:
+    cat = tmp_path / "cat"
+    make_catalogue(cat, 3)
+    first = run("index", "-C", str(cat))
+    assert first.stdout.startswith("3 added, 0 changed, 0 removed, 0 unchanged, 0 with problems (")
+    second = run("index", "-C", str(cat))
+    assert second.stdout.startswith("0 added, 0 changed, 0 removed, 3 unchanged, 0 with problems")
+    rebuilt = run("index", "-C", str(cat), "--rebuild")
+    assert rebuilt.stdout.startswith("3 added, 0 changed, 0 removed, 0 unchanged")
+    status = run("index", "-C", str(cat), "--status").stdout.splitlines()
+    assert status[0].startswith("database      ") and status[0].endswith(".sqlite3")
+    assert status[2:5] == ["articles      3", "files         3", "problems      0"]
+    assert status[5].startswith("last refresh  20")
+
+
+def _newscat(*args: str, cache: Path) -> subprocess.Popen[str]:
+    env = dict(os.environ, NEWSCAT_CACHE_DIR=str(cache), PYTHONPATH=str(ROOT))
+    return subprocess.Popen(
+        [sys.executable, "-m", "newscat", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_two_processes_refreshing_at_once_both_succeed_and_agree(tmp_path: Path) -> None:
+    cat = tmp_path / "cat"
+    make_catalogue(cat, 600)
+    cache = tmp_path / "cache"
+    procs = [_newscat("list", "-C", str(cat), "--count", cache=cache) for _ in range(2)]
+    outputs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outputs
+    assert [out for out, _ in outputs] == ["600\n", "600\n"]
+    assert [err for _, err in outputs] == ["", ""]
+    (db,) = cache.glob("catalog-*.sqlite3")
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 600
+        assert conn.execute("SELECT count(DISTINCT path) FROM articles").fetchone()[0] == 600
+    conn.close()
+
+
+def test_a_killed_refresh_leaves_an_index_the_next_run_uses(tmp_path: Path) -> None:
+    cat = tmp_path / "cat"
+    make_catalogue(cat, 300)
+    cache = tmp_path / "cache"
+    assert _newscat("index", "-C", str(cat), cache=cache).wait(timeout=120) == 0
+    make_catalogue(cat, 3000, start=300)
+    proc = _newscat("index", "-C", str(cat), cache=cache)
+    (db,) = cache.glob("catalog-*.sqlite3")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # kill it once it holds the write lock, mid-refresh
+        probe = sqlite3.connect(db, timeout=0)
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+            probe.execute("ROLLBACK")
+        except sqlite3.OperationalError:
+            break
+        finally:
+            probe.close()
+        time.sleep(0.01)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    after = _newscat("list", "-C", str(cat), "--count", cache=cache)
+    out, err = after.communicate(timeout=120)
+    assert (after.returncode, out, err) == (0, "3300\n", "")
