@@ -25,24 +25,54 @@ DEFAULT_MAX_SIZE = 16 * 1024 * 1024
 MAX_EXPANDED_NODES = 200_000
 #: How deeply collections may nest. libyaml's composer recurses in C and would
 #: crash the process on a document nested some 100,000 levels deep.
-MAX_DEPTH = 1000
+MAX_DEPTH = 500
 
 _OPEN = re.compile(r"---[ \t]*(?:\n|$)")
 _CLOSE = re.compile(r"^---[ \t]*$", re.MULTILINE)
-_BLOCK_INDENT = re.compile(r"^(?:[ \t]*[-?:](?=[ \t]))*", re.MULTILINE)
+# Block nesting needs either indentation or a run of indicators ("- - - x") at the
+# start of a line, so a line whose prefix of those is short cannot nest deeply.
+_DEEP_BLOCK = re.compile(rf"^[ \t?:-]{{{MAX_DEPTH * 2}}}", re.MULTILINE)
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+_STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
+_BOOL = "tag:yaml.org,2002:bool"
+_NULL = "tag:yaml.org,2002:null"
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
+_BOOLS = {"yes": True, "true": True, "on": True, "no": False, "false": False, "off": False}
 
 _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
-    """Safe loading that keeps timestamps as the strings they were written as."""
-
-
-_Loader.yaml_implicit_resolvers = {
+_RESOLVERS: dict[str | None, list[tuple[str, re.Pattern[str]]]] = {
     first: [(tag, rx) for tag, rx in resolvers if tag != _TIMESTAMP_TAG]
     for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
 }
+
+
+class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
+    """Safe loading that keeps timestamps as the strings they were written as.
+
+    ``resolve`` is a leaner copy of PyYAML's (no path resolvers, which newscat
+    never registers); libyaml's composer calls it for every node.
+    """
+
+    yaml_implicit_resolvers = _RESOLVERS
+
+    def resolve(self, kind: type, value: Any, implicit: tuple[bool, bool]) -> str:
+        if kind is yaml.ScalarNode:
+            if implicit[0]:
+                for tag, regexp in _RESOLVERS.get(value[:1], ()):
+                    if regexp.match(value):
+                        return tag
+            return _STR
+        return _SEQ if kind is yaml.SequenceNode else _MAP
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        return None
+
+    def ascend_resolver(self) -> None:
+        return None
 
 
 def _construct_timestamp_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
@@ -130,9 +160,9 @@ def _too_deep(front: str) -> int | None:
             depth += 1 if match.group() in "[{" else -1
             if depth > MAX_DEPTH:
                 return front.count("\n", 0, match.start()) + 2
-    for match in _BLOCK_INDENT.finditer(front):
-        if len(match.group()) > MAX_DEPTH * 2:
-            return front.count("\n", 0, match.start()) + 2
+    deep = _DEEP_BLOCK.search(front)
+    if deep is not None:
+        return front.count("\n", 0, deep.start()) + 2
     return None
 
 
@@ -149,6 +179,11 @@ def _load_yaml(front: str, path: str) -> tuple[Any, yaml.Node | None] | Problem:
                 f"aliases expand the front matter past {MAX_EXPANDED_NODES:,} values",
                 node.start_mark.line + 2,
             )
+        if "&" not in front and "<<" not in front:
+            try:
+                return _build(node, loader), node
+            except Exception:  # the standard path below reports it properly
+                pass
         return loader.construct_document(node), node
     except yaml.constructor.ConstructorError as exc:
         line, column = _position(exc)
@@ -169,6 +204,41 @@ def _load_yaml(front: str, path: str) -> tuple[Any, yaml.Node | None] | Problem:
         return Problem(path, "too-deep", "front matter nests too deeply", 2)
     finally:
         loader.dispose()
+
+
+def _build(node: yaml.Node, loader: yaml.SafeLoader) -> Any:
+    """Construct plain data straight from the node graph (what SafeLoader would give).
+
+    Strings, whole numbers, booleans, nulls, lists and mappings, which are nearly
+    all of an article, are built here without PyYAML's per-node generator
+    machinery; anything else goes to the loader's own constructors. Only for
+    documents without anchors or merge keys, so no node is shared.
+    """
+    kind = type(node)
+    tag = node.tag
+    if kind is yaml.ScalarNode:
+        value = node.value
+        if tag == _STR:
+            return value
+        if tag == _NULL:
+            return None
+        if tag == _BOOL:
+            return _BOOLS[value.lower()]
+        if (
+            tag == _INT
+            and value.isascii()
+            and value.isdigit()
+            and (value[0] != "0" or value == "0")
+        ):
+            return int(value)
+    elif kind is yaml.SequenceNode and tag == _SEQ:
+        return [_build(child, loader) for child in node.value]
+    elif kind is yaml.MappingNode and tag == _MAP:
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            out[_build(key_node, loader)] = _build(value_node, loader)
+        return out
+    return loader.construct_object(node, deep=True)
 
 
 def _tab_at(front: str, exc: yaml.MarkedYAMLError) -> bool:
