@@ -1,0 +1,85 @@
+"""The fast YAML construction path gives exactly what PyYAML's SafeLoader gives."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from newscat import parse
+from newscat.model import Article
+
+
+class _Reference(yaml.SafeLoader):
+    """PyYAML's pure-Python safe loader, with timestamps kept as text like newscat."""
+
+
+_Reference.yaml_implicit_resolvers = parse._RESOLVERS
+_Reference.add_constructor(
+    "tag:yaml.org,2002:timestamp",
+    lambda loader, node: loader.construct_scalar(node),  # type: ignore[arg-type]
+)
+
+scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.text(max_size=20)
+    | st.sampled_from(
+        ["yes", "No", "~", "0x1F", "0o17", "017", "1_000", "1:30", "2022-05-19", ".inf"]
+    )
+)
+values = st.recursive(
+    scalars,
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+documents = st.dictionaries(st.text(min_size=1, max_size=10), values, min_size=1, max_size=6)
+
+
+def _parse(front: str) -> Any:
+    result = parse.parse_article(f"---\n{front}---\n".encode(), "p", "i")
+    assert isinstance(result, Article), result
+    return result.record
+
+
+@settings(max_examples=300, deadline=None)
+@given(documents, st.sampled_from([None, True]))
+def test_fast_path_matches_pyyaml(document: dict[str, Any], flow: bool | None) -> None:
+    front = yaml.safe_dump(document, default_flow_style=flow, allow_unicode=True, sort_keys=False)
+    expected = yaml.load(front, _Reference)
+    assert _parse(front) == parse._json_safe(expected)
+
+
+def test_plain_scalars_written_by_hand() -> None:
+    front = (
+        "a: 0x1F\nb: 017\nc: 1_000\nd: yes\ne: ~\nf: 2022-05-19T09:13:00Z\ng: 1.5e+3\ng2: 1.5e3\n"
+        "h: '58'\ni: 007\nj: -3\nk: +4\nl: .nan\nm: !!str 12\nn: !!binary aGk=\n"
+    )
+    assert _parse(front) == {
+        "a": 31,
+        "b": 15,
+        "c": 1000,
+        "d": True,
+        "e": None,
+        "f": "2022-05-19T09:13:00Z",
+        "g": 1500.0,
+        "g2": "1.5e3",  # YAML 1.1 wants a signed exponent
+        "h": "58",
+        "i": 7,
+        "j": -3,
+        "k": 4,
+        "l": "nan",
+        "m": "12",
+        "n": "aGk=",
+    }
+
+
+def test_anchors_and_merge_keys_take_the_standard_path() -> None:
+    front = "base: &b {x: 1}\nother:\n  <<: *b\n  y: 2\nsame: *b\n"
+    assert _parse(front) == {"base": {"x": 1}, "other": {"x": 1, "y": 2}, "same": {"x": 1}}
