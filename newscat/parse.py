@@ -12,6 +12,7 @@ import json
 import math
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
@@ -23,13 +24,19 @@ from newscat.model import Article, Problem
 DEFAULT_MAX_SIZE = 16 * 1024 * 1024
 #: How many nodes a document may expand to through aliases before it is an "alias bomb".
 MAX_EXPANDED_NODES = 200_000
-#: How deeply collections may nest. libyaml's composer recurses in C and would
-#: crash the process on a document nested some 100,000 levels deep.
-MAX_DEPTH = 1000
+#: How deeply collections may nest (checked exactly on the composed document).
+#: Real articles nest four or five levels; the JSON encoder and the rest of the
+#: pipeline recurse, so a bound well below Python's recursion limit keeps them safe.
+MAX_DEPTH = 100
+#: A coarse bound checked on the text before YAML sees it: libyaml's composer
+#: recurses in C and crashes the process some 30,000 levels deep (flow and block
+#: nesting each stay under this bound, so together well under the crash).
+_SCAN_DEPTH = 5000
 
 _OPEN = re.compile(r"---[ \t]*(?:\n|$)")
 _CLOSE = re.compile(r"^---[ \t]*$", re.MULTILINE)
-_BLOCK_INDENT = re.compile(r"^(?:[ \t]*[-?:](?=[ \t]))*", re.MULTILINE)
+#: Leading indentation and block indicators ("  - - ? "): an upper bound on a line's block depth.
+_BLOCK_INDENT = re.compile(r"^[ \t]*(?:[-?:](?=[ \t]|$)[ \t]*)*", re.MULTILINE)
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 
 _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -56,6 +63,8 @@ def parse_article(data: bytes, path: str, article_id: str) -> Article | Problem:
     """Parse one file's bytes. ``path`` and ``article_id`` are carried into the result."""
     try:
         return _parse(data, path, article_id)
+    except RecursionError:
+        return _deep_problem(path, None)
     except Exception as exc:
         return Problem(path, "internal", f"could not be read: {type(exc).__name__}: {exc}")
 
@@ -92,9 +101,7 @@ def _parse(data: bytes, path: str, article_id: str) -> Article | Problem:
 
     deep = _too_deep(front)
     if deep is not None:
-        return Problem(
-            path, "too-deep", f"front matter nests more than {MAX_DEPTH} levels deep", deep
-        )
+        return _deep_problem(path, deep)
     loaded = _load_yaml(front, path)
     if isinstance(loaded, Problem):
         return loaded
@@ -122,17 +129,44 @@ def _kind(value: Any) -> str:
     return type(value).__name__
 
 
+def _deep_problem(path: str, line: int | None) -> Problem:
+    return Problem(path, "too-deep", f"front matter nests more than {MAX_DEPTH} levels deep", line)
+
+
 def _too_deep(front: str) -> int | None:
-    """The line on which nesting first passes MAX_DEPTH, or None (a cheap pre-scan)."""
-    if front.count("[") + front.count("{") > MAX_DEPTH:
+    """The line on which nesting may pass _SCAN_DEPTH, or None (a cheap pre-scan).
+
+    Brackets are counted even inside strings and every column of indentation
+    counts as a level, so this overestimates; it only has to keep libyaml from
+    recursing out of stack. The exact MAX_DEPTH check runs on the composed nodes.
+    """
+    if front.count("[") + front.count("{") > _SCAN_DEPTH:
         depth = 0
         for match in re.finditer(r"[\[\]{}]", front):
             depth += 1 if match.group() in "[{" else -1
-            if depth > MAX_DEPTH:
+            if depth > _SCAN_DEPTH:
                 return front.count("\n", 0, match.start()) + 2
-    for match in _BLOCK_INDENT.finditer(front):
-        if len(match.group()) > MAX_DEPTH * 2:
-            return front.count("\n", 0, match.start()) + 2
+    if any(len(match.group()) > _SCAN_DEPTH for match in _BLOCK_INDENT.finditer(front)):
+        return _block_too_deep(front)
+    return None
+
+
+def _block_too_deep(front: str) -> int | None:
+    """Block nesting by indentation: a stack of the columns that open a level."""
+    stack: list[int] = []
+    for number, line in enumerate(front.split("\n")):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        match = _BLOCK_INDENT.match(line)
+        prefix = match.group() if match else ""
+        indent = len(line) - len(line.lstrip(" \t"))
+        opened = [indent] + [i for i in range(indent + 1, len(prefix)) if prefix[i] in "-?:"]
+        while stack and stack[-1] >= indent:
+            stack.pop()
+        stack.extend(opened)
+        if len(stack) > _SCAN_DEPTH:
+            return number + 2
     return None
 
 
@@ -142,13 +176,17 @@ def _load_yaml(front: str, path: str) -> tuple[Any, yaml.Node | None] | Problem:
         node = loader.get_single_node()
         if node is None:
             return None, None
-        if "&" in front and _expanded_size(node) > MAX_EXPANDED_NODES:
-            return Problem(
-                path,
-                "alias-bomb",
-                f"aliases expand the front matter past {MAX_EXPANDED_NODES:,} values",
-                node.start_mark.line + 2,
+        shape = _shape(node)
+        if shape.cycle:
+            return _node_problem(
+                path, "alias-bomb", "an alias refers to a value that contains it", shape.at
             )
+        if shape.size > MAX_EXPANDED_NODES:
+            message = f"aliases expand the front matter past {MAX_EXPANDED_NODES:,} values"
+            return _node_problem(path, "alias-bomb", message, shape.at)
+        if shape.depth > MAX_DEPTH:
+            message = f"front matter nests more than {MAX_DEPTH} levels deep"
+            return _node_problem(path, "too-deep", message, shape.at)
         return loader.construct_document(node), node
     except yaml.constructor.ConstructorError as exc:
         line, column = _position(exc)
@@ -190,24 +228,54 @@ def _position(exc: yaml.MarkedYAMLError) -> tuple[int | None, int | None]:
     return mark.line + 2, mark.column + 1
 
 
-def _expanded_size(root: yaml.Node) -> int:
-    """How many nodes the document has once every alias is expanded (iterative, memoised)."""
+@dataclass
+class _Shape:
+    size: int = 0  # nodes once every alias is expanded (stops counting past the bound)
+    depth: int = 0  # deepest nesting of collections
+    cycle: bool = False  # an alias points back to a value that contains it
+    at: yaml.Node | None = None  # where a bound was passed
+
+
+def _shape(root: yaml.Node) -> _Shape:
+    """Size and depth of the document with aliases expanded, without expanding them.
+
+    Iterative and memoised per node, so neither a deep nor a bomb-shaped graph
+    costs more than one visit per node; an alias to an ancestor is reported as a cycle.
+    """
     sizes: dict[int, int] = {}
+    depths: dict[int, int] = {}
+    open_nodes: set[int] = set()
     stack: list[tuple[yaml.Node, bool]] = [(root, False)]
     while stack:
         node, children_done = stack.pop()
-        if id(node) in sizes:
-            continue
+        key = id(node)
         children = _children(node)
-        if children_done or not children:
-            total = 1 + sum(sizes.get(id(child), 1) for child in children)
-            sizes[id(node)] = total
-            if total > MAX_EXPANDED_NODES:
-                return total
+        if children_done:
+            open_nodes.discard(key)
+            sizes[key] = min(1 + sum(sizes[id(c)] for c in children), MAX_EXPANDED_NODES + 1)
+            depths[key] = 1 + max((depths[id(c)] for c in children), default=0)
+            if sizes[key] > MAX_EXPANDED_NODES:
+                return _Shape(sizes[key], depths[key], at=node)
             continue
+        if key in sizes:
+            continue
+        if key in open_nodes:
+            return _Shape(cycle=True, at=node)
+        if not children:
+            sizes[key], depths[key] = 1, 0
+            continue
+        if len(open_nodes) >= MAX_DEPTH:
+            return _Shape(depth=len(open_nodes) + 1, at=node)
+        open_nodes.add(key)
         stack.append((node, True))
         stack.extend((child, False) for child in children if id(child) not in sizes)
-    return sizes[id(root)]
+    return _Shape(sizes[id(root)], depths[id(root)])
+
+
+def _node_problem(path: str, code: str, message: str, node: yaml.Node | None) -> Problem:
+    if node is None:
+        return Problem(path, code, message, 2)
+    return Problem(path, code, message, node.start_mark.line + 2, node.start_mark.column + 1)
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:
