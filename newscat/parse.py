@@ -74,14 +74,14 @@ def _parse(data: bytes, path: str, article_id: str) -> Article | Problem:
         return Problem(path, "no-front-matter", "empty file", 1, 1)
     nul = data.find(b"\0")
     if nul >= 0:
-        return Problem(path, "binary", f"binary file (NUL byte at byte {nul})")
+        line, column = _byte_position(data, nul)
+        return Problem(path, "binary", f"binary file (NUL byte at byte {nul})", line, column)
     skipped = 3 if data.startswith(b"\xef\xbb\xbf") else 0
     try:
         text = data[skipped:].decode("utf-8")
     except UnicodeDecodeError as exc:
         at = exc.start + skipped
-        line = data.count(b"\n", 0, at) + 1
-        column = at - (data.rfind(b"\n", 0, at) + 1) + 1
+        line, column = _byte_position(data, at)
         return Problem(path, "not-utf8", f"not valid UTF-8 at byte {at}", line, column)
     if "\r" in text:
         text = text.replace("\r\n", "\n")
@@ -117,6 +117,11 @@ def _parse(data: bytes, path: str, article_id: str) -> Article | Problem:
         value = _json_safe(value)
         record_json = json.dumps(value, ensure_ascii=False)
     return _article(value, record_json, body, path, article_id, node)
+
+
+def _byte_position(data: bytes, at: int) -> tuple[int, int]:
+    """The 1-based line and column (in bytes) of offset ``at``."""
+    return data.count(b"\n", 0, at) + 1, at - (data.rfind(b"\n", 0, at) + 1) + 1
 
 
 def _kind(value: Any) -> str:
@@ -191,8 +196,12 @@ def _load_yaml(front: str, path: str) -> tuple[Any, yaml.Node | None] | Problem:
     except yaml.constructor.ConstructorError as exc:
         line, column = _position(exc)
         problem = exc.problem or "cannot construct value"
-        code = "yaml-tag" if "tag" in problem else "yaml-syntax"
-        return Problem(path, code, f"YAML: {problem}", line, column)
+        tag = re.search(r"tag '([^']*)'", problem)
+        if tag is None:
+            return Problem(path, "yaml-syntax", f"YAML: {problem}", line, column)
+        name = tag.group(1).replace("tag:yaml.org,2002:", "!!")
+        message = f"YAML: the tag {name!r} is not allowed (tags are refused, never run)"
+        return Problem(path, "yaml-tag", message, line, column)
     except yaml.MarkedYAMLError as exc:
         line, column = _position(exc)
         message = exc.problem or str(exc)
