@@ -167,13 +167,17 @@ def read_article(
         # O_NONBLOCK: a file swapped for a FIFO after the walk must not hang the read.
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
         with os.fdopen(fd, "rb") as handle:
-            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):
                 return None, Problem(path, "unreadable", "cannot read: not a regular file")
-            data = handle.read(max_size + 1)
+            # The stat refuses a large file unread; the bounded read catches one still growing.
+            data = b"" if info.st_size > max_size else handle.read(max_size + 1)
+            if info.st_size > max_size or len(data) > max_size:
+                return None, Problem(
+                    path, "too-large", f"file is larger than the {_size(max_size)} limit"
+                )
     except OSError as exc:
         return None, Problem(path, "unreadable", f"cannot read: {exc.strerror or exc}")
-    if len(data) > max_size:
-        return None, Problem(path, "too-large", f"file is larger than the {_size(max_size)} limit")
     digest = hashlib.blake2b(data, digest_size=16).hexdigest()
     if digest == known_hash:
         return digest, None
