@@ -206,7 +206,19 @@ def _load_yaml(front: str, path: str) -> tuple[Any, yaml.Node | None] | Problem:
         line, column = _position(exc)
         message = exc.problem or str(exc)
         if exc.context:
-            message = f"{exc.context}: {message}"
+            start = exc.context_mark
+            if (
+                start is not None
+                and exc.problem_mark is not None
+                and start.line != exc.problem_mark.line
+            ):
+                # The problem is found far from its cause (an unclosed quote or bracket).
+                message = (
+                    f"{exc.context} (opened on line {start.line + 2}, column {start.column + 1})"
+                    f": {message}"
+                )
+            else:
+                message = f"{exc.context}: {message}"
         if _tab_at(front, exc):
             message += " (a tab; YAML indents with spaces only)"
         return Problem(path, "yaml-syntax", f"YAML: {message}", line, column)

@@ -199,7 +199,8 @@ def test_yaml_syntax_error_unclosed_flow() -> None:
     found = problem("---\ntitle: x\ntopics: [a, b\nquality: 3\n---\n")
     assert found.code == "yaml-syntax"
     assert found.message == (
-        "YAML: while parsing a flow sequence: did not find expected ',' or ']'"
+        "YAML: while parsing a flow sequence (opened on line 3, column 9): "
+        "did not find expected ',' or ']'"
     )
     assert (found.line, found.column) == (4, 8)
 
