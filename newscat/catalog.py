@@ -91,6 +91,9 @@ def walk(roots: Sequence[str]) -> tuple[list[FileEntry], list[Problem]]:
         except OSError as exc:
             problems.append(Problem(root, "unreadable", f"cannot read: {exc.strerror}"))
             continue
+        if not stat.S_ISREG(info.st_mode):
+            problems.append(Problem(root, "unreadable", "cannot read: not a regular file"))
+            continue
         if root not in seen_files:
             seen_files.add(root)
             name = os.path.basename(root)
@@ -161,15 +164,26 @@ def read_article(
     re-parse). A file over ``max_size`` is refused without being read whole.
     """
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(max_size + 1)
+        # O_NONBLOCK: a file swapped for a FIFO after the walk must not hang the read.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                return None, Problem(path, "unreadable", "cannot read: not a regular file")
+            # The stat refuses a large file unread; the bounded read catches one still growing.
+            data = b"" if info.st_size > max_size else handle.read(max_size + 1)
+            if info.st_size > max_size or len(data) > max_size:
+                return None, Problem(
+                    path, "too-large", f"file is larger than the {_size(max_size)} limit"
+                )
     except OSError as exc:
-        return None, Problem(path, "unreadable", f"cannot read: {exc.strerror}")
-    if len(data) > max_size:
-        return None, Problem(
-            path, "too-large", f"file is larger than the {max_size // (1024 * 1024)} MiB limit"
-        )
+        return None, Problem(path, "unreadable", f"cannot read: {exc.strerror or exc}")
     digest = hashlib.blake2b(data, digest_size=16).hexdigest()
     if digest == known_hash:
         return digest, None
     return digest, parse_article(data, path, article_id)
+
+
+def _size(count: int) -> str:
+    mib = 1024 * 1024
+    return f"{count // mib} MiB" if count % mib == 0 else f"{count:,}-byte"

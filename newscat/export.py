@@ -8,6 +8,7 @@ to dotted columns.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from typing import IO, Any
 
@@ -63,14 +64,19 @@ def flat_text(value: Any) -> str:
     return str(value)
 
 
+_TSV_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
+#: Backslash, and every control character a terminal could act on (ESC, OSC, C1).
+_TSV_SPECIAL = re.compile(r"[\\\x00-\x1f\x7f-\x9f]")
+
+
 def tsv_cell(value: Any) -> str:
-    """A tsv cell: tabs, newlines and backslashes escaped so every row stays one line."""
-    return (
-        flat_text(value)
-        .replace("\\", "\\\\")
-        .replace("\t", "\\t")
-        .replace("\n", "\\n")
-        .replace("\r", "\\r")
+    """A tsv cell: one line, inert on a terminal, and reversible.
+
+    Backslash, tab, newline and carriage return are escaped as ``\\\\ \\t \\n \\r``,
+    any other control character (ESC, BEL, C1) as ``\\xNN``.
+    """
+    return _TSV_SPECIAL.sub(
+        lambda m: _TSV_ESCAPES.get(m.group()) or f"\\x{ord(m.group()):02x}", flat_text(value)
     )
 
 

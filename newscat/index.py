@@ -363,6 +363,36 @@ class Index:
             for path, code, message, line, col, sev in self.conn.execute(sql, args)
         ]
 
+    def duplicates(self, show: Callable[[str], str] = str) -> list[Problem]:
+        """Cross-file warnings: an id or a webUrl that several articles share.
+
+        Each file involved gets one warning naming the other files (through ``show``).
+        """
+        found: list[Problem] = []
+        for column, code, label in (
+            ("id", "duplicate-id", "id"),
+            ("url", "duplicate-url", "webUrl"),
+        ):
+            groups: dict[str, list[str]] = {}
+            for value, path in self.conn.execute(
+                f"SELECT {column}, path FROM articles WHERE {column} IN "
+                f"(SELECT {column} FROM articles WHERE {column} IS NOT NULL "
+                f"GROUP BY {column} HAVING count(*) > 1) ORDER BY {column}, path"
+            ):
+                groups.setdefault(value, []).append(path)
+            for value, paths in groups.items():
+                for path in paths:
+                    others = [show(other) for other in paths if other != path]
+                    named = ", ".join(others[:3])
+                    if len(others) > 3:
+                        named += f" and {len(others) - 3} more"
+                    message = f"same {label} {value!r} as {named}"
+                    found.append(Problem(path, code, message, severity="warning"))
+        return found
+
+    def file_count(self) -> int:
+        return int(self.conn.execute("SELECT count(*) FROM files").fetchone()[0])
+
     def error_count(self) -> int:
         return self._problem_count()
 

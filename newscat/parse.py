@@ -12,6 +12,7 @@ import json
 import math
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
@@ -23,15 +24,22 @@ from newscat.model import Article, Problem
 DEFAULT_MAX_SIZE = 16 * 1024 * 1024
 #: How many nodes a document may expand to through aliases before it is an "alias bomb".
 MAX_EXPANDED_NODES = 200_000
-#: How deeply collections may nest. libyaml's composer recurses in C and would
-#: crash the process on a document nested some 100,000 levels deep.
-MAX_DEPTH = 500
+#: How deeply collections may nest (checked exactly on the composed document).
+#: Real articles nest four or five levels; the JSON encoder and the rest of the
+#: pipeline recurse, so a bound well below Python's recursion limit keeps them safe.
+MAX_DEPTH = 100
+#: A coarse bound checked on the text before YAML sees it: libyaml's composer
+#: recurses in C and crashes the process some 30,000 levels deep (flow and block
+#: nesting each stay under this bound, so together well under the crash).
+_SCAN_DEPTH = 5000
 
 _OPEN = re.compile(r"---[ \t]*(?:\n|$)")
 _CLOSE = re.compile(r"^---[ \t]*$", re.MULTILINE)
-# Block nesting needs either indentation or a run of indicators ("- - - x") at the
-# start of a line, so a line whose prefix of those is short cannot nest deeply.
-_DEEP_BLOCK = re.compile(rf"^[ \t?:-]{{{MAX_DEPTH * 2}}}", re.MULTILINE)
+#: Leading indentation and block indicators ("  - - ? "): an upper bound on a line's block depth.
+_BLOCK_INDENT = re.compile(r"^[ \t]*(?:[-?:](?=[ \t]|$)[ \t]*)*", re.MULTILINE)
+# A quick test that no line starts with a run of indentation and block indicators
+# long enough to nest deeply; only when one does is the line-by-line scan run.
+_LONG_BLOCK_PREFIX = re.compile(rf"^[ \t?:-]{{{_SCAN_DEPTH}}}", re.MULTILINE)
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
@@ -86,6 +94,8 @@ def parse_article(data: bytes, path: str, article_id: str) -> Article | Problem:
     """Parse one file's bytes. ``path`` and ``article_id`` are carried into the result."""
     try:
         return _parse(data, path, article_id)
+    except RecursionError:
+        return _deep_problem(path, None)
     except Exception as exc:
         return Problem(path, "internal", f"could not be read: {type(exc).__name__}: {exc}")
 
@@ -95,14 +105,14 @@ def _parse(data: bytes, path: str, article_id: str) -> Article | Problem:
         return Problem(path, "no-front-matter", "empty file", 1, 1)
     nul = data.find(b"\0")
     if nul >= 0:
-        return Problem(path, "binary", f"binary file (NUL byte at byte {nul})")
+        line, column = _byte_position(data, nul)
+        return Problem(path, "binary", f"binary file (NUL byte at byte {nul})", line, column)
     skipped = 3 if data.startswith(b"\xef\xbb\xbf") else 0
     try:
         text = data[skipped:].decode("utf-8")
     except UnicodeDecodeError as exc:
         at = exc.start + skipped
-        line = data.count(b"\n", 0, at) + 1
-        column = at - (data.rfind(b"\n", 0, at) + 1) + 1
+        line, column = _byte_position(data, at)
         return Problem(path, "not-utf8", f"not valid UTF-8 at byte {at}", line, column)
     if "\r" in text:
         text = text.replace("\r\n", "\n")
@@ -122,9 +132,7 @@ def _parse(data: bytes, path: str, article_id: str) -> Article | Problem:
 
     deep = _too_deep(front)
     if deep is not None:
-        return Problem(
-            path, "too-deep", f"front matter nests more than {MAX_DEPTH} levels deep", deep
-        )
+        return _deep_problem(path, deep)
     loaded = _load_yaml(front, path)
     if isinstance(loaded, Problem):
         return loaded
@@ -142,6 +150,11 @@ def _parse(data: bytes, path: str, article_id: str) -> Article | Problem:
     return _article(value, record_json, body, path, article_id, node)
 
 
+def _byte_position(data: bytes, at: int) -> tuple[int, int]:
+    """The 1-based line and column (in bytes) of offset ``at``."""
+    return data.count(b"\n", 0, at) + 1, at - (data.rfind(b"\n", 0, at) + 1) + 1
+
+
 def _kind(value: Any) -> str:
     if isinstance(value, str):
         return "string"
@@ -152,17 +165,44 @@ def _kind(value: Any) -> str:
     return type(value).__name__
 
 
+def _deep_problem(path: str, line: int | None) -> Problem:
+    return Problem(path, "too-deep", f"front matter nests more than {MAX_DEPTH} levels deep", line)
+
+
 def _too_deep(front: str) -> int | None:
-    """The line on which nesting first passes MAX_DEPTH, or None (a cheap pre-scan)."""
-    if front.count("[") + front.count("{") > MAX_DEPTH:
+    """The line on which nesting may pass _SCAN_DEPTH, or None (a cheap pre-scan).
+
+    Brackets are counted even inside strings and every column of indentation
+    counts as a level, so this overestimates; it only has to keep libyaml from
+    recursing out of stack. The exact MAX_DEPTH check runs on the composed nodes.
+    """
+    if front.count("[") + front.count("{") > _SCAN_DEPTH:
         depth = 0
         for match in re.finditer(r"[\[\]{}]", front):
             depth += 1 if match.group() in "[{" else -1
-            if depth > MAX_DEPTH:
+            if depth > _SCAN_DEPTH:
                 return front.count("\n", 0, match.start()) + 2
-    deep = _DEEP_BLOCK.search(front)
-    if deep is not None:
-        return front.count("\n", 0, deep.start()) + 2
+    if _LONG_BLOCK_PREFIX.search(front):
+        return _block_too_deep(front)
+    return None
+
+
+def _block_too_deep(front: str) -> int | None:
+    """Block nesting by indentation: a stack of the columns that open a level."""
+    stack: list[int] = []
+    for number, line in enumerate(front.split("\n")):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        match = _BLOCK_INDENT.match(line)
+        prefix = match.group() if match else ""
+        indent = len(line) - len(line.lstrip(" \t"))
+        opened = [indent] + [i for i in range(indent + 1, len(prefix)) if prefix[i] in "-?:"]
+        while stack and stack[-1] >= indent:
+            stack.pop()
+        stack.extend(opened)
+        if len(stack) > _SCAN_DEPTH:
+            return number + 2
     return None
 
 
@@ -172,29 +212,53 @@ def _load_yaml(front: str, path: str) -> tuple[Any, yaml.Node | None] | Problem:
         node = loader.get_single_node()
         if node is None:
             return None, None
-        if "&" in front and _expanded_size(node) > MAX_EXPANDED_NODES:
-            return Problem(
-                path,
-                "alias-bomb",
-                f"aliases expand the front matter past {MAX_EXPANDED_NODES:,} values",
-                node.start_mark.line + 2,
-            )
-        if "&" not in front and "<<" not in front:
+        if "&" not in front and "<<" not in front:  # no shared nodes: build directly
             try:
-                return _build(node, loader), node
+                return _build(node, loader, 0), node
+            except _TooDeep as exc:
+                message = f"front matter nests more than {MAX_DEPTH} levels deep"
+                return _node_problem(path, "too-deep", message, exc.node)
             except Exception:  # the standard path below reports it properly
-                pass
+                loader.constructed_objects = {}
+                loader.recursive_objects = {}
+        shape = _shape(node)
+        if shape.cycle:
+            return _node_problem(
+                path, "alias-bomb", "an alias refers to a value that contains it", shape.at
+            )
+        if shape.size > MAX_EXPANDED_NODES:
+            message = f"aliases expand the front matter past {MAX_EXPANDED_NODES:,} values"
+            return _node_problem(path, "alias-bomb", message, shape.at)
+        if shape.depth > MAX_DEPTH:
+            message = f"front matter nests more than {MAX_DEPTH} levels deep"
+            return _node_problem(path, "too-deep", message, shape.at)
         return loader.construct_document(node), node
     except yaml.constructor.ConstructorError as exc:
         line, column = _position(exc)
         problem = exc.problem or "cannot construct value"
-        code = "yaml-tag" if "tag" in problem else "yaml-syntax"
-        return Problem(path, code, f"YAML: {problem}", line, column)
+        tag = re.search(r"tag '([^']*)'", problem)
+        if tag is None:
+            return Problem(path, "yaml-syntax", f"YAML: {problem}", line, column)
+        name = tag.group(1).replace("tag:yaml.org,2002:", "!!")
+        message = f"YAML: the tag {name!r} is not allowed (tags are refused, never run)"
+        return Problem(path, "yaml-tag", message, line, column)
     except yaml.MarkedYAMLError as exc:
         line, column = _position(exc)
         message = exc.problem or str(exc)
         if exc.context:
-            message = f"{exc.context}: {message}"
+            start = exc.context_mark
+            if (
+                start is not None
+                and exc.problem_mark is not None
+                and start.line != exc.problem_mark.line
+            ):
+                # The problem is found far from its cause (an unclosed quote or bracket).
+                message = (
+                    f"{exc.context} (opened on line {start.line + 2}, column {start.column + 1})"
+                    f": {message}"
+                )
+            else:
+                message = f"{exc.context}: {message}"
         if _tab_at(front, exc):
             message += " (a tab; YAML indents with spaces only)"
         return Problem(path, "yaml-syntax", f"YAML: {message}", line, column)
@@ -206,13 +270,20 @@ def _load_yaml(front: str, path: str) -> tuple[Any, yaml.Node | None] | Problem:
         loader.dispose()
 
 
-def _build(node: yaml.Node, loader: yaml.SafeLoader) -> Any:
+class _TooDeep(Exception):
+    def __init__(self, node: yaml.Node) -> None:
+        super().__init__()
+        self.node = node
+
+
+def _build(node: yaml.Node, loader: yaml.SafeLoader, depth: int) -> Any:
     """Construct plain data straight from the node graph (what SafeLoader would give).
 
     Strings, whole numbers, booleans, nulls, lists and mappings, which are nearly
     all of an article, are built here without PyYAML's per-node generator
     machinery; anything else goes to the loader's own constructors. Only for
-    documents without anchors or merge keys, so no node is shared.
+    documents without anchors or merge keys, so no node is shared. Raises
+    _TooDeep past MAX_DEPTH levels.
     """
     kind = type(node)
     tag = node.tag
@@ -231,12 +302,14 @@ def _build(node: yaml.Node, loader: yaml.SafeLoader) -> Any:
             and (value[0] != "0" or value == "0")
         ):
             return int(value)
+    elif depth >= MAX_DEPTH:
+        raise _TooDeep(node)
     elif kind is yaml.SequenceNode and tag == _SEQ:
-        return [_build(child, loader) for child in node.value]
+        return [_build(child, loader, depth + 1) for child in node.value]
     elif kind is yaml.MappingNode and tag == _MAP:
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            out[_build(key_node, loader)] = _build(value_node, loader)
+            out[_build(key_node, loader, depth + 1)] = _build(value_node, loader, depth + 1)
         return out
     return loader.construct_object(node, deep=True)
 
@@ -260,24 +333,54 @@ def _position(exc: yaml.MarkedYAMLError) -> tuple[int | None, int | None]:
     return mark.line + 2, mark.column + 1
 
 
-def _expanded_size(root: yaml.Node) -> int:
-    """How many nodes the document has once every alias is expanded (iterative, memoised)."""
+@dataclass
+class _Shape:
+    size: int = 0  # nodes once every alias is expanded (stops counting past the bound)
+    depth: int = 0  # deepest nesting of collections
+    cycle: bool = False  # an alias points back to a value that contains it
+    at: yaml.Node | None = None  # where a bound was passed
+
+
+def _shape(root: yaml.Node) -> _Shape:
+    """Size and depth of the document with aliases expanded, without expanding them.
+
+    Iterative and memoised per node, so neither a deep nor a bomb-shaped graph
+    costs more than one visit per node; an alias to an ancestor is reported as a cycle.
+    """
     sizes: dict[int, int] = {}
+    depths: dict[int, int] = {}
+    open_nodes: set[int] = set()
     stack: list[tuple[yaml.Node, bool]] = [(root, False)]
     while stack:
         node, children_done = stack.pop()
-        if id(node) in sizes:
-            continue
+        key = id(node)
         children = _children(node)
-        if children_done or not children:
-            total = 1 + sum(sizes.get(id(child), 1) for child in children)
-            sizes[id(node)] = total
-            if total > MAX_EXPANDED_NODES:
-                return total
+        if children_done:
+            open_nodes.discard(key)
+            sizes[key] = min(1 + sum(sizes[id(c)] for c in children), MAX_EXPANDED_NODES + 1)
+            depths[key] = 1 + max((depths[id(c)] for c in children), default=0)
+            if sizes[key] > MAX_EXPANDED_NODES:
+                return _Shape(sizes[key], depths[key], at=node)
             continue
+        if key in sizes:
+            continue
+        if key in open_nodes:
+            return _Shape(cycle=True, at=node)
+        if not children:
+            sizes[key], depths[key] = 1, 0
+            continue
+        if len(open_nodes) >= MAX_DEPTH:
+            return _Shape(depth=len(open_nodes) + 1, at=node)
+        open_nodes.add(key)
         stack.append((node, True))
         stack.extend((child, False) for child in children if id(child) not in sizes)
-    return sizes[id(root)]
+    return _Shape(sizes[id(root)], depths[id(root)])
+
+
+def _node_problem(path: str, code: str, message: str, node: yaml.Node | None) -> Problem:
+    if node is None:
+        return Problem(path, code, message, 2)
+    return Problem(path, code, message, node.start_mark.line + 2, node.start_mark.column + 1)
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:

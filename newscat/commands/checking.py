@@ -2,6 +2,196 @@
 
 from __future__ import annotations
 
+import json
+import os
+import re
+import sys
+from collections.abc import Callable, Sequence
+from typing import IO, TYPE_CHECKING, Any
+
 import click
 
-COMMANDS: list[click.Command] = []
+from newscat.commands.common import output_is_terminal
+from newscat.options import catalog_options
+
+if TYPE_CHECKING:
+    from newscat.index import Index
+    from newscat.model import Problem
+
+CHECK_FORMATS = ("table", "tsv", "json")
+CHECK_FIELDS = ("file", "line", "column", "severity", "code", "message")
+
+#: Characters that JSON allows raw in strings but a terminal would act on (C1
+#: controls such as CSI, line separators, bidi overrides); escaped as \\uXXXX.
+_JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+@click.command("check")
+@click.option(
+    "-f", "--format", "format_", type=click.Choice(CHECK_FORMATS), metavar="FORMAT",
+    help="Output format: table, tsv or json. Default: table on a terminal, tsv otherwise.",
+)  # fmt: skip
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too, not only on errors.")
+@click.option(
+    "--errors-only", is_flag=True, help="List errors only (warnings still count with --strict)."
+)
+@click.option("--rebuild", is_flag=True, help="Re-read every file instead of trusting the index.")
+@catalog_options
+def check_command(**opts: Any) -> None:
+    """List every problem in the catalogue, with file, line and column.
+
+    Errors are files that could not be read as articles (they are skipped by
+    every other command); warnings are odd values in articles that were read,
+    and ids or webUrls that several files share. Exit status 1 when there are
+    errors (with --strict, warnings too), 0 otherwise. The summary goes to stderr.
+
+    \b
+    Examples:
+      newscat check
+      newscat check -C ~/news --strict -f json | jq '.[].file'
+      newscat check --errors-only --rebuild
+    """
+    from newscat.app import App
+
+    app = App.from_options(opts)
+    index, _ = app.open(rebuild=opts["rebuild"], summary=False)
+    fmt = opts["format_"] or ("table" if output_is_terminal() else "tsv")
+    show: Callable[[str], str] = display_path if fmt == "table" else str
+    problems = collect_problems(index, show)
+    files = index.file_count()
+    errors = sum(1 for p in problems if p.severity == "error")
+    warnings = len(problems) - errors
+    shown = [p for p in problems if p.severity == "error"] if opts["errors_only"] else problems
+
+    if fmt == "json":
+        write_problems_json(sys.stdout, shown)
+    elif fmt == "tsv":
+        write_problems_tsv(sys.stdout, shown)
+    elif shown:
+        from newscat.render import make_console
+
+        console = make_console(app.color)
+        console.print(problems_table(shown, console.width, show))
+    if not app.quiet:
+        click.echo(summary_line(problems, files), err=True)
+    if errors or (opts["strict"] and warnings):
+        raise click.exceptions.Exit(1)
+
+
+def collect_problems(index: Index, show: Callable[[str], str] = str) -> list[Problem]:
+    """Every stored problem plus the cross-file ones, by file, then line."""
+    problems = index.problems() + index.duplicates(show)
+    return sorted(
+        problems,
+        key=lambda p: (p.path, p.line or 0, p.column or 0, p.severity != "error", p.code),
+    )
+
+
+def display_path(path: str) -> str:
+    """A path relative to the working directory when it lies under it, else as stored."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return path
+    return path if relative.startswith(os.pardir) else relative
+
+
+def summary_line(problems: Sequence[Problem], files: int) -> str:
+    """``3 errors, 2 warnings in 4 files`` (or ``no problems in 12 files``)."""
+    if not problems:
+        return f"no problems in {_plural(files, 'file')}"
+    errors = sum(1 for p in problems if p.severity == "error")
+    warnings = len(problems) - errors
+    involved = len({p.path for p in problems})
+    return (
+        f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')} in {_plural(involved, 'file')}"
+    )
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def problem_record(problem: Problem) -> dict[str, Any]:
+    return {
+        "file": problem.path,
+        "line": problem.line,
+        "column": problem.column,
+        "severity": problem.severity,
+        "code": problem.code,
+        "message": problem.message,
+    }
+
+
+def write_problems_json(out: IO[str], problems: Sequence[Problem]) -> None:
+    """A JSON array of objects keyed by CHECK_FIELDS, with nothing a terminal would act on."""
+    items = [json.dumps(problem_record(p), ensure_ascii=False) for p in problems]
+    text = "[\n  " + ",\n  ".join(items) + "\n]\n" if items else "[]\n"
+    out.write(_JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
+
+
+def write_problems_tsv(out: IO[str], problems: Sequence[Problem]) -> None:
+    from newscat.export import tsv_cell
+
+    out.write("\t".join(CHECK_FIELDS) + "\n")
+    for problem in problems:
+        record = problem_record(problem)
+        out.write("\t".join(tsv_cell(record[name]) for name in CHECK_FIELDS) + "\n")
+
+
+def problems_table(problems: Sequence[Problem], width: int, show: Callable[[str], str]) -> Any:
+    """A Rich table of problems that fits ``width``: long paths lose their head, messages wrap."""
+    from rich.cells import cell_len
+    from rich.table import Table
+    from rich.text import Text
+
+    from newscat.render import inert
+
+    files = [inert(show(p.path)) for p in problems]
+    codes = [inert(p.code) for p in problems]
+    lines = [str(p.line) if p.line is not None else "" for p in problems]
+    columns = [str(p.column) if p.column is not None else "" for p in problems]
+    fixed = (
+        max(4, *(len(x) for x in lines))
+        + max(3, *(len(x) for x in columns))
+        + len("severity")
+        + max(4, *(cell_len(x) for x in codes))
+        + 2 * 5  # the gaps between six columns
+    )
+    room = max(20, width - fixed)
+    file_width = min(max(4, *(cell_len(x) for x in files)), max(12, room * 2 // 5))
+    table = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 1), expand=False)
+    table.add_column("file", width=file_width, no_wrap=True)
+    table.add_column("line", justify="right", no_wrap=True)
+    table.add_column("col", justify="right", no_wrap=True)
+    table.add_column("severity", no_wrap=True)
+    table.add_column("code", no_wrap=True)
+    table.add_column("message", overflow="fold", max_width=max(10, room - file_width))
+    for problem, file, line, column, code in zip(
+        problems, files, lines, columns, codes, strict=True
+    ):
+        style = "red" if problem.severity == "error" else "yellow"
+        table.add_row(
+            Text(_left_ellipsis(file, file_width)),
+            Text(line),
+            Text(column),
+            Text(problem.severity, style=style),
+            Text(code, style=style),
+            Text(inert(problem.message)),
+        )
+    return table
+
+
+def _left_ellipsis(text: str, width: int) -> str:
+    """Keep the end of a long path (the file name matters most)."""
+    from rich.cells import cell_len
+
+    if cell_len(text) <= width:
+        return text
+    tail = text
+    while tail and cell_len(tail) > width - 1:
+        tail = tail[1:]
+    return "…" + tail
+
+
+COMMANDS: list[click.Command] = [check_command]

@@ -1,0 +1,211 @@
+"""The check command: formats, exit codes, cross-file warnings, summary, --strict, --rebuild."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from newscat.cli import cli
+
+SEEDS = str(Path(__file__).resolve().parent.parent / "seeds")
+GOOD = "---\ntitle: Fine\npublishedDateTime: 2022-05-19T09:13:00Z\nwebUrl: https://e.com/{n}\n---\n"
+
+
+def run(args: list[str], width: int = 100) -> Result:
+    return CliRunner().invoke(cli, args, env={"COLUMNS": str(width), "NO_COLOR": "1"})
+
+
+def make_root(base: Path, files: dict[str, str | bytes], name: str = "cat") -> Path:
+    root = base / name
+    for rel, data in files.items():
+        target = root / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(data, bytes):
+            target.write_bytes(data)
+        else:
+            target.write_text(data, encoding="utf-8")
+    return root
+
+
+def test_seeds_have_no_problems() -> None:
+    result = run(["check", "--no-cache", "-C", SEEDS, "-f", "table"])
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "no problems in 2 files\n")
+
+
+def test_seeds_as_json_and_tsv() -> None:
+    assert run(["check", "--no-cache", "-C", SEEDS, "-f", "json"]).stdout == "[]\n"
+    tsv = run(["check", "--no-cache", "-C", SEEDS, "-f", "tsv"]).stdout
+    assert tsv == "file\tline\tcolumn\tseverity\tcode\tmessage\n"
+
+
+@pytest.fixture
+def mixed(tmp_path: Path) -> Path:
+    return make_root(
+        tmp_path,
+        {
+            "good.md": GOOD.format(n=1),
+            "broken.md": "---\ntitle: ok\nexcerpt: a: b\n---\n",
+            "odd.md": "---\ntitle: odd\nquality: high\nwebUrl: https://e.com/2\n---\n",
+        },
+    )
+
+
+def test_json_lists_every_problem_with_all_keys(mixed: Path) -> None:
+    result = run(["check", "--no-cache", "-C", str(mixed), "-f", "json"])
+    assert result.exit_code == 1
+    records = json.loads(result.stdout)
+    assert records == [
+        {
+            "file": str(mixed / "broken.md"),
+            "line": 3,
+            "column": 11,
+            "severity": "error",
+            "code": "yaml-syntax",
+            "message": records[0]["message"],
+        },
+        {
+            "file": str(mixed / "odd.md"),
+            "line": 2,
+            "column": 1,
+            "severity": "warning",
+            "code": "missing-date",
+            "message": "no publishedDateTime",
+        },
+        {
+            "file": str(mixed / "odd.md"),
+            "line": 3,
+            "column": 1,
+            "severity": "warning",
+            "code": "bad-score",
+            "message": "quality 'high' is not a number",
+        },
+    ]
+    assert records[0]["message"].startswith("YAML: mapping values are not allowed")
+    assert result.stderr == "1 error, 2 warnings in 2 files\n"
+
+
+def test_tsv_is_the_default_in_a_pipe(mixed: Path) -> None:
+    result = run(["check", "--no-cache", "-C", str(mixed)])
+    lines = result.stdout.splitlines()
+    assert lines[0] == "file\tline\tcolumn\tseverity\tcode\tmessage"
+    assert lines[2] == f"{mixed / 'odd.md'}\t2\t1\twarning\tmissing-date\tno publishedDateTime"
+    assert len(lines) == 4
+
+
+def test_table_fits_the_terminal_and_shows_relative_paths(
+    mixed: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(mixed.parent)
+    for width in (60, 80, 120):
+        result = run(["check", "--no-cache", "-C", "cat", "-f", "table"], width=width)
+        assert result.exit_code == 1
+        lines = result.stdout.splitlines()
+        assert lines[0].split() == ["file", "line", "col", "severity", "code", "message"]
+        assert all(len(line) <= width for line in lines), width
+        assert "cat/odd.md" in result.stdout
+        assert str(mixed) not in result.stdout
+
+
+def test_table_keeps_the_end_of_a_long_path(tmp_path: Path) -> None:
+    deep = "a-rather-long-folder-name/" * 6 + "broken.md"
+    root = make_root(tmp_path, {deep: "no front matter\n"})
+    result = run(["check", "--no-cache", "-C", str(root), "-f", "table"], width=80)
+    row = result.stdout.splitlines()[1]
+    assert row.startswith("…")
+    assert "broken.md" in row
+
+
+def test_errors_only(mixed: Path) -> None:
+    result = run(["check", "--no-cache", "-C", str(mixed), "-f", "json", "--errors-only"])
+    assert [r["code"] for r in json.loads(result.stdout)] == ["yaml-syntax"]
+    assert result.stderr == "1 error, 2 warnings in 2 files\n"
+
+
+def test_warnings_alone_exit_0_unless_strict(tmp_path: Path) -> None:
+    root = make_root(tmp_path, {"odd.md": "---\ntitle: t\n---\n"})
+    result = run(["check", "--no-cache", "-C", str(root)])
+    assert (result.exit_code, result.stderr) == (0, "0 errors, 2 warnings in 1 file\n")
+    assert run(["check", "--no-cache", "-C", str(root), "--strict"]).exit_code == 1
+
+
+def test_quiet_drops_the_summary(mixed: Path) -> None:
+    result = run(["check", "--no-cache", "-C", str(mixed), "-q"])
+    assert (result.exit_code, result.stderr) == (1, "")
+
+
+def test_duplicate_id_under_two_roots(tmp_path: Path) -> None:
+    one = make_root(tmp_path, {"2022/a.md": GOOD.format(n=1)}, "one")
+    two = make_root(tmp_path, {"2022/a.md": GOOD.format(n=2)}, "two")
+    result = run(["check", "--no-cache", "-C", str(one), "-C", str(two), "-f", "json"])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == [
+        {
+            "file": str(one / "2022/a.md"),
+            "line": None,
+            "column": None,
+            "severity": "warning",
+            "code": "duplicate-id",
+            "message": f"same id '2022/a' as {two / '2022/a.md'}",
+        },
+        {
+            "file": str(two / "2022/a.md"),
+            "line": None,
+            "column": None,
+            "severity": "warning",
+            "code": "duplicate-id",
+            "message": f"same id '2022/a' as {one / '2022/a.md'}",
+        },
+    ]
+
+
+def test_duplicate_id_from_two_extensions(tmp_path: Path) -> None:
+    root = make_root(tmp_path, {"a.md": GOOD.format(n=1), "a.txt": GOOD.format(n=2)})
+    records = json.loads(run(["check", "--no-cache", "-C", str(root), "-f", "json"]).stdout)
+    assert [(Path(r["file"]).name, r["code"]) for r in records] == [
+        ("a.md", "duplicate-id"),
+        ("a.txt", "duplicate-id"),
+    ]
+
+
+def test_duplicate_web_url_names_the_other_files(tmp_path: Path) -> None:
+    root = make_root(tmp_path, {f"{n}.md": GOOD.format(n="same") for n in range(5)})
+    records = json.loads(run(["check", "--no-cache", "-C", str(root), "-f", "json"]).stdout)
+    assert len(records) == 5
+    assert {r["code"] for r in records} == {"duplicate-url"}
+    assert records[0]["message"] == (
+        f"same webUrl 'https://e.com/same' as {root / '1.md'}, {root / '2.md'}, "
+        f"{root / '3.md'} and 1 more"
+    )
+
+
+def test_check_reads_the_stored_problems_and_rebuild_rereads(tmp_path: Path) -> None:
+    root = make_root(tmp_path, {"bad.md": "no front matter\n"})
+    cache = str(tmp_path / "cache")
+    first = run(["check", "-C", str(root), "--cache-dir", cache, "-f", "tsv"])
+    assert first.exit_code == 1
+    second = run(["check", "-C", str(root), "--cache-dir", cache, "-f", "tsv"])
+    assert (second.exit_code, second.stdout) == (1, first.stdout)
+    rebuilt = run(["check", "-C", str(root), "--cache-dir", cache, "-f", "tsv", "--rebuild"])
+    assert (rebuilt.exit_code, rebuilt.stdout) == (1, first.stdout)
+    (root / "bad.md").write_text(GOOD.format(n=1))
+    os.utime(root / "bad.md", ns=(1, 1))
+    fixed = run(["check", "-C", str(root), "--cache-dir", cache])
+    assert (fixed.exit_code, fixed.stderr) == (0, "no problems in 1 file\n")
+
+
+def test_list_summarises_skipped_files_and_check_details_them(mixed: Path) -> None:
+    listed = run(["list", "--no-cache", "-C", str(mixed), "-f", "ids"])
+    assert (listed.exit_code, listed.stdout) == (0, "good\nodd\n")
+    assert listed.stderr == "1 file skipped; run `newscat check`\n"
+
+
+def test_help_has_a_summary_and_examples() -> None:
+    result = run(["check", "--help"])
+    assert result.exit_code == 0
+    assert "List every problem in the catalogue, with file, line and column." in result.stdout
+    assert "newscat check --errors-only --rebuild" in result.stdout
+    assert "check  List every problem" in run(["--help"]).stdout

@@ -1,0 +1,60 @@
+"""Data-driven parser tests: every file in tests/corpus runs through parse_article.
+
+valid/NAME.md must give exactly valid/NAME.json: ``record`` is Article.full_record()
+without ``path``; ``views`` the normalised values; ``warnings`` the warning codes.
+invalid/expected.json maps each invalid file to its problem code, line, column
+and message. To add a case, add the file and its expectation; nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from newscat.model import Article, Problem
+from newscat.parse import parse_article
+
+CORPUS = Path(__file__).parent / "corpus"
+VALID = sorted((CORPUS / "valid").glob("*.md"))
+EXPECTED_INVALID: dict[str, dict[str, Any]] = json.loads(
+    (CORPUS / "invalid" / "expected.json").read_text(encoding="utf-8")
+)
+VIEWS = ("date", "title", "quality", "heat", "published", "provider", "domain", "url", "topics")
+
+
+@pytest.mark.parametrize("path", VALID, ids=[p.stem for p in VALID])
+def test_valid(path: Path) -> None:
+    expected = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+    article = parse_article(path.read_bytes(), str(path), path.stem)
+    assert isinstance(article, Article), article
+    record = article.full_record()
+    assert record.pop("path") == str(path)
+    assert record == expected["record"]
+    assert list(record) == list(expected["record"])  # key order as written
+    views = {name: getattr(article, name) for name in VIEWS}
+    views["topics"] = list(article.topics)
+    assert views == expected["views"]
+    assert [w.code for w in article.warnings] == expected["warnings"]
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_INVALID))
+def test_invalid(name: str) -> None:
+    path = CORPUS / "invalid" / name
+    found = parse_article(path.read_bytes(), str(path), name)
+    assert isinstance(found, Problem), found
+    got = {"code": found.code, "line": found.line, "column": found.column, "message": found.message}
+    assert got == EXPECTED_INVALID[name]
+    assert found.severity == "error"
+
+
+def test_every_invalid_file_has_an_expectation() -> None:
+    files = {p.name for p in (CORPUS / "invalid").iterdir() if p.name != "expected.json"}
+    files.discard(".gitattributes")
+    assert files == set(EXPECTED_INVALID)
+
+
+def test_every_valid_file_has_its_json() -> None:
+    assert all(p.with_suffix(".json").exists() for p in VALID)

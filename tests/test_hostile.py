@@ -1,0 +1,510 @@
+"""Hostile and broken input: each case by name, through the parser and the catalogue.
+
+Every case must end as a named Problem (or a warning on a valid article), never
+as an exception, a hang, a crash of the process, or a side effect.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import sqlite3
+import time
+import tracemalloc
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from newscat import catalog
+from newscat.catalog import read_article, walk
+from newscat.cli import cli
+from newscat.index import Index
+from newscat.model import Article, Problem
+from newscat.parse import MAX_DEPTH, parse_article
+
+GOOD = "---\ntitle: Fine\npublishedDateTime: 2022-05-19T09:13:00Z\nwebUrl: https://e.com/{n}\n---\n"
+
+
+def run(args: list[str], width: int = 100) -> Result:
+    return CliRunner().invoke(cli, args, env={"COLUMNS": str(width), "NO_COLOR": "1"})
+
+
+def make_root(tmp_path: Path, files: dict[str, bytes | str]) -> Path:
+    root = tmp_path / "cat"
+    root.mkdir(exist_ok=True)
+    for name, data in files.items():
+        target = root / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(data, str):
+            target.write_text(data, encoding="utf-8")
+        else:
+            target.write_bytes(data)
+    return root
+
+
+def parse(data: bytes | str) -> Article | Problem:
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    return parse_article(raw, "/cat/a.md", "a")
+
+
+def problem(data: bytes | str) -> Problem:
+    result = parse(data)
+    assert isinstance(result, Problem), result
+    return result
+
+
+def billion_laughs(levels: int = 9, width: int = 9) -> str:
+    lines = ["a: &a [" + ", ".join(['"lol"'] * width) + "]"]
+    for level in range(1, levels):
+        prev, cur = chr(ord("a") + level - 1), chr(ord("a") + level)
+        lines.append(f"{cur}: &{cur} [" + ", ".join([f"*{prev}"] * width) + "]")
+    return "---\n" + "\n".join(lines) + "\n---\n"
+
+
+# --- the nesting and alias guards ------------------------------------------------------
+
+
+def test_alias_bomb_billion_laughs_is_refused_fast_with_flat_memory() -> None:
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    found = problem(billion_laughs())
+    assert time.perf_counter() - started < 0.5
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 50 * 1024  # KiB
+    assert found.code == "alias-bomb"
+    assert found.message == "aliases expand the front matter past 200,000 values"
+    assert (found.line, found.column) == (7, 4)  # the value of `f`, where the bound is passed
+
+
+def test_small_aliases_still_work() -> None:
+    article = parse("---\ntitle: t\nbase: &b {name: x}\nother: *b\n---\n")
+    assert isinstance(article, Article)
+    assert article.record["other"] == {"name": "x"}
+
+
+def test_alias_to_its_own_container_is_refused_not_looped() -> None:
+    found = problem("---\ntitle: x\nloop: &a [*a, 1]\n---\n")
+    assert found.code == "alias-bomb"
+    assert found.message == "an alias refers to a value that contains it"
+    assert (found.line, found.column) == (3, 7)
+
+
+def test_recursive_mapping_alias_is_refused() -> None:
+    assert problem("---\na: &m {self: *m}\n---\n").code == "alias-bomb"
+
+
+def test_deep_flow_nesting_100000_brackets_does_not_crash_libyaml() -> None:
+    found = problem("---\nx: " + "[" * 100_000 + "\n---\n")
+    assert found.code == "too-deep"
+    assert found.line == 2
+
+
+def test_flow_nesting_just_past_the_bound() -> None:
+    n = MAX_DEPTH + 1
+    found = problem("---\nx: " + "[" * n + "1" + "]" * n + "\n---\n")
+    assert found.code == "too-deep"
+    assert found.message == f"front matter nests more than {MAX_DEPTH} levels deep"
+
+
+def test_flow_nesting_at_the_bound_is_fine() -> None:
+    n = MAX_DEPTH - 1
+    assert isinstance(parse("---\nx: " + "[" * n + "1" + "]" * n + "\n---\n"), Article)
+
+
+def test_deep_block_sequence_on_one_line() -> None:
+    found = problem("---\nx:\n" + "- " * 100_000 + "a\n---\n")
+    assert found.code == "too-deep"
+    assert found.line == 3
+
+
+def test_deep_block_nesting_by_indentation() -> None:
+    # Once an internal RecursionError: the pre-scan ignored indentation and lone dashes.
+    lines = "".join(" " * i + "-\n" for i in range(1, 3000))
+    assert problem("---\nx:\n" + lines + "---\n").code == "too-deep"
+    mapping = "".join(" " * i + "k:\n" for i in range(1, 1500))
+    found = problem("---\nx:\n" + mapping + "---\n")
+    assert found.code == "too-deep"
+    assert found.line == MAX_DEPTH + 2
+
+
+def test_ordinary_indentation_is_not_too_deep() -> None:
+    text = "---\ntitle: t\nexcerpt: |\n" + " " * 3000 + "indented poem\nquality: 1\n---\n"
+    assert isinstance(parse(text), Article)
+
+
+# --- broken files, one by one ------------------------------------------------------------
+
+
+def test_empty_file() -> None:
+    found = problem(b"")
+    assert (found.code, found.message, found.line) == ("no-front-matter", "empty file", 1)
+
+
+def test_whitespace_only_file() -> None:
+    assert problem(b"  \n\n").code == "no-front-matter"
+
+
+def test_binary_file() -> None:
+    found = problem(b"---\ntitle: a\x00b\n---\n")
+    assert found.code == "binary"
+    assert found.message == "binary file (NUL byte at byte 12)"
+    assert (found.line, found.column) == (2, 9)
+
+
+def test_png_header_is_binary() -> None:
+    assert problem(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR").code == "binary"
+
+
+def test_not_utf8() -> None:
+    found = problem("---\ntitle: café\n---\n".encode("latin-1"))
+    assert found.code == "not-utf8"
+    assert found.message == "not valid UTF-8 at byte 14"
+    assert (found.line, found.column) == (2, 11)
+
+
+def test_not_utf8_after_a_bom_counts_the_bom() -> None:
+    found = problem(b"\xef\xbb\xbf---\nt: \xff\n---\n")
+    assert found.message == "not valid UTF-8 at byte 10"
+
+
+def test_no_front_matter() -> None:
+    found = problem("# Just markdown\n\nSome text.\n")
+    assert found.code == "no-front-matter"
+    assert found.message == "no front matter: the first line is not '---'"
+
+
+def test_front_matter_not_on_the_first_line() -> None:
+    assert problem("\n---\ntitle: x\n---\n").code == "no-front-matter"
+
+
+def test_unclosed_front_matter() -> None:
+    found = problem("---\ntitle: x\nbody without a closing line\n")
+    assert found.code == "unclosed-front-matter"
+    assert found.message == "front matter opened on line 1 is never closed"
+
+
+def test_closing_line_must_be_exactly_dashes() -> None:
+    assert problem("---\ntitle: x\n----\n").code == "unclosed-front-matter"
+    assert problem("---\ntitle: x\n --- \n").code == "unclosed-front-matter"
+
+
+def test_yaml_syntax_error_line_and_column() -> None:
+    found = problem("---\ntitle: ok\nexcerpt: a: b\n---\n")
+    assert found.code == "yaml-syntax"
+    assert found.message.startswith("YAML: mapping values are not allowed")  # libyaml or not
+    assert (found.line, found.column) == (3, 11)
+
+
+def test_yaml_syntax_error_unclosed_flow() -> None:
+    found = problem("---\ntitle: x\ntopics: [a, b\nquality: 3\n---\n")
+    assert found.code == "yaml-syntax"
+    assert found.message == (
+        "YAML: while parsing a flow sequence (opened on line 3, column 9): "
+        "did not find expected ',' or ']'"
+    )
+    assert (found.line, found.column) == (4, 8)
+
+
+def test_yaml_syntax_error_in_crlf_file_keeps_positions() -> None:
+    found = problem(b"---\r\ntitle: ok\r\nexcerpt: a: b\r\n---\r\n")
+    assert (found.code, found.line, found.column) == ("yaml-syntax", 3, 11)
+
+
+def test_tab_indentation() -> None:
+    found = problem("---\ntitle: x\nprovider:\n\tname: y\n---\n")
+    assert found.code == "yaml-syntax"
+    assert found.message.endswith("(a tab; YAML indents with spaces only)")
+    assert (found.line, found.column) == (4, 1)
+
+
+def test_front_matter_that_is_a_list() -> None:
+    found = problem("---\n- a\n- b\n---\n")
+    assert (found.code, found.message) == (
+        "not-a-mapping",
+        "front matter is a list, not a mapping",
+    )
+
+
+@pytest.mark.parametrize(
+    ("scalar", "kind"),
+    [("just text", "string"), ("42", "number"), ("true", "boolean"), ("2022-05-19", "string")],
+)
+def test_front_matter_that_is_a_scalar(scalar: str, kind: str) -> None:
+    found = problem(f"---\n{scalar}\n---\n")
+    assert found.code == "not-a-mapping"
+    assert found.message == f"front matter is a single {kind}, not a mapping"
+
+
+def test_empty_front_matter_is_an_article_with_warnings() -> None:
+    article = parse("---\n---\nbody\n")
+    assert isinstance(article, Article)
+    assert [w.code for w in article.warnings] == ["missing-title", "missing-date", "missing-url"]
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        '!!python/object/apply:os.system ["touch {marker}"]',
+        '!!python/object/new:os.system ["touch {marker}"]',
+        "!!python/name:os.system",
+        '!!python/object/apply:subprocess.call [["touch", "{marker}"]]',
+    ],
+)
+def test_python_tags_are_refused_never_run(payload: str, tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    found = problem(f"---\ntitle: {payload.format(marker=marker)}\n---\n")
+    assert found.code == "yaml-tag"
+    assert "is not allowed (tags are refused, never run)" in found.message
+    assert (found.line, found.column) == (2, 8)
+    assert not marker.exists()
+
+
+def test_python_tag_through_the_cli_creates_nothing(tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    root = tmp_path / "cat"
+    root.mkdir()
+    (root / "evil.md").write_text(
+        f'---\ntitle: !!python/object/apply:os.system ["touch {marker}"]\n---\n'
+    )
+    result = run(["check", "--no-cache", "-C", str(root), "-f", "tsv"])
+    assert result.exit_code == 1
+    assert "\tyaml-tag\t" in result.stdout
+    assert not marker.exists()
+
+
+def test_custom_tag_is_refused() -> None:
+    found = problem("---\nx: !secret 3\n---\n")
+    assert (found.code, found.message) == (
+        "yaml-tag",
+        "YAML: the tag '!secret' is not allowed (tags are refused, never run)",
+    )
+
+
+def test_a_10000_character_title_is_kept_whole() -> None:
+    title = "x" * 10_000
+    article = parse(
+        f"---\ntitle: {title}\npublishedDateTime: 2022-05-19\nwebUrl: https://e.com/a\n---\n"
+    )
+    assert isinstance(article, Article)
+    assert article.title == title
+    assert article.warnings == ()
+
+
+def test_a_10000_character_title_in_list_and_check(tmp_path: Path) -> None:
+    root = tmp_path / "cat"
+    root.mkdir()
+    (root / "long.md").write_text(
+        "---\ntitle: "
+        + "x" * 10_000
+        + "\npublishedDateTime: 2022-05-19\nwebUrl: https://e.com/a\n---\n"
+    )
+    table = run(["list", "--no-cache", "-C", str(root), "-f", "table"], width=80)
+    assert table.exit_code == 0
+    assert all(len(line) <= 80 for line in table.stdout.splitlines())
+    assert "…" in table.stdout
+    tsv = run(["list", "--no-cache", "-C", str(root), "-f", "tsv", "-F", "title"])
+    assert tsv.stdout == "title\n" + "x" * 10_000 + "\n"
+    assert run(["check", "--no-cache", "-C", str(root)]).exit_code == 0
+
+
+# --- the catalogue: files that change, vanish, loop or cannot be read ----------------------
+
+
+def test_file_over_the_size_limit_via_index_max_size(tmp_path: Path) -> None:
+    root = make_root(tmp_path, {"big.md": GOOD.format(n=1) + "x" * 500, "ok.md": GOOD.format(n=2)})
+    index = Index.open([str(root)], None)
+    index.max_size = 200
+    index.refresh()
+    [found] = index.problems("error")
+    assert (found.path, found.code) == (str(root / "big.md"), "too-large")
+    assert found.message == "file is larger than the 200-byte limit"
+    assert index.count() == 1
+
+
+def test_sparse_large_file_is_refused_without_being_read(tmp_path: Path) -> None:
+    big = tmp_path / "huge.md"
+    with open(big, "wb") as handle:
+        handle.write(b"---\ntitle: huge\n---\n")
+        handle.truncate(4 * 1024 * 1024 * 1024)  # 4 GiB, sparse: no disk used
+    tracemalloc.start()
+    started = time.perf_counter()
+    digest, found = read_article(str(big), "huge")
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert isinstance(found, Problem)
+    assert (digest, found.code) == (None, "too-large")
+    assert found.message == "file is larger than the 16 MiB limit"
+    assert peak < 1024 * 1024
+    assert time.perf_counter() - started < 0.5
+
+
+def test_file_that_grows_past_the_limit_after_the_stat(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "growing.md"
+    path.write_text(GOOD.format(n=1) + "x" * 100)
+    real_fstat = os.fstat
+
+    def small_fstat(fd: int) -> os.stat_result:
+        info = real_fstat(fd)
+        return os.stat_result((info.st_mode, *[0] * 5, 10, *[0] * 3))
+
+    monkeypatch.setattr(catalog.os, "fstat", small_fstat)
+    _, found = read_article(str(path), "growing", max_size=50)
+    assert isinstance(found, Problem)
+    assert found.code == "too-large"
+
+
+def test_size_limit_through_the_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(catalog, "DEFAULT_MAX_SIZE", 64)
+    monkeypatch.setattr("newscat.index.DEFAULT_MAX_SIZE", 64)
+    root = make_root(tmp_path, {"big.md": GOOD.format(n=1) + "x" * 100})
+    result = run(["check", "--no-cache", "-C", str(root), "-f", "tsv"])
+    assert result.exit_code == 1
+    assert "\ttoo-large\tfile is larger than the 64-byte limit\n" in result.stdout
+
+
+def test_symlink_cycle_is_walked_once(tmp_path: Path) -> None:
+    root = make_root(tmp_path, {"a/one.md": GOOD.format(n=1)})
+    os.symlink("..", root / "a" / "up")
+    os.symlink(str(root), root / "a" / "again")
+    os.symlink("loop.md", root / "loop.md")  # a symlink to itself
+    started = time.perf_counter()
+    entries, problems = walk([str(root)])
+    assert time.perf_counter() - started < 1
+    assert [e.id for e in entries] == ["a/one"]
+    assert [(p.code, p.message) for p in problems] == [
+        ("unreadable", "cannot read: Too many levels of symbolic links")
+    ]
+    result = run(["list", "--no-cache", "-C", str(root), "-f", "ids"])
+    assert (result.exit_code, result.stdout) == (0, "a/one\n")
+
+
+def test_file_deleted_between_walk_and_read(tmp_path: Path) -> None:
+    root = make_root(tmp_path, {"gone.md": GOOD.format(n=1), "stays.md": GOOD.format(n=2)})
+    entries, _ = walk([str(root)])
+    (root / "gone.md").unlink()
+    _, found = read_article(entries[0].path, entries[0].id)
+    assert isinstance(found, Problem)
+    assert (found.code, found.message) == ("unreadable", "cannot read: No such file or directory")
+
+
+def test_index_refresh_survives_a_file_deleted_after_the_walk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_root(tmp_path, {"gone.md": GOOD.format(n=1), "stays.md": GOOD.format(n=2)})
+    real_walk = walk
+
+    def walk_then_delete(roots: list[str]) -> tuple[list[catalog.FileEntry], list[Problem]]:
+        found = real_walk(roots)
+        (root / "gone.md").unlink()
+        return found
+
+    monkeypatch.setattr("newscat.index.walk", walk_then_delete)
+    index = Index.open([str(root)], None)
+    index.refresh()
+    assert [a.id for a in index.select()] == ["stays"]
+    assert [p.code for p in index.problems()] == ["unreadable"]
+    monkeypatch.setattr("newscat.index.walk", real_walk)
+    index.refresh()  # the next refresh forgets the vanished file
+    assert index.problems() == []
+
+
+def test_file_replaced_between_walk_and_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_root(tmp_path, {"swap.md": GOOD.format(n=1)})
+    real_walk = walk
+
+    def walk_then_replace(roots: list[str]) -> tuple[list[catalog.FileEntry], list[Problem]]:
+        found = real_walk(roots)
+        (root / "swap.md").write_text("not an article any more\n")
+        return found
+
+    monkeypatch.setattr("newscat.index.walk", walk_then_replace)
+    index = Index.open([str(root)], None)
+    index.refresh()
+    assert [p.code for p in index.problems()] == ["no-front-matter"]
+    monkeypatch.setattr("newscat.index.walk", real_walk)
+    (root / "swap.md").write_text(GOOD.format(n=3))
+    index.refresh()
+    assert [a.url for a in index.select()] == ["https://e.com/3"]
+
+
+def test_file_replaced_by_a_fifo_does_not_hang(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.md"
+    os.mkfifo(fifo)
+    _, found = read_article(str(fifo), "pipe")
+    assert isinstance(found, Problem)
+    assert (found.code, found.message) == ("unreadable", "cannot read: not a regular file")
+
+
+def test_a_fifo_given_as_a_root_does_not_hang(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.md"
+    os.mkfifo(fifo)
+    result = run(["check", "--no-cache", "-C", str(fifo), "-f", "tsv"])
+    assert result.exit_code == 1
+    assert "\tunreadable\tcannot read: not a regular file\n" in result.stdout
+
+
+def test_unreadable_file_via_permission_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_root(tmp_path, {"secret.md": GOOD.format(n=1), "open.md": GOOD.format(n=2)})
+    real_open = os.open
+
+    def guarded_open(path: str, flags: int, *args: int, **kwargs: int) -> int:
+        if str(path).endswith("secret.md"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(catalog.os, "open", guarded_open)
+    result = run(["check", "--no-cache", "-C", str(root), "-f", "tsv"])
+    assert result.exit_code == 1
+    assert f"{root / 'secret.md'}\t\t\terror\tunreadable\tcannot read: Permission denied\n" in (
+        result.stdout
+    )
+    listed = run(["list", "--no-cache", "-C", str(root), "-f", "ids"])
+    assert (listed.exit_code, listed.stdout) == (0, "open\n")
+    assert listed.stderr == "1 file skipped; run `newscat check`\n"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads a chmod 000 file anyway")
+def test_unreadable_file_chmod_000(tmp_path: Path) -> None:
+    root = make_root(tmp_path, {"secret.md": GOOD.format(n=1)})
+    (root / "secret.md").chmod(0)
+    try:
+        result = run(["check", "--no-cache", "-C", str(root), "-f", "tsv"])
+    finally:
+        (root / "secret.md").chmod(0o644)
+    assert result.exit_code == 1
+    assert "\tunreadable\tcannot read: Permission denied\n" in result.stdout
+
+
+def test_catalogue_root_that_does_not_exist(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere"
+    for command in ("check", "list"):
+        result = run([command, "--no-cache", "-C", str(missing)])
+        assert result.exit_code == 2
+        assert result.stderr == f"Error: catalogue root does not exist: {missing}\n"
+        assert "Traceback" not in result.output
+
+
+def test_cache_database_replaced_by_garbage(tmp_path: Path) -> None:
+    root = make_root(tmp_path, {"ok.md": GOOD.format(n=1)})
+    cache = tmp_path / "cache"
+    first = run(["list", "-C", str(root), "--cache-dir", str(cache), "-f", "ids"])
+    assert first.stdout == "ok\n"
+    [database] = cache.glob("catalog-*.sqlite3")
+    database.write_bytes(os.urandom(8192))
+    for suffix in ("-wal", "-shm"):
+        Path(str(database) + suffix).unlink(missing_ok=True)
+    result = run(["check", "-C", str(root), "--cache-dir", str(cache)])
+    assert result.exit_code == 0
+    [warning, summary] = result.stderr.splitlines()
+    assert warning.startswith(f"newscat: warning: the index at {database} is unusable (")
+    assert warning.endswith("); rebuilding it")
+    assert summary == "no problems in 1 file"
+    again = run(["list", "-C", str(root), "--cache-dir", str(cache), "-f", "ids"])
+    assert (again.stdout, again.stderr) == ("ok\n", "")
+    assert sqlite3.connect(database).execute("SELECT count(*) FROM articles").fetchone() == (1,)
