@@ -258,9 +258,13 @@ def _shown(value: Any) -> str:
     return inert(json.dumps(value, ensure_ascii=False, default=str))
 
 
-def _fields_grid() -> Table:
+def _fields_grid(key_width: int | None = None) -> Table:
+    """Label and value; labels from data (``key_width`` given) fold rather than crowd out values."""
     grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="bold", no_wrap=True)
+    if key_width is None:
+        grid.add_column(style="bold", no_wrap=True)
+    else:
+        grid.add_column(style="bold", max_width=key_width, overflow="fold")
     grid.add_column(overflow="fold")
     return grid
 
@@ -332,7 +336,7 @@ def article_page(article: Article, width: int, now: datetime) -> RenderableType:
         parts += [Text(""), _section(f"Related ({len(related)})"), related_table(related, width)]
     extra = [(key, value) for key, value in record.items() if key not in KNOWN_KEYS]
     if extra:
-        others = _fields_grid()
+        others = _fields_grid(key_width=max(8, min(24, width // 3)))
         for key, value in extra:
             others.add_row(Text(inert(key)), Text(_shown(value)))
         parts += [Text(""), _section("Other fields"), others]

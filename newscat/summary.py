@@ -128,12 +128,12 @@ def _prepare(index: Index) -> None:
     index.conn.create_function("newscat_fold", 1, _fold, deterministic=True)
 
 
-_GROUP_ORDER = {
-    "count": "g.n DESC, g.key",
+_GROUP_ORDER = {  # ties: by name, and the group of articles without one last
+    "count": "g.n DESC, g.key IS NULL, g.key",
     "name": "g.key IS NULL, g.key, g.n DESC",
-    "quality": "g.q IS NULL, g.q DESC, g.n DESC, g.key",
-    "heat": "g.h IS NULL, g.h DESC, g.n DESC, g.key",
-    "newest": "g.newest IS NULL, g.newest DESC, g.n DESC, g.key",
+    "quality": "g.q IS NULL, g.q DESC, g.n DESC, g.key IS NULL, g.key",
+    "heat": "g.h IS NULL, g.h DESC, g.n DESC, g.key IS NULL, g.key",
+    "newest": "g.newest IS NULL, g.newest DESC, g.n DESC, g.key IS NULL, g.key",
 }
 
 
