@@ -404,7 +404,7 @@ def related_table(items: Sequence[Any], width: int) -> Table:
         )
         scores.append(score)
         urls.append(url if isinstance(url, str) else None)
-    widths = fit_widths(fields, rows, width - 2)
+    widths = fit_widths(fields, rows, width)
     table = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 1))
     shown = [i for i, w in enumerate(widths) if w is not None]
     for i in shown:

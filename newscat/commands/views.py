@@ -25,9 +25,11 @@ GROUP_SORTS = ("count", "name", "quality", "heat", "newest")
 @click.option("--now", metavar="WHEN", help="Pin 'now' for the relative date ('3 years ago').")
 @catalog_options
 def show_command(**opts: Any) -> None:
-    """Show articles in detail: scores, topics, links, related articles and body.
+    """Show each article in detail.
 
-    A REF is an id, a path to the file, or a unique prefix of the id or of the
+    The page has the title (linked), provider, date, scores as gauges, topics,
+    links, images, related articles, any other front-matter keys and the body
+    rendered as Markdown. A REF is an id, a path to the file, or a unique prefix of the id or of the
     part after its last '_'. With several REFs, one page each; with -f json, one
     object for one REF and an array for several.
 
@@ -115,11 +117,11 @@ def _group_command(kind: Literal["topic", "provider"]) -> click.Command:
         ),
         click.option("--no-header", is_flag=True, help="Leave out the header row (tsv, csv)."),
     ]  # fmt: skip
-    decorated: Any = command
+    # Filters first, then this command's own options, then the catalogue options (as in list).
+    decorated: Any = catalog_options(command)
     for option in reversed(options):
         decorated = option(decorated)
     decorated = filter_options(decorated)
-    decorated = catalog_options(decorated)
     return click.command(f"{kind}s", help=_GROUP_HELP[kind])(decorated)
 
 
@@ -129,9 +131,9 @@ def _group_fields(kind: str) -> list[str]:
 
 
 _GROUP_HELP = {
-    "topic": """Summarise topics: articles, share, average quality and heat, newest.
+    "topic": """Summarise the topics of matching articles.
 
-    Topics are grouped case-insensitively and shown in their most common
+    One row per topic: articles, share, average quality and heat, newest. Topics are grouped case-insensitively and shown in their most common
     spelling. The share is the fraction of the matching articles that have
     the topic (an article may have several topics).
 
@@ -141,9 +143,10 @@ _GROUP_HELP = {
       newscat topics --sort quality --min-count 5 -n 20
       newscat topics -p nhs.uk --since 2022-01-01 -f json
     """,
-    "provider": """Summarise providers: domain, articles, share, average quality and heat, newest.
+    "provider": """Summarise the providers of matching articles.
 
-    Providers are grouped by name, case-insensitively (by domain when an
+    One row per provider: name, domain, articles, share, average quality and
+    heat, newest. Providers are grouped by name, case-insensitively (by domain when an
     article names none).
 
     \b
@@ -166,9 +169,10 @@ providers_command = _group_command("provider")
 )  # fmt: skip
 @catalog_options
 def stats_command(**opts: Any) -> None:
-    """Show totals, date range, counts and charts of the matching articles.
+    """Totals and charts of the matching articles.
 
-    Counts by category, type and published, articles per month (per year when
+    The number of articles, the date range, published or not, providers,
+    topics and scores; then counts by category, type and published, articles per month (per year when
     the range passes four years) and the quality distribution in buckets of 10.
 
     \b
