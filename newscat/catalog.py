@@ -13,10 +13,14 @@ import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from newscat.errors import UsageError
+from newscat.errors import NotFoundError, UsageError
 from newscat.model import ARTICLE_SUFFIXES, Article, Problem
 from newscat.parse import DEFAULT_MAX_SIZE, parse_article
+
+if TYPE_CHECKING:
+    from newscat.index import Index
 
 ENV_CATALOG = "NEWSCAT_CATALOG"
 
@@ -187,3 +191,50 @@ def read_article(
 def _size(count: int) -> str:
     mib = 1024 * 1024
     return f"{count // mib} MiB" if count % mib == 0 else f"{count:,}-byte"
+
+
+#: How many candidates an "ambiguous REF" error lists before saying how many more.
+MAX_CANDIDATES = 10
+
+# The part of an id after its last "_": the id minus everything up to that "_".
+# rtrim(id, <every character but "_">) leaves the id up to and including its last "_".
+_SUFFIX_SQL = "substr(a.id, length(rtrim(a.id, replace(a.id, '_', ''))) + 1)"
+
+
+def resolve(index: Index, ref: str) -> Article:
+    """The one article a user's REF names (SPEC §2).
+
+    In order: an exact id, a path to a file, a unique prefix of an id, a unique
+    prefix of the part after the id's last ``_``. The first rule that matches
+    anything decides; when it matches several articles, the REF is ambiguous.
+    Raises NotFoundError (exit 1) for no match or an ambiguous one.
+    """
+    from newscat.render import inert
+
+    shown = inert(ref)
+    if not ref.strip():
+        raise NotFoundError("no article matches an empty REF")
+    rules: list[tuple[str, list[str]]] = [("a.id = ?", [ref])]
+    if os.path.isfile(ref):
+        paths = list(dict.fromkeys([os.path.abspath(ref), os.path.realpath(ref)]))
+        rules.append((f"a.path IN ({','.join('?' * len(paths))})", paths))
+    rules.append(("substr(a.id, 1, length(?)) = ?", [ref, ref]))
+    rules.append((f"substr({_SUFFIX_SQL}, 1, length(?)) = ?", [ref, ref]))
+    for where, params in rules:
+        found = list(index.select(where, params, limit=MAX_CANDIDATES + 1))
+        if len(found) == 1:
+            return found[0]
+        if found:
+            total = index.count(where, params)
+            lines = [f"'{shown}' is ambiguous; it matches {total} articles:"]
+            width = max(len(inert(a.id)) for a in found[:MAX_CANDIDATES])
+            for article in found[:MAX_CANDIDATES]:
+                title = inert(article.title or "(untitled)")
+                lines.append(f"  {inert(article.id):<{width}}  {title}")
+            if total > MAX_CANDIDATES:
+                lines.append(f"  … and {total - MAX_CANDIDATES} more")
+            lines.append("Give more of the id to choose one.")
+            raise NotFoundError("\n".join(lines))
+    if os.path.isfile(ref):
+        raise NotFoundError(f"no article matches '{shown}': the file is not in the catalogue")
+    raise NotFoundError(f"no article matches '{shown}'")

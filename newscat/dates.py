@@ -133,3 +133,20 @@ def parse_when(text: str, now: datetime, option: str = "date") -> tuple[datetime
 def _looks_date_only(text: str) -> bool:
     """True when a natural date names no time of day ("May 19, 2022", "May 2022")."""
     return not re.search(r"\d:\d|\b(am|pm)\b|T\d", text, re.IGNORECASE)
+
+
+_UNITS = (("year", 365 * 86400), ("month", 30 * 86400), ("week", 7 * 86400), ("day", 86400),
+          ("hour", 3600), ("minute", 60))  # fmt: skip
+
+
+def humanize(moment: datetime, now: datetime) -> str:
+    """How long before (or after) ``now`` a moment is: "3 years ago", "in 2 days", "just now"."""
+    seconds = (now - moment).total_seconds()
+    ahead = seconds < 0
+    seconds = abs(seconds)
+    for unit, size in _UNITS:
+        if seconds >= size:
+            count = int(seconds // size)
+            span = f"{count} {unit}{'' if count == 1 else 's'}"
+            return f"in {span}" if ahead else f"{span} ago"
+    return "just now"

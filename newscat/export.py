@@ -7,6 +7,7 @@ to dotted columns.
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 from collections.abc import Iterable, Sequence
@@ -116,3 +117,61 @@ def _record(article: Article, fields: Sequence[str] | None) -> dict[str, Any]:
     if fields is None:
         return article.full_record()
     return {name: field_value(article, name) for name in fields}
+
+
+# --- rows of summaries (topics, providers) ------------------------------------------------
+
+#: Characters a terminal may act on that JSON leaves raw: C1 controls, DEL, bidi overrides.
+_JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+#: The same plus C0 controls other than tab, newline and carriage return, for tsv/csv cells.
+_CELL_UNSAFE = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+)
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
+
+
+def json_text(value: Any, indent: int | None = None) -> str:
+    """JSON (UTF-8, not ASCII-escaped) in which no character can drive a terminal.
+
+    ``json`` already escapes C0 controls; C1 controls and bidi overrides get the
+    same ``\\uXXXX`` escapes, so the text is still the exact value.
+    """
+    text = json.dumps(value, ensure_ascii=False, indent=indent)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def write_rows(
+    out: IO[str],
+    fmt: str,
+    fields: Sequence[str],
+    records: Sequence[dict[str, Any]],
+    header: bool = True,
+) -> int:
+    """Records (dicts keyed by ``fields``) as tsv, csv, json or jsonl.
+
+    Cells never carry raw control characters: they are shown as ``\\x1b``-style
+    escapes in tsv/csv, and escaped by JSON itself in json/jsonl.
+    """
+    if fmt == "json":
+        out.write("[" + ",".join("\n  " + json_text(r) for r in records))
+        out.write("\n]\n" if records else "]\n")
+    elif fmt == "jsonl":
+        for record in records:
+            out.write(json_text(record) + "\n")
+    elif fmt == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        if header:
+            writer.writerow(fields)
+        for record in records:
+            writer.writerow([_CELL_UNSAFE.sub(_escape, flat_text(record[f])) for f in fields])
+    else:
+        if header:
+            out.write("\t".join(fields) + "\n")
+        for record in records:
+            cells = [_CELL_UNSAFE.sub(_escape, tsv_cell(record[f])) for f in fields]
+            out.write("\t".join(cells) + "\n")
+    return len(records)

@@ -11,14 +11,19 @@ import os
 import re
 import sys
 from collections.abc import Iterable, Sequence
-from typing import IO, Any, Literal
+from datetime import datetime
+from typing import IO, TYPE_CHECKING, Any, Literal
 
 from rich.cells import cell_len
-from rich.console import Console
+from rich.console import Console, RenderableType
+from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
 from newscat.model import Article
+
+if TYPE_CHECKING:
+    from newscat.summary import Group, Stats
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
@@ -92,20 +97,28 @@ _GAP = 2
 
 
 def fit_widths(
-    header: Sequence[str], rows: Sequence[Sequence[str]], width: int
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    width: int,
+    flexible: dict[str, tuple[int, int]] | None = None,
+    drop_order: Sequence[str] = _DROP_ORDER,
+    caps: dict[str, int] | None = None,
 ) -> list[int | None]:
     """A width for each column so the table fits ``width``; None drops the column.
 
     Flexible columns (title, topics…) shrink to a comfortable width, then columns
-    are dropped in ``_DROP_ORDER`` (the title always stays), then the flexible
-    ones shrink further; any width left over goes back to the flexible columns.
+    are dropped in ``drop_order`` (a column not in it always stays), then the
+    flexible ones shrink further; any width left over goes back to the flexible
+    columns. Widths are terminal cells (wide characters count two).
     """
+    flexible = _FLEX if flexible is None else flexible
+    caps = _CAP if caps is None else caps
     natural: list[int] = []
     for i, name in enumerate(header):
         longest = max([cell_len(name)] + [cell_len(row[i]) for row in rows])
-        natural.append(min(longest, _CAP.get(name, longest)))
+        natural.append(min(longest, caps.get(name, longest)))
     widths: dict[int, int] = dict(enumerate(natural))
-    flex = [i for i, name in enumerate(header) if name in _FLEX]
+    flex = [i for i, name in enumerate(header) if name in flexible]
 
     def total() -> int:
         return sum(widths.values()) + _GAP * (len(widths) - 1)
@@ -113,11 +126,11 @@ def fit_widths(
     def shrink(floor: int) -> None:  # floor: 0 comfortable, 1 least
         for i in flex:
             if i in widths and total() > width:
-                least = min(natural[i], _FLEX[header[i]][floor])
+                least = min(natural[i], flexible[header[i]][floor])
                 widths[i] = max(least, widths[i] - (total() - width))
 
     shrink(0)
-    for name in _DROP_ORDER:
+    for name in drop_order:
         if total() <= width:
             break
         if name in header and header.index(name) in widths:
@@ -174,3 +187,385 @@ def articles_table(
 def _safe_url(url: str) -> bool:
     """Only plain http(s) URLs with no spaces or controls become OSC 8 links."""
     return bool(re.match(r"^https?://[^\s\x00-\x1f\x7f-\x9f]+$", url))
+
+
+# --- views: show, topics, providers, stats ----------------------------------------------
+
+_EIGHTHS = " ▏▎▍▌▋▊▉"
+#: Front-matter keys the detail page shows in their own places; any other key is "extra".
+KNOWN_KEYS = frozenset(
+    [
+        "category",
+        "title",
+        "excerpt",
+        "publishedDateTime",
+        "originalUrl",
+        "webUrl",
+        "type",
+        "quality",
+        "heat",
+        "published",
+        "provider",
+        "topics",
+        "images",
+        "related",
+        "secured",
+    ]
+)
+
+
+def bar(fraction: float, width: int) -> str:
+    """A bar of up to ``width`` cells filled to ``fraction`` of it, in eighths of a cell."""
+    fraction = min(max(fraction, 0.0), 1.0)
+    full, part = divmod(round(fraction * width * 8), 8)
+    return "█" * full + (_EIGHTHS[part] if part else "")
+
+
+def number(value: float | None, digits: int = 1) -> str:
+    """A score or an average for a table: whole numbers plain, others to ``digits`` places."""
+    if value is None:
+        return ""
+    if float(value).is_integer():
+        return str(int(value))
+    return f"{value:.{digits}f}"
+
+
+def gauge(value: float | None, width: int = 20) -> Text:
+    """A score out of 100 as its number and a bar on a track (readable without colour)."""
+    if value is None:
+        return Text("—", style="dim")
+    filled = bar(value / 100, width)
+    text = Text(f"{number(value):<5}")
+    text.append(filled, style=score_style(value))
+    text.append("░" * (width - cell_len(filled)), style="dim")
+    return text
+
+
+def _link(text: str, url: str | None, style: str = "") -> Text:
+    """Inert text, linked to ``url`` (OSC 8) when that is a plain http(s) URL."""
+    cell = Text(inert(text), style=style)
+    if url and _safe_url(url):
+        cell.stylize(f"link {url}")
+    return cell
+
+
+def _shown(value: Any) -> str:
+    """Any front-matter value as inert text: strings as they are, the rest as JSON."""
+    if isinstance(value, str):
+        return inert(value)
+    import json
+
+    return inert(json.dumps(value, ensure_ascii=False, default=str))
+
+
+def _fields_grid(key_width: int | None = None) -> Table:
+    """Label and value; labels from data (``key_width`` given) fold rather than crowd out values."""
+    grid = Table.grid(padding=(0, 2))
+    if key_width is None:
+        grid.add_column(style="bold", no_wrap=True)
+    else:
+        grid.add_column(style="bold", max_width=key_width, overflow="fold")
+    grid.add_column(overflow="fold")
+    return grid
+
+
+def _section(title: str) -> Rule:
+    return Rule(Text(title, style="bold"), align="left", style="dim")
+
+
+def article_page(article: Article, width: int, now: datetime) -> RenderableType:
+    """The detail view of one article (``newscat show``)."""
+    from rich.console import Group
+    from rich.markdown import Markdown
+
+    from newscat.dates import humanize, parse_instant
+
+    record = article.record
+    parts: list[RenderableType] = []
+    parts.append(_link(article.title or "(untitled)", article.url, "bold"))
+    source = " · ".join(inert(p) for p in (article.provider, article.domain) if p)
+    if source:
+        parts.append(Text(source, style="cyan"))
+    if article.excerpt:
+        parts.append(Text(""))
+        parts.append(Text(inert(article.excerpt), style="italic"))
+    parts.append(Text(""))
+
+    grid = _fields_grid()
+    grid.add_row("id", Text(inert(article.id)))
+    moment = parse_instant(article.date) if article.date else None
+    if moment is not None:
+        when = Text(moment.strftime("%Y-%m-%d %H:%M UTC"))
+        when.append(f" · {humanize(moment, now)}", style="dim")
+        grid.add_row("date", when)
+    elif record.get("publishedDateTime") is not None:
+        grid.add_row("date", Text(f"{_shown(record['publishedDateTime'])} (unreadable)"))
+    for label, value in (("category", article.category), ("type", article.type)):
+        if value is not None:
+            grid.add_row(label, Text(inert(value)))
+    published = {True: "yes", False: "no", None: "unknown"}[article.published]
+    grid.add_row("published", Text(published, style="" if article.published else "dim"))
+    grid.add_row("quality", gauge(article.quality))
+    grid.add_row("heat", gauge(article.heat))
+    if article.topics:
+        tags = Text()
+        for i, topic in enumerate(article.topics):
+            if i:
+                tags.append(" · ", style="dim")
+            tags.append(inert(topic), style="bold magenta")
+        grid.add_row("topics", tags)
+    if article.url:
+        grid.add_row("url", _link(article.url, article.url))
+    original = record.get("originalUrl")
+    if original is not None and original != article.url:
+        grid.add_row("original", _link(str(original), str(original)))
+    if "secured" in record:
+        payload = record["secured"]
+        size = len(payload if isinstance(payload, str) else _shown(payload))
+        grid.add_row("secured", Text(f"encrypted, {size:,} bytes"))
+    grid.add_row("file", Text(inert(article.path), style="dim"))
+    parts.append(grid)
+
+    images = record.get("images")
+    if images:
+        images = images if isinstance(images, list) else [images]
+        parts += [Text(""), _section(f"Images ({len(images)})"), _images_list(images)]
+    related = record.get("related")
+    if related:
+        related = related if isinstance(related, list) else [related]
+        parts += [Text(""), _section(f"Related ({len(related)})"), related_table(related, width)]
+    extra = [(key, value) for key, value in record.items() if key not in KNOWN_KEYS]
+    if extra:
+        others = _fields_grid(key_width=max(8, min(24, width // 3)))
+        for key, value in extra:
+            others.add_row(Text(inert(key)), Text(_shown(value)))
+        parts += [Text(""), _section("Other fields"), others]
+    if article.body.strip():
+        body = Markdown(inert(article.body, keep_newlines=True), hyperlinks=True)
+        parts += [Text(""), _section("Body"), Text(""), body]
+    return Group(*parts)
+
+
+def _images_list(images: Sequence[Any]) -> Table:
+    """Each image's URL on its own line (so it folds whole), its size and cache state below."""
+    grid = Table.grid()
+    grid.add_column(overflow="fold")
+    for image in images:
+        if not isinstance(image, dict):
+            grid.add_row(Text(_shown(image)))
+            continue
+        url = image.get("url")
+        grid.add_row(_link(str(url), str(url)) if url is not None else Text("(no url)", "dim"))
+        details = []
+        w, h = image.get("width"), image.get("height")
+        if w is not None or h is not None:
+            details.append(
+                f"{_shown(w) if w is not None else '?'}×{_shown(h) if h is not None else '?'}"
+            )
+        cached = image.get("isCached")
+        if cached is not None:
+            details.append("cached" if cached is True else "not cached")
+        extra = [k for k in image if k not in ("url", "width", "height", "isCached")]
+        details += [f"{inert(k)}: {_shown(image[k])}" for k in extra]
+        if details:
+            grid.add_row(Text("  " + " · ".join(details), style="dim"))
+    return grid
+
+
+def related_table(items: Sequence[Any], width: int) -> Table:
+    """The ``related`` summaries of an article: date, provider, quality, title."""
+    from newscat.dates import normalise_date
+
+    fields = ("date", "provider", "quality", "title")
+    rows: list[list[str]] = []
+    scores: list[float | None] = []
+    urls: list[str | None] = []
+    for item in items:
+        entry = item if isinstance(item, dict) else {"title": item}
+        date = normalise_date(entry.get("publishedDateTime"))
+        provider = entry.get("provider")
+        if isinstance(provider, dict):
+            provider = provider.get("name") or provider.get("domain")
+        quality = entry.get("quality")
+        score: float | None = None
+        if isinstance(quality, (int, float, str)) and not isinstance(quality, bool):
+            try:
+                score = float(quality)
+            except ValueError:
+                score = None
+        url = entry.get("webUrl")
+        rows.append(
+            [
+                date[:10] if date else "",
+                "" if provider is None else _shown(provider),
+                number(score) if score is not None else _shown(quality or ""),
+                _shown(entry.get("title") or "(untitled)"),
+            ]
+        )
+        scores.append(score)
+        urls.append(url if isinstance(url, str) else None)
+    widths = fit_widths(fields, rows, width)
+    table = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 1))
+    shown = [i for i, w in enumerate(widths) if w is not None]
+    for i in shown:
+        justify: Literal["left", "right"] = "right" if fields[i] == "quality" else "left"
+        table.add_column(fields[i], width=widths[i], no_wrap=True, overflow="ellipsis",
+                         justify=justify)  # fmt: skip
+    for row, score, url in zip(rows, scores, urls, strict=True):
+        cells = []
+        for i in shown:
+            cell = Text(row[i])
+            if fields[i] == "quality":
+                cell.stylize(score_style(score))
+            elif fields[i] == "title" and url and _safe_url(url):
+                cell.stylize(f"link {url}")
+            cells.append(cell)
+        table.add_row(*cells)
+    return table
+
+
+def page_separator() -> Rule:
+    """Between the pages of several articles."""
+    return Rule(characters="━", style="bright_black")
+
+
+_GROUP_FLEX = {"topic": (24, 10), "provider": (22, 10), "domain": (18, 8), "bar": (8, 4)}
+_GROUP_DROP = ("bar", "newest", "domain", "heat", "quality", "share")
+
+
+def groups_table(groups: Sequence[Group], kind: Literal["topic", "provider"], width: int) -> Table:
+    """The table of ``newscat topics`` or ``newscat providers``."""
+    fields = [kind, *(["domain"] if kind == "provider" else []), "articles", "share", "bar",
+              "quality", "heat", "newest"]  # fmt: skip
+    rows: list[list[str]] = []
+    for group in groups:
+        name = group.name if group.name is not None else "(none)"
+        if group.name is None and group.domain is not None:
+            name = "(unnamed)"
+        values = {
+            kind: inert(name),
+            "domain": inert(group.domain or ""),
+            "articles": f"{group.articles:,}",
+            "share": f"{group.share:.1%}",
+            "bar": "█" * 20,
+            "quality": number(group.avg_quality),
+            "heat": number(group.avg_heat),
+            "newest": (group.newest or "")[:10],
+        }
+        rows.append([values[name] for name in fields])
+    widths = fit_widths(fields, rows, width, _GROUP_FLEX, _GROUP_DROP, {})
+    table = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 1))
+    shown = [i for i, w in enumerate(widths) if w is not None]
+    for i in shown:
+        name = fields[i]
+        justify: Literal["left", "right"] = (
+            "right" if name in ("articles", "share", "quality", "heat") else "left"
+        )
+        header = "" if name == "bar" else name
+        table.add_column(header, width=widths[i], no_wrap=True, overflow="ellipsis",
+                         justify=justify)  # fmt: skip
+    for group, row in zip(groups, rows, strict=True):
+        cells = []
+        for i in shown:
+            name = fields[i]
+            width_i = widths[i] or 0
+            if name == "bar":
+                cells.append(Text(bar(group.share, width_i), style="blue"))
+                continue
+            cell = Text(row[i])
+            if name == "quality":
+                cell.stylize(score_style(group.avg_quality))
+            elif name == "heat":
+                cell.stylize(score_style(group.avg_heat))
+            elif (
+                name in (kind, "domain") and (group.name if name == kind else group.domain) is None
+            ):
+                cell.stylize("dim")
+            cells.append(cell)
+        table.add_row(*cells)
+    return table
+
+
+def bar_chart(
+    rows: Sequence[tuple[str, int]], width: int, total: int | None = None, indent: int = 2
+) -> RenderableType:
+    """Labelled counts with bars scaled to the largest, and shares of ``total`` when given."""
+    from rich.padding import Padding
+
+    labels = [inert(label) for label, _ in rows]
+    counts = [f"{count:,}" for _, count in rows]
+    label_width = min(max((cell_len(label) for label in labels), default=0), max(8, width // 3))
+    count_width = max((len(c) for c in counts), default=1)
+    share_width = 6 if total else 0
+    gaps = 2 * (3 if total else 2)
+    bar_width = max(4, min(50, width - indent - label_width - count_width - share_width - gaps))
+    most = max((count for _, count in rows), default=0)
+    grid = Table.grid(padding=(0, 2), pad_edge=False)
+    grid.add_column(width=label_width, no_wrap=True, overflow="ellipsis")
+    grid.add_column(justify="right", no_wrap=True)
+    grid.add_column(width=bar_width, no_wrap=True)
+    if total:
+        grid.add_column(justify="right", no_wrap=True, style="dim")
+    for label, count, (_, value) in zip(labels, counts, rows, strict=True):
+        cells: list[Text] = [
+            Text(label),
+            Text(count, style="" if value else "dim"),
+            Text(bar(value / most if most else 0, bar_width), style="blue"),
+        ]
+        if total:
+            cells.append(Text(f"{value / total:.0%}" if value else ""))
+        grid.add_row(*cells)
+    return Padding(grid, (0, 0, 0, indent))
+
+
+def stats_view(stats: Stats, width: int) -> RenderableType:
+    """The page of ``newscat stats``: totals, then bar charts."""
+    from rich.console import Group
+
+    if not stats.articles:
+        return Text("No articles match.", style="dim")
+    grid = _fields_grid()
+    grid.add_row("articles", Text(f"{stats.articles:,}"))
+    published = Text(f"{stats.published:,} yes · {stats.unpublished:,} no")
+    if stats.published_unknown:
+        published.append(f" · {stats.published_unknown:,} unknown", style="dim")
+    grid.add_row("published", published)
+    if stats.first and stats.last:
+        dates = Text(f"{stats.first[:10]} → {stats.last[:10]}")
+        if stats.undated:
+            dates.append(f" · {stats.undated:,} undated", style="dim")
+        grid.add_row("dates", dates)
+    grid.add_row("providers", Text(f"{stats.providers:,}"))
+    grid.add_row("topics", Text(f"{stats.topics:,}"))
+    for label, score in (("quality", stats.quality), ("heat", stats.heat)):
+        line = Text()
+        if score.average is not None:
+            line.append(f"avg {number(score.average)}", style=score_style(score.average))
+            line.append(f" · min {number(score.min)} · max {number(score.max)}")
+        if score.missing:
+            line.append(f"{' · ' if score.average is not None else ''}{score.missing:,} without",
+                        style="dim")  # fmt: skip
+        grid.add_row(label, line)
+    parts: list[RenderableType] = [grid]
+
+    def chart(title: str, rows: Sequence[tuple[str, int]], total: int | None) -> None:
+        parts.extend([Text(""), _section(title), bar_chart(rows, width, total)])
+
+    chart("By category", [(c or "(none)", n) for c, n in stats.categories], stats.articles)
+    chart("By type", [(t or "(none)", n) for t, n in stats.types], stats.articles)
+    if stats.months:
+        if len(stats.months) > 48:  # a bar a month stops being readable: a bar a year
+            years: dict[str, int] = {}
+            for month, count in stats.months:
+                years[month[:4]] = years.get(month[:4], 0) + count
+            chart("Articles per year", list(years.items()), None)
+        else:
+            chart("Articles per month", stats.months, None)
+    scored = stats.articles - stats.quality.missing
+    if scored:
+        title = "Quality distribution"
+        if stats.quality.missing:
+            title += f" ({stats.quality.missing:,} without a score)"
+        rows = [(f"{low}–{high}", n) for low, high, n in stats.quality_distribution]
+        chart(title, rows, scored)
+    return Group(*parts)

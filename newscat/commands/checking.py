@@ -38,7 +38,7 @@ _JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 @click.option("--rebuild", is_flag=True, help="Re-read every file instead of trusting the index.")
 @catalog_options
 def check_command(**opts: Any) -> None:
-    """List every problem in the catalogue, with file, line and column.
+    """List every problem in the catalogue, with file and line.
 
     Errors are files that could not be read as articles (they are skipped by
     every other command); warnings are odd values in articles that were read,

@@ -2,6 +2,201 @@
 
 from __future__ import annotations
 
+import sys
+from typing import Any, Literal
+
 import click
 
-COMMANDS: list[click.Command] = []
+from newscat.commands.common import output_is_terminal
+from newscat.errors import UsageError
+from newscat.options import catalog_options, filter_options, filters_from
+
+SUMMARY_FORMATS = ("table", "tsv", "csv", "json", "jsonl")
+GROUP_SORTS = ("count", "name", "quality", "heat", "newest")
+
+
+@click.command("show")
+@click.argument("refs", nargs=-1, required=True, metavar="REF...")
+@click.option(
+    "-f", "--format", "format_", type=click.Choice(["page", "json"]), default="page",
+    show_default=True, help="A readable page, or the full record as JSON.",
+)  # fmt: skip
+@click.option("--raw", is_flag=True, help="Print the file exactly as it is, byte for byte.")
+@click.option("--now", metavar="WHEN", help="Pin 'now' for the relative date ('3 years ago').")
+@catalog_options
+def show_command(**opts: Any) -> None:
+    """Show each article in detail.
+
+    The page has the title (linked), provider, date, scores as gauges, topics,
+    links, images, related articles, any other front-matter keys and the body
+    rendered as Markdown. A REF is an id, a path to the file, or a unique prefix of the id or of the
+    part after its last '_'. With several REFs, one page each; with -f json, one
+    object for one REF and an array for several.
+
+    \b
+    Examples:
+      newscat show 50e0
+      newscat show 000_50e039b255de019a 6ef5 --now 2025-01-01
+      newscat show 50e0 -f json | jq .topics
+    """
+    from newscat.app import App
+    from newscat.catalog import resolve
+
+    if opts["raw"] and opts["format_"] != "page":
+        raise UsageError("--raw and --format cannot be used together")
+    app = App.from_options(opts)
+    index, _ = app.open()
+    articles = [resolve(index, ref) for ref in opts["refs"]]
+    if opts["raw"]:
+        out = sys.stdout.buffer
+        for article in articles:
+            with open(article.path, "rb") as handle:
+                out.write(handle.read())
+        out.flush()
+        return
+    if opts["format_"] == "json":
+        from newscat.export import json_text
+
+        records = [article.full_record() for article in articles]
+        click.echo(json_text(records[0] if len(records) == 1 else records, indent=2))
+        return
+    from newscat.dates import resolve_now
+    from newscat.render import article_page, make_console, page_separator
+
+    now = resolve_now(opts["now"])
+    console = make_console(app.color)
+    for i, article in enumerate(articles):
+        if i:
+            console.print()
+            console.print(page_separator())
+            console.print()
+        console.print(article_page(article, console.width, now))
+
+
+def _group_command(kind: Literal["topic", "provider"]) -> click.Command:
+    """``topics`` and ``providers``: the same options, one row per topic or per provider."""
+
+    def command(**opts: Any) -> None:
+        from newscat.app import App
+        from newscat.summary import provider_groups, topic_groups
+
+        app = App.from_options(opts)
+        filters = filters_from(opts)
+        index, _ = app.open()
+        summarise = topic_groups if kind == "topic" else provider_groups
+        groups = summarise(index, filters, opts["sort"], opts["min_count"], opts["limit"])
+        fmt = opts["format_"] or ("table" if output_is_terminal() else "tsv")
+        if fmt == "table":
+            from newscat.render import groups_table, make_console
+
+            if groups:
+                console = make_console(app.color)
+                console.print(groups_table(groups, kind, console.width))
+            return
+        from newscat.export import write_rows
+
+        records = [group.record(kind) for group in groups]
+        fields = list(records[0]) if records else _group_fields(kind)
+        write_rows(sys.stdout, fmt, fields, records, header=not opts["no_header"])
+
+    options = [
+        click.option(
+            "-s", "--sort", type=click.Choice(GROUP_SORTS), default="count", show_default=True,
+            help="Most articles, name (A–Z), best average quality or heat, or newest article.",
+        ),
+        click.option(
+            "--min-count", type=click.IntRange(min=1), default=1, metavar="N",
+            help=f"Only {kind}s with at least N matching articles.",
+        ),
+        click.option("-n", "--limit", type=click.IntRange(min=0), metavar="N",
+                     help=f"At most N {kind}s."),
+        click.option(
+            "-f", "--format", "format_", type=click.Choice(SUMMARY_FORMATS), metavar="FORMAT",
+            help=f"Output format: {', '.join(SUMMARY_FORMATS)}. "
+            "Default: table on a terminal, tsv otherwise.",
+        ),
+        click.option("--no-header", is_flag=True, help="Leave out the header row (tsv, csv)."),
+    ]  # fmt: skip
+    # Filters first, then this command's own options, then the catalogue options (as in list).
+    decorated: Any = catalog_options(command)
+    for option in reversed(options):
+        decorated = option(decorated)
+    decorated = filter_options(decorated)
+    return click.command(f"{kind}s", help=_GROUP_HELP[kind])(decorated)
+
+
+def _group_fields(kind: str) -> list[str]:
+    head = ["topic"] if kind == "topic" else ["provider", "domain"]
+    return [*head, "articles", "share", "avg_quality", "avg_heat", "newest"]
+
+
+_GROUP_HELP = {
+    "topic": """Summarise the topics of matching articles.
+
+    One row per topic: articles, share, average quality and heat, newest. Topics are grouped case-insensitively and shown in their most common
+    spelling. The share is the fraction of the matching articles that have
+    the topic (an article may have several topics).
+
+    \b
+    Examples:
+      newscat topics
+      newscat topics --sort quality --min-count 5 -n 20
+      newscat topics -p nhs.uk --since 2022-01-01 -f json
+    """,
+    "provider": """Summarise the providers of matching articles.
+
+    One row per provider: name, domain, articles, share, average quality and
+    heat, newest. Providers are grouped by name, case-insensitively (by domain when an
+    article names none).
+
+    \b
+    Examples:
+      newscat providers
+      newscat providers --sort heat -n 10
+      newscat providers -t "AI Ethics" -f csv > providers.csv
+    """,
+}
+
+topics_command = _group_command("topic")
+providers_command = _group_command("provider")
+
+
+@click.command("stats")
+@filter_options
+@click.option(
+    "-f", "--format", "format_", type=click.Choice(["table", "json"]), default="table",
+    show_default=True, help="Charts for reading, or JSON for scripts.",
+)  # fmt: skip
+@catalog_options
+def stats_command(**opts: Any) -> None:
+    """Totals and charts of the matching articles.
+
+    The number of articles, the date range, published or not, providers,
+    topics and scores; then counts by category, type and published, articles per month (per year when
+    the range passes four years) and the quality distribution in buckets of 10.
+
+    \b
+    Examples:
+      newscat stats
+      newscat stats -t "AI Ethics" --since 2022-01-01
+      newscat stats -f json | jq .quality
+    """
+    from newscat.app import App
+    from newscat.summary import stats
+
+    app = App.from_options(opts)
+    filters = filters_from(opts)
+    index, _ = app.open()
+    result = stats(index, filters)
+    if opts["format_"] == "json":
+        from newscat.export import json_text
+
+        click.echo(json_text(result.record(), indent=2))
+        return
+    from newscat.render import make_console, stats_view
+
+    console = make_console(app.color)
+    console.print(stats_view(result, console.width))
+
+
+COMMANDS: list[click.Command] = [show_command, topics_command, providers_command, stats_command]
