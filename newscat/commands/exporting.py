@@ -167,17 +167,13 @@ def _can_launch(url: str) -> bool:
 
 
 def _resolve(index: Index, ref: str) -> Article:
-    """A REF to its article, with the shared resolver when the codebase has one."""
-    import importlib
+    """A REF to its article: the shared ``newscat.catalog.resolve`` once merged, else ours."""
+    import newscat.catalog
 
-    for module_name in ("newscat.catalog", "newscat.resolve", "newscat.commands.views"):
-        try:
-            shared = getattr(importlib.import_module(module_name), "resolve", None)
-        except ImportError:
-            continue
-        if callable(shared):
-            found: Article = shared(index, ref)
-            return found
+    shared = getattr(newscat.catalog, "resolve", None)
+    if callable(shared):
+        found: Article = shared(index, ref)
+        return found
     return _resolve_minimal(index, ref)
 
 
