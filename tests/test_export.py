@@ -450,3 +450,37 @@ def test_writers_write_each_article_as_it_arrives(run: Any, catalog: Path) -> No
         assert writer(out, lazily(), spec) == 2
         assert sizes[1] > sizes[0], name  # the first article was written before the second was read
     assert write_jsonl(io.StringIO(), iter(()), OutputSpec()) == 0
+
+
+def test_export_csv_columns_follow_the_catalogue(run: Any, catalog: Path) -> None:
+    """Other top-level keys become columns (mappings flattened); a plain-string provider
+    fills provider.name; lists of mappings stay out."""
+    (catalog / "odd.md").write_text(
+        "---\n"
+        "title: Odd one\n"
+        "publishedDateTime: May 19, 2022 9:13 AM\n"
+        "webUrl: https://example.org/odd\n"
+        "provider: Example Daily\n"
+        "topics: Solo\n"
+        "tags: [x, y]\n"
+        "meta: {source: feed, rank: 3}\n"
+        "attachments: [{name: a.pdf}]\n"
+        "---\n"
+        "Body text.\n",
+        encoding="utf-8",
+    )
+    rows = list(csv.DictReader(io.StringIO(run("export", "-f", "csv", "--sort", "id").stdout)))
+    assert list(rows[0])[14:] == ["originalUrl", "tags", "meta.source", "meta.rank"]
+    odd = rows[-1]
+    assert odd["id"] == "odd"
+    assert odd["date"] == "2022-05-19T09:13:00Z"
+    assert odd["provider.name"] == "Example Daily"
+    assert odd["provider.domain"] == ""
+    assert (odd["topics"], odd["tags"], odd["meta.rank"]) == ("Solo", "x; y", "3")
+    assert rows[0]["meta.source"] == ""
+    records = [json.loads(line) for line in run("export").stdout.splitlines()]
+    odd_record = next(r for r in records if r["id"] == "odd")
+    assert odd_record["attachments"] == [{"name": "a.pdf"}]
+    assert odd_record["body"] == "Body text."
+    assert odd_record["date"] == "2022-05-19T09:13:00Z"
+    assert odd_record["publishedDateTime"] == "May 19, 2022 9:13 AM"
