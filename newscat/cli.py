@@ -14,7 +14,7 @@ import click
 
 from newscat import __version__
 from newscat.commands import checking, exporting, views
-from newscat.commands.common import fail_if_empty, output_is_terminal, parse_fields
+from newscat.commands.common import emit, fail_if_empty, output_is_terminal, parse_fields
 from newscat.errors import NewscatError
 from newscat.options import catalog_options, filter_options, query_from, sort_options
 
@@ -98,7 +98,11 @@ def cli() -> None:
 @click.option("--no-header", is_flag=True, help="Leave out the header row (tsv, csv, markdown).")
 @click.option("--count", is_flag=True, help="Print only the number of matching articles.")
 @click.option(
-    "-0", "--null", "null", is_flag=True, help="NUL-separate ids or paths (for xargs -0)."
+    "-0",
+    "--null",
+    "null",
+    is_flag=True,
+    help="NUL-separate ids or paths (for xargs -0); alone, implies -f ids.",
 )
 @click.option("-e", "--fail-empty", is_flag=True, help="Exit 1 when nothing matched.")
 @catalog_options
@@ -112,18 +116,28 @@ def list_command(**opts: Any) -> None:
       newscat list -w 'heat > 60' --sort=-quality -F id,title,quality
     """
     from newscat.app import App
-    from newscat.export import DEFAULT_FIELDS, write_json, write_jsonl, write_tsv
+    from newscat.export import WRITERS, OutputSpec, check_null, output_fields
     from newscat.query import compile_query
 
+    # -0 alone means NUL-separated ids (what xargs -0 wants).
+    fmt = opts["format_"] or ("ids" if opts["null"] else None)
+    fmt = fmt or ("table" if output_is_terminal() else "tsv")
+    check_null(fmt, opts["null"])
     app = App.from_options(opts)
     query = query_from(opts)
     compiled = compile_query(query)
     index, _ = app.open()
     if opts["count"]:
         count = index.count(compiled.where, compiled.params)
-        click.echo(count)
+        emit(lambda out: out.write(f"{count}\n"))
         fail_if_empty(opts, count)
         return
+    spec = OutputSpec(
+        fields=output_fields(fmt, parse_fields(opts["fields"]), index),
+        header=not opts["no_header"],
+        null=opts["null"],
+        color=app.color,
+    )
     articles = index.select(
         compiled.where,
         compiled.params + compiled.order_params,
@@ -131,29 +145,7 @@ def list_command(**opts: Any) -> None:
         query.limit,
         query.offset,
     )
-    fmt = opts["format_"] or ("table" if output_is_terminal() else "tsv")
-    fields = parse_fields(opts["fields"])
-    out = sys.stdout
-    if fmt == "json":
-        count = write_json(out, articles, fields)
-    elif fmt == "jsonl":
-        count = write_jsonl(out, articles, fields)
-    elif fmt in ("ids", "paths"):
-        end = "\0" if opts["null"] else "\n"
-        count = 0
-        for article in articles:
-            out.write((article.id if fmt == "ids" else article.path) + end)
-            count += 1  # noqa: SIM113 - articles is a lazy cursor
-    elif fmt == "table":
-        from newscat.render import articles_table, make_console
-
-        rows = list(articles)
-        count = len(rows)
-        if rows:
-            console = make_console(app.color)
-            console.print(articles_table(rows, fields or DEFAULT_FIELDS, console.width))
-    else:
-        count = write_tsv(out, articles, fields or DEFAULT_FIELDS, header=not opts["no_header"])
+    count = emit(lambda out: WRITERS[fmt](out, articles, spec))
     fail_if_empty(opts, count)
 
 

@@ -350,6 +350,40 @@ class Index:
         sql = f"SELECT count(*) FROM articles AS a WHERE {where}"
         return int(self.conn.execute(sql, list(params)).fetchone()[0])
 
+    def record_keys(self) -> dict[str, set[str]]:
+        """Top-level front-matter keys in first-seen order, each with the kinds of value seen.
+
+        Kinds are SQLite's JSON types (``text``, ``integer``, ``real``, ``true``,
+        ``false``, ``null``, ``object``, ``array``), except that a list holding
+        mappings or lists is ``nested``.
+        """
+        rows = self.conn.execute(
+            """
+            SELECT j.key,
+                   CASE WHEN j.type = 'array' AND EXISTS (
+                            SELECT 1 FROM json_each(j.value) AS k
+                            WHERE k.type IN ('object', 'array'))
+                        THEN 'nested' ELSE j.type END AS kind,
+                   min(a.rowid) AS first, min(j.id) AS at
+            FROM articles AS a, json_each(a.record) AS j
+            GROUP BY j.key, kind
+            ORDER BY first, at
+            """
+        )
+        keys: dict[str, set[str]] = {}
+        for key, kind, _first, _at in rows:
+            keys.setdefault(key, set()).add(kind)
+        return keys
+
+    def record_values(self, key: str, limit: int | None = None) -> Iterator[Any]:
+        """The values of one top-level key, as written, from the articles that have it."""
+        sql = (
+            "SELECT j.type, j.value FROM articles AS a, json_each(a.record) AS j "
+            "WHERE j.key = ? ORDER BY a.rowid LIMIT ?"
+        )
+        for kind, value in self.conn.execute(sql, (key, -1 if limit is None else limit)):
+            yield json.loads(value) if kind in ("object", "array") else _json_scalar(kind, value)
+
     def problems(self, severity: str | None = None) -> list[Problem]:
         """Stored problems, errors first, then by path and line."""
         sql = "SELECT path, code, message, line, col, severity FROM problems"
@@ -421,6 +455,15 @@ class _Plan:
     to_read: list[tuple[FileEntry, str | None, bool]]  # (file, stored hash, was indexed)
     removed: list[str]
     unchanged: int
+
+
+def _json_scalar(kind: str, value: Any) -> Any:
+    """A scalar from json_each as Python has it (SQLite gives booleans as 1 and 0)."""
+    if kind == "true":
+        return True
+    if kind == "false":
+        return False
+    return value
 
 
 def _prefixed(columns: str) -> str:

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 import click
 
+from newscat.complete import complete_providers, complete_topics
 from newscat.query import Filters, Query
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -59,11 +60,11 @@ def filter_options(function: F) -> F:
         function,
         [
             click.option(
-                "-t", "--topic", multiple=True, metavar="T",
+                "-t", "--topic", multiple=True, metavar="T", shell_complete=complete_topics,
                 help="Has topic T (case-insensitive). Commas mean OR; repeat for AND.",
             ),
             click.option(
-                "-p", "--provider", multiple=True, metavar="P",
+                "-p", "--provider", multiple=True, metavar="P", shell_complete=complete_providers,
                 help="Provider name, domain or parent domain (repeat for OR).",
             ),
             click.option("--category", multiple=True, metavar="C", help="Category (repeat for OR)."),

@@ -2,6 +2,210 @@
 
 from __future__ import annotations
 
+import os
+import re
+import sys
+from typing import TYPE_CHECKING, Any
+
 import click
 
-COMMANDS: list[click.Command] = []
+from newscat.commands.common import emit, fail_if_empty, parse_fields
+from newscat.complete import complete_refs
+from newscat.errors import NewscatError, NotFoundError, UsageError
+from newscat.options import catalog_options, filter_options, query_from, sort_options
+
+if TYPE_CHECKING:
+    from newscat.index import Index
+    from newscat.model import Article
+
+EXPORT_FORMATS = ("csv", "tsv", "json", "jsonl", "sqlite")
+#: ``-o FILE`` with one of these suffixes picks the format when ``-f`` is not given.
+SUFFIX_FORMATS = {
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".sqlite": "sqlite",
+    ".sqlite3": "sqlite",
+    ".db": "sqlite",
+}
+
+
+@click.command("export")
+@filter_options
+@sort_options
+@click.option(
+    "-f", "--format", "format_", type=click.Choice(EXPORT_FORMATS), metavar="FORMAT",
+    help="csv, tsv, json, jsonl or sqlite. Default: from the -o suffix, else jsonl.",
+)  # fmt: skip
+@click.option(
+    "-o", "--output", metavar="FILE",
+    help="Write to FILE (replaced only when complete) instead of stdout. Required for sqlite.",
+)  # fmt: skip
+@click.option(
+    "-F", "--fields", metavar="A,B,C",
+    help="Columns (csv, tsv) or keys (json, jsonl); dotted paths allowed.",
+)  # fmt: skip
+@click.option("--no-header", is_flag=True, help="Leave out the header row (csv, tsv).")
+@click.option(
+    "-e", "--fail-empty", is_flag=True,
+    help="Exit 1 when nothing matched (an existing FILE is left as it was).",
+)  # fmt: skip
+@catalog_options
+def export_command(**opts: Any) -> None:
+    """Export matching articles to csv, tsv, json, jsonl or sqlite.
+
+    json and jsonl hold every front-matter key as written plus id, path, date
+    and body. csv and tsv hold one row per article with lists '; '-joined and
+    mappings flattened to dotted columns (provider.name); the opaque 'secured'
+    payload, images and related are left out unless --fields names them. The
+    sqlite database has the tables articles, article_topics, images and
+    related.
+
+    \b
+    Examples:
+      newscat export -o articles.jsonl
+      newscat export -f csv --sort=-quality -n 10
+      newscat export --since 7d -o this-week.csv
+      newscat export -o news.sqlite && sqlite3 news.sqlite 'select count(*) from articles'
+    """
+    from newscat.app import App
+    from newscat.export import (
+        WRITERS,
+        OutputSpec,
+        atomic_text,
+        export_columns,
+        output_fields,
+        write_sqlite,
+    )
+    from newscat.query import compile_query
+
+    output = opts["output"] if opts["output"] not in (None, "-") else None
+    fmt = opts["format_"] or _format_for(output)
+    if fmt == "sqlite" and output is None:
+        raise UsageError("-f sqlite needs -o FILE")
+    if fmt == "sqlite" and opts["fields"]:
+        raise UsageError("--fields does not apply to -f sqlite")
+    app = App.from_options(opts)
+    query = query_from(opts)
+    compiled = compile_query(query)  # a bad query fails before any output is opened
+    index, _ = app.open()
+    requested = parse_fields(opts["fields"])
+    fields = (
+        export_columns(index)
+        if requested is None and fmt in ("csv", "tsv")
+        else output_fields(fmt, requested, index)
+    )
+    spec = OutputSpec(fields=fields, header=not opts["no_header"])
+    articles = index.select(
+        compiled.where,
+        compiled.params + compiled.order_params,
+        compiled.order,
+        query.limit,
+        query.offset,
+    )
+    if output is None:
+        count = emit(lambda out: WRITERS[fmt](out, articles, spec))
+        fail_if_empty(opts, count)
+        return
+    if fmt == "sqlite":
+        count = write_sqlite(output, articles, check=lambda n: fail_if_empty(opts, n))
+    else:
+        with atomic_text(output) as out:
+            count = WRITERS[fmt](out, articles, spec)
+            fail_if_empty(opts, count)
+    if not app.quiet:
+        noun = "article" if count == 1 else "articles"
+        click.echo(f"exported {count} {noun} to {output}", err=True)
+
+
+def _format_for(output: str | None) -> str:
+    if output is not None:
+        suffix = os.path.splitext(output)[1].lower()
+        if suffix in SUFFIX_FORMATS:
+            return SUFFIX_FORMATS[suffix]
+    return "jsonl"
+
+
+@click.command("open")
+@click.argument("ref", shell_complete=complete_refs)
+@click.option("--print", "print_only", is_flag=True, help="Print the URL instead of opening it.")
+@catalog_options
+def open_command(**opts: Any) -> None:
+    """Open an article's webUrl in the browser.
+
+    REF is an id, a path, a unique id prefix, or a unique prefix of the part
+    after the id's last '_'. With no browser to open (no DISPLAY or BROWSER),
+    or with --print, the URL is printed instead.
+
+    \b
+    Examples:
+      newscat open 50e039
+      newscat open --print 000_50e039b255de019a
+    """
+    from newscat.app import App
+
+    app = App.from_options(opts)
+    index, _ = app.open()
+    article = _resolve(index, opts["ref"])
+    url = article.url
+    if not url:
+        raise NewscatError(f"{article.id} has no webUrl")
+    if not opts["print_only"] and _can_launch(url) and click.launch(url) == 0:
+        return
+    emit(lambda out: out.write(url + "\n"))
+
+
+def _can_launch(url: str) -> bool:
+    """Only http(s) URLs are handed to the system, and only when it has a browser to show them."""
+    if not re.match(r"^https?://[^\s\x00-\x1f\x7f]+$", url, re.IGNORECASE):
+        return False
+    if sys.platform in ("darwin", "win32", "cygwin"):
+        return True
+    return any(os.environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "BROWSER"))
+
+
+def _resolve(index: Index, ref: str) -> Article:
+    """A REF to its article: the shared ``newscat.catalog.resolve`` once merged, else ours."""
+    import newscat.catalog
+
+    shared = getattr(newscat.catalog, "resolve", None)
+    if callable(shared):
+        found: Article = shared(index, ref)
+        return found
+    return _resolve_minimal(index, ref)
+
+
+def _resolve_minimal(index: Index, ref: str) -> Article:
+    """MERGE NOTE: a stand-in for the shared ``resolve(index, ref)`` of the views branch.
+
+    SPEC §2, in order: an exact id, a path to a file, a unique id prefix, a
+    unique prefix of the part after the id's last ``_``. Delete this once the
+    shared resolver is merged (``_resolve`` already prefers it).
+    """
+    rows: list[tuple[str, str]] = index.conn.execute(
+        "SELECT id, path FROM articles ORDER BY id, path"
+    ).fetchall()
+    steps = (
+        lambda id_, path: id_ == ref,
+        lambda id_, path: os.path.isfile(ref) and path in _paths_of(ref),
+        lambda id_, path: id_.startswith(ref),
+        lambda id_, path: id_.rpartition("_")[2].startswith(ref),
+    )
+    for matches in steps:
+        found = [(id_, path) for id_, path in rows if ref and matches(id_, path)]
+        if len(found) == 1:
+            return next(index.select("a.path = ?", [found[0][1]]))
+        if len(found) > 1:
+            shown = ", ".join(id_ for id_, _ in found[:10])
+            more = f" and {len(found) - 10} more" if len(found) > 10 else ""
+            raise NotFoundError(f"{ref!r} is ambiguous: {shown}{more}")
+    raise NotFoundError(f"no article matches {ref!r}")
+
+
+def _paths_of(ref: str) -> tuple[str, str]:
+    return os.path.abspath(ref), os.path.realpath(ref)
+
+
+COMMANDS: list[click.Command] = [export_command, open_command]

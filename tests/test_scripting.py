@@ -1,0 +1,304 @@
+"""Scripting hygiene: pipes, colour, stdout for data only, shell completion and open."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from newscat.cli import cli
+from newscat.complete import complete_providers, complete_refs, complete_topics
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+A = "000_50e039b255de019a"
+B = "002_6ef551387f7f8ea7"
+URL_A = "https://www.hee.nhs.uk/news-blogs-events/news/new-report-finds-healthcare-staff-need-support-use-ai-safely"
+
+
+@pytest.fixture
+def catalog(tmp_path: Path) -> Path:
+    folder = tmp_path / "catalog"
+    shutil.copytree(SEEDS, folder)
+    return folder
+
+
+@pytest.fixture
+def env(tmp_path: Path, catalog: Path) -> dict[str, str]:
+    """An environment whose default catalogue and cache are this test's own."""
+    return {
+        "NEWSCAT_CATALOG": str(catalog),
+        "NEWSCAT_CACHE_DIR": str(tmp_path / "cache"),
+        "NO_COLOR": "",
+        "FORCE_COLOR": "",
+    }
+
+
+def _shell(command: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    full = {**os.environ, **env, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        ["bash", "-c", f"set -o pipefail; {command}"],
+        capture_output=True,
+        text=True,
+        env=full,
+        timeout=120,
+        check=False,
+    )
+
+
+NEWSCAT = f"{sys.executable} -m newscat"
+
+
+# --- pipes -----------------------------------------------------------------------------------
+
+
+def test_list_into_head_ends_quietly(env: dict[str, str]) -> None:
+    done = _shell(f"{NEWSCAT} list | head -1", env)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout == "id\tdate\ttitle\tprovider\tquality\theat\ttopics\n"
+
+
+def test_a_long_output_into_head_ends_quietly(env: dict[str, str], catalog: Path) -> None:
+    """Far more than a pipe buffer, so the writer really meets a closed pipe."""
+    text = (SEEDS / f"{A}.txt").read_text(encoding="utf-8")
+    for i in range(300):
+        (catalog / f"copy_{i:04d}.md").write_text(text, encoding="utf-8")
+    for command in ("list -f jsonl", "export", "list -f csv", "list -0"):
+        done = _shell(f"{NEWSCAT} {command} | head -c 100 >/dev/null", env)
+        assert (done.returncode, done.stderr) == (0, ""), command
+
+
+def test_ids_into_xargs_0(env: dict[str, str]) -> None:
+    done = _shell(f"{NEWSCAT} list -0 | xargs -0 -n1 echo id:", env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"id: {B}\nid: {A}\n"
+
+
+def test_stdout_carries_data_only(env: dict[str, str], catalog: Path) -> None:
+    (catalog / "broken.md").write_text("no front matter\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["list", "-f", "ids"], env=env)
+    assert result.stdout == f"{B}\n{A}\n"
+    assert "1 file skipped" in result.stderr
+
+
+# --- colour ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["tsv", "csv", "json", "jsonl", "ids", "paths", "markdown"])
+@pytest.mark.parametrize(
+    "extra_env, args",
+    [({"FORCE_COLOR": "1"}, []), ({}, ["--color", "always"]), ({"NO_COLOR": "1"}, [])],
+)
+def test_machine_formats_never_carry_ansi_or_box_drawing(
+    env: dict[str, str], fmt: str, extra_env: dict[str, str], args: list[str]
+) -> None:
+    result = CliRunner().invoke(cli, ["list", "-f", fmt, *args], env={**env, **extra_env})
+    assert result.exit_code == 0
+    assert "\x1b" not in result.stdout
+    assert not any("\u2500" <= char <= "\u257f" for char in result.stdout)
+
+
+def test_table_colour_follows_color_no_color_and_force_color(env: dict[str, str]) -> None:
+    def table(*args: str, **extra: str) -> str:
+        result = CliRunner().invoke(cli, ["list", "-f", "table", *args], env={**env, **extra})
+        assert result.exit_code == 0
+        return result.stdout
+
+    colour = re.compile(r"\x1b\[[0-9;]*(?:3[0-7]|9[0-7]|38;)")
+    assert colour.search(table("--color", "always"))
+    assert colour.search(table(FORCE_COLOR="1"))
+    assert not colour.search(table(NO_COLOR="1", FORCE_COLOR="1"))  # bold may stay
+    assert "\x1b[" not in table("--color", "never", FORCE_COLOR="1")
+    assert "\x1b[" not in table()  # not a terminal
+
+
+# --- completion ------------------------------------------------------------------------------
+
+
+def _complete(env: dict[str, str], words: str) -> list[str]:
+    """Run click's bash completion protocol, as the shell script does."""
+    parts = shlex.split(words) + ([""] if words.endswith(" ") else [])
+    result = CliRunner().invoke(
+        cli,
+        [],
+        prog_name="newscat",
+        env={
+            **env,
+            "_NEWSCAT_COMPLETE": "bash_complete",
+            "COMP_WORDS": words,
+            "COMP_CWORD": str(len(parts) - 1),
+        },
+    )
+    assert result.exit_code == 0
+    assert result.stderr == ""
+    return [line for line in result.stdout.splitlines() if line]
+
+
+@pytest.fixture
+def indexed(env: dict[str, str]) -> dict[str, str]:
+    assert CliRunner().invoke(cli, ["index"], env=env).exit_code == 0
+    return env
+
+
+def test_completion_offers_seed_topics(indexed: dict[str, str]) -> None:
+    assert _complete(indexed, "newscat list --topic ") == [
+        "plain,AI",
+        "plain,AI Ethics",
+        "plain,AI in Healthcare",
+        "plain,Facebook AI",
+    ]
+    assert _complete(indexed, "newscat list -t fa") == ["plain,Facebook AI"]
+    assert _complete(indexed, "newscat export -t ai\\ i") == ["plain,AI in Healthcare"]
+
+
+def test_completion_offers_providers_and_refs(indexed: dict[str, str]) -> None:
+    assert _complete(indexed, "newscat list -p d") == [
+        "plain,Digital Health",
+        "plain,digitalhealth.net",
+    ]
+    assert _complete(indexed, "newscat open 00") == [f"plain,{A}", f"plain,{B}"]
+    assert _complete(indexed, "newscat open 6ef") == [f"plain,{B}"]
+
+
+def test_completion_of_commands_and_options(env: dict[str, str]) -> None:
+    assert "plain,export" in _complete(env, "newscat ex")
+    assert "plain,--fail-empty" in _complete(env, "newscat list --fa")
+
+
+def test_completion_reads_the_catalogue_the_command_line_names(
+    tmp_path: Path, indexed: dict[str, str]
+) -> None:
+    other = tmp_path / "other"
+    other.mkdir()
+    shutil.copy(SEEDS / f"{B}.txt", other)
+    words = f"newscat list -C {other} --cache-dir {tmp_path / 'cache'} -t "
+    assert _complete(indexed, words) == []  # not indexed yet: no refresh, no values
+    CliRunner().invoke(cli, ["index", "-C", str(other)], env=indexed)
+    assert _complete(indexed, words) == ["plain,AI", "plain,AI Ethics", "plain,AI in Healthcare"]
+
+
+def test_completion_without_an_index_is_silent_and_creates_nothing(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    assert _complete(env, "newscat list --topic ") == []
+    assert not (tmp_path / "cache").exists()
+    assert _complete({**env, "NEWSCAT_CATALOG": "/no/such/dir"}, "newscat list -t ") == []
+
+
+def test_completion_callbacks_directly(indexed: dict[str, str], monkeypatch: Any) -> None:
+    for key, value in indexed.items():
+        monkeypatch.setenv(key, value)
+    command = cli.commands["list"]
+    ctx = click.Context(command, info_name="list")
+    ctx.params = {"catalog": (), "cache_dir": None, "no_cache": False}
+    param = next(p for p in command.params if p.name == "topic")
+    assert [item.value for item in complete_topics(ctx, param, "ai e")] == ["AI Ethics"]
+    assert complete_topics(ctx, param, "ai")[0].help == "2 articles"
+    assert [item.value for item in complete_providers(ctx, param, "hee")] == ["hee.nhs.uk"]
+    assert [item.value for item in complete_refs(ctx, param, "50e")] == [A]
+    ctx.params["no_cache"] = True
+    assert complete_topics(ctx, param, "") == []
+    ctx.params = {"catalog": (object(),)}  # anything going wrong means no completions
+    assert complete_topics(ctx, param, "") == []
+
+
+@pytest.mark.parametrize(
+    "shell, marker",
+    [
+        ("bash", "complete -o nosort -F"),
+        ("zsh", "#compdef newscat"),
+        ("fish", "complete --no-files --command newscat"),
+    ],
+)
+def test_completion_scripts(shell: str, marker: str) -> None:
+    result = CliRunner().invoke(
+        cli, [], prog_name="newscat", env={"_NEWSCAT_COMPLETE": f"{shell}_source"}
+    )
+    assert result.exit_code == 0
+    assert marker in result.stdout
+
+
+# --- open ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def launched(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    calls: list[str] = []
+
+    def launch(url: str, wait: bool = False, locate: bool = False) -> int:
+        calls.append(url)
+        return 0
+
+    monkeypatch.setattr(click, "launch", launch)
+    return calls
+
+
+def _no_browser(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "platform", "linux")
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "BROWSER"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_open_launches_the_browser(
+    env: dict[str, str], launched: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _no_browser(monkeypatch)
+    result = CliRunner().invoke(cli, ["open", "50e039"], env={**env, "DISPLAY": ":0"})
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
+    assert launched == [URL_A]
+
+
+def test_open_prints_the_url_without_a_browser(
+    env: dict[str, str], launched: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _no_browser(monkeypatch)
+    result = CliRunner().invoke(cli, ["open", A], env=env)
+    assert (result.exit_code, result.stdout) == (0, URL_A + "\n")
+    assert launched == []
+    result = CliRunner().invoke(cli, ["open", "--print", A], env={**env, "DISPLAY": ":0"})
+    assert (result.exit_code, result.stdout) == (0, URL_A + "\n")
+    assert launched == []
+
+
+def test_open_prints_the_url_when_the_launcher_fails(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _no_browser(monkeypatch)
+    monkeypatch.setattr(click, "launch", lambda url, wait=False, locate=False: 3)
+    result = CliRunner().invoke(cli, ["open", "000"], env={**env, "BROWSER": "firefox"})
+    assert (result.exit_code, result.stdout) == (0, URL_A + "\n")
+
+
+def test_open_refs_by_path_and_errors(
+    env: dict[str, str], catalog: Path, launched: list[str]
+) -> None:
+    result = CliRunner().invoke(cli, ["open", "--print", str(catalog / f"{A}.txt")], env=env)
+    assert result.stdout == URL_A + "\n"
+    result = CliRunner().invoke(cli, ["open", "0"], env=env)
+    assert result.exit_code == 1
+    assert A in result.stderr and B in result.stderr
+    result = CliRunner().invoke(cli, ["open", "zzz"], env=env)
+    assert result.exit_code == 1
+    assert "zzz" in result.stderr
+    assert launched == []
+
+
+def test_open_never_launches_a_non_http_url(
+    env: dict[str, str], catalog: Path, launched: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _no_browser(monkeypatch)
+    text = (catalog / f"{A}.txt").read_text(encoding="utf-8")
+    text = text.replace('webUrl: "https://www.hee', 'webUrl: "file:///etc/passwd#https://www.hee')
+    (catalog / f"{A}.txt").write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["open", A], env={**env, "DISPLAY": ":0"})
+    assert result.stdout.startswith("file:///etc/passwd")
+    assert launched == []
