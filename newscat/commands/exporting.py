@@ -11,12 +11,11 @@ import click
 
 from newscat.commands.common import emit, fail_if_empty, parse_fields
 from newscat.complete import complete_refs
-from newscat.errors import NewscatError, NotFoundError, UsageError
+from newscat.errors import NewscatError, UsageError
 from newscat.options import catalog_options, filter_options, query_from, sort_options
 
 if TYPE_CHECKING:
-    from newscat.index import Index
-    from newscat.model import Article
+    pass
 
 EXPORT_FORMATS = ("csv", "tsv", "json", "jsonl", "sqlite")
 #: ``-o FILE`` with one of these suffixes picks the format when ``-f`` is not given.
@@ -145,10 +144,11 @@ def open_command(**opts: Any) -> None:
       newscat open --print 000_50e039b255de019a
     """
     from newscat.app import App
+    from newscat.catalog import resolve
 
     app = App.from_options(opts)
     index, _ = app.open()
-    article = _resolve(index, opts["ref"])
+    article = resolve(index, opts["ref"])
     url = article.url
     if not url:
         raise NewscatError(f"{article.id} has no webUrl")
@@ -164,48 +164,6 @@ def _can_launch(url: str) -> bool:
     if sys.platform in ("darwin", "win32", "cygwin"):
         return True
     return any(os.environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "BROWSER"))
-
-
-def _resolve(index: Index, ref: str) -> Article:
-    """A REF to its article: the shared ``newscat.catalog.resolve`` once merged, else ours."""
-    import newscat.catalog
-
-    shared = getattr(newscat.catalog, "resolve", None)
-    if callable(shared):
-        found: Article = shared(index, ref)
-        return found
-    return _resolve_minimal(index, ref)
-
-
-def _resolve_minimal(index: Index, ref: str) -> Article:
-    """MERGE NOTE: a stand-in for the shared ``resolve(index, ref)`` of the views branch.
-
-    SPEC §2, in order: an exact id, a path to a file, a unique id prefix, a
-    unique prefix of the part after the id's last ``_``. Delete this once the
-    shared resolver is merged (``_resolve`` already prefers it).
-    """
-    rows: list[tuple[str, str]] = index.conn.execute(
-        "SELECT id, path FROM articles ORDER BY id, path"
-    ).fetchall()
-    steps = (
-        lambda id_, path: id_ == ref,
-        lambda id_, path: os.path.isfile(ref) and path in _paths_of(ref),
-        lambda id_, path: id_.startswith(ref),
-        lambda id_, path: id_.rpartition("_")[2].startswith(ref),
-    )
-    for matches in steps:
-        found = [(id_, path) for id_, path in rows if ref and matches(id_, path)]
-        if len(found) == 1:
-            return next(index.select("a.path = ?", [found[0][1]]))
-        if len(found) > 1:
-            shown = ", ".join(id_ for id_, _ in found[:10])
-            more = f" and {len(found) - 10} more" if len(found) > 10 else ""
-            raise NotFoundError(f"{ref!r} is ambiguous: {shown}{more}")
-    raise NotFoundError(f"no article matches {ref!r}")
-
-
-def _paths_of(ref: str) -> tuple[str, str]:
-    return os.path.abspath(ref), os.path.realpath(ref)
 
 
 COMMANDS: list[click.Command] = [export_command, open_command]
