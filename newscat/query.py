@@ -152,7 +152,9 @@ def check_match(text: str) -> None:
     conn = sqlite3.connect(":memory:")
     try:
         conn.execute("CREATE VIRTUAL TABLE fts USING fts5(title, excerpt, body)")
-        conn.execute("SELECT 1 FROM fts WHERE fts MATCH ? LIMIT 0", (text,)).fetchall()
+        # FTS5 parses the query only once it has a row to look at.
+        conn.execute("INSERT INTO fts VALUES ('', '', '')")
+        conn.execute("SELECT count(*) FROM fts WHERE fts MATCH ?", (text,)).fetchall()
     except sqlite3.OperationalError as exc:
         raise UsageError(
             f"invalid --match query {text!r}: {exc}. Quote phrases and words with "
