@@ -103,16 +103,14 @@ def _next_token(source: str, pos: int) -> tuple[int, Token]:
 
 
 def _string(source: str, pos: int) -> tuple[int, Token]:
-    """A quoted string; the quote is escaped by doubling it or with a backslash."""
+    """A quoted string; a quote inside is doubled (``'it''s'``). Backslashes are literal,
+    so regular expressions need no extra escaping."""
     quote = source[pos]
     out: list[str] = []
     i = pos + 1
     while i < len(source):
         char = source[i]
-        if char == "\\" and i + 1 < len(source) and source[i + 1] in (quote, "\\"):
-            out.append(source[i + 1])
-            i += 2
-        elif char == quote and source.startswith(quote * 2, i):
+        if char == quote and source.startswith(quote * 2, i):
             out.append(quote)
             i += 2
         elif char == quote:
