@@ -445,6 +445,8 @@ def catalogue_paths(records: Iterable[Mapping[str, Any]], depth: int = 4) -> dic
             return
         if isinstance(value, list):
             kinds.setdefault(path, set()).add("list")
+            if value and path not in examples:
+                examples[path] = value
             for item in value:
                 visit_item(path, item)
             return
@@ -459,8 +461,6 @@ def catalogue_paths(records: Iterable[Mapping[str, Any]], depth: int = 4) -> dic
         if item is None:
             return
         kinds[path].add("item:" + _kind(item))
-        if path not in examples and not isinstance(item, (dict, list)):
-            examples[path] = item
         if isinstance(item, dict) and len(path) < depth:
             for key, value in item.items():
                 visit((*path, str(key)), value, True)
