@@ -91,7 +91,9 @@ _CAP = {"id": 24, "provider": 22, "domain": 22, "category": 12, "type": 10}
 _GAP = 2
 
 
-def fit_widths(header: Sequence[str], rows: Sequence[Sequence[str]], width: int) -> list[int | None]:
+def fit_widths(
+    header: Sequence[str], rows: Sequence[Sequence[str]], width: int
+) -> list[int | None]:
     """A width for each column so the table fits ``width``; None drops the column.
 
     Flexible columns (title, topics…) shrink to a comfortable width, then columns
