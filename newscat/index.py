@@ -336,11 +336,6 @@ class Index:
         sql = f"SELECT count(*) FROM articles AS a WHERE {where}"
         return int(self.conn.execute(sql, list(params)).fetchone()[0])
 
-    def record_keys(self) -> set[str]:
-        """Every top-level front-matter key that some article has."""
-        sql = "SELECT DISTINCT j.key FROM articles, json_each(articles.record) AS j"
-        return {str(key) for (key,) in self.conn.execute(sql)}
-
     def records(self) -> Iterator[dict[str, Any]]:
         """Every article's front matter as written, in id order."""
         for (record,) in self.conn.execute("SELECT record FROM articles ORDER BY id, path"):
