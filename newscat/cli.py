@@ -8,15 +8,24 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from newscat import __version__
 from newscat.commands import checking, exporting, views
-from newscat.commands.common import emit, fail_if_empty, output_is_terminal, parse_fields
+from newscat.commands.common import (
+    compile_for,
+    emit,
+    fail_if_empty,
+    output_is_terminal,
+    parse_fields,
+)
 from newscat.errors import NewscatError
 from newscat.options import catalog_options, filter_options, query_from, sort_options
+
+if TYPE_CHECKING:
+    pass
 
 LIST_FORMATS = ("table", "tsv", "csv", "json", "jsonl", "ids", "paths", "markdown")
 DEBUG_KEY = "newscat.debug"
@@ -117,7 +126,6 @@ def list_command(**opts: Any) -> None:
     """
     from newscat.app import App
     from newscat.export import WRITERS, OutputSpec, check_null, output_fields
-    from newscat.query import compile_query
 
     # -0 alone means NUL-separated ids (what xargs -0 wants).
     fmt = opts["format_"] or ("ids" if opts["null"] else None)
@@ -125,8 +133,7 @@ def list_command(**opts: Any) -> None:
     check_null(fmt, opts["null"])
     app = App.from_options(opts)
     query = query_from(opts)
-    compiled = compile_query(query)
-    index, _ = app.open()
+    compiled, index = compile_for(app, query)
     if opts["count"]:
         count = index.count(compiled.where, compiled.params)
         emit(lambda out: out.write(f"{count}\n"))
@@ -180,6 +187,61 @@ def index_command(**opts: Any) -> None:
         f"{report.unchanged} unchanged, {report.problems} with problems "
         f"({report.seconds:.2f}s)"
     )
+
+
+@cli.command("fields")
+@click.option(
+    "-f", "--format", "format_", type=click.Choice(("table", "tsv", "json")), metavar="FORMAT",
+    help="Output format: table, tsv or json. Default: table on a terminal, tsv otherwise.",
+)  # fmt: skip
+@catalog_options
+def fields_command(**opts: Any) -> None:
+    """List every field --where and --sort accept, with its type and an example.
+
+    Built-in fields come first, then every other front-matter key and dotted
+    path that some article in the catalogue has.
+
+    \b
+    Examples:
+      newscat fields
+      newscat fields -f json | jq '.[] | select(.type == "number") | .name'
+      newscat list -w 'images.width >= 1000' --sort=-images.width
+    """
+    import json
+
+    from newscat.app import App
+    from newscat.dates import resolve_now
+    from newscat.where import field_rows
+
+    app = App.from_options(opts)
+    index, _ = app.open()
+    rows = field_rows(index.select(order="a.id, a.path"), resolve_now(None))
+    fmt = opts["format_"] or ("table" if output_is_terminal() else "tsv")
+    if fmt == "json":
+        payload = [{"name": n, "type": t, "example": e} for n, t, e in rows]
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+    elif fmt == "tsv":
+        from newscat.export import tsv_cell
+
+        click.echo("name\ttype\texample")
+        for name, kind, example in rows:
+            click.echo(f"{tsv_cell(name)}\t{kind}\t{tsv_cell(example)}")
+    else:
+        from rich.table import Table
+        from rich.text import Text
+
+        from newscat.export import flat_text
+        from newscat.render import inert, make_console
+
+        console = make_console(app.color)
+        table = Table("name", "type", "example", box=None, pad_edge=False)
+        for name, kind, example in rows:
+            table.add_row(
+                Text(inert(name)),
+                Text(kind),
+                Text(inert(flat_text(example)), no_wrap=True, overflow="ellipsis"),
+            )
+        console.print(table)
 
 
 for _module in (views, exporting, checking):

@@ -20,6 +20,7 @@ from typing import Any
 from newscat.catalog import FileEntry, read_article, walk
 from newscat.model import Article, Problem
 from newscat.parse import DEFAULT_MAX_SIZE
+from newscat.sqlfunctions import register as register_functions
 
 SCHEMA_VERSION = 1
 ENV_CACHE_DIR = "NEWSCAT_CACHE_DIR"
@@ -384,6 +385,13 @@ class Index:
         for kind, value in self.conn.execute(sql, (key, -1 if limit is None else limit)):
             yield json.loads(value) if kind in ("object", "array") else _json_scalar(kind, value)
 
+    def records(self) -> Iterator[dict[str, Any]]:
+        """Every article's front matter as written, in id order."""
+        for (record,) in self.conn.execute("SELECT record FROM articles ORDER BY id, path"):
+            value = json.loads(record)
+            if isinstance(value, dict):
+                yield value
+
     def problems(self, severity: str | None = None) -> list[Problem]:
         """Stored problems, errors first, then by path and line."""
         sql = "SELECT path, code, message, line, col, severity FROM problems"
@@ -514,6 +522,7 @@ def article_from_row(row: Sequence[Any]) -> Article:
 
 def _connect(target: str) -> sqlite3.Connection:
     conn = sqlite3.connect(target, timeout=600, isolation_level=None, check_same_thread=False)
+    register_functions(conn)
     try:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if target != ":memory:":

@@ -6,10 +6,30 @@ module chooses itself are ever written into the SQL text.
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
+from newscat.dates import parse_when, resolve_now, to_iso
 from newscat.errors import UsageError
+from newscat.where import (
+    CataloguePaths,
+    Column,
+    FieldSpec,
+    KnownPaths,
+    Token,
+    Topics,
+    WhereError,
+    catalogue_paths,
+    compile_where,
+    no_catalogue,
+    resolve,
+)
+
+if TYPE_CHECKING:
+    from newscat.index import Index
 
 
 @dataclass(frozen=True)
@@ -52,39 +72,163 @@ class Compiled:
     order_params: list[Any]
 
 
-_SORT_COLUMNS = {
-    "date": "a.date",
-    "title": "a.title",
-    "quality": "a.quality",
-    "heat": "a.heat",
-    "provider": "a.provider",
-    "id": "a.id",
-    "path": "a.path",
-}
+def known_paths(index: Index) -> KnownPaths:
+    """The paths the catalogue's front matter holds, read from the index once, when asked."""
+    found: list[CataloguePaths] = []
+
+    def known() -> CataloguePaths:
+        if not found:
+            found.append(
+                {path: kind for path, (kind, _) in catalogue_paths(index.records()).items()}
+            )
+        return found[0]
+
+    return known
 
 
-def compile_query(query: Query) -> Compiled:
-    """Compile filters and sort keys (SPEC §3, §4) into SQL."""
-    where, params = compile_filters(query.filters)
-    order, order_params = compile_order(query.sort, query.filters)
+def compile_query(query: Query, known: KnownPaths = no_catalogue) -> Compiled:
+    """Compile filters and sort keys (SPEC §3, §4) into SQL.
+
+    ``known`` lists the paths the catalogue's front matter holds (called only
+    when a name is not a built-in field), so that any key is queryable.
+    """
+    where, params = compile_filters(query.filters, known)
+    order, order_params = compile_order(query.sort, query.filters, known)
     return Compiled(where, params, order, order_params)
 
 
-def compile_filters(filters: Filters) -> tuple[str, list[Any]]:
-    """The filters as one SQL condition over ``articles AS a``."""
-    return "1", []
+def compile_filters(filters: Filters, known: KnownPaths = no_catalogue) -> tuple[str, list[Any]]:
+    """The filters as one SQL condition over ``articles AS a``; all of them AND together."""
+    now = resolve_now(filters.now)
+    parts: list[tuple[str, list[Any]]] = []
+    for value in filters.topics:
+        keys = [topic.strip().casefold() for topic in value.split(",") if topic.strip()]
+        if keys:
+            parts.append(
+                (
+                    "EXISTS (SELECT 1 FROM topics AS t WHERE t.article = a.rowid "
+                    f"AND t.key IN ({_marks(keys)}))",
+                    list(keys),
+                )
+            )
+    if filters.providers:
+        parts.append(_providers(filters.providers))
+    for column, values in (("a.category", filters.categories), ("a.type", filters.types)):
+        if values:
+            folded = [value.casefold() for value in values]
+            parts.append((f"nc_fold({column}) IN ({_marks(folded)})", folded))
+    for column, op, bound in (
+        ("a.quality", ">=", filters.min_quality),
+        ("a.quality", "<=", filters.max_quality),
+        ("a.heat", ">=", filters.min_heat),
+        ("a.heat", "<=", filters.max_heat),
+    ):
+        if bound is not None:
+            parts.append((f"{column} {op} ?", [bound]))
+    if filters.since is not None:
+        start, _ = parse_when(filters.since, now, option="--since")
+        parts.append(("a.date >= ?", [to_iso(start)]))
+    if filters.until is not None:
+        end, whole_day = parse_when(filters.until, now, option="--until")
+        if whole_day:
+            parts.append(("a.date < ?", [to_iso(end + timedelta(days=1))]))
+        else:
+            parts.append(("a.date <= ?", [to_iso(end)]))
+    if filters.published is not None:
+        parts.append((f"IFNULL(a.published, 0) = {int(filters.published)}", []))
+    if filters.match is not None:
+        check_match(filters.match)
+        parts.append(("a.rowid IN (SELECT rowid FROM fts WHERE fts MATCH ?)", [filters.match]))
+    for expression in filters.where:
+        text, params = compile_where(expression, now, known)
+        parts.append((text, params))
+    if not parts:
+        return "1", []
+    return " AND ".join(f"({text})" for text, _ in parts), [p for _, ps in parts for p in ps]
 
 
-def compile_order(sort: tuple[str, ...], filters: Filters) -> tuple[str, list[Any]]:
-    """ORDER BY terms for the sort keys; ties always break on id."""
+def _marks(values: list[Any]) -> str:
+    return ", ".join("?" * len(values))
+
+
+def _providers(values: tuple[str, ...]) -> tuple[str, list[Any]]:
+    """Name (any case), domain, or a parent domain: ``nhs.uk`` matches ``hee.nhs.uk``."""
     terms: list[str] = []
+    params: list[Any] = []
+    for value in values:
+        name = value.strip()
+        domain = name.lower().strip(".")
+        terms.append("(nc_fold(a.provider) = ? OR a.domain = ? OR substr(a.domain, -?) = ?)")
+        params += [name.casefold(), domain, len(domain) + 1, "." + domain]
+    return " OR ".join(terms), params
+
+
+def check_match(text: str) -> None:
+    """Raise UsageError when ``text`` is not a valid FTS5 query (SQLite says so only when run)."""
+    if not text.strip():
+        raise UsageError("invalid --match query: it is empty")
+    conn = sqlite3.connect(":memory:")
+    try:
+        conn.execute("CREATE VIRTUAL TABLE fts USING fts5(title, excerpt, body)")
+        # FTS5 parses the query only once it has a row to look at.
+        conn.execute("INSERT INTO fts VALUES ('', '', '')")
+        conn.execute("SELECT count(*) FROM fts WHERE fts MATCH ?", (text,)).fetchall()
+    except sqlite3.OperationalError as exc:
+        raise UsageError(
+            f"invalid --match query {text!r}: {exc}. Quote phrases and words with "
+            "punctuation: -m '\"covid-19\" OR vaccine'"
+        ) from None
+    finally:
+        conn.close()
+
+
+def compile_order(
+    sort: tuple[str, ...], filters: Filters, known: KnownPaths = no_catalogue
+) -> tuple[str, list[Any]]:
+    """ORDER BY terms for the sort keys; missing values sort last; ties break on id."""
+    terms: list[str] = []
+    params: list[Any] = []
+    cache: dict[str, CataloguePaths] = {}
     for key in sort:
         descending = key.startswith("-")
-        name = key.lstrip("-+").strip().lower()
-        column = _SORT_COLUMNS.get(name)
-        if column is None:
-            raise UsageError(f"unknown sort key {name!r}; choose from {', '.join(_SORT_COLUMNS)}")
+        name = key.lstrip("-+").strip()
+        if name.lower() == "rank":
+            if filters.match is None:
+                raise UsageError("sort key 'rank' needs -m/--match")
+            expr = "(SELECT fts.rank FROM fts WHERE fts MATCH ? AND fts.rowid = a.rowid)"
+            # bm25: lower is better, so ascending puts the best match first.
+            terms.append(f"{expr} {'DESC' if descending else 'ASC'}")
+            params.append(filters.match)
+            continue
+        spec = _sort_field(name, known, cache)
+        expr, expr_params = _sort_expression(spec)
+        if spec.type == "duration":
+            descending = not descending  # the oldest has the greatest age
         # Missing values sort last whichever the direction.
-        terms.append(f"{column} IS NULL, {column} {'DESC' if descending else 'ASC'}")
+        terms.append(f"{expr} IS NULL, {expr} {'DESC' if descending else 'ASC'}")
+        params += expr_params * 2
     terms.append("a.id ASC, a.path ASC")
-    return ", ".join(terms), []
+    return ", ".join(terms), params
+
+
+def _sort_field(name: str, known: KnownPaths, cache: dict[str, CataloguePaths]) -> FieldSpec:
+    token = Token("word", name, name, 0, len(name), tuple(name.split(".")))
+    try:
+        spec = resolve(name, token, known, cache)
+    except WhereError as exc:
+        hint = f" {exc.hint}" if exc.hint else ""
+        raise UsageError(f"unknown sort key {name!r}.{hint}") from None
+    if spec.type in ("mapping", "list of mappings"):
+        raise UsageError(f"cannot sort by {name!r}: it is a {spec.type}")
+    return spec
+
+
+def _sort_expression(spec: FieldSpec) -> tuple[str, list[Any]]:
+    source = spec.source
+    if isinstance(source, Column):
+        return (f"nc_fold({source.sql})" if spec.type == "text" else source.sql), []
+    if isinstance(source, Topics):
+        return "nc_fold(json_extract(a.topics, '$[0]'))", []
+    first = "json_extract(nc_values(a.record, ?), '$[0]')"
+    wrap = {"number": "nc_number", "date": "nc_date", "bool": "nc_number"}.get(spec.type, "nc_fold")
+    return f"{wrap}({first})", [json.dumps(list(source.path))]

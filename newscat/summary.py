@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from newscat.index import Index
-from newscat.query import Filters, compile_filters
+from newscat.query import Filters, compile_filters, known_paths
 
 GroupSort = Literal["count", "name", "quality", "heat", "newest"]
 GROUP_SORTS: tuple[GroupSort, ...] = ("count", "name", "quality", "heat", "newest")
@@ -149,7 +149,7 @@ def topic_groups(
     Each topic is named in its most common casing across the catalogue (ties:
     the first in code-point order), so its name does not change with the filters.
     """
-    where, params = compile_filters(filters)
+    where, params = compile_filters(filters, known_paths(index))
     sql = f"""
         WITH m AS (
             SELECT a.rowid AS rid, a.quality AS quality, a.heat AS heat, a.date AS date
@@ -192,7 +192,7 @@ def provider_groups(
     neither make one group whose name and domain are None.
     """
     _prepare(index)
-    where, params = compile_filters(filters)
+    where, params = compile_filters(filters, known_paths(index))
     sql = f"""
         WITH m AS (
             SELECT a.provider AS provider, a.domain AS domain, a.quality AS quality,
@@ -243,7 +243,7 @@ def _group(row: tuple[Any, ...], total: int) -> Group:
 def stats(index: Index, filters: Filters) -> Stats:
     """Totals, date range, counts and distributions of the matching articles."""
     _prepare(index)
-    where, params = compile_filters(filters)
+    where, params = compile_filters(filters, known_paths(index))
     matching = f"SELECT a.* FROM articles AS a WHERE {where}"
 
     def rows(sql: str) -> list[tuple[Any, ...]]:

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from newscat.errors import NewscatError, OutputError
+
+if TYPE_CHECKING:
+    from newscat.app import App
+    from newscat.index import Index
+    from newscat.query import Compiled, Query
 
 
 def output_is_terminal() -> bool:
@@ -42,3 +47,23 @@ def emit(write: Callable[[IO[str]], int]) -> int:
     except OSError as exc:
         raise OutputError(f"cannot write to stdout: {exc.strerror or exc}") from None
     return count
+
+
+def compile_for(app: App, query: Query) -> tuple[Compiled, Index]:
+    """Compile a query, then open (and refresh) the index.
+
+    A mistake in the query is reported before any refresh, except when it names
+    a field that is not built in: then the index is opened first, so that every
+    front-matter key the catalogue holds can be checked.
+    """
+    from newscat.query import compile_query, known_paths
+
+    opened: list[Index] = []
+
+    def index() -> Index:
+        if not opened:
+            opened.append(app.open()[0])
+        return opened[0]
+
+    compiled = compile_query(query, lambda: known_paths(index())())
+    return compiled, index()

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from newscat.commands.common import emit, fail_if_empty, parse_fields
+from newscat.commands.common import compile_for, emit, fail_if_empty, parse_fields
 from newscat.complete import complete_refs
 from newscat.errors import NewscatError, UsageError
 from newscat.options import catalog_options, filter_options, query_from, sort_options
@@ -78,7 +78,6 @@ def export_command(**opts: Any) -> None:
         output_fields,
         write_sqlite,
     )
-    from newscat.query import compile_query
 
     output = opts["output"] if opts["output"] not in (None, "-") else None
     fmt = opts["format_"] or _format_for(output)
@@ -88,8 +87,7 @@ def export_command(**opts: Any) -> None:
         raise UsageError("--fields does not apply to -f sqlite")
     app = App.from_options(opts)
     query = query_from(opts)
-    compiled = compile_query(query)  # a bad query fails before any output is opened
-    index, _ = app.open()
+    compiled, index = compile_for(app, query)  # a bad query fails before any output is opened
     requested = parse_fields(opts["fields"])
     fields = (
         export_columns(index)

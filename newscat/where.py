@@ -1,0 +1,897 @@
+"""The ``--where`` language (SPEC §4): text -> tokens -> AST -> checked AST -> SQL.
+
+The parser is a set of small pure functions ``parse_x(tokens, pos) -> (pos, node)``.
+The checker resolves every field against the registry (and the keys the
+catalogue holds) and converts every literal to its field's type, so that all
+mistakes are reported, pointing at the token, before any SQL exists. The
+compiler then writes SQL in which every value is a bound parameter; the only
+text it writes itself is column names and operators it chose.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from newscat.dates import parse_duration, parse_instant, parse_when, to_iso
+from newscat.errors import UsageError
+from newscat.model import Article
+from newscat.sqlfunctions import collect_values
+
+# --- errors -----------------------------------------------------------------------------
+
+
+class WhereError(UsageError):
+    """A mistake in a ``--where`` expression, pointing at the offending text."""
+
+    def __init__(
+        self, source: str, reason: str, start: int, end: int, hint: str | None = None
+    ) -> None:
+        self.source, self.reason, self.start, self.end, self.hint = source, reason, start, end, hint
+        super().__init__(where_message(source, reason, start, end, hint))
+
+
+def where_message(source: str, reason: str, start: int, end: int, hint: str | None = None) -> str:
+    """The error text: reason and column, the expression, carets under the token, a hint."""
+    if not source.strip():
+        return f"invalid --where expression: {reason}"
+    shown = source.replace("\t", " ").replace("\n", " ").replace("\r", " ")
+    width = max(1, end - start)
+    lines = [
+        f"invalid --where expression: {reason} (column {start + 1})",
+        f"  {shown}",
+        "  " + " " * start + "^" * width,
+    ]
+    if hint:
+        lines.append(hint)
+    return "\n".join(lines)
+
+
+# --- tokens -----------------------------------------------------------------------------
+
+TokenKind = Literal["word", "string", "op", "lparen", "rparen", "comma", "end"]
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: TokenKind
+    text: str  # as written
+    value: str  # strings unquoted; words as written
+    start: int
+    end: int
+    segments: tuple[str, ...] = ()  # a word as a dotted path (backtick quoting honoured)
+    quoted_name: bool = False  # a word with a `backticked` part is never a keyword
+
+
+KEYWORDS = frozenset({"and", "or", "not", "in", "between", "is", "empty"})
+OPERATORS = ("!=~", "=~", "!~", "!=", "<=", ">=", "==", "=", "<", ">", "~")
+_SPECIAL = set("()\"',`") | set("=!<>~")
+
+
+def tokenize(source: str) -> list[Token]:
+    """Split an expression into tokens; an unterminated string or odd character is an error."""
+    tokens: list[Token] = []
+    pos = 0
+    while True:
+        while pos < len(source) and source[pos].isspace():
+            pos += 1
+        if pos >= len(source):
+            tokens.append(Token("end", "", "", pos, pos))
+            return tokens
+        pos, token = _next_token(source, pos)
+        tokens.append(token)
+
+
+def _next_token(source: str, pos: int) -> tuple[int, Token]:
+    char = source[pos]
+    simple: dict[str, TokenKind] = {"(": "lparen", ")": "rparen", ",": "comma"}
+    if char in simple:
+        return pos + 1, Token(simple[char], char, char, pos, pos + 1)
+    if char in "\"'":
+        return _string(source, pos)
+    for op in OPERATORS:
+        if source.startswith(op, pos):
+            return pos + len(op), Token("op", op, "=" if op == "==" else op, pos, pos + len(op))
+    if char == "!":
+        raise WhereError(source, "unexpected '!'", pos, pos + 1, "Use != or !~ or !=~.")
+    return _word(source, pos)
+
+
+def _string(source: str, pos: int) -> tuple[int, Token]:
+    """A quoted string; a quote inside is doubled (``'it''s'``). Backslashes are literal,
+    so regular expressions need no extra escaping."""
+    quote = source[pos]
+    out: list[str] = []
+    i = pos + 1
+    while i < len(source):
+        char = source[i]
+        if char == quote and source.startswith(quote * 2, i):
+            out.append(quote)
+            i += 2
+        elif char == quote:
+            return i + 1, Token("string", source[pos : i + 1], "".join(out), pos, i + 1)
+        else:
+            out.append(char)
+            i += 1
+    raise WhereError(source, "unterminated string", pos, len(source), f"Close it with {quote}.")
+
+
+def _word(source: str, pos: int) -> tuple[int, Token]:
+    """A bare word or field path: segments separated by '.', each bare or `backticked`."""
+    start = pos
+    segments: list[str] = []
+    quoted = False
+    while True:
+        if pos < len(source) and source[pos] == "`":
+            quoted = True
+            end = source.find("`", pos + 1)
+            while end != -1 and source.startswith("``", end):
+                end = source.find("`", end + 2)
+            if end == -1:
+                raise WhereError(source, "unterminated `name`", pos, len(source))
+            segments.append(source[pos + 1 : end].replace("``", "`"))
+            pos = end + 1
+        else:
+            begin = pos
+            while (
+                pos < len(source)
+                and not source[pos].isspace()
+                and source[pos] not in _SPECIAL
+                and source[pos] != "."
+            ):
+                pos += 1
+            segments.append(source[begin:pos])
+        if pos < len(source) and source[pos] == ".":
+            pos += 1
+            continue
+        break
+    text = source[start:pos]
+    if not text:
+        raise WhereError(source, f"unexpected {source[pos]!r}", pos, pos + 1)
+    return pos, Token("word", text, text, start, pos, tuple(segments), quoted)
+
+
+# --- the syntax tree --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pred:
+    """``field op values``; ``op`` is an operator, or between/in/not in/empty/not empty/truthy."""
+
+    field: Token
+    op: str
+    op_token: Token | None
+    values: tuple[Token, ...]
+
+
+@dataclass(frozen=True)
+class Not:
+    operand: Node
+
+
+@dataclass(frozen=True)
+class And:
+    items: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Or:
+    items: tuple[Node, ...]
+
+
+Node = Pred | Not | And | Or
+
+
+def _is_keyword(token: Token, *words: str) -> bool:
+    return token.kind == "word" and not token.quoted_name and token.value.lower() in words
+
+
+def _describe(token: Token) -> str:
+    return "end of expression" if token.kind == "end" else repr(token.text)
+
+
+def parse(source: str) -> Node:
+    """The syntax tree of an expression (SPEC §4 grammar)."""
+    tokens = tokenize(source)
+    if tokens[0].kind == "end":
+        raise WhereError(source, "empty expression", 0, 0)
+    pos, node = parse_or(source, tokens, 0)
+    token = tokens[pos]
+    if token.kind == "rparen":
+        raise WhereError(source, "unmatched ')'", token.start, token.end)
+    if token.kind != "end":
+        raise WhereError(
+            source, f"unexpected {_describe(token)}", token.start, token.end, "Use and / or."
+        )
+    return node
+
+
+def parse_or(source: str, tokens: list[Token], pos: int) -> tuple[int, Node]:
+    pos, first = parse_and(source, tokens, pos)
+    items = [first]
+    while _is_keyword(tokens[pos], "or"):
+        pos, item = parse_and(source, tokens, pos + 1)
+        items.append(item)
+    return pos, items[0] if len(items) == 1 else Or(tuple(items))
+
+
+def parse_and(source: str, tokens: list[Token], pos: int) -> tuple[int, Node]:
+    pos, first = parse_unary(source, tokens, pos)
+    items = [first]
+    while _is_keyword(tokens[pos], "and"):
+        pos, item = parse_unary(source, tokens, pos + 1)
+        items.append(item)
+    return pos, items[0] if len(items) == 1 else And(tuple(items))
+
+
+def parse_unary(source: str, tokens: list[Token], pos: int) -> tuple[int, Node]:
+    token = tokens[pos]
+    if _is_keyword(token, "not"):
+        pos, operand = parse_unary(source, tokens, pos + 1)
+        return pos, Not(operand)
+    if token.kind == "lparen":
+        pos, node = parse_or(source, tokens, pos + 1)
+        if tokens[pos].kind != "rparen":
+            closing = tokens[pos]
+            if closing.kind == "end":
+                raise WhereError(source, "unclosed '('", token.start, token.end)
+            raise WhereError(
+                source, f"expected ')', got {_describe(closing)}", closing.start, closing.end
+            )
+        return pos + 1, node
+    return parse_pred(source, tokens, pos)
+
+
+def parse_pred(source: str, tokens: list[Token], pos: int) -> tuple[int, Node]:
+    field = tokens[pos]
+    if field.kind != "word" or (_is_keyword(field, *KEYWORDS) and not field.quoted_name):
+        if field.kind == "rparen":
+            raise WhereError(source, "unmatched ')'", field.start, field.end)
+        if field.kind == "end":
+            last = tokens[pos - 1] if pos else field
+            raise WhereError(source, f"missing operand after {last.text!r}", last.start, last.end)
+        raise WhereError(
+            source, f"expected a field, got {_describe(field)}", field.start, field.end
+        )
+    pos += 1
+    token = tokens[pos]
+    if token.kind == "op":
+        pos, value = parse_value(source, tokens, pos + 1, token)
+        return pos, Pred(field, token.value, token, (value,))
+    if _is_keyword(token, "between"):
+        pos, low = parse_value(source, tokens, pos + 1, token)
+        if not _is_keyword(tokens[pos], "and"):
+            bad = tokens[pos]
+            raise WhereError(
+                source, f"expected 'and' after between's first value, got {_describe(bad)}",
+                bad.start, bad.end,
+            )  # fmt: skip
+        pos, high = parse_value(source, tokens, pos + 1, tokens[pos])
+        return pos, Pred(field, "between", token, (low, high))
+    if _is_keyword(token, "not") and _is_keyword(tokens[pos + 1], "in"):
+        pos, values = parse_list(source, tokens, pos + 2, tokens[pos + 1])
+        return pos, Pred(field, "not in", token, values)
+    if _is_keyword(token, "in"):
+        pos, values = parse_list(source, tokens, pos + 1, token)
+        return pos, Pred(field, "in", token, values)
+    if _is_keyword(token, "is"):
+        negated = _is_keyword(tokens[pos + 1], "not")
+        after = tokens[pos + 2] if negated else tokens[pos + 1]
+        if not _is_keyword(after, "empty"):
+            raise WhereError(
+                source, f"expected 'empty' after 'is', got {_describe(after)}", after.start,
+                after.end, "Write: field is empty, or field is not empty.",
+            )  # fmt: skip
+        end = pos + (3 if negated else 2)
+        return end, Pred(field, "not empty" if negated else "empty", token, ())
+    if token.kind in ("end", "rparen") or _is_keyword(token, "and", "or"):
+        return pos, Pred(field, "truthy", None, ())
+    raise WhereError(
+        source, f"expected an operator after {field.text!r}, got {_describe(token)}",
+        token.start, token.end, "Operators: = != < <= > >= ~ !~ =~ !=~ between in is",
+    )  # fmt: skip
+
+
+def parse_value(source: str, tokens: list[Token], pos: int, after: Token) -> tuple[int, Token]:
+    token = tokens[pos]
+    if token.kind == "string" or (token.kind == "word" and not _is_keyword(token, *KEYWORDS)):
+        return pos + 1, token
+    if token.kind == "word" and token.quoted_name:
+        return pos + 1, token
+    if token.kind in ("end", "rparen", "comma") or _is_keyword(token, "and", "or"):
+        raise WhereError(source, f"missing value after {after.text!r}", after.start, after.end)
+    raise WhereError(source, f"expected a value, got {_describe(token)}", token.start, token.end)
+
+
+def parse_list(
+    source: str, tokens: list[Token], pos: int, after: Token
+) -> tuple[int, tuple[Token, ...]]:
+    """``( value, value, ... )``."""
+    if tokens[pos].kind != "lparen":
+        bad = tokens[pos]
+        raise WhereError(
+            source, f"expected '(' after {after.text!r}, got {_describe(bad)}", bad.start, bad.end
+        )
+    opening = tokens[pos]
+    values: list[Token] = []
+    pos += 1
+    while True:
+        pos, value = parse_value(source, tokens, pos, tokens[pos - 1])
+        values.append(value)
+        token = tokens[pos]
+        if token.kind == "comma":
+            pos += 1
+        elif token.kind == "rparen":
+            return pos + 1, tuple(values)
+        elif token.kind == "end":
+            raise WhereError(source, "unclosed '('", opening.start, opening.end)
+        else:
+            raise WhereError(
+                source, f"expected ',' or ')', got {_describe(token)}", token.start, token.end
+            )
+
+
+# --- fields -----------------------------------------------------------------------------
+
+FieldType = Literal[
+    "text", "number", "date", "bool", "duration", "list of text", "mapping",
+    "list of mappings", "any",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Column:
+    """A normalised column of ``articles AS a``."""
+
+    sql: str
+
+
+@dataclass(frozen=True)
+class Topics:
+    """The ``topics`` table (one row per topic, with a casefolded key)."""
+
+
+@dataclass(frozen=True)
+class RecordPath:
+    """Values at a path in the front matter as written (lists walked, any element matches)."""
+
+    path: tuple[str, ...]
+
+
+Source = Column | Topics | RecordPath
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    type: FieldType
+    source: Source
+    about: str = ""
+
+
+def _spec(name: str, type_: FieldType, source: Source | None = None, about: str = "") -> FieldSpec:
+    return FieldSpec(name, type_, source or RecordPath(tuple(name.split("."))), about)
+
+
+_RELATED_KEYS: tuple[tuple[str, FieldType], ...] = (
+    ("title", "text"), ("excerpt", "text"), ("publishedDateTime", "date"), ("webUrl", "text"),
+    ("ampWebUrl", "text"), ("cdnAmpWebUrl", "text"), ("type", "text"),
+    ("provider", "mapping"), ("provider.name", "text"), ("provider.domain", "text"),
+    ("quality", "number"), ("images", "list of mappings"), ("images.url", "text"),
+    ("images.width", "number"), ("images.height", "number"), ("images.isCached", "bool"),
+)  # fmt: skip
+
+#: Every field the language knows by name, in the order ``newscat fields`` shows them.
+REGISTRY: dict[str, FieldSpec] = {
+    spec.name: spec
+    for spec in (
+        _spec("id", "text", Column("a.id"), "path under the root, without extension"),
+        _spec("path", "text", Column("a.path"), "the file"),
+        _spec("date", "date", Column("a.date"), "publishedDateTime, normalised to UTC"),
+        _spec("age", "duration", Column("a.date"), "time since date: age < 2w"),
+        _spec("category", "text", Column("a.category")),
+        _spec("title", "text", Column("a.title")),
+        _spec("excerpt", "text", Column("a.excerpt")),
+        _spec("publishedDateTime", "date", Column("a.date")),
+        _spec("originalUrl", "text"),
+        _spec("webUrl", "text"),
+        _spec("url", "text", Column("a.url"), "webUrl, else originalUrl"),
+        _spec("type", "text", Column("a.type")),
+        _spec("quality", "number", Column("a.quality")),
+        _spec("heat", "number", Column("a.heat")),
+        _spec("published", "bool", Column("a.published")),
+        _spec("provider", "text", Column("a.provider"), "provider name"),
+        _spec("provider.name", "text", Column("a.provider")),
+        _spec("provider.domain", "text", Column("a.domain")),
+        _spec("domain", "text", Column("a.domain"), "provider domain, else the URL's host"),
+        _spec("topics", "list of text", Topics()),
+        _spec("topic", "list of text", Topics(), "= topics"),
+        _spec("images", "list of mappings"),
+        _spec("images.url", "text"),
+        _spec("images.width", "number"),
+        _spec("images.height", "number"),
+        _spec("images.isCached", "bool"),
+        _spec("related", "list of mappings"),
+        *(_spec(f"related.{key}", type_) for key, type_ in _RELATED_KEYS),
+        _spec("secured", "text", None, "encrypted payload"),
+        _spec("body", "text", Column("a.body"), "the Markdown after the front matter"),
+    )
+}
+
+#: Types a catalogue path can have, inferred from the values found there.
+CataloguePaths = Mapping[tuple[str, ...], FieldType]
+KnownPaths = Callable[[], CataloguePaths]
+
+
+def no_catalogue() -> CataloguePaths:
+    return {}
+
+
+def catalogue_paths(records: Iterable[Mapping[str, Any]], depth: int = 4) -> dict[
+    tuple[str, ...], tuple[FieldType, Any]
+]:  # fmt: skip
+    """Every path in the records with its inferred type and its first non-null value."""
+    kinds: dict[tuple[str, ...], set[str]] = {}
+    examples: dict[tuple[str, ...], Any] = {}
+
+    def visit(path: tuple[str, ...], value: Any, in_list: bool) -> None:
+        if value is None:
+            kinds.setdefault(path, set())
+            return
+        if isinstance(value, list):
+            kinds.setdefault(path, set()).add("list")
+            if value and path not in examples:
+                examples[path] = value
+            for item in value:
+                visit_item(path, item)
+            return
+        kinds.setdefault(path, set()).add(_kind(value) + ("*" if in_list else ""))
+        if path not in examples:
+            examples[path] = value
+        if isinstance(value, dict) and len(path) < depth:
+            for key, item in value.items():
+                visit((*path, str(key)), item, in_list)
+
+    def visit_item(path: tuple[str, ...], item: Any) -> None:
+        if item is None:
+            return
+        kinds[path].add("item:" + _kind(item))
+        if isinstance(item, dict) and len(path) < depth:
+            for key, value in item.items():
+                visit((*path, str(key)), value, True)
+
+    for record in records:
+        for key, value in record.items():
+            visit((str(key),), value, False)
+    return {path: (_infer(found), examples.get(path)) for path, found in kinds.items()}
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, dict):
+        return "mapping"
+    if isinstance(value, list):
+        return "list"
+    return "text"
+
+
+def _infer(found: set[str]) -> FieldType:
+    plain = {kind.removeprefix("item:").rstrip("*") for kind in found} - {"list"}
+    if "mapping" in plain:
+        return "list of mappings" if "list" in found or any("*" in k for k in found) else "mapping"
+    if "list" in found and plain <= {"text"}:
+        return "list of text"
+    if len(plain) == 1:
+        only = plain.pop()
+        return "text" if only == "list" else only  # type: ignore[return-value]
+    return "text" if not plain else "any"
+
+
+def resolve(
+    source: str, token: Token, known: KnownPaths, cache: dict[str, CataloguePaths]
+) -> FieldSpec:
+    """The field a name refers to: the registry, else a path some article has."""
+    path = token.segments or (token.value,)
+    dotted = ".".join(path)
+    if not token.quoted_name and dotted in REGISTRY:
+        return REGISTRY[dotted]
+    if "paths" not in cache:
+        cache["paths"] = known()
+    paths = cache["paths"]
+    if path in paths:
+        return FieldSpec(dotted, paths[path], RecordPath(path))
+    folded = [name for name in REGISTRY if name.casefold() == dotted.casefold()]
+    folded += [".".join(p) for p in paths if ".".join(p).casefold() == dotted.casefold()]
+    if len(set(folded)) == 1:
+        return resolve(source, _renamed(token, folded[0]), lambda: paths, cache)
+    candidates = list(REGISTRY) + [".".join(p) for p in paths]
+    close = difflib.get_close_matches(dotted, candidates, n=1, cutoff=0.6)
+    hint = f"Did you mean {close[0]!r}?" if close else "Run `newscat fields` to see every field."
+    raise WhereError(source, f"unknown field {dotted!r}", token.start, token.end, hint)
+
+
+def _renamed(token: Token, name: str) -> Token:
+    return Token("word", token.text, name, token.start, token.end, tuple(name.split(".")))
+
+
+# --- checking ---------------------------------------------------------------------------
+
+_NEGATIONS = {"!=": "=", "!~": "~", "!=~": "=~", "not in": "in", "not empty": "empty"}
+_ORDERING = ("<", "<=", ">", ">=", "between")
+_TEXT_ONLY = ("~", "!~", "=~", "!=~")
+
+
+@dataclass(frozen=True)
+class Instant:
+    """A date literal: a moment, and whether it names a whole day."""
+
+    moment: datetime
+    whole_day: bool
+
+
+@dataclass(frozen=True)
+class Check:
+    """A predicate whose field is resolved and whose values have the field's type."""
+
+    field: FieldSpec
+    op: str  # positive form; ``negated`` says whether to invert it
+    negated: bool
+    values: tuple[Any, ...]
+    value_type: FieldType  # the type the values were read as
+
+
+@dataclass(frozen=True)
+class CNot:
+    operand: Checked
+
+
+@dataclass(frozen=True)
+class CAnd:
+    items: tuple[Checked, ...]
+
+
+@dataclass(frozen=True)
+class COr:
+    items: tuple[Checked, ...]
+
+
+Checked = Check | CNot | CAnd | COr
+
+
+def check(source: str, node: Node, now: datetime, known: KnownPaths = no_catalogue) -> Checked:
+    """Resolve fields and type every literal; every mistake raises WhereError."""
+    cache: dict[str, CataloguePaths] = {}
+
+    def walk(item: Node) -> Checked:
+        if isinstance(item, Not):
+            return CNot(walk(item.operand))
+        if isinstance(item, And):
+            return CAnd(tuple(walk(part) for part in item.items))
+        if isinstance(item, Or):
+            return COr(tuple(walk(part) for part in item.items))
+        return check_pred(source, item, resolve(source, item.field, known, cache), now)
+
+    return walk(node)
+
+
+def check_pred(source: str, pred: Pred, spec: FieldSpec, now: datetime) -> Check:
+    op = pred.op
+    negated = op in _NEGATIONS
+    positive = _NEGATIONS.get(op, op)
+    kind = spec.type
+    where = pred.op_token or pred.field
+    if kind in ("mapping", "list of mappings") and positive not in ("empty", "truthy"):
+        example = "images.url" if spec.name == "images" else f"{spec.name}.<key>"
+        raise WhereError(
+            source, f"{spec.name!r} is a {kind}; compare one of its keys",
+            pred.field.start, pred.field.end, f"For example: {example}",
+        )  # fmt: skip
+    if kind == "bool" and positive not in ("=", "in", "empty", "truthy"):
+        raise WhereError(
+            source, f"{op!r} does not apply to {spec.name!r} (true or false)",
+            where.start, where.end, f"Write: {spec.name} = true",
+        )  # fmt: skip
+    if kind == "duration" and positive not in (*_ORDERING, "empty", "truthy"):
+        raise WhereError(
+            source, f"{op!r} does not apply to {spec.name!r} (a duration)", where.start,
+            where.end, f"Write: {spec.name} < 2w",
+        )  # fmt: skip
+    if kind in ("number", "bool", "duration") and positive in ("~", "=~"):
+        raise WhereError(
+            source, f"{op!r} works on text; {spec.name!r} is a {kind}", where.start, where.end
+        )
+    value_type: FieldType = "text" if kind == "list of text" else kind
+    if positive in ("~", "=~"):
+        value_type = "text"  # dates too: matched against their ISO text
+    if kind == "any":
+        numeric = all(_number(token) is not None for token in pred.values)
+        value_type = "number" if pred.values and numeric else "text"
+    values = tuple(_literal(source, token, value_type, spec, now) for token in pred.values)
+    if positive == "=~":
+        values = (_regex(source, pred.values[0]),)
+    return Check(spec, positive, negated, values, value_type)
+
+
+def _number(token: Token) -> float | None:
+    if token.quoted_name:
+        return None
+    try:
+        number = float(token.value.strip())
+    except ValueError:
+        return None
+    return number if number == number and abs(number) != float("inf") else None
+
+
+def _literal(source: str, token: Token, kind: FieldType, spec: FieldSpec, now: datetime) -> Any:
+    text = token.value
+    if kind == "number":
+        number = _number(token)
+        if number is None:
+            raise WhereError(
+                source, f"expected a number for {spec.name!r}, got {_shown(token)}",
+                token.start, token.end,
+            )  # fmt: skip
+        return number
+    if kind == "bool":
+        word = text.strip().lower()
+        if word in ("true", "yes", "on", "1"):
+            return True
+        if word in ("false", "no", "off", "0"):
+            return False
+        raise WhereError(
+            source, f"expected true or false for {spec.name!r}, got {_shown(token)}",
+            token.start, token.end,
+        )  # fmt: skip
+    if kind == "duration":
+        span = parse_duration(text)
+        if span is None:
+            raise WhereError(
+                source, f"expected a duration for {spec.name!r}, got {_shown(token)}",
+                token.start, token.end, "Durations: 12h 7d 2w 3mo 1y",
+            )  # fmt: skip
+        return span
+    if kind == "date":
+        try:
+            moment, whole_day = parse_when(text, now)
+        except UsageError:
+            raise WhereError(
+                source, f"expected a date for {spec.name!r}, got {_shown(token)}",
+                token.start, token.end,
+                "Dates: 2022-05-19, 2022-05-19T09:13Z, 'May 2022', today, yesterday, 7d",
+            ) from None  # fmt: skip
+        return Instant(moment, whole_day)
+    return text
+
+
+def _shown(token: Token) -> str:
+    return token.text if token.kind == "string" else repr(token.text)
+
+
+def _smart_case(pattern: str) -> bool:
+    """Case-sensitive exactly when the pattern has an uppercase letter."""
+    return any(char.isupper() for char in pattern)
+
+
+def _regex(source: str, token: Token) -> re.Pattern[str]:
+    flags = 0 if _smart_case(token.value) else re.IGNORECASE
+    try:
+        return re.compile(token.value, flags)
+    except re.error as exc:
+        raise WhereError(source, f"bad regular expression: {exc}", token.start, token.end) from None
+
+
+# --- SQL --------------------------------------------------------------------------------
+
+
+@dataclass
+class SQL:
+    """SQL text and its parameters, built up together so they never drift apart."""
+
+    text: str
+    params: list[Any]
+
+
+def to_sql(node: Checked, now: datetime) -> SQL:
+    """A checked expression as one SQL condition over ``articles AS a`` (0 or 1, never NULL)."""
+    if isinstance(node, CNot):
+        inner = to_sql(node.operand, now)
+        return SQL(f"NOT ({inner.text})", inner.params)
+    if isinstance(node, (CAnd, COr)):
+        parts = [to_sql(item, now) for item in node.items]
+        joiner = " AND " if isinstance(node, CAnd) else " OR "
+        return SQL(
+            "(" + joiner.join(part.text for part in parts) + ")",
+            [param for part in parts for param in part.params],
+        )
+    return _pred_sql(node, now)
+
+
+def _pred_sql(check: Check, now: datetime) -> SQL:
+    source = check.field.source
+    if check.op == "empty":
+        positive = _filled(check.field, source)
+        return SQL(
+            f"NOT ({positive.text})" if not check.negated else positive.text, positive.params
+        )
+    if isinstance(source, Column):
+        element = _element(check, source.sql, f"nc_fold({source.sql})", now, json_type=None)
+        sql = SQL(f"IFNULL({element.text}, 0)", element.params)
+    elif isinstance(source, Topics):
+        element = _element(check, "t.topic", "t.key", now, json_type=None)
+        sql = SQL(
+            f"EXISTS (SELECT 1 FROM topics AS t WHERE t.article = a.rowid AND {element.text})",
+            element.params,
+        )
+    else:
+        element = _element(check, "v.value", "nc_fold(v.value)", now, json_type="v.type")
+        sql = SQL(
+            f"EXISTS (SELECT 1 FROM json_each(nc_values(a.record, ?)) AS v WHERE {element.text})",
+            [json.dumps(list(source.path)), *element.params],
+        )
+    return SQL(f"NOT {sql.text}", sql.params) if check.negated else sql
+
+
+def _filled(spec: FieldSpec, source: Source) -> SQL:
+    """True when the field has a value that is not empty."""
+    if isinstance(source, Column):
+        return SQL(f"IFNULL({source.sql}, '') != ''", [])
+    if isinstance(source, Topics):
+        return SQL("EXISTS (SELECT 1 FROM topics AS t WHERE t.article = a.rowid)", [])
+    return SQL(
+        "EXISTS (SELECT 1 FROM json_each(nc_values(a.record, ?)) AS v "
+        "WHERE NOT (v.type IN ('text', 'object', 'array') AND v.value IN ('', '{}', '[]')))",
+        [json.dumps(list(source.path))],
+    )
+
+
+def _element(check: Check, raw: str, folded: str, now: datetime, json_type: str | None) -> SQL:
+    """The condition on one value (a column, a topic, or one element at a record path)."""
+    op, values, kind = check.op, check.values, check.value_type
+    if op == "truthy":
+        if json_type is not None:
+            return SQL(f"nc_truthy({raw}, {json_type})", [])
+        if kind in ("number", "bool"):
+            return SQL(f"{raw} != 0", [])
+        return SQL(f"{raw} != ''", [])
+    if op == "~":
+        pattern = str(values[0])
+        if _smart_case(pattern):
+            return SQL(f"instr({raw}, ?) > 0", [pattern])
+        return SQL(f"instr({folded}, ?) > 0", [pattern.casefold()])
+    if op == "=~":
+        regex: re.Pattern[str] = values[0]
+        return SQL(f"nc_regexp(?, ?, {raw})", [regex.pattern, int(bool(regex.flags & re.I))])
+    if kind == "number":
+        expr = raw if json_type is None else f"nc_number({raw})"
+        return _compare(expr, op, list(values))
+    if kind == "bool":
+        expr = raw if json_type is None else f"nc_truthy({raw}, {json_type})"
+        return _compare(expr, op, [int(value) for value in values])
+    if kind == "duration":
+        return _age(raw, op, values, now)
+    if kind == "date":
+        expr = raw if json_type is None else f"nc_date({raw})"
+        return _dates(expr, op, values)
+    return _compare(folded, op, [str(value).casefold() for value in values])
+
+
+def _compare(expr: str, op: str, values: list[Any]) -> SQL:
+    if op == "between":
+        return SQL(f"({expr} >= ? AND {expr} <= ?)", values)
+    if op == "in":
+        return SQL(f"{expr} IN ({', '.join('?' * len(values))})", values)
+    return SQL(f"{expr} {op} ?", values)
+
+
+def _day_bounds(value: Instant) -> tuple[str, str | None]:
+    """An instant as [start, end): a whole day spans 24 hours, a moment is a point."""
+    start = to_iso(value.moment)
+    if value.whole_day:
+        return start, to_iso(value.moment + timedelta(days=1))
+    return start, None
+
+
+def _dates(expr: str, op: str, values: tuple[Any, ...]) -> SQL:
+    if op in ("=", "in"):
+        parts = [_date_equal(expr, value) for value in values]
+        return SQL(
+            "(" + " OR ".join(part.text for part in parts) + ")",
+            [param for part in parts for param in part.params],
+        )
+    if op == "between":
+        low, high = _dates(expr, ">=", values[:1]), _dates(expr, "<=", values[1:])
+        return SQL(f"({low.text} AND {high.text})", low.params + high.params)
+    start, end = _day_bounds(values[0])
+    if end is not None and op in ("<=", ">"):
+        # Through the whole day, or after it.
+        return SQL(f"{expr} {'<' if op == '<=' else '>='} ?", [end])
+    return SQL(f"{expr} {op} ?", [start])
+
+
+def _date_equal(expr: str, value: Instant) -> SQL:
+    start, end = _day_bounds(value)
+    if end is None:
+        return SQL(f"{expr} = ?", [start])
+    return SQL(f"({expr} >= ? AND {expr} < ?)", [start, end])
+
+
+def _age(expr: str, op: str, values: tuple[Any, ...], now: datetime) -> SQL:
+    """``age < 2w`` is ``date > now - 2w``: the comparison turns around."""
+    moments = [to_iso(now - span) for span in values]
+    if op == "between":
+        return SQL(f"({expr} <= ? AND {expr} >= ?)", moments)
+    flipped = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}[op]
+    return SQL(f"{expr} {flipped} ?", moments)
+
+
+# --- the whole pipeline -----------------------------------------------------------------
+
+
+def compile_where(
+    source: str, now: datetime, known: KnownPaths = no_catalogue
+) -> tuple[str, list[Any]]:
+    """``--where`` text as an SQL condition with bound parameters."""
+    checked = check(source, parse(source), now, known)
+    sql = to_sql(checked, now)
+    return sql.text, sql.params
+
+
+# --- the ``fields`` listing -------------------------------------------------------------
+
+
+def field_rows(articles: Iterable[Article], now: datetime) -> list[tuple[str, str, Any]]:
+    """(name, type, first non-null example) for every built-in field, then for every
+    other path some article's front matter holds."""
+    examples: dict[str, Any] = {}
+
+    def records() -> Iterator[Mapping[str, Any]]:
+        for article in articles:
+            for name, spec in REGISTRY.items():
+                if name not in examples:
+                    value = _example(article, spec, now)
+                    if value is not None and value != [] and value != "":
+                        examples[name] = value
+            yield article.record
+
+    found = catalogue_paths(records())
+    rows: list[tuple[str, str, Any]] = [
+        (name, spec.type, examples.get(name)) for name, spec in REGISTRY.items()
+    ]
+    for path, (kind, example) in sorted(found.items(), key=lambda item: item[0]):
+        name = ".".join(_quoted_segment(part) for part in path)
+        if name not in REGISTRY:
+            rows.append((name, kind, example))
+    return rows
+
+
+def _quoted_segment(part: str) -> str:
+    """A path segment as the language reads it, backticked when it is not a plain name."""
+    if part and re.fullmatch(r"[^\s.()\"',`=!<>~]+", part) and part.lower() not in KEYWORDS:
+        return part
+    return "`" + part.replace("`", "``") + "`"
+
+
+def _example(article: Article, spec: FieldSpec, now: datetime) -> Any:
+    source = spec.source
+    if spec.type == "duration":
+        moment = parse_instant(article.date or "")
+        return None if moment is None else f"{(now - moment).days}d"
+    if isinstance(source, Column):
+        return getattr(article, source.sql.removeprefix("a."))
+    if isinstance(source, Topics):
+        return list(article.topics)
+    found: list[Any] = []
+    collect_values(article.record, list(source.path), found)
+    if not found:
+        return None
+    if spec.name == "secured":
+        return f"encrypted, {len(str(found[0]).encode())} bytes"
+    return found if spec.type.startswith("list") else found[0]
