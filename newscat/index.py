@@ -179,7 +179,10 @@ class Index:
             return cls(_connect(":memory:"), roots, ":memory:")
         try:
             return cls(_connect(str(path)), roots, str(path))
-        except sqlite3.DatabaseError as exc:
+        except sqlite3.OperationalError as exc:  # cannot open or lock it: leave it alone
+            warn(f"cannot use the index at {path} ({exc}); indexing in memory this time")
+            return cls(_connect(":memory:"), roots, ":memory:")
+        except sqlite3.DatabaseError as exc:  # not a database, malformed, or another schema
             warn(f"the index at {path} is unusable ({exc}); rebuilding it")
             _remove_database(path)
         try:
@@ -526,10 +529,11 @@ def _connect(target: str) -> sqlite3.Connection:
     try:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if target != ":memory:":
-            conn.execute("PRAGMA journal_mode = WAL")
+            _when_unlocked(lambda: conn.execute("PRAGMA journal_mode = WAL"))
             conn.execute("PRAGMA synchronous = NORMAL")
-        if version == 0 and not conn.execute("SELECT 1 FROM sqlite_master").fetchone():
-            # IF NOT EXISTS throughout, so two processes creating it at once both succeed.
+        if version == 0:
+            # A new database (or one another process is creating right now): IF NOT EXISTS
+            # throughout, so that two processes creating it at once both succeed.
             conn.executescript(
                 f"BEGIN IMMEDIATE; {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
             )
@@ -542,6 +546,19 @@ def _connect(target: str) -> sqlite3.Connection:
         conn.close()
         raise
     return conn
+
+
+def _when_unlocked(step: Callable[[], object], seconds: float = 30.0) -> None:
+    """Run a step that SQLite may refuse while another process holds a lock, retrying."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            step()
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def _remove_database(path: Path) -> None:

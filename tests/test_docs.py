@@ -1,0 +1,131 @@
+"""The README and the help text stay true to the program.
+
+Every ``$ newscat …`` line in a fenced ``console`` block of the README runs
+against the bundled seeds and must succeed (or exit with the code written
+after it as ``# exit N``); where output follows the line, it must match.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+import pytest
+
+from newscat.cli import cli
+from tests.conftest import ROOT
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+_BLOCK = re.compile(r"^```console\n(.*?)^```", re.MULTILINE | re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Example:
+    line: int
+    command: str
+    output: str | None  # None: not shown
+    exit_code: int
+
+
+def _examples() -> list[Example]:
+    examples: list[Example] = []
+    for block in _BLOCK.finditer(README):
+        first_line = README.count("\n", 0, block.start(1)) + 1
+        lines = block.group(1).splitlines()
+        i = 0
+        while i < len(lines):
+            if not lines[i].startswith("$ "):
+                i += 1
+                continue
+            command, start = lines[i][2:], i
+            i += 1
+            output: list[str] = []
+            while i < len(lines) and not lines[i].startswith("$ "):
+                output.append(lines[i])
+                i += 1
+            code = 0
+            wanted = re.search(r"\s+# exit (\d+)$", command)
+            if wanted:
+                code = int(wanted.group(1))
+                command = command[: wanted.start()]
+            if command.startswith(("newscat ", "_NEWSCAT_")):
+                shown = "\n".join(output) if output else None
+                examples.append(Example(first_line + start, command, shown, code))
+    return examples
+
+
+EXAMPLES = _examples()
+
+
+def _bin_dir() -> str:
+    found = shutil.which("newscat")
+    return os.path.dirname(found) if found else os.path.dirname(sys.executable)
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[f"README:{e.line}" for e in EXAMPLES])
+def test_readme_example(example: Example, tmp_path: Path) -> None:
+    for tool in re.findall(r"(?:\||&&)\s*(\w+)", example.command):
+        if shutil.which(tool) is None:
+            pytest.skip(f"{tool} is not installed")
+    env = dict(
+        os.environ,
+        NEWSCAT_CACHE_DIR=str(tmp_path / "cache"),
+        COLUMNS="100",
+        PATH=_bin_dir() + os.pathsep + os.environ["PATH"],
+        PYTHONPATH=str(ROOT),
+    )
+    env.pop("NEWSCAT_CATALOG", None)
+    command = example.command.replace("{tmp}", str(tmp_path))
+    done = subprocess.run(
+        ["bash", "-o", "pipefail", "-c", command],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == example.exit_code, done.stderr
+    assert "Traceback" not in done.stderr
+    if example.output is not None:
+        got = "\n".join(line.rstrip() for line in (done.stdout + done.stderr).splitlines())
+        shown = example.output.replace("{tmp}", str(tmp_path))
+        want = "\n".join(line.rstrip() for line in shown.splitlines())
+        assert got == want
+
+
+def test_readme_has_examples() -> None:
+    assert len(EXAMPLES) >= 20
+
+
+def test_readme_opens_with_the_two_setup_commands() -> None:
+    first_block = _BLOCK.search(README)
+    assert first_block is not None
+    assert first_block.group(1).splitlines() == [
+        "$ pip install . && newscat list",
+        '$ pip install -e ".[test]" && pytest',
+    ]
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert 'pip install -e ".[test]" && pytest\n' in ci
+
+
+COMMANDS = sorted(cli.commands)
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_every_command_has_help_examples_and_a_readme_section(name: str) -> None:
+    command = cli.commands[name]
+    with click.Context(command, info_name=name) as ctx:
+        help_text = command.get_help(ctx)
+    summary = command.get_short_help_str(limit=200)
+    assert summary and not summary.endswith("..."), name
+    assert "Examples:" in help_text and f"newscat {name}" in help_text.split("Examples:")[1]
+    assert re.search(rf"^### `newscat {name}\b", README, re.MULTILINE), f"no README section: {name}"
+    for option in command.params:
+        if isinstance(option, click.Option) and not option.hidden:
+            assert option.help, f"{name} {option.opts} has no help"
