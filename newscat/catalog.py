@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -77,18 +77,19 @@ def article_id(relative: str) -> str:
     return stem.replace(os.sep, "/")
 
 
-def walk(roots: Sequence[str]) -> tuple[list[FileEntry], list[Problem]]:
+#: What the walk finds: path -> (size, mtime_ns, root). Plain tuples, because a warm
+#: command compares every file of the catalogue and nothing else.
+Walked = dict[str, tuple[int, int, str]]
+
+
+def walk(roots: Sequence[str]) -> tuple[Walked, list[Problem]]:
     """Every candidate file under the roots, and the problems met on the way."""
-    entries: list[FileEntry] = []
+    found: Walked = {}
     problems: list[Problem] = []
     seen_dirs: set[tuple[int, int]] = set()
-    seen_files: set[str] = set()
     for root in roots:
         if os.path.isdir(root):
-            for entry in _walk_dir(root, problems, seen_dirs):
-                if entry.path not in seen_files:
-                    seen_files.add(entry.path)
-                    entries.append(entry)
+            _walk_dir(root, found, problems, seen_dirs)
             continue
         try:
             info = os.stat(root)
@@ -98,20 +99,19 @@ def walk(roots: Sequence[str]) -> tuple[list[FileEntry], list[Problem]]:
         if not stat.S_ISREG(info.st_mode):
             problems.append(Problem(root, "unreadable", "cannot read: not a regular file"))
             continue
-        if root not in seen_files:
-            seen_files.add(root)
-            name = os.path.basename(root)
-            entries.append(
-                FileEntry(
-                    root, os.path.dirname(root), article_id(name), info.st_size, info.st_mtime_ns
-                )
-            )
-    return entries, problems
+        found.setdefault(root, (info.st_size, info.st_mtime_ns, os.path.dirname(root)))
+    return found, problems
+
+
+def file_entry(path: str, size: int, mtime_ns: int, root: str) -> FileEntry:
+    """The FileEntry (with its id) of a file the walk found under ``root``."""
+    relative = path[len(root.rstrip(os.sep)) + 1 :]
+    return FileEntry(path, root, article_id(relative), size, mtime_ns)
 
 
 def _walk_dir(
-    root: str, problems: list[Problem], seen_dirs: set[tuple[int, int]]
-) -> Iterator[FileEntry]:
+    root: str, found: Walked, problems: list[Problem], seen_dirs: set[tuple[int, int]]
+) -> None:
     try:
         top = os.stat(root)
     except OSError as exc:
@@ -119,20 +119,20 @@ def _walk_dir(
         return
     seen_dirs.add((top.st_dev, top.st_ino))
     stack = [root]
-    prefix = len(root.rstrip(os.sep)) + 1
+    is_regular = stat.S_ISREG
     while stack:
         directory = stack.pop()
         try:
             with os.scandir(directory) as it:
-                items = sorted(it, key=lambda e: e.name)
+                items = list(it)
         except OSError as exc:
             problems.append(
                 Problem(directory, "unreadable", f"cannot read directory: {exc.strerror}")
             )
             continue
-        subdirs: list[str] = []
         for item in items:
-            if item.name.startswith("."):
+            name = item.name
+            if name[0] == ".":
                 continue
             try:
                 if item.is_dir():
@@ -140,23 +140,19 @@ def _walk_dir(
                     key = (info.st_dev, info.st_ino)
                     if key not in seen_dirs:
                         seen_dirs.add(key)
-                        subdirs.append(item.path)
+                        stack.append(item.path)
                     continue
-                if not is_candidate(item.name):
+                if not name.lower().endswith(ARTICLE_SUFFIXES):
                     continue
                 info = item.stat()
             except OSError as exc:
-                if is_candidate(item.name):
+                if is_candidate(name):
                     problems.append(
                         Problem(item.path, "unreadable", f"cannot read: {exc.strerror}")
                     )
                 continue
-            if not stat.S_ISREG(info.st_mode):
-                continue
-            yield FileEntry(
-                item.path, root, article_id(item.path[prefix:]), info.st_size, info.st_mtime_ns
-            )
-        stack.extend(reversed(subdirs))
+            if is_regular(info.st_mode) and item.path not in found:
+                found[item.path] = (info.st_size, info.st_mtime_ns, root)
 
 
 def read_article(

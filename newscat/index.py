@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from newscat.catalog import FileEntry, read_article, walk
+from newscat.catalog import FileEntry, Walked, file_entry, read_article, walk
 from newscat.model import Article, Problem
 from newscat.parse import DEFAULT_MAX_SIZE
 from newscat.sqlfunctions import register as register_functions
@@ -199,11 +199,11 @@ class Index:
     def refresh(self, progress: Progress | None = None, rebuild: bool = False) -> RefreshReport:
         """Bring the index up to date with the files (SPEC §5)."""
         started = time.perf_counter()
-        entries, walk_problems = walk(self.roots)
+        walked, walk_problems = walk(self.roots)
         if not rebuild:
-            plan = self._plan(entries)
+            plan = self._plan(walked)
             if not plan.to_read and not plan.removed and self._same_walk_problems(walk_problems):
-                return RefreshReport(unchanged=len(entries), problems=self._problem_count())
+                return RefreshReport(unchanged=len(walked), problems=self._problem_count())
         # Take the write lock before deciding what to do, so that a second process
         # refreshing at the same time waits, then finds nothing left to do.
         self.conn.execute("BEGIN IMMEDIATE")
@@ -211,7 +211,7 @@ class Index:
             if rebuild:
                 for table in ("articles", "files", "problems"):
                     self.conn.execute(f"DELETE FROM {table}")
-            plan = self._plan(entries)
+            plan = self._plan(walked)
             report = self._apply(plan, walk_problems, progress)
             self.conn.execute(
                 "INSERT OR REPLACE INTO meta(key, value) VALUES ('last_refresh', ?)",
@@ -230,21 +230,21 @@ class Index:
             seconds=time.perf_counter() - started,
         )
 
-    def _plan(self, entries: list[FileEntry]) -> _Plan:
-        known: dict[str, tuple[int, int, str | None]] = {
+    def _plan(self, walked: Walked) -> _Plan:
+        known = {
             path: (size, mtime_ns, digest)
             for path, size, mtime_ns, digest in self.conn.execute(
                 "SELECT path, size, mtime_ns, hash FROM files"
             )
         }
         to_read: list[tuple[FileEntry, str | None, bool]] = []
-        for entry in entries:
-            old = known.pop(entry.path, None)
+        for path, (size, mtime_ns, root) in walked.items():
+            old = known.pop(path, None)
             if old is None:
-                to_read.append((entry, None, False))
-            elif old[0] != entry.size or old[1] != entry.mtime_ns:
-                to_read.append((entry, old[2], True))
-        return _Plan(to_read, list(known), len(entries) - len(to_read))
+                to_read.append((file_entry(path, size, mtime_ns, root), None, False))
+            elif old[0] != size or old[1] != mtime_ns:
+                to_read.append((file_entry(path, size, mtime_ns, root), old[2], True))
+        return _Plan(to_read, list(known), len(walked) - len(to_read))
 
     def _same_walk_problems(self, problems: list[Problem]) -> bool:
         stored = self.conn.execute(

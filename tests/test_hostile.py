@@ -370,9 +370,9 @@ def test_symlink_cycle_is_walked_once(tmp_path: Path) -> None:
     os.symlink(str(root), root / "a" / "again")
     os.symlink("loop.md", root / "loop.md")  # a symlink to itself
     started = time.perf_counter()
-    entries, problems = walk([str(root)])
+    found, problems = walk([str(root)])
     assert time.perf_counter() - started < 1
-    assert [e.id for e in entries] == ["a/one"]
+    assert [catalog.file_entry(path, *stat).id for path, stat in found.items()] == ["a/one"]
     assert [(p.code, p.message) for p in problems] == [
         ("unreadable", "cannot read: Too many levels of symbolic links")
     ]
@@ -382,9 +382,10 @@ def test_symlink_cycle_is_walked_once(tmp_path: Path) -> None:
 
 def test_file_deleted_between_walk_and_read(tmp_path: Path) -> None:
     root = make_root(tmp_path, {"gone.md": GOOD.format(n=1), "stays.md": GOOD.format(n=2)})
-    entries, _ = walk([str(root)])
+    walked, _ = walk([str(root)])
     (root / "gone.md").unlink()
-    _, found = read_article(entries[0].path, entries[0].id)
+    _, found = read_article(str(root / "gone.md"), "gone")
+    assert str(root / "gone.md") in walked
     assert isinstance(found, Problem)
     assert (found.code, found.message) == ("unreadable", "cannot read: No such file or directory")
 
@@ -395,7 +396,7 @@ def test_index_refresh_survives_a_file_deleted_after_the_walk(
     root = make_root(tmp_path, {"gone.md": GOOD.format(n=1), "stays.md": GOOD.format(n=2)})
     real_walk = walk
 
-    def walk_then_delete(roots: list[str]) -> tuple[list[catalog.FileEntry], list[Problem]]:
+    def walk_then_delete(roots: list[str]) -> tuple[catalog.Walked, list[Problem]]:
         found = real_walk(roots)
         (root / "gone.md").unlink()
         return found
@@ -416,7 +417,7 @@ def test_file_replaced_between_walk_and_read(
     root = make_root(tmp_path, {"swap.md": GOOD.format(n=1)})
     real_walk = walk
 
-    def walk_then_replace(roots: list[str]) -> tuple[list[catalog.FileEntry], list[Problem]]:
+    def walk_then_replace(roots: list[str]) -> tuple[catalog.Walked, list[Problem]]:
         found = real_walk(roots)
         (root / "swap.md").write_text("not an article any more\n")
         return found
