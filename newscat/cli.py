@@ -207,7 +207,6 @@ def fields_command(**opts: Any) -> None:
       newscat fields -f json | jq '.[] | select(.type == "number") | .name'
       newscat list -w 'images.width >= 1000' --sort=-images.width
     """
-    import json
 
     from newscat.app import App
     from newscat.dates import resolve_now
@@ -219,7 +218,9 @@ def fields_command(**opts: Any) -> None:
     fmt = opts["format_"] or ("table" if output_is_terminal() else "tsv")
     if fmt == "json":
         payload = [{"name": n, "type": t, "example": e} for n, t, e in rows]
-        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        from newscat.export import json_text
+
+        click.echo(json_text(payload, indent=2))
     elif fmt == "tsv":
         from newscat.export import tsv_cell
 

@@ -313,7 +313,7 @@ def write_json(out: IO[str], articles: Iterable[Article], spec: OutputSpec) -> i
     out.write("[")
     for article in articles:
         out.write(",\n  " if count else "\n  ")
-        out.write(json.dumps(_record(article, spec.fields), ensure_ascii=False))
+        out.write(json_text(_record(article, spec.fields)))
         count += 1
     out.write("\n]\n" if count else "]\n")
     return count
@@ -322,7 +322,7 @@ def write_json(out: IO[str], articles: Iterable[Article], spec: OutputSpec) -> i
 def write_jsonl(out: IO[str], articles: Iterable[Article], spec: OutputSpec) -> int:
     count = 0
     for article in articles:
-        out.write(json.dumps(_record(article, spec.fields), ensure_ascii=False) + "\n")
+        out.write(json_text(_record(article, spec.fields)) + "\n")
         count += 1
     return count
 

@@ -7,12 +7,12 @@ A bundle is a decorator that adds its options to a command; the matching
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from newscat.complete import complete_providers, complete_topics
-from newscat.query import Filters, Query
+if TYPE_CHECKING:
+    from newscat.query import Filters, Query
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -21,6 +21,19 @@ FILTER_OPTIONS = (
     "topic", "provider", "category", "type_", "min_quality", "max_quality", "min_heat",
     "max_heat", "since", "until", "published", "match", "where", "now",
 )  # fmt: skip
+
+
+def lazy_completion(name: str) -> Callable[[click.Context, click.Parameter, str], list[Any]]:
+    """A shell_complete callback that imports ``newscat.complete`` only when completing."""
+
+    def complete(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+        from newscat import complete as completions
+
+        callback: Callable[[click.Context, click.Parameter, str], list[Any]]
+        callback = getattr(completions, name)
+        return callback(ctx, param, incomplete)
+
+    return complete
 
 
 def _apply(function: F, options: list[Callable[[F], F]]) -> F:
@@ -60,11 +73,11 @@ def filter_options(function: F) -> F:
         function,
         [
             click.option(
-                "-t", "--topic", multiple=True, metavar="T", shell_complete=complete_topics,
+                "-t", "--topic", multiple=True, metavar="T", shell_complete=lazy_completion("complete_topics"),
                 help="Has topic T (case-insensitive). Commas mean OR; repeat for AND.",
             ),
             click.option(
-                "-p", "--provider", multiple=True, metavar="P", shell_complete=complete_providers,
+                "-p", "--provider", multiple=True, metavar="P", shell_complete=lazy_completion("complete_providers"),
                 help="Provider name, domain or parent domain (repeat for OR).",
             ),
             click.option("--category", multiple=True, metavar="C", help="Category (repeat for OR)."),
@@ -120,6 +133,8 @@ def sort_options(function: F) -> F:
 
 def filters_from(opts: dict[str, Any]) -> Filters:
     """The Filters that the filter options describe."""
+    from newscat.query import Filters
+
     return Filters(
         topics=tuple(opts.get("topic") or ()),
         providers=tuple(opts.get("provider") or ()),
@@ -140,6 +155,8 @@ def filters_from(opts: dict[str, Any]) -> Filters:
 
 def query_from(opts: dict[str, Any]) -> Query:
     """The Query that the filter and sort options describe."""
+    from newscat.query import Query
+
     sort = tuple(key.strip() for key in str(opts.get("sort") or "-date").split(",") if key.strip())
     return Query(
         filters=filters_from(opts),

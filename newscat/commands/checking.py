@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import os
-import re
 import sys
 from collections.abc import Callable, Sequence
 from typing import IO, TYPE_CHECKING, Any
@@ -23,7 +21,6 @@ CHECK_FIELDS = ("file", "line", "column", "severity", "code", "message")
 
 #: Characters that JSON allows raw in strings but a terminal would act on (C1
 #: controls such as CSI, line separators, bidi overrides); escaped as \\uXXXX.
-_JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 @click.command("check")
@@ -125,9 +122,10 @@ def problem_record(problem: Problem) -> dict[str, Any]:
 
 def write_problems_json(out: IO[str], problems: Sequence[Problem]) -> None:
     """A JSON array of objects keyed by CHECK_FIELDS, with nothing a terminal would act on."""
-    items = [json.dumps(problem_record(p), ensure_ascii=False) for p in problems]
-    text = "[\n  " + ",\n  ".join(items) + "\n]\n" if items else "[]\n"
-    out.write(_JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
+    from newscat.export import json_text
+
+    items = [json_text(problem_record(p)) for p in problems]
+    out.write("[\n  " + ",\n  ".join(items) + "\n]\n" if items else "[]\n")
 
 
 def write_problems_tsv(out: IO[str], problems: Sequence[Problem]) -> None:

@@ -10,9 +10,14 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from newscat.commands.common import compile_for, emit, fail_if_empty, parse_fields
-from newscat.complete import complete_refs
 from newscat.errors import NewscatError, UsageError
-from newscat.options import catalog_options, filter_options, query_from, sort_options
+from newscat.options import (
+    catalog_options,
+    filter_options,
+    lazy_completion,
+    query_from,
+    sort_options,
+)
 
 if TYPE_CHECKING:
     pass
@@ -126,7 +131,7 @@ def _format_for(output: str | None) -> str:
 
 
 @click.command("open")
-@click.argument("ref", shell_complete=complete_refs)
+@click.argument("ref", shell_complete=lazy_completion("complete_refs"))
 @click.option("--print", "print_only", is_flag=True, help="Print the URL instead of opening it.")
 @catalog_options
 def open_command(**opts: Any) -> None:

@@ -8,16 +8,21 @@ from typing import Any, Literal
 import click
 
 from newscat.commands.common import output_is_terminal
-from newscat.complete import complete_refs
 from newscat.errors import UsageError
-from newscat.options import catalog_options, filter_options, filters_from
+from newscat.options import catalog_options, filter_options, filters_from, lazy_completion
 
 SUMMARY_FORMATS = ("table", "tsv", "csv", "json", "jsonl")
 GROUP_SORTS = ("count", "name", "quality", "heat", "newest")
 
 
 @click.command("show")
-@click.argument("refs", nargs=-1, required=True, metavar="REF...", shell_complete=complete_refs)
+@click.argument(
+    "refs",
+    nargs=-1,
+    required=True,
+    metavar="REF...",
+    shell_complete=lazy_completion("complete_refs"),
+)
 @click.option(
     "-f", "--format", "format_", type=click.Choice(["page", "json"]), default="page",
     show_default=True, help="A readable page, or the full record as JSON.",
