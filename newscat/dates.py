@@ -17,6 +17,7 @@ ISO_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 _RELATIVE = re.compile(r"^\s*(\d+)\s*(h|d|w|mo|y)\s*$", re.IGNORECASE)
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DEFAULT_PARTS = datetime(2000, 1, 1)
+_CANONICAL = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\Z")
 
 
 def to_iso(moment: datetime) -> str:
@@ -45,6 +46,8 @@ def normalise_date(value: Any) -> str | None:
     text = value.strip()
     if not text:
         return None
+    if _CANONICAL.match(text):  # already YYYY-MM-DDTHH:MM:SSZ, as most files are
+        return text if _valid_canonical(text) else None
     try:
         iso = text[:-1] + "+00:00" if text[-1:] in "zZ" else text
         return to_iso(_aware(datetime.fromisoformat(iso)))
@@ -57,6 +60,18 @@ def normalise_date(value: Any) -> str | None:
         return to_iso(_aware(dateparser.parse(text, default=_DEFAULT_PARTS)))
     except (ValueError, OverflowError):
         return None
+
+
+def _valid_canonical(text: str) -> bool:
+    """Whether a canonical-looking date is a real one (no 2022-02-30T25:00:00Z)."""
+    try:
+        datetime(
+            int(text[0:4]), int(text[5:7]), int(text[8:10]),
+            int(text[11:13]), int(text[14:16]), int(text[17:19]),
+        )  # fmt: skip
+    except ValueError:
+        return False
+    return True
 
 
 def parse_instant(text: str) -> datetime | None:

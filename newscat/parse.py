@@ -41,6 +41,7 @@ _BLOCK_INDENT = re.compile(r"^[ \t]*(?:[-?:](?=[ \t]|$)[ \t]*)*", re.MULTILINE)
 # long enough to nest deeply; only when one does is the line-by-line scan run.
 _LONG_BLOCK_PREFIX = re.compile(rf"^[ \t?:-]{{{_SCAN_DEPTH}}}", re.MULTILINE)
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+_HTTP_URL = re.compile(r"^https?://\S+$", re.IGNORECASE)
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
 _BOOL = "tag:yaml.org,2002:bool"
@@ -58,6 +59,12 @@ _RESOLVERS: dict[str | None, list[tuple[str, re.Pattern[str]]]] = {
 }
 
 
+#: Tags of plain scalars already resolved: the same words ("news", "true", "58", a
+#: provider's domain) recur in every article, and a lookup beats the resolver regexes.
+_PLAIN_TAGS: dict[str, str] = {}
+_PLAIN_TAGS_MAX = 50_000
+
+
 class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
     """Safe loading that keeps timestamps as the strings they were written as.
 
@@ -69,10 +76,17 @@ class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
 
     def resolve(self, kind: type, value: Any, implicit: tuple[bool, bool]) -> str:
         if kind is yaml.ScalarNode:
-            if implicit[0]:
-                for tag, regexp in _RESOLVERS.get(value[:1], ()):
-                    if regexp.match(value):
-                        return tag
+            if implicit[0]:  # a plain scalar: its tag depends on how it looks
+                tag = _PLAIN_TAGS.get(value)
+                if tag is None:
+                    tag = _STR
+                    for candidate, regexp in _RESOLVERS.get(value[:1], ()):
+                        if regexp.match(value):
+                            tag = candidate
+                            break
+                    if len(_PLAIN_TAGS) < _PLAIN_TAGS_MAX:
+                        _PLAIN_TAGS[value] = tag
+                return tag
             return _STR
         return _SEQ if kind is yaml.SequenceNode else _MAP
 
@@ -523,7 +537,7 @@ def _article(
         complaints.append(("webUrl", "missing-url", "no webUrl"))
     for key in ("webUrl", "originalUrl"):
         link = record.get(key)
-        if link is not None and not re.match(r"^https?://\S+$", str(link), re.IGNORECASE):
+        if link is not None and not _HTTP_URL.match(str(link)):
             complaints.append((key, "bad-url", f"{key} {str(link)!r} is not an http(s) URL"))
 
     scores: dict[str, int | float | None] = {}
