@@ -85,14 +85,14 @@ _DROP_ORDER = ("body", "excerpt", "url", "path", "id", "topics", "heat", "provid
 #: Flexible columns: (comfortable width, least width). They shrink to the first
 #: before any column is dropped, and to the second only when nothing is left to drop.
 _FLEX = {
-    "title": (32, 12),
-    "topics": (18, 8),
+    "title": (22, 12),
+    "topics": (12, 8),
     "excerpt": (24, 10),
     "body": (24, 10),
     "url": (24, 10),
     "path": (24, 10),
 }
-_CAP = {"id": 24, "provider": 22, "domain": 22, "category": 12, "type": 10}
+_CAP = {"id": 24, "provider": 18, "domain": 22, "category": 12, "type": 10}
 _GAP = 2
 
 
@@ -123,8 +123,8 @@ def fit_widths(
     def total() -> int:
         return sum(widths.values()) + _GAP * (len(widths) - 1)
 
-    def shrink(floor: int) -> None:  # floor: 0 comfortable, 1 least
-        for i in flex:
+    def shrink(floor: int) -> None:  # floor: 0 comfortable, 1 least; the first column last
+        for i in reversed(flex):
             if i in widths and total() > width:
                 least = min(natural[i], flexible[header[i]][floor])
                 widths[i] = max(least, widths[i] - (total() - width))
