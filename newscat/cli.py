@@ -145,13 +145,7 @@ def list_command(**opts: Any) -> None:
         null=opts["null"],
         color=app.color,
     )
-    articles = index.select(
-        compiled.where,
-        compiled.params + compiled.order_params,
-        compiled.order,
-        query.limit,
-        query.offset,
-    )
+    articles = compiled.select(index, query.limit, query.offset)
     count = emit(lambda out: WRITERS[fmt](out, articles, spec))
     fail_if_empty(opts, count)
 

@@ -67,6 +67,16 @@ class Article:
     #: ``record`` serialised once by the parser, so the index need not do it again.
     record_json: str = field(default="", compare=False, repr=False)
 
+    def columns(self) -> tuple[Any, ...]:
+        """The normalised views as SQL column values, in the order both the index and the
+        SQLite export store them: id, path, date, title, excerpt, category, type,
+        quality, heat, published (1/0/NULL), provider, domain, url."""
+        published = None if self.published is None else int(self.published)
+        return (
+            self.id, self.path, self.date, self.title, self.excerpt, self.category, self.type,
+            self.quality, self.heat, published, self.provider, self.domain, self.url,
+        )  # fmt: skip
+
     def full_record(self) -> dict[str, Any]:
         """Every front-matter key as written, plus ``id``, ``path``, ``date`` and ``body``.
 

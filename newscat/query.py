@@ -29,7 +29,10 @@ from newscat.where import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from newscat.index import Index
+    from newscat.model import Article
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,10 @@ class Compiled:
     params: list[Any]
     order: str
     order_params: list[Any]
+
+    def select(self, index: Index, limit: int | None, offset: int) -> Iterator[Article]:
+        """The matching articles from ``index``, sorted and paged, as a lazy cursor."""
+        return index.select(self.where, self.params + self.order_params, self.order, limit, offset)
 
 
 def known_paths(index: Index) -> KnownPaths:

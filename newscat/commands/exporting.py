@@ -100,13 +100,7 @@ def export_command(**opts: Any) -> None:
         else output_fields(fmt, requested, index)
     )
     spec = OutputSpec(fields=fields, header=not opts["no_header"])
-    articles = index.select(
-        compiled.where,
-        compiled.params + compiled.order_params,
-        compiled.order,
-        query.limit,
-        query.offset,
-    )
+    articles = compiled.select(index, query.limit, query.offset)
     if output is None:
         count = emit(lambda out: WRITERS[fmt](out, articles, spec))
         fail_if_empty(opts, count)
