@@ -538,6 +538,16 @@ def bench_startup(args: argparse.Namespace, nc: Newscat) -> dict[str, Result]:
 # --------------------------------------------------------------------------
 
 
+def loadavg() -> str:
+    try:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "?"
+
+
+LOAD_AT_START = loadavg()
+
+
 def machine(nc: Newscat) -> list[tuple[str, str]]:
     cpu = "unknown"
     try:
@@ -589,6 +599,7 @@ def machine(nc: Newscat) -> list[tuple[str, str]]:
         ("newscat", f"`{shlex.join([*(f'{k}={v}' for k, v in nc.env.items()), *nc.argv])}`"),
         ("newscat --version", version or "?"),
         ("RSS wrapper", f"GNU time ({GNU_TIME})" if GNU_TIME else "Python (floor ~9 MB)"),
+        ("load average (1, 5, 15 min)", f"at start {LOAD_AT_START}; at end {loadavg()}"),
     ]
 
 
