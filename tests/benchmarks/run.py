@@ -480,7 +480,7 @@ def bench_size(args: argparse.Namespace, nc: Newscat, n: int) -> dict[str, Resul
         theirs = tsv_ids(res["frontmatter_list"].samples[0].stdout)
         common = len(set(ours) & set(theirs))
         same = "identical" if ours == theirs else f"{common} of {len(theirs)} ids in common"
-        warm.note = f"{len(ours)} rows; vs frontmatter_list: {same}"
+        warm.note = f"rows: {len(ours)}; vs frontmatter_list: {same}"
     count = measure(nc.cmd(root, warm_cache, "list", "--count"), env, rss=False)
     if count.rc == 0 and count.stdout.strip() != str(n):
         warm.note += f"; `list --count` says {count.stdout.strip()!r}, expected {n}"
