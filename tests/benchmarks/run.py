@@ -548,6 +548,36 @@ def loadavg() -> str:
 LOAD_AT_START = loadavg()
 
 
+def newscat_source(nc: Newscat, interp: str) -> str:
+    """Where the newscat package was imported from, and its git commit if any."""
+    try:
+        where = subprocess.run(
+            [interp, "-c", "import newscat, os; print(os.path.dirname(newscat.__file__))"],
+            capture_output=True,
+            text=True,
+            env=nc.full_env(),
+            check=False,
+            cwd=RUN_DIR,
+        ).stdout.strip()
+    except OSError:
+        return "?"
+    if not where:
+        return "?"
+    git = ["git", "-C", where]
+    try:
+        head = subprocess.run(
+            [*git, "log", "-1", "--format=%h %s"], capture_output=True, text=True, check=False
+        ).stdout.strip()
+        dirty = subprocess.run(
+            [*git, "status", "--porcelain", "--", "."], capture_output=True, text=True, check=False
+        ).stdout.strip()
+    except OSError:
+        return where
+    if not head:
+        return where
+    return f"{where} at {head}" + (" (with uncommitted changes)" if dirty else "")
+
+
 def machine(nc: Newscat) -> list[tuple[str, str]]:
     cpu = "unknown"
     try:
@@ -598,6 +628,7 @@ def machine(nc: Newscat) -> list[tuple[str, str]]:
         ("SQLite (harness Python)", sqlite3.sqlite_version),
         ("newscat", f"`{shlex.join([*(f'{k}={v}' for k, v in nc.env.items()), *nc.argv])}`"),
         ("newscat --version", version or "?"),
+        ("newscat source", newscat_source(nc, interp)),
         ("RSS wrapper", f"GNU time ({GNU_TIME})" if GNU_TIME else "Python (floor ~9 MB)"),
         ("load average (1, 5, 15 min)", f"at start {LOAD_AT_START}; at end {loadavg()}"),
     ]
