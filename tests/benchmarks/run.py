@@ -251,11 +251,14 @@ def measure(
         sampler = TreeSampler(proc.pid) if rss else None
         if sampler:
             sampler.start()
+        # A blocking wait: Popen.wait(timeout) polls with sleeps of up to 50 ms,
+        # which would round every wall time up to a multiple of its back-off.
+        timer = threading.Timer(timeout, _kill_group, (proc.pid,))
+        timer.start()
         try:
-            rc = proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            _kill_group(proc.pid)
             rc = proc.wait()
+        finally:
+            timer.cancel()
         wall = time.perf_counter() - t0
         if sampler:
             sampler.done.set()
