@@ -77,9 +77,24 @@ def article_id(relative: str) -> str:
     return stem.replace(os.sep, "/")
 
 
-#: What the walk finds: path -> (size, mtime_ns, root). Plain tuples, because a warm
-#: command compares every file of the catalogue and nothing else.
-Walked = dict[str, tuple[int, int, str]]
+#: What the walk finds: path -> stamp (size and mtime_ns in one int, see ``stamp``).
+#: One small int per file keeps a warm refresh of a large catalogue fast and lean.
+Walked = dict[str, int]
+_MTIME_BITS = 64
+_MTIME_MASK = (1 << _MTIME_BITS) - 1
+
+
+def stamp(size: int, mtime_ns: int) -> int:
+    """A file's size and modification time as one int: equal exactly when both are."""
+    return (size << _MTIME_BITS) | (mtime_ns & _MTIME_MASK)
+
+
+def unstamp(value: int) -> tuple[int, int]:
+    """``(size, mtime_ns)`` back from a stamp."""
+    mtime = value & _MTIME_MASK
+    if mtime >= 1 << (_MTIME_BITS - 1):  # a time before 1970
+        mtime -= 1 << _MTIME_BITS
+    return value >> _MTIME_BITS, mtime
 
 
 def walk(roots: Sequence[str]) -> tuple[Walked, list[Problem]]:
@@ -99,14 +114,28 @@ def walk(roots: Sequence[str]) -> tuple[Walked, list[Problem]]:
         if not stat.S_ISREG(info.st_mode):
             problems.append(Problem(root, "unreadable", "cannot read: not a regular file"))
             continue
-        found.setdefault(root, (info.st_size, info.st_mtime_ns, os.path.dirname(root)))
+        found.setdefault(root, stamp(info.st_size, info.st_mtime_ns))
     return found, problems
 
 
-def file_entry(path: str, size: int, mtime_ns: int, root: str) -> FileEntry:
-    """The FileEntry (with its id) of a file the walk found under ``root``."""
-    relative = path[len(root.rstrip(os.sep)) + 1 :]
-    return FileEntry(path, root, article_id(relative), size, mtime_ns)
+def file_entry(path: str, file_stamp: int, roots: Sequence[str]) -> FileEntry:
+    """The FileEntry (with its id) of a file the walk found under one of ``roots``.
+
+    The root is the first that holds the path, as in the walk; a root that is a
+    file is its own folder's only article.
+    """
+    size, mtime_ns = unstamp(file_stamp)
+    for root in roots:
+        if path == root:
+            return FileEntry(
+                path, os.path.dirname(root), article_id(os.path.basename(path)), size, mtime_ns
+            )
+        base = root.rstrip(os.sep) + os.sep
+        if path.startswith(base):
+            return FileEntry(path, root, article_id(path[len(base) :]), size, mtime_ns)
+    return FileEntry(
+        path, os.path.dirname(path), article_id(os.path.basename(path)), size, mtime_ns
+    )
 
 
 def _walk_dir(
@@ -152,7 +181,7 @@ def _walk_dir(
                     )
                 continue
             if is_regular(info.st_mode) and item.path not in found:
-                found[item.path] = (info.st_size, info.st_mtime_ns, root)
+                found[item.path] = (info.st_size << _MTIME_BITS) | (info.st_mtime_ns & _MTIME_MASK)
 
 
 def read_article(

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from newscat.catalog import FileEntry, Walked, file_entry, read_article, walk
+from newscat.catalog import FileEntry, Walked, file_entry, read_article, stamp, walk
 from newscat.model import Article, Problem
 from newscat.parse import DEFAULT_MAX_SIZE
 from newscat.sqlfunctions import register as register_functions
@@ -231,20 +231,36 @@ class Index:
         )
 
     def _plan(self, walked: Walked) -> _Plan:
-        known = {
-            path: (size, mtime_ns, digest)
-            for path, size, mtime_ns, digest in self.conn.execute(
-                "SELECT path, size, mtime_ns, hash FROM files"
+        """What to read and what to forget, comparing the walk with the files table.
+
+        Streams the table rather than loading it, so memory stays one small int
+        per file; stored hashes are read only for the files that changed.
+        """
+        remaining = dict(walked)
+        removed: list[str] = []
+        changed: list[tuple[str, int]] = []
+        for path, size, mtime_ns in self.conn.execute("SELECT path, size, mtime_ns FROM files"):
+            now = remaining.pop(path, None)
+            if now is None:
+                removed.append(path)
+            elif now != stamp(size, mtime_ns):
+                changed.append((path, now))
+        hashes: dict[str, str | None] = {}
+        for batch in _chunks(changed, 500):
+            marks = ",".join("?" * len(batch))
+            hashes.update(
+                self.conn.execute(
+                    f"SELECT path, hash FROM files WHERE path IN ({marks})",
+                    [path for path, _ in batch],
+                ).fetchall()
             )
-        }
-        to_read: list[tuple[FileEntry, str | None, bool]] = []
-        for path, (size, mtime_ns, root) in walked.items():
-            old = known.pop(path, None)
-            if old is None:
-                to_read.append((file_entry(path, size, mtime_ns, root), None, False))
-            elif old[0] != size or old[1] != mtime_ns:
-                to_read.append((file_entry(path, size, mtime_ns, root), old[2], True))
-        return _Plan(to_read, list(known), len(walked) - len(to_read))
+        to_read: list[tuple[FileEntry, str | None, bool]] = [
+            (file_entry(path, now, self.roots), hashes.get(path), True) for path, now in changed
+        ]
+        to_read += [
+            (file_entry(path, now, self.roots), None, False) for path, now in remaining.items()
+        ]
+        return _Plan(to_read, removed, len(walked) - len(to_read))
 
     def _same_walk_problems(self, problems: list[Problem]) -> bool:
         stored = self.conn.execute(

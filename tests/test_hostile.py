@@ -372,7 +372,7 @@ def test_symlink_cycle_is_walked_once(tmp_path: Path) -> None:
     started = time.perf_counter()
     found, problems = walk([str(root)])
     assert time.perf_counter() - started < 1
-    assert [catalog.file_entry(path, *stat).id for path, stat in found.items()] == ["a/one"]
+    assert [catalog.file_entry(path, st, [str(root)]).id for path, st in found.items()] == ["a/one"]
     assert [(p.code, p.message) for p in problems] == [
         ("unreadable", "cannot read: Too many levels of symbolic links")
     ]

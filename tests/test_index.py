@@ -11,8 +11,11 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from newscat import index as index_module
+from newscat.catalog import file_entry, stamp, unstamp
 from newscat.index import Index, database_name, default_cache_dir
 from tests.conftest import ROOT, article_text, run, write_article
 
@@ -261,3 +264,18 @@ def test_a_killed_refresh_leaves_an_index_the_next_run_uses(tmp_path: Path) -> N
     after = _newscat("list", "-C", str(cat), "--count", cache=cache)
     out, err = after.communicate(timeout=120)
     assert (after.returncode, out, err) == (0, "3300\n", "")
+
+
+@given(st.integers(0, 2**62), st.integers(-(2**63), 2**63 - 1))
+def test_stamp_round_trips_and_tells_files_apart(size: int, mtime_ns: int) -> None:
+    assert unstamp(stamp(size, mtime_ns)) == (size, mtime_ns)
+    assert stamp(size, mtime_ns) != stamp(size + 1, mtime_ns)
+    assert stamp(size, mtime_ns) != stamp(size, mtime_ns ^ 1)
+
+
+def test_file_entry_takes_the_first_root_that_holds_the_path(tmp_path: Path) -> None:
+    outer, inner, single = str(tmp_path), str(tmp_path / "in"), str(tmp_path / "x" / "one.md")
+    assert file_entry(f"{inner}/a/b.md", stamp(1, 2), [outer, inner]).id == "in/a/b"
+    assert file_entry(f"{inner}/a/b.md", stamp(1, 2), [inner, outer]).id == "a/b"
+    entry = file_entry(single, stamp(3, 4), [single])
+    assert (entry.id, entry.root, entry.size, entry.mtime_ns) == ("one", str(tmp_path / "x"), 3, 4)
