@@ -1,3 +1,3 @@
-from newscat.cli import main
+from newscat.entry import main
 
 main()

@@ -190,7 +190,7 @@ def index_command(**opts: Any) -> None:
 )  # fmt: skip
 @catalog_options
 def fields_command(**opts: Any) -> None:
-    """List every field --where and --sort accept, with its type and an example.
+    """List the queryable fields, with their types and examples.
 
     Built-in fields come first, then every other front-matter key and dotted
     path that some article in the catalogue has.

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from newscat.catalog import FileEntry, Walked, file_entry, read_article, stamp, walk
+from newscat.catalog import Walked, file_entry, read_article, stamp, walk
 from newscat.model import Article, Problem
 from newscat.parse import DEFAULT_MAX_SIZE
 from newscat.sqlfunctions import register as register_functions
@@ -33,6 +33,16 @@ _INSERT_TRIGGER = """CREATE TRIGGER IF NOT EXISTS articles_ai AFTER INSERT ON ar
     INSERT INTO fts(rowid, title, excerpt, body)
     VALUES (new.rowid, new.title, new.excerpt, new.body);
 END"""
+
+#: Secondary indexes, kept apart because filling an empty index drops them and builds
+#: them once at the end (a sort), which is much faster than row-by-row upkeep.
+_INDEXES = (
+    "CREATE INDEX IF NOT EXISTS problems_path ON problems(path)",
+    "CREATE INDEX IF NOT EXISTS articles_id ON articles(id)",
+    "CREATE INDEX IF NOT EXISTS articles_date ON articles(date)",
+    "CREATE INDEX IF NOT EXISTS topics_key ON topics(key, article)",
+    "CREATE INDEX IF NOT EXISTS topics_article ON topics(article)",
+)
 
 SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
@@ -53,7 +63,6 @@ CREATE TABLE IF NOT EXISTS problems (
     line INTEGER,
     col INTEGER
 );
-CREATE INDEX IF NOT EXISTS problems_path ON problems(path);
 CREATE TABLE IF NOT EXISTS articles (
     rowid INTEGER PRIMARY KEY,
     id TEXT NOT NULL,
@@ -74,20 +83,17 @@ CREATE TABLE IF NOT EXISTS articles (
     topics TEXT NOT NULL DEFAULT '[]',  -- JSON array, as normalised
     record TEXT NOT NULL                -- the front matter as written, as JSON
 );
-CREATE INDEX IF NOT EXISTS articles_id ON articles(id);
-CREATE INDEX IF NOT EXISTS articles_date ON articles(date);
 CREATE TABLE IF NOT EXISTS topics (
     article INTEGER NOT NULL,           -- articles.rowid
     topic TEXT NOT NULL,                -- as written
     key TEXT NOT NULL                   -- casefolded, for matching and grouping
 );
-CREATE INDEX IF NOT EXISTS topics_key ON topics(key, article);
-CREATE INDEX IF NOT EXISTS topics_article ON topics(article);
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
     title, excerpt, body, content='articles', content_rowid='rowid',
     tokenize='unicode61 remove_diacritics 2'
 );
 {_INSERT_TRIGGER};
+{";".join(_INDEXES)};
 CREATE TRIGGER IF NOT EXISTS articles_ad AFTER DELETE ON articles BEGIN
     INSERT INTO fts(fts, rowid, title, excerpt, body)
     VALUES ('delete', old.rowid, old.title, old.excerpt, old.body);
@@ -254,12 +260,8 @@ class Index:
                     [path for path, _ in batch],
                 ).fetchall()
             )
-        to_read: list[tuple[FileEntry, str | None, bool]] = [
-            (file_entry(path, now, self.roots), hashes.get(path), True) for path, now in changed
-        ]
-        to_read += [
-            (file_entry(path, now, self.roots), None, False) for path, now in remaining.items()
-        ]
+        to_read: list[_ToRead] = [(path, now, hashes.get(path), True) for path, now in changed]
+        to_read += [(path, now, None, False) for path, now in remaining.items()]
         return _Plan(to_read, removed, len(walked) - len(to_read))
 
     def _same_walk_problems(self, problems: list[Problem]) -> bool:
@@ -284,27 +286,30 @@ class Index:
         )
         if bulk:
             conn.execute("DROP TRIGGER articles_ai")
+            for statement in _INDEXES:
+                conn.execute(f"DROP INDEX {statement.split()[5]}")
         next_rowid = int(
             conn.execute("SELECT coalesce(max(rowid), 0) + 1 FROM articles").fetchone()[0]
         )
         added = changed = unchanged = 0
         total = len(plan.to_read)
         done = 0
-        for results in _read_all(plan.to_read, self.max_size):
+        for results in _read_all(plan.to_read, self.roots, self.max_size):
             stats: list[tuple[int, int, str]] = []
             replaced: list[str] = []
             files: list[tuple[Any, ...]] = []
             articles: list[tuple[Any, ...]] = []
             topics: list[tuple[int, str, str]] = []
             problems: list[Problem] = []
-            for entry, known, digest, result in results:
+            for file_row, known, digest, result in results:
+                path, root, _, size, mtime_ns = file_row
                 if result is None:  # same content, new stat
                     unchanged += 1
-                    stats.append((entry.size, entry.mtime_ns, entry.path))
+                    stats.append((size, mtime_ns, path))
                     continue
                 if known:
                     changed += 1
-                    replaced.append(entry.path)
+                    replaced.append(path)
                 else:
                     added += 1
                 if isinstance(result, Problem):
@@ -312,14 +317,12 @@ class Index:
                     status = "error"
                 else:
                     row, article_topics, warnings = result
-                    articles.append((next_rowid, entry.root, *row))
+                    articles.append((next_rowid, root, *row))
                     topics.extend((next_rowid, t, t.casefold()) for t in article_topics)
                     problems.extend(warnings)
                     next_rowid += 1
                     status = "ok"
-                files.append(
-                    (entry.path, entry.root, entry.id, entry.size, entry.mtime_ns, digest, status)
-                )
+                files.append((*file_row, digest, status))
             conn.executemany("UPDATE files SET size = ?, mtime_ns = ? WHERE path = ?", stats)
             _delete_paths(conn, replaced, files=False)
             conn.executemany(_INSERT_ARTICLE, articles)
@@ -336,6 +339,8 @@ class Index:
         if bulk:
             conn.execute("INSERT INTO fts(fts) VALUES ('rebuild')")
             conn.execute(_INSERT_TRIGGER)
+            for statement in _INDEXES:
+                conn.execute(statement)
         return RefreshReport(added, changed, len(plan.removed), plan.unchanged + unchanged)
 
     def _problem_count(self) -> int:
@@ -479,7 +484,7 @@ class Index:
 
 @dataclass
 class _Plan:
-    to_read: list[tuple[FileEntry, str | None, bool]]  # (file, stored hash, was indexed)
+    to_read: list[_ToRead]
     removed: list[str]
     unchanged: int
 
@@ -630,34 +635,41 @@ def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
         yield items[start : start + size]
 
 
-_ReadResult = tuple[FileEntry, bool, "str | None", "ArticleRow | Problem | None"]
+#: A file to read: (path, stamp, stored hash, whether the index has it).
+_ToRead = tuple[str, int, "str | None", bool]
+#: What reading it gave: the files-table row (path, root, id, size, mtime_ns), whether
+#: the index had it, the content hash, and the article's row, a Problem, or None when
+#: the content is unchanged. Flat tuples, because they cross from worker to writer.
+_ReadResult = tuple[
+    tuple[str, str, str, int, int], bool, "str | None", "ArticleRow | Problem | None"
+]
 
 
-def _read_batch(
-    batch: Sequence[tuple[FileEntry, str | None, bool]], max_size: int
-) -> list[_ReadResult]:
+def _read_batch(batch: Sequence[_ToRead], roots: Sequence[str], max_size: int) -> list[_ReadResult]:
     out: list[_ReadResult] = []
-    for entry, old_hash, known in batch:
+    for path, file_stamp, old_hash, known in batch:
+        entry = file_entry(path, file_stamp, roots)
         digest, result = read_article(entry.path, entry.id, old_hash, max_size)
+        row = (entry.path, entry.root, entry.id, entry.size, entry.mtime_ns)
         out.append(
-            (entry, known, digest, article_row(result) if isinstance(result, Article) else result)
+            (row, known, digest, article_row(result) if isinstance(result, Article) else result)
         )
     return out
 
 
 def _read_all(
-    to_read: Sequence[tuple[FileEntry, str | None, bool]], max_size: int
+    to_read: Sequence[_ToRead], roots: Sequence[str], max_size: int
 ) -> Iterator[list[_ReadResult]]:
     """Read and parse files in batches, across every core when there are many."""
     workers = os.cpu_count() or 1
     if len(to_read) < POOL_THRESHOLD or workers < 2:
         for batch in _chunks(to_read, _BATCH):
-            yield _read_batch(batch, max_size)
+            yield _read_batch(batch, roots, max_size)
         return
     import multiprocessing
     from functools import partial
 
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     with multiprocessing.get_context(method).Pool(workers) as pool:
-        job = partial(_read_batch, max_size=max_size)
+        job = partial(_read_batch, roots=roots, max_size=max_size)
         yield from pool.imap(job, _chunks(to_read, _BATCH))

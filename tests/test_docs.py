@@ -129,3 +129,38 @@ def test_every_command_has_help_examples_and_a_readme_section(name: str) -> None
     for option in command.params:
         if isinstance(option, click.Option) and not option.hidden:
             assert option.help, f"{name} {option.opts} has no help"
+
+
+def test_the_fast_top_level_help_is_clicks_own() -> None:
+    from newscat._help import TOP_LEVEL_HELP
+    from newscat.entry import render_top_level_help
+
+    assert render_top_level_help() == TOP_LEVEL_HELP, (
+        "regenerate it: python -m newscat.entry --write-help"
+    )
+
+
+@pytest.mark.parametrize("columns", ["80", "200", "60"])
+def test_entry_point_answers_help_and_version_like_click(columns: str) -> None:
+    env = dict(os.environ, COLUMNS=columns, PYTHONPATH=str(ROOT))
+
+    def newscat(*args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "newscat", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return done.stdout
+
+    slow = subprocess.run(
+        [sys.executable, "-c", "from newscat.cli import cli; cli(['--help'], prog_name='newscat')"],
+        env=env,
+        capture_output=True,
+        text=True,
+    ).stdout
+    assert newscat("--help") == newscat("-h") == slow
+    from newscat import __version__
+
+    assert newscat("--version") == newscat("-V") == f"newscat, version {__version__}\n"

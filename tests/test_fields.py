@@ -74,5 +74,5 @@ def test_every_listed_name_is_queryable(root: Path) -> None:
 def test_help_has_examples() -> None:
     result = CliRunner().invoke(cli, ["fields", "--help"])
     assert result.exit_code == 0
-    assert "List every field --where and --sort accept" in result.stdout
+    assert "List the queryable fields, with their types and examples." in result.stdout
     assert "newscat fields -f json" in result.stdout
