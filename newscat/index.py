@@ -206,18 +206,24 @@ class Index:
         """Bring the index up to date with the files (SPEC §5)."""
         started = time.perf_counter()
         walked, walk_problems = walk(self.roots)
-        if not rebuild:
-            plan = self._plan(walked)
-            if not plan.to_read and not plan.removed and self._same_walk_problems(walk_problems):
-                return RefreshReport(unchanged=len(walked), problems=self._problem_count())
-        # Take the write lock before deciding what to do, so that a second process
-        # refreshing at the same time waits, then finds nothing left to do.
+        seen = self._data_version()
+        plan = self._plan(walked)
+        if (
+            not rebuild
+            and not plan.to_read
+            and not plan.removed
+            and self._same_walk_problems(walk_problems)
+        ):
+            return RefreshReport(unchanged=len(walked), problems=self._problem_count())
+        # Take the write lock, then plan again if another process has written since:
+        # a second process refreshing at the same time waits, then finds nothing to do.
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             if rebuild:
                 for table in ("articles", "files", "problems"):
                     self.conn.execute(f"DELETE FROM {table}")
-            plan = self._plan(walked)
+            if rebuild or self._data_version() != seen:
+                plan = self._plan(walked)
             report = self._apply(plan, walk_problems, progress)
             self.conn.execute(
                 "INSERT OR REPLACE INTO meta(key, value) VALUES ('last_refresh', ?)",
@@ -235,6 +241,10 @@ class Index:
             problems=self._problem_count(),
             seconds=time.perf_counter() - started,
         )
+
+    def _data_version(self) -> int:
+        """A number that changes whenever another connection commits to the database."""
+        return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
 
     def _plan(self, walked: Walked) -> _Plan:
         """What to read and what to forget, comparing the walk with the files table.
