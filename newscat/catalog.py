@@ -16,8 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from newscat.errors import NotFoundError, UsageError
-from newscat.model import ARTICLE_SUFFIXES, Article, Problem
-from newscat.parse import DEFAULT_MAX_SIZE, parse_article
+from newscat.model import ARTICLE_SUFFIXES, DEFAULT_MAX_SIZE, Article, Problem
 
 if TYPE_CHECKING:
     from newscat.index import Index
@@ -207,6 +206,8 @@ def read_article(
                 )
     except OSError as exc:
         return None, Problem(path, "unreadable", f"cannot read: {exc.strerror or exc}")
+    from newscat.parse import parse_article  # YAML is loaded only when a file is read
+
     digest = hashlib.blake2b(data, digest_size=16).hexdigest()
     if digest == known_hash:
         return digest, None

@@ -18,8 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from newscat.catalog import Walked, file_entry, read_article, stamp, walk
-from newscat.model import Article, Problem
-from newscat.parse import DEFAULT_MAX_SIZE
+from newscat.model import DEFAULT_MAX_SIZE, Article, Problem
 from newscat.sqlfunctions import register as register_functions
 
 SCHEMA_VERSION = 1

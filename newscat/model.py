@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 Severity = Literal["error", "warning"]
 
+#: Files larger than this are refused without being read whole.
+DEFAULT_MAX_SIZE = 16 * 1024 * 1024
 #: Extensions of the files a catalogue directory is searched for.
 ARTICLE_SUFFIXES = (".md", ".markdown", ".txt")
 

@@ -20,8 +20,6 @@ import yaml
 from newscat.dates import normalise_date
 from newscat.model import Article, Problem
 
-#: Files larger than this are refused without being read whole.
-DEFAULT_MAX_SIZE = 16 * 1024 * 1024
 #: How many nodes a document may expand to through aliases before it is an "alias bomb".
 MAX_EXPANDED_NODES = 200_000
 #: How deeply collections may nest (checked exactly on the composed document).
