@@ -21,7 +21,7 @@ from newscat.catalog import Walked, file_entry, read_article, stamp, walk
 from newscat.model import DEFAULT_MAX_SIZE, Article, Problem
 from newscat.sqlfunctions import register as register_functions
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 ENV_CACHE_DIR = "NEWSCAT_CACHE_DIR"
 #: Below this many files to parse, a process pool costs more than it saves.
 POOL_THRESHOLD = 400
@@ -38,7 +38,7 @@ END"""
 _INDEXES = (
     "CREATE INDEX IF NOT EXISTS problems_path ON problems(path)",
     "CREATE INDEX IF NOT EXISTS articles_id ON articles(id)",
-    "CREATE INDEX IF NOT EXISTS articles_date ON articles(date)",
+    "CREATE INDEX IF NOT EXISTS articles_date ON articles(date DESC, id, path)",
     "CREATE INDEX IF NOT EXISTS topics_key ON topics(key, article)",
     "CREATE INDEX IF NOT EXISTS topics_article ON topics(article)",
 )

@@ -211,9 +211,15 @@ def compile_order(
         expr, expr_params = _sort_expression(spec)
         if spec.type == "duration":
             descending = not descending  # the oldest has the greatest age
-        # Missing values sort last whichever the direction.
-        terms.append(f"{expr} IS NULL, {expr} {'DESC' if descending else 'ASC'}")
-        params += expr_params * 2
+        # Missing values sort last whichever the direction: SQLite puts NULL last when
+        # descending by itself, and "date DESC, id" is then exactly the index's order,
+        # so the default listing reads the index and stops at the limit.
+        if descending:
+            terms.append(f"{expr} DESC")
+            params += expr_params
+        else:
+            terms.append(f"{expr} IS NULL, {expr} ASC")
+            params += expr_params * 2
     terms.append("a.id ASC, a.path ASC")
     return ", ".join(terms), params
 
