@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -96,14 +96,28 @@ def unstamp(value: int) -> tuple[int, int]:
     return value >> _MTIME_BITS, mtime
 
 
-def walk(roots: Sequence[str]) -> tuple[Walked, list[Problem]]:
-    """Every candidate file under the roots, and the problems met on the way."""
-    found: Walked = {}
-    problems: list[Problem] = []
-    seen_dirs: set[tuple[int, int]] = set()
+@dataclass(frozen=True)
+class Folder:
+    """One folder's candidate files as the walk found them.
+
+    ``whole`` is false for the folder of a root that is a single file: then
+    ``files`` is all the catalogue holds of that folder, not all it contains.
+    """
+
+    path: str
+    files: Walked
+    whole: bool = True
+
+
+def walk_folders(roots: Sequence[str], problems: list[Problem]) -> Iterator[Folder]:
+    """Every folder under the roots with its candidate files, one folder at a time.
+
+    Problems met on the way are appended to ``problems``. Memory stays that of
+    one folder, however large the catalogue.
+    """
+    singles: Walked = {}
     for root in roots:
         if os.path.isdir(root):
-            _walk_dir(root, found, problems, seen_dirs)
             continue
         try:
             info = os.stat(root)
@@ -113,22 +127,39 @@ def walk(roots: Sequence[str]) -> tuple[Walked, list[Problem]]:
         if not stat.S_ISREG(info.st_mode):
             problems.append(Problem(root, "unreadable", "cannot read: not a regular file"))
             continue
-        found.setdefault(root, stamp(info.st_size, info.st_mtime_ns))
+        singles[root] = stamp(info.st_size, info.st_mtime_ns)
+    by_folder: dict[str, Walked] = {}
+    for path, file_stamp in singles.items():
+        by_folder.setdefault(os.path.dirname(path), {})[path] = file_stamp
+    for folder, files in by_folder.items():
+        yield Folder(folder, files, whole=False)
+    seen_dirs: set[tuple[int, int]] = set()
+    for root in roots:
+        if os.path.isdir(root):
+            yield from _walk_dir(root, singles, problems, seen_dirs)
+
+
+def walk(roots: Sequence[str]) -> tuple[Walked, list[Problem]]:
+    """Every candidate file under the roots, and the problems met on the way."""
+    problems: list[Problem] = []
+    found: Walked = {}
+    for folder in walk_folders(roots, problems):
+        found.update(folder.files)
     return found, problems
 
 
 def file_entry(path: str, file_stamp: int, roots: Sequence[str]) -> FileEntry:
     """The FileEntry (with its id) of a file the walk found under one of ``roots``.
 
-    The root is the first that holds the path, as in the walk; a root that is a
-    file is its own folder's only article.
+    A root that is this very file comes first; otherwise the first root that
+    holds the path, as in the walk.
     """
     size, mtime_ns = unstamp(file_stamp)
+    if path in roots:  # a root that is a file is its folder's only article
+        return FileEntry(
+            path, os.path.dirname(path), article_id(os.path.basename(path)), size, mtime_ns
+        )
     for root in roots:
-        if path == root:
-            return FileEntry(
-                path, os.path.dirname(root), article_id(os.path.basename(path)), size, mtime_ns
-            )
         base = root.rstrip(os.sep) + os.sep
         if path.startswith(base):
             return FileEntry(path, root, article_id(path[len(base) :]), size, mtime_ns)
@@ -138,12 +169,14 @@ def file_entry(path: str, file_stamp: int, roots: Sequence[str]) -> FileEntry:
 
 
 def _walk_dir(
-    root: str, found: Walked, problems: list[Problem], seen_dirs: set[tuple[int, int]]
-) -> None:
+    root: str, skip: Walked, problems: list[Problem], seen_dirs: set[tuple[int, int]]
+) -> Iterator[Folder]:
     try:
         top = os.stat(root)
     except OSError as exc:
         problems.append(Problem(root, "unreadable", f"cannot read directory: {exc.strerror}"))
+        return
+    if (top.st_dev, top.st_ino) in seen_dirs:
         return
     seen_dirs.add((top.st_dev, top.st_ino))
     stack = [root]
@@ -158,6 +191,7 @@ def _walk_dir(
                 Problem(directory, "unreadable", f"cannot read directory: {exc.strerror}")
             )
             continue
+        found: Walked = {}
         for item in items:
             name = item.name
             if name[0] == ".":
@@ -179,8 +213,9 @@ def _walk_dir(
                         Problem(item.path, "unreadable", f"cannot read: {exc.strerror}")
                     )
                 continue
-            if is_regular(info.st_mode) and item.path not in found:
+            if is_regular(info.st_mode) and item.path not in skip:
                 found[item.path] = (info.st_size << _MTIME_BITS) | (info.st_mtime_ns & _MTIME_MASK)
+        yield Folder(directory, found)
 
 
 def read_article(

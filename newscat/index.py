@@ -17,14 +17,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from newscat.catalog import Walked, file_entry, read_article, stamp, walk
+from newscat.catalog import file_entry, read_article, stamp, walk_folders
 from newscat.model import DEFAULT_MAX_SIZE, Article, Problem
 from newscat.sqlfunctions import register as register_functions
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 ENV_CACHE_DIR = "NEWSCAT_CACHE_DIR"
 #: Below this many files to parse, a process pool costs more than it saves.
 POOL_THRESHOLD = 400
+#: The first look keeps at most this many changes; beyond, the refresh streams them.
+PLAN_LIMIT = 5000
 _BATCH = 256
 
 # Kept apart from SCHEMA because a bulk refresh drops it and creates it again.
@@ -51,9 +53,11 @@ CREATE TABLE IF NOT EXISTS files (
     id TEXT NOT NULL,
     size INTEGER NOT NULL,
     mtime_ns INTEGER NOT NULL,
+    dir TEXT NOT NULL,              -- the folder, so a refresh compares one folder at a time
     hash TEXT,
     status TEXT NOT NULL            -- 'ok' or 'error'
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS files_dir ON files(dir);
 CREATE TABLE IF NOT EXISTS problems (
     path TEXT NOT NULL,
     severity TEXT NOT NULL,
@@ -202,28 +206,34 @@ class Index:
     # --- refresh --------------------------------------------------------------------------
 
     def refresh(self, progress: Progress | None = None, rebuild: bool = False) -> RefreshReport:
-        """Bring the index up to date with the files (SPEC §5)."""
+        """Bring the index up to date with the files (SPEC §5).
+
+        A first look, without any lock, compares the walk with the index. When
+        nothing changed, that is all. Otherwise the write lock is taken and the
+        changes are applied, from the first look's list when it was short and no
+        other process has written since, else from a second walk streamed straight
+        into the parser, so that memory does not grow with the catalogue.
+        """
         started = time.perf_counter()
-        walked, walk_problems = walk(self.roots)
         seen = self._data_version()
-        plan = self._plan(walked)
-        if (
-            not rebuild
-            and not plan.to_read
-            and not plan.removed
-            and self._same_walk_problems(walk_problems)
-        ):
-            return RefreshReport(unchanged=len(walked), problems=self._problem_count())
-        # Take the write lock, then plan again if another process has written since:
-        # a second process refreshing at the same time waits, then finds nothing to do.
+        problems: list[Problem] = []
+        plan = self._plan(problems)
+        if not rebuild and not plan.changes and self._same_walk_problems(problems):
+            return RefreshReport(unchanged=plan.files, problems=self._problem_count())
+        # A second process refreshing at the same time waits here, then finds nothing to do.
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             if rebuild:
                 for table in ("articles", "files", "problems"):
                     self.conn.execute(f"DELETE FROM {table}")
-            if rebuild or self._data_version() != seen:
-                plan = self._plan(walked)
-            report = self._apply(plan, walk_problems, progress)
+            changes: Iterator[_Change]
+            expected = plan.files if rebuild else plan.reads
+            if rebuild or plan.items is None or self._data_version() != seen:
+                problems = []
+                changes = self._changes(problems, _Tally())
+            else:
+                changes = iter(plan.items)
+            report = self._apply(changes, expected, problems, progress)
             self.conn.execute(
                 "INSERT OR REPLACE INTO meta(key, value) VALUES ('last_refresh', ?)",
                 (time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),),
@@ -236,7 +246,7 @@ class Index:
             added=report.added,
             changed=report.changed,
             removed=report.removed,
-            unchanged=report.unchanged,
+            unchanged=plan.files - report.added - report.changed,
             problems=self._problem_count(),
             seconds=time.perf_counter() - started,
         )
@@ -245,33 +255,60 @@ class Index:
         """A number that changes whenever another connection commits to the database."""
         return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
 
-    def _plan(self, walked: Walked) -> _Plan:
-        """What to read and what to forget, comparing the walk with the files table.
+    def _plan(self, problems: list[Problem]) -> _Plan:
+        """The first look: how many files, what changed (kept while the list is short)."""
+        tally = _Tally()
+        items: list[_Change] | None = []
+        changes = reads = 0
+        for change in self._changes(problems, tally):
+            changes += 1
+            reads += change[1] is not None
+            if items is not None:
+                items.append(change)
+                if len(items) > PLAN_LIMIT:
+                    items = None  # too many to hold: stream them again under the lock
+        return _Plan(items, changes, reads, tally.files)
 
-        Streams the table rather than loading it, so memory stays one small int
-        per file; stored hashes are read only for the files that changed.
+    def _changes(self, problems: list[Problem], tally: _Tally) -> Iterator[_Change]:
+        """Every difference between the files and the index, one folder at a time.
+
+        Yields ``(path, stamp, stored hash, indexed)`` for a file to read and
+        ``(path, None, None, True)`` for one that is gone.
         """
-        remaining = dict(walked)
-        removed: list[str] = []
-        changed: list[tuple[str, int]] = []
-        for path, size, mtime_ns in self.conn.execute("SELECT path, size, mtime_ns FROM files"):
-            now = remaining.pop(path, None)
-            if now is None:
-                removed.append(path)
-            elif now != stamp(size, mtime_ns):
-                changed.append((path, now))
-        hashes: dict[str, str | None] = {}
-        for batch in _chunks(changed, 500):
-            marks = ",".join("?" * len(batch))
-            hashes.update(
-                self.conn.execute(
-                    f"SELECT path, hash FROM files WHERE path IN ({marks})",
-                    [path for path, _ in batch],
+        conn = self.conn
+        singles = {root for root in self.roots if not os.path.isdir(root)}
+        visited: set[str] = set()
+        for folder in walk_folders(self.roots, problems):
+            tally.files += len(folder.files)
+            if folder.whole:
+                visited.add(folder.path)
+                rows = conn.execute(
+                    "SELECT path, size, mtime_ns, hash FROM files WHERE dir = ?", (folder.path,)
                 ).fetchall()
-            )
-        to_read: list[_ToRead] = [(path, now, hashes.get(path), True) for path, now in changed]
-        to_read += [(path, now, None, False) for path, now in remaining.items()]
-        return _Plan(to_read, removed, len(walked) - len(to_read))
+            else:
+                marks = ",".join("?" * len(folder.files))
+                rows = conn.execute(
+                    f"SELECT path, size, mtime_ns, hash FROM files WHERE path IN ({marks})",
+                    list(folder.files),
+                ).fetchall()
+            stored = {
+                path: (stamp(size, mtime_ns), digest) for path, size, mtime_ns, digest in rows
+            }
+            for path, now in folder.files.items():
+                old = stored.pop(path, None)
+                if old is None:
+                    yield (path, now, None, False)
+                elif old[0] != now:
+                    yield (path, now, old[1], True)
+            for path in stored:
+                if path not in singles:
+                    yield (path, None, None, True)
+        for (folder_path,) in conn.execute("SELECT DISTINCT dir FROM files").fetchall():
+            if folder_path not in visited:
+                gone = conn.execute("SELECT path FROM files WHERE dir = ?", (folder_path,))
+                for (path,) in gone.fetchall():
+                    if path not in singles:
+                        yield (path, None, None, True)
 
     def _same_walk_problems(self, problems: list[Problem]) -> bool:
         stored = self.conn.execute(
@@ -280,30 +317,45 @@ class Index:
         return bool(stored == len(problems))
 
     def _apply(
-        self, plan: _Plan, walk_problems: list[Problem], progress: Progress | None
+        self,
+        changes: Iterator[_Change],
+        expected: int,
+        walk_problems: list[Problem],
+        progress: Progress | None,
     ) -> RefreshReport:
         conn = self.conn
-        conn.execute("DELETE FROM problems WHERE path NOT IN (SELECT path FROM files)")
-        _insert_problems(conn, walk_problems)
-        for batch in _chunks(plan.removed, 500):
-            _delete_paths(conn, batch, files=True)
         # Filling an empty index: index the text once at the end, which is several
         # times faster than the trigger's row-by-row updates.
         bulk = (
-            len(plan.to_read) >= POOL_THRESHOLD
+            expected >= POOL_THRESHOLD
             and not conn.execute("SELECT 1 FROM articles LIMIT 1").fetchone()
         )
         if bulk:
             conn.execute("DROP TRIGGER articles_ai")
             for statement in _INDEXES:
                 conn.execute(f"DROP INDEX {statement.split()[5]}")
+        gone: list[str] = []
+
+        def batches() -> Iterator[list[_ToRead]]:
+            batch: list[_ToRead] = []
+            for path, now, old_hash, known in changes:
+                if now is None:
+                    gone.append(path)
+                    continue
+                batch.append((path, now, old_hash, known))
+                if len(batch) == _BATCH:
+                    yield batch
+                    batch = []
+            if batch:
+                yield batch
+
         next_rowid = int(
             conn.execute("SELECT coalesce(max(rowid), 0) + 1 FROM articles").fetchone()[0]
         )
         added = changed = unchanged = 0
-        total = len(plan.to_read)
         done = 0
-        for results in _read_all(plan.to_read, self.roots, self.max_size):
+        parallel = expected >= POOL_THRESHOLD
+        for results in _read_all(batches(), self.roots, self.max_size, parallel):
             stats: list[tuple[int, int, str]] = []
             replaced: list[str] = []
             files: list[tuple[Any, ...]] = []
@@ -331,26 +383,30 @@ class Index:
                     problems.extend(warnings)
                     next_rowid += 1
                     status = "ok"
-                files.append((*file_row, digest, status))
+                files.append((*file_row, os.path.dirname(path), digest, status))
             conn.executemany("UPDATE files SET size = ?, mtime_ns = ? WHERE path = ?", stats)
             _delete_paths(conn, replaced, files=False)
             conn.executemany(_INSERT_ARTICLE, articles)
             conn.executemany("INSERT INTO topics(article, topic, key) VALUES (?, ?, ?)", topics)
             _insert_problems(conn, problems)
             conn.executemany(
-                "INSERT OR REPLACE INTO files(path, root, id, size, mtime_ns, hash, status) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO files(path, root, id, size, mtime_ns, dir, hash, status) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 files,
             )
             done += len(results)
             if progress is not None:
-                progress(done, total)
+                progress(done, max(expected, done))
         if bulk:
             conn.execute("INSERT INTO fts(fts) VALUES ('rebuild')")
             conn.execute(_INSERT_TRIGGER)
             for statement in _INDEXES:
                 conn.execute(statement)
-        return RefreshReport(added, changed, len(plan.removed), plan.unchanged + unchanged)
+        for batch in _chunks(gone, 500):
+            _delete_paths(conn, batch, files=True)
+        conn.execute("DELETE FROM problems WHERE path NOT IN (SELECT path FROM files)")
+        _insert_problems(conn, walk_problems)
+        return RefreshReport(added, changed, len(gone), unchanged)
 
     def _problem_count(self) -> int:
         return int(
@@ -493,9 +549,15 @@ class Index:
 
 @dataclass
 class _Plan:
-    to_read: list[_ToRead]
-    removed: list[str]
-    unchanged: int
+    items: list[_Change] | None  # None: more than PLAN_LIMIT, not kept
+    changes: int
+    reads: int
+    files: int
+
+
+@dataclass
+class _Tally:
+    files: int = 0
 
 
 def _json_scalar(kind: str, value: Any) -> Any:
@@ -646,6 +708,8 @@ def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
 
 #: A file to read: (path, stamp, stored hash, whether the index has it).
 _ToRead = tuple[str, int, "str | None", bool]
+#: A difference: a file to read, or (path, None, None, True) for a file that is gone.
+_Change = tuple[str, "int | None", "str | None", bool]
 #: What reading it gave: the files-table row (path, root, id, size, mtime_ns), whether
 #: the index had it, the content hash, and the article's row, a Problem, or None when
 #: the content is unchanged. Flat tuples, because they cross from worker to writer.
@@ -667,18 +731,27 @@ def _read_batch(batch: Sequence[_ToRead], roots: Sequence[str], max_size: int) -
 
 
 def _read_all(
-    to_read: Sequence[_ToRead], roots: Sequence[str], max_size: int
+    batches: Iterator[list[_ToRead]], roots: Sequence[str], max_size: int, parallel: bool
 ) -> Iterator[list[_ReadResult]]:
-    """Read and parse files in batches, across every core when there are many."""
+    """Read and parse batches of files, in order, across every core when ``parallel``.
+
+    At most a few batches per worker are in flight, so however many files there
+    are, memory holds only those.
+    """
     workers = os.cpu_count() or 1
-    if len(to_read) < POOL_THRESHOLD or workers < 2:
-        for batch in _chunks(to_read, _BATCH):
+    if not parallel or workers < 2:
+        for batch in batches:
             yield _read_batch(batch, roots, max_size)
         return
     import multiprocessing
-    from functools import partial
+    from collections import deque
 
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     with multiprocessing.get_context(method).Pool(workers) as pool:
-        job = partial(_read_batch, roots=roots, max_size=max_size)
-        yield from pool.imap(job, _chunks(to_read, _BATCH))
+        pending: deque[Any] = deque()
+        for batch in batches:
+            pending.append(pool.apply_async(_read_batch, (batch, roots, max_size)))
+            if len(pending) >= workers * 3:
+                yield pending.popleft().get()
+        while pending:
+            yield pending.popleft().get()

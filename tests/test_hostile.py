@@ -11,6 +11,7 @@ import resource
 import sqlite3
 import time
 import tracemalloc
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -394,19 +395,18 @@ def test_index_refresh_survives_a_file_deleted_after_the_walk(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = make_root(tmp_path, {"gone.md": GOOD.format(n=1), "stays.md": GOOD.format(n=2)})
-    real_walk = walk
+    real_walk = catalog.walk_folders
 
-    def walk_then_delete(roots: list[str]) -> tuple[catalog.Walked, list[Problem]]:
-        found = real_walk(roots)
+    def walk_then_delete(roots: list[str], problems: list[Problem]) -> Iterator[catalog.Folder]:
+        yield from real_walk(roots, problems)
         (root / "gone.md").unlink()
-        return found
 
-    monkeypatch.setattr("newscat.index.walk", walk_then_delete)
+    monkeypatch.setattr("newscat.index.walk_folders", walk_then_delete)
     index = Index.open([str(root)], None)
     index.refresh()
     assert [a.id for a in index.select()] == ["stays"]
     assert [p.code for p in index.problems()] == ["unreadable"]
-    monkeypatch.setattr("newscat.index.walk", real_walk)
+    monkeypatch.setattr("newscat.index.walk_folders", real_walk)
     index.refresh()  # the next refresh forgets the vanished file
     assert index.problems() == []
 
@@ -415,18 +415,17 @@ def test_file_replaced_between_walk_and_read(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = make_root(tmp_path, {"swap.md": GOOD.format(n=1)})
-    real_walk = walk
+    real_walk = catalog.walk_folders
 
-    def walk_then_replace(roots: list[str]) -> tuple[catalog.Walked, list[Problem]]:
-        found = real_walk(roots)
+    def walk_then_replace(roots: list[str], problems: list[Problem]) -> Iterator[catalog.Folder]:
+        yield from real_walk(roots, problems)
         (root / "swap.md").write_text("not an article any more\n")
-        return found
 
-    monkeypatch.setattr("newscat.index.walk", walk_then_replace)
+    monkeypatch.setattr("newscat.index.walk_folders", walk_then_replace)
     index = Index.open([str(root)], None)
     index.refresh()
     assert [p.code for p in index.problems()] == ["no-front-matter"]
-    monkeypatch.setattr("newscat.index.walk", real_walk)
+    monkeypatch.setattr("newscat.index.walk_folders", real_walk)
     (root / "swap.md").write_text(GOOD.format(n=3))
     index.refresh()
     assert [a.url for a in index.select()] == ["https://e.com/3"]

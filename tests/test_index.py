@@ -279,3 +279,53 @@ def test_file_entry_takes_the_first_root_that_holds_the_path(tmp_path: Path) -> 
     assert file_entry(f"{inner}/a/b.md", stamp(1, 2), [inner, outer]).id == "a/b"
     entry = file_entry(single, stamp(3, 4), [single])
     assert (entry.id, entry.root, entry.size, entry.mtime_ns) == ("one", str(tmp_path / "x"), 3, 4)
+
+
+def _snapshot(index: Index) -> list[tuple[object, ...]]:
+    return index.conn.execute(
+        "SELECT a.id, a.path, a.title, a.quality, f.size, f.dir FROM articles a "
+        "JOIN files f ON f.path = a.path ORDER BY a.path"
+    ).fetchall()
+
+
+@pytest.mark.parametrize("streamed", [False, True])
+def test_every_kind_of_change_matches_a_fresh_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, streamed: bool
+) -> None:
+    if streamed:  # too many changes to keep: the refresh streams the walk a second time
+        monkeypatch.setattr(index_module, "PLAN_LIMIT", 2)
+        monkeypatch.setattr(index_module, "POOL_THRESHOLD", 1)
+        monkeypatch.setattr(index_module, "_BATCH", 3)
+    cat = tmp_path / "cat"
+    make_catalogue(cat, 250)  # folders 00, 01, 02
+    index = open_index([cat], tmp_path / "cache")
+    assert index.refresh().added == 250
+    for n in range(5):
+        write_article(cat, f"00/{n:05d}_{n:016x}.txt", title=f"Edited {n}", quality=1)
+    for path in (cat / "01").iterdir():
+        path.unlink()
+    (cat / "01").rmdir()
+    (cat / "02/00200_00000000000000c8.txt").rename(cat / "02/moved.txt")
+    write_article(cat, "03/new.md", title="New")
+    report = index.refresh()
+    assert (report.added, report.changed, report.removed) == (2, 5, 101)
+    assert report.unchanged == 250 - 100 - 5 - 1
+    fresh = open_index([cat], tmp_path / "fresh")
+    fresh.refresh()
+    assert _snapshot(index) == _snapshot(fresh)
+    assert index.refresh().unchanged == 250 - 100 + 1
+
+
+def test_a_file_root_inside_a_folder_root_is_indexed_once(tmp_path: Path) -> None:
+    cat = tmp_path / "cat"
+    make_catalogue(cat, 3)
+    single = cat / "00/00001_0000000000000001.txt"
+    index = open_index([cat, single], tmp_path / "cache")
+    assert index.refresh().added == 3
+    again = index.refresh()
+    assert (again.added, again.changed, again.removed, again.unchanged) == (0, 0, 0, 3)
+    assert sorted(ids(index)) == [
+        "00/00000_0000000000000000",
+        "00/00002_0000000000000002",
+        "00001_0000000000000001",
+    ]
