@@ -51,6 +51,9 @@ class App:
     def open(self, rebuild: bool = False, summary: bool = True) -> tuple[Index, RefreshReport]:
         """Open the index, refresh it, and say on stderr how many files were skipped."""
         index = Index.open(self.roots, self.cache_dir, self.warn)
+        context = click.get_current_context(silent=True)
+        if context is not None:  # close the database when the command ends
+            context.call_on_close(index.close)
         progress = _ProgressBar(enabled=not self.quiet and sys.stderr.isatty(), color=self.color)
         try:
             report = index.refresh(progress=progress.update, rebuild=rebuild)
