@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,14 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("COLUMNS", "120")
     yield cache
+
+
+@pytest.fixture
+def catalog(tmp_path: Path) -> Path:
+    """A copy of the seed articles that a test may change."""
+    folder = tmp_path / "catalog"
+    shutil.copytree(SEEDS, folder)
+    return folder
 
 
 def article_text(body: str = "", **front: Any) -> str:

@@ -7,7 +7,6 @@ import csv
 import io
 import json
 import os
-import shutil
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -42,13 +41,6 @@ def front_matter(path: Path) -> dict[str, Any]:
     loaded = yaml.load(front, Loader=_TextDates)
     assert isinstance(loaded, dict)
     return loaded
-
-
-@pytest.fixture
-def catalog(tmp_path: Path) -> Path:
-    folder = tmp_path / "catalog"
-    shutil.copytree(SEEDS, folder)
-    return folder
 
 
 @pytest.fixture

@@ -26,13 +26,6 @@ URL_A = "https://www.hee.nhs.uk/news-blogs-events/news/new-report-finds-healthca
 
 
 @pytest.fixture
-def catalog(tmp_path: Path) -> Path:
-    folder = tmp_path / "catalog"
-    shutil.copytree(SEEDS, folder)
-    return folder
-
-
-@pytest.fixture
 def env(tmp_path: Path, catalog: Path) -> dict[str, str]:
     """An environment whose default catalogue and cache are this test's own."""
     return {

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +18,8 @@ from click.testing import CliRunner, Result
 from rich.cells import cell_len
 
 from newscat.cli import cli
+from tests.conftest import SEEDS
 
-ROOT = Path(__file__).resolve().parent.parent
-SEEDS = ROOT / "seeds"
 SEED_A = "000_50e039b255de019a"
 SEED_B = "002_6ef551387f7f8ea7"
 TITLE_A = "New report finds healthcare staff need support to use AI safely"
@@ -35,14 +33,9 @@ HOSTILE_SHOWN = (
 
 
 @pytest.fixture(autouse=True)
-def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """No test reads the user's catalogue or cache, or depends on the terminal."""
-    cache = tmp_path / "cache"
-    monkeypatch.setenv("NEWSCAT_CACHE_DIR", str(cache))
-    for name in ("NEWSCAT_CATALOG", "NO_COLOR", "FORCE_COLOR"):
-        monkeypatch.delenv(name, raising=False)
+def eighty_columns(isolated_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """conftest's isolated environment, on an 80-column terminal."""
     monkeypatch.setenv("COLUMNS", "80")
-    yield cache
 
 
 def run(*args: str, columns: int = 80, env: dict[str, str] | None = None) -> Result:
