@@ -25,6 +25,8 @@ SCHEMA_VERSION = 4
 ENV_CACHE_DIR = "NEWSCAT_CACHE_DIR"
 #: Below this many files to parse, a process pool costs more than it saves.
 POOL_THRESHOLD = 400
+#: How long a command waits for another process's refresh to finish.
+BUSY_SECONDS = 600.0
 #: The first look keeps at most this many changes; beyond, the refresh streams them.
 PLAN_LIMIT = 5000
 _BATCH = 256
@@ -221,7 +223,51 @@ class Index:
         plan = self._plan(problems)
         if not rebuild and not plan.changes and self._same_walk_problems(problems):
             return RefreshReport(unchanged=plan.files, problems=self._problem_count())
+        # Filling an empty index writes every page once: without the write-ahead log
+        # that is one write instead of two (log, then checkpoint). A rollback journal
+        # keeps it atomic; other processes wait for it as they would for the lock.
+        rollback_journal = (
+            not rebuild
+            and plan.reads >= POOL_THRESHOLD
+            and self.location != ":memory:"
+            and self._is_empty()
+            and self._journal_mode("delete")
+        )
         # A second process refreshing at the same time waits here, then finds nothing to do.
+        try:
+            report = self._refresh_locked(plan, seen, rebuild, problems, progress)
+        finally:
+            if rollback_journal:
+                self._journal_mode("wal")
+        return RefreshReport(
+            added=report.added,
+            changed=report.changed,
+            removed=report.removed,
+            unchanged=plan.files - report.added - report.changed,
+            problems=self._problem_count(),
+            seconds=time.perf_counter() - started,
+        )
+
+    def _is_empty(self) -> bool:
+        return self.conn.execute("SELECT 1 FROM files LIMIT 1").fetchone() is None
+
+    def _journal_mode(self, mode: str) -> bool:
+        """Switch the journal mode; False when other connections keep it from changing."""
+        try:
+            row = self.conn.execute(f"PRAGMA journal_mode = {mode}").fetchone()
+        except sqlite3.OperationalError:
+            return False
+        return bool(row and str(row[0]).lower() == mode)
+
+    def _refresh_locked(
+        self,
+        plan: _Plan,
+        seen: int,
+        rebuild: bool,
+        problems: list[Problem],
+        progress: Progress | None,
+    ) -> RefreshReport:
+        """Apply the changes in one write transaction."""
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             if rebuild:
@@ -243,14 +289,7 @@ class Index:
         except BaseException:
             self.conn.execute("ROLLBACK")
             raise
-        return RefreshReport(
-            added=report.added,
-            changed=report.changed,
-            removed=report.removed,
-            unchanged=plan.files - report.added - report.changed,
-            problems=self._problem_count(),
-            seconds=time.perf_counter() - started,
-        )
+        return report
 
     def _data_version(self) -> int:
         """A number that changes whenever another connection commits to the database."""
@@ -616,7 +655,9 @@ def article_from_row(row: Sequence[Any]) -> Article:
 
 
 def _connect(target: str) -> sqlite3.Connection:
-    conn = sqlite3.connect(target, timeout=600, isolation_level=None, check_same_thread=False)
+    conn = sqlite3.connect(
+        target, timeout=BUSY_SECONDS, isolation_level=None, check_same_thread=False
+    )
     register_functions(conn)
     try:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -640,7 +681,7 @@ def _connect(target: str) -> sqlite3.Connection:
     return conn
 
 
-def _when_unlocked(step: Callable[[], object], seconds: float = 30.0) -> None:
+def _when_unlocked(step: Callable[[], object], seconds: float = BUSY_SECONDS) -> None:
     """Run a step that SQLite may refuse while another process holds a lock, retrying."""
     deadline = time.monotonic() + seconds
     while True:

@@ -240,12 +240,14 @@ def test_two_processes_refreshing_at_once_both_succeed_and_agree(tmp_path: Path)
     conn.close()
 
 
-def test_a_killed_refresh_leaves_an_index_the_next_run_uses(tmp_path: Path) -> None:
+@pytest.mark.parametrize("first", [300, 0], ids=["adding to an index", "filling an empty one"])
+def test_a_killed_refresh_leaves_an_index_the_next_run_uses(tmp_path: Path, first: int) -> None:
     cat = tmp_path / "cat"
-    make_catalogue(cat, 300)
+    cat.mkdir()
+    make_catalogue(cat, first)
     cache = tmp_path / "cache"
     assert _newscat("index", "-C", str(cat), cache=cache).wait(timeout=120) == 0
-    make_catalogue(cat, 3000, start=300)
+    make_catalogue(cat, 3300 - first, start=first)
     proc = _newscat("index", "-C", str(cat), cache=cache)
     (db,) = cache.glob("catalog-*.sqlite3")
     deadline = time.monotonic() + 60

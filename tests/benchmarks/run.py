@@ -454,6 +454,9 @@ def bench_size(args: argparse.Namespace, nc: Newscat, n: int) -> dict[str, Resul
     def fresh_cache(i: int) -> None:
         shutil.rmtree(cold, ignore_errors=True)
         cold.mkdir(parents=True)
+        # Flush the previous run's half-gigabyte of writes (and its deletion) now, so
+        # that no run pays for another's disk writeback.
+        os.sync()
 
     repeat(
         new("cold_index"),
