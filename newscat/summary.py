@@ -119,15 +119,6 @@ def _number(value: Any) -> Any:
     return value
 
 
-def _fold(value: Any) -> Any:
-    return value.casefold() if isinstance(value, str) else value
-
-
-def _prepare(index: Index) -> None:
-    """Give SQL Python's casefold, the same folding topics.key uses."""
-    index.conn.create_function("newscat_fold", 1, _fold, deterministic=True)
-
-
 _GROUP_ORDER = {  # ties: by name, and the group of articles without one last
     "count": "g.n DESC, g.key IS NULL, g.key",
     "name": "g.key IS NULL, g.key, g.n DESC",
@@ -191,13 +182,12 @@ def provider_groups(
     names none); each shows its most common spelling and domain. Articles with
     neither make one group whose name and domain are None.
     """
-    _prepare(index)
     where, params = compile_filters(filters, known_paths(index))
     sql = f"""
         WITH m AS (
             SELECT a.provider AS provider, a.domain AS domain, a.quality AS quality,
                    a.heat AS heat, a.date AS date,
-                   newscat_fold(coalesce(a.provider, a.domain)) AS key
+                   nc_fold(coalesce(a.provider, a.domain)) AS key
             FROM articles AS a WHERE {where}
         ),
         g AS (
@@ -242,7 +232,6 @@ def _group(row: tuple[Any, ...], total: int) -> Group:
 
 def stats(index: Index, filters: Filters) -> Stats:
     """Totals, date range, counts and distributions of the matching articles."""
-    _prepare(index)
     where, params = compile_filters(filters, known_paths(index))
     matching = f"SELECT a.* FROM articles AS a WHERE {where}"
 
@@ -272,7 +261,7 @@ def stats(index: Index, filters: Filters) -> Stats:
         """SELECT count(*), count(*) FILTER (WHERE published = 1),
                   count(*) FILTER (WHERE published = 0), count(*) FILTER (WHERE published IS NULL),
                   min(date), max(date), count(*) FILTER (WHERE date IS NULL),
-                  count(DISTINCT newscat_fold(coalesce(provider, domain))),
+                  count(DISTINCT nc_fold(coalesce(provider, domain))),
                   avg(quality), min(quality), max(quality), count(*) FILTER (WHERE quality IS NULL),
                   avg(heat), min(heat), max(heat), count(*) FILTER (WHERE heat IS NULL)
            FROM m"""
