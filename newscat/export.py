@@ -91,19 +91,31 @@ def flat_text(value: Any) -> str:
 
 
 _TSV_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
-#: Backslash, and every control character a terminal could act on (ESC, OSC, C1).
-_TSV_SPECIAL = re.compile(r"[\\\x00-\x1f\x7f-\x9f]")
+#: Backslash, and every character a terminal could act on (ESC, OSC, C1, bidi overrides).
+_TSV_SPECIAL = re.compile(r"[\\\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+#: What a csv cell escapes: the same, less the tab and line breaks csv quotes itself.
+_CSV_SPECIAL = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+)
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
 
 
 def tsv_cell(value: Any) -> str:
     """A tsv cell: one line, inert on a terminal, and reversible.
 
     Backslash, tab, newline and carriage return are escaped as ``\\\\ \\t \\n \\r``,
-    any other control character (ESC, BEL, C1) as ``\\xNN``.
+    any other control character (ESC, BEL, C1, bidi) as ``\\xNN`` or ``\\uNNNN``.
     """
-    return _TSV_SPECIAL.sub(
-        lambda m: _TSV_ESCAPES.get(m.group()) or f"\\x{ord(m.group()):02x}", flat_text(value)
-    )
+    return _TSV_SPECIAL.sub(lambda m: _TSV_ESCAPES.get(m.group()) or _escape(m), flat_text(value))
+
+
+def csv_cell(value: Any) -> str:
+    """A csv cell: flattened, with every character a terminal could act on escaped."""
+    return _CSV_SPECIAL.sub(_escape, flat_text(value))
 
 
 def markdown_cell(value: Any) -> str:
@@ -287,7 +299,7 @@ def write_csv(out: IO[str], articles: Iterable[Article], spec: OutputSpec) -> in
         writer.writerow(fields)
     count = 0
     for article in articles:
-        writer.writerow([flat_text(field_value(article, name)) for name in fields])
+        writer.writerow([csv_cell(field_value(article, name)) for name in fields])
         count += 1
     return count
 
@@ -652,15 +664,6 @@ def _flag(value: Any) -> int | None:
 
 #: Characters a terminal may act on that JSON leaves raw: C1 controls, DEL, bidi overrides.
 _JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-#: The same plus C0 controls other than tab, newline and carriage return, for tsv/csv cells.
-_CELL_UNSAFE = re.compile(
-    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
-)
-
-
-def _escape(match: re.Match[str]) -> str:
-    char = match.group()
-    return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
 
 
 def json_text(value: Any, indent: int | None = None) -> str:
@@ -696,11 +699,11 @@ def write_rows(
         if header:
             writer.writerow(fields)
         for record in records:
-            writer.writerow([_CELL_UNSAFE.sub(_escape, flat_text(record[f])) for f in fields])
+            writer.writerow([csv_cell(record[f]) for f in fields])
     else:
         if header:
             out.write("\t".join(fields) + "\n")
         for record in records:
-            cells = [_CELL_UNSAFE.sub(_escape, tsv_cell(record[f])) for f in fields]
+            cells = [tsv_cell(record[f]) for f in fields]
             out.write("\t".join(cells) + "\n")
     return len(records)

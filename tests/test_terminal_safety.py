@@ -59,10 +59,17 @@ def test_list_table_is_inert(hostile: Path, color: str) -> None:
 def test_list_tsv_is_inert(hostile: Path) -> None:
     result = run(["list", "--no-cache", "-C", str(hostile), "-f", "tsv", "-F", "id,title"])
     assert result.exit_code == 0
-    # Bidi marks are printable text, kept in machine formats; tables show them escaped.
-    assert_inert(result.stdout, bidi=False)
+    assert_inert(result.stdout)
     assert "[bold]x\\x1b[5;35m\t[bold red]loud[/]" in result.stdout
-    assert "\\x07\\x08\\x9b31m" in result.stdout
+    assert "\\x07\\x08\\x9b31m\\u202eevil" in result.stdout
+
+
+@pytest.mark.parametrize("command", ["list", "export"])
+def test_csv_is_inert(hostile: Path, command: str) -> None:
+    result = run([command, "--no-cache", "-C", str(hostile), "-f", "csv", "-F", "id,title"])
+    assert result.exit_code == 0
+    assert_inert(result.stdout)
+    assert "\\x07\\x08\\x9b31m\\u202eevil" in result.stdout
 
 
 @pytest.mark.parametrize("fmt", ["table", "tsv", "json"])
