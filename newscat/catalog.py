@@ -139,15 +139,6 @@ def walk_folders(roots: Sequence[str], problems: list[Problem]) -> Iterator[Fold
             yield from _walk_dir(root, singles, problems, seen_dirs)
 
 
-def walk(roots: Sequence[str]) -> tuple[Walked, list[Problem]]:
-    """Every candidate file under the roots, and the problems met on the way."""
-    problems: list[Problem] = []
-    found: Walked = {}
-    for folder in walk_folders(roots, problems):
-        found.update(folder.files)
-    return found, problems
-
-
 def file_entry(path: str, file_stamp: int, roots: Sequence[str]) -> FileEntry:
     """The FileEntry (with its id) of a file the walk found under one of ``roots``.
 

@@ -563,9 +563,6 @@ class Index:
     def file_count(self) -> int:
         return int(self.conn.execute("SELECT count(*) FROM files").fetchone()[0])
 
-    def error_count(self) -> int:
-        return self._problem_count()
-
     def status(self) -> Status:
         def one(sql: str) -> Any:
             return self.conn.execute(sql).fetchone()[0]

@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from newscat import catalog
-from newscat.catalog import read_article, walk
+from newscat.catalog import read_article, walk_folders
 from newscat.cli import cli
 from newscat.index import Index
 from newscat.model import Article, Problem
@@ -371,7 +371,10 @@ def test_symlink_cycle_is_walked_once(tmp_path: Path) -> None:
     os.symlink(str(root), root / "a" / "again")
     os.symlink("loop.md", root / "loop.md")  # a symlink to itself
     started = time.perf_counter()
-    found, problems = walk([str(root)])
+    problems: list[Problem] = []
+    found = {
+        p: st for folder in walk_folders([str(root)], problems) for p, st in folder.files.items()
+    }
     assert time.perf_counter() - started < 1
     assert [catalog.file_entry(path, st, [str(root)]).id for path, st in found.items()] == ["a/one"]
     assert [(p.code, p.message) for p in problems] == [
@@ -383,7 +386,7 @@ def test_symlink_cycle_is_walked_once(tmp_path: Path) -> None:
 
 def test_file_deleted_between_walk_and_read(tmp_path: Path) -> None:
     root = make_root(tmp_path, {"gone.md": GOOD.format(n=1), "stays.md": GOOD.format(n=2)})
-    walked, _ = walk([str(root)])
+    walked = [p for folder in walk_folders([str(root)], []) for p in folder.files]
     (root / "gone.md").unlink()
     _, found = read_article(str(root / "gone.md"), "gone")
     assert str(root / "gone.md") in walked
