@@ -220,16 +220,18 @@ def read_article(
     try:
         # O_NONBLOCK: a file swapped for a FIFO after the walk must not hang the read.
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-        with os.fdopen(fd, "rb") as handle:
-            info = os.fstat(handle.fileno())
+        try:
+            info = os.fstat(fd)
             if not stat.S_ISREG(info.st_mode):
                 return None, Problem(path, "unreadable", "cannot read: not a regular file")
             # The stat refuses a large file unread; the bounded read catches one still growing.
-            data = b"" if info.st_size > max_size else handle.read(max_size + 1)
-            if info.st_size > max_size or len(data) > max_size:
-                return None, Problem(
-                    path, "too-large", f"file is larger than the {_size(max_size)} limit"
-                )
+            data = b"" if info.st_size > max_size else _read_bounded(fd, info.st_size, max_size)
+        finally:
+            os.close(fd)
+        if info.st_size > max_size or len(data) > max_size:
+            return None, Problem(
+                path, "too-large", f"file is larger than the {_size(max_size)} limit"
+            )
     except OSError as exc:
         return None, Problem(path, "unreadable", f"cannot read: {exc.strerror or exc}")
     from newscat.parse import parse_article  # YAML is loaded only when a file is read
@@ -238,6 +240,25 @@ def read_article(
     if digest == known_hash:
         return digest, None
     return digest, parse_article(data, path, article_id)
+
+
+def _read_bounded(fd: int, expected: int, max_size: int) -> bytes:
+    """Read to the end, or to one byte past ``max_size``, whichever comes first.
+
+    The first read asks for the size the stat gave plus one, so an unchanged file
+    is read in one call into a buffer of its own size (not one of ``max_size``).
+    """
+    chunks: list[bytes] = []
+    total = 0
+    want = expected + 1
+    while total <= max_size:
+        chunk = os.read(fd, min(want, max_size + 1 - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+        want = 1 << 16
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def _size(count: int) -> str:

@@ -6,6 +6,7 @@ as an exception, a hang, a crash of the process, or a side effect.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import resource
 import sqlite3
@@ -354,6 +355,24 @@ def test_file_that_grows_past_the_limit_after_the_stat(
     _, found = read_article(str(path), "growing", max_size=50)
     assert isinstance(found, Problem)
     assert found.code == "too-large"
+
+
+def test_file_that_grows_after_the_stat_is_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "growing.md"
+    path.write_text(GOOD.format(n=1) + "tail " * 20000)  # 100 kB: several reads
+    real_fstat = os.fstat
+
+    def small_fstat(fd: int) -> os.stat_result:
+        info = real_fstat(fd)
+        return os.stat_result((info.st_mode, *[0] * 5, 10, *[0] * 3))
+
+    monkeypatch.setattr(catalog.os, "fstat", small_fstat)
+    digest, found = read_article(str(path), "growing")
+    assert isinstance(found, Article)
+    assert found.body == "tail " * 20000
+    assert digest == hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
 
 
 def test_size_limit_through_the_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
