@@ -109,11 +109,14 @@ class Folder:
     whole: bool = True
 
 
-def walk_folders(roots: Sequence[str], problems: list[Problem]) -> Iterator[Folder]:
+def walk_folders(
+    roots: Sequence[str], problems: list[Problem], stat_files: bool = True
+) -> Iterator[Folder]:
     """Every folder under the roots with its candidate files, one folder at a time.
 
     Problems met on the way are appended to ``problems``. Memory stays that of
-    one folder, however large the catalogue.
+    one folder, however large the catalogue. With ``stat_files`` false, files
+    are not stat'ed and their stamps are 0: a quick count, from names alone.
     """
     singles: Walked = {}
     for root in roots:
@@ -136,7 +139,7 @@ def walk_folders(roots: Sequence[str], problems: list[Problem]) -> Iterator[Fold
     seen_dirs: set[tuple[int, int]] = set()
     for root in roots:
         if os.path.isdir(root):
-            yield from _walk_dir(root, singles, problems, seen_dirs)
+            yield from _walk_dir(root, singles, problems, seen_dirs, stat_files)
 
 
 def file_entry(path: str, file_stamp: int, roots: Sequence[str]) -> FileEntry:
@@ -160,7 +163,11 @@ def file_entry(path: str, file_stamp: int, roots: Sequence[str]) -> FileEntry:
 
 
 def _walk_dir(
-    root: str, skip: Walked, problems: list[Problem], seen_dirs: set[tuple[int, int]]
+    root: str,
+    skip: Walked,
+    problems: list[Problem],
+    seen_dirs: set[tuple[int, int]],
+    stat_files: bool,
 ) -> Iterator[Folder]:
     try:
         top = os.stat(root)
@@ -196,6 +203,10 @@ def _walk_dir(
                         stack.append(item.path)
                     continue
                 if not name.lower().endswith(ARTICLE_SUFFIXES):
+                    continue
+                if not stat_files:
+                    if item.is_file() and item.path not in skip:
+                        found[item.path] = 0
                     continue
                 info = item.stat()
             except OSError as exc:

@@ -220,22 +220,24 @@ class Index:
         started = time.perf_counter()
         seen = self._data_version()
         problems: list[Problem] = []
-        plan = self._plan(problems)
+        filling = not rebuild and self._is_empty()
+        plan = self._count() if filling else self._plan(problems)
+        if not plan.files:  # an empty index and nothing found by name: look properly
+            plan = self._plan(problems)
         if not rebuild and not plan.changes and self._same_walk_problems(problems):
             return RefreshReport(unchanged=plan.files, problems=self._problem_count())
         # Filling an empty index writes every page once: without the write-ahead log
         # that is one write instead of two (log, then checkpoint). A rollback journal
         # keeps it atomic; other processes wait for it as they would for the lock.
         rollback_journal = (
-            not rebuild
+            filling
             and plan.reads >= POOL_THRESHOLD
             and self.location != ":memory:"
-            and self._is_empty()
             and self._journal_mode("delete")
         )
         # A second process refreshing at the same time waits here, then finds nothing to do.
         try:
-            report = self._refresh_locked(plan, seen, rebuild, problems, progress)
+            report, files = self._refresh_locked(plan, seen, rebuild, problems, progress)
         finally:
             if rollback_journal:
                 self._journal_mode("wal")
@@ -243,7 +245,7 @@ class Index:
             added=report.added,
             changed=report.changed,
             removed=report.removed,
-            unchanged=plan.files - report.added - report.changed,
+            unchanged=files - report.added - report.changed,
             problems=self._problem_count(),
             seconds=time.perf_counter() - started,
         )
@@ -266,8 +268,8 @@ class Index:
         rebuild: bool,
         problems: list[Problem],
         progress: Progress | None,
-    ) -> RefreshReport:
-        """Apply the changes in one write transaction."""
+    ) -> tuple[RefreshReport, int]:
+        """Apply the changes in one write transaction; also says how many files there are."""
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             if rebuild:
@@ -275,9 +277,11 @@ class Index:
                     self.conn.execute(f"DELETE FROM {table}")
             changes: Iterator[_Change]
             expected = plan.files if rebuild else plan.reads
+            tally = _Tally(plan.files)
             if rebuild or plan.items is None or self._data_version() != seen:
                 problems = []
-                changes = self._changes(problems, _Tally())
+                tally = _Tally()
+                changes = self._changes(problems, tally)
             else:
                 changes = iter(plan.items)
             report = self._apply(changes, expected, problems, progress)
@@ -289,11 +293,20 @@ class Index:
         except BaseException:
             self.conn.execute("ROLLBACK")
             raise
-        return report
+        return report, tally.files
 
     def _data_version(self) -> int:
         """A number that changes whenever another connection commits to the database."""
         return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
+
+    def _count(self) -> _Plan:
+        """The first look at an empty index: every file is new, so names are enough.
+
+        Counting by name (no stat, no comparison) sizes the progress bar and picks
+        the bulk path; the walk that matters runs once, under the write lock.
+        """
+        files = sum(len(folder.files) for folder in walk_folders(self.roots, [], False))
+        return _Plan(None, files, files, files)
 
     def _plan(self, problems: list[Problem]) -> _Plan:
         """The first look: how many files, what changed (kept while the list is short)."""

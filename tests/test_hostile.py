@@ -419,9 +419,12 @@ def test_index_refresh_survives_a_file_deleted_after_the_walk(
     root = make_root(tmp_path, {"gone.md": GOOD.format(n=1), "stays.md": GOOD.format(n=2)})
     real_walk = catalog.walk_folders
 
-    def walk_then_delete(roots: list[str], problems: list[Problem]) -> Iterator[catalog.Folder]:
-        yield from real_walk(roots, problems)
-        (root / "gone.md").unlink()
+    def walk_then_delete(
+        roots: list[str], problems: list[Problem], stat_files: bool = True
+    ) -> Iterator[catalog.Folder]:
+        yield from real_walk(roots, problems, stat_files)
+        if stat_files:  # the walk that reads, not a count by name
+            (root / "gone.md").unlink()
 
     monkeypatch.setattr("newscat.index.walk_folders", walk_then_delete)
     index = Index.open([str(root)], None)
@@ -439,9 +442,12 @@ def test_file_replaced_between_walk_and_read(
     root = make_root(tmp_path, {"swap.md": GOOD.format(n=1)})
     real_walk = catalog.walk_folders
 
-    def walk_then_replace(roots: list[str], problems: list[Problem]) -> Iterator[catalog.Folder]:
-        yield from real_walk(roots, problems)
-        (root / "swap.md").write_text("not an article any more\n")
+    def walk_then_replace(
+        roots: list[str], problems: list[Problem], stat_files: bool = True
+    ) -> Iterator[catalog.Folder]:
+        yield from real_walk(roots, problems, stat_files)
+        if stat_files:  # the walk that reads, not a count by name
+            (root / "swap.md").write_text("not an article any more\n")
 
     monkeypatch.setattr("newscat.index.walk_folders", walk_then_replace)
     index = Index.open([str(root)], None)
