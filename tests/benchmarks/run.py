@@ -216,6 +216,7 @@ class TreeSampler(threading.Thread):
 #: Working directory of every measured command. Not the repository root:
 #: `python -m newscat` would import ./newscat from there instead of PYTHONPATH.
 RUN_DIR = HERE / "out"
+BYTECODE = "not compiled"
 
 
 def measure(
@@ -327,6 +328,38 @@ def log(msg: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
 
+@dataclass
+class Job:
+    """One measurement to repeat: what to run, and what to do before each run."""
+
+    res: Result
+    runs: int
+    make: Callable[[int], Sequence[str]]
+    env: dict[str, str] | None = None
+    before: Callable[[int], None] | None = None
+    keep_stdout: bool = True
+    rss: bool = True
+
+
+def interleave(jobs: Sequence[Job]) -> None:
+    """Run the jobs in turn, one run of each per round, so that they see the same machine.
+
+    On a shared or throttled machine, speed drifts over minutes; measurements that
+    are compared with each other should take their runs side by side.
+    """
+    for i in range(max(job.runs for job in jobs)):
+        for job in jobs:
+            if i >= job.runs or job.res.error:
+                continue
+            if job.before:
+                job.before(i)
+            sample = measure(job.make(i), job.env, keep_stdout=job.keep_stdout, rss=job.rss)
+            if not job.res.add(sample):
+                log(f"  {job.res.name}: FAILED {job.res.error}")
+                continue
+            log(f"  {job.res.name} #{i + 1}: {sample.wall:.3f}s, {sample.peak_kb / 1024:.0f} MB")
+
+
 def repeat(
     res: Result,
     runs: int,
@@ -336,14 +369,7 @@ def repeat(
     keep_stdout: bool = True,
     rss: bool = True,
 ) -> Result:
-    for i in range(runs):
-        if before:
-            before(i)
-        sample = measure(make(i), env, keep_stdout=keep_stdout, rss=rss)
-        if not res.add(sample):
-            log(f"  {res.name}: FAILED {res.error}")
-            break
-        log(f"  {res.name} #{i + 1}: {sample.wall:.3f}s, {sample.peak_kb / 1024:.0f} MB")
+    interleave([Job(res, runs, make, env, before, keep_stdout, rss)])
     return res
 
 
@@ -437,18 +463,8 @@ def bench_size(args: argparse.Namespace, nc: Newscat, n: int) -> dict[str, Resul
         res[name] = Result(name, n)
         return res[name]
 
-    # Baselines ------------------------------------------------------------
+    # Baselines, and the cold index side by side with the parsing baselines -----
     repeat(new("walk_stat"), args.runs, lambda i: [py, str(BASELINES / "walk_stat.py"), str(root)])
-    if not args.skip_slow_baselines:
-        brun = args.baseline_runs or args.runs
-        repeat(new("yaml_parse"), brun, lambda i: [py, str(BASELINES / "yaml_parse.py"), str(root)])
-        repeat(
-            new("frontmatter_list"),
-            brun,
-            lambda i: [py, str(BASELINES / "frontmatter_list.py"), str(root)],
-        )
-
-    # Cold index: a fresh, empty cache dir every run ------------------------
     cold = workdir / f"cache-cold-{n}"
 
     def fresh_cache(i: int) -> None:
@@ -458,14 +474,25 @@ def bench_size(args: argparse.Namespace, nc: Newscat, n: int) -> dict[str, Resul
         # that no run pays for another's disk writeback.
         os.sync()
 
-    repeat(
-        new("cold_index"),
-        args.runs,
-        lambda i: nc.cmd(root, cold, "index"),
-        env,
-        before=fresh_cache,
-        keep_stdout=False,
-    )
+    jobs = [
+        Job(
+            new("cold_index"),
+            args.runs,
+            lambda i: nc.cmd(root, cold, "index"),
+            env,
+            before=fresh_cache,
+            keep_stdout=False,
+        )
+    ]
+    if not args.skip_slow_baselines:
+        brun = args.baseline_runs or args.runs
+        jobs[:0] = [
+            Job(
+                new(name), brun, lambda i, name=name: [py, str(BASELINES / f"{name}.py"), str(root)]
+            )
+            for name in ("yaml_parse", "frontmatter_list")
+        ]
+    interleave(jobs)
     shutil.rmtree(cold, ignore_errors=True)
 
     # Warm list: persistent cache, nothing changed ---------------------------
@@ -554,10 +581,10 @@ def loadavg() -> str:
 LOAD_AT_START = loadavg()
 
 
-def newscat_source(nc: Newscat, interp: str) -> str:
-    """Where the newscat package was imported from, and its git commit if any."""
+def package_dir(nc: Newscat, interp: str) -> str:
+    """The folder the newscat package is imported from ("" when unknown)."""
     try:
-        where = subprocess.run(
+        return subprocess.run(
             [interp, "-c", "import newscat, os; print(os.path.dirname(newscat.__file__))"],
             capture_output=True,
             text=True,
@@ -566,7 +593,31 @@ def newscat_source(nc: Newscat, interp: str) -> str:
             cwd=RUN_DIR,
         ).stdout.strip()
     except OSError:
-        return "?"
+        return ""
+
+
+def compile_bytecode(nc: Newscat) -> str:
+    """Byte-compile the newscat package, as ``pip install`` does.
+
+    An editable install under PYTHONDONTWRITEBYTECODE (common in containers)
+    would otherwise compile every module from source on every run, which no
+    installed copy does. Says what was done, for the report.
+    """
+    interp = nc.interpreter()
+    where = package_dir(nc, interp)
+    if not where:
+        return "not compiled (package not found)"
+    done = subprocess.run(
+        [interp, "-m", "compileall", "-q", where], capture_output=True, check=False, cwd=RUN_DIR
+    )
+    if done.returncode != 0:
+        return f"compileall failed (exit {done.returncode}); modules may compile on every run"
+    return "compiled before the runs (`python -m compileall`), as `pip install` does"
+
+
+def newscat_source(nc: Newscat, interp: str) -> str:
+    """Where the newscat package was imported from, and its git commit if any."""
+    where = package_dir(nc, interp)
     if not where:
         return "?"
     git = ["git", "-C", where]
@@ -635,6 +686,7 @@ def machine(nc: Newscat) -> list[tuple[str, str]]:
         ("newscat", f"`{shlex.join([*(f'{k}={v}' for k, v in nc.env.items()), *nc.argv])}`"),
         ("newscat --version", version or "?"),
         ("newscat source", newscat_source(nc, interp)),
+        ("newscat bytecode", BYTECODE),
         ("RSS wrapper", f"GNU time ({GNU_TIME})" if GNU_TIME else "Python (floor ~9 MB)"),
         ("load average (1, 5, 15 min)", f"at start {LOAD_AT_START}; at end {loadavg()}"),
     ]
@@ -785,6 +837,16 @@ def report(
                     what, "≤ 3x `python -c pass`", startup.get(key), startup.get("python_pass"), 3.0
                 )
             )
+        cold, theirs = rs.get("cold_index"), rs.get("frontmatter_list")
+        if cold and cold.ok and theirs and theirs.ok:
+            pairs = [a.wall / b.wall for a, b in zip(cold.samples, theirs.samples, strict=False)]
+            shown = ", ".join(f"{ratio:.2f}x" for ratio in pairs)
+            out += [
+                "",
+                "Each cold index run follows a python-frontmatter run, so the two see the "
+                f"same machine. Run by run, the cold index took {shown} of the script's "
+                f"time (median {statistics.median(pairs):.2f}x).",
+            ]
     out += ["", "The targets apply at 100,000 articles; smaller sizes are shown for scale.", ""]
     return "\n".join(out)
 
@@ -835,6 +897,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.workdir.mkdir(parents=True, exist_ok=True)
     RUN_DIR = args.workdir
 
+    global BYTECODE
+    BYTECODE = compile_bytecode(nc)
+    log(f"bytecode: {BYTECODE}")
     results: dict[int, dict[str, Result]] = {}
     for n in sizes:
         results[n] = bench_size(args, nc, n)
