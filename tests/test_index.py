@@ -136,6 +136,22 @@ def test_parallel_parse_gives_the_same_index_as_serial(
     assert serial.conn.execute(query).fetchall() == parallel.conn.execute(query).fetchall()
     assert parallel.problems() == serial.problems()
     assert progress[-1] == (61, 61)
+    # The bulk fill writes the full-text index itself, not through the trigger.
+    assert _fts_ids(parallel, "neural") == _fts_ids(serial, "neural") == ids(serial)
+    assert _fts_ids(parallel, "article 42") == ["00/00042_000000000000002a"]
+    for index in (serial, parallel):
+        index.conn.execute("INSERT INTO fts(fts) VALUES ('integrity-check')")
+
+
+def _fts_ids(index: Index, words: str) -> list[str]:
+    return [
+        row[0]
+        for row in index.conn.execute(
+            "SELECT a.id FROM fts JOIN articles AS a ON a.rowid = fts.rowid "
+            "WHERE fts MATCH ? ORDER BY a.id",
+            (words,),
+        )
+    ]
 
 
 def test_no_cache_indexes_in_memory(tmp_path: Path) -> None:
@@ -316,6 +332,9 @@ def test_every_kind_of_change_matches_a_fresh_index(
     fresh.refresh()
     assert _snapshot(index) == _snapshot(fresh)
     assert index.refresh().unchanged == 250 - 100 + 1
+    assert _fts_ids(index, "edited") == [f"00/{n:05d}_{n:016x}" for n in range(5)]
+    assert _fts_ids(index, "neural") == _fts_ids(fresh, "neural")
+    index.conn.execute("INSERT INTO fts(fts) VALUES ('integrity-check')")
 
 
 def test_a_file_root_inside_a_folder_root_is_indexed_once(tmp_path: Path) -> None:
