@@ -205,6 +205,62 @@ def test_database_of_another_schema_version_is_rebuilt(tmp_path: Path) -> None:
     assert "schema version 99" in result.stderr and result.stderr.count("\n") == 1
 
 
+# What version 4 had and version 5 dropped: triggers that kept the full-text index
+# and the topics in step with articles, one row at a time.
+_V4_TRIGGERS = """
+CREATE TRIGGER articles_ai AFTER INSERT ON articles BEGIN
+    INSERT INTO fts(rowid, title, excerpt, body)
+    VALUES (new.rowid, new.title, new.excerpt, new.body);
+END;
+CREATE TRIGGER articles_ad AFTER DELETE ON articles BEGIN
+    INSERT INTO fts(fts, rowid, title, excerpt, body)
+    VALUES ('delete', old.rowid, old.title, old.excerpt, old.body);
+    DELETE FROM topics WHERE article = old.rowid;
+END;
+PRAGMA user_version = 4;
+"""
+
+
+def test_a_version_4_index_is_upgraded_in_place(tmp_path: Path) -> None:
+    cat = tmp_path / "cat"
+    make_catalogue(cat, 5)
+    cache = tmp_path / "cache"
+    open_index([cat], cache).refresh()
+    (db,) = cache.glob("catalog-*.sqlite3")
+    conn = sqlite3.connect(db)
+    conn.executescript(_V4_TRIGGERS)
+    conn.close()
+    write_article(cat, "00/00002_0000000000000002.txt", title="Rewritten", body="Fresh words.")
+    result = run("list", "-C", str(cat), "--cache-dir", str(cache), "-m", "fresh", "-f", "ids")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        0,
+        "00/00002_0000000000000002\n",
+        "",
+    )
+    index = open_index([cat], cache)
+    assert index.conn.execute("PRAGMA user_version").fetchone() == (5,)
+    triggers = index.conn.execute("SELECT name FROM sqlite_schema WHERE type = 'trigger'")
+    assert triggers.fetchall() == []
+    report = index.refresh()  # nothing was re-read: only the edited file changed
+    assert (report.added, report.changed, report.unchanged) == (0, 0, 5)
+    assert _fts_ids(index, "neural") == [a for a in ids(index) if not a.startswith("00/00002")]
+    index.conn.execute("INSERT INTO fts(fts) VALUES ('integrity-check')")
+
+
+def test_rebuild_empties_the_full_text_index_first(tmp_path: Path) -> None:
+    cat = tmp_path / "cat"
+    make_catalogue(cat, 4)
+    index = open_index([cat], tmp_path / "cache")
+    index.refresh()
+    write_article(cat, "00/00001_0000000000000001.txt", title="Other", body="Different.")
+    report = index.refresh(rebuild=True)
+    assert (report.added, report.changed, report.removed) == (4, 0, 0)
+    assert _fts_ids(index, "neural") == [a for a in ids(index) if not a.startswith("00/00001")]
+    assert _fts_ids(index, "different") == ["00/00001_0000000000000001"]
+    assert index.conn.execute("SELECT count(*) FROM topics").fetchone() == (6,)
+    index.conn.execute("INSERT INTO fts(fts) VALUES ('integrity-check')")
+
+
 def test_unwritable_cache_dir_falls_back_to_memory(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
