@@ -188,7 +188,10 @@ class Index:
         except sqlite3.OperationalError as exc:  # cannot open or lock it: leave it alone
             warn(f"cannot use the index at {path} ({exc}); indexing in memory this time")
             return cls(_connect(":memory:"), roots, ":memory:")
-        except sqlite3.DatabaseError as exc:  # not a database, malformed, or another schema
+        except _OtherSchema as exc:
+            warn(f"the index at {path} was made by another newscat ({exc}); rebuilding it")
+            _remove_database(path)
+        except sqlite3.DatabaseError as exc:  # not a database, or malformed
             warn(f"the index at {path} is unusable ({exc}); rebuilding it")
             _remove_database(path)
         try:
@@ -681,14 +684,16 @@ def _connect(target: str) -> sqlite3.Connection:
                 f"PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
             )
         elif version != SCHEMA_VERSION:
-            raise sqlite3.DatabaseError(
-                f"schema version {version}, this newscat uses {SCHEMA_VERSION}"
-            )
+            raise _OtherSchema(f"schema version {version}; this one uses {SCHEMA_VERSION}")
         conn.execute("SELECT count(*) FROM files").fetchone()
     except BaseException:
         conn.close()
         raise
     return conn
+
+
+class _OtherSchema(sqlite3.DatabaseError):
+    """A database that another (newer, or much older) newscat laid out."""
 
 
 def _when_unlocked(step: Callable[[], object], seconds: float = BUSY_SECONDS) -> None:
