@@ -129,6 +129,7 @@ class Sample:
     tree_kb: int  # sampled sum of RSS over the tree (0 when not sampled)
     stdout: str = ""
     stderr: str = ""
+    cpu: float = 0.0  # user + system seconds of the whole tree (0 when not measured)
 
     @property
     def peak_kb(self) -> int:
@@ -144,9 +145,23 @@ PY_WRAPPER = """
 import resource, subprocess, sys
 rc = subprocess.call(sys.argv[2:])
 with open(sys.argv[1], "w") as fh:
-    fh.write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))
+    use = resource.getrusage(resource.RUSAGE_CHILDREN)
+    fh.write(f"{use.ru_maxrss} {use.ru_utime} {use.ru_stime}")
 sys.exit(rc if rc >= 0 else 128 - rc)
 """
+
+
+#: What the wrapper reports: peak RSS (KiB), user and system CPU seconds of the tree
+#: (a process's children count once it has waited for them, as newscat's pool does).
+RUSAGE = "%M %U %S"
+
+
+def _rusage(text: str) -> tuple[int, float]:
+    """``(maxrss_kb, cpu_seconds)`` from the wrapper's report (its last three words)."""
+    words = text.split()
+    if len(words) < 3:
+        raise ValueError(f"no resource usage in {text!r}")
+    return int(words[-3]), float(words[-2]) + float(words[-1])
 
 
 def _gnu_time() -> str | None:
@@ -155,8 +170,8 @@ def _gnu_time() -> str | None:
         return None
     with tempfile.NamedTemporaryFile("r") as fh:
         try:
-            subprocess.run([exe, "-f", "%M", "-o", fh.name, "true"], check=True, timeout=10)
-            int(fh.read().split()[-1])
+            subprocess.run([exe, "-f", RUSAGE, "-o", fh.name, "true"], check=True, timeout=10)
+            _rusage(fh.read())
         except (OSError, subprocess.SubprocessError, ValueError, IndexError):
             return None
     return exe
@@ -167,7 +182,7 @@ GNU_TIME = _gnu_time()
 
 def rss_wrapper(report: str) -> list[str]:
     if GNU_TIME:
-        return [GNU_TIME, "-f", "%M", "-o", report, "--"]
+        return [GNU_TIME, "-f", RUSAGE, "-o", report, "--"]
     return [sys.executable, "-c", PY_WRAPPER, report]
 
 
@@ -264,16 +279,17 @@ def measure(
         if sampler:
             sampler.done.set()
             sampler.join()
-        maxrss = 0
+        maxrss, cpu = 0, 0.0
         if rss:
-            words = report.read().split()
-            maxrss = int(words[-1]) if words and words[-1].isdigit() else 0
+            with contextlib.suppress(ValueError):
+                maxrss, cpu = _rusage(report.read())
         out.seek(0)
         err.seek(0)
         return Sample(
             wall=wall,
             rc=rc,
             maxrss_kb=maxrss,
+            cpu=cpu,
             tree_kb=sampler.peak if sampler else 0,
             stdout=out.read().decode("utf-8", "replace") if keep_stdout else "",
             stderr=err.read().decode("utf-8", "replace"),
@@ -305,6 +321,11 @@ class Result:
     @property
     def median(self) -> float:
         return statistics.median(s.wall for s in self.samples)
+
+    @property
+    def cpu(self) -> float:
+        """Median CPU seconds (user + system, whole tree); 0 when not measured."""
+        return statistics.median(s.cpu for s in self.samples)
 
     @property
     def peak_mb(self) -> float:
@@ -759,6 +780,8 @@ def report(
         "",
         f"Runs per measurement: {args.runs} (median reported; startup: "
         f"{max(args.runs, args.startup_runs)}). Filters for `list`: `{filters}`. "
+        "CPU is the median of user + system seconds over the whole process tree "
+        "(pool workers included), which machine load inflates less than wall time. "
         "Peak RSS is the larger of the largest single process (ru_maxrss of the wrapper's "
         "children) and the RSS of the whole process tree summed, sampled every 50 ms. "
         "Startup rows are spawned directly, without a memory figure. "
@@ -766,8 +789,8 @@ def report(
         "",
         "## Measurements",
         "",
-        "| articles | measurement | median | min | max | peak RSS | notes |",
-        "|---:|---|---:|---:|---:|---:|---|",
+        "| articles | measurement | median | min | max | CPU | peak RSS | notes |",
+        "|---:|---|---:|---:|---:|---:|---:|---|",
     ]
     rows = [(n, r) for n, rs in sizes.items() for r in rs.values()]
     rows += [(0, r) for r in startup.values()]
@@ -775,13 +798,14 @@ def report(
         label = LABELS.get(r.name, r.name)
         size = f"{n:,}" if n else "–"
         if not r.ok:
-            out.append(f"| {size} | {label} | n/a | | | | {r.error or 'not run'} |")
+            out.append(f"| {size} | {label} | n/a | | | | | {r.error or 'not run'} |")
             continue
         walls = [s.wall for s in r.samples]
         peak = f"{r.peak_mb:.0f} MB" if r.peak_mb else "–"
+        cpu = f"{r.cpu:.2f} s" if r.cpu else "–"
         out.append(
             f"| {size} | {label} | {r.median:.3f} s | {min(walls):.3f} s | {max(walls):.3f} s "
-            f"| {peak} | {r.note} |"
+            f"| {cpu} | {peak} | {r.note} |"
         )
     smallest = min(sizes) if sizes else 0
     for n, rs in sizes.items():
