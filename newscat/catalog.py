@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -86,6 +86,11 @@ _MTIME_MASK = (1 << _MTIME_BITS) - 1
 def stamp(size: int, mtime_ns: int) -> int:
     """A file's size and modification time as one int: equal exactly when both are."""
     return (size << _MTIME_BITS) | (mtime_ns & _MTIME_MASK)
+
+
+def stamps(rows: Iterable[tuple[str, int, int]]) -> Walked:
+    """``{path: stamp}`` from ``(path, size, mtime_ns)`` rows, as the walk gives them."""
+    return {path: (size << _MTIME_BITS) | (mtime_ns & _MTIME_MASK) for path, size, mtime_ns in rows}
 
 
 def unstamp(value: int) -> tuple[int, int]:

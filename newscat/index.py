@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from newscat.catalog import file_entry, read_article, stamp, walk_folders
+from newscat.catalog import file_entry, read_article, stamps, walk_folders
 from newscat.model import DEFAULT_MAX_SIZE, Article, Problem
 from newscat.sqlfunctions import register as register_functions
 
@@ -342,7 +342,9 @@ class Index:
                     f"SELECT path, size, mtime_ns FROM files WHERE path IN ({marks})",
                     list(folder.files),
                 ).fetchall()
-            stored = {path: stamp(size, mtime_ns) for path, size, mtime_ns in rows}
+            stored = stamps(rows)
+            if stored == folder.files:  # the usual case, nothing changed: compared in C
+                continue
             for path, now in folder.files.items():
                 then = stored.pop(path, None)
                 if then is None:
