@@ -219,7 +219,7 @@ class Index:
         problems: list[Problem] = []
         filling = not rebuild and self._is_empty()
         plan = self._count() if filling else self._plan(problems)
-        if not plan.files:  # an empty index and nothing found by name: look properly
+        if filling and not plan.files:  # nothing found by name: look properly, for problems
             plan = self._plan(problems)
         if not rebuild and not plan.changes and self._same_walk_problems(problems):
             return RefreshReport(unchanged=plan.files, problems=self._problem_count())

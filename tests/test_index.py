@@ -250,6 +250,22 @@ def test_a_version_4_index_is_upgraded_in_place(tmp_path: Path) -> None:
     index.conn.execute("INSERT INTO fts(fts) VALUES ('integrity-check')")
 
 
+def test_a_catalogue_emptied_of_articles_keeps_its_walk_problems_once(tmp_path: Path) -> None:
+    cat = tmp_path / "cat"
+    make_catalogue(cat, 1)
+    (cat / "dangling.md").symlink_to(cat / "nowhere.md")
+    index = open_index([cat], tmp_path / "cache")
+    index.refresh()
+    for path in (cat / "00").iterdir():
+        path.unlink()
+    report = index.refresh()
+    assert (report.removed, index.file_count()) == (1, 0)
+    assert [(p.path, p.code) for p in index.problems()] == [
+        (str(cat / "dangling.md"), "unreadable")
+    ]
+    assert index.refresh().removed == 0
+
+
 def test_rebuild_empties_the_full_text_index_first(tmp_path: Path) -> None:
     cat = tmp_path / "cat"
     make_catalogue(cat, 4)
