@@ -602,19 +602,22 @@ def loadavg() -> str:
 LOAD_AT_START = loadavg()
 
 
+def output(nc: Newscat, argv: Sequence[str], default: str = "") -> str:
+    """What a command run in newscat's environment prints, stripped (``default`` if it cannot run)."""
+    try:
+        done = subprocess.run(
+            argv, capture_output=True, text=True, env=nc.full_env(), check=False, cwd=RUN_DIR
+        )
+    except OSError:
+        return default
+    return done.stdout.strip()
+
+
 def package_dir(nc: Newscat, interp: str) -> str:
     """The folder the newscat package is imported from ("" when unknown)."""
-    try:
-        return subprocess.run(
-            [interp, "-c", "import newscat, os; print(os.path.dirname(newscat.__file__))"],
-            capture_output=True,
-            text=True,
-            env=nc.full_env(),
-            check=False,
-            cwd=RUN_DIR,
-        ).stdout.strip()
-    except OSError:
-        return ""
+    return output(
+        nc, [interp, "-c", "import newscat, os; print(os.path.dirname(newscat.__file__))"]
+    )
 
 
 def compile_bytecode(nc: Newscat) -> str:
@@ -674,28 +677,8 @@ def machine(nc: Newscat) -> list[tuple[str, str]]:
         pass
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else "?"
     interp = nc.interpreter()
-    try:
-        nc_py = subprocess.run(
-            [interp, "-c", "import sys; print(sys.version.split()[0])"],
-            capture_output=True,
-            text=True,
-            env=nc.full_env(),
-            check=False,
-            cwd=RUN_DIR,
-        ).stdout.strip()
-    except OSError:
-        nc_py = "?"
-    try:
-        version = subprocess.run(
-            nc.bare("--version"),
-            capture_output=True,
-            text=True,
-            env=nc.full_env(),
-            check=False,
-            cwd=RUN_DIR,
-        ).stdout.strip()
-    except OSError:
-        version = "?"
+    nc_py = output(nc, [interp, "-c", "import sys; print(sys.version.split()[0])"], "?")
+    version = output(nc, nc.bare("--version"), "?")
     return [
         ("CPU", f"{cpu} ({os.cpu_count()} logical cores, {usable} usable)"),
         ("RAM", mem),
