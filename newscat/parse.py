@@ -26,11 +26,11 @@ MAX_EXPANDED_NODES = 200_000
 #: Real articles nest four or five levels; the JSON encoder and the rest of the
 #: pipeline recurse, so a bound well below Python's recursion limit keeps them safe.
 MAX_DEPTH = 100
-#: A coarse bound checked on the text before YAML sees it: libyaml's composer
-#: recurses in C and crashes the process some 30,000 levels deep (flow and block
-#: nesting each stay under this bound, so together well under the crash).
-_SCAN_DEPTH = 5000
-
+#: A coarse bound checked on the text before YAML sees it. It overestimates (brackets
+#: inside strings count), so it sits well above MAX_DEPTH; and it sits below every
+#: loader's own limit (libyaml refuses 1,000 levels since 0.2.6, the pure-Python
+#: composer recurses), so the same file gets the same problem with either loader.
+_SCAN_DEPTH = 2 * MAX_DEPTH
 _OPEN = re.compile(r"---[ \t]*(?:\n|$)")
 _CLOSE = re.compile(r"^---[ \t]*$", re.MULTILINE)
 #: Leading indentation and block indicators ("  - - ? "): an upper bound on a line's block depth.
@@ -48,12 +48,9 @@ _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
 _BOOLS = {"yes": True, "true": True, "on": True, "no": False, "false": False, "off": False}
 
-_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 _RESOLVERS: dict[str | None, list[tuple[str, re.Pattern[str]]]] = {
     first: [(tag, rx) for tag, rx in resolvers if tag != _TIMESTAMP_TAG]
-    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 
 
@@ -63,11 +60,11 @@ _PLAIN_TAGS: dict[str, str] = {}
 _PLAIN_TAGS_MAX = 50_000
 
 
-class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
+class _Resolving:
     """Safe loading that keeps timestamps as the strings they were written as.
 
     ``resolve`` is a leaner copy of PyYAML's (no path resolvers, which newscat
-    never registers); libyaml's composer calls it for every node.
+    never registers); the composer calls it for every node.
     """
 
     yaml_implicit_resolvers = _RESOLVERS
@@ -99,7 +96,21 @@ def _construct_timestamp_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> An
     return loader.construct_scalar(node)  # type: ignore[arg-type]
 
 
-_Loader.add_constructor(_TIMESTAMP_TAG, _construct_timestamp_as_text)
+class PurePythonLoader(_Resolving, yaml.SafeLoader):
+    """PyYAML's own pure-Python safe loader, as users without libyaml get it."""
+
+
+PurePythonLoader.add_constructor(_TIMESTAMP_TAG, _construct_timestamp_as_text)
+
+#: The loader newscat uses: libyaml's safe loader where PyYAML was built with it.
+Loader: type[yaml.SafeLoader] = PurePythonLoader
+if hasattr(yaml, "CSafeLoader"):
+
+    class _LibyamlLoader(_Resolving, yaml.CSafeLoader):  # type: ignore[misc]
+        """The same safe loading through libyaml."""
+
+    _LibyamlLoader.add_constructor(_TIMESTAMP_TAG, _construct_timestamp_as_text)
+    Loader = _LibyamlLoader
 
 
 def parse_article(data: bytes, path: str, article_id: str) -> Article | Problem:
@@ -177,30 +188,43 @@ def _kind(value: Any) -> str:
     return type(value).__name__
 
 
+_DEEP_MESSAGE = f"front matter nests more than {MAX_DEPTH} levels deep"
+
+
 def _deep_problem(path: str, line: int | None) -> Problem:
-    return Problem(path, "too-deep", f"front matter nests more than {MAX_DEPTH} levels deep", line)
+    return Problem(path, "too-deep", _DEEP_MESSAGE, line)
 
 
 def _too_deep(front: str) -> int | None:
-    """The line on which nesting may pass _SCAN_DEPTH, or None (a cheap pre-scan).
+    """The line on which nesting passes MAX_DEPTH, when a cheap pre-scan finds it deep.
 
-    Brackets are counted even inside strings and every column of indentation
-    counts as a level, so this overestimates; it only has to keep libyaml from
-    recursing out of stack. The exact MAX_DEPTH check runs on the composed nodes.
+    Only text that may nest past _SCAN_DEPTH is refused here (before any loader
+    recurses); the line is where the same scan first passes MAX_DEPTH. The
+    exact MAX_DEPTH check for everything else runs on the composed nodes.
     """
-    if front.count("[") + front.count("{") > _SCAN_DEPTH:
-        depth = 0
-        for match in re.finditer(r"[\[\]{}]", front):
-            depth += 1 if match.group() in "[{" else -1
-            if depth > _SCAN_DEPTH:
-                return front.count("\n", 0, match.start()) + 2
-    if _LONG_BLOCK_PREFIX.search(front):
-        return _block_too_deep(front)
+    if front.count("[") + front.count("{") > _SCAN_DEPTH and _flow_depth(front, _SCAN_DEPTH):
+        return _flow_depth(front, MAX_DEPTH)
+    if _LONG_BLOCK_PREFIX.search(front) and _block_depth(front, _SCAN_DEPTH):
+        return _block_depth(front, MAX_DEPTH)
     return None
 
 
-def _block_too_deep(front: str) -> int | None:
-    """Block nesting by indentation: a stack of the columns that open a level."""
+def _flow_depth(front: str, bound: int) -> int | None:
+    """The line on which bracket nesting passes ``bound``, or None."""
+    depth = 0
+    for match in re.finditer(r"[\[\]{}]", front):
+        depth += 1 if match.group() in "[{" else -1
+        if depth > bound:
+            return front.count("\n", 0, match.start()) + 2
+    return None
+
+
+def _block_depth(front: str, bound: int) -> int | None:
+    """The line on which block nesting by indentation passes ``bound``, or None.
+
+    A stack of the columns that open a level; every indicator in a line's
+    leading run ("  - - ? ") opens one, so this is an upper bound.
+    """
     stack: list[int] = []
     for number, line in enumerate(front.split("\n")):
         stripped = line.strip()
@@ -213,39 +237,67 @@ def _block_too_deep(front: str) -> int | None:
         while stack and stack[-1] >= indent:
             stack.pop()
         stack.extend(opened)
-        if len(stack) > _SCAN_DEPTH:
+        if len(stack) > bound:
             return number + 2
     return None
 
 
 def _load_yaml(front: str, path: str) -> tuple[Any, yaml.Node | None] | Problem:
-    loader = _Loader(front)
+    """Load the front matter; every YAML error, from either loader, becomes a Problem here."""
+    loader: yaml.SafeLoader | None = None
     try:
-        node = loader.get_single_node()
-        if node is None:
-            return None, None
-        if "&" not in front and "<<" not in front:  # no shared nodes: build directly
-            try:
-                return _build(node, loader, 0), node
-            except _TooDeep as exc:
-                message = f"front matter nests more than {MAX_DEPTH} levels deep"
-                return _node_problem(path, "too-deep", message, exc.node)
-            except Exception:  # the standard path below reports it properly
-                loader.constructed_objects = {}
-                loader.recursive_objects = {}
-        shape = _shape(node)
-        if shape.cycle:
-            return _node_problem(
-                path, "alias-bomb", "an alias refers to a value that contains it", shape.at
-            )
-        if shape.size > MAX_EXPANDED_NODES:
-            message = f"aliases expand the front matter past {MAX_EXPANDED_NODES:,} values"
-            return _node_problem(path, "alias-bomb", message, shape.at)
-        if shape.depth > MAX_DEPTH:
-            message = f"front matter nests more than {MAX_DEPTH} levels deep"
-            return _node_problem(path, "too-deep", message, shape.at)
-        return loader.construct_document(node), node
-    except yaml.constructor.ConstructorError as exc:
+        loader = Loader(front)  # the pure-Python reader already checks characters here
+        return _compose_and_build(loader, front, path)
+    except yaml.YAMLError as exc:
+        return _yaml_problem(front, path, exc)
+    except RecursionError:
+        return Problem(path, "too-deep", "front matter nests too deeply", 2)
+    finally:
+        if loader is not None:
+            loader.dispose()
+
+
+def _compose_and_build(
+    loader: yaml.SafeLoader, front: str, path: str
+) -> tuple[Any, yaml.Node | None] | Problem:
+    node = loader.get_single_node()
+    if node is None:
+        return None, None
+    if "&" not in front and "<<" not in front:  # no shared nodes: build directly
+        try:
+            return _build(node, loader, 0), node
+        except _TooDeep as exc:
+            return _node_problem(path, "too-deep", _DEEP_MESSAGE, exc.node)
+        except Exception:  # the standard path below reports it properly
+            loader.constructed_objects = {}
+            loader.recursive_objects = {}
+    shape = _shape(node)
+    if shape.cycle:
+        return _node_problem(
+            path, "alias-bomb", "an alias refers to a value that contains it", shape.at
+        )
+    if shape.size > MAX_EXPANDED_NODES:
+        message = f"aliases expand the front matter past {MAX_EXPANDED_NODES:,} values"
+        return _node_problem(path, "alias-bomb", message, shape.at)
+    if shape.depth > MAX_DEPTH:
+        return _node_problem(path, "too-deep", _DEEP_MESSAGE, shape.at)
+    return loader.construct_document(node), node
+
+
+def _yaml_problem(front: str, path: str, exc: yaml.YAMLError) -> Problem:
+    """One YAML error as a Problem with a file position, whichever loader raised it."""
+    if isinstance(exc, yaml.reader.ReaderError):
+        # Raised before any token: by the pure-Python reader for the whole text, or
+        # by libyaml's; both give the offending character and where it is.
+        at = exc.position if 0 <= exc.position <= len(front) else 0
+        line = front.count("\n", 0, at) + 2
+        column = at - (front.rfind("\n", 0, at) + 1) + 1
+        char = exc.character
+        shown = f"U+{char:04X}" if isinstance(char, int) else f"U+{ord(str(char)[:1] or ' '):04X}"
+        return Problem(
+            path, "yaml-syntax", f"YAML: the character {shown} is not allowed", line, column
+        )
+    if isinstance(exc, yaml.constructor.ConstructorError):
         line, column = _position(exc)
         problem = exc.problem or "cannot construct value"
         tag = re.search(r"tag '([^']*)'", problem)
@@ -254,7 +306,7 @@ def _load_yaml(front: str, path: str) -> tuple[Any, yaml.Node | None] | Problem:
         name = tag.group(1).replace("tag:yaml.org,2002:", "!!")
         message = f"YAML: the tag {name!r} is not allowed (tags are refused, never run)"
         return Problem(path, "yaml-tag", message, line, column)
-    except yaml.MarkedYAMLError as exc:
+    if isinstance(exc, yaml.MarkedYAMLError):
         line, column = _position(exc)
         message = exc.problem or str(exc)
         if exc.context:
@@ -274,12 +326,7 @@ def _load_yaml(front: str, path: str) -> tuple[Any, yaml.Node | None] | Problem:
         if _tab_at(front, exc):
             message += " (a tab; YAML indents with spaces only)"
         return Problem(path, "yaml-syntax", f"YAML: {message}", line, column)
-    except yaml.YAMLError as exc:
-        return Problem(path, "yaml-syntax", f"YAML: {exc}", 2)
-    except RecursionError:
-        return Problem(path, "too-deep", "front matter nests too deeply", 2)
-    finally:
-        loader.dispose()
+    return Problem(path, "yaml-syntax", f"YAML: {exc}", 2)
 
 
 class _TooDeep(Exception):
