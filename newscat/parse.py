@@ -103,10 +103,10 @@ class PurePythonLoader(_Resolving, yaml.SafeLoader):
 PurePythonLoader.add_constructor(_TIMESTAMP_TAG, _construct_timestamp_as_text)
 
 #: The loader newscat uses: libyaml's safe loader where PyYAML was built with it.
-Loader: type[yaml.SafeLoader] = PurePythonLoader
+Loader: Any = PurePythonLoader  # a SafeLoader, or libyaml's CSafeLoader with the same API
 if hasattr(yaml, "CSafeLoader"):
 
-    class _LibyamlLoader(_Resolving, yaml.CSafeLoader):  # type: ignore[misc]
+    class _LibyamlLoader(_Resolving, yaml.CSafeLoader):
         """The same safe loading through libyaml."""
 
     _LibyamlLoader.add_constructor(_TIMESTAMP_TAG, _construct_timestamp_as_text)
@@ -290,13 +290,12 @@ def _yaml_problem(front: str, path: str, exc: yaml.YAMLError) -> Problem:
         # Raised before any token: by the pure-Python reader for the whole text, or
         # by libyaml's; both give the offending character and where it is.
         at = exc.position if 0 <= exc.position <= len(front) else 0
-        line = front.count("\n", 0, at) + 2
-        column = at - (front.rfind("\n", 0, at) + 1) + 1
+        row = front.count("\n", 0, at) + 2
+        col = at - (front.rfind("\n", 0, at) + 1) + 1
         char = exc.character
         shown = f"U+{char:04X}" if isinstance(char, int) else f"U+{ord(str(char)[:1] or ' '):04X}"
-        return Problem(
-            path, "yaml-syntax", f"YAML: the character {shown} is not allowed", line, column
-        )
+        message = f"YAML: the character {shown} is not allowed"
+        return Problem(path, "yaml-syntax", message, row, col)
     if isinstance(exc, yaml.constructor.ConstructorError):
         line, column = _position(exc)
         problem = exc.problem or "cannot construct value"
