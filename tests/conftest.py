@@ -11,11 +11,25 @@ import pytest
 import yaml
 from click.testing import CliRunner, Result
 
+from newscat import parse
 from newscat.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 SEED_IDS = ("000_50e039b255de019a", "002_6ef551387f7f8ea7")
+
+#: The YAML loaders newscat may run with: libyaml's where this PyYAML has it, and
+#: always the pure-Python one that users without libyaml get.
+YAML_LOADERS: dict[str, Any] = {"pure-python": parse.PurePythonLoader}
+if parse.Loader is not parse.PurePythonLoader:
+    YAML_LOADERS = {"libyaml": parse.Loader, **YAML_LOADERS}
+
+
+@pytest.fixture(params=list(YAML_LOADERS))
+def yaml_loader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run the test with libyaml's loader, then with the pure-Python one."""
+    monkeypatch.setattr(parse, "Loader", YAML_LOADERS[request.param])
+    return str(request.param)
 
 
 @pytest.fixture(autouse=True)

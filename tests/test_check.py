@@ -85,7 +85,7 @@ def test_json_lists_every_problem_with_all_keys(mixed: Path) -> None:
             "message": "quality 'high' is not a number",
         },
     ]
-    assert records[0]["message"].startswith("YAML: mapping values are not allowed")
+    assert records[0]["message"].startswith("YAML: ")  # then the YAML library's own words
     assert result.stderr == "1 error, 2 warnings in 2 files\n"
 
 

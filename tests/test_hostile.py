@@ -6,11 +6,12 @@ as an exception, a hang, a crash of the process, or a side effect.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
-import resource
 import sqlite3
-import time
+import subprocess
+import sys
 import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +27,10 @@ from newscat.model import Article, Problem
 from newscat.parse import MAX_DEPTH, parse_article
 
 GOOD = "---\ntitle: Fine\npublishedDateTime: 2022-05-19T09:13:00Z\nwebUrl: https://e.com/{n}\n---\n"
+
+
+# Every test here runs with libyaml and with the pure-Python loader.
+pytestmark = pytest.mark.usefixtures("yaml_loader")
 
 
 def run(args: list[str], width: int = 100) -> Result:
@@ -67,12 +72,36 @@ def billion_laughs(levels: int = 9, width: int = 9) -> str:
 # --- the nesting and alias guards ------------------------------------------------------
 
 
-def test_alias_bomb_billion_laughs_is_refused_fast_with_flat_memory() -> None:
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    started = time.perf_counter()
+def _peak_kib_parsing(text: str, loader: str) -> int:
+    """The peak memory (KiB) of a fresh process that parses ``text`` with ``loader``."""
+    script = (
+        "import resource, sys\n"
+        "from newscat import parse\n"
+        "if sys.argv[1] == 'pure-python':\n"
+        "    parse.Loader = parse.PurePythonLoader\n"
+        "parse.parse_article(sys.stdin.buffer.read(), 'bomb.md', 'bomb')\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, loader],
+        input=text.encode(),
+        capture_output=True,
+        check=True,
+        timeout=120,
+    )
+    return int(done.stdout)
+
+
+def test_alias_bomb_is_refused_with_flat_memory(yaml_loader: str) -> None:
+    # Expanded, this document is 9**9 strings: gigabytes, and minutes of work.
+    # Each measurement is a child process's own peak, so it can fail.
+    small = "---\ntitle: small\n---\n"
+    extra = _peak_kib_parsing(billion_laughs(), yaml_loader) - _peak_kib_parsing(small, yaml_loader)
+    assert extra < 50 * 1024
+
+
+def test_alias_bomb_billion_laughs_is_refused() -> None:
     found = problem(billion_laughs())
-    assert time.perf_counter() - started < 0.5
-    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 50 * 1024  # KiB
     assert found.code == "alias-bomb"
     assert found.message == "aliases expand the front matter past 200,000 values"
     assert (found.line, found.column) == (7, 4)  # the value of `f`, where the bound is passed
@@ -193,16 +222,16 @@ def test_closing_line_must_be_exactly_dashes() -> None:
 def test_yaml_syntax_error_line_and_column() -> None:
     found = problem("---\ntitle: ok\nexcerpt: a: b\n---\n")
     assert found.code == "yaml-syntax"
-    assert found.message.startswith("YAML: mapping values are not allowed")  # libyaml or not
+    assert found.message.startswith("YAML: ")  # then the YAML library's own words
     assert (found.line, found.column) == (3, 11)
 
 
 def test_yaml_syntax_error_unclosed_flow() -> None:
     found = problem("---\ntitle: x\ntopics: [a, b\nquality: 3\n---\n")
     assert found.code == "yaml-syntax"
-    assert found.message == (
+    # Where the cause is far from where YAML notices it, newscat names both places.
+    assert found.message.startswith(
         "YAML: while parsing a flow sequence (opened on line 3, column 9): "
-        "did not find expected ',' or ']'"
     )
     assert (found.line, found.column) == (4, 8)
 
@@ -329,7 +358,6 @@ def test_sparse_large_file_is_refused_without_being_read(tmp_path: Path) -> None
         handle.write(b"---\ntitle: huge\n---\n")
         handle.truncate(4 * 1024 * 1024 * 1024)  # 4 GiB, sparse: no disk used
     tracemalloc.start()
-    started = time.perf_counter()
     digest, found = read_article(str(big), "huge")
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
@@ -337,7 +365,6 @@ def test_sparse_large_file_is_refused_without_being_read(tmp_path: Path) -> None
     assert (digest, found.code) == (None, "too-large")
     assert found.message == "file is larger than the 16 MiB limit"
     assert peak < 1024 * 1024
-    assert time.perf_counter() - started < 0.5
 
 
 def test_file_that_grows_past_the_limit_after_the_stat(
@@ -389,15 +416,13 @@ def test_symlink_cycle_is_walked_once(tmp_path: Path) -> None:
     os.symlink("..", root / "a" / "up")
     os.symlink(str(root), root / "a" / "again")
     os.symlink("loop.md", root / "loop.md")  # a symlink to itself
-    started = time.perf_counter()
     problems: list[Problem] = []
     found = {
         p: st for folder in walk_folders([str(root)], problems) for p, st in folder.files.items()
     }
-    assert time.perf_counter() - started < 1
     assert [catalog.file_entry(path, st, [str(root)]).id for path, st in found.items()] == ["a/one"]
     assert [(p.code, p.message) for p in problems] == [
-        ("unreadable", "cannot read: Too many levels of symbolic links")
+        ("unreadable", f"cannot read: {os.strerror(errno.ELOOP)}")
     ]
     result = run(["list", "--no-cache", "-C", str(root), "-f", "ids"])
     assert (result.exit_code, result.stdout) == (0, "a/one\n")
