@@ -24,7 +24,6 @@ class App:
     cache_dir: Path | None  # None: in memory
     color: str = "auto"
     quiet: bool = False
-    debug: bool = False
 
     @classmethod
     def from_options(cls, opts: dict[str, Any]) -> App:
@@ -41,7 +40,6 @@ class App:
             cache_dir=cache_dir,
             color=opts.get("color") or "auto",
             quiet=bool(opts.get("quiet")),
-            debug=bool(opts.get("debug")),
         )
 
     def warn(self, message: str) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any, NoReturn
 
 import click
 
@@ -22,13 +22,16 @@ from newscat.commands.common import (
     parse_fields,
 )
 from newscat.errors import NewscatError
-from newscat.options import catalog_options, filter_options, query_from, sort_options
-
-if TYPE_CHECKING:
-    pass
+from newscat.options import (
+    catalog_options,
+    debug_option,
+    debugging,
+    filter_options,
+    query_from,
+    sort_options,
+)
 
 LIST_FORMATS = ("table", "tsv", "csv", "json", "jsonl", "ids", "paths", "markdown")
-DEBUG_KEY = "newscat.debug"
 
 
 class CommandError(click.ClickException):
@@ -54,7 +57,7 @@ class NewscatGroup(click.Group):
         try:
             return super().invoke(ctx)
         except NewscatError as exc:
-            if _debugging(ctx):
+            if debugging(ctx):
                 raise
             raise _command_error(str(exc), exc.exit_code) from None
         except (click.ClickException, click.exceptions.Exit, click.Abort):
@@ -65,15 +68,11 @@ class NewscatGroup(click.Group):
             click.echo("", err=True)
             sys.exit(130)
         except Exception as exc:
-            if _debugging(ctx):
+            if debugging(ctx):
                 raise
             raise CommandError(
                 f"internal error: {type(exc).__name__}: {exc} (run again with --debug for details)"
             ) from None
-
-
-def _debugging(ctx: click.Context) -> bool:
-    return bool(ctx.meta.get(DEBUG_KEY)) or "--debug" in sys.argv[1:]
 
 
 def _quiet_broken_pipe() -> NoReturn:
@@ -85,6 +84,7 @@ def _quiet_broken_pipe() -> NoReturn:
 
 @click.group(cls=NewscatGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "-V", "--version", prog_name="newscat")
+@debug_option
 def cli() -> None:
     """A catalogue of news articles stored as text files with YAML front matter.
 

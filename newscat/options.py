@@ -16,7 +16,12 @@ if TYPE_CHECKING:
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-CATALOG_OPTIONS = ("catalog", "no_cache", "cache_dir", "color", "quiet", "debug")
+#: Where ``--debug`` (or ``NEWSCAT_DEBUG=1``) is recorded: the context's ``meta``,
+#: which click shares between the group and the command, so the flag works
+#: wherever the user types it.
+DEBUG_KEY = "newscat.debug"
+
+CATALOG_OPTIONS = ("catalog", "no_cache", "cache_dir", "color", "quiet")
 FILTER_OPTIONS = (
     "topic", "provider", "category", "type_", "min_quality", "max_quality", "min_heat",
     "max_heat", "since", "until", "published", "match", "where", "now",
@@ -42,6 +47,24 @@ def _apply(function: F, options: list[Callable[[F], F]]) -> F:
     return function
 
 
+def _record_debug(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value:
+        ctx.meta[DEBUG_KEY] = True
+
+
+def debug_option(function: F) -> F:
+    """``--debug`` (also ``NEWSCAT_DEBUG=1``): show tracebacks; accepted before or after the command."""
+    return click.option(
+        "--debug", is_flag=True, expose_value=False, is_eager=True, envvar="NEWSCAT_DEBUG",
+        callback=_record_debug, help="Show tracebacks for errors (also NEWSCAT_DEBUG=1).",
+    )(function)  # fmt: skip
+
+
+def debugging(ctx: click.Context) -> bool:
+    """Whether ``--debug`` was given to the group or the command, or set in the environment."""
+    return bool(ctx.meta.get(DEBUG_KEY))
+
+
 def catalog_options(function: F) -> F:
     """``-C/--catalog``, ``--no-cache``, ``--cache-dir``, ``--color``, ``-q``, ``--debug``."""
     return _apply(
@@ -62,7 +85,7 @@ def catalog_options(function: F) -> F:
                 show_default=True, help="Colour output (auto honours a TTY, NO_COLOR, FORCE_COLOR).",
             ),
             click.option("-q", "--quiet", is_flag=True, help="No warnings or summaries on stderr."),
-            click.option("--debug", is_flag=True, help="Show tracebacks for errors."),
+            debug_option,
         ],
     )  # fmt: skip
 
