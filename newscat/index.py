@@ -152,11 +152,18 @@ def database_name(roots: Sequence[str]) -> str:
 class Index:
     """An open index over a set of catalogue roots."""
 
-    def __init__(self, conn: sqlite3.Connection, roots: Sequence[str], location: str) -> None:
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        roots: Sequence[str],
+        location: str,
+        warn: Warn = lambda message: None,
+    ) -> None:
         self.conn = conn
         self.roots = list(roots)
         self.location = location
         self.max_size = DEFAULT_MAX_SIZE
+        self.warn = warn
 
     # --- opening --------------------------------------------------------------------------
 
@@ -174,7 +181,7 @@ class Index:
         through ``warn`` and the command goes on.
         """
         if cache_dir is None:
-            return cls(_connect(":memory:"), roots, ":memory:")
+            return cls(_connect(":memory:"), roots, ":memory:", warn)
         path = cache_dir / database_name(roots)
         try:
             cache_dir.mkdir(parents=True, exist_ok=True)
@@ -182,12 +189,12 @@ class Index:
                 raise PermissionError(f"{cache_dir} is not writable")
         except OSError as exc:
             warn(f"cannot use the cache dir ({_reason(exc)}); indexing in memory this time")
-            return cls(_connect(":memory:"), roots, ":memory:")
+            return cls(_connect(":memory:"), roots, ":memory:", warn)
         try:
-            return cls(_connect(str(path)), roots, str(path))
+            return cls(_connect(str(path)), roots, str(path), warn)
         except sqlite3.OperationalError as exc:  # cannot open or lock it: leave it alone
             warn(f"cannot use the index at {path} ({exc}); indexing in memory this time")
-            return cls(_connect(":memory:"), roots, ":memory:")
+            return cls(_connect(":memory:"), roots, ":memory:", warn)
         except _OtherSchema as exc:
             warn(f"the index at {path} was made by another newscat ({exc}); rebuilding it")
             _remove_database(path)
@@ -195,10 +202,10 @@ class Index:
             warn(f"the index at {path} is unusable ({exc}); rebuilding it")
             _remove_database(path)
         try:
-            return cls(_connect(str(path)), roots, str(path))
+            return cls(_connect(str(path)), roots, str(path), warn)
         except sqlite3.Error as exc:
             warn(f"cannot create the index at {path} ({exc}); indexing in memory this time")
-            return cls(_connect(":memory:"), roots, ":memory:")
+            return cls(_connect(":memory:"), roots, ":memory:", warn)
 
     def close(self) -> None:
         self.conn.close()
@@ -206,7 +213,33 @@ class Index:
     # --- refresh --------------------------------------------------------------------------
 
     def refresh(self, progress: Progress | None = None, rebuild: bool = False) -> RefreshReport:
-        """Bring the index up to date with the files (SPEC §5).
+        """Bring the index up to date with the files.
+
+        When the database cannot be written (a full disk, a read-only or vanished
+        cache dir, an I/O error), the transaction is rolled back, so the file keeps
+        the previous index and the next run with room repairs it; this run says why
+        once through ``warn`` and indexes in memory instead. A database found
+        corrupt on the way is removed, to be rebuilt next time.
+        """
+        try:
+            return self._refresh(progress, rebuild)
+        except sqlite3.Error as exc:
+            if self.location == ":memory:":
+                raise
+            broken = _is_corrupt(exc)
+            self.warn(
+                f"cannot {'use' if broken else 'write'} the index at {self.location} "
+                f"({exc}); indexing in memory this time"
+            )
+            self.conn.close()
+            if broken:
+                _remove_database(Path(self.location))
+            self.conn = _connect(":memory:")
+            self.location = ":memory:"
+            return self._refresh(progress, rebuild)
+
+    def _refresh(self, progress: Progress | None, rebuild: bool) -> RefreshReport:
+        """Bring the index up to date with the files, in the database as it is.
 
         A first look, without any lock, compares the walk with the index. When
         nothing changed, that is all. Otherwise the write lock is taken and the
@@ -289,7 +322,11 @@ class Index:
             )
             self.conn.execute("COMMIT")
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            # SQLite may have rolled back already (it does on a full disk); a failing
+            # ROLLBACK must not hide the error that got us here.
+            if self.conn.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    self.conn.execute("ROLLBACK")
             raise
         return report, tally.files
 
@@ -715,6 +752,16 @@ def _remove_database(path: Path) -> None:
     for suffix in ("", "-wal", "-shm"):
         with contextlib.suppress(FileNotFoundError):
             os.remove(str(path) + suffix)
+
+
+def _is_corrupt(exc: sqlite3.Error) -> bool:
+    """Whether an error says the database file itself is damaged (not merely unwritable)."""
+    name = getattr(exc, "sqlite_errorname", "")
+    if name:
+        return name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB"))
+    return isinstance(exc, sqlite3.DatabaseError) and not isinstance(
+        exc, sqlite3.OperationalError | sqlite3.IntegrityError
+    )
 
 
 def _reason(exc: OSError) -> str:
