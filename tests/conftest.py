@@ -34,9 +34,11 @@ def yaml_loader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch)
 
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """No test reads the user's catalogue or cache, or depends on the terminal."""
+    """No test reads the user's catalogue, cache, config or state, or depends on the terminal."""
     cache = tmp_path / "cache"
     monkeypatch.setenv("NEWSCAT_CACHE_DIR", str(cache))
+    monkeypatch.setenv("NEWSCAT_CONFIG", str(tmp_path / "user-config.toml"))
+    monkeypatch.setenv("NEWSCAT_STATE_DIR", str(tmp_path / "state"))
     for name in ("NEWSCAT_CATALOG", "NO_COLOR", "FORCE_COLOR"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("COLUMNS", "120")
