@@ -294,7 +294,8 @@ def resolve(index: Index, ref: str) -> Article:
     """The one article a user's REF names (SPEC §2).
 
     In order: an exact id, a path to a file, a unique prefix of an id, a unique
-    prefix of the part after the id's last ``_``. The first rule that matches
+    prefix of the part after the id's last ``_``, a unique trailing part of the
+    id in whole segments (``blog/2024-release-3``). The first rule that matches
     anything decides; when it matches several articles, the REF is ambiguous.
     Raises NotFoundError (exit 1) for no match or an ambiguous one.
     """
@@ -309,6 +310,7 @@ def resolve(index: Index, ref: str) -> Article:
         rules.append((f"a.path IN ({','.join('?' * len(paths))})", paths))
     rules.append(("substr(a.id, 1, length(?)) = ?", [ref, ref]))
     rules.append((f"substr({_SUFFIX_SQL}, 1, length(?)) = ?", [ref, ref]))
+    rules.append(("substr(a.id, -length(?) - 1) = '/' || ?", [ref, ref]))
     for where, params in rules:
         found = list(index.select(where, params, limit=MAX_CANDIDATES + 1))
         if len(found) == 1:

@@ -18,6 +18,7 @@ from newscat.commands.common import (
     compile_for,
     emit,
     fail_if_empty,
+    handles_for,
     output_is_terminal,
     parse_fields,
 )
@@ -139,11 +140,15 @@ def list_command(**opts: Any) -> None:
         emit(lambda out: out.write(f"{count}\n"))
         fail_if_empty(opts, count)
         return
+    requested = parse_fields(opts["fields"])
+    fields = output_fields(fmt, requested, index)
     spec = OutputSpec(
-        fields=output_fields(fmt, parse_fields(opts["fields"]), index),
+        fields=fields,
         header=not opts["no_header"],
         null=opts["null"],
         color=app.color,
+        handle=handles_for(index, fmt, fields),
+        named=requested is not None,
     )
     articles = compiled.select(index, query.limit, query.offset)
     count = emit(lambda out: WRITERS[fmt](out, articles, spec))

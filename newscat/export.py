@@ -25,6 +25,10 @@ from newscat.errors import OutputError, UsageError
 from newscat.model import Article
 
 DEFAULT_FIELDS = ("id", "date", "title", "provider", "quality", "heat", "topics")
+#: A table starts with the handle, the shortest REF that names the article.
+TABLE_FIELDS = ("ref", *DEFAULT_FIELDS[1:])
+#: Fields computed for output from the whole catalogue, not stored with the article.
+COMPUTED_FIELDS = ("ref",)
 
 #: Fields every article has, from the normalised views (plus aliases).
 NORMALISED_FIELDS = (
@@ -47,9 +51,14 @@ _MISSING = object()
 # --- field values ---------------------------------------------------------------------------
 
 
-def field_value(article: Article, name: str) -> Any:
-    """The value of an output field: a normalised view, or a dotted path into the record."""
+def field_value(article: Article, name: str, handle: Callable[[str], str] | None = None) -> Any:
+    """The value of an output field: a normalised view, or a dotted path into the record.
+
+    ``ref`` is the article's handle when ``handle`` is given, else its id.
+    """
     name = ALIASES.get(name, name)
+    if name == "ref":
+        return handle(article.id) if handle else article.id
     if name in NORMALISED_FIELDS:
         value = getattr(article, name)
         return list(value) if isinstance(value, tuple) else value
@@ -156,7 +165,7 @@ def resolve_fields(names: Sequence[str], source: FieldSource, flatten: bool = Fa
     keys: dict[str, set[str]] | None = None
     out: list[str] = []
     for name in names:
-        if name in NORMALISED_FIELDS or name in ALIASES:
+        if name in NORMALISED_FIELDS or name in ALIASES or name in COMPUTED_FIELDS:
             out.append(name)
             continue
         if keys is None:
@@ -204,7 +213,7 @@ def _leaf_paths(value: Any, prefix: str, out: dict[str, None]) -> None:
 def known_fields(source: FieldSource, keys: dict[str, set[str]] | None = None) -> list[str]:
     """Every field name a user can ask for: normalised, aliases, keys and dotted paths."""
     keys = source.record_keys() if keys is None else keys
-    names: dict[str, None] = dict.fromkeys([*NORMALISED_FIELDS, *ALIASES])
+    names: dict[str, None] = dict.fromkeys([*NORMALISED_FIELDS, *ALIASES, *COMPUTED_FIELDS])
     for key, kinds in keys.items():
         names.setdefault(key)
         if kinds & {"object", NESTED_LIST}:
@@ -271,6 +280,10 @@ class OutputSpec:
     header: bool = True
     null: bool = False
     color: str = "auto"
+    #: An article's handle from its id (the ``ref`` field); None: ``ref`` is the id.
+    handle: Callable[[str], str] | None = None
+    #: Whether ``fields`` were named by the user (a table then drops none of them).
+    named: bool = False
 
 
 Writer = Callable[[IO[str], Iterable[Article], OutputSpec], int]
@@ -286,7 +299,9 @@ def write_tsv(out: IO[str], articles: Iterable[Article], spec: OutputSpec) -> in
     if spec.header:
         out.write("\t".join(tsv_cell(name) for name in fields) + "\n")
     for article in articles:
-        out.write("\t".join(tsv_cell(field_value(article, name)) for name in fields) + "\n")
+        out.write(
+            "\t".join(tsv_cell(field_value(article, name, spec.handle)) for name in fields) + "\n"
+        )
         count += 1
     return count
 
@@ -299,7 +314,7 @@ def write_csv(out: IO[str], articles: Iterable[Article], spec: OutputSpec) -> in
         writer.writerow(fields)
     count = 0
     for article in articles:
-        writer.writerow([csv_cell(field_value(article, name)) for name in fields])
+        writer.writerow([csv_cell(field_value(article, name, spec.handle)) for name in fields])
         count += 1
     return count
 
@@ -313,7 +328,7 @@ def write_markdown(out: IO[str], articles: Iterable[Article], spec: OutputSpec) 
         out.write("| " + " | ".join(rules) + " |\n")
     count = 0
     for article in articles:
-        cells = (markdown_cell(field_value(article, name)) for name in fields)
+        cells = (markdown_cell(field_value(article, name, spec.handle)) for name in fields)
         out.write("| " + " | ".join(cells) + " |\n")
         count += 1
     return count
@@ -325,7 +340,7 @@ def write_json(out: IO[str], articles: Iterable[Article], spec: OutputSpec) -> i
     out.write("[")
     for article in articles:
         out.write(",\n  " if count else "\n  ")
-        out.write(json_text(_record(article, spec.fields)))
+        out.write(json_text(_record(article, spec)))
         count += 1
     out.write("\n]\n" if count else "]\n")
     return count
@@ -334,7 +349,7 @@ def write_json(out: IO[str], articles: Iterable[Article], spec: OutputSpec) -> i
 def write_jsonl(out: IO[str], articles: Iterable[Article], spec: OutputSpec) -> int:
     count = 0
     for article in articles:
-        out.write(json_text(_record(article, spec.fields)) + "\n")
+        out.write(json_text(_record(article, spec)) + "\n")
         count += 1
     return count
 
@@ -364,14 +379,16 @@ def write_table(out: IO[str], articles: Iterable[Article], spec: OutputSpec) -> 
     rows = list(articles)  # a table needs every row to size its columns
     if rows:
         console = make_console(spec.color)
-        console.print(articles_table(rows, _columns(spec), console.width))
+        fields = TABLE_FIELDS if spec.fields is None else spec.fields
+        table = articles_table(rows, fields, console.width, handle=spec.handle, keep=spec.named)
+        console.print(table)
     return len(rows)
 
 
-def _record(article: Article, fields: Sequence[str] | None) -> dict[str, Any]:
-    if fields is None:
+def _record(article: Article, spec: OutputSpec) -> dict[str, Any]:
+    if spec.fields is None:
         return article.full_record()
-    return {name: field_value(article, name) for name in fields}
+    return {name: field_value(article, name, spec.handle) for name in spec.fields}
 
 
 #: Every text format, by name. ``list`` offers them all; ``export`` the machine ones.
@@ -403,6 +420,8 @@ def output_fields(
     None means whole records (json, jsonl) or no columns at all (ids, paths).
     """
     if requested is None:
+        if fmt == "table":
+            return TABLE_FIELDS
         return DEFAULT_FIELDS if fmt in TABULAR else None
     return resolve_fields(requested, source, flatten=fmt in FLATTENED)
 

@@ -525,6 +525,10 @@ class Index:
         for row in self.conn.execute(sql, args):
             yield article_from_row(row)
 
+    def ids(self) -> list[str]:
+        """Every article's id (the same id twice when two roots hold it)."""
+        return [row[0] for row in self.conn.execute("SELECT id FROM articles")]
+
     def count(self, where: str = "1", params: Sequence[Any] = ()) -> int:
         sql = f"SELECT count(*) FROM articles AS a WHERE {where}"
         return int(self.conn.execute(sql, list(params)).fetchone()[0])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import IO, TYPE_CHECKING, Any, Literal
 
@@ -91,8 +91,9 @@ _FLEX = {
     "body": (24, 10),
     "url": (24, 10),
     "path": (24, 10),
+    "snippet": (24, 10),
 }
-_CAP = {"id": 24, "provider": 18, "domain": 22, "category": 12, "type": 10}
+_CAP = {"provider": 18, "domain": 22, "category": 12, "type": 10}
 _GAP = 2
 
 
@@ -103,13 +104,17 @@ def fit_widths(
     flexible: dict[str, tuple[int, int]] | None = None,
     drop_order: Sequence[str] = _DROP_ORDER,
     caps: dict[str, int] | None = None,
+    keep: bool = False,
 ) -> list[int | None]:
     """A width for each column so the table fits ``width``; None drops the column.
 
     Flexible columns (title, topics…) shrink to a comfortable width, then columns
-    are dropped in ``drop_order`` (a column not in it always stays), then the
-    flexible ones shrink further; any width left over goes back to the flexible
-    columns. Widths are terminal cells (wide characters count two).
+    are dropped: first those empty in every row, then in ``drop_order`` (a column
+    not in it always stays); then the flexible ones shrink further, and if the
+    table is still too wide, the widest columns give a cell at a time. With
+    ``keep`` (columns the user named) no column is dropped. Any width left over
+    goes back to the flexible columns. Widths are terminal cells (wide
+    characters count two).
     """
     flexible = _FLEX if flexible is None else flexible
     caps = _CAP if caps is None else caps
@@ -130,12 +135,19 @@ def fit_widths(
                 widths[i] = max(least, widths[i] - (total() - width))
 
     shrink(0)
-    for name in drop_order:
-        if total() <= width:
-            break
-        if name in header and header.index(name) in widths:
-            del widths[header.index(name)]
+    if not keep:
+        empty = [i for i in range(len(header)) if rows and not any(row[i] for row in rows)]
+        ordered = [header.index(name) for name in drop_order if name in header]
+        for i in [*empty, *ordered]:
+            if total() <= width:
+                break
+            widths.pop(i, None)
     shrink(1)
+    while total() > width:  # the last resort: the widest column gives one cell
+        widest = max(widths, key=lambda i: (widths[i], i))
+        if widths[widest] <= 1:
+            break
+        widths[widest] -= 1
     for i in flex:  # give back what is left, in column order
         if i in widths and total() < width:
             widths[i] = min(natural[i], widths[i] + width - total())
@@ -155,14 +167,23 @@ def _plain(name: str, value: Any) -> str:
 
 
 def articles_table(
-    articles: Iterable[Article], fields: Sequence[str], width: int, links: bool = True
+    articles: Iterable[Article],
+    fields: Sequence[str],
+    width: int,
+    links: bool = True,
+    handle: Callable[[str], str] | None = None,
+    keep: bool = False,
 ) -> Table:
-    """A table of articles that fits ``width`` columns of terminal."""
+    """A table of articles that fits ``width`` columns of terminal.
+
+    ``handle`` gives the ``ref`` column; with ``keep`` (columns the user named)
+    every column stays, however narrow.
+    """
     from newscat.export import field_value
 
     items = list(articles)
-    rows = [[_plain(name, field_value(a, name)) for name in fields] for a in items]
-    widths = fit_widths(fields, rows, width)
+    rows = [[_plain(name, field_value(a, name, handle)) for name in fields] for a in items]
+    widths = fit_widths(fields, rows, width, keep=keep)
     shown = [i for i, w in enumerate(widths) if w is not None]
     table = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 1), expand=False)
     for i in shown:
@@ -177,6 +198,8 @@ def articles_table(
             if name in ("quality", "heat"):
                 value = field_value(article, name)
                 cell.stylize(score_style(value if isinstance(value, (int, float)) else None))
+            elif name == "ref":
+                cell.stylize("cyan")
             elif name == "title" and links and article.url and _safe_url(article.url):
                 cell.stylize(f"link {article.url}")
             cells.append(cell)

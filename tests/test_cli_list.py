@@ -79,8 +79,8 @@ def test_list_ids_and_paths() -> None:
 def test_list_table_shows_every_default_column_at_120() -> None:
     result = run("list", "-f", "table")
     lines = result.stdout.splitlines()
-    assert lines[0].split() == ["id", "date", "title", "provider", "quality", "heat", "topics"]
-    assert lines[1].startswith("002_6ef551387f7f8ea7  2022-11-02  NHS report calls")
+    assert lines[0].split() == ["ref", "date", "title", "provider", "quality", "heat", "topics"]
+    assert lines[1].startswith("6ef5  2022-11-02  NHS report calls")
     assert "Digital Health" in lines[1] and " 56 " in lines[1] and " 66 " in lines[1]
     assert "\x1b" not in result.stdout
     assert all(len(line) <= 120 for line in lines)
@@ -90,8 +90,8 @@ def test_list_table_keeps_date_and_title_at_40(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("COLUMNS", "40")
     result = run("list", "-f", "table")
     lines = result.stdout.splitlines()
-    assert lines[0].split()[:2] == ["date", "title"]
-    assert lines[2].startswith("2022-05-19  New report")
+    assert lines[0].split()[:3] == ["ref", "date", "title"]
+    assert lines[2].startswith("50e0  2022-05-19  New report")
     assert lines[2].endswith("…")
     assert all(len(line) <= 40 for line in lines)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import IO, TYPE_CHECKING, Any
 
 from newscat.errors import NewscatError, OutputError
@@ -24,6 +24,17 @@ def parse_fields(text: str | None) -> tuple[str, ...] | None:
     if not text:
         return None
     return tuple(name.strip() for name in text.split(",") if name.strip())
+
+
+def handles_for(
+    index: Index, fmt: str, fields: Sequence[str] | None
+) -> Callable[[str], str] | None:
+    """The handle of each article, when the output shows ``ref`` (a table does by default)."""
+    if fmt != "table" and "ref" not in (fields or ()):
+        return None
+    from newscat.handles import Handles
+
+    return Handles(index.ids())
 
 
 def fail_if_empty(opts: dict[str, Any], count: int) -> None:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from newscat.commands.common import compile_for, emit, fail_if_empty, parse_fields
+from newscat.commands.common import compile_for, emit, fail_if_empty, handles_for, parse_fields
 from newscat.errors import NewscatError, UsageError
 from newscat.options import (
     catalog_options,
@@ -99,7 +99,9 @@ def export_command(**opts: Any) -> None:
         if requested is None and fmt in ("csv", "tsv")
         else output_fields(fmt, requested, index)
     )
-    spec = OutputSpec(fields=fields, header=not opts["no_header"])
+    spec = OutputSpec(
+        fields=fields, header=not opts["no_header"], handle=handles_for(index, fmt, fields)
+    )
     articles = compiled.select(index, query.limit, query.offset)
     if output is None:
         count = emit(lambda out: WRITERS[fmt](out, articles, spec))
