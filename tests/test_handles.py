@@ -120,10 +120,18 @@ def test_a_trailing_part_is_a_ref(tmp_path: Path) -> None:
 
 def test_the_table_ref_column_feeds_show(tmp_path: Path) -> None:
     folder = tmp_path / "site"
-    write_article(folder, "blog/2024-release-3.md", title="Blog release", publishedDateTime="2024-03-01")
-    write_article(folder, "news/2024-release-3.md", title="News release", publishedDateTime="2024-02-01")
-    write_article(folder, "001_1485ef0817e09c04.md", title="First hash", publishedDateTime="2024-01-01")
-    write_article(folder, "002_1485c98cee2d250d.md", title="Second hash", publishedDateTime="2023-01-01")
+    write_article(
+        folder, "blog/2024-release-3.md", title="Blog release", publishedDateTime="2024-03-01"
+    )
+    write_article(
+        folder, "news/2024-release-3.md", title="News release", publishedDateTime="2024-02-01"
+    )
+    write_article(
+        folder, "001_1485ef0817e09c04.md", title="First hash", publishedDateTime="2024-01-01"
+    )
+    write_article(
+        folder, "002_1485c98cee2d250d.md", title="Second hash", publishedDateTime="2023-01-01"
+    )
     result = run("list", "-C", str(folder), "-f", "table", "-F", "ref,title")
     assert result.stdout.splitlines() == [
         "ref                  title       ",
