@@ -1,0 +1,499 @@
+"""Stories: articles about the same news, grouped, from their words, URLs and links.
+
+Two articles belong to one story when any of these holds:
+
+- they have the same canonical URL (the same page, spelled differently);
+- one's ``related`` list names the other's URL (any of its spellings);
+- they were published within a time window of each other (three days by
+  default) and their titles, or their titles with excerpts, are
+  near-duplicates: enough content words in common, and a large enough share of
+  them (Jaccard similarity of the word sets).
+
+A story is the connected group these links make. Its id is the id of its
+earliest article, so it stays stable as later coverage joins; its coverage is
+the number of distinct providers in it.
+
+Everything here is pure: items in, assignments out. ``group`` finds every
+story of a whole catalogue at once (an exact similarity join: a candidate pair
+must share a word among the rarest few of each side, which every qualifying
+pair does); ``component`` finds the one story an article belongs to by asking
+a caller-supplied ``Neighbours`` for the links of one article at a time, so
+that a refresh can recompute only what an edit touched. Both use the same
+``near_duplicate`` test, so they agree.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from newscat.stories.urls import canonical_url
+
+#: Articles further apart than this are never near-duplicates.
+DEFAULT_WINDOW = timedelta(days=3)
+#: Titles alone: at least this many content words in common, and this Jaccard similarity.
+TITLE_MIN_SHARED, TITLE_MIN_JACCARD = 4, 0.35
+#: Title and excerpt together: the same, with more words and a lower share.
+TEXT_MIN_SHARED, TEXT_MIN_JACCARD = 7, 0.26
+#: The keys of a ``related`` entry that hold a URL of the related article.
+RELATED_URL_KEYS = ("webUrl", "url", "link", "originalUrl", "ampWebUrl", "cdnAmpWebUrl")
+
+STOPWORDS = frozenset(
+    [
+        "a",
+        "about",
+        "above",
+        "after",
+        "again",
+        "against",
+        "all",
+        "also",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "because",
+        "been",
+        "before",
+        "being",
+        "below",
+        "between",
+        "both",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "down",
+        "during",
+        "each",
+        "few",
+        "for",
+        "from",
+        "further",
+        "had",
+        "has",
+        "have",
+        "having",
+        "he",
+        "her",
+        "here",
+        "hers",
+        "him",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "itself",
+        "just",
+        "me",
+        "more",
+        "most",
+        "my",
+        "no",
+        "nor",
+        "not",
+        "now",
+        "of",
+        "off",
+        "on",
+        "once",
+        "only",
+        "or",
+        "other",
+        "our",
+        "out",
+        "over",
+        "own",
+        "same",
+        "she",
+        "should",
+        "so",
+        "some",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "very",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "yours",
+        "says",
+        "said",
+        "say",
+        "new",
+        "news",
+        "latest",
+        "live",
+        "update",
+        "updates",
+        "report",
+        "reports",
+        "via",
+        "amid",
+        "s",
+        "t",
+    ]
+)
+
+_WORD = re.compile(r"[^\W_]+")
+_APOSTROPHE = re.compile(r"['’‘`](?:s|d|ll|re|ve|m|t)?\b", re.IGNORECASE)
+#: Where a site appends its name to a headline: "Title | BBC News", "Title - Reuters".
+_SUFFIX_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " · ")
+_SUFFIX_MAX_WORDS = 5
+
+
+@dataclass(frozen=True)
+class StoryItem:
+    """What grouping needs to know about one article.
+
+    ``key`` is the caller's handle for it (the index uses the row id); ``url``
+    and ``related`` are canonical URLs; the word sets come from ``words``.
+    """
+
+    key: int
+    id: str
+    date: str | None = None  # ISO 8601 UTC, as the index stores it
+    provider: str | None = None  # who published it, for coverage (casefolded)
+    url: str | None = None
+    related: tuple[str, ...] = ()
+    title_words: frozenset[str] = frozenset()
+    text_words: frozenset[str] = frozenset()
+
+    @property
+    def moment(self) -> datetime | None:
+        return _instant(self.date)
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """The story an article belongs to: its id and how many providers cover it."""
+
+    story: str
+    coverage: int
+    size: int
+
+
+def story_item(
+    key: int,
+    article_id: str,
+    *,
+    date: str | None,
+    title: str | None,
+    excerpt: str | None,
+    provider: str | None,
+    domain: str | None,
+    url: str | None,
+    related: Any = None,
+) -> StoryItem:
+    """A StoryItem from an article's normalised fields and its ``related`` value as written."""
+    canonical = canonical_url(url)
+    title_words = words(strip_site_suffix(title or "", provider, domain))
+    return StoryItem(
+        key=key,
+        id=article_id,
+        date=date,
+        provider=provider_key(provider, domain, canonical),
+        url=canonical,
+        related=related_urls(related),
+        title_words=title_words,
+        text_words=title_words | words(excerpt or ""),
+    )
+
+
+def provider_key(provider: str | None, domain: str | None, url: str | None) -> str | None:
+    """Who published an article, as coverage counts it: name, else domain, else URL host."""
+    for value in (provider, domain):
+        if isinstance(value, str) and value.strip():
+            return " ".join(value.casefold().split())
+    if url:
+        return url.removeprefix("https://").split("/", 1)[0]
+    return None
+
+
+def related_urls(related: Any) -> tuple[str, ...]:
+    """The canonical URLs a ``related`` value names (a list of mappings, or of URLs)."""
+    entries = related if isinstance(related, list) else [related]
+    found: dict[str, None] = {}
+    for entry in entries:
+        values = (
+            [entry.get(key) for key in RELATED_URL_KEYS] if isinstance(entry, Mapping) else [entry]
+        )
+        for value in values:
+            canonical = canonical_url(value)
+            if canonical is not None:
+                found[canonical] = None
+    return tuple(found)
+
+
+def strip_site_suffix(title: str, provider: str | None = None, domain: str | None = None) -> str:
+    """A headline without the site name some providers append ("... | BBC News").
+
+    After " | " any short tail goes; after a dash, only one that names the
+    provider (its name or its domain), because a dash also joins real headlines.
+    """
+    names = {_squash(value) for value in (provider, domain) if value}
+    if domain:
+        names.add(_squash(domain.split(".")[0]))
+    for _ in range(3):  # "Title - Section | Site"
+        cut = False
+        for separator in _SUFFIX_SEPARATORS:
+            head, found, tail = title.rpartition(separator)
+            if not found or not head.strip() or len(tail.split()) > _SUFFIX_MAX_WORDS:
+                continue
+            squashed = _squash(tail)
+            if separator.strip() == "|" or squashed in names or _names_site(squashed, names):
+                title, cut = head, True
+                break
+        if not cut:
+            break
+    return title
+
+
+def _squash(text: str) -> str:
+    return "".join(char for char in text.casefold() if char.isalnum())
+
+
+def _names_site(squashed: str, names: set[str]) -> bool:
+    """ "BBC News" names the site bbc.co.uk; "The Guardian" names theguardian.com."""
+    return any(name and (squashed.startswith(name) or name.startswith(squashed)) for name in names)
+
+
+def words(text: str) -> frozenset[str]:
+    """The content words of a text: case and accents folded, stop words dropped, plurals
+    and common endings cut, so that rewordings of one headline share their words."""
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    folded = "".join(char for char in folded if not unicodedata.combining(char))
+    folded = _APOSTROPHE.sub(" ", folded)
+    out = set()
+    for word in _WORD.findall(folded):
+        if word in STOPWORDS:
+            continue
+        out.add(stem(word))
+    return frozenset(out)
+
+
+def stem(word: str) -> str:
+    """A light suffix cut: enough to match "fires"/"fired"/"firing", never a dictionary."""
+    if word.isdigit() or len(word) <= 3:
+        return word
+    for suffix, keep in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            if suffix == "s" and word.endswith(("ss", "us", "is")):
+                break
+            if suffix == "es" and not word.endswith(("ches", "shes", "sses", "xes", "zes")):
+                continue
+            word = word[: -len(suffix)] + keep
+            break
+    # "announce" and "announced" both end as "announc"; "charge" and "charging" as "charg".
+    if len(word) > 3 and word.endswith("e"):
+        word = word[:-1]
+    return word
+
+
+def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    if not a or not b:
+        return 0.0
+    shared = len(a & b)
+    return shared / (len(a) + len(b) - shared)
+
+
+def near_duplicate(a: StoryItem, b: StoryItem, window: timedelta = DEFAULT_WINDOW) -> bool:
+    """Published within ``window`` of each other, with near-duplicate titles or texts."""
+    first, second = a.moment, b.moment
+    if first is None or second is None or abs(first - second) > window:
+        return False
+    return _similar(a, b)
+
+
+def _similar(a: StoryItem, b: StoryItem) -> bool:
+    numbers_a = {word for word in a.title_words if word.isdigit()}
+    numbers_b = {word for word in b.title_words if word.isdigit()}
+    if numbers_a and numbers_b and not numbers_a & numbers_b:
+        return False  # "rates to 2.25%" and "rates to 3%", "Monday 6 March" and "Tuesday 7 March"
+    shared = len(a.title_words & b.title_words)
+    if shared >= TITLE_MIN_SHARED and jaccard(a.title_words, b.title_words) >= TITLE_MIN_JACCARD:
+        return True
+    shared = len(a.text_words & b.text_words)
+    return shared >= TEXT_MIN_SHARED and jaccard(a.text_words, b.text_words) >= TEXT_MIN_JACCARD
+
+
+def linked(a: StoryItem, b: StoryItem) -> bool:
+    """The same page, or one names the other in ``related``."""
+    if a.url is not None and (a.url == b.url or a.url in b.related):
+        return True
+    return b.url is not None and b.url in a.related
+
+
+# --- a whole catalogue at once -------------------------------------------------------------
+
+
+def group(items: Iterable[StoryItem], window: timedelta = DEFAULT_WINDOW) -> dict[int, Assignment]:
+    """Every item's story, keyed by ``StoryItem.key``."""
+    pool = list(items)
+    parent = list(range(len(pool)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def union(i: int, j: int) -> None:
+        root_i, root_j = find(i), find(j)
+        if root_i != root_j:
+            parent[max(root_i, root_j)] = min(root_i, root_j)
+
+    by_url: dict[str, int] = {}
+    for i, item in enumerate(pool):
+        if item.url is not None:
+            if item.url in by_url:
+                union(i, by_url[item.url])
+            else:
+                by_url[item.url] = i
+    for i, item in enumerate(pool):
+        for url in item.related:
+            j = by_url.get(url)
+            if j is not None:
+                union(i, j)
+    for i, j in _similar_pairs(pool, window):
+        union(i, j)
+    members: dict[int, list[int]] = {}
+    for i in range(len(pool)):
+        members.setdefault(find(i), []).append(i)
+    out: dict[int, Assignment] = {}
+    for indices in members.values():
+        assignment = assign([pool[i] for i in indices])
+        for i in indices:
+            out[pool[i].key] = assignment
+    return out
+
+
+def assign(members: Sequence[StoryItem]) -> Assignment:
+    """The story of a group: its earliest article's id, and its distinct providers."""
+    earliest = min(members, key=_order)
+    providers = {item.provider for item in members if item.provider is not None}
+    return Assignment(earliest.id, max(1, len(providers)), len(members))
+
+
+def _order(item: StoryItem) -> tuple[bool, str, str]:
+    return (item.date is None, item.date or "", item.id)
+
+
+def _similar_pairs(pool: Sequence[StoryItem], window: timedelta) -> Iterable[tuple[int, int]]:
+    """Every near-duplicate pair, found by prefix filtering in date order.
+
+    Words are ranked rarest first. A pair with at least ``m`` shared words and
+    Jaccard ``t`` shares a word within the first ``len - max(m, ceil(t * len)) + 1``
+    ranked words of each side, so only those are indexed and probed: common
+    words (a topic's vocabulary) never make candidates on their own.
+    """
+    dated = sorted(
+        ((moment, i) for i, item in enumerate(pool) if (moment := item.moment) is not None),
+    )
+    for attribute, shared, threshold in (
+        ("title_words", TITLE_MIN_SHARED, TITLE_MIN_JACCARD),
+        ("text_words", TEXT_MIN_SHARED, TEXT_MIN_JACCARD),
+    ):
+        frequency: Counter[str] = Counter()
+        for _, i in dated:
+            frequency.update(getattr(pool[i], attribute))
+
+        def rank(word: str, frequency: Counter[str] = frequency) -> tuple[int, str]:
+            return (frequency[word], word)
+
+        postings: dict[str, deque[tuple[datetime, int]]] = {}
+        for moment, i in dated:
+            mine: frozenset[str] = getattr(pool[i], attribute)
+            need = max(shared, math.ceil(threshold * len(mine)))
+            if len(mine) < need:
+                continue
+            prefix = sorted(mine, key=rank)[: len(mine) - need + 1]
+            seen: set[int] = set()
+            for word in prefix:
+                posting = postings.get(word)
+                if posting is None:
+                    posting = postings[word] = deque()
+                while posting and moment - posting[0][0] > window:
+                    posting.popleft()
+                for _, j in posting:
+                    if j not in seen:
+                        seen.add(j)
+                        if _similar(pool[i], pool[j]):
+                            yield (j, i)
+                posting.append((moment, i))
+
+
+# --- one story at a time, for a refresh ------------------------------------------------------
+
+#: The items linked to one item (same URL, related, or near-duplicate in the window).
+Neighbours = Callable[[StoryItem], Iterable[StoryItem]]
+
+
+def component(start: StoryItem, neighbours: Neighbours) -> list[StoryItem]:
+    """Every item connected to ``start``, itself included."""
+    found: dict[int, StoryItem] = {start.key: start}
+    queue = deque([start])
+    while queue:
+        item = queue.popleft()
+        for other in neighbours(item):
+            if other.key not in found:
+                found[other.key] = other
+                queue.append(other)
+    return list(found.values())
+
+
+def _instant(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

@@ -1,0 +1,186 @@
+"""Story grouping: the pure core, its agreement with a brute force, and its measured quality."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from newscat.stories.grouping import (
+    DEFAULT_WINDOW,
+    StoryItem,
+    assign,
+    component,
+    group,
+    linked,
+    near_duplicate,
+    story_item,
+    strip_site_suffix,
+    words,
+)
+from tests.benchmarks.stories_quality import evaluate, load
+
+
+def item(key: int, title: str, date: str, provider: str = "P", url: str | None = None,
+         excerpt: str = "", related: object = None, id_: str | None = None) -> StoryItem:  # fmt: skip
+    return story_item(
+        key, id_ or f"a{key}", date=date, title=title, excerpt=excerpt, provider=provider,
+        domain=None, url=url, related=related,
+    )  # fmt: skip
+
+
+def test_the_labelled_set_meets_the_targets() -> None:
+    result = evaluate(load())
+    assert result.precision >= 0.95, result.false_merges
+    assert result.recall >= 0.85, result.misses
+    assert result.merged_negatives == []
+
+
+def test_url_spellings_of_one_page_are_one_story() -> None:
+    items = [
+        item(1, "One", "2022-11-02T08:00:00Z", "A", "https://www.example.com/a/b/"),
+        item(2, "Two", "2023-01-01T08:00:00Z", "B", "http://example.com/a/b?utm_source=x"),
+        item(3, "Three", "2022-11-02T09:00:00Z", "C", "https://example-com.cdn.ampproject.org/c/s/example.com/a/b.amp"),
+        item(4, "Four", "2022-11-02T09:00:00Z", "D", "https://example.com/a/c"),
+    ]  # fmt: skip
+    found = group(items)
+    assert found[1] == found[2] == found[3]
+    assert found[1].story == "a1" and found[1].coverage == 3 and found[1].size == 3
+    assert found[4].story == "a4" and found[4].coverage == 1
+
+
+def test_related_links_join_whatever_the_dates_and_words() -> None:
+    related = [{"title": "x", "ampWebUrl": "https://example.org/other.amp"}]
+    items = [
+        item(1, "Budget announced", "2022-01-01T00:00:00Z", "A", "https://example.com/a", related=related),
+        item(2, "Football results", "2022-06-01T00:00:00Z", "B", "https://www.example.org/other"),
+    ]  # fmt: skip
+    assert linked(items[0], items[1]) and linked(items[1], items[0])
+    found = group(items)
+    assert found[1].story == found[2].story == "a1"
+
+
+def test_the_story_id_is_its_earliest_article_and_stays_as_coverage_grows() -> None:
+    title = "Central bank raises interest rates to record high as inflation soars"
+    first = item(5, title, "2024-03-01T10:00:00Z", "A", id_="zzz-first")
+    second = item(6, title + " | Site", "2024-03-01T12:00:00Z", "B", id_="aaa-second")
+    assert group([second, first])[6].story == "zzz-first"
+    later = item(
+        7, "Central bank raises interest rates to record high", "2024-03-02T10:00:00Z", "B"
+    )
+    grown = group([first, second, later])
+    assert {grown[key].story for key in (5, 6, 7)} == {"zzz-first"}
+    assert grown[7].coverage == 2  # A and B: the same provider twice counts once
+
+
+def test_near_duplicates_further_apart_than_the_window_stay_apart() -> None:
+    title = "Storm Ciaran brings record winds to Cornwall and Channel Islands"
+    a = item(1, title, "2023-11-01T00:00:00Z", "A")
+    b = item(2, title, "2023-11-05T00:00:00Z", "B")
+    assert not near_duplicate(a, b)
+    assert near_duplicate(a, b, window=timedelta(days=5))
+    assert group([a, b])[1].story != group([a, b])[2].story
+    assert group([a, b], window=timedelta(days=5))[2].story == "a1"
+
+
+def test_same_topic_different_news_stay_apart() -> None:
+    a = item(1, "Bank of England raises interest rates to 2.25%", "2022-09-22T11:00:00Z", "A")
+    b = item(2, "Bank of England raises interest rates to 3%", "2022-09-23T11:00:00Z", "B")
+    c = item(3, "Fed raises interest rates by 75 basis points", "2022-09-22T11:00:00Z", "C")
+    found = group([a, b, c])
+    assert len({found[k].story for k in (1, 2, 3)}) == 3
+
+
+def test_undated_articles_join_only_by_url_and_links() -> None:
+    a = item(1, "Same words in the same order here", "", "A", "https://x.com/1")
+    b = item(2, "Same words in the same order here", "", "B", "https://x.com/1")
+    c = item(3, "Same words in the same order here", "", "C", "https://x.com/2")
+    found = group([a, b, c])
+    assert found[1] == found[2] and found[3].story == "a3"
+
+
+@pytest.mark.parametrize(
+    ("title", "provider", "domain", "expected"),
+    [
+        ("Apple unveils iPhone | BBC News", None, None, "Apple unveils iPhone"),
+        ("Apple unveils iPhone - BBC News", "BBC", "bbc.co.uk", "Apple unveils iPhone"),
+        ("Apple unveils iPhone - Reuters", "Reuters", "reuters.com", "Apple unveils iPhone"),
+        ("Apple unveils iPhone – The Guardian", "The Guardian", "theguardian.com", "Apple unveils iPhone"),
+        ("Apple unveils iPhone - Section | Site", "Site", None, "Apple unveils iPhone - Section"),
+        ("Apple unveils iPhone - Tech - BBC News", "BBC", "bbc.co.uk", "Apple unveils iPhone - Tech"),
+        ("Spurs 2 - 1 Arsenal", "BBC", "bbc.co.uk", "Spurs 2 - 1 Arsenal"),
+        ("Brexit - what happens next", "BBC", "bbc.co.uk", "Brexit - what happens next"),
+        ("| leading bar", None, None, "| leading bar"),
+    ],
+)  # fmt: skip
+def test_site_suffixes(title: str, provider: str | None, domain: str | None, expected: str) -> None:
+    assert strip_site_suffix(title, provider, domain) == expected
+
+
+def test_words_fold_case_accents_plurals_and_endings() -> None:
+    assert words("Musk FIRES executives; Musk fired executive") == {"musk", "fir", "executiv"}
+    assert words("Café announced") == words("cafe announces") == {"caf", "announc"}
+    assert words("The and of a to") == frozenset()
+    assert words("Twitter's boss") == {"twitter", "boss"}
+
+
+# --- the fast join agrees with the obvious one -----------------------------------------------
+
+_VOCABULARY = [f"w{n}" for n in range(14)]
+_START = datetime(2024, 1, 1, tzinfo=timezone.utc)
+
+
+@st.composite
+def _items(draw: st.DrawFn) -> list[StoryItem]:
+    count = draw(st.integers(0, 14))
+    out = []
+    for key in range(count):
+        title = frozenset(draw(st.lists(st.sampled_from(_VOCABULARY), max_size=7)))
+        extra = frozenset(draw(st.lists(st.sampled_from(_VOCABULARY), max_size=7)))
+        hours = draw(st.one_of(st.none(), st.integers(0, 24 * 8)))
+        date = (
+            None
+            if hours is None
+            else (_START + timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        )
+        url = draw(st.one_of(st.none(), st.sampled_from(["https://x.com/1", "https://x.com/2"])))
+        related = tuple(
+            draw(st.lists(st.sampled_from(["https://x.com/1", "https://x.com/3"]), max_size=1))
+        )
+        provider = draw(st.sampled_from(["a", "b", "c", None]))
+        out.append(StoryItem(key, f"id{key}", date, provider, url, related, title, title | extra))
+    return out  # fmt: skip
+
+
+def _brute_force(items: list[StoryItem]) -> dict[int, set[int]]:
+    groups = {one.key: {one.key} for one in items}
+    for a, b in itertools.combinations(items, 2):
+        if linked(a, b) or near_duplicate(a, b, DEFAULT_WINDOW):
+            merged = groups[a.key] | groups[b.key]
+            for key in merged:
+                groups[key] = merged
+    return groups
+
+
+@settings(max_examples=150, deadline=None)
+@given(_items())
+def test_group_and_component_agree_with_comparing_every_pair(items: list[StoryItem]) -> None:
+    expected = _brute_force(items)
+    found = group(items)
+    by_key = {one.key: one for one in items}
+    for key, members in expected.items():
+        assert {other for other in members if found[other].story == found[key].story} == members
+        assert found[key] == assign([by_key[member] for member in members])
+
+        def neighbours(one: StoryItem) -> list[StoryItem]:
+            return [
+                o for o in items if o.key != one.key and (linked(one, o) or near_duplicate(one, o))
+            ]
+
+        assert {one.key for one in component(by_key[key], neighbours)} == members
+    assert {a.story for a in found.values()} == {
+        assign([by_key[m] for m in members]).story for members in expected.values()
+    }
