@@ -66,7 +66,8 @@ class NewscatGroup(click.Group):
         except BrokenPipeError:
             _quiet_broken_pipe()
         except KeyboardInterrupt:
-            click.echo("", err=True)
+            if sys.stderr.isatty():  # end the line the terminal's "^C" left open
+                click.echo("", err=True)
             sys.exit(130)
         except Exception as exc:
             if debugging(ctx):

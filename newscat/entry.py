@@ -28,9 +28,28 @@ def main() -> None:
 
         sys.stdout.write(TOP_LEVEL_HELP)
         return
-    from newscat.cli import main as run_cli
+    import signal
 
-    run_cli()
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        from newscat.cli import main as run_cli
+
+        run_cli()
+    except Terminated:
+        # Everything in flight has been undone on the way out (an open refresh rolled
+        # back, a half-written output file removed); stop as a killed process would.
+        sys.exit(128 + signal.SIGTERM)
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived: raised where the program is, so that cleanup runs on the way out."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not cut the cleanup short
+    raise Terminated
 
 
 def _terminal_columns() -> int:

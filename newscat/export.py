@@ -452,8 +452,8 @@ def atomic_path(path: str) -> Iterator[str]:
         )
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {_reason(exc)}") from None
-    os.close(fd)
-    try:
+    try:  # from here on, any way out (a signal too) removes the temporary file
+        os.close(fd)
         yield temp
         _copy_mode(target, temp)
         os.replace(temp, target)

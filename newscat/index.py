@@ -10,6 +10,7 @@ import contextlib
 import hashlib
 import json
 import os
+import signal
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -875,7 +876,16 @@ def _read_all(
     from collections import deque
 
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    with multiprocessing.get_context(method).Pool(workers) as pool:
+    # Workers start with SIGINT and SIGTERM blocked and then leave both to this
+    # process: Ctrl-C (sent to the whole process group) or SIGTERM interrupts the
+    # writer here, which rolls back and stops the pool; a worker never prints its
+    # own traceback, and none outlives the command.
+    blocked = _block_signals()
+    try:
+        pool = multiprocessing.get_context(method).Pool(workers, initializer=_start_worker)
+    finally:
+        _unblock_signals(blocked)
+    with pool:
         pending: deque[Any] = deque()
         for batch in batches:
             pending.append(pool.apply_async(_read_batch, (batch, roots, max_size)))
@@ -883,3 +893,25 @@ def _read_all(
                 yield pending.popleft().get()
         while pending:
             yield pending.popleft().get()
+
+
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+def _block_signals() -> set[int | signal.Signals]:
+    """Block SIGINT and SIGTERM in this thread (children inherit it); the previous mask."""
+    if not hasattr(signal, "pthread_sigmask"):
+        return set()
+    return signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+
+
+def _unblock_signals(previous: set[int | signal.Signals]) -> None:
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _start_worker() -> None:
+    """In a pool worker: ignore Ctrl-C (the parent handles it); die quietly on SIGTERM."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _unblock_signals(set())
