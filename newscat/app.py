@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from newscat.catalog import resolve_roots
 from newscat.index import Index, RefreshReport, default_cache_dir
+
+if TYPE_CHECKING:
+    from newscat.config import Defaults
 
 
 @dataclass
@@ -24,6 +27,9 @@ class App:
     cache_dir: Path | None  # None: in memory
     color: str = "auto"
     quiet: bool = False
+    #: Whether output taller than the terminal may go through a pager.
+    page: bool = True
+    _defaults: Defaults | None = field(default=None, repr=False)
 
     @classmethod
     def from_options(cls, opts: dict[str, Any]) -> App:
@@ -40,7 +46,20 @@ class App:
             cache_dir=cache_dir,
             color=opts.get("color") or "auto",
             quiet=bool(opts.get("quiet")),
+            page=not opts.get("no_pager"),
         )
+
+    def user_defaults(self) -> Defaults:
+        """The ``[defaults]`` of the user's config file (read once, when first asked)."""
+        if self._defaults is None:
+            from newscat.config import load_user_config
+
+            self._defaults = load_user_config().defaults
+        return self._defaults
+
+    def configured_pager(self) -> str | None:
+        """The pager the user's config file names, if any."""
+        return self.user_defaults().pager
 
     def warn(self, message: str) -> None:
         if not self.quiet:

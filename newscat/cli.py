@@ -6,6 +6,7 @@ Heavy modules (Rich, SQLite, YAML) are imported inside the commands, so that
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from typing import Any, NoReturn
@@ -17,12 +18,15 @@ from newscat.commands import checking, exporting, views
 from newscat.commands.common import (
     compile_for,
     emit,
+    explain_nothing,
     fail_if_empty,
     handles_for,
+    note,
     output_is_terminal,
+    paged,
     parse_fields,
 )
-from newscat.errors import NewscatError
+from newscat.errors import NewscatError, UsageError
 from newscat.options import (
     catalog_options,
     debug_option,
@@ -32,6 +36,8 @@ from newscat.options import (
     sort_options,
 )
 
+#: Rows a table on a terminal shows unless -n or --all says otherwise.
+TERMINAL_LIMIT = 50
 LIST_FORMATS = ("table", "tsv", "csv", "json", "jsonl", "ids", "paths", "markdown")
 
 
@@ -116,9 +122,16 @@ def cli() -> None:
     help="NUL-separate ids or paths (for xargs -0); alone, implies -f ids.",
 )
 @click.option("-e", "--fail-empty", is_flag=True, help="Exit 1 when nothing matched.")
+@click.option(
+    "-a", "--all", "all_", is_flag=True,
+    help=f"Every match: on a terminal a table shows the first {TERMINAL_LIMIT} unless -n or --all.",
+)  # fmt: skip
 @catalog_options
 def list_command(**opts: Any) -> None:
     """List matching articles, newest first.
+
+    On a terminal: a table of the first 50 (-n N or --all for more), through a
+    pager when taller than the screen. In a pipe: tab-separated values, all of them.
 
     \b
     Examples:
@@ -131,16 +144,26 @@ def list_command(**opts: Any) -> None:
 
     # -0 alone means NUL-separated ids (what xargs -0 wants).
     fmt = opts["format_"] or ("ids" if opts["null"] else None)
-    fmt = fmt or ("table" if output_is_terminal() else "tsv")
+    terminal = output_is_terminal()
+    fmt = fmt or ("table" if terminal else "tsv")
     check_null(fmt, opts["null"])
+    if opts["all_"] and opts["limit"] is not None:
+        raise UsageError("-n/--limit and -a/--all cannot be used together")
     app = App.from_options(opts)
     query = query_from(opts)
     compiled, index = compile_for(app, query)
     if opts["count"]:
         count = index.count(compiled.where, compiled.params)
         emit(lambda out: out.write(f"{count}\n"))
+        if count == 0:
+            explain_nothing(app, index, query.filters)
         fail_if_empty(opts, count)
         return
+    limit = query.limit
+    shortened = limit is None and not opts["all_"] and terminal and fmt == "table"
+    if shortened:  # the user's [defaults] limit, 0 meaning all, else the built-in one
+        configured = app.user_defaults().limit
+        limit = TERMINAL_LIMIT if configured is None else (configured or None)
     requested = parse_fields(opts["fields"])
     fields = output_fields(fmt, requested, index)
     spec = OutputSpec(
@@ -151,8 +174,23 @@ def list_command(**opts: Any) -> None:
         handle=handles_for(index, fmt, fields),
         named=requested is not None,
     )
-    articles = compiled.select(index, query.limit, query.offset)
-    count = emit(lambda out: WRITERS[fmt](out, articles, spec))
+    articles = compiled.select(index, limit, query.offset)
+    with paged(app) if fmt == "table" else contextlib.nullcontext():
+        count = emit(lambda out: WRITERS[fmt](out, articles, spec))
+    if count == 0:
+        explain_nothing(app, index, query.filters)
+    if terminal and fmt == "table" and not app.quiet:
+        if count == 0:
+            note(app, "No articles match.")
+        elif shortened and count == limit:
+            total = index.count(compiled.where, compiled.params)
+            if total > query.offset + count:
+                shown = (
+                    f"{query.offset + 1:,}–{query.offset + count:,}"
+                    if query.offset
+                    else f"{count:,}"
+                )
+                note(app, f"{shown} of {total:,} · -n N or --all for more")
     fail_if_empty(opts, count)
 
 
@@ -234,7 +272,6 @@ def fields_command(**opts: Any) -> None:
         from newscat.export import flat_text
         from newscat.render import inert, make_console
 
-        console = make_console(app.color)
         table = Table("name", "type", "example", box=None, pad_edge=False)
         for name, kind, example in rows:
             table.add_row(
@@ -242,7 +279,8 @@ def fields_command(**opts: Any) -> None:
                 Text(kind),
                 Text(inert(flat_text(example)), no_wrap=True, overflow="ellipsis"),
             )
-        console.print(table)
+        with paged(app):
+            make_console(app.color).print(table)
 
 
 for _module in (views, exporting, checking):

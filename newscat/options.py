@@ -21,7 +21,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 #: wherever the user types it.
 DEBUG_KEY = "newscat.debug"
 
-CATALOG_OPTIONS = ("catalog", "no_cache", "cache_dir", "color", "quiet")
+CATALOG_OPTIONS = ("catalog", "no_cache", "cache_dir", "color", "quiet", "no_pager")
 FILTER_OPTIONS = (
     "topic", "provider", "category", "type_", "min_quality", "max_quality", "min_heat",
     "max_heat", "since", "until", "published", "match", "where", "now",
@@ -85,6 +85,10 @@ def catalog_options(function: F) -> F:
                 show_default=True, help="Colour output (auto honours a TTY, NO_COLOR, FORCE_COLOR).",
             ),
             click.option("-q", "--quiet", is_flag=True, help="No warnings or summaries on stderr."),
+            click.option(
+                "--no-pager", is_flag=True,
+                help="Never page: write to the terminal directly ($NEWSCAT_PAGER, $PAGER, less -FRX).",
+            ),
             debug_option,
         ],
     )  # fmt: skip

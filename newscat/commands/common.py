@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
+import shutil
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import IO, TYPE_CHECKING, Any
 
 from newscat.errors import NewscatError, OutputError
@@ -11,7 +14,7 @@ from newscat.errors import NewscatError, OutputError
 if TYPE_CHECKING:
     from newscat.app import App
     from newscat.index import Index
-    from newscat.query import Compiled, Query
+    from newscat.query import Compiled, Filters, Query
 
 
 def output_is_terminal() -> bool:
@@ -78,3 +81,87 @@ def compile_for(app: App, query: Query) -> tuple[Compiled, Index]:
 
     compiled = compile_query(query, lambda: known_paths(index())())
     return compiled, index()
+
+
+class _TerminalCapture(io.TextIOWrapper):
+    """Holds what a command writes for the terminal, still looking like one to Rich."""
+
+    def __init__(self) -> None:
+        super().__init__(io.BytesIO(), encoding="utf-8", newline="")
+
+    def isatty(self) -> bool:
+        return True
+
+    def text(self) -> str:
+        self.flush()
+        buffer = self.buffer
+        assert isinstance(buffer, io.BytesIO)
+        return buffer.getvalue().decode("utf-8")
+
+
+@contextlib.contextmanager
+def paged(app: App) -> Iterator[None]:
+    """On a terminal, what the block writes to stdout goes through a pager when it is
+    taller than the screen (never with ``--no-pager``, and never in a pipe)."""
+    if not app.page or not output_is_terminal():
+        yield
+        return
+    capture = _TerminalCapture()
+    saved = sys.stdout
+    sys.stdout = capture
+    try:
+        yield
+    except BaseException:
+        sys.stdout = saved
+        saved.write(capture.text())
+        raise
+    sys.stdout = saved
+    show_on_terminal(app, capture.text())
+
+
+def show_on_terminal(app: App, text: str) -> None:
+    """Write ``text`` to the terminal, through the pager when it does not fit the screen."""
+    from newscat.pager import PagerError, pager_command, run_pager
+
+    height = shutil.get_terminal_size().lines
+    command = pager_command(app.configured_pager()) if text.count("\n") >= height else ""
+    if command not in ("", "cat"):
+        sys.stdout.flush()
+        try:
+            run_pager(command, text)
+            return
+        except PagerError as exc:
+            app.warn(f"{exc}; writing directly")
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+def note(app: App, message: str) -> None:
+    """A dim line for the person at the terminal (on stderr, so pipes stay clean)."""
+    from rich.text import Text
+
+    from newscat.render import make_console
+
+    make_console(app.color, stderr=True).print(Text(message, style="dim"))
+
+
+def explain_nothing(app: App, index: Index, filters: Filters) -> None:
+    """Nothing matched: name each filter value no article has, with the closest ones."""
+    if app.quiet:
+        return
+    import click
+
+    from newscat.render import inert
+    from newscat.suggest import unknown_values
+
+    for unknown in unknown_values(index, filters):
+        message = f"no {unknown.kind} '{inert(unknown.value)}'"
+        if unknown.close:
+            options = [f"'{inert(value)}'" for value in unknown.close]
+            listed = (
+                options[0] if len(options) == 1 else f"{', '.join(options[:-1])} or {options[-1]}"
+            )
+            message += f"; did you mean {listed}?"
+        else:
+            message += " in the catalogue"
+        click.echo(message, err=True)

@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from newscat.commands.common import compile_for, emit, fail_if_empty, handles_for, parse_fields
+from newscat.commands.common import (
+    compile_for,
+    emit,
+    explain_nothing,
+    fail_if_empty,
+    handles_for,
+    parse_fields,
+)
 from newscat.errors import NewscatError, UsageError
 from newscat.options import (
     catalog_options,
@@ -105,6 +112,8 @@ def export_command(**opts: Any) -> None:
     articles = compiled.select(index, query.limit, query.offset)
     if output is None:
         count = emit(lambda out: WRITERS[fmt](out, articles, spec))
+        if count == 0:
+            explain_nothing(app, index, query.filters)
         fail_if_empty(opts, count)
         return
     if fmt == "sqlite":
@@ -113,6 +122,8 @@ def export_command(**opts: Any) -> None:
         with atomic_text(output) as out:
             count = WRITERS[fmt](out, articles, spec)
             fail_if_empty(opts, count)
+    if count == 0:
+        explain_nothing(app, index, query.filters)
     if not app.quiet:
         noun = "article" if count == 1 else "articles"
         click.echo(f"exported {count} {noun} to {output}", err=True)

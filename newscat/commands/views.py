@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 import click
 
-from newscat.commands.common import output_is_terminal
+from newscat.commands.common import explain_nothing, note, output_is_terminal, paged
 from newscat.errors import UsageError
 from newscat.options import catalog_options, filter_options, filters_from, lazy_completion
 
@@ -70,13 +70,14 @@ def show_command(**opts: Any) -> None:
     from newscat.render import article_page, make_console, page_separator
 
     now = resolve_now(opts["now"])
-    console = make_console(app.color)
-    for i, article in enumerate(articles):
-        if i:
-            console.print()
-            console.print(page_separator())
-            console.print()
-        console.print(article_page(article, console.width, now))
+    with paged(app):
+        console = make_console(app.color)
+        for i, article in enumerate(articles):
+            if i:
+                console.print()
+                console.print(page_separator())
+                console.print()
+            console.print(article_page(article, console.width, now))
 
 
 def _group_command(kind: Literal["topic", "provider"]) -> click.Command:
@@ -92,12 +93,17 @@ def _group_command(kind: Literal["topic", "provider"]) -> click.Command:
         summarise = topic_groups if kind == "topic" else provider_groups
         groups = summarise(index, filters, opts["sort"], opts["min_count"], opts["limit"])
         fmt = opts["format_"] or ("table" if output_is_terminal() else "tsv")
+        if not groups:
+            explain_nothing(app, index, filters)
         if fmt == "table":
             from newscat.render import groups_table, make_console
 
             if groups:
-                console = make_console(app.color)
-                console.print(groups_table(groups, kind, console.width))
+                with paged(app):
+                    console = make_console(app.color)
+                    console.print(groups_table(groups, kind, console.width))
+            elif output_is_terminal() and not app.quiet:
+                note(app, f"No {kind}s match.")
             return
         from newscat.export import write_rows
 
@@ -194,6 +200,8 @@ def stats_command(**opts: Any) -> None:
     filters = filters_from(opts)
     index, _ = app.open()
     result = stats(index, filters)
+    if not result.articles:
+        explain_nothing(app, index, filters)
     if opts["format_"] == "json":
         from newscat.export import json_text
 
@@ -201,8 +209,9 @@ def stats_command(**opts: Any) -> None:
         return
     from newscat.render import make_console, stats_view
 
-    console = make_console(app.color)
-    console.print(stats_view(result, console.width))
+    with paged(app):
+        console = make_console(app.color)
+        console.print(stats_view(result, console.width))
 
 
 COMMANDS: list[click.Command] = [show_command, topics_command, providers_command, stats_command]

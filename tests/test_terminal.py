@@ -1,0 +1,237 @@
+"""newscat at a real terminal: the pager, the default limit and its footer, empty answers.
+
+The pty tests run ``python -m newscat`` with a pseudo-terminal as stdin, stdout
+and stderr, sized 80x24, and a recording pager (a small script that copies
+what it is given to a file). The tmux test runs the real ``less``.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import pty
+import re
+import select
+import shutil
+import struct
+import subprocess
+import sys
+import termios
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, SEEDS, run, write_article
+
+RECORDER = """\
+import sys
+data = sys.stdin.read()
+with open(sys.argv[1], "w", encoding="utf-8") as out:
+    out.write(data)
+"""
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """120 articles, one a day, so that the newest first is predictable."""
+    folder = tmp_path_factory.mktemp("big")
+    for i in range(120):
+        day = f"2024-{1 + i // 28:02d}-{1 + i % 28:02d}T12:00:00Z"
+        write_article(
+            folder, f"{i:03d}_{i:04x}{'ab' * 6}.md", title=f"Article number {i}",
+            publishedDateTime=day, quality=50, heat=40, topics=["AI Ethics"],
+            provider={"name": "Example", "domain": "example.org"},
+        )  # fmt: skip
+    return folder
+
+
+def in_pty(args: list[str], env: dict[str, str], columns: int = 80, lines: int = 24) -> str:
+    """Run newscat with a terminal of ``columns`` x ``lines``; everything it showed there."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", lines, columns, 0, 0))
+    full_env = dict(os.environ, **env, PYTHONPATH=str(ROOT), TERM="xterm-256color")
+    full_env.pop("COLUMNS", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "newscat", *args],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=full_env,
+        cwd=str(ROOT),
+        close_fds=True,
+    )
+    os.close(slave)
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([master], [], [], 0.5)
+        if ready:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # the terminal closed: the process ended
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        elif process.poll() is not None:
+            break
+    process.wait(timeout=30)
+    os.close(master)
+    return b"".join(chunks).decode("utf-8", "replace").replace("\r\n", "\n")
+
+
+def plain(text: str) -> str:
+    """Terminal text without its styles (NO_COLOR keeps dim and bold, as it should)."""
+    return re.sub(r"\x1b\[[0-9;]*m", "", text)
+
+
+@pytest.fixture
+def recorder(tmp_path: Path) -> tuple[dict[str, str], Path]:
+    script = tmp_path / "recorder.py"
+    script.write_text(RECORDER, encoding="utf-8")
+    seen = tmp_path / "paged.txt"
+    env = {
+        "NEWSCAT_PAGER": f"{sys.executable} {script} {seen}",
+        "NEWSCAT_CACHE_DIR": str(tmp_path / "cache"),
+        "NO_COLOR": "1",
+    }
+    return env, seen
+
+
+def test_a_long_table_goes_through_the_pager_then_the_footer(
+    big: Path, recorder: tuple[dict[str, str], Path]
+) -> None:
+    env, seen = recorder
+    shown = in_pty(["list", "-C", str(big)], env)
+    paged = plain(seen.read_text(encoding="utf-8")).splitlines()
+    assert paged[0].split() == ["ref", "date", "title", "provider", "quality", "heat", "topics"]
+    assert len(paged) == 51  # the header and the first 50, newest first
+    assert paged[1].split()[1:4] == ["2024-05-08", "Article", "number"]
+    assert all(len(line) <= 80 for line in paged)
+    assert shown.strip() == "\x1b[2m50 of 120 · -n N or --all for more\x1b[0m"  # dim
+
+
+def test_a_short_table_is_written_directly_without_a_footer(
+    big: Path, recorder: tuple[dict[str, str], Path]
+) -> None:
+    env, seen = recorder
+    shown = in_pty(["list", "-C", str(big), "-n", "5"], env)
+    assert not seen.exists()
+    assert len(shown.strip().splitlines()) == 6
+    assert "of 120" not in shown
+
+
+def test_no_pager_writes_directly(big: Path, recorder: tuple[dict[str, str], Path]) -> None:
+    env, seen = recorder
+    shown = plain(in_pty(["list", "-C", str(big), "--no-pager"], env)).strip().splitlines()
+    assert not seen.exists()
+    assert len(shown) == 52
+    assert shown[-1] == "50 of 120 · -n N or --all for more"
+
+
+def test_all_shows_every_row_and_no_footer(
+    big: Path, recorder: tuple[dict[str, str], Path]
+) -> None:
+    env, seen = recorder
+    shown = in_pty(["list", "-C", str(big), "--all"], env)
+    assert len(seen.read_text(encoding="utf-8").splitlines()) == 121
+    assert shown.strip() == ""
+
+
+def test_the_config_file_limit_and_pager(
+    big: Path, recorder: tuple[dict[str, str], Path], tmp_path: Path
+) -> None:
+    env, seen = recorder
+    config = tmp_path / "config.toml"
+    pager = env.pop("NEWSCAT_PAGER").replace("\\", "\\\\")
+    config.write_text(f'[defaults]\nlimit = 30\npager = "{pager}"\n', encoding="utf-8")
+    shown = plain(in_pty(["list", "-C", str(big)], {**env, "NEWSCAT_CONFIG": str(config)}))
+    assert len(seen.read_text(encoding="utf-8").splitlines()) == 31
+    assert shown.strip() == "30 of 120 · -n N or --all for more"
+
+
+def test_a_missing_pager_falls_back_to_writing_directly(big: Path, tmp_path: Path) -> None:
+    env = {"NEWSCAT_PAGER": "no-such-pager-here -R", "NEWSCAT_CACHE_DIR": str(tmp_path / "c")}
+    shown = plain(in_pty(["list", "-C", str(big), "-n", "40"], {**env, "NO_COLOR": "1"}))
+    lines = shown.strip().splitlines()
+    assert lines[0] == (
+        "newscat: warning: pager 'no-such-pager-here -R' not found; writing directly"
+    )
+    assert len(lines) == 42
+
+
+def test_an_empty_table_on_a_terminal_says_so(tmp_path: Path) -> None:
+    env = {"NEWSCAT_CACHE_DIR": str(tmp_path / "c"), "NO_COLOR": "1"}
+    shown = plain(in_pty(["list", "-C", str(SEEDS), "-t", "AI Ethic"], env))
+    assert shown.strip().splitlines() == [
+        "no topic 'AI Ethic'; did you mean 'AI Ethics'?",
+        "No articles match.",
+    ]
+    shown = plain(in_pty(["topics", "-C", str(SEEDS), "--min-quality", "99"], env))
+    assert shown.strip() == "No topics match."
+
+
+def test_show_pages_a_long_article(tmp_path: Path, recorder: tuple[dict[str, str], Path]) -> None:
+    env, seen = recorder
+    folder = tmp_path / "long"
+    body = "\n\n".join(f"Paragraph {i} of a long body." for i in range(40))
+    write_article(folder, "001_0123456789abcdef.md", body=body, title="Long")
+    shown = in_pty(["show", "-C", str(folder), "0123"], env)
+    assert "Paragraph 39 of a long body." in seen.read_text(encoding="utf-8")
+    assert shown.strip() == ""
+
+
+def test_in_a_pipe_everything_and_no_footer(big: Path) -> None:
+    result = run("list", "-C", str(big), "--no-header")
+    assert (len(result.stdout.splitlines()), result.stderr) == (120, "")
+
+
+def test_limit_and_all_cannot_be_combined() -> None:
+    result = run("list", "-n", "3", "--all")
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "Error: -n/--limit and -a/--all cannot be used together\n",
+    )
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+@pytest.mark.skipif(shutil.which("less") is None, reason="less is not installed")
+def test_the_real_less_in_tmux(big: Path, tmp_path: Path) -> None:
+    """At 80x24 the table opens in less; q leaves it, and the footer follows."""
+    socket = str(tmp_path / "tmux.sock")
+    env = {
+        "PYTHONPATH": str(ROOT),
+        "NEWSCAT_CACHE_DIR": str(tmp_path / "cache"),
+        "NO_COLOR": "1",
+        "PS1": "$ ",
+    }
+    exports = " ".join(f"{key}={value!r}" for key, value in env.items())
+    command = f"{sys.executable} -m newscat list -C {big}"
+
+    def tmux(*args: str) -> str:
+        done = subprocess.run(["tmux", "-S", socket, *args], capture_output=True, text=True)
+        return done.stdout
+
+    tmux("new-session", "-d", "-x", "80", "-y", "24", "env -u PAGER -u NEWSCAT_PAGER bash --norc")
+    try:
+        tmux("send-keys", f"export {exports}; clear; {command}", "Enter")
+        screen = _wait_for(lambda: tmux("capture-pane", "-p"), lambda s: s.rstrip().endswith(":"))
+        assert screen.splitlines()[0].split()[0] == "ref"
+        tmux("send-keys", "q")
+        screen = _wait_for(lambda: tmux("capture-pane", "-p"), lambda s: "50 of 120" in s)
+        assert "50 of 120 · -n N or --all for more" in screen
+    finally:
+        tmux("kill-server")
+
+
+def _wait_for(read: object, done: object, seconds: float = 30) -> str:
+    assert callable(read) and callable(done)
+    deadline = time.monotonic() + seconds
+    text = ""
+    while time.monotonic() < deadline:
+        text = str(read())
+        if done(text):
+            return text
+        time.sleep(0.2)
+    raise AssertionError(f"the terminal never showed what was expected:\n{text}")
