@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from newscat.cache import mark_used, record_roots
 from newscat.catalog import file_entry, read_article, stamps, walk_folders
 from newscat.model import DEFAULT_MAX_SIZE, Article, Problem
 from newscat.sqlfunctions import register as register_functions
@@ -192,7 +193,7 @@ class Index:
             warn(f"cannot use the cache dir ({_reason(exc)}); indexing in memory this time")
             return cls(_connect(":memory:"), roots, ":memory:", warn)
         try:
-            return cls(_connect(str(path)), roots, str(path), warn)
+            return cls._file(path, roots, warn)
         except sqlite3.OperationalError as exc:  # cannot open or lock it: leave it alone
             warn(f"cannot use the index at {path} ({exc}); indexing in memory this time")
             return cls(_connect(":memory:"), roots, ":memory:", warn)
@@ -203,10 +204,16 @@ class Index:
             warn(f"the index at {path} is unusable ({exc}); rebuilding it")
             _remove_database(path)
         try:
-            return cls(_connect(str(path)), roots, str(path), warn)
+            return cls._file(path, roots, warn)
         except sqlite3.Error as exc:
             warn(f"cannot create the index at {path} ({exc}); indexing in memory this time")
             return cls(_connect(":memory:"), roots, ":memory:", warn)
+
+    @classmethod
+    def _file(cls, path: Path, roots: Sequence[str], warn: Warn) -> Index:
+        index = cls(_connect(str(path), roots), roots, str(path), warn)
+        mark_used(str(path))
+        return index
 
     def close(self) -> None:
         self.conn.close()
@@ -317,6 +324,7 @@ class Index:
             else:
                 changes = iter(plan.items)
             report = self._apply(changes, expected, problems, progress)
+            record_roots(self.conn, self.roots)
             self.conn.execute(
                 "INSERT OR REPLACE INTO meta(key, value) VALUES ('last_refresh', ?)",
                 (time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),),
@@ -706,7 +714,7 @@ def article_from_row(row: Sequence[Any]) -> Article:
     )
 
 
-def _connect(target: str) -> sqlite3.Connection:
+def _connect(target: str, roots: Sequence[str] = ()) -> sqlite3.Connection:
     conn = sqlite3.connect(
         target, timeout=BUSY_SECONDS, isolation_level=None, check_same_thread=False
     )
@@ -722,6 +730,8 @@ def _connect(target: str) -> sqlite3.Connection:
             conn.executescript(
                 f"BEGIN IMMEDIATE; {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
             )
+            if target != ":memory:":
+                record_roots(conn, roots)
         elif version in _UPGRADES:
             conn.executescript(
                 f"BEGIN IMMEDIATE; {_UPGRADES[version]} "
