@@ -291,7 +291,7 @@ _SUFFIX_SQL = "substr(a.id, length(rtrim(a.id, replace(a.id, '_', ''))) + 1)"
 
 
 def resolve(index: Index, ref: str) -> Article:
-    """The one article a user's REF names (SPEC §2).
+    """The one article a user's REF names.
 
     In order: an exact id, a path to a file, a unique prefix of an id, a unique
     prefix of the part after the id's last ``_``, a unique trailing part of the

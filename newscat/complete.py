@@ -61,7 +61,7 @@ def complete_providers(ctx: click.Context, param: click.Parameter, incomplete: s
 
 def complete_refs(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
     """REF arguments (``show``, ``open``): ids that start with what was typed, else ids
-    whose part after the last ``_`` does (SPEC §2), each with its title."""
+    whose part after the last ``_`` does, each with its title."""
 
     def read(conn: sqlite3.Connection) -> list[CompletionItem]:
         rows = conn.execute(

@@ -1,4 +1,4 @@
-"""Writers for the output formats, the fields they write, and safe output files (SPEC §3).
+"""Writers for the output formats, the fields they write, and safe output files.
 
 Machine formats are UTF-8 and never truncate; dates are ISO 8601 UTC; lists
 are JSON arrays in JSON and ``; ``-joined in tsv/csv; nested mappings flatten

@@ -1,4 +1,4 @@
-"""The SQLite index: schema, incremental refresh, and reads (SPEC §5).
+"""The SQLite index: schema, incremental refresh, and reads.
 
 One database per set of catalogue roots lives in the cache dir (or in memory
 with ``--no-cache``); every command refreshes it first and then reads from it.

@@ -6,6 +6,7 @@ A bundle is a decorator that adds its options to a command; the matching
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -48,14 +49,18 @@ def _apply(function: F, options: list[Callable[[F], F]]) -> F:
 
 
 def _record_debug(ctx: click.Context, param: click.Parameter, value: bool) -> None:
-    if value:
+    switched_on = os.environ.get("NEWSCAT_DEBUG", "").strip().lower() not in _OFF
+    if value or switched_on:
         ctx.meta[DEBUG_KEY] = True
+
+
+_OFF = ("", "0", "false", "no", "off")
 
 
 def debug_option(function: F) -> F:
     """``--debug`` (also ``NEWSCAT_DEBUG=1``): show tracebacks; accepted before or after the command."""
     return click.option(
-        "--debug", is_flag=True, expose_value=False, is_eager=True, envvar="NEWSCAT_DEBUG",
+        "--debug", is_flag=True, expose_value=False, is_eager=True,
         callback=_record_debug, help="Show tracebacks for errors (also NEWSCAT_DEBUG=1).",
     )(function)  # fmt: skip
 
@@ -95,7 +100,7 @@ def catalog_options(function: F) -> F:
 
 
 def filter_options(function: F) -> F:
-    """Every filter of SPEC §3."""
+    """Every filter shared by list, the summaries and export."""
     return _apply(
         function,
         [

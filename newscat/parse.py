@@ -1,6 +1,6 @@
 """Bytes in, an Article or a Problem out. No I/O, and no exception escapes.
 
-The reading rules (SPEC §1): UTF-8 with or without BOM, LF or CRLF, YAML
+The reading rules: UTF-8 with or without BOM, LF or CRLF, YAML
 front matter between two lines that are exactly ``---``, safe YAML only, values
 kept as written (dates stay strings), and normalised views derived from them.
 """

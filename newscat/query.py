@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Filters:
-    """The filter options shared by list, topics, providers, stats and export (SPEC §3)."""
+    """The filter options shared by list, topics, providers, stats and export."""
 
     topics: tuple[str, ...] = ()  # each value: comma-separated alternatives; values AND together
     providers: tuple[str, ...] = ()  # OR
@@ -94,7 +94,7 @@ def known_paths(index: Index) -> KnownPaths:
 
 
 def compile_query(query: Query, known: KnownPaths = no_catalogue) -> Compiled:
-    """Compile filters and sort keys (SPEC §3, §4) into SQL.
+    """Compile filters and sort keys into SQL.
 
     ``known`` lists the paths the catalogue's front matter holds (called only
     when a name is not a built-in field), so that any key is queryable.

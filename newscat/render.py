@@ -1,4 +1,4 @@
-"""Terminal rendering with Rich. Data is always inert (SPEC §6).
+"""Terminal rendering with Rich. Data is always inert.
 
 Every value from a file reaches Rich as a ``Text`` object (never markup), after
 ``inert`` has replaced control characters, so a title holding ``[bold]``, an

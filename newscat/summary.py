@@ -1,4 +1,4 @@
-"""Summaries of the matching articles: per topic, per provider, and overall (SPEC §3).
+"""Summaries of the matching articles: per topic, per provider, and overall.
 
 Everything is aggregated in SQL over ``articles AS a`` restricted by the
 compiled filters; Python only shapes the rows into records.

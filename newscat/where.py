@@ -1,4 +1,4 @@
-"""The ``--where`` language (SPEC §4): text -> tokens -> AST -> checked AST -> SQL.
+"""The ``--where`` language: text -> tokens -> AST -> checked AST -> SQL.
 
 The parser is a set of small pure functions ``parse_x(tokens, pos) -> (pos, node)``.
 The checker resolves every field against the registry (and the keys the
@@ -196,7 +196,7 @@ def _describe(token: Token) -> str:
 
 
 def parse(source: str) -> Node:
-    """The syntax tree of an expression (SPEC §4 grammar)."""
+    """The syntax tree of an expression."""
     tokens = tokenize(source)
     if tokens[0].kind == "end":
         raise WhereError(source, "empty expression", 0, 0)

@@ -1,4 +1,4 @@
-"""Commands: check (issue #7)."""
+"""Commands: check."""
 
 from __future__ import annotations
 

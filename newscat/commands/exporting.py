@@ -1,4 +1,4 @@
-"""Commands: export and open (issue #6)."""
+"""Commands: export and open."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Commands: show, topics, providers and stats (issue #5)."""
+"""Commands: show, topics, providers and stats."""
 
 from __future__ import annotations
 
