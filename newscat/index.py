@@ -538,6 +538,20 @@ class Index:
         """Every article's id (the same id twice when two roots hold it)."""
         return [row[0] for row in self.conn.execute("SELECT id FROM articles")]
 
+    def select_columns(
+        self,
+        columns: str,
+        where: str,
+        params: Sequence[Any],
+        order: str,
+        limit: int,
+        offset: int,
+    ) -> list[tuple[Any, ...]]:
+        """A page of a few columns (``columns``, chosen by the caller, over ``articles AS a``)
+        of the matching articles, without reading their records or bodies."""
+        sql = f"SELECT {columns} FROM articles AS a WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?"
+        return self.conn.execute(sql, [*params, limit, offset]).fetchall()
+
     def count(self, where: str = "1", params: Sequence[Any] = ()) -> int:
         sql = f"SELECT count(*) FROM articles AS a WHERE {where}"
         return int(self.conn.execute(sql, list(params)).fetchone()[0])
