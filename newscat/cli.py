@@ -14,7 +14,7 @@ from typing import Any, NoReturn
 import click
 
 from newscat import __version__
-from newscat.commands import caching, checking, exporting, views
+from newscat.commands import browsing, caching, checking, exporting, views
 from newscat.commands.common import (
     compile_for,
     emit,
@@ -283,7 +283,7 @@ def fields_command(**opts: Any) -> None:
             make_console(app.color).print(table)
 
 
-for _module in (views, exporting, checking, caching):
+for _module in (views, exporting, checking, caching, browsing):
     for _command in _module.COMMANDS:
         cli.add_command(_command)
 

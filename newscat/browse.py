@@ -1,0 +1,656 @@
+"""``newscat browse``: a full-screen reader built with Textual (the optional extra ``browse``).
+
+A list of the matching articles (one line each, read from the index a page at
+a time as it scrolls) and a reading pane with the ``show`` page of the article
+opened. Everything from a file reaches the screen as Rich ``Text`` after
+``inert``, never as markup. The index is refreshed in a background thread; the
+list then updates and the cursor stays on the article it was on.
+
+Only the CLI imports this module, and only for ``browse``, so that Textual is
+never loaded for other commands.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import events, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Container, VerticalScroll
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.timer import Timer
+from textual.widgets import Footer, Input, Static
+
+from newscat.dates import parse_instant, resolve_now
+from newscat.errors import NewscatError
+from newscat.index import Index, RefreshReport
+from newscat.launch import can_open, open_url
+from newscat.listing import Listing, Row, TypedFilter, next_sort, typed_filter
+from newscat.query import Query, known_paths
+from newscat.render import article_page, inert, number, score_style
+from newscat.where import CataloguePaths, KnownPaths, catalogue_paths
+
+#: Seconds between background refreshes of the index.
+REFRESH_SECONDS = 60.0
+#: Seconds of no typing before the filter line is applied.
+FILTER_DELAY = 0.2
+#: The share of the screen the list keeps while an article is open (percent).
+SPLIT_DEFAULT, SPLIT_STEP, SPLIT_MIN, SPLIT_MAX = 40, 10, 10, 90
+#: From this many columns on, the reading pane sits beside the list instead of below it.
+WIDE_COLUMNS = 140
+
+
+@dataclass(frozen=True)
+class Key:
+    """One key of the reader: where it works, what it does, and what the help says."""
+
+    where: str  # "list", "reader" or "anywhere"
+    keys: str  # Textual key names, comma-separated
+    action: str
+    help: str
+    shown: str = ""  # how the help names the keys
+    label: str = ""  # a word for the footer, for the keys shown there
+
+
+#: Every key, in the order the help lists them. The bindings are made from this table.
+KEYS: tuple[Key, ...] = (
+    Key("list", "j,down", "cursor(1)", "next article", "j ↓"),
+    Key("list", "k,up", "cursor(-1)", "previous article", "k ↑"),
+    Key("list", "pagedown,space", "page(1)", "next page", "PgDn Space"),
+    Key("list", "pageup,b", "page(-1)", "previous page", "PgUp b"),
+    Key("list", "g,home", "jump(0)", "first article", "g Home"),
+    Key("list", "G,end", "jump(-1)", "last article", "G End"),
+    Key("list", "enter,l,right", "read", "read the article", "Enter", "read"),
+    Key("list", "q", "app.quit", "quit", "q", "quit"),
+    Key("reader", "j,down", "scroll_down", "scroll down", "j ↓"),
+    Key("reader", "k,up", "scroll_up", "scroll up", "k ↑"),
+    Key("reader", "space,pagedown", "page_down", "next page", "Space PgDn"),
+    Key("reader", "b,pageup", "page_up", "previous page", "b PgUp"),
+    Key("reader", "g,home", "scroll_home", "top", "g Home"),
+    Key("reader", "G,end", "scroll_end", "bottom", "G End"),
+    Key("reader", "J", "app.step(1)", "read the next article", "J", "next"),
+    Key("reader", "K", "app.step(-1)", "read the previous article", "K"),
+    Key("reader", "q,escape,h,left", "app.close_article", "back to the list", "q Esc", "back"),
+    Key("anywhere", "slash", "filter", "filter as you type", "/", "filter"),
+    Key("anywhere", "s", "sort", "change the sort order", "s", "sort"),
+    Key("anywhere", "o", "open", "open the URL in the browser", "o", "open"),
+    Key("anywhere", "y", "copy", "copy the URL", "y", "copy"),
+    Key("anywhere", "tab", "switch", "switch between list and article", "Tab"),
+    Key("anywhere", "plus", "resize(1)", "larger list pane", "+"),
+    Key("anywhere", "minus", "resize(-1)", "smaller list pane", "-"),
+    Key("anywhere", "r", "reload", "refresh the index now", "r"),
+    Key("anywhere", "question_mark", "help", "these keys", "?", "help"),
+    Key("anywhere", "ctrl+c", "quit", "quit at once", "Ctrl-C"),
+)
+
+
+def bindings(where: str) -> list[BindingType]:
+    return [
+        Binding(
+            key.keys,
+            key.action,
+            key.label or key.help,
+            show=bool(key.label),
+            key_display=key.shown.split()[0] if key.label else key.shown,
+        )
+        for key in KEYS
+        if key.where == where
+    ]
+
+
+class Progressed(Message):
+    """The background refresh has read ``done`` of ``total`` files."""
+
+    def __init__(self, done: int, total: int) -> None:
+        super().__init__()
+        self.done, self.total = done, total
+
+
+class Refreshed(Message):
+    """The background refresh has finished (``report``) or failed (``error``)."""
+
+    def __init__(
+        self, report: RefreshReport | None, known: CataloguePaths | None, error: str | None
+    ) -> None:
+        super().__init__()
+        self.report, self.known, self.error = report, known, error
+
+
+def local_day(date: str | None) -> str:
+    """An ISO date-time as the local calendar day, for the list."""
+    moment = parse_instant(date) if date else None
+    return moment.astimezone().strftime("%Y-%m-%d") if moment else ""
+
+
+def row_text(row: Row, width: int, read: bool) -> Text:
+    """One line of the list: date, provider, quality and title, fitted to ``width`` cells."""
+    provider_width = 16 if width >= 70 else 10
+    line = Text(no_wrap=True, overflow="ellipsis", end="")
+    line.append(Text(local_day(row.date).ljust(10), style="dim"))
+    line.append(" ")
+    provider = Text(inert(row.provider or row.domain or ""), style="cyan")
+    provider.truncate(provider_width, overflow="ellipsis", pad=True)
+    line.append(provider)
+    line.append(" ")
+    line.append(Text(number(row.quality).rjust(3)[:3], style=score_style(row.quality)))
+    line.append(" ")
+    line.append(Text(inert(row.title or "(untitled)"), style="dim" if read else "bold"))
+    line.truncate(width, overflow="ellipsis", pad=True)
+    return line
+
+
+class ArticleList(ScrollView, can_focus=True):
+    """The matching articles, one line each; only the visible rows are ever rendered."""
+
+    BINDINGS: ClassVar[list[BindingType]] = bindings("list")
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"article-list--cursor"}
+    DEFAULT_CSS = """
+    ArticleList { overflow-x: hidden; }
+    ArticleList > .article-list--cursor { background: $accent 40%; }
+    ArticleList:focus > .article-list--cursor { background: $accent; color: $text; }
+    """
+
+    class Chosen(Message):
+        """The user asked to read the article under the cursor."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.listing: Listing | None = None
+        self.cursor = 0
+        self.read: set[str] = set()  # paths read in this session
+        self.empty_text = Text("")
+
+    @property
+    def count(self) -> int:
+        return self.listing.count if self.listing is not None else 0
+
+    def current(self) -> Row | None:
+        return self.listing.row(self.cursor) if self.listing is not None else None
+
+    def show(self, listing: Listing | None, cursor: int = 0) -> None:
+        """Show ``listing`` with the cursor on row ``cursor`` (kept within the list)."""
+        self.listing = listing
+        self.cursor = max(0, min(cursor, self.count - 1))
+        self.virtual_size = Size(self.size.width, self.count)
+        self.refresh()
+        self.call_after_refresh(self._keep_visible)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        n = y + round(self.scroll_offset.y)
+        row = self.listing.row(n) if self.listing is not None else None
+        if row is None:
+            text = self.empty_text if y == 0 and self.count == 0 else Text("")
+            return Strip(text.render(self.app.console, end=""), 0).crop_extend(0, width, None)
+        line = row_text(row, width, row.path in self.read)
+        if n == self.cursor:
+            line.stylize(self.get_component_rich_style("article-list--cursor"))
+        return Strip(line.render(self.app.console, end=""), width).crop_extend(0, width, None)
+
+    def mark_read(self, row: Row) -> None:
+        self.read.add(row.path)
+        self.refresh()
+
+    def move_to(self, n: int) -> None:
+        if self.count == 0:
+            return
+        self.cursor = max(0, min(n, self.count - 1))
+        self._keep_visible()
+        self.refresh()
+
+    def _keep_visible(self) -> None:
+        height = max(1, self.size.height)
+        top = round(self.scroll_offset.y)
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False, immediate=True)
+        elif self.cursor >= top + height:
+            self.scroll_to(y=self.cursor - height + 1, animate=False, immediate=True)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.virtual_size = Size(event.size.width, self.count)
+        self._keep_visible()
+
+    def on_click(self, event: events.Click) -> None:
+        self.move_to(event.y + round(self.scroll_offset.y))
+        if event.chain == 2:
+            self.post_message(self.Chosen())
+
+    def action_cursor(self, step: int) -> None:
+        self.move_to(self.cursor + step)
+
+    def action_page(self, step: int) -> None:
+        self.move_to(self.cursor + step * max(1, self.size.height - 1))
+
+    def action_jump(self, to: int) -> None:
+        self.move_to(self.count - 1 if to < 0 else to)
+
+    def action_read(self) -> None:
+        if self.current() is not None:
+            self.post_message(self.Chosen())
+
+    def visible_region(self) -> Region:
+        return Region(0, round(self.scroll_offset.y), self.size.width, self.size.height)
+
+
+class Reader(VerticalScroll, can_focus=True):
+    """The ``show`` page of one article, scrolled like a pager."""
+
+    BINDINGS: ClassVar[list[BindingType]] = bindings("reader")
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="page", markup=False)
+
+    def action_page_down(self) -> None:
+        self.scroll_page_down(animate=False)
+
+    def action_page_up(self) -> None:
+        self.scroll_page_up(animate=False)
+
+
+class HelpScreen(ModalScreen[None]):
+    """Every key, grouped by where it works."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q,escape,question_mark", "app.pop_screen", "close", key_display="q Esc ?")
+    ]
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll {
+        width: 70; max-width: 100%; height: auto; max-height: 100%;
+        border: round $accent; background: $surface; padding: 0 1;
+    }
+    """
+
+    def __init__(self, notes: list[str]) -> None:
+        super().__init__()
+        self.notes = notes
+
+    def compose(self) -> ComposeResult:
+        text = Text()
+        titles = {"list": "In the list", "reader": "Reading an article", "anywhere": "Anywhere"}
+        for where, title in titles.items():
+            text.append(f"{title}\n", style="bold")
+            for key in KEYS:
+                if key.where == where:
+                    text.append(f"  {key.shown:<12}", style="bold cyan")
+                    text.append(f"{key.help}\n")
+            text.append("\n")
+        for note in self.notes:
+            text.append(note + "\n", style="dim")
+        with VerticalScroll():
+            yield Static(text, markup=False)
+
+
+class BrowseApp(App[None]):
+    """The reader: a status line, the list, the reading pane, the filter line and a footer."""
+
+    TITLE = "newscat"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *bindings("anywhere"),
+        Binding("ctrl+c", "quit", show=False, priority=True),
+    ]
+    CSS = """
+    #status { height: 1; background: $panel; color: $text; padding: 0 1; }
+    #panes { height: 1fr; layout: vertical; }
+    #panes.wide { layout: horizontal; }
+    ArticleList { height: 1fr; width: 1fr; }
+    Reader { display: none; height: 1fr; width: 1fr; padding: 0 1; border-top: solid $accent; }
+    #panes.wide Reader { border-top: none; border-left: solid $accent; }
+    #panes.reading Reader { display: block; }
+    #filter { display: none; height: 1; border: none; padding: 0 1; }
+    #filter.editing { display: block; }
+    """
+
+    def __init__(
+        self,
+        index: Index,
+        query: Query,
+        known: KnownPaths | None = None,
+        reopen: Callable[[], Index] | None = None,
+        debug: bool = False,
+    ) -> None:
+        super().__init__()
+        self.index = index
+        self.base_query = query
+        self.initial_known = known or known_paths(index)
+        self.reopen = reopen
+        self.debug_mode = debug
+        self.now = query.filters.now
+        self.typed: TypedFilter = typed_filter("")
+        self.filter_text = ""
+        self.sort: tuple[str, ...] = query.sort
+        self.split = SPLIT_DEFAULT
+        self.article_path: str | None = None  # the article in the reading pane
+        self.known_paths: CataloguePaths | None = None
+        self.progress = ""
+        self.message = ""
+        self.failure: BaseException | None = None
+        self._filter_timer: Timer | None = None
+        self.loaded = False
+
+    # --- layout ---------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="status", markup=False)
+        with Container(id="panes"):
+            yield ArticleList(id="list")
+            yield Reader(id="reader")
+        yield Input(id="filter", placeholder="words, t:topic, p:provider, or a --where expression")
+        yield Footer()
+
+    @property
+    def articles(self) -> ArticleList:
+        return self.query_one(ArticleList)
+
+    @property
+    def reader(self) -> Reader:
+        return self.query_one(Reader)
+
+    @property
+    def reading(self) -> bool:
+        return self.query_one("#panes").has_class("reading")
+
+    def on_mount(self) -> None:
+        self.articles.focus()
+        self._apply_layout()
+        if self.index.location == ":memory:" or self.index.file_count() == 0:
+            self.articles.empty_text = Text("indexing…", style="dim")
+            self._show_status()
+        else:
+            self.loaded = True
+            self._load(keep=False)
+        self.refresh_index()
+        self.set_interval(REFRESH_SECONDS, self.refresh_index)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._apply_layout()
+        if self.article_path is not None:
+            self.call_after_refresh(self._render_article)
+
+    def _apply_layout(self) -> None:
+        panes = self.query_one("#panes")
+        wide = self.size.width >= WIDE_COLUMNS
+        panes.set_class(wide, "wide")
+        if self.reading:
+            share = f"{self.split}%"
+            self.articles.styles.width = share if wide else "1fr"
+            self.articles.styles.height = "1fr" if wide else share
+            self.articles.display = self.split > 0
+        else:
+            self.articles.styles.width = "1fr"
+            self.articles.styles.height = "1fr"
+            self.articles.display = True
+
+    # --- the list -------------------------------------------------------------------------
+
+    def _known(self) -> KnownPaths:
+        """The front-matter paths for the list's query: what the last background refresh
+        found, else what the command line needed (read then, before the screen)."""
+        return lambda: self.known_paths if self.known_paths is not None else self.initial_known()
+
+    def _typed_known(self) -> KnownPaths:
+        """The paths a typed ``--where`` may name: only what a background refresh found,
+        since reading every record on this thread would stall the screen."""
+        return lambda: self.known_paths or {}
+
+    def _load(self, keep: bool) -> None:
+        """(Re)build the list from the query, the typed filter and the sort order."""
+        previous = self.articles.current() if keep else None
+        cursor = self.articles.cursor
+        query = Query(filters=self.base_query.filters, sort=self.sort)
+        try:
+            listing = Listing(self.index, query, self.typed.filters, self._known())
+        except NewscatError as exc:
+            self.message = str(exc).splitlines()[0]
+            self._show_status()
+            return
+        position = 0
+        if previous is not None:
+            found = listing.find(previous.path, cursor)
+            position = cursor if found is None else found
+        self.articles.empty_text = Text("no articles match", style="dim")
+        self.articles.show(listing, position)
+        self._show_status()
+
+    def _show_status(self) -> None:
+        line = Text("newscat", style="bold")
+        count = self.articles.count
+        if self.loaded:
+            line.append(f" · {count:,} article{'' if count == 1 else 's'}")
+        line.append(f" · sort {','.join(self.sort)}")
+        if self.typed.meaning:
+            line.append(" · filter: ")
+            line.append(inert(self.typed.meaning), style="yellow")
+        if self.progress:
+            line.append(f" · {self.progress}", style="dim")
+        if self.message:
+            line.append(" · ")
+            line.append(inert(self.message), style="red")
+        self.query_one("#status", Static).update(line)
+
+    # --- background refresh ---------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="refresh")
+    def refresh_index(self) -> None:
+        """Refresh the index on a connection of this thread (or the only one, in memory)."""
+        shared = self.reopen is None or self.index.location == ":memory:"
+        try:
+            index = self.index if shared else self._reopen()
+            try:
+                report = index.refresh(progress=self._post_progress)
+                known = {path: kind for path, (kind, _) in catalogue_paths(index.records()).items()}
+            finally:
+                if index is not self.index:
+                    index.close()
+        except Exception as exc:  # reported in the status line; the list stays as it was
+            self.post_message(Refreshed(None, None, f"refresh failed: {exc}"))
+            return
+        self.post_message(Refreshed(report, known, None))
+
+    def _post_progress(self, done: int, total: int) -> None:
+        self.post_message(Progressed(done, total))
+
+    def _reopen(self) -> Index:
+        assert self.reopen is not None
+        return self.reopen()
+
+    def on_progressed(self, message: Progressed) -> None:
+        self.progress = f"indexing {message.done:,} of {message.total:,}"
+        self._show_status()
+
+    def on_refreshed(self, message: Refreshed) -> None:
+        self.progress = ""
+        if message.error is not None:
+            self.message = message.error
+            self._show_status()
+            return
+        self.known_paths = message.known
+        report = message.report
+        changed = report is not None and (report.added or report.changed or report.removed)
+        if changed or not self.loaded:
+            self.loaded = True
+            self._load(keep=True)
+        else:
+            self._show_status()
+        if report is not None and report.problems:
+            files = "file" if report.problems == 1 else "files"
+            self.notify(f"{report.problems} {files} skipped; run `newscat check`", markup=False)
+
+    # --- reading --------------------------------------------------------------------------
+
+    def on_article_list_chosen(self, _message: ArticleList.Chosen) -> None:
+        self.action_read()
+
+    def action_read(self) -> None:
+        row = self.articles.current()
+        if row is None:
+            return
+        self.article_path = row.path
+        self.query_one("#panes").add_class("reading")
+        self._apply_layout()
+        self.articles.mark_read(row)
+        self.reader.focus()
+        self.call_after_refresh(self._render_article)
+        self.reader.scroll_home(animate=False)
+
+    def _render_article(self) -> None:
+        page = self.reader.query_one("#page", Static)
+        if self.article_path is None:
+            page.update(Text(""))
+            return
+        found = list(self.index.select("a.path = ?", [self.article_path], limit=1))
+        if not found:
+            page.update(Text("This article is no longer in the catalogue.", style="dim"))
+            return
+        width = max(20, self.reader.content_size.width or self.size.width)
+        page.update(article_page(found[0], width, resolve_now(self.now)))
+
+    def action_close_article(self) -> None:
+        self.query_one("#panes").remove_class("reading")
+        self.article_path = None
+        self._apply_layout()
+        self.articles.focus()
+
+    def action_step(self, step: int) -> None:
+        self.articles.move_to(self.articles.cursor + step)
+        self.action_read()
+
+    def action_switch(self) -> None:
+        if not self.reading:
+            return
+        if self.focused is self.reader and self.split > 0:
+            self.articles.focus()
+        else:
+            self.reader.focus()
+
+    def action_resize(self, step: int) -> None:
+        self.split = max(SPLIT_MIN, min(SPLIT_MAX, self.split + step * SPLIT_STEP))
+        self._apply_layout()
+
+    # --- sort, filter ---------------------------------------------------------------------
+
+    def action_sort(self) -> None:
+        self.sort = next_sort(self.sort)
+        self._load(keep=True)
+
+    def action_filter(self) -> None:
+        line = self.query_one("#filter", Input)
+        line.value = self.filter_text
+        line.add_class("editing")
+        line.focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+        self._filter_timer = self.set_timer(FILTER_DELAY, lambda: self._set_filter(event.value))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+        self._set_filter(event.value)
+        self._close_filter()
+
+    def on_key(self, event: events.Key) -> None:
+        line = self.query_one("#filter", Input)
+        if event.key == "escape" and line.has_focus:
+            event.stop()
+            self._close_filter()
+
+    def _close_filter(self) -> None:
+        self.query_one("#filter", Input).remove_class("editing")
+        (self.reader if self.article_path is not None else self.articles).focus()
+
+    def _set_filter(self, text: str) -> None:
+        if text == self.filter_text:
+            return
+        try:
+            typed = typed_filter(text, self.now, self._typed_known())
+        except NewscatError as exc:
+            self.message = str(exc).splitlines()[0]
+            self._show_status()
+            return
+        self.filter_text, self.typed, self.message = text, typed, ""
+        self._load(keep=True)
+
+    # --- the URL --------------------------------------------------------------------------
+
+    def _current_url(self) -> str | None:
+        if self.article_path is not None and self.focused is self.reader:
+            found = list(self.index.select("a.path = ?", [self.article_path], limit=1))
+            return found[0].url if found else None
+        row = self.articles.current()
+        return row.url if row is not None else None
+
+    def action_open(self) -> None:
+        url = self._current_url()
+        if not url:
+            self.notify("This article has no URL.", severity="warning", markup=False)
+            return
+        if not can_open(url):
+            self.notify(f"No browser to open it (press y to copy): {inert(url)}", markup=False)
+            return
+        try:
+            with self.suspend():
+                opened = open_url(url)
+        except Exception:  # no terminal to hand over (a headless run): open in place
+            opened = open_url(url)
+        if not opened:
+            self.notify("The browser did not open it.", severity="warning", markup=False)
+
+    def action_copy(self) -> None:
+        url = self._current_url()
+        if not url:
+            self.notify("This article has no URL.", severity="warning", markup=False)
+            return
+        self.copy_to_clipboard(url)
+        self.notify(f"Copied {inert(url)}", markup=False)
+
+    # --- the rest -------------------------------------------------------------------------
+
+    def action_reload(self) -> None:
+        self.refresh_index()
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(help_notes()))
+
+    def _handle_exception(self, error: Exception) -> None:
+        """Keep the traceback behind --debug: the CLI reports the failure in one line."""
+        if self.debug_mode:
+            super()._handle_exception(error)
+            return
+        if self.failure is None:
+            self.failure = error
+        with contextlib.suppress(Exception):
+            self.exit(return_code=1)
+
+
+def help_notes() -> list[str]:
+    return [
+        "The filter line takes words (searched like -m, the last as a prefix), "
+        't:TOPIC and p:PROVIDER (quote spaces: t:"AI Ethics"), or a whole --where '
+        "expression; it narrows the command line's filters.",
+        "Articles read in this session are dimmed.",
+    ]
+
+
+def run(
+    index: Index,
+    query: Query,
+    known: KnownPaths | None,
+    reopen: Callable[[], Index] | None,
+    debug: bool,
+) -> BaseException | None:
+    """Run the reader until the user quits; the exception that stopped it, if one did."""
+    app = BrowseApp(index, query, known, reopen, debug)
+    app.run()
+    return app.failure

@@ -1,0 +1,70 @@
+"""Command: browse, the full-screen reader (Textual, the optional extra ``browse``)."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import click
+
+from newscat.errors import NewscatError
+from newscat.options import catalog_options, filter_options, query_from
+
+INSTALL_HINT = 'newscat browse needs Textual: pip install "newscat[browse]"'
+
+
+@click.command("browse")
+@filter_options
+@click.option(
+    "-s", "--sort", "sort", default="-date", show_default=True, metavar="KEYS",
+    help="Comma-separated sort keys to start with, '-' for descending ('s' changes it).",
+)  # fmt: skip
+@catalog_options
+def browse_command(**opts: Any) -> None:
+    """Read the matching articles in a full-screen terminal reader.
+
+    A list of the articles and a reading pane with the page `show` prints.
+    The keys are those of less and newsboat: j/k and the arrows move, Enter
+    reads, / filters as you type, s changes the sort, o opens the URL in the
+    browser, y copies it, ? lists every key, q goes back or quits. The index is
+    refreshed in the background. Needs the optional extra:
+    pip install "newscat[browse]".
+
+    \b
+    Examples:
+      newscat browse
+      newscat browse -t "AI Ethics" --since 30d
+      newscat browse -w 'quality >= 70' --sort=-heat
+    """
+    from newscat.app import App
+    from newscat.index import Index
+    from newscat.query import compile_query, known_paths
+
+    try:
+        browse = importlib.import_module("newscat.browse")
+    except ImportError as exc:
+        if (exc.name or "").split(".")[0] != "textual":
+            raise
+        raise NewscatError(INSTALL_HINT) from None
+    app = App.from_options(opts)
+    query = query_from(opts)
+    index = Index.open(app.roots, app.cache_dir, app.warn)
+    try:
+        # Mistakes in the filters are reported here, before the screen is taken over.
+        known = known_paths(index)
+        compile_query(query, known)
+        if not (sys.stdin.isatty() and sys.stdout.isatty()):
+            raise NewscatError("newscat browse needs a terminal (newscat list serves scripts)")
+
+        def reopen() -> Index:
+            return Index.open(app.roots, app.cache_dir)
+
+        failure = browse.run(index, query, known, reopen, app.debug)
+    finally:
+        index.close()
+    if failure is not None:
+        raise failure
+
+
+COMMANDS: list[click.Command] = [browse_command]
