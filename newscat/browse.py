@@ -22,7 +22,7 @@ from textual import events, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container, VerticalScroll
-from textual.geometry import Region, Size
+from textual.geometry import Size
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.scroll_view import ScrollView
@@ -180,12 +180,12 @@ class ArticleList(ScrollView, can_focus=True):
         """Show ``listing`` with the cursor on row ``cursor`` (kept within the list)."""
         self.listing = listing
         self.cursor = max(0, min(cursor, self.count - 1))
-        self.virtual_size = Size(self.size.width, self.count)
+        self.virtual_size = Size(self.scrollable_content_region.width, self.count)
         self.refresh()
         self.call_after_refresh(self._keep_visible)
 
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
+        width = self.scrollable_content_region.width  # less the scrollbar
         n = y + round(self.scroll_offset.y)
         row = self.listing.row(n) if self.listing is not None else None
         if row is None:
@@ -216,7 +216,7 @@ class ArticleList(ScrollView, can_focus=True):
             self.scroll_to(y=self.cursor - height + 1, animate=False, immediate=True)
 
     def on_resize(self, event: events.Resize) -> None:
-        self.virtual_size = Size(event.size.width, self.count)
+        self.virtual_size = Size(self.scrollable_content_region.width, self.count)
         self._keep_visible()
 
     def on_click(self, event: events.Click) -> None:
@@ -236,9 +236,6 @@ class ArticleList(ScrollView, can_focus=True):
     def action_read(self) -> None:
         if self.current() is not None:
             self.post_message(self.Chosen())
-
-    def visible_region(self) -> Region:
-        return Region(0, round(self.scroll_offset.y), self.size.width, self.size.height)
 
 
 class Reader(VerticalScroll, can_focus=True):

@@ -302,6 +302,10 @@ def test_the_generated_benchmark_catalogue(tmp_path: Path) -> None:
 
     browse([folder], script, size=(100, 30))
     assert "· 400 articles ·" in seen[0]
+    # Long titles end in an ellipsis before the scrollbar, not cut off under it.
+    listed = seen[0].splitlines()[1:29]
+    assert any(line.endswith("…") for line in listed)
+    assert all(len(line) <= 98 for line in listed)
     assert "quality" in seen[1] and "topics" in seen[1]  # the show page's field grid
     assert "sort -quality,-date" in seen[2]
 

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from newscat.errors import NewscatError
-from newscat.options import catalog_options, filter_options, query_from
+from newscat.options import catalog_options, debugging, filter_options, query_from
 
 INSTALL_HINT = 'newscat browse needs Textual: pip install "newscat[browse]"'
 
@@ -60,7 +60,7 @@ def browse_command(**opts: Any) -> None:
         def reopen() -> Index:
             return Index.open(app.roots, app.cache_dir)
 
-        failure = browse.run(index, query, known, reopen, app.debug)
+        failure = browse.run(index, query, known, reopen, debugging(click.get_current_context()))
     finally:
         index.close()
     if failure is not None:
