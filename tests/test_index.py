@@ -1,4 +1,4 @@
-"""The SQLite index: incremental refresh, parallel parsing, and reliability (SPEC §5)."""
+"""The SQLite index: incremental refresh, parallel parsing, and reliability."""
 
 from __future__ import annotations
 

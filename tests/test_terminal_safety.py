@@ -1,4 +1,4 @@
-"""Data is inert on a terminal (SPEC §6): markup, ANSI, OSC and control characters in
+"""Data is inert on a terminal: markup, ANSI, OSC and control characters in
 titles, messages and file names print as visible text, never as effects."""
 
 from __future__ import annotations
