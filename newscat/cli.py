@@ -32,6 +32,7 @@ from newscat.options import (
     debug_option,
     debugging,
     filter_options,
+    lazy_completion,
     query_from,
     sort_options,
 )
@@ -59,6 +60,15 @@ def _command_error(message: str, exit_code: int) -> click.ClickException:
 
 class NewscatGroup(click.Group):
     """Maps core errors to exit codes in one place and keeps tracebacks behind --debug."""
+
+    def _main_shell_completion(
+        self, ctx_args: Any, prog_name: str, complete_var: str | None = None
+    ) -> None:
+        if os.environ.get(complete_var or f"_{prog_name.upper()}_COMPLETE"):
+            from newscat.shells import install
+
+            install()  # completion replies that keep values with spaces whole
+        super()._main_shell_completion(ctx_args, prog_name, complete_var)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -111,7 +121,10 @@ def cli() -> None:
     "-f", "--format", "format_", type=click.Choice(LIST_FORMATS), metavar="FORMAT",
     help=f"Output format: {', '.join(LIST_FORMATS)}. Default: table on a terminal, tsv otherwise.",
 )  # fmt: skip
-@click.option("-F", "--fields", metavar="A,B,C", help="Columns to show (dotted paths allowed).")
+@click.option(
+    "-F", "--fields", metavar="A,B,C", shell_complete=lazy_completion("complete_fields"),
+    help="Columns to show (dotted paths allowed).",
+)  # fmt: skip
 @click.option("--no-header", is_flag=True, help="Leave out the header row (tsv, csv, markdown).")
 @click.option("--count", is_flag=True, help="Print only the number of matching articles.")
 @click.option(

@@ -59,6 +59,75 @@ def complete_providers(ctx: click.Context, param: click.Parameter, incomplete: s
     return _safely(ctx, read)
 
 
+def complete_categories(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """``--category``: the catalogue's categories, most common first."""
+    return _safely(ctx, lambda conn: _column_values(conn, "category", incomplete))
+
+
+def complete_types(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """``--type``: the catalogue's types, most common first."""
+    return _safely(ctx, lambda conn: _column_values(conn, "type", incomplete))
+
+
+def _column_values(conn: sqlite3.Connection, column: str, incomplete: str) -> list[CompletionItem]:
+    prefix = incomplete.casefold()
+    rows = conn.execute(
+        f"SELECT {column}, count(*) AS n FROM articles WHERE {column} IS NOT NULL "
+        f"GROUP BY {column} ORDER BY n DESC, {column}"
+    )
+    return [
+        CompletionItem(value, help=_articles(n))
+        for value, n in rows
+        if str(value).casefold().startswith(prefix)
+    ]
+
+
+def complete_fields(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """``-F/--fields a,b,c``: the field after the last comma."""
+    return _listed(ctx, incomplete, signs=False)
+
+
+def complete_sort(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """``-s/--sort KEYS``: the key after the last comma, with or without a leading ``-``."""
+    return _listed(ctx, incomplete, signs=True)
+
+
+def _listed(ctx: click.Context, incomplete: str, signs: bool) -> list[Any]:
+    head, comma, last = incomplete.rpartition(",")
+    head += comma
+    sign = last[:1] if signs and last[:1] in "-+" and last else ""
+    prefix = last[len(sign) :]
+    names = _field_names(ctx, sort=signs)
+    return [CompletionItem(f"{head}{sign}{name}") for name in names if name.startswith(prefix)]
+
+
+#: How many articles' front matter completion looks at for key names (it must be quick).
+KEY_SAMPLE = 2000
+
+
+def _field_names(ctx: click.Context, sort: bool) -> list[str]:
+    """Built-in field names, then the front-matter keys of the first articles in the index."""
+    from newscat.export import ALIASES, COMPUTED_FIELDS, NORMALISED_FIELDS
+
+    names = dict.fromkeys([*NORMALISED_FIELDS, *ALIASES])
+    if sort:
+        names.update(dict.fromkeys(["rank"]))
+    else:
+        names.update(dict.fromkeys(COMPUTED_FIELDS))
+
+    def read(conn: sqlite3.Connection) -> list[CompletionItem]:
+        rows = conn.execute(
+            "SELECT DISTINCT j.key FROM (SELECT record FROM articles LIMIT ?) AS a, "
+            "json_each(a.record) AS j",
+            (KEY_SAMPLE,),
+        )
+        return [CompletionItem(key) for (key,) in rows]
+
+    for item in _safely(ctx, read):
+        names.setdefault(str(item.value))
+    return [name for name in names if "," not in name]
+
+
 def complete_refs(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
     """REF arguments (``show``, ``open``): ids that start with what was typed, else ids
     whose part after the last ``_`` does, each with its title."""

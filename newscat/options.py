@@ -112,8 +112,14 @@ def filter_options(function: F) -> F:
                 "-p", "--provider", multiple=True, metavar="P", shell_complete=lazy_completion("complete_providers"),
                 help="Provider name, domain or parent domain (repeat for OR).",
             ),
-            click.option("--category", multiple=True, metavar="C", help="Category (repeat for OR)."),
-            click.option("--type", "type_", multiple=True, metavar="T", help="Type (repeat for OR)."),
+            click.option(
+                "--category", multiple=True, metavar="C", shell_complete=lazy_completion("complete_categories"),
+                help="Category (repeat for OR).",
+            ),
+            click.option(
+                "--type", "type_", multiple=True, metavar="T", shell_complete=lazy_completion("complete_types"),
+                help="Type (repeat for OR).",
+            ),
             click.option("--min-quality", type=float, metavar="N", help="Quality at least N."),
             click.option("--max-quality", type=float, metavar="N", help="Quality at most N."),
             click.option("--min-heat", type=float, metavar="N", help="Heat at least N."),
@@ -149,6 +155,7 @@ def sort_options(function: F) -> F:
         [
             click.option(
                 "-s", "--sort", "sort", default="-date", show_default=True, metavar="KEYS",
+                shell_complete=lazy_completion("complete_sort"),
                 help="Comma-separated sort keys, '-' for descending (e.g. -quality,date).",
             ),
             click.option(

@@ -145,17 +145,17 @@ def indexed(env: dict[str, str]) -> dict[str, str]:
 def test_completion_offers_seed_topics(indexed: dict[str, str]) -> None:
     assert _complete(indexed, "newscat list --topic ") == [
         "plain,AI",
-        "plain,AI Ethics",
-        "plain,AI in Healthcare",
-        "plain,Facebook AI",
+        r"plain,AI\ Ethics",
+        r"plain,AI\ in\ Healthcare",
+        r"plain,Facebook\ AI",
     ]
-    assert _complete(indexed, "newscat list -t fa") == ["plain,Facebook AI"]
-    assert _complete(indexed, "newscat export -t ai\\ i") == ["plain,AI in Healthcare"]
+    assert _complete(indexed, "newscat list -t fa") == [r"plain,Facebook\ AI"]
+    assert _complete(indexed, "newscat export -t ai\\ i") == [r"plain,AI\ in\ Healthcare"]
 
 
 def test_completion_offers_providers_and_refs(indexed: dict[str, str]) -> None:
     assert _complete(indexed, "newscat list -p d") == [
-        "plain,Digital Health",
+        r"plain,Digital\ Health",
         "plain,digitalhealth.net",
     ]
     assert _complete(indexed, "newscat open 00") == [f"plain,{A}", f"plain,{B}"]
@@ -176,7 +176,11 @@ def test_completion_reads_the_catalogue_the_command_line_names(
     words = f"newscat list -C {other} --cache-dir {tmp_path / 'cache'} -t "
     assert _complete(indexed, words) == []  # not indexed yet: no refresh, no values
     CliRunner().invoke(cli, ["index", "-C", str(other)], env=indexed)
-    assert _complete(indexed, words) == ["plain,AI", "plain,AI Ethics", "plain,AI in Healthcare"]
+    assert _complete(indexed, words) == [
+        "plain,AI",
+        r"plain,AI\ Ethics",
+        r"plain,AI\ in\ Healthcare",
+    ]
 
 
 def test_completion_without_an_index_is_silent_and_creates_nothing(

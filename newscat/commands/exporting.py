@@ -55,7 +55,7 @@ SUFFIX_FORMATS = {
     help="Write to FILE (replaced only when complete) instead of stdout. Required for sqlite.",
 )  # fmt: skip
 @click.option(
-    "-F", "--fields", metavar="A,B,C",
+    "-F", "--fields", metavar="A,B,C", shell_complete=lazy_completion("complete_fields"),
     help="Columns (csv, tsv) or keys (json, jsonl); dotted paths allowed.",
 )  # fmt: skip
 @click.option("--no-header", is_flag=True, help="Leave out the header row (csv, tsv).")
