@@ -33,7 +33,8 @@ COMPUTED_FIELDS = ("ref",)
 #: Fields every article has, from the normalised views (plus aliases).
 NORMALISED_FIELDS = (
     "id", "path", "date", "title", "excerpt", "category", "type", "quality", "heat",
-    "published", "provider", "domain", "url", "topics", "body",
+    "published", "provider", "domain", "url", "topics", "body", "story", "coverage",
+    "canonical_url",
 )  # fmt: skip
 ALIASES = {"topic": "topics"}
 

@@ -22,6 +22,7 @@ from newscat.cache import mark_used, record_roots
 from newscat.catalog import file_entry, read_article, stamps, walk_folders
 from newscat.model import DEFAULT_MAX_SIZE, Article, Problem
 from newscat.sqlfunctions import register as register_functions
+from newscat.stories import store as stories
 
 SCHEMA_VERSION = 5
 #: In-place upgrades from older schema versions; any other version is rebuilt.
@@ -101,6 +102,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
     tokenize='unicode61 remove_diacritics 2'
 );
 {";".join(_INDEXES)};
+{stories.SCHEMA}
 """
 
 ARTICLE_COLUMNS = (
@@ -262,7 +264,12 @@ class Index:
         plan = self._count() if filling else self._plan(problems)
         if filling and not plan.files:  # nothing found by name: look properly, for problems
             plan = self._plan(problems)
-        if not rebuild and not plan.changes and self._same_walk_problems(problems):
+        if (
+            not rebuild
+            and not plan.changes
+            and self._same_walk_problems(problems)
+            and stories.ready(self.conn)
+        ):
             return RefreshReport(unchanged=plan.files, problems=self._problem_count())
         # Filling an empty index writes every page once: without the write-ahead log
         # that is one write instead of two (log, then checkpoint). A rollback journal
@@ -314,6 +321,9 @@ class Index:
                 self.conn.execute("INSERT INTO fts(fts) VALUES ('delete-all')")
                 for table in ("articles", "topics", "files", "problems"):
                     self.conn.execute(f"DELETE FROM {table}")
+                stories.reset(self.conn)
+            stories.ensure_schema(self.conn)
+            first_new = self._next_rowid()
             changes: Iterator[_Change]
             expected = plan.files if rebuild else plan.reads
             tally = _Tally(plan.files)
@@ -324,6 +334,7 @@ class Index:
             else:
                 changes = iter(plan.items)
             report = self._apply(changes, expected, problems, progress)
+            stories.update(self.conn, first_new)
             record_roots(self.conn, self.roots)
             self.conn.execute(
                 "INSERT OR REPLACE INTO meta(key, value) VALUES ('last_refresh', ?)",
@@ -446,9 +457,7 @@ class Index:
             if batch:
                 yield batch
 
-        next_rowid = int(
-            conn.execute("SELECT coalesce(max(rowid), 0) + 1 FROM articles").fetchone()[0]
-        )
+        next_rowid = self._next_rowid()
         added = changed = unchanged = 0
         done = 0
         parallel = expected >= POOL_THRESHOLD
@@ -506,6 +515,11 @@ class Index:
         _insert_problems(conn, walk_problems)
         return RefreshReport(added, changed, len(gone), unchanged)
 
+    def _next_rowid(self) -> int:
+        return int(
+            self.conn.execute("SELECT coalesce(max(rowid), 0) + 1 FROM articles").fetchone()[0]
+        )
+
     def _problem_count(self) -> int:
         return int(
             self.conn.execute("SELECT count(*) FROM problems WHERE severity = 'error'").fetchone()[
@@ -525,7 +539,8 @@ class Index:
     ) -> Iterator[Article]:
         """Articles matching an SQL condition over ``articles AS a`` (parameters bound)."""
         sql = (
-            f"SELECT {_prefixed(ARTICLE_COLUMNS)} FROM articles AS a WHERE {where} ORDER BY {order}"
+            f"SELECT {_prefixed(ARTICLE_COLUMNS)}, {_STORY_COLUMNS} FROM articles AS a "
+            f"LEFT JOIN story_items AS s ON s.article = a.rowid WHERE {where} ORDER BY {order}"
         )
         args = list(params)
         if limit is not None or offset:
@@ -611,20 +626,22 @@ class Index:
         ]
 
     def duplicates(self, show: Callable[[str], str] = str) -> list[Problem]:
-        """Cross-file warnings: an id or a webUrl that several articles share.
+        """Cross-file warnings: an id, or a URL in canonical form, that several articles share.
 
         Each file involved gets one warning naming the other files (through ``show``).
         """
         found: list[Problem] = []
-        for column, code, label in (
-            ("id", "duplicate-id", "id"),
-            ("url", "duplicate-url", "webUrl"),
+        for table, column, code, label in (
+            ("articles", "id", "duplicate-id", "id"),
+            ("story_items", "canonical_url", "duplicate-url", "URL"),
         ):
+            key = "article" if table == "story_items" else "rowid"
             groups: dict[str, list[str]] = {}
             for value, path in self.conn.execute(
-                f"SELECT {column}, path FROM articles WHERE {column} IN "
-                f"(SELECT {column} FROM articles WHERE {column} IS NOT NULL "
-                f"GROUP BY {column} HAVING count(*) > 1) ORDER BY {column}, path"
+                f"SELECT t.{column}, a.path FROM {table} AS t JOIN articles AS a "
+                f"ON a.rowid = t.{key} WHERE t.{column} IN "
+                f"(SELECT {column} FROM {table} WHERE {column} IS NOT NULL "
+                f"GROUP BY {column} HAVING count(*) > 1) ORDER BY t.{column}, a.path"
             ):
                 groups.setdefault(value, []).append(path)
             for value, paths in groups.items():
@@ -682,12 +699,16 @@ def _json_scalar(kind: str, value: Any) -> Any:
     return value
 
 
+#: The story an article belongs to, from ``story_items AS s`` joined to ``articles AS a``.
+_STORY_COLUMNS = "s.story, s.coverage, s.canonical_url"
+
+
 def _prefixed(columns: str) -> str:
     return ", ".join(f"a.{name.strip()}" for name in columns.split(","))
 
 
 def article_from_row(row: Sequence[Any]) -> Article:
-    """An Article from a row of ``ARTICLE_COLUMNS``."""
+    """An Article from a row of ``ARTICLE_COLUMNS`` (and the story columns, when present)."""
     (
         id_,
         path,
@@ -706,7 +727,9 @@ def article_from_row(row: Sequence[Any]) -> Article:
         body,
         topics,
         record,
+        *story,
     ) = row
+    story_id, coverage, canonical = story if story else (None, None, None)
     return Article(
         id=id_,
         path=path,
@@ -725,6 +748,9 @@ def article_from_row(row: Sequence[Any]) -> Article:
         url=url,
         topics=tuple(json.loads(topics)),
         record_json=record,
+        story=story_id,
+        coverage=coverage,
+        canonical_url=canonical,
     )
 
 
@@ -840,7 +866,8 @@ def _delete_paths(conn: sqlite3.Connection, paths: Sequence[str], files: bool) -
             row[0]
             for row in conn.execute(f"SELECT rowid FROM articles WHERE path IN ({marks})", batch)
         ]
-        if rowids:  # their text and topics go with them
+        if rowids:  # their text, topics and story rows go with them
+            stories.forget(conn, rowids)
             held = ",".join("?" * len(rowids))
             conn.execute(
                 "INSERT INTO fts(fts, rowid, title, excerpt, body) SELECT 'delete', rowid, "

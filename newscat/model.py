@@ -65,6 +65,11 @@ class Article:
     domain: str | None = None
     url: str | None = None
     topics: tuple[str, ...] = ()
+    #: The story: the id of its earliest article, its number of providers, and this
+    #: article's canonical URL. Set by the index, which groups the whole catalogue.
+    story: str | None = None
+    coverage: int | None = None
+    canonical_url: str | None = None
     warnings: tuple[Problem, ...] = field(default=(), compare=False)
     #: ``record`` serialised once by the parser, so the index need not do it again.
     record_json: str = field(default="", compare=False, repr=False)

@@ -22,6 +22,7 @@ from newscat.dates import parse_duration, parse_instant, parse_when, to_iso
 from newscat.errors import UsageError
 from newscat.model import Article
 from newscat.sqlfunctions import collect_values
+from newscat.stories.store import CANONICAL_URL_SQL, COVERAGE_SQL, STORY_SQL
 
 # --- errors -----------------------------------------------------------------------------
 
@@ -420,6 +421,9 @@ REGISTRY: dict[str, FieldSpec] = {
         *(_spec(f"related.{key}", type_) for key, type_ in _RELATED_KEYS),
         _spec("secured", "text", None, "encrypted payload"),
         _spec("body", "text", Column("a.body"), "the Markdown after the front matter"),
+        _spec("story", "text", Column(STORY_SQL), "id of the story's earliest article"),
+        _spec("coverage", "number", Column(COVERAGE_SQL), "providers covering the story"),
+        _spec("canonical_url", "text", Column(CANONICAL_URL_SQL), "url in canonical form"),
     )
 }
 
@@ -885,7 +889,8 @@ def _example(article: Article, spec: FieldSpec, now: datetime) -> Any:
         moment = parse_instant(article.date or "")
         return None if moment is None else f"{(now - moment).days}d"
     if isinstance(source, Column):
-        return getattr(article, source.sql.removeprefix("a."))
+        name = source.sql.removeprefix("a.") if source.sql.startswith("a.") else spec.name
+        return getattr(article, name)
     if isinstance(source, Topics):
         return list(article.topics)
     found: list[Any] = []

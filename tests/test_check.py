@@ -178,8 +178,31 @@ def test_duplicate_web_url_names_the_other_files(tmp_path: Path) -> None:
     assert len(records) == 5
     assert {r["code"] for r in records} == {"duplicate-url"}
     assert records[0]["message"] == (
-        f"same webUrl 'https://e.com/same' as {root / '1.md'}, {root / '2.md'}, "
+        f"same URL 'https://e.com/same' as {root / '1.md'}, {root / '2.md'}, "
         f"{root / '3.md'} and 1 more"
+    )
+
+
+def test_duplicate_urls_are_found_in_canonical_form(tmp_path: Path) -> None:
+    spellings = [
+        "https://www.example.com/news/story/",
+        "http://example.com/news/story?utm_source=feed",
+        "https://example-com.cdn.ampproject.org/c/s/example.com/news/story.amp",
+        "https://example.com/news/other",
+    ]
+    root = make_root(
+        tmp_path,
+        {f"{n}.md": GOOD.replace("https://e.com/{n}", url) for n, url in enumerate(spellings)},
+    )
+    result = run(["check", "--no-cache", "-C", str(root), "-f", "json"])
+    records = json.loads(result.stdout)
+    assert [(Path(r["file"]).name, r["code"]) for r in records] == [
+        ("0.md", "duplicate-url"),
+        ("1.md", "duplicate-url"),
+        ("2.md", "duplicate-url"),
+    ]
+    assert records[1]["message"] == (
+        f"same URL 'https://example.com/news/story' as {root / '0.md'}, {root / '2.md'}"
     )
 
 

@@ -1,0 +1,165 @@
+"""Stories in the index: kept by the refresh, the same as grouping everything afresh."""
+
+from __future__ import annotations
+
+import os
+import random
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from newscat.cli import cli
+from newscat.index import Index
+from newscat.stories import store
+from tests.conftest import article_text
+
+
+def write(root: Path, name: str, title: str, date: str, provider: str, url: str,
+          related: list[str] | None = None, excerpt: str = "") -> None:  # fmt: skip
+    front: dict[str, object] = {
+        "title": title, "excerpt": excerpt, "publishedDateTime": date,
+        "webUrl": url, "provider": {"name": provider},
+    }  # fmt: skip
+    if related:
+        front["related"] = [{"title": "x", "webUrl": u} for u in related]
+    path = root / f"{name}.md"
+    path.write_text(article_text(**front), encoding="utf-8")
+    stamp = path.stat().st_mtime_ns + 1_000_000_000  # a new stamp even within one tick
+    os.utime(path, ns=(stamp, stamp))
+
+
+def stories(root: Path, *extra: str) -> str:
+    result = CliRunner().invoke(
+        cli, ["list", "-C", str(root), *extra, "-F", "id,story,coverage", "--sort", "id"]
+    )
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+RATES = "Central bank raises interest rates to record high as inflation soars"
+
+
+def test_the_refresh_keeps_stories_as_files_come_change_and_go(tmp_path: Path) -> None:
+    root = tmp_path / "cat"
+    root.mkdir()
+    write(root, "b-rates", RATES, "2024-03-01T10:00:00Z", "Alpha", "https://alpha.example/rates")
+    write(root, "c-other", "Football club signs new striker", "2024-03-01T11:00:00Z", "Beta",
+          "https://beta.example/football")  # fmt: skip
+    assert stories(root) == ("id\tstory\tcoverage\nb-rates\tb-rates\t1\nc-other\tc-other\t1\n")
+    # Later coverage joins by its words; the story keeps its earliest article's id.
+    write(root, "a-rates", RATES + " | Gamma News", "2024-03-02T09:00:00Z", "Gamma",
+          "https://gamma.example/rates")  # fmt: skip
+    # A related link joins whatever the words.
+    write(root, "d-link", "Striker deal done", "2024-03-05T09:00:00Z", "Delta",
+          "https://delta.example/d", related=["https://www.beta.example/football/?utm_source=x"])  # fmt: skip
+    assert stories(root) == (
+        "id\tstory\tcoverage\na-rates\tb-rates\t2\nb-rates\tb-rates\t2\n"
+        "c-other\tc-other\t2\nd-link\tc-other\t2\n"
+    )
+    assert stories(root, "-w", "coverage >= 2 and story = 'b-rates'") == (
+        "id\tstory\tcoverage\na-rates\tb-rates\t2\nb-rates\tb-rates\t2\n"
+    )
+    # The earliest article goes: the story takes the next one's id.
+    (root / "b-rates.md").unlink()
+    # An edit that breaks the only link splits the story.
+    write(
+        root,
+        "d-link",
+        "Striker deal done",
+        "2024-03-05T09:00:00Z",
+        "Delta",
+        "https://delta.example/d",
+    )
+    assert stories(root) == (
+        "id\tstory\tcoverage\na-rates\ta-rates\t1\nc-other\tc-other\t1\nd-link\td-link\t1\n"
+    )
+
+
+def test_sort_and_fields_see_the_story(tmp_path: Path) -> None:
+    root = tmp_path / "cat"
+    root.mkdir()
+    write(root, "one", RATES, "2024-03-01T10:00:00Z", "Alpha", "https://alpha.example/rates")
+    write(root, "two", RATES, "2024-03-01T12:00:00Z", "Beta", "https://beta.example/rates")
+    write(
+        root,
+        "three",
+        "Something else entirely",
+        "2024-03-01T12:00:00Z",
+        "Beta",
+        "https://b.example/x",
+    )
+    result = CliRunner().invoke(
+        cli, ["list", "-C", str(root), "--sort=-coverage,id", "-F", "id,coverage,canonical_url"]
+    )
+    assert result.stdout == (
+        "id\tcoverage\tcanonical_url\n"
+        "one\t2\thttps://alpha.example/rates\n"
+        "two\t2\thttps://beta.example/rates\n"
+        "three\t1\thttps://b.example/x\n"
+    )
+
+
+WORDS = [
+    "storm",
+    "flood",
+    "river",
+    "city",
+    "mayor",
+    "budget",
+    "vote",
+    "court",
+    "judge",
+    "strike",
+    "rail",
+    "union",
+]
+
+
+def test_incremental_upkeep_matches_grouping_afresh(tmp_path: Path) -> None:
+    """Random edits, one refresh after each batch; the stored stories always equal a rebuild."""
+    rng = random.Random(7)
+    root = tmp_path / "cat"
+    root.mkdir()
+    cache = tmp_path / "cache"
+    names: list[str] = []
+
+    def random_article(name: str) -> None:
+        title = " ".join(rng.sample(WORDS, 5))
+        day = rng.randint(1, 9)
+        url = f"https://site{rng.randint(0, 2)}.example/{rng.randint(0, 12)}"
+        related = (
+            [f"https://www.site{rng.randint(0, 2)}.example/{rng.randint(0, 12)}"]
+            if rng.random() < 0.2
+            else None
+        )
+        write(root, name, title, f"2024-03-0{day}T10:00:00Z", rng.choice("ABC"), url, related)  # fmt: skip
+
+    for step in range(12):
+        for _ in range(rng.randint(1, 6)):
+            action = rng.random()
+            if names and action < 0.3:
+                gone = names.pop(rng.randrange(len(names)))
+                (root / f"{gone}.md").unlink()
+            elif names and action < 0.6:
+                random_article(rng.choice(names))
+            else:
+                names.append(f"n{step}-{rng.randint(0, 10**6)}")
+                random_article(names[-1])
+        index = Index.open([str(root)], cache)
+        try:
+            index.refresh()
+            kept = _stored(index)
+            store.rebuild(index.conn)
+            assert kept == _stored(index), f"step {step}"
+        finally:
+            index.close()
+
+
+def _stored(index: Index) -> dict[str, tuple[str, int, int]]:
+    rows = index.conn.execute(
+        "SELECT a.id, s.story, s.coverage, s.size FROM articles AS a "
+        "JOIN story_items AS s ON s.article = a.rowid"
+    )
+    found = {id_: (story, coverage, size) for id_, story, coverage, size in rows}
+    assert len(found) == index.count()
+    return found
