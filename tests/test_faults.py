@@ -138,7 +138,7 @@ def test_a_disk_that_fills_during_a_refresh_keeps_the_previous_index(
         pass
     finally:
         os.close(fd)
-    make_articles(cat, 300, start=40, body_size=300)
+    make_articles(cat, 250, start=40, body_size=300)
     want = expected_ids(cat)
     code, out, err = list_ids(cat, small_disk)
     assert (code, out) == (0, want)
@@ -146,7 +146,7 @@ def test_a_disk_that_fills_during_a_refresh_keeps_the_previous_index(
     filler.unlink()
     assert stored_articles(small_disk) == 40  # the previous index, intact
     assert list_ids(cat, small_disk) == (0, want, "")
-    assert status(cat, small_disk)["articles"] == "340"
+    assert status(cat, small_disk)["articles"] == "290"
 
 
 def test_a_read_only_cache_dir_falls_back_to_memory(tmp_path: Path, small_disk: Path) -> None:
