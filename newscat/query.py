@@ -78,6 +78,17 @@ class Compiled:
         """The matching articles from ``index``, sorted and paged, as a lazy cursor."""
         return index.select(self.where, self.params + self.order_params, self.order, limit, offset)
 
+    def select_by_month(self, index: Index, limit: int | None, offset: int) -> Iterator[Article]:
+        """The same articles as ``select``, newest month first, so each month's are together."""
+        if limit is None and not offset:
+            return index.select(self.where, self.params)
+        chosen = (
+            f"a.rowid IN (SELECT a.rowid FROM articles AS a WHERE {self.where} "
+            f"ORDER BY {self.order} LIMIT ? OFFSET ?)"
+        )
+        paging = [-1 if limit is None else limit, offset]
+        return index.select(chosen, self.params + self.order_params + paging)
+
 
 def known_paths(index: Index) -> KnownPaths:
     """The paths the catalogue's front matter holds, read from the index once, when asked."""

@@ -29,7 +29,7 @@ from newscat.options import (
 if TYPE_CHECKING:
     pass
 
-EXPORT_FORMATS = ("csv", "tsv", "json", "jsonl", "sqlite")
+EXPORT_FORMATS = ("csv", "tsv", "json", "jsonl", "sqlite", "parquet")
 #: ``-o FILE`` with one of these suffixes picks the format when ``-f`` is not given.
 SUFFIX_FORMATS = {
     ".csv": "csv",
@@ -48,11 +48,12 @@ SUFFIX_FORMATS = {
 @sort_options
 @click.option(
     "-f", "--format", "format_", type=click.Choice(EXPORT_FORMATS), metavar="FORMAT",
-    help="csv, tsv, json, jsonl or sqlite. Default: from the -o suffix, else jsonl.",
+    help="csv, tsv, json, jsonl, sqlite or parquet. Default: from the -o suffix, else jsonl.",
 )  # fmt: skip
 @click.option(
     "-o", "--output", metavar="FILE",
-    help="Write to FILE (replaced only when complete) instead of stdout. Required for sqlite.",
+    help="Write to FILE (replaced only when complete) instead of stdout. Required for "
+    "sqlite, and a folder for parquet.",
 )  # fmt: skip
 @click.option(
     "-F", "--fields", metavar="A,B,C", shell_complete=lazy_completion("complete_fields"),
@@ -65,14 +66,17 @@ SUFFIX_FORMATS = {
 )  # fmt: skip
 @catalog_options
 def export_command(**opts: Any) -> None:
-    """Export matching articles to csv, tsv, json, jsonl or sqlite.
+    """Export matching articles to csv, tsv, json, jsonl, sqlite or parquet.
 
     json and jsonl hold every front-matter key as written plus id, path, date
     and body. csv and tsv hold one row per article with lists '; '-joined and
     mappings flattened to dotted columns (provider.name); the opaque 'secured'
     payload, images and related are left out unless --fields names them. The
     sqlite database has the tables articles, article_topics, images and
-    related.
+    related. parquet writes a folder of Parquet files partitioned by year and
+    month of the date (year=2024/month=05, year=unknown/month=unknown), with
+    the normalised columns and front_matter as JSON; it needs pyarrow
+    (pip install "newscat[parquet]").
 
     \b
     Examples:
@@ -80,6 +84,7 @@ def export_command(**opts: Any) -> None:
       newscat export -f csv --sort=-quality -n 10
       newscat export --since 7d -o this-week.csv
       newscat export -o news.sqlite && sqlite3 news.sqlite 'select count(*) from articles'
+      newscat export -f parquet -o news-dataset
     """
     from newscat.app import App
     from newscat.export import (
@@ -93,10 +98,15 @@ def export_command(**opts: Any) -> None:
 
     output = opts["output"] if opts["output"] not in (None, "-") else None
     fmt = opts["format_"] or _format_for(output)
-    if fmt == "sqlite" and output is None:
-        raise UsageError("-f sqlite needs -o FILE")
-    if fmt == "sqlite" and opts["fields"]:
-        raise UsageError("--fields does not apply to -f sqlite")
+    if fmt in ("sqlite", "parquet") and output is None:
+        raise UsageError(f"-f {fmt} needs -o {'DIR' if fmt == 'parquet' else 'FILE'}")
+    if fmt in ("sqlite", "parquet") and opts["fields"]:
+        raise UsageError(f"--fields does not apply to -f {fmt}")
+    if fmt == "parquet" and output is not None:
+        from newscat.parquet import check_target, require_pyarrow
+
+        require_pyarrow()  # before any work
+        check_target(output)
     app = App.from_options(opts)
     query = query_from(opts)
     compiled, index = compile_for(app, query)  # a bad query fails before any output is opened
@@ -118,6 +128,11 @@ def export_command(**opts: Any) -> None:
         return
     if fmt == "sqlite":
         count = write_sqlite(output, articles, check=lambda n: fail_if_empty(opts, n))
+    elif fmt == "parquet":
+        from newscat.parquet import write_dataset
+
+        by_month = compiled.select_by_month(index, query.limit, query.offset)
+        count = write_dataset(output, by_month, check=lambda n: fail_if_empty(opts, n))
     else:
         with atomic_text(output) as out:
             count = WRITERS[fmt](out, articles, spec)
