@@ -56,7 +56,9 @@ def _examples() -> list[Example]:
                 i += 1
             wanted = re.search(r"\s# exit (\d+)$", command)
             untested = re.search(r"\s# not tested: (.+)$", command)
-            if command.startswith(("newscat ", "_NEWSCAT_")):
+            # Lines of other programs are collected only when marked, so that the run
+            # lists them among what it skipped.
+            if command.startswith(("newscat ", "_NEWSCAT_")) or untested:
                 shown = "\n".join(output) if output else None
                 code = int(wanted.group(1)) if wanted else 0
                 reason = untested.group(1) if untested else None
