@@ -70,17 +70,18 @@ EXAMPLES = _examples()
 
 
 def _bin_dir() -> str:
+    """Where the newscat under test is: beside this Python, else the first on PATH."""
+    here = os.path.dirname(sys.executable)
+    if os.path.exists(os.path.join(here, "newscat")):
+        return here
     found = shutil.which("newscat")
-    return os.path.dirname(found) if found else os.path.dirname(sys.executable)
+    return os.path.dirname(found) if found else here
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=[f"README:{e.line}" for e in EXAMPLES])
 def test_readme_example(example: Example, tmp_path: Path) -> None:
     if example.untested is not None:
         pytest.skip(f"README:{example.line} is marked not tested: {example.untested}")
-    for tool in re.findall(r"(?:\||&&)\s*(\w+)", example.command):
-        if shutil.which(tool) is None:
-            pytest.skip(f"{tool} is not installed")
     env = dict(
         os.environ,
         NEWSCAT_CACHE_DIR=str(tmp_path / "cache"),
@@ -88,6 +89,9 @@ def test_readme_example(example: Example, tmp_path: Path) -> None:
         PATH=_bin_dir() + os.pathsep + os.environ["PATH"],
         PYTHONPATH=str(ROOT),
     )
+    for tool in re.findall(r"(?:\||&&)\s*(\w+)", example.command):
+        if shutil.which(tool, path=env["PATH"]) is None:
+            pytest.skip(f"{tool} is not installed")
     env.pop("NEWSCAT_CATALOG", None)
     clone = tmp_path / "clone"
     clone.mkdir()
