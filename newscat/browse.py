@@ -13,12 +13,13 @@ never loaded for other commands.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import events, work
+from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container, VerticalScroll
@@ -105,6 +106,10 @@ def bindings(where: str) -> list[BindingType]:
         for key in KEYS
         if key.where == where
     ]
+
+
+class _Stopped(Exception):
+    """The app is closing: a background refresh stops where it is."""
 
 
 class Progressed(Message):
@@ -303,9 +308,7 @@ class BrowseApp(App[None]):
     ArticleList { height: 1fr; width: 1fr; }
     Reader { display: none; height: 1fr; width: 1fr; padding: 0 1; border-top: solid $accent; }
     #panes.wide Reader { border-top: none; border-left: solid $accent; }
-    #panes.reading Reader { display: block; }
     #filter { display: none; height: 1; border: none; padding: 0 1; }
-    #filter.editing { display: block; }
     """
 
     def __init__(
@@ -333,6 +336,8 @@ class BrowseApp(App[None]):
         self.message = ""
         self.failure: BaseException | None = None
         self._filter_timer: Timer | None = None
+        self.refreshing = False
+        self.stopping = threading.Event()
         self.loaded = False
 
     # --- layout ---------------------------------------------------------------------------
@@ -355,10 +360,10 @@ class BrowseApp(App[None]):
 
     @property
     def reading(self) -> bool:
-        return self.query_one("#panes").has_class("reading")
+        return self.reader.display
 
     def on_mount(self) -> None:
-        self.articles.focus()
+        self.set_focus(self.articles)
         self._apply_layout()
         if self.index.location == ":memory:" or self.index.file_count() == 0:
             self.articles.empty_text = Text("indexing…", style="dim")
@@ -366,8 +371,10 @@ class BrowseApp(App[None]):
         else:
             self.loaded = True
             self._load(keep=False)
-        self.refresh_index()
-        self.set_interval(REFRESH_SECONDS, self.refresh_index)
+        # After the first rows are on the screen: the refresh competes for the CPU.
+        self.call_after_refresh(self.refresh_index)
+        if self.index.location != ":memory:":
+            self.set_interval(REFRESH_SECONDS, self.refresh_index)
 
     def on_resize(self, event: events.Resize) -> None:
         self._apply_layout()
@@ -437,25 +444,57 @@ class BrowseApp(App[None]):
 
     # --- background refresh ---------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="refresh")
     def refresh_index(self) -> None:
-        """Refresh the index on a connection of this thread (or the only one, in memory)."""
+        """Start a refresh of the index in the background, unless one is running.
+
+        It runs on a daemon thread of its own, not a Textual worker, so that quitting
+        never waits for it: a refresh cut short leaves the index as it was.
+        """
+        if self.refreshing:
+            return
+        self.refreshing = True
+        threading.Thread(
+            target=self._refresh_in_background,
+            args=(self.known_paths is None,),
+            name="newscat-refresh",
+            daemon=True,
+        ).start()
+
+    def _refresh_in_background(self, need_paths: bool) -> None:
+        """Refresh on a connection of this thread (or the only one, in memory); then,
+        when something changed, list the front-matter paths a typed filter may name."""
         shared = self.reopen is None or self.index.location == ":memory:"
         try:
             index = self.index if shared else self._reopen()
             try:
                 report = index.refresh(progress=self._post_progress)
-                known = {path: kind for path, (kind, _) in catalogue_paths(index.records()).items()}
+                known = None
+                if need_paths or report.added or report.changed or report.removed:
+                    found = catalogue_paths(self._until_stopped(index.records()))
+                    known = {path: kind for path, (kind, _) in found.items()}
             finally:
                 if index is not self.index:
                     index.close()
+        except _Stopped:
+            return
         except Exception as exc:  # reported in the status line; the list stays as it was
             self.post_message(Refreshed(None, None, f"refresh failed: {exc}"))
             return
         self.post_message(Refreshed(report, known, None))
 
+    def _until_stopped(self, records: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        for record in records:
+            if self.stopping.is_set():
+                raise _Stopped
+            yield record
+
     def _post_progress(self, done: int, total: int) -> None:
+        if self.stopping.is_set():
+            raise _Stopped  # the refresh rolls back; the app is closing
         self.post_message(Progressed(done, total))
+
+    def on_unmount(self) -> None:
+        self.stopping.set()
 
     def _reopen(self) -> Index:
         assert self.reopen is not None
@@ -467,11 +506,13 @@ class BrowseApp(App[None]):
 
     def on_refreshed(self, message: Refreshed) -> None:
         self.progress = ""
+        self.refreshing = False
         if message.error is not None:
             self.message = message.error
             self._show_status()
             return
-        self.known_paths = message.known
+        if message.known is not None:
+            self.known_paths = message.known
         report = message.report
         changed = report is not None and (report.added or report.changed or report.removed)
         if changed or not self.loaded:
@@ -493,10 +534,10 @@ class BrowseApp(App[None]):
         if row is None:
             return
         self.article_path = row.path
-        self.query_one("#panes").add_class("reading")
+        self.reader.display = True
         self._apply_layout()
         self.articles.mark_read(row)
-        self.reader.focus()
+        self.set_focus(self.reader)
         self.call_after_refresh(self._render_article)
         self.reader.scroll_home(animate=False)
 
@@ -513,10 +554,10 @@ class BrowseApp(App[None]):
         page.update(article_page(found[0], width, resolve_now(self.now)))
 
     def action_close_article(self) -> None:
-        self.query_one("#panes").remove_class("reading")
+        self.reader.display = False
         self.article_path = None
         self._apply_layout()
-        self.articles.focus()
+        self.set_focus(self.articles)
 
     def action_step(self, step: int) -> None:
         self.articles.move_to(self.articles.cursor + step)
@@ -526,9 +567,9 @@ class BrowseApp(App[None]):
         if not self.reading:
             return
         if self.focused is self.reader and self.split > 0:
-            self.articles.focus()
+            self.set_focus(self.articles)
         else:
-            self.reader.focus()
+            self.set_focus(self.reader)
 
     def action_resize(self, step: int) -> None:
         self.split = max(SPLIT_MIN, min(SPLIT_MAX, self.split + step * SPLIT_STEP))
@@ -543,8 +584,8 @@ class BrowseApp(App[None]):
     def action_filter(self) -> None:
         line = self.query_one("#filter", Input)
         line.value = self.filter_text
-        line.add_class("editing")
-        line.focus()
+        line.display = True
+        self.set_focus(line)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if self._filter_timer is not None:
@@ -564,8 +605,8 @@ class BrowseApp(App[None]):
             self._close_filter()
 
     def _close_filter(self) -> None:
-        self.query_one("#filter", Input).remove_class("editing")
-        (self.reader if self.article_path is not None else self.articles).focus()
+        self.query_one("#filter", Input).display = False
+        self.set_focus(self.reader if self.article_path is not None else self.articles)
 
     def _set_filter(self, text: str) -> None:
         if text == self.filter_text:
@@ -649,5 +690,8 @@ def run(
 ) -> BaseException | None:
     """Run the reader until the user quits; the exception that stopped it, if one did."""
     app = BrowseApp(index, query, known, reopen, debug)
-    app.run()
+    try:
+        app.run()
+    finally:
+        app.stopping.set()
     return app.failure

@@ -69,7 +69,9 @@ def browse(
 
 async def settle(app: Any, pilot: Any) -> None:
     """Wait until the background refresh has run and the screen has caught up."""
-    await app.workers.wait_for_complete()
+    await pilot.pause()
+    while app.refreshing:
+        await pilot.pause(0.02)
     await pilot.pause()
     await pilot.pause()
 
