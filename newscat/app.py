@@ -6,19 +6,20 @@ the files on disk, with warnings and the skipped-files summary on stderr.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
 from newscat.catalog import resolve_roots
-from newscat.index import Index, RefreshReport, default_cache_dir
-
-if TYPE_CHECKING:
-    from newscat.config import Defaults
+from newscat.config import Defaults, Search, UserConfig, load_user_config
+from newscat.index import Index, RefreshReport
+from newscat.settings import Setting, available_searches, effective
 
 
 @dataclass
@@ -29,37 +30,45 @@ class App:
     quiet: bool = False
     #: Whether output taller than the terminal may go through a pager.
     page: bool = True
-    _defaults: Defaults | None = field(default=None, repr=False)
+    #: The user's config file as read, and every effective setting with its source.
+    user: UserConfig = field(default_factory=lambda: UserConfig(path=""))
+    settings: Mapping[str, Setting] = field(default_factory=dict)
 
     @classmethod
-    def from_options(cls, opts: dict[str, Any]) -> App:
-        roots = resolve_roots(opts.get("catalog") or ())
-        cache_dir: Path | None
-        if opts.get("no_cache"):
-            cache_dir = None
-        elif opts.get("cache_dir"):
-            cache_dir = Path(opts["cache_dir"]).expanduser()
-        else:
-            cache_dir = default_cache_dir()
+    def from_options(cls, opts: dict[str, Any], environ: Mapping[str, str] | None = None) -> App:
+        """The session the catalogue options describe, with the user's config applied
+        where the command line is silent (flags, then environment, then the file)."""
+        env = os.environ if environ is None else environ
+        user = load_user_config()
+        settings = effective(user, given_settings(opts), env)
+        roots = resolve_roots(settings["catalog"].value, environ={})
+        cache_dir: Path | None = None
+        if not opts.get("no_cache"):
+            cache_dir = Path(settings["cache-dir"].value).expanduser()
         return cls(
             roots=roots,
             cache_dir=cache_dir,
-            color=opts.get("color") or "auto",
+            color=settings["color"].value,
             quiet=bool(opts.get("quiet")),
             page=not opts.get("no_pager"),
+            user=user,
+            settings=settings,
         )
 
     def user_defaults(self) -> Defaults:
-        """The ``[defaults]`` of the user's config file (read once, when first asked)."""
-        if self._defaults is None:
-            from newscat.config import load_user_config
-
-            self._defaults = load_user_config().defaults
-        return self._defaults
+        """The ``[defaults]`` of the user's config file."""
+        return self.user.defaults
 
     def configured_pager(self) -> str | None:
         """The pager the user's config file names, if any."""
-        return self.user_defaults().pager
+        return self.user.defaults.pager
+
+    def searches(self) -> dict[str, Search]:
+        """Every saved search: the catalogues' own, then the user's (which win)."""
+        from newscat.config import load_catalog_config
+
+        catalogues = [load_catalog_config(root).searches for root in self.roots]
+        return available_searches(self.user, catalogues)
 
     def warn(self, message: str) -> None:
         if not self.quiet:
@@ -80,6 +89,35 @@ class App:
             files = "file" if report.problems == 1 else "files"
             click.echo(f"{report.problems} {files} skipped; run `newscat check`", err=True)
         return index, report
+
+
+#: Command-line options that are settings: option name -> setting name.
+_SETTING_OPTIONS = {
+    "catalog": "catalog",
+    "color": "color",
+    "cache_dir": "cache-dir",
+    "no_cache": "no-cache",
+    "format_": "format",
+    "sort": "sort",
+    "limit": "limit",
+}
+
+
+def given_settings(opts: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings the command line gave explicitly (a value click filled in from an
+    option's default is not given), by setting name."""
+    context = click.get_current_context(silent=True)
+    given: dict[str, Any] = {}
+    for option, name in _SETTING_OPTIONS.items():
+        value = opts.get(option)
+        if value is None or value == () or value is False:
+            continue
+        if context is not None and option in context.params:
+            source = context.get_parameter_source(option)
+            if source is not None and source.name in ("DEFAULT", "DEFAULT_MAP"):
+                continue
+        given[name] = value
+    return given
 
 
 class _ProgressBar:

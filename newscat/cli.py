@@ -14,7 +14,7 @@ from typing import Any, NoReturn
 import click
 
 from newscat import __version__
-from newscat.commands import browsing, caching, checking, exporting, views
+from newscat.commands import browsing, caching, checking, configuring, exporting, views
 from newscat.commands.common import (
     compile_for,
     emit,
@@ -28,17 +28,18 @@ from newscat.commands.common import (
 )
 from newscat.errors import NewscatError, UsageError
 from newscat.options import (
+    apply_searches,
     catalog_options,
     debug_option,
     debugging,
     filter_options,
     lazy_completion,
     query_from,
+    search_argument,
     sort_options,
 )
+from newscat.settings import DEFAULT_LIMIT as TERMINAL_LIMIT
 
-#: Rows a table on a terminal shows unless -n or --all says otherwise.
-TERMINAL_LIMIT = 50
 LIST_FORMATS = ("table", "tsv", "csv", "json", "jsonl", "ids", "paths", "markdown")
 
 
@@ -115,6 +116,7 @@ def cli() -> None:
 
 
 @cli.command("list")
+@search_argument
 @filter_options
 @sort_options
 @click.option(
@@ -156,13 +158,14 @@ def list_command(**opts: Any) -> None:
     from newscat.export import WRITERS, OutputSpec, check_null, output_fields
 
     # -0 alone means NUL-separated ids (what xargs -0 wants).
+    app = App.from_options(opts)
+    apply_searches(opts, app, LIST_FORMATS, listing=True)
     fmt = opts["format_"] or ("ids" if opts["null"] else None)
     terminal = output_is_terminal()
     fmt = fmt or ("table" if terminal else "tsv")
     check_null(fmt, opts["null"])
     if opts["all_"] and opts["limit"] is not None:
         raise UsageError("-n/--limit and -a/--all cannot be used together")
-    app = App.from_options(opts)
     query = query_from(opts)
     compiled, index = compile_for(app, query)
     if opts["count"]:
@@ -296,7 +299,7 @@ def fields_command(**opts: Any) -> None:
             make_console(app.color).print(table)
 
 
-for _module in (views, exporting, checking, caching, browsing):
+for _module in (views, exporting, checking, caching, browsing, configuring):
     for _command in _module.COMMANDS:
         cli.add_command(_command)
 

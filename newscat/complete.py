@@ -148,6 +148,21 @@ def complete_refs(ctx: click.Context, param: click.Parameter, incomplete: str) -
     return _safely(ctx, read)
 
 
+def complete_searches(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """``@SEARCH``: the saved searches of the user's file and the catalogues' files."""
+    try:
+        from newscat.app import App
+
+        searches = App.from_options(_params(ctx)).searches()
+    except Exception:
+        return []
+    return [
+        CompletionItem(f"@{name}", help=_one_line(search.describe()))
+        for name, search in sorted(searches.items())
+        if f"@{name}".startswith(incomplete)
+    ]
+
+
 def _safely(
     ctx: click.Context, read: Callable[[sqlite3.Connection], list[CompletionItem]]
 ) -> list[Any]:

@@ -13,6 +13,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from newscat.app import App
+    from newscat.config import Search
     from newscat.query import Filters, Query
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -78,7 +82,7 @@ def catalog_options(function: F) -> F:
             click.option(
                 "-C", "--catalog", "catalog", multiple=True, metavar="PATH",
                 help="A catalogue root: a folder or a file (repeatable). "
-                "Default: $NEWSCAT_CATALOG (split on ':'), else the bundled seeds.",
+                "Default: $NEWSCAT_CATALOG (split on ':'), else your config's catalog, else the seeds.",
             ),
             click.option("--no-cache", is_flag=True, help="Index in memory; touch no cache file."),
             click.option(
@@ -189,6 +193,7 @@ def filters_from(opts: dict[str, Any]) -> Filters:
         match=opts.get("match"),
         where=tuple(opts.get("where") or ()),
         now=opts.get("now"),
+        also=tuple(opts.get("also") or ()),
     )
 
 
@@ -203,3 +208,80 @@ def query_from(opts: dict[str, Any]) -> Query:
         limit=opts.get("limit"),
         offset=opts.get("offset") or 0,
     )
+
+
+# -- saved searches -----------------------------------------------------------------------
+
+#: A saved search's options (long names) -> the command's parameter names.
+SEARCH_PARAMS = {
+    "topic": "topic", "provider": "provider", "category": "category", "type": "type_",
+    "where": "where", "min-quality": "min_quality", "max-quality": "max_quality",
+    "min-heat": "min_heat", "max-heat": "max_heat", "since": "since", "until": "until",
+    "arrived-since": "arrived_since", "match": "match", "now": "now", "published": "published",
+    "sort": "sort", "fields": "fields", "format": "format_", "limit": "limit",
+}  # fmt: skip
+#: Options that are not filters: the command line's value replaces a search's.
+SINGLE_VALUED = ("sort", "fields", "format", "limit", "now")
+
+
+def search_argument(function: F) -> F:
+    """``@NAME...``: saved searches whose filters hold as well as the command line's."""
+    return click.argument(
+        "searches", nargs=-1, metavar="[@SEARCH]...",
+        shell_complete=lazy_completion("complete_searches"),
+    )(function)  # fmt: skip
+
+
+def apply_searches(opts: dict[str, Any], app: App, formats: Sequence[str], listing: bool) -> None:
+    """Bring the saved searches named by ``@NAME`` and the user's defaults into ``opts``.
+
+    A search's filters AND with the command line's (kept apart, as ``also``, so
+    that options that mean OR when repeated still AND across the two). Options
+    that take one value (sort, limit, fields, format) come from the command line
+    when it gives them, else from the last search that does, else from the user's
+    defaults. ``formats`` lists the command's formats; ``listing`` says whether it
+    lists articles (sort, limit and fields apply only then).
+    """
+    from newscat.app import given_settings
+
+    given = given_settings(opts)
+    searches = [find_search(app, word) for word in opts.get("searches") or ()]
+    also: list[Filters] = []
+    chosen: dict[str, Any] = {}
+    for search in searches:
+        values = {SEARCH_PARAMS[key]: value for key, value in search.options.items()}
+        values.setdefault("now", opts.get("now"))
+        also.append(filters_from(values))
+        for key in SINGLE_VALUED:
+            if key in search.options:
+                chosen[key] = search.options[key]
+    opts["also"] = tuple(also)
+    if opts.get("now") is None and "now" in chosen:
+        opts["now"] = chosen["now"]
+    if "format" not in given and "format_" in opts:
+        for value in (chosen.get("format"), app.user.defaults.format):
+            if value in formats:
+                opts["format_"] = value
+                break
+    if not listing:
+        return
+    if "sort" not in given:
+        opts["sort"] = chosen.get("sort") or app.settings["sort"].value
+    if "limit" not in given and "limit" in chosen and not opts.get("all_"):
+        opts["limit"] = chosen["limit"]
+    if not opts.get("fields") and "fields" in chosen:
+        opts["fields"] = chosen["fields"]
+
+
+def find_search(app: App, word: str) -> Search:
+    """The saved search ``@NAME`` names; a usage error, listing the names, when none does."""
+    from newscat.errors import UsageError
+
+    if not word.startswith("@") or len(word) < 2:
+        raise UsageError(f"expected a saved search as @NAME, got {word!r}")
+    known = app.searches()
+    name = word[1:]
+    if name in known:
+        return known[name]
+    listed = ", ".join(f"@{one}" for one in sorted(known)) or "none (define [searches.NAME])"
+    raise UsageError(f"unknown saved search {word!r}; known searches: {listed}")

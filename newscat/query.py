@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from newscat.dates import parse_when, resolve_now, to_iso
@@ -53,6 +53,8 @@ class Filters:
     match: str | None = None
     where: tuple[str, ...] = ()  # --where expressions, ANDed
     now: str | None = None
+    #: Further filters that must hold as well (a saved search's), compiled with this ``now``.
+    also: tuple[Filters, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -117,7 +119,10 @@ def compile_query(query: Query, known: KnownPaths = no_catalogue) -> Compiled:
 
 def compile_filters(filters: Filters, known: KnownPaths = no_catalogue) -> tuple[str, list[Any]]:
     """The filters as one SQL condition over ``articles AS a``; all of them AND together."""
-    now = resolve_now(filters.now)
+    return _compile_filters(filters, resolve_now(filters.now), known)
+
+
+def _compile_filters(filters: Filters, now: datetime, known: KnownPaths) -> tuple[str, list[Any]]:
     parts: list[tuple[str, list[Any]]] = []
     for value in filters.topics:
         keys = [topic.strip().casefold() for topic in value.split(",") if topic.strip()]
@@ -160,6 +165,10 @@ def compile_filters(filters: Filters, known: KnownPaths = no_catalogue) -> tuple
     for expression in filters.where:
         text, params = compile_where(expression, now, known)
         parts.append((text, params))
+    for more in filters.also:
+        text, params = _compile_filters(more, now, known)
+        if text != "1":
+            parts.append((text, params))
     if not parts:
         return "1", []
     return " AND ".join(f"({text})" for text, _ in parts), [p for _, ps in parts for p in ps]
@@ -211,12 +220,13 @@ def compile_order(
         descending = key.startswith("-")
         name = key.lstrip("-+").strip()
         if name.lower() == "rank":
-            if filters.match is None:
+            match = _first_match(filters)
+            if match is None:
                 raise UsageError("sort key 'rank' needs -m/--match")
             expr = "(SELECT fts.rank FROM fts WHERE fts MATCH ? AND fts.rowid = a.rowid)"
             # bm25: lower is better, so ascending puts the best match first.
             terms.append(f"{expr} {'DESC' if descending else 'ASC'}")
-            params.append(filters.match)
+            params.append(match)
             continue
         spec = _sort_field(name, known, cache)
         expr, expr_params = _sort_expression(spec)
@@ -233,6 +243,17 @@ def compile_order(
             params += expr_params * 2
     terms.append("a.id ASC, a.path ASC")
     return ", ".join(terms), params
+
+
+def _first_match(filters: Filters) -> str | None:
+    """The full-text query to rank by: the command line's, else a saved search's."""
+    if filters.match is not None:
+        return filters.match
+    for more in filters.also:
+        found = _first_match(more)
+        if found is not None:
+            return found
+    return None
 
 
 def _sort_field(name: str, known: KnownPaths, cache: dict[str, CataloguePaths]) -> FieldSpec:

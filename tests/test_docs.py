@@ -26,6 +26,8 @@ from newscat.cli import cli
 from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+#: The user config file the README's examples run with; the README shows it whole.
+README_CONFIG = ROOT / "tests" / "readme_config.toml"
 _BLOCK = re.compile(r"^```console\n(.*?)^```", re.MULTILINE | re.DOTALL)
 
 
@@ -85,6 +87,8 @@ def test_readme_example(example: Example, tmp_path: Path) -> None:
     env = dict(
         os.environ,
         NEWSCAT_CACHE_DIR=str(tmp_path / "cache"),
+        NEWSCAT_CONFIG=str(README_CONFIG),
+        NEWSCAT_STATE_DIR=str(tmp_path / "state"),
         COLUMNS="100",
         PATH=_bin_dir() + os.pathsep + os.environ["PATH"],
         PYTHONPATH=str(ROOT),
@@ -112,6 +116,11 @@ def test_readme_example(example: Example, tmp_path: Path) -> None:
         got = "\n".join(line.rstrip() for line in (done.stdout + done.stderr).splitlines())
         want = "\n".join(line.rstrip() for line in example.output.splitlines())
         assert got == want
+
+
+def test_readme_shows_the_config_its_examples_use() -> None:
+    shown = re.findall(r"^```toml\n(.*?)^```", README, re.MULTILINE | re.DOTALL)
+    assert README_CONFIG.read_text(encoding="utf-8") in shown
 
 
 def test_readme_has_examples() -> None:

@@ -19,10 +19,12 @@ from newscat.commands.common import (
 )
 from newscat.errors import NewscatError, UsageError
 from newscat.options import (
+    apply_searches,
     catalog_options,
     filter_options,
     lazy_completion,
     query_from,
+    search_argument,
     sort_options,
 )
 
@@ -44,6 +46,7 @@ SUFFIX_FORMATS = {
 
 
 @click.command("export")
+@search_argument
 @filter_options
 @sort_options
 @click.option(
@@ -97,7 +100,11 @@ def export_command(**opts: Any) -> None:
     )
 
     output = opts["output"] if opts["output"] not in (None, "-") else None
-    fmt = opts["format_"] or _format_for(output)
+    app = App.from_options(opts)
+    if opts["format_"] is None:
+        opts["format_"] = _suffix_format(output)
+    apply_searches(opts, app, EXPORT_FORMATS, listing=True)
+    fmt = opts["format_"] or "jsonl"
     if fmt in ("sqlite", "parquet") and output is None:
         raise UsageError(f"-f {fmt} needs -o {'DIR' if fmt == 'parquet' else 'FILE'}")
     if fmt in ("sqlite", "parquet") and opts["fields"]:
@@ -107,7 +114,6 @@ def export_command(**opts: Any) -> None:
 
         require_pyarrow()  # before any work
         check_target(output)
-    app = App.from_options(opts)
     query = query_from(opts)
     compiled, index = compile_for(app, query)  # a bad query fails before any output is opened
     requested = parse_fields(opts["fields"])
@@ -144,12 +150,11 @@ def export_command(**opts: Any) -> None:
         click.echo(f"exported {count} {noun} to {output}", err=True)
 
 
-def _format_for(output: str | None) -> str:
+def _suffix_format(output: str | None) -> str | None:
+    """The format an output file's suffix names, if any."""
     if output is not None:
-        suffix = os.path.splitext(output)[1].lower()
-        if suffix in SUFFIX_FORMATS:
-            return SUFFIX_FORMATS[suffix]
-    return "jsonl"
+        return SUFFIX_FORMATS.get(os.path.splitext(output)[1].lower())
+    return None
 
 
 @click.command("open")

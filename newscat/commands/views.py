@@ -9,7 +9,14 @@ import click
 
 from newscat.commands.common import explain_nothing, note, output_is_terminal, paged
 from newscat.errors import UsageError
-from newscat.options import catalog_options, filter_options, filters_from, lazy_completion
+from newscat.options import (
+    apply_searches,
+    catalog_options,
+    filter_options,
+    filters_from,
+    lazy_completion,
+    search_argument,
+)
 
 SUMMARY_FORMATS = ("table", "tsv", "csv", "json", "jsonl")
 GROUP_SORTS = ("count", "name", "quality", "heat", "newest")
@@ -88,6 +95,7 @@ def _group_command(kind: Literal["topic", "provider"]) -> click.Command:
         from newscat.summary import provider_groups, topic_groups
 
         app = App.from_options(opts)
+        apply_searches(opts, app, SUMMARY_FORMATS, listing=False)
         filters = filters_from(opts)
         index, _ = app.open()
         summarise = topic_groups if kind == "topic" else provider_groups
@@ -133,7 +141,7 @@ def _group_command(kind: Literal["topic", "provider"]) -> click.Command:
     decorated: Any = catalog_options(command)
     for option in reversed(options):
         decorated = option(decorated)
-    decorated = filter_options(decorated)
+    decorated = search_argument(filter_options(decorated))
     return click.command(f"{kind}s", help=_GROUP_HELP[kind])(decorated)
 
 
@@ -174,6 +182,7 @@ providers_command = _group_command("provider")
 
 
 @click.command("stats")
+@search_argument
 @filter_options
 @click.option(
     "-f", "--format", "format_", type=click.Choice(["table", "json"]), default="table",
@@ -197,6 +206,7 @@ def stats_command(**opts: Any) -> None:
     from newscat.summary import stats
 
     app = App.from_options(opts)
+    apply_searches(opts, app, ("table", "json"), listing=False)
     filters = filters_from(opts)
     index, _ = app.open()
     result = stats(index, filters)

@@ -1,0 +1,159 @@
+"""Commands: config (effective settings) and searches (saved searches with their counts)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from newscat.commands.common import emit, output_is_terminal
+from newscat.options import catalog_options
+
+
+def _cell(value: Any) -> str:
+    """A value as one inert line: control characters escaped, so a file cannot steer the terminal."""
+    from newscat.export import tsv_cell
+
+    return tsv_cell("" if value is None else value)
+
+
+def _aligned(rows: list[list[str]]) -> str:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    lines = []
+    for row in rows:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        lines.append("  ".join([*cells, row[-1]]).rstrip())
+    return "\n".join(lines) + "\n"
+
+
+@click.command("config")
+@click.option("--path", "paths", is_flag=True, help="Print the paths of the config files only.")
+@click.option(
+    "-f", "--format", "shape", type=click.Choice(("table", "tsv", "json")), metavar="FORMAT",
+    help="table, tsv or json. Default: table on a terminal, tsv otherwise.",
+)  # fmt: skip
+@catalog_options
+def config_command(**opts: Any) -> None:
+    """Show the effective settings and where each one came from.
+
+    Precedence, highest first: the command line, the environment, your config
+    file ($NEWSCAT_CONFIG, else config.toml in the platform's config dir),
+    built-in defaults. $PAGER and $BROWSER rank below your file. A catalogue's
+    own newscat.toml holds only [fields], exclude and [searches], never a
+    setting. With --path: your config file (whether it exists yet or not), then
+    each catalogue's newscat.toml that exists.
+
+    \b
+    Examples:
+      newscat config
+      newscat config --path
+      "$EDITOR" "$(newscat config --path | head -1)"
+    """
+    from newscat.app import App
+    from newscat.config import load_catalog_config
+
+    app = App.from_options(opts)
+    catalogues = [load_catalog_config(root) for root in app.roots]
+    if opts["paths"]:
+        paths = [app.user.path] + [c.path for c in catalogues if c.path is not None]
+        emit(lambda out: out.write("".join(f"{_cell(path)}\n" for path in paths)))
+        return
+    settings = list(app.settings.values())
+    fmt = opts["shape"] or ("table" if output_is_terminal() else "tsv")
+    if fmt == "json":
+        from newscat.export import json_text
+
+        payload = {
+            "settings": {s.name: {"value": s.value, "source": s.source} for s in settings},
+            "files": {
+                "user": {"path": app.user.path, "exists": app.user.exists},
+                "catalogues": [{"root": c.root, "path": c.path} for c in catalogues],
+            },
+        }
+        click.echo(json_text(payload, indent=2))
+        return
+    rows = [[s.name, _cell(s.shown()), _cell(s.source)] for s in settings]
+    if fmt == "tsv":
+        text = "".join("\t".join(row) + "\n" for row in [["name", "value", "source"], *rows])
+    else:
+        text = _aligned([["setting", "value", "source"], *rows])
+        state = "" if app.user.exists else " (not found)"
+        text += f"\nuser file  {_cell(app.user.path)}{state}\n"
+        for catalogue in catalogues:
+            if catalogue.path is not None:
+                text += f"catalogue  {_cell(catalogue.path)}\n"
+    emit(lambda out: out.write(text))
+
+
+@click.command("searches")
+@click.option(
+    "-f", "--format", "shape", type=click.Choice(("table", "tsv", "json")), metavar="FORMAT",
+    help="table, tsv or json. Default: table on a terminal, tsv otherwise.",
+)  # fmt: skip
+@catalog_options
+def searches_command(**opts: Any) -> None:
+    """List the saved searches with their counts.
+
+    Each row says how many articles the search matches now.
+
+    Saved searches live in [searches.NAME] tables of your config file and of a
+    catalogue's newscat.toml (yours win on a clash). Each holds command-line
+    options by their long names; use one as @NAME with list, export, topics,
+    providers and stats.
+
+    \b
+    Examples:
+      newscat searches
+      newscat list @ethics
+      newscat export @ethics --since 7d -f csv -o ethics.csv
+    """
+    from newscat.app import App
+    from newscat.errors import NewscatError
+    from newscat.options import SEARCH_PARAMS, filters_from
+    from newscat.query import compile_filters, known_paths
+
+    app = App.from_options(opts)
+    searches = app.searches()
+    index = app.open()[0] if searches else None
+    records: list[dict[str, Any]] = []
+    for name, search in sorted(searches.items()):
+        count: int | None = None
+        if index is not None:
+            values = {SEARCH_PARAMS[key]: value for key, value in search.options.items()}
+            try:
+                where, params = compile_filters(filters_from(values), known_paths(index))
+                count = index.count(where, params)
+            except NewscatError as exc:
+                first = str(exc).splitlines()[0]
+                app.warn(f"search @{name} ({search.source}) cannot run: {first}")
+        records.append(
+            {
+                "name": name,
+                "articles": count,
+                "options": search.describe(),
+                "source": search.source,
+            }
+        )
+    fmt = opts["shape"] or ("table" if output_is_terminal() else "tsv")
+    if fmt == "json":
+        from newscat.export import json_text
+
+        click.echo(json_text(records, indent=2))
+        return
+    rows = [
+        [f"@{r['name']}", "-" if r["articles"] is None else str(r["articles"]), r["options"]]
+        for r in records
+    ]
+    if fmt == "tsv":
+        header = ["name", "articles", "options", "source"]
+        lines = [header] + [[*row, r["source"]] for row, r in zip(rows, records, strict=True)]
+        text = "".join("\t".join(_cell(cell) for cell in line) + "\n" for line in lines)
+    elif not rows:
+        click.echo(f"no saved searches; define [searches.NAME] in {_cell(app.user.path)}", err=True)
+        return
+    else:
+        text = _aligned([["search", "articles", "options"], *[[_cell(c) for c in r] for r in rows]])
+    emit(lambda out: out.write(text))
+
+
+COMMANDS: list[click.Command] = [config_command, searches_command]

@@ -1,0 +1,292 @@
+"""Saved searches (@NAME), settings with their sources, and catalogue files that cannot run anything."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SEEDS, run, write_article
+
+NHS = "000_50e039b255de019a"  # NHS HEE, quality 58, heat 68, 2022-05-19
+DH = "002_6ef551387f7f8ea7"  # Digital Health, quality 56, heat 66, 2022-11-02
+
+USER = """
+[defaults]
+sort = "-quality"
+
+[searches.ethics]
+topic = ["AI Ethics"]
+min-quality = 50
+where = "heat > 60"
+sort = "date"
+
+[searches.nhs]
+provider = "nhs.uk"
+format = "jsonl"
+fields = "id,quality"
+
+[searches.top]
+limit = 1
+sort = "-heat"
+"""
+
+
+@pytest.fixture
+def user_file(tmp_path: Path) -> Path:
+    path = Path(os.environ["NEWSCAT_CONFIG"])
+    path.write_text(USER, encoding="utf-8")
+    return path
+
+
+def ids(*args: str) -> list[str]:
+    result = run("list", "-f", "ids", *args)
+    assert result.exit_code == 0, result.stderr
+    return result.stdout.split()
+
+
+def test_a_saved_search_filters_and_sorts(user_file: Path) -> None:
+    assert ids("@ethics") == [NHS, DH]  # the search's sort: date ascending
+    assert ids("@ethics", "--sort=-date") == [DH, NHS]  # the command line's replaces it
+
+
+def test_the_user_default_sort_applies_without_a_search(user_file: Path) -> None:
+    assert ids() == [NHS, DH]  # -quality from [defaults]
+    assert ids("--sort", "date") == [NHS, DH]
+    assert ids("--sort=-date") == [DH, NHS]
+
+
+def test_filters_add_up_with_the_command_line(user_file: Path) -> None:
+    # -p repeated means OR, but a search's -p and the command line's must both hold.
+    assert ids("-p", "nhs.uk", "-p", "Digital Health") == [NHS, DH]
+    assert ids("@nhs", "-p", "Digital Health") == []
+    assert ids("@nhs", "-p", "NHS HEE") == [NHS]
+    assert ids("@ethics", "--max-quality", "57") == [DH]
+    assert ids("@ethics", "@nhs") == [NHS]
+
+
+def test_single_value_options_from_the_search_and_their_replacement(user_file: Path) -> None:
+    result = run("list", "@nhs")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout == f'{{"id": "{NHS}", "quality": 58}}\n'
+    result = run("list", "@nhs", "-f", "tsv", "-F", "id")
+    assert result.stdout == f"id\n{NHS}\n"
+    assert ids("@top") == [NHS]
+    assert ids("@top", "-n", "5") == [NHS, DH]
+
+
+def test_export_and_the_summaries_take_a_search(user_file: Path) -> None:
+    result = run("export", "@nhs", "-f", "csv")
+    assert result.stdout == f"id,quality\n{NHS},58\n"
+    result = run("topics", "@nhs", "-f", "tsv", "--no-header")
+    assert [line.split("\t")[0] for line in result.stdout.splitlines()] == [
+        "AI",
+        "AI Ethics",
+        "AI in Healthcare",
+        "Facebook AI",
+    ]
+    result = run("providers", "@nhs", "-f", "json")
+    assert [row["provider"] for row in json.loads(result.stdout)] == ["NHS HEE"]
+    result = run("stats", "@ethics", "--max-quality", "57", "-f", "json")
+    assert json.loads(result.stdout)["articles"] == 1
+
+
+def test_an_unknown_search_is_a_usage_error_listing_the_names(user_file: Path) -> None:
+    result = run("list", "@ethic")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == (
+        "Error: unknown saved search '@ethic'; known searches: @ethics, @nhs, @top\n"
+    )
+    result = run("list", "ethics")
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "Error: expected a saved search as @NAME, got 'ethics'\n",
+    )
+
+
+def test_no_searches_at_all() -> None:
+    result = run("list", "@x")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "Error: unknown saved search '@x'; known searches: none (define [searches.NAME])\n"
+    )
+
+
+def test_catalogue_searches_and_the_users_win(catalog: Path, user_file: Path) -> None:
+    (catalog / "newscat.toml").write_text(
+        '[searches.ethics]\nprovider = "Digital Health"\n\n[searches.dh]\nprovider = "digitalhealth.net"\n',
+        encoding="utf-8",
+    )
+    assert ids("-C", str(catalog), "@dh") == [DH]
+    assert ids("-C", str(catalog), "@ethics") == [NHS, DH]  # the user's @ethics
+    result = run("searches", "-C", str(catalog), "-f", "json")
+    rows = {row["name"]: row for row in json.loads(result.stdout)}
+    assert rows["dh"] == {
+        "name": "dh",
+        "articles": 1,
+        "options": "--provider digitalhealth.net",
+        "source": str(catalog / "newscat.toml"),
+    }
+    assert rows["ethics"]["source"] == str(user_file)
+
+
+def test_searches_lists_names_counts_and_options(user_file: Path) -> None:
+    result = run("searches", "-f", "tsv")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout == (
+        "name\tarticles\toptions\tsource\n"
+        f"@ethics\t2\t--topic 'AI Ethics' --min-quality 50 --where 'heat > 60' --sort date\t{user_file}\n"
+        f"@nhs\t1\t--provider nhs.uk --format jsonl --fields id,quality\t{user_file}\n"
+        f"@top\t2\t--limit 1 --sort -heat\t{user_file}\n"
+    )
+
+
+def test_a_search_that_cannot_run_is_named(user_file: Path) -> None:
+    user_file.write_text('[searches.bad]\nwhere = "qualty > 3"\n', encoding="utf-8")
+    result = run("searches", "-f", "tsv")
+    assert result.exit_code == 0
+    assert (
+        result.stdout
+        == f"name\tarticles\toptions\tsource\n@bad\t-\t--where 'qualty > 3'\t{user_file}\n"
+    )
+    assert result.stderr.startswith(
+        f"newscat: warning: search @bad ({user_file}) cannot run: invalid --where expression: "
+        "unknown field 'qualty'"
+    )
+    result = run("list", "@bad")
+    assert result.exit_code == 2
+    assert "unknown field 'qualty'" in result.stderr
+
+
+# -- settings and their sources ------------------------------------------------------------
+
+
+def settings(*args: str) -> dict[str, tuple[str, str]]:
+    result = run("config", "-f", "tsv", *args)
+    assert result.exit_code == 0, result.stderr
+    rows = [line.split("\t") for line in result.stdout.splitlines()[1:]]
+    return {name: (value, source) for name, value, source in rows}
+
+
+def test_config_shows_defaults_with_no_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("PAGER", "NEWSCAT_PAGER", "BROWSER"):
+        monkeypatch.delenv(name, raising=False)
+    found = settings()
+    assert found["catalog"] == (str(SEEDS), "default")
+    assert found["sort"] == ("-date", "default")
+    assert found["limit"] == ("50", "default")
+    assert found["color"] == ("auto", "default")
+    assert found["pager"] == ("less -FRX", "default")
+    assert found["state-dir"] == (os.environ["NEWSCAT_STATE_DIR"], "$NEWSCAT_STATE_DIR")
+    assert found["cache-dir"] == (os.environ["NEWSCAT_CACHE_DIR"], "$NEWSCAT_CACHE_DIR")
+
+
+def test_precedence_flags_environment_file_defaults(
+    tmp_path: Path, catalog: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    user = Path(os.environ["NEWSCAT_CONFIG"])
+    other = tmp_path / "other"
+    other.mkdir()
+    user.write_text(
+        f'[defaults]\ncatalog = ["{catalog}"]\ncolor = "always"\npager = "most"\nlimit = 20\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("PAGER", "more")
+    monkeypatch.delenv("NEWSCAT_PAGER", raising=False)
+    found = settings()
+    assert found["catalog"] == (str(catalog), str(user))
+    assert found["color"] == ("always", str(user))
+    assert found["pager"] == ("most", str(user))  # the file outranks the generic $PAGER
+    assert found["limit"] == ("20", str(user))
+    monkeypatch.setenv("NEWSCAT_CATALOG", str(other))
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("NEWSCAT_PAGER", "less")
+    found = settings()
+    assert found["catalog"] == (str(other), "$NEWSCAT_CATALOG")
+    assert found["color"] == ("never", "$NO_COLOR")
+    assert found["pager"] == ("less", "$NEWSCAT_PAGER")
+    found = settings("-C", str(SEEDS), "--color", "always", "--no-cache")
+    assert found["catalog"] == (str(SEEDS), "command line")
+    assert found["color"] == ("always", "command line")
+    assert found["cache-dir"] == ("(in memory)", "command line")
+
+
+def test_the_users_catalog_is_the_default_catalogue(tmp_path: Path) -> None:
+    folder = tmp_path / "news"
+    write_article(folder, "a.md", title="Only one", publishedDateTime="2024-01-01T00:00:00Z")
+    Path(os.environ["NEWSCAT_CONFIG"]).write_text(
+        '[defaults]\ncatalog = "news"\n', encoding="utf-8"
+    )
+    # A relative path in the file is relative to the file.
+    assert ids() == ["a"]
+    assert ids("-C", str(SEEDS)) == [DH, NHS]
+
+
+def test_config_path_and_table(catalog: Path, user_file: Path) -> None:
+    result = run("config", "--path", "-C", str(catalog))
+    assert result.stdout == f"{user_file}\n"
+    (catalog / "newscat.toml").write_text('exclude = "drafts/**"\n', encoding="utf-8")
+    result = run("config", "--path", "-C", str(catalog))
+    assert result.stdout == f"{user_file}\n{catalog / 'newscat.toml'}\n"
+    result = run("config", "-f", "table", "-C", str(catalog))
+    assert result.stdout.splitlines()[0].split() == ["setting", "value", "source"]
+    assert result.stdout.endswith(
+        f"\nuser file  {user_file}\ncatalogue  {catalog / 'newscat.toml'}\n"
+    )
+    payload = json.loads(run("config", "-f", "json").stdout)
+    assert payload["settings"]["sort"] == {"value": "-quality", "source": str(user_file)}
+    assert payload["files"]["user"] == {"path": str(user_file), "exists": True}
+
+
+def test_a_bad_user_file_is_one_error_line(user_file: Path) -> None:
+    user_file.write_text("[defaults]\nsort = \n", encoding="utf-8")
+    for command in (["list"], ["config"], ["searches"]):
+        result = run(*command)
+        assert result.exit_code == 1
+        assert result.stdout == ""
+        assert result.stderr.startswith(f"Error: {user_file}:2:8: invalid TOML: ")
+        assert len(result.stderr.splitlines()) == 1
+
+
+def test_a_value_from_a_file_cannot_steer_the_terminal(user_file: Path) -> None:
+    user_file.write_text('[defaults]\npager = "less\\u001b[31m"\n', encoding="utf-8")
+    result = run("config", "-f", "table")
+    assert "\x1b" not in result.stdout
+    assert "less\\x1b[31m" in result.stdout
+
+
+# -- a catalogue's file never runs anything ------------------------------------------------
+
+HOSTILE = [
+    '[defaults]\npager = "touch {marker}"\nbrowser = "touch {marker}"\n',
+    'pager = "touch {marker}"\n',
+    'exclude = ["{marker}"]\n',
+    '[searches.x]\noutput = "{marker}"\n',
+    '[fields]\ndate = "x"\n[searches.x]\nwhere = "title = \'\'); DROP TABLE articles; --"\n'
+    'format = "csv"\n[searches.y]\nmatch = "x"\n[pager]\ncommand = "touch {marker}"\n',
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_a_hostile_catalogue_file_runs_nothing(
+    text: str, catalog: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    marker = tmp_path / "pwned"
+    path = catalog / "newscat.toml"
+    path.write_text(text.format(marker=marker), encoding="utf-8")
+    monkeypatch.setenv("DISPLAY", ":0")  # a browser would be launched if one were named
+    for command in (
+        ["list", "@x"],
+        ["searches"],
+        ["config"],
+        ["export", "@x", "-f", "csv"],
+    ):
+        result = run(*command, "-C", str(catalog))
+        assert result.exit_code in (1, 2), (command, result.stdout)
+        assert result.stderr.startswith(f"Error: {path}:")
+        assert len(result.stderr.splitlines()) == 1
+    assert not marker.exists()
+    assert ids("-C", str(catalog), "--sort=-date") == [DH, NHS]  # the catalogue itself still reads
