@@ -86,8 +86,9 @@ def effective(
     pick(
         "color",
         (given.get("color"), COMMAND_LINE),
-        ("never" if environ.get("NO_COLOR") else None, "$NO_COLOR"),
-        ("always" if environ.get("FORCE_COLOR") else None, "$FORCE_COLOR"),
+        # "auto" lets the variable act: NO_COLOR drops colours but keeps dim and bold.
+        ("auto" if environ.get("NO_COLOR") else None, "$NO_COLOR"),
+        ("auto" if environ.get("FORCE_COLOR") else None, "$FORCE_COLOR"),
         (defaults.color, file),
         ("auto", DEFAULT),
     )

@@ -206,7 +206,7 @@ def test_precedence_flags_environment_file_defaults(
     monkeypatch.setenv("NEWSCAT_PAGER", "less")
     found = settings()
     assert found["catalog"] == (str(other), "$NEWSCAT_CATALOG")
-    assert found["color"] == ("never", "$NO_COLOR")
+    assert found["color"] == ("auto", "$NO_COLOR")  # the variable decides, not the file
     assert found["pager"] == ("less", "$NEWSCAT_PAGER")
     found = settings("-C", str(SEEDS), "--color", "always", "--no-cache")
     assert found["catalog"] == (str(SEEDS), "command line")
