@@ -16,6 +16,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from newscat.catalog import text_path
+
 #: An index's file name; ``database_name`` in newscat.index makes them.
 INDEX_FILE = re.compile(r"^catalog-[0-9a-f]{16}\.sqlite3$")
 #: Files that belong to an index and go with it: SQLite's own, and the watcher's.
@@ -72,7 +74,8 @@ def record_roots(conn: sqlite3.Connection, roots: Sequence[str]) -> None:
     """Remember which roots an index serves (inside the caller's transaction)."""
     conn.execute(
         "INSERT OR IGNORE INTO meta(key, value) VALUES ('roots', ?)",
-        (json.dumps(sorted(roots), ensure_ascii=False),),
+        # ASCII-escaped, so that a root whose name is not UTF-8 round-trips exactly.
+        (json.dumps(sorted(roots)),),
     )
 
 
@@ -100,8 +103,9 @@ def _entry(database: Path) -> CacheEntry:
         return CacheEntry(database, size, last_used, None, (), UNREADABLE)
     if roots is None:
         return CacheEntry(database, size, last_used, None, (), UNKNOWN)
-    missing = tuple(root for root in roots if not os.path.exists(root))
-    return CacheEntry(database, size, last_used, roots, missing, ROOTS_GONE if missing else IN_USE)
+    missing = tuple(text_path(root) for root in roots if not os.path.exists(root))
+    shown = tuple(text_path(root) for root in roots)
+    return CacheEntry(database, size, last_used, shown, missing, ROOTS_GONE if missing else IN_USE)
 
 
 def _stored_roots(database: Path) -> tuple[str, ...] | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import stat
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -59,7 +60,7 @@ def resolve_roots(given: Sequence[str], environ: dict[str, str] | None = None) -
     for root in roots:
         absolute = os.path.abspath(os.path.expanduser(root))
         if not os.path.exists(absolute):
-            raise UsageError(f"catalogue root does not exist: {root}")
+            raise UsageError(f"catalogue root does not exist: {line_text(text_path(root))}")
         if absolute not in out:
             out.append(absolute)
     return out
@@ -74,6 +75,92 @@ def article_id(relative: str) -> str:
     """The id of a file from its path relative to its root: no extension, ``/`` separators."""
     stem, _ = os.path.splitext(relative)
     return stem.replace(os.sep, "/")
+
+
+def raw_bytes(path: str) -> bytes:
+    """A path as the bytes the file system holds (``os.fsdecode`` undone)."""
+    try:
+        return path.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a lone surrogate that no file system name decodes to
+        return path.encode("utf-8", "surrogatepass")
+
+
+def text_path(path: str) -> str:
+    """A path as text: each byte that is not valid UTF-8 written ``\\xNN`` (lowercase).
+
+    Names from the file system arrive with such bytes as lone surrogates, which no
+    UTF-8 output or SQLite text can hold; every path newscat stores or shows goes
+    through here. A UTF-8 path is returned as it is.
+    """
+    return path if _is_utf8(path) else raw_bytes(path).decode("utf-8", "backslashreplace")
+
+
+def path_bytes(path: str) -> str | None:
+    """The raw name as base64 when it is not valid UTF-8; None when it is."""
+    if _is_utf8(path):
+        return None
+    import base64
+
+    return base64.b64encode(raw_bytes(path)).decode("ascii")
+
+
+#: What a one-per-line list (``-f ids``, ``-f paths``) cannot hold as it is: line breaks,
+#: tabs and every character a terminal could act on (ESC, C1 controls, bidi overrides).
+_LINE_SPECIAL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_LINE_ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def _line_escape(match: re.Match[str]) -> str:
+    char = match.group()
+    escape = _LINE_ESCAPES.get(char)
+    if escape is None:
+        escape = f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
+    return escape
+
+
+def line_text(text: str) -> str:
+    """An id or path as one inert line: ``\\n \\r \\t`` and ``\\xNN``/``\\uNNNN`` for the
+    characters above; everything else, backslashes included, as it is.
+
+    A REF may be given in this form: it is what ``-f ids`` prints.
+    """
+    return _LINE_SPECIAL.sub(_line_escape, text)
+
+
+def text_keys(files: Walked) -> tuple[Walked, dict[str, str]]:
+    """A folder's files keyed by their text paths, and the raw path behind each that differs.
+
+    The usual folder, all UTF-8, comes back as it is. Should a name that is not
+    UTF-8 read, once escaped, like a name beside it (a Latin-1 ``café.md`` next to a
+    file really named ``caf\\xe9.md``), its backslashes are doubled until it is unique,
+    so that both files stay articles with ids of their own.
+    """
+    if _is_utf8("".join(files)):
+        return files, {}
+    out: Walked = {}
+    raw: dict[str, str] = {}
+    for path, file_stamp in files.items():
+        if _is_utf8(path):
+            out[path] = file_stamp
+    for path, file_stamp in files.items():
+        if not _is_utf8(path):
+            shown = text_path(path)
+            while shown in out:
+                folder, name = os.path.split(shown)
+                shown = os.path.join(folder, name.replace("\\", "\\\\"))
+            out[shown] = file_stamp
+            raw[shown] = path
+    return out, raw
+
+
+def _is_utf8(path: str) -> bool:
+    if path.isascii():
+        return True
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 #: What the walk finds: path -> stamp (size and mtime_ns in one int, see ``stamp``).
@@ -226,36 +313,42 @@ def _walk_dir(
 
 
 def read_article(
-    path: str, article_id: str, known_hash: str | None = None, max_size: int = DEFAULT_MAX_SIZE
+    path: str,
+    article_id: str,
+    known_hash: str | None = None,
+    max_size: int = DEFAULT_MAX_SIZE,
+    name: str | None = None,
 ) -> tuple[str | None, Article | Problem | None]:
     """Read and parse one file: ``(content hash, result)``.
 
     The result is None when the content hash equals ``known_hash`` (nothing to
     re-parse). A file over ``max_size`` is refused without being read whole.
+    ``name`` is the path as the catalogue shows it (default: ``text_path(path)``).
     """
+    shown = text_path(path) if name is None else name
     try:
         # O_NONBLOCK: a file swapped for a FIFO after the walk must not hang the read.
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
         try:
             info = os.fstat(fd)
             if not stat.S_ISREG(info.st_mode):
-                return None, Problem(path, "unreadable", "cannot read: not a regular file")
+                return None, Problem(shown, "unreadable", "cannot read: not a regular file")
             # The stat refuses a large file unread; the bounded read catches one still growing.
             data = b"" if info.st_size > max_size else _read_bounded(fd, info.st_size, max_size)
         finally:
             os.close(fd)
         if info.st_size > max_size or len(data) > max_size:
             return None, Problem(
-                path, "too-large", f"file is larger than the {_size(max_size)} limit"
+                shown, "too-large", f"file is larger than the {_size(max_size)} limit"
             )
     except OSError as exc:
-        return None, Problem(path, "unreadable", f"cannot read: {exc.strerror or exc}")
+        return None, Problem(shown, "unreadable", f"cannot read: {exc.strerror or exc}")
     from newscat.parse import parse_article  # YAML is loaded only when a file is read
 
     digest = hashlib.blake2b(data, digest_size=16).hexdigest()
     if digest == known_hash:
         return digest, None
-    return digest, parse_article(data, path, article_id)
+    return digest, parse_article(data, shown, article_id)
 
 
 def _read_bounded(fd: int, expected: int, max_size: int) -> bytes:
@@ -301,16 +394,20 @@ def resolve(index: Index, ref: str) -> Article:
     """
     from newscat.render import inert
 
-    shown = inert(ref)
+    text = text_path(ref)  # a name typed with bytes that are not UTF-8 reads as its id does
+    shown = inert(text)
     if not ref.strip():
         raise NotFoundError("no article matches an empty REF")
-    rules: list[tuple[str, list[str]]] = [("a.id = ?", [ref])]
+    rules: list[tuple[str, list[str]]] = [("a.id = ?", [text])]
+    if "\\" in text:  # an id as -f ids prints it, with its line breaks or controls escaped
+        rules.append(("nc_line(a.id) = ?", [text]))
     if os.path.isfile(ref):
-        paths = list(dict.fromkeys([os.path.abspath(ref), os.path.realpath(ref)]))
+        named = (text_path(os.path.abspath(ref)), text_path(os.path.realpath(ref)))
+        paths = list(dict.fromkeys(named))
         rules.append((f"a.path IN ({','.join('?' * len(paths))})", paths))
-    rules.append(("substr(a.id, 1, length(?)) = ?", [ref, ref]))
-    rules.append((f"substr({_SUFFIX_SQL}, 1, length(?)) = ?", [ref, ref]))
-    rules.append(("substr(a.id, -length(?) - 1) = '/' || ?", [ref, ref]))
+    rules.append(("substr(a.id, 1, length(?)) = ?", [text, text]))
+    rules.append((f"substr({_SUFFIX_SQL}, 1, length(?)) = ?", [text, text]))
+    rules.append(("substr(a.id, -length(?) - 1) = '/' || ?", [text, text]))
     for where, params in rules:
         found = list(index.select(where, params, limit=MAX_CANDIDATES + 1))
         if len(found) == 1:

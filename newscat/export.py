@@ -8,6 +8,7 @@ database cursor) and writes each one as it arrives.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import csv
 import difflib
@@ -20,6 +21,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, Any, Protocol
 
+from newscat.catalog import line_text
 from newscat.dates import normalise_date
 from newscat.errors import OutputError, UsageError
 from newscat.model import Article
@@ -32,8 +34,8 @@ COMPUTED_FIELDS = ("ref",)
 
 #: Fields every article has, from the normalised views (plus aliases).
 NORMALISED_FIELDS = (
-    "id", "path", "date", "title", "excerpt", "category", "type", "quality", "heat",
-    "published", "provider", "domain", "url", "topics", "body", "story", "coverage",
+    "id", "path", "path_bytes", "date", "title", "excerpt", "category", "type", "quality",
+    "heat", "published", "provider", "domain", "url", "topics", "body", "story", "coverage",
     "canonical_url",
 )  # fmt: skip
 ALIASES = {"topic": "topics"}
@@ -129,8 +131,10 @@ def csv_cell(value: Any) -> str:
 
 
 def markdown_cell(value: Any) -> str:
-    """A cell of a Markdown table: pipes escaped, line breaks as ``<br>``."""
-    text = flat_text(value).replace("\\", "\\\\").replace("|", "\\|")
+    """A cell of a Markdown table: pipes escaped, line breaks as ``<br>``, and every other
+    character a terminal could act on escaped as csv does."""
+    text = _CSV_SPECIAL.sub(_escape, flat_text(value))
+    text = text.replace("\\", "\\\\").replace("|", "\\|")
     return text.replace("\r\n", "<br>").replace("\n", "<br>").replace("\r", "<br>")
 
 
@@ -356,19 +360,28 @@ def write_jsonl(out: IO[str], articles: Iterable[Article], spec: OutputSpec) -> 
 
 
 def write_ids(out: IO[str], articles: Iterable[Article], spec: OutputSpec) -> int:
-    end = "\0" if spec.null else "\n"
+    """One id a line (escaped as ``line_text`` does), or NUL-separated as they are."""
     count = 0
     for article in articles:
-        out.write(article.id + end)
+        out.write(article.id + "\0" if spec.null else line_text(article.id) + "\n")
         count += 1
     return count
 
 
 def write_paths(out: IO[str], articles: Iterable[Article], spec: OutputSpec) -> int:
-    end = "\0" if spec.null else "\n"
+    """One path a line (escaped as ``line_text`` does), or NUL-separated as the file
+    system has them: a name that is not UTF-8 is written as its raw bytes."""
     count = 0
+    raw = getattr(out, "buffer", None) if spec.null else None
     for article in articles:
-        out.write(article.path + end)
+        if not spec.null:
+            out.write(line_text(article.path) + "\n")
+        elif article.path_bytes is not None and raw is not None:
+            out.flush()
+            raw.write(base64.b64decode(article.path_bytes) + b"\0")
+            raw.flush()
+        else:
+            out.write(article.path + "\0")
         count += 1
     return count
 

@@ -19,17 +19,28 @@ from pathlib import Path
 from typing import Any
 
 from newscat.cache import mark_used, record_roots
-from newscat.catalog import file_entry, read_article, stamps, walk_folders
+from newscat.catalog import (
+    file_entry,
+    path_bytes,
+    read_article,
+    stamps,
+    text_keys,
+    text_path,
+    walk_folders,
+)
 from newscat.model import DEFAULT_MAX_SIZE, Article, Problem
 from newscat.sqlfunctions import register as register_functions
 from newscat.stories import store as stories
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 #: In-place upgrades from older schema versions; any other version is rebuilt.
 #: Version 4 kept the full-text index and topics in step with triggers; a trigger
 #: runs FTS5 once per row, flushing its buffer every time, which made each article
 #: inserted ten times slower than the batched statements that do it now.
-_UPGRADES = {4: "DROP TRIGGER IF EXISTS articles_ai; DROP TRIGGER IF EXISTS articles_ad;"}
+#: Versions 4 and 5 had no path_bytes (they could not hold a name that is not UTF-8);
+#: the upgrade adds it.
+_UPGRADES = {4: "DROP TRIGGER IF EXISTS articles_ai; DROP TRIGGER IF EXISTS articles_ad;", 5: ""}
+_ADD_PATH_BYTES = "ALTER TABLE articles ADD COLUMN path_bytes TEXT;"
 ENV_CACHE_DIR = "NEWSCAT_CACHE_DIR"
 #: Below this many files to parse, a process pool costs more than it saves.
 POOL_THRESHOLD = 400
@@ -89,7 +100,8 @@ CREATE TABLE IF NOT EXISTS articles (
     url TEXT,
     body TEXT NOT NULL DEFAULT '',
     topics TEXT NOT NULL DEFAULT '[]',  -- JSON array, as normalised
-    record TEXT NOT NULL                -- the front matter as written, as JSON
+    record TEXT NOT NULL,               -- the front matter as written, as JSON
+    path_bytes TEXT                     -- the raw name, base64, when it is not UTF-8
 );
 CREATE TABLE IF NOT EXISTS topics (
     article INTEGER NOT NULL,           -- articles.rowid
@@ -107,7 +119,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
 
 ARTICLE_COLUMNS = (
     "id, path, root, date, title, excerpt, category, type, quality, heat, published, "
-    "provider, domain, url, body, topics, record"
+    "provider, domain, url, body, topics, record, path_bytes"
 )
 
 Warn = Callable[[str], None]
@@ -234,7 +246,7 @@ class Index:
         try:
             return self._refresh(progress, rebuild)
         except sqlite3.Error as exc:
-            if self.location == ":memory:":
+            if self.location == ":memory:" or _is_bug(exc):
                 raise
             broken = _is_corrupt(exc)
             self.warn(
@@ -380,44 +392,47 @@ class Index:
     def _changes(self, problems: list[Problem], tally: _Tally) -> Iterator[_Change]:
         """Every difference between the files and the index, one folder at a time.
 
-        Yields ``(path, stamp, stored hash, indexed)`` for a file to read and
-        ``(path, None, None, True)`` for one that is gone.
+        Yields ``(path, stamp, stored hash, indexed, raw path)`` for a file to read
+        and ``(path, None, None, True, None)`` for one that is gone. Paths are text
+        (see ``text_path``); the raw path, for reading, is given only where it differs.
         """
         conn = self.conn
-        singles = {root for root in self.roots if not os.path.isdir(root)}
+        singles = {text_path(root) for root in self.roots if not os.path.isdir(root)}
         visited: set[str] = set()
         for folder in walk_folders(self.roots, problems):
             tally.files += len(folder.files)
+            files, raw = text_keys(folder.files)
             if folder.whole:
-                visited.add(folder.path)
+                folder_path = text_path(folder.path)
+                visited.add(folder_path)
                 rows = conn.execute(
-                    "SELECT path, size, mtime_ns FROM files WHERE dir = ?", (folder.path,)
+                    "SELECT path, size, mtime_ns FROM files WHERE dir = ?", (folder_path,)
                 ).fetchall()
             else:
-                marks = ",".join("?" * len(folder.files))
+                marks = ",".join("?" * len(files))
                 rows = conn.execute(
                     f"SELECT path, size, mtime_ns FROM files WHERE path IN ({marks})",
-                    list(folder.files),
+                    list(files),
                 ).fetchall()
             stored = stamps(rows)
-            if stored == folder.files:  # the usual case, nothing changed: compared in C
+            if stored == files:  # the usual case, nothing changed: compared in C
                 continue
-            for path, now in folder.files.items():
+            for path, now in files.items():
                 then = stored.pop(path, None)
                 if then is None:
-                    yield (path, now, None, False)
+                    yield (path, now, None, False, raw.get(path))
                 elif then != now:
                     digest = conn.execute("SELECT hash FROM files WHERE path = ?", (path,))
-                    yield (path, now, digest.fetchone()[0], True)
+                    yield (path, now, digest.fetchone()[0], True, raw.get(path))
             for path in stored:
                 if path not in singles:
-                    yield (path, None, None, True)
+                    yield (path, None, None, True, None)
         for (folder_path,) in conn.execute("SELECT DISTINCT dir FROM files").fetchall():
             if folder_path not in visited:
                 gone = conn.execute("SELECT path FROM files WHERE dir = ?", (folder_path,))
                 for (path,) in gone.fetchall():
                     if path not in singles:
-                        yield (path, None, None, True)
+                        yield (path, None, None, True, None)
 
     def _same_walk_problems(self, problems: list[Problem]) -> bool:
         stored = self.conn.execute(
@@ -446,11 +461,11 @@ class Index:
 
         def batches() -> Iterator[list[_ToRead]]:
             batch: list[_ToRead] = []
-            for path, now, old_hash, known in changes:
+            for path, now, old_hash, known, raw in changes:
                 if now is None:
                     gone.append(path)
                     continue
-                batch.append((path, now, old_hash, known))
+                batch.append((path, now, old_hash, known, raw))
                 if len(batch) == _BATCH:
                     yield batch
                     batch = []
@@ -727,6 +742,7 @@ def article_from_row(row: Sequence[Any]) -> Article:
         body,
         topics,
         record,
+        path_bytes,
         *story,
     ) = row
     story_id, coverage, canonical = story if story else (None, None, None)
@@ -751,6 +767,7 @@ def article_from_row(row: Sequence[Any]) -> Article:
         story=story_id,
         coverage=coverage,
         canonical_url=canonical,
+        path_bytes=path_bytes,
     )
 
 
@@ -773,8 +790,10 @@ def _connect(target: str, roots: Sequence[str] = ()) -> sqlite3.Connection:
             if target != ":memory:":
                 record_roots(conn, roots)
         elif version in _UPGRADES:
+            columns = {row[1] for row in conn.execute("PRAGMA table_info(articles)")}
+            add = "" if "path_bytes" in columns else _ADD_PATH_BYTES
             conn.executescript(
-                f"BEGIN IMMEDIATE; {_UPGRADES[version]} "
+                f"BEGIN IMMEDIATE; {_UPGRADES[version]} {add} "
                 f"PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
             )
         elif version != SCHEMA_VERSION:
@@ -809,6 +828,16 @@ def _remove_database(path: Path) -> None:
             os.remove(str(path) + suffix)
 
 
+#: SQLite's result codes for a mistake in newscat's own SQL, not a state of the disk.
+_SQL_MISTAKES = (1, 21, 25)  # SQLITE_ERROR, SQLITE_MISUSE, SQLITE_RANGE
+
+
+def _is_bug(exc: sqlite3.Error) -> bool:
+    """Whether an error is newscat's own (where Python tells): no fallback would help."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in _SQL_MISTAKES
+
+
 def _is_corrupt(exc: sqlite3.Error) -> bool:
     """Whether an error says the database file itself is damaged (not merely unwritable)."""
     name = getattr(exc, "sqlite_errorname", "")
@@ -826,13 +855,13 @@ def _reason(exc: OSError) -> str:
 def _insert_problems(conn: sqlite3.Connection, problems: Iterable[Problem]) -> None:
     conn.executemany(
         "INSERT INTO problems(path, severity, code, message, line, col) VALUES (?, ?, ?, ?, ?, ?)",
-        [(p.path, p.severity, p.code, p.message, p.line, p.column) for p in problems],
+        [(text_path(p.path), p.severity, p.code, p.message, p.line, p.column) for p in problems],
     )
 
 
 _INSERT_ARTICLE = (
     f"INSERT INTO articles(rowid, root, {ARTICLE_COLUMNS.replace('root, ', '')}) "
-    f"VALUES ({','.join('?' * 18)})"
+    f"VALUES ({','.join('?' * (1 + len(ARTICLE_COLUMNS.split(','))))})"
 )
 
 _INSERT_TEXT = "INSERT INTO fts(rowid, title, excerpt, body) VALUES (?, ?, ?, ?)"
@@ -845,15 +874,17 @@ _TITLE, _EXCERPT, _BODY = (
 ArticleRow = tuple[tuple[Any, ...], tuple[str, ...], tuple[Problem, ...]]
 
 
-def article_row(article: Article) -> ArticleRow:
+def article_row(article: Article, raw_name: str | None = None) -> ArticleRow:
     """What the index stores for an article: its column values (in ``ARTICLE_COLUMNS``
     order, less ``root``), its topics and its warnings. Built in the worker processes,
-    so that only flat tuples cross back to the writer."""
+    so that only flat tuples cross back to the writer. ``raw_name`` is the name's
+    bytes as base64 when the name is not UTF-8."""
     row = (
         *article.columns(),
         article.body,
         json.dumps(list(article.topics), ensure_ascii=False),
         article.record_json or json.dumps(article.record, ensure_ascii=False),
+        raw_name,
     )
     return row, article.topics, article.warnings
 
@@ -886,10 +917,11 @@ def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
         yield items[start : start + size]
 
 
-#: A file to read: (path, stamp, stored hash, whether the index has it).
-_ToRead = tuple[str, int, "str | None", bool]
-#: A difference: a file to read, or (path, None, None, True) for a file that is gone.
-_Change = tuple[str, "int | None", "str | None", bool]
+#: A file to read: (path as text, stamp, stored hash, whether the index has it, and the
+#: raw path when it differs from the text one).
+_ToRead = tuple[str, int, "str | None", bool, "str | None"]
+#: A difference: a file to read, or (path, None, None, True, None) for a file that is gone.
+_Change = tuple[str, "int | None", "str | None", bool, "str | None"]
 #: What reading it gave: the files-table row (path, root, id, size, mtime_ns), whether
 #: the index had it, the content hash, and the article's row, a Problem, or None when
 #: the content is unchanged. Flat tuples, because they cross from worker to writer.
@@ -899,14 +931,16 @@ _ReadResult = tuple[
 
 
 def _read_batch(batch: Sequence[_ToRead], roots: Sequence[str], max_size: int) -> list[_ReadResult]:
+    text_roots = [text_path(root) for root in roots]
     out: list[_ReadResult] = []
-    for path, file_stamp, old_hash, known in batch:
-        entry = file_entry(path, file_stamp, roots)
-        digest, result = read_article(entry.path, entry.id, old_hash, max_size)
+    for path, file_stamp, old_hash, known, raw in batch:
+        entry = file_entry(path, file_stamp, text_roots)
+        digest, result = read_article(raw or path, entry.id, old_hash, max_size, name=path)
         row = (entry.path, entry.root, entry.id, entry.size, entry.mtime_ns)
-        out.append(
-            (row, known, digest, article_row(result) if isinstance(result, Article) else result)
-        )
+        stored: ArticleRow | Problem | None = result if not isinstance(result, Article) else None
+        if isinstance(result, Article):
+            stored = article_row(result, None if raw is None else path_bytes(raw))
+        out.append((row, known, digest, stored))
     return out
 
 

@@ -73,6 +73,9 @@ class Article:
     warnings: tuple[Problem, ...] = field(default=(), compare=False)
     #: ``record`` serialised once by the parser, so the index need not do it again.
     record_json: str = field(default="", compare=False, repr=False)
+    #: The file name's raw bytes, base64, when they are not UTF-8 (``path`` then shows
+    #: each such byte as ``\\xNN``); None for a UTF-8 name.
+    path_bytes: str | None = None
 
     def columns(self) -> tuple[Any, ...]:
         """The normalised views as SQL column values, in the order both the index and the
@@ -85,13 +88,19 @@ class Article:
         )  # fmt: skip
 
     def full_record(self) -> dict[str, Any]:
-        """Every front-matter key as written, plus ``id``, ``path``, ``date`` and ``body``.
+        """Every front-matter key as written, plus ``id``, ``path``, ``path_bytes``, ``date``
+        and ``body``.
 
         The computed keys come first so that a reader sees what the article is,
         then the front matter in file order; ``body`` is present only when the
         file has one.
         """
-        out: dict[str, Any] = {"id": self.id, "path": self.path, "date": self.date}
+        out: dict[str, Any] = {
+            "id": self.id,
+            "path": self.path,
+            "path_bytes": self.path_bytes,
+            "date": self.date,
+        }
         for key, value in self.record.items():
             if key not in out:
                 out[key] = value

@@ -12,6 +12,7 @@ import sqlite3
 from functools import lru_cache
 from typing import Any
 
+from newscat.catalog import line_text
 from newscat.dates import normalise_date
 
 _FALSE_WORDS = frozenset({"", "false", "no", "off", "0"})
@@ -96,6 +97,11 @@ def truthy(value: Any, json_type: str | None) -> int:
     return int(str(value).strip().lower() not in _FALSE_WORDS)
 
 
+def line(value: str | None) -> str | None:
+    """An id or path as ``-f ids`` and ``-f paths`` print it (see ``line_text``)."""
+    return None if value is None else line_text(value)
+
+
 def register(conn: sqlite3.Connection) -> None:
     """Make the functions available to SQL on ``conn`` as ``nc_*``."""
     conn.create_function("nc_fold", 1, fold, deterministic=True)
@@ -104,3 +110,4 @@ def register(conn: sqlite3.Connection) -> None:
     conn.create_function("nc_number", 1, number, deterministic=True)
     conn.create_function("nc_date", 1, date, deterministic=True)
     conn.create_function("nc_truthy", 2, truthy, deterministic=True)
+    conn.create_function("nc_line", 1, line, deterministic=True)

@@ -393,6 +393,12 @@ REGISTRY: dict[str, FieldSpec] = {
     for spec in (
         _spec("id", "text", Column("a.id"), "path under the root, without extension"),
         _spec("path", "text", Column("a.path"), "the file"),
+        _spec(
+            "path_bytes",
+            "text",
+            Column("a.path_bytes"),
+            "the file's raw name, base64, if not UTF-8",
+        ),
         _spec("date", "date", Column("a.date"), "publishedDateTime, normalised to UTC"),
         _spec("age", "duration", Column("a.date"), "time since date: age < 2w"),
         _spec("category", "text", Column("a.category")),

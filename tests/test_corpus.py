@@ -41,6 +41,7 @@ def test_valid(path: Path) -> None:
     assert isinstance(article, Article), article
     record = article.full_record()
     assert record.pop("path") == str(path)
+    assert record.pop("path_bytes") is None  # a UTF-8 name
     assert record == expected["record"]
     assert list(record) == list(expected["record"])  # key order as written
     views = {name: getattr(article, name) for name in VIEWS}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import signal
 import sqlite3
@@ -204,7 +205,7 @@ def test_database_of_another_schema_version_is_rebuilt(tmp_path: Path) -> None:
     assert (result.exit_code, result.stdout) == (0, "2\n")
     assert result.stderr == (
         f"newscat: warning: the index at {db} was made by another newscat "
-        "(schema version 99; this one uses 5); rebuilding it\n"
+        f"(schema version 99; this one uses {index_module.SCHEMA_VERSION}); rebuilding it\n"
     )
 
 
@@ -224,6 +225,30 @@ PRAGMA user_version = 4;
 """
 
 
+def test_a_version_5_index_gains_path_bytes_in_place(tmp_path: Path) -> None:
+    cat = tmp_path / "cat"
+    make_catalogue(cat, 3)
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    conn = sqlite3.connect(cache / database_name([str(cat)]))  # an empty version 5 index
+    old = index_module.SCHEMA.replace("JSON\n    path_bytes TEXT", "JSON\n")
+    old = old.replace("NOT NULL,               -- the front matter", "NOT NULL -- the front matter")
+    assert "path_bytes" not in old
+    conn.executescript(f"{old}; PRAGMA user_version = 5;")
+    conn.close()
+    latin = os.fsdecode(b"caf\xe9.txt")
+    write_article(cat, latin, title="Latin-1 name")
+    result = run("list", "-C", str(cat), "--cache-dir", str(cache), "-f", "ids", "-s", "id")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout.splitlines() == ["00/00000_0000000000000000", "00/00001_0000000000000001",
+                                          "00/00002_0000000000000002", "caf\\xe9"]  # fmt: skip
+    index = open_index([cat], cache)
+    assert index.conn.execute("PRAGMA user_version").fetchone() == (index_module.SCHEMA_VERSION,)
+    assert index.refresh().unchanged == 4  # upgraded, not rebuilt
+    (article,) = index.select("a.id = ?", ["caf\\xe9"])
+    assert article.path_bytes == base64.b64encode(os.fsencode(str(cat / latin))).decode()
+
+
 def test_a_version_4_index_is_upgraded_in_place(tmp_path: Path) -> None:
     cat = tmp_path / "cat"
     make_catalogue(cat, 5)
@@ -241,7 +266,7 @@ def test_a_version_4_index_is_upgraded_in_place(tmp_path: Path) -> None:
         "",
     )
     index = open_index([cat], cache)
-    assert index.conn.execute("PRAGMA user_version").fetchone() == (5,)
+    assert index.conn.execute("PRAGMA user_version").fetchone() == (index_module.SCHEMA_VERSION,)
     triggers = index.conn.execute("SELECT name FROM sqlite_schema WHERE type = 'trigger'")
     assert triggers.fetchall() == []
     report = index.refresh()  # nothing was re-read: only the edited file changed

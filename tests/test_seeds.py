@@ -78,7 +78,9 @@ def test_list_json_gives_both_full_records_losslessly() -> None:
         source["publishedDateTime"] = source["publishedDateTime"].strftime("%Y-%m-%dT%H:%M:%SZ")
         for item in source["related"]:
             item["publishedDateTime"] = item["publishedDateTime"].strftime("%Y-%m-%dT%H:%M:%SZ")
-        assert {k: v for k, v in record.items() if k not in ("id", "path", "date")} == source
+        assert record["path_bytes"] is None
+        computed = ("id", "path", "path_bytes", "date")
+        assert {k: v for k, v in record.items() if k not in computed} == source
         assert record["date"] == source["publishedDateTime"]
-        assert list(record)[:3] == ["id", "path", "date"]
+        assert list(record)[:4] == ["id", "path", "path_bytes", "date"]
         assert "body" not in record

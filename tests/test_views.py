@@ -288,8 +288,9 @@ def test_show_several_refs_pages_in_order() -> None:
 def test_show_json_is_the_full_record() -> None:
     record = json.loads(run("show", "50e0", "-f", "json").stdout)
     front = seed_front(SEED_A)
-    assert list(record)[:3] == ["id", "path", "date"]
-    assert set(record) == {"id", "path", "date", *front}
+    assert list(record)[:4] == ["id", "path", "path_bytes", "date"]
+    assert record["path_bytes"] is None  # a UTF-8 name
+    assert set(record) == {"id", "path", "path_bytes", "date", *front}
     assert record["path"] == str(SEEDS / f"{SEED_A}.txt")
     assert record["publishedDateTime"] == "2022-05-19T09:13:00Z"
     assert record["secured"] == front["secured"]

@@ -4,17 +4,47 @@ from __future__ import annotations
 
 import contextlib
 import io
+import shlex
 import shutil
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import IO, TYPE_CHECKING, Any
 
+import click
+
+from newscat.catalog import line_text, text_path
 from newscat.errors import NewscatError, OutputError
 
 if TYPE_CHECKING:
     from newscat.app import App
     from newscat.index import Index
     from newscat.query import Compiled, Filters, Query
+
+
+class RefCommand(click.Command):
+    """A command that takes REFs: a usage error over an argument that starts with ``-``
+    (an id like ``-draft``, read as options) says how to pass it."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        given = list(args)
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            names = {name for param in self.params for name in getattr(param, "opts", ())}
+            names |= {
+                name for param in self.params for name in getattr(param, "secondary_opts", ())
+            }
+            names.update(ctx.help_option_names)
+            dashed = [
+                arg
+                for arg in given[: given.index("--") if "--" in given else len(given)]
+                if arg.startswith("-") and arg != "-" and arg.split("=", 1)[0] not in names
+            ]
+            if not dashed:
+                raise
+            example = shlex.quote(line_text(text_path(dashed[0])))
+            hint = f"An id that starts with '-' goes after '--': newscat {self.name} -- {example}"
+            raise click.UsageError(f"{exc.format_message()}\n{hint}", ctx=exc.ctx) from None
 
 
 def output_is_terminal() -> bool:

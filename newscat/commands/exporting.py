@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from newscat.commands.common import (
+    RefCommand,
     compile_for,
     emit,
     explain_nothing,
@@ -157,7 +158,7 @@ def _suffix_format(output: str | None) -> str | None:
     return None
 
 
-@click.command("open")
+@click.command("open", cls=RefCommand)
 @click.argument("ref", shell_complete=lazy_completion("complete_refs"))
 @click.option("--print", "print_only", is_flag=True, help="Print the URL instead of opening it.")
 @catalog_options

@@ -7,7 +7,13 @@ from typing import Any, Literal
 
 import click
 
-from newscat.commands.common import explain_nothing, note, output_is_terminal, paged
+from newscat.commands.common import (
+    RefCommand,
+    explain_nothing,
+    note,
+    output_is_terminal,
+    paged,
+)
 from newscat.errors import UsageError
 from newscat.options import (
     apply_searches,
@@ -22,7 +28,7 @@ SUMMARY_FORMATS = ("table", "tsv", "csv", "json", "jsonl")
 GROUP_SORTS = ("count", "name", "quality", "heat", "newest")
 
 
-@click.command("show")
+@click.command("show", cls=RefCommand)
 @click.argument(
     "refs",
     nargs=-1,
