@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, Any, Protocol
 
+from newscat import signals
 from newscat.catalog import line_text
 from newscat.dates import normalise_date
 from newscat.errors import OutputError, UsageError
@@ -460,13 +461,16 @@ def atomic_path(path: str) -> Iterator[str]:
     if os.path.isdir(target):
         raise OutputError(f"cannot write {path}: it is a directory")
     directory = os.path.dirname(target)
+    held = signals.hold()  # a signal now would leave the file made but not yet ours to remove
     try:
         fd, temp = tempfile.mkstemp(
             prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=directory
         )
     except OSError as exc:
+        signals.release(held)
         raise OutputError(f"cannot write {path}: {_reason(exc)}") from None
     try:  # from here on, any way out (a signal too) removes the temporary file
+        signals.release(held)
         os.close(fd)
         yield temp
         _copy_mode(target, temp)

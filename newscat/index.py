@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from newscat import signals
 from newscat.cache import mark_used, record_roots
 from newscat.catalog import (
     file_entry,
@@ -965,11 +966,11 @@ def _read_all(
     # process: Ctrl-C (sent to the whole process group) or SIGTERM interrupts the
     # writer here, which rolls back and stops the pool; a worker never prints its
     # own traceback, and none outlives the command.
-    blocked = _block_signals()
+    held = signals.hold()
     try:
         pool = multiprocessing.get_context(method).Pool(workers, initializer=_start_worker)
     finally:
-        _unblock_signals(blocked)
+        signals.release(held)
     with pool:
         pending: deque[Any] = deque()
         for batch in batches:
@@ -980,23 +981,8 @@ def _read_all(
             yield pending.popleft().get()
 
 
-_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
-
-
-def _block_signals() -> set[int | signal.Signals]:
-    """Block SIGINT and SIGTERM in this thread (children inherit it); the previous mask."""
-    if not hasattr(signal, "pthread_sigmask"):
-        return set()
-    return signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
-
-
-def _unblock_signals(previous: set[int | signal.Signals]) -> None:
-    if hasattr(signal, "pthread_sigmask"):
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
-
-
 def _start_worker() -> None:
     """In a pool worker: ignore Ctrl-C (the parent handles it); die quietly on SIGTERM."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    _unblock_signals(set())
+    signals.release(set())

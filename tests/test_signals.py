@@ -37,8 +37,11 @@ def children(pid: int) -> set[int]:
     """The pids of a process's children (its pool workers)."""
     found: set[int] = set()
     for task in Path(f"/proc/{pid}/task").glob("*"):
-        with open(task / "children") as listing:
-            found.update(int(word) for word in listing.read().split())
+        try:
+            with open(task / "children") as listing:
+                found.update(int(word) for word in listing.read().split())
+        except FileNotFoundError:  # a thread that has just ended
+            continue
     return found
 
 
