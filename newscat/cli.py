@@ -17,10 +17,10 @@ from newscat import __version__
 from newscat.commands import browsing, caching, checking, configuring, exporting, views
 from newscat.commands.common import (
     compile_for,
+    computed_for,
     emit,
     explain_nothing,
     fail_if_empty,
-    handles_for,
     note,
     output_is_terminal,
     paged,
@@ -155,7 +155,7 @@ def list_command(**opts: Any) -> None:
       newscat list -w 'heat > 60' --sort=-quality -F id,title,quality
     """
     from newscat.app import App
-    from newscat.export import WRITERS, OutputSpec, check_null, output_fields
+    from newscat.export import MATCH_TABLE_FIELDS, WRITERS, OutputSpec, check_null, output_fields
 
     # -0 alone means NUL-separated ids (what xargs -0 wants).
     app = App.from_options(opts)
@@ -181,13 +181,16 @@ def list_command(**opts: Any) -> None:
         configured = app.user_defaults().limit
         limit = TERMINAL_LIMIT if configured is None else (configured or None)
     requested = parse_fields(opts["fields"])
+    match = query.filters.match
     fields = output_fields(fmt, requested, index)
+    if requested is None and match is not None and fmt == "table":
+        fields = MATCH_TABLE_FIELDS
     spec = OutputSpec(
         fields=fields,
         header=not opts["no_header"],
         null=opts["null"],
         color=app.color,
-        handle=handles_for(index, fmt, fields),
+        computed=computed_for(index, fmt, fields, match),
         named=requested is not None,
     )
     articles = compiled.select(index, limit, query.offset)

@@ -31,7 +31,9 @@ DEFAULT_FIELDS = ("id", "date", "title", "provider", "quality", "heat", "topics"
 #: A table starts with the handle, the shortest REF that names the article.
 TABLE_FIELDS = ("ref", *DEFAULT_FIELDS[1:])
 #: Fields computed for output from the whole catalogue, not stored with the article.
-COMPUTED_FIELDS = ("ref",)
+COMPUTED_FIELDS = ("ref", "snippet")
+#: A table's columns with -m: where the match is.
+MATCH_TABLE_FIELDS = ("ref", "date", "title", "snippet")
 
 #: Fields every article has, from the normalised views (plus aliases).
 NORMALISED_FIELDS = (
@@ -55,14 +57,38 @@ _MISSING = object()
 # --- field values ---------------------------------------------------------------------------
 
 
-def field_value(article: Article, name: str, handle: Callable[[str], str] | None = None) -> Any:
+@dataclass(frozen=True)
+class Computed:
+    """Fields computed for output from the whole catalogue or the query, when shown."""
+
+    #: An article's handle from its id (``ref``); None: ``ref`` is the id.
+    handle: Callable[[str], str] | None = None
+    #: The passage that matched ``-m`` (``snippet``), the match between SNIPPET_MARKS.
+    snippet: Callable[[Article], str | None] | None = None
+
+
+#: What surrounds a match in a snippet as computed; writers turn them into their own marks.
+SNIPPET_MARKS = ("\x02", "\x03")
+
+
+def snippet_text(raw: str | None) -> str | None:
+    """A snippet for machine formats: the match in Markdown bold."""
+    if raw is None:
+        return None
+    return raw.replace(SNIPPET_MARKS[0], "**").replace(SNIPPET_MARKS[1], "**")
+
+
+def field_value(article: Article, name: str, computed: Computed | None = None) -> Any:
     """The value of an output field: a normalised view, or a dotted path into the record.
 
-    ``ref`` is the article's handle when ``handle`` is given, else its id.
+    ``ref`` is the article's handle (its id without ``computed.handle``);
+    ``snippet`` the passage that matched, as computed (None without ``computed.snippet``).
     """
     name = ALIASES.get(name, name)
     if name == "ref":
-        return handle(article.id) if handle else article.id
+        return computed.handle(article.id) if computed and computed.handle else article.id
+    if name == "snippet":
+        return computed.snippet(article) if computed and computed.snippet else None
     if name in NORMALISED_FIELDS:
         value = getattr(article, name)
         return list(value) if isinstance(value, tuple) else value
@@ -286,8 +312,8 @@ class OutputSpec:
     header: bool = True
     null: bool = False
     color: str = "auto"
-    #: An article's handle from its id (the ``ref`` field); None: ``ref`` is the id.
-    handle: Callable[[str], str] | None = None
+    #: The fields computed for output (``ref``, ``snippet``).
+    computed: Computed = Computed()
     #: Whether ``fields`` were named by the user (a table then drops none of them).
     named: bool = False
 
@@ -305,9 +331,7 @@ def write_tsv(out: IO[str], articles: Iterable[Article], spec: OutputSpec) -> in
     if spec.header:
         out.write("\t".join(tsv_cell(name) for name in fields) + "\n")
     for article in articles:
-        out.write(
-            "\t".join(tsv_cell(field_value(article, name, spec.handle)) for name in fields) + "\n"
-        )
+        out.write("\t".join(tsv_cell(_value(article, name, spec)) for name in fields) + "\n")
         count += 1
     return count
 
@@ -320,7 +344,7 @@ def write_csv(out: IO[str], articles: Iterable[Article], spec: OutputSpec) -> in
         writer.writerow(fields)
     count = 0
     for article in articles:
-        writer.writerow([csv_cell(field_value(article, name, spec.handle)) for name in fields])
+        writer.writerow([csv_cell(_value(article, name, spec)) for name in fields])
         count += 1
     return count
 
@@ -334,7 +358,7 @@ def write_markdown(out: IO[str], articles: Iterable[Article], spec: OutputSpec) 
         out.write("| " + " | ".join(rules) + " |\n")
     count = 0
     for article in articles:
-        cells = (markdown_cell(field_value(article, name, spec.handle)) for name in fields)
+        cells = (markdown_cell(_value(article, name, spec)) for name in fields)
         out.write("| " + " | ".join(cells) + " |\n")
         count += 1
     return count
@@ -395,15 +419,23 @@ def write_table(out: IO[str], articles: Iterable[Article], spec: OutputSpec) -> 
     if rows:
         console = make_console(spec.color)
         fields = TABLE_FIELDS if spec.fields is None else spec.fields
-        table = articles_table(rows, fields, console.width, handle=spec.handle, keep=spec.named)
+        table = articles_table(rows, fields, console.width, computed=spec.computed, keep=spec.named)
         console.print(table)
     return len(rows)
 
 
 def _record(article: Article, spec: OutputSpec) -> dict[str, Any]:
     if spec.fields is None:
-        return article.full_record()
-    return {name: field_value(article, name, spec.handle) for name in spec.fields}
+        record = article.full_record()
+        if spec.computed.snippet is not None:
+            record["snippet"] = snippet_text(spec.computed.snippet(article))
+        return record
+    return {name: _value(article, name, spec) for name in spec.fields}
+
+
+def _value(article: Article, name: str, spec: OutputSpec) -> Any:
+    value = field_value(article, name, spec.computed)
+    return snippet_text(value) if name == "snippet" else value
 
 
 #: Every text format, by name. ``list`` offers them all; ``export`` the machine ones.

@@ -565,6 +565,24 @@ class Index:
         for row in self.conn.execute(sql, args):
             yield article_from_row(row)
 
+    def snippet(
+        self, fts_query: str, path: str, marks: tuple[str, str], words: int = 12
+    ) -> str | None:
+        """The passage of an article that matches an FTS5 query, matches between ``marks``.
+
+        From the excerpt or the body where they match (the title is shown anyway),
+        else from the title.
+        """
+        row = self.conn.execute(
+            "SELECT snippet(fts, 1, ?1, ?2, '…', ?3), snippet(fts, 2, ?1, ?2, '…', ?3), "
+            "snippet(fts, 0, ?1, ?2, '…', ?3) FROM fts WHERE fts MATCH ?4 "
+            "AND rowid = (SELECT rowid FROM articles WHERE path = ?5)",
+            (marks[0], marks[1], words, fts_query, path),
+        ).fetchone()
+        if row is None:
+            return None
+        return next((str(text) for text in row if text and marks[0] in text), None)
+
     def ids(self) -> list[str]:
         """Every article's id (the same id twice when two roots hold it)."""
         return [row[0] for row in self.conn.execute("SELECT id FROM articles")]

@@ -158,9 +158,10 @@ def sort_options(function: F) -> F:
         function,
         [
             click.option(
-                "-s", "--sort", "sort", default="-date", show_default=True, metavar="KEYS",
+                "-s", "--sort", "sort", metavar="KEYS",
                 shell_complete=lazy_completion("complete_sort"),
-                help="Comma-separated sort keys, '-' for descending (e.g. -quality,date).",
+                help="Comma-separated sort keys, '-' for descending (e.g. -quality,date). "
+                "Default: -date, or rank (best match first) with -m.",
             ),
             click.option(
                 "-n", "--limit", type=click.IntRange(min=0), metavar="N",
@@ -201,9 +202,13 @@ def query_from(opts: dict[str, Any]) -> Query:
     """The Query that the filter and sort options describe."""
     from newscat.query import Query
 
-    sort = tuple(key.strip() for key in str(opts.get("sort") or "-date").split(",") if key.strip())
+    filters = filters_from(opts)
+    # The default order: newest first, or best match first with -m.
+    default = "rank,-date" if filters.match is not None else "-date"
+    text = str(opts.get("sort") or default)
+    sort = tuple(key.strip() for key in text.split(",") if key.strip())
     return Query(
-        filters=filters_from(opts),
+        filters=filters,
         sort=sort or ("-date",),
         limit=opts.get("limit"),
         offset=opts.get("offset") or 0,

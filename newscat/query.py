@@ -7,13 +7,13 @@ module chooses itself are ever written into the SQL text.
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from newscat.dates import parse_when, resolve_now, to_iso
 from newscat.errors import UsageError
+from newscat.match import to_fts
 from newscat.where import (
     CataloguePaths,
     Column,
@@ -160,8 +160,9 @@ def _compile_filters(filters: Filters, now: datetime, known: KnownPaths) -> tupl
     if filters.published is not None:
         parts.append((f"IFNULL(a.published, 0) = {int(filters.published)}", []))
     if filters.match is not None:
-        check_match(filters.match)
-        parts.append(("a.rowid IN (SELECT rowid FROM fts WHERE fts MATCH ?)", [filters.match]))
+        parts.append(
+            ("a.rowid IN (SELECT rowid FROM fts WHERE fts MATCH ?)", [to_fts(filters.match)])
+        )
     for expression in filters.where:
         text, params = compile_where(expression, now, known)
         parts.append((text, params))
@@ -190,25 +191,6 @@ def _providers(values: tuple[str, ...]) -> tuple[str, list[Any]]:
     return " OR ".join(terms), params
 
 
-def check_match(text: str) -> None:
-    """Raise UsageError when ``text`` is not a valid FTS5 query (SQLite says so only when run)."""
-    if not text.strip():
-        raise UsageError("invalid --match query: it is empty")
-    conn = sqlite3.connect(":memory:")
-    try:
-        conn.execute("CREATE VIRTUAL TABLE fts USING fts5(title, excerpt, body)")
-        # FTS5 parses the query only once it has a row to look at.
-        conn.execute("INSERT INTO fts VALUES ('', '', '')")
-        conn.execute("SELECT count(*) FROM fts WHERE fts MATCH ?", (text,)).fetchall()
-    except sqlite3.OperationalError as exc:
-        raise UsageError(
-            f"invalid --match query {text!r}: {exc}. Quote phrases and words with "
-            "punctuation: -m '\"covid-19\" OR vaccine'"
-        ) from None
-    finally:
-        conn.close()
-
-
 def compile_order(
     sort: tuple[str, ...], filters: Filters, known: KnownPaths = no_catalogue
 ) -> tuple[str, list[Any]]:
@@ -226,7 +208,7 @@ def compile_order(
             expr = "(SELECT fts.rank FROM fts WHERE fts MATCH ? AND fts.rowid = a.rowid)"
             # bm25: lower is better, so ascending puts the best match first.
             terms.append(f"{expr} {'DESC' if descending else 'ASC'}")
-            params.append(match)
+            params.append(to_fts(match))
             continue
         spec = _sort_field(name, known, cache)
         expr, expr_params = _sort_expression(spec)

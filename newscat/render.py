@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import IO, TYPE_CHECKING, Any, Literal
 
@@ -23,6 +23,7 @@ from rich.text import Text
 from newscat.model import Article
 
 if TYPE_CHECKING:
+    from newscat.export import Computed
     from newscat.summary import Group, Stats
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
@@ -134,7 +135,9 @@ def fit_widths(
                 least = min(natural[i], flexible[header[i]][floor])
                 widths[i] = max(least, widths[i] - (total() - width))
 
-    shrink(0)
+    if total() > width:  # every flexible column to its comfortable width; the rest comes back
+        for i in flex:
+            widths[i] = min(natural[i], flexible[header[i]][0])
     if not keep:
         empty = [i for i in range(len(header)) if rows and not any(row[i] for row in rows)]
         ordered = [header.index(name) for name in drop_order if name in header]
@@ -148,7 +151,15 @@ def fit_widths(
         if widths[widest] <= 1:
             break
         widths[widest] -= 1
-    for i in flex:  # give back what is left, in column order
+    # Give back what is left: to a snippet and the title alike (the reasons for a -m
+    # table) a cell at a time, then to the others in column order.
+    shared = [i for i in flex if i in widths and header[i] == "snippet"]
+    shared += [i for i in flex if i in widths and header[i] == "title"] if shared else []
+    while total() < width and any(widths[i] < natural[i] for i in shared):
+        for i in shared:
+            if widths[i] < natural[i] and total() < width:
+                widths[i] += 1
+    for i in flex:
         if i in widths and total() < width:
             widths[i] = min(natural[i], widths[i] + width - total())
     return [widths.get(i) for i in range(len(header))]
@@ -157,6 +168,8 @@ def fit_widths(
 def _plain(name: str, value: Any) -> str:
     if value is None:
         return ""
+    if name == "snippet" and isinstance(value, str):
+        return _snippet_cell(value).plain
     if name in ("quality", "heat") and isinstance(value, float) and value.is_integer():
         return str(int(value))
     if name == "date" and isinstance(value, str):
@@ -171,18 +184,21 @@ def articles_table(
     fields: Sequence[str],
     width: int,
     links: bool = True,
-    handle: Callable[[str], str] | None = None,
+    computed: Computed | None = None,
     keep: bool = False,
 ) -> Table:
     """A table of articles that fits ``width`` columns of terminal.
 
-    ``handle`` gives the ``ref`` column; with ``keep`` (columns the user named)
+    ``computed`` gives the ``ref`` and ``snippet`` columns; with ``keep`` (columns the user named)
     every column stays, however narrow.
     """
     from newscat.export import field_value
 
     items = list(articles)
-    rows = [[_plain(name, field_value(a, name, handle)) for name in fields] for a in items]
+    values = [[field_value(a, name, computed) for name in fields] for a in items]
+    rows = [
+        [_plain(name, value) for name, value in zip(fields, row, strict=True)] for row in values
+    ]
     widths = fit_widths(fields, rows, width, keep=keep)
     shown = [i for i, w in enumerate(widths) if w is not None]
     table = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 1), expand=False)
@@ -190,11 +206,11 @@ def articles_table(
         name = fields[i]
         justify: Literal["left", "right"] = "right" if name in ("quality", "heat") else "left"
         table.add_column(name, width=widths[i], no_wrap=True, overflow="ellipsis", justify=justify)
-    for article, row in zip(items, rows, strict=True):
+    for article, row, raw in zip(items, rows, values, strict=True):
         cells: list[Text] = []
         for i in shown:
             name = fields[i]
-            cell = Text(row[i])
+            cell = _snippet_cell(raw[i]) if name == "snippet" else Text(row[i])
             if name in ("quality", "heat"):
                 value = field_value(article, name)
                 cell.stylize(score_style(value if isinstance(value, (int, float)) else None))
@@ -205,6 +221,26 @@ def articles_table(
             cells.append(cell)
         table.add_row(*cells)
     return table
+
+
+def _snippet_cell(raw: Any) -> Text:
+    """A snippet with its matches highlighted; everything from the file inert."""
+    from newscat.export import SNIPPET_MARKS
+
+    text = Text()
+    if not isinstance(raw, str):
+        return text
+    start, end = SNIPPET_MARKS
+    first = raw.find(start)
+    if first > 16:  # keep the first match in sight in a narrow column
+        cut = raw.rfind(" ", 0, first - 8)
+        raw = "…" + raw[cut + 1 if cut >= 0 else first - 8 :]
+    for i, piece in enumerate(raw.split(start)):
+        matched, _, rest = piece.partition(end) if i else ("", "", piece)
+        if matched:
+            text.append(inert(matched), style="bold reverse")
+        text.append(inert(rest))
+    return text
 
 
 def _safe_url(url: str) -> bool:

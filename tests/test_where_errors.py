@@ -248,8 +248,10 @@ OTHER_ERRORS = [
     (("--sort", "images"), "Error: cannot sort by 'images': it is a list of mappings\n"),
     (
         ("-m", "ai AND"),
-        "Error: invalid --match query 'ai AND': fts5: syntax error near \"\". Quote phrases "
-        "and words with punctuation: -m '\"covid-19\" OR vaccine'\n",
+        "Error: invalid --match query: AND needs a term after it (column 4)\n"
+        "  ai AND\n"
+        "     ^^^\n"
+        'Words, "phrases", prefix*, OR, NOT between two terms, (groups), title:word.\n',
     ),
     (
         ("--since", "whenever"),

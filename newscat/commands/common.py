@@ -17,7 +17,9 @@ from newscat.errors import NewscatError, OutputError
 
 if TYPE_CHECKING:
     from newscat.app import App
+    from newscat.export import Computed
     from newscat.index import Index
+    from newscat.model import Article
     from newscat.query import Compiled, Filters, Query
 
 
@@ -59,15 +61,30 @@ def parse_fields(text: str | None) -> tuple[str, ...] | None:
     return tuple(name.strip() for name in text.split(",") if name.strip())
 
 
-def handles_for(
-    index: Index, fmt: str, fields: Sequence[str] | None
-) -> Callable[[str], str] | None:
-    """The handle of each article, when the output shows ``ref`` (a table does by default)."""
-    if fmt != "table" and "ref" not in (fields or ()):
-        return None
-    from newscat.handles import Handles
+def computed_for(
+    index: Index, fmt: str, fields: Sequence[str] | None, match: str | None
+) -> Computed:
+    """The computed fields the output shows: ``ref`` (a table's first column by default)
+    and ``snippet`` (with -m, in a table or json by default)."""
+    from newscat.export import SNIPPET_MARKS, Computed
 
-    return Handles(index.ids())
+    named = fields or ()
+    handle = None
+    if fmt == "table" or "ref" in named:
+        from newscat.handles import Handles
+
+        handle = Handles(index.ids())
+    snippet = None
+    if match is not None and ("snippet" in named or (fields is None and fmt in ("json", "jsonl"))
+                              or (fmt == "table" and "snippet" in named)):  # fmt: skip
+        from newscat.match import to_fts
+
+        query = to_fts(match)
+
+        def snippet(article: Article) -> str | None:
+            return index.snippet(query, article.path, SNIPPET_MARKS)
+
+    return Computed(handle=handle, snippet=snippet)
 
 
 def fail_if_empty(opts: dict[str, Any], count: int) -> None:

@@ -12,10 +12,10 @@ import click
 from newscat.commands.common import (
     RefCommand,
     compile_for,
+    computed_for,
     emit,
     explain_nothing,
     fail_if_empty,
-    handles_for,
     parse_fields,
 )
 from newscat.errors import NewscatError, UsageError
@@ -124,7 +124,9 @@ def export_command(**opts: Any) -> None:
         else output_fields(fmt, requested, index)
     )
     spec = OutputSpec(
-        fields=fields, header=not opts["no_header"], handle=handles_for(index, fmt, fields)
+        fields=fields,
+        header=not opts["no_header"],
+        computed=computed_for(index, fmt, fields if requested is not None else None, None),
     )
     articles = compiled.select(index, query.limit, query.offset)
     if output is None:
