@@ -71,14 +71,22 @@ class Shell:
 
     def complete(self, typed: str) -> str:
         """Type ``typed``, press Tab; the command line once completion has changed it."""
-        self.tmux("send-keys", "C-u")  # fish/zsh/bash: an empty line first
+        self.tmux("send-keys", "C-u")  # an empty line first
         self.tmux("send-keys", "clear", "Enter")
         self.wait(lambda screen: screen.strip() == "$")
         self.tmux("send-keys", "-l", typed)
-        self.wait(lambda screen: screen.strip().endswith(typed.split()[-1]))
+        before = f"$ {typed}".rstrip()
+        self.wait(lambda screen: _first(screen) == before)
         self.tmux("send-keys", "Tab")
-        line = self.wait(lambda screen: screen.strip() != f"$ {typed}".strip())
-        return line.strip().splitlines()[0]
+        seen: list[str] = []
+
+        def settled(screen: str) -> bool:  # changed, and the same on two looks in a row
+            line = _first(screen)
+            seen.append(line)
+            return line.startswith("$ ") and line != before and seen[-2:] == [line, line]
+
+        self.wait(settled)
+        return seen[-1]
 
     def run(self) -> list[str]:
         """Press Enter; the screen once the command has finished."""
@@ -88,6 +96,11 @@ class Shell:
 
     def close(self) -> None:
         self.tmux("kill-server")
+
+
+def _first(screen: str) -> str:
+    lines = screen.strip().splitlines()
+    return lines[0].rstrip() if lines else ""
 
 
 @pytest.fixture(scope="module")
