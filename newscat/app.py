@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from newscat.catalog import resolve_roots
-from newscat.config import Defaults, Search, UserConfig, load_user_config
+from newscat.config import Search, UserConfig, load_user_config
 from newscat.index import Index, RefreshReport
 from newscat.settings import Setting, available_searches, effective
 
@@ -54,14 +54,6 @@ class App:
             user=user,
             settings=settings,
         )
-
-    def user_defaults(self) -> Defaults:
-        """The ``[defaults]`` of the user's config file."""
-        return self.user.defaults
-
-    def configured_pager(self) -> str | None:
-        """The pager the user's config file names, if any."""
-        return self.user.defaults.pager
 
     def searches(self) -> dict[str, Search]:
         """Every saved search: the catalogues' own, then the user's (which win)."""

@@ -177,9 +177,11 @@ def list_command(**opts: Any) -> None:
         return
     limit = query.limit
     shortened = limit is None and not opts["all_"] and terminal and fmt == "table"
-    if shortened:  # the user's [defaults] limit, 0 meaning all, else the built-in one
-        configured = app.user_defaults().limit
-        limit = TERMINAL_LIMIT if configured is None else (configured or None)
+    if shortened:  # the user's [defaults] limit (0: all), else the built-in one
+        setting = app.settings.get("limit")
+        limit = (
+            TERMINAL_LIMIT if setting is None or setting.value is None else setting.value or None
+        )
     requested = parse_fields(opts["fields"])
     match = query.filters.match
     fields = output_fields(fmt, requested, index)
@@ -190,7 +192,7 @@ def list_command(**opts: Any) -> None:
         header=not opts["no_header"],
         null=opts["null"],
         color=app.color,
-        computed=computed_for(index, fmt, fields, match),
+        computed=computed_for(index, fmt, fields, match, records_snippet=True),
         named=requested is not None,
     )
     articles = compiled.select(index, limit, query.offset)

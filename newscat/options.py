@@ -201,10 +201,12 @@ def filters_from(opts: dict[str, Any]) -> Filters:
 def query_from(opts: dict[str, Any]) -> Query:
     """The Query that the filter and sort options describe."""
     from newscat.query import Query
+    from newscat.settings import DEFAULT_SORT
 
     filters = filters_from(opts)
-    # The default order: newest first, or best match first with -m.
-    default = "rank,-date" if filters.match is not None else "-date"
+    # The default order: newest first, or best match first with -m (or a search's).
+    searched = filters.match is not None or any(f.match is not None for f in filters.also)
+    default = "rank,-date" if searched else DEFAULT_SORT
     text = str(opts.get("sort") or default)
     sort = tuple(key.strip() for key in text.split(",") if key.strip())
     return Query(
@@ -248,6 +250,7 @@ def apply_searches(opts: dict[str, Any], app: App, formats: Sequence[str], listi
     lists articles (sort, limit and fields apply only then).
     """
     from newscat.app import given_settings
+    from newscat.settings import DEFAULT
 
     given = given_settings(opts)
     searches = [find_search(app, word) for word in opts.get("searches") or ()]
@@ -270,8 +273,9 @@ def apply_searches(opts: dict[str, Any], app: App, formats: Sequence[str], listi
                 break
     if not listing:
         return
-    if "sort" not in given:
-        opts["sort"] = chosen.get("sort") or app.settings["sort"].value
+    if "sort" not in given:  # the built-in order is left to query_from (rank with -m)
+        setting = app.settings["sort"]
+        opts["sort"] = chosen.get("sort") or (setting.value if setting.source != DEFAULT else None)
     if "limit" not in given and "limit" in chosen and not opts.get("all_"):
         opts["limit"] = chosen["limit"]
     if not opts.get("fields") and "fields" in chosen:

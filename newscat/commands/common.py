@@ -62,10 +62,14 @@ def parse_fields(text: str | None) -> tuple[str, ...] | None:
 
 
 def computed_for(
-    index: Index, fmt: str, fields: Sequence[str] | None, match: str | None
+    index: Index,
+    fmt: str,
+    fields: Sequence[str] | None,
+    match: str | None,
+    records_snippet: bool = False,
 ) -> Computed:
     """The computed fields the output shows: ``ref`` (a table's first column by default)
-    and ``snippet`` (with -m, in a table or json by default)."""
+    and ``snippet`` (with -m: when named, or in whole json records with ``records_snippet``)."""
     from newscat.export import SNIPPET_MARKS, Computed
 
     named = fields or ()
@@ -75,8 +79,8 @@ def computed_for(
 
         handle = Handles(index.ids())
     snippet = None
-    if match is not None and ("snippet" in named or (fields is None and fmt in ("json", "jsonl"))
-                              or (fmt == "table" and "snippet" in named)):  # fmt: skip
+    records = records_snippet and fields is None and fmt in ("json", "jsonl")
+    if match is not None and ("snippet" in named or records):
         from newscat.match import to_fts
 
         query = to_fts(match)
@@ -171,7 +175,9 @@ def show_on_terminal(app: App, text: str) -> None:
     from newscat.pager import PagerError, pager_command, run_pager
 
     height = shutil.get_terminal_size().lines
-    command = pager_command(app.configured_pager()) if text.count("\n") >= height else ""
+    setting = app.settings.get("pager")
+    configured = pager_command() if setting is None else str(setting.value or "")
+    command = configured if text.count("\n") >= height else ""
     if command not in ("", "cat"):
         sys.stdout.flush()
         try:

@@ -126,7 +126,7 @@ def export_command(**opts: Any) -> None:
     spec = OutputSpec(
         fields=fields,
         header=not opts["no_header"],
-        computed=computed_for(index, fmt, fields if requested is not None else None, None),
+        computed=computed_for(index, fmt, fields, query.filters.match),
     )
     articles = compiled.select(index, query.limit, query.offset)
     if output is None:
