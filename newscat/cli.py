@@ -14,7 +14,7 @@ from typing import Any, NoReturn
 import click
 
 from newscat import __version__
-from newscat.commands import browsing, caching, checking, configuring, exporting, views
+from newscat.commands import browsing, caching, checking, configuring, exporting, stories, views
 from newscat.commands.common import (
     compile_for,
     computed_for,
@@ -304,7 +304,7 @@ def fields_command(**opts: Any) -> None:
             make_console(app.color).print(table)
 
 
-for _module in (views, exporting, checking, caching, browsing, configuring):
+for _module in (views, exporting, checking, caching, browsing, configuring, stories):
     for _command in _module.COMMANDS:
         cli.add_command(_command)
 

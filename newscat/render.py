@@ -24,6 +24,7 @@ from newscat.model import Article
 
 if TYPE_CHECKING:
     from newscat.export import Computed
+    from newscat.stories.report import StoryRow
     from newscat.summary import Group, Stats
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
@@ -542,6 +543,51 @@ def groups_table(groups: Sequence[Group], kind: Literal["topic", "provider"], wi
                 cell.stylize("dim")
             cells.append(cell)
         table.add_row(*cells)
+    return table
+
+
+_STORY_FLEX = {"title": (30, 12), "providers": (20, 10)}
+_STORY_DROP = ("heat", "first", "quality", "articles", "providers")
+
+
+def stories_table(
+    rows: Sequence[StoryRow], width: int, handle: Callable[[str], str] = str
+) -> Table:
+    """The table of ``newscat stories``: coverage first, then dates, providers and title.
+
+    A story is named by the handle of its first article (a REF that ``show`` takes)."""
+    fields = ["story", "cov", "articles", "first", "last", "quality", "heat", "providers", "title"]
+    cells: list[list[str]] = []
+    for row in rows:
+        values = {
+            "story": inert(handle(row.story)),
+            "cov": str(row.coverage),
+            "articles": f"{row.articles:,}",
+            "first": (row.first or "")[:10],
+            "last": (row.last or "")[:10],
+            "quality": number(row.best_quality),
+            "heat": number(row.total_heat),
+            "providers": inert(", ".join(row.providers)),
+            "title": inert(row.title or ""),
+        }
+        cells.append([values[name] for name in fields])
+    widths = fit_widths(fields, cells, width, _STORY_FLEX, _STORY_DROP, {"story": 22})
+    table = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 1))
+    shown = [i for i, w in enumerate(widths) if w is not None]
+    for i in shown:
+        justify: Literal["left", "right"] = (
+            "right" if fields[i] in ("cov", "articles", "quality", "heat") else "left"
+        )
+        table.add_column(fields[i], width=widths[i], no_wrap=True, overflow="ellipsis",
+                         justify=justify)  # fmt: skip
+    for row, texts in zip(rows, cells, strict=True):
+        out = []
+        for i in shown:
+            cell = Text(texts[i])
+            if fields[i] == "quality":
+                cell.stylize(score_style(row.best_quality))
+            out.append(cell)
+        table.add_row(*out)
     return table
 
 

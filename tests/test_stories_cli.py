@@ -1,0 +1,64 @@
+"""``newscat stories`` through the command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from newscat.cli import cli
+from tests.test_story_index import RATES, write
+
+
+def catalogue(tmp_path: Path) -> Path:
+    root = tmp_path / "cat"
+    root.mkdir()
+    write(root, "a", RATES, "2024-03-01T10:00:00Z", "Alpha", "https://alpha.example/rates")
+    write(root, "b", RATES + " - Beta", "2024-03-01T12:00:00Z", "Beta", "https://beta.example/r",
+          related=["https://alpha.example/rates/"])  # fmt: skip
+    write(root, "c", RATES, "2024-03-02T12:00:00Z", "Beta", "https://beta.example/r2")
+    write(root, "d", "Football club signs new striker", "2024-03-03T11:00:00Z", "Gamma",
+          "https://gamma.example/football")  # fmt: skip
+    return root
+
+
+def run(root: Path, *args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, ["stories", "-C", str(root), *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_one_row_per_story_by_coverage_then_recency(tmp_path: Path) -> None:
+    root = catalogue(tmp_path)
+    assert run(root) == (
+        0,
+        "story\tfirst\tlast\tcoverage\tarticles\tbest_quality\ttotal_heat\tproviders\ttitle\n"
+        f"a\t2024-03-01T10:00:00Z\t2024-03-02T12:00:00Z\t2\t3\t\t\tAlpha; Beta\t{RATES}\n"
+        "d\t2024-03-03T11:00:00Z\t2024-03-03T11:00:00Z\t1\t1\t\t\tGamma\t"
+        "Football club signs new striker\n",
+        "",
+    )
+
+
+def test_filters_narrow_the_stories_and_json_lists_members(tmp_path: Path) -> None:
+    root = catalogue(tmp_path)
+    code, out, _ = run(root, "-p", "Beta", "-f", "json")
+    assert code == 0
+    [story] = json.loads(out)
+    assert (story["story"], story["coverage"], story["articles"]) == ("a", 1, 2)
+    assert [m["id"] for m in story["members"]] == ["b", "c"]
+    assert story["members"][0]["url"] == "https://beta.example/r"
+    code, out, _ = run(root, "--min-coverage", "2", "-f", "jsonl")
+    assert [json.loads(line)["story"] for line in out.splitlines()] == ["a"]
+    assert run(root, "--min-coverage", "3", "--no-header") == (0, "", "")
+
+
+def test_the_table_names_each_story_by_a_handle(tmp_path: Path) -> None:
+    root = catalogue(tmp_path)
+    result = CliRunner().invoke(
+        cli, ["stories", "-C", str(root), "-f", "table", "-n", "1"], env={"COLUMNS": "80"}
+    )
+    assert result.exit_code == 0
+    first = result.stdout.splitlines()[1]
+    assert first.split()[:3] == ["a", "2", "3"]
+    assert "Alpha, Beta" in first
