@@ -556,7 +556,7 @@ class Index:
         """Articles matching an SQL condition over ``articles AS a`` (parameters bound)."""
         sql = (
             f"SELECT {_prefixed(ARTICLE_COLUMNS)}, {_STORY_COLUMNS} FROM articles AS a "
-            f"LEFT JOIN story_items AS s ON s.article = a.rowid WHERE {where} ORDER BY {order}"
+            f"WHERE {where} ORDER BY {order}"
         )
         args = list(params)
         if limit is not None or offset:
@@ -733,8 +733,12 @@ def _json_scalar(kind: str, value: Any) -> Any:
     return value
 
 
-#: The story an article belongs to, from ``story_items AS s`` joined to ``articles AS a``.
-_STORY_COLUMNS = "s.story, s.coverage, s.canonical_url"
+#: The story an article belongs to, looked up per row (a join would change the query plan
+#: that lets the default listing read the date index and stop at the limit).
+_STORY_COLUMNS = ", ".join(
+    f"(SELECT s.{name} FROM story_items AS s WHERE s.article = a.rowid)"
+    for name in ("story", "coverage", "canonical_url")
+)
 
 
 def _prefixed(columns: str) -> str:
