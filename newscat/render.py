@@ -166,6 +166,18 @@ def fit_widths(
     return [widths.get(i) for i in range(len(header))]
 
 
+def local_day(iso: str) -> str:
+    """The day of a normalised UTC date (``YYYY-MM-DDTHH:MM:SSZ``) in the local time zone
+    (``TZ``): tables are for people; machine formats keep UTC."""
+    from datetime import timezone
+
+    try:
+        moment = datetime.strptime(iso[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=timezone.utc)
+        return moment.astimezone().strftime("%Y-%m-%d")
+    except (ValueError, OverflowError, OSError):
+        return iso[:10]
+
+
 def _plain(name: str, value: Any) -> str:
     if value is None:
         return ""
@@ -174,7 +186,7 @@ def _plain(name: str, value: Any) -> str:
     if name in ("quality", "heat") and isinstance(value, float) and value.is_integer():
         return str(int(value))
     if name == "date" and isinstance(value, str):
-        return value[:10]
+        return local_day(value)
     if isinstance(value, (list, tuple)):
         return inert(", ".join(str(item) for item in value))
     return inert(str(value))
@@ -290,6 +302,11 @@ def number(value: float | None, digits: int = 1) -> str:
     return f"{value:.{digits}f}"
 
 
+def _fixed(value: float | None, places: int) -> str:
+    """A number with a fixed count of decimal places ("" for none)."""
+    return "" if value is None else f"{value:.{places}f}"
+
+
 def gauge(value: float | None, width: int = 20) -> Text:
     """A score out of 100 as its number and a bar on a track (readable without colour)."""
     if value is None:
@@ -355,7 +372,7 @@ def article_page(article: Article, width: int, now: datetime) -> RenderableType:
     grid.add_row("id", Text(inert(article.id)))
     moment = parse_instant(article.date) if article.date else None
     if moment is not None:
-        when = Text(moment.strftime("%Y-%m-%d %H:%M UTC"))
+        when = Text(moment.astimezone().strftime("%Y-%m-%d %H:%M %Z"))
         when.append(f" · {humanize(moment, now)}", style="dim")
         grid.add_row("date", when)
     elif record.get("publishedDateTime") is not None:
@@ -374,17 +391,19 @@ def article_page(article: Article, width: int, now: datetime) -> RenderableType:
                 tags.append(" · ", style="dim")
             tags.append(inert(topic), style="bold magenta")
         grid.add_row("topics", tags)
-    if article.url:
-        grid.add_row("url", _link(article.url, article.url))
-    original = record.get("originalUrl")
-    if original is not None and original != article.url:
-        grid.add_row("original", _link(str(original), str(original)))
     if "secured" in record:
         payload = record["secured"]
         size = len(payload if isinstance(payload, str) else _shown(payload))
         grid.add_row("secured", Text(f"encrypted, {size:,} bytes"))
-    grid.add_row("file", Text(inert(article.path), style="dim"))
     parts.append(grid)
+    # URLs and the path stay whole on one line each, for the terminal to wrap (and
+    # to recognise and copy); the grid would fold them mid-word at its column edge.
+    if article.url:
+        parts.append(_whole_line("url", _link(article.url, article.url)))
+    original = record.get("originalUrl")
+    if original is not None and original != article.url:
+        parts.append(_whole_line("original", _link(str(original), str(original))))
+    parts.append(_whole_line("file", Text(inert(article.path), style="dim")))
 
     images = record.get("images")
     if images:
@@ -406,16 +425,30 @@ def article_page(article: Article, width: int, now: datetime) -> RenderableType:
     return Group(*parts)
 
 
-def _images_list(images: Sequence[Any]) -> Table:
-    """Each image's URL on its own line (so it folds whole), its size and cache state below."""
-    grid = Table.grid()
-    grid.add_column(overflow="fold")
+#: The width of the detail page's labels ("published", the longest that is always there).
+_LABEL_WIDTH = 9
+
+
+def _whole_line(label: str, value: Text) -> Text:
+    """``label  value`` as one line that is never folded: the terminal wraps it, if needed."""
+    line = Text(f"{label:<{_LABEL_WIDTH}}  ", style="bold", no_wrap=True, overflow="ignore")
+    line.append_text(value)
+    return line
+
+
+def _images_list(images: Sequence[Any]) -> RenderableType:
+    """Each image's URL whole on its own line, its size and cache state below."""
+    from rich.console import Group
+
+    grid: list[Text] = []
     for image in images:
         if not isinstance(image, dict):
-            grid.add_row(Text(_shown(image)))
+            grid.append(Text(_shown(image)))
             continue
         url = image.get("url")
-        grid.add_row(_link(str(url), str(url)) if url is not None else Text("(no url)", "dim"))
+        line = _link(str(url), str(url)) if url is not None else Text("(no url)", "dim")
+        line.no_wrap, line.overflow = True, "ignore"
+        grid.append(line)
         details = []
         w, h = image.get("width"), image.get("height")
         if w is not None or h is not None:
@@ -428,8 +461,8 @@ def _images_list(images: Sequence[Any]) -> Table:
         extra = [k for k in image if k not in ("url", "width", "height", "isCached")]
         details += [f"{inert(k)}: {_shown(image[k])}" for k in extra]
         if details:
-            grid.add_row(Text("  " + " · ".join(details), style="dim"))
-    return grid
+            grid.append(Text("  " + " · ".join(details), style="dim"))
+    return Group(*grid)
 
 
 def related_table(items: Sequence[Any], width: int) -> Table:
@@ -456,7 +489,7 @@ def related_table(items: Sequence[Any], width: int) -> Table:
         url = entry.get("webUrl")
         rows.append(
             [
-                date[:10] if date else "",
+                local_day(date) if date else "",
                 "" if provider is None else _shown(provider),
                 number(score) if score is not None else _shown(quality or ""),
                 _shown(entry.get("title") or "(untitled)"),
@@ -498,6 +531,15 @@ def groups_table(groups: Sequence[Group], kind: Literal["topic", "provider"], wi
     fields = [kind, *(["domain"] if kind == "provider" else []), "articles", "share", "bar",
               "quality", "heat", "newest"]  # fmt: skip
     rows: list[list[str]] = []
+    # One format per column: whole numbers only when every average in it is whole.
+    places = {
+        key: 0 if all(v is None or float(v).is_integer() for v in values) else 1
+        for key, values in (
+            ("quality", [g.avg_quality for g in groups]),
+            ("heat", [g.avg_heat for g in groups]),
+        )
+    }
+    largest = max((group.share for group in groups), default=0.0)
     for group in groups:
         name = group.name if group.name is not None else "(none)"
         if group.name is None and group.domain is not None:
@@ -508,9 +550,9 @@ def groups_table(groups: Sequence[Group], kind: Literal["topic", "provider"], wi
             "articles": f"{group.articles:,}",
             "share": f"{group.share:.1%}",
             "bar": "█" * 20,
-            "quality": number(group.avg_quality),
-            "heat": number(group.avg_heat),
-            "newest": (group.newest or "")[:10],
+            "quality": _fixed(group.avg_quality, places["quality"]),
+            "heat": _fixed(group.avg_heat, places["heat"]),
+            "newest": local_day(group.newest) if group.newest else "",
         }
         rows.append([values[name] for name in fields])
     widths = fit_widths(fields, rows, width, _GROUP_FLEX, _GROUP_DROP, {})
@@ -530,7 +572,10 @@ def groups_table(groups: Sequence[Group], kind: Literal["topic", "provider"], wi
             name = fields[i]
             width_i = widths[i] or 0
             if name == "bar":
-                cells.append(Text(bar(group.share, width_i), style="blue"))
+                # Scaled to the largest row, so that 40 topics are not 40 slivers.
+                cells.append(
+                    Text(bar(group.share / largest if largest else 0, width_i), style="blue")
+                )
                 continue
             cell = Text(row[i])
             if name == "quality":
@@ -636,7 +681,7 @@ def stats_view(stats: Stats, width: int) -> RenderableType:
         published.append(f" · {stats.published_unknown:,} unknown", style="dim")
     grid.add_row("published", published)
     if stats.first and stats.last:
-        dates = Text(f"{stats.first[:10]} → {stats.last[:10]}")
+        dates = Text(f"{local_day(stats.first)} → {local_day(stats.last)}")
         if stats.undated:
             dates.append(f" · {stats.undated:,} undated", style="dim")
         grid.add_row("dates", dates)

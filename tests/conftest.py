@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -42,7 +43,11 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
     for name in ("NEWSCAT_CATALOG", "NO_COLOR", "FORCE_COLOR"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("COLUMNS", "120")
+    monkeypatch.setenv("TZ", "UTC")  # tables show local time; tests read them in UTC
+    time.tzset()
     yield cache
+    monkeypatch.undo()
+    time.tzset()
 
 
 @pytest.fixture

@@ -235,3 +235,25 @@ def _wait_for(read: object, done: object, seconds: float = 30) -> str:
             return text
         time.sleep(0.2)
     raise AssertionError(f"the terminal never showed what was expected:\n{text}")
+
+
+def test_tables_show_local_days_and_machine_formats_utc(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "AAA+10")  # ten hours behind UTC, in POSIX form
+    time.tzset()
+    try:
+        table = run("list", "-f", "table", "-F", "ref,date").stdout.splitlines()
+        assert [line.rstrip() for line in table] == [
+            "ref   date",
+            "6ef5  2022-11-01",
+            "50e0  2022-05-18",
+        ]
+        assert run("list", "-F", "date", "--no-header").stdout == (
+            "2022-11-02T08:30:00Z\n2022-05-19T09:13:00Z\n"
+        )
+        page = run("show", "6ef5", "--now", "2023-11-02").stdout
+        assert "date       2022-11-01 22:30 AAA · 12 months ago" in [
+            x.rstrip() for x in page.splitlines()
+        ]
+    finally:
+        monkeypatch.setenv("TZ", "UTC")
+        time.tzset()

@@ -90,7 +90,8 @@ def show_command(**opts: Any) -> None:
                 console.print()
                 console.print(page_separator())
                 console.print()
-            console.print(article_page(article, console.width, now))
+            # crop=False: a long URL goes out whole, for the terminal to wrap.
+            console.print(article_page(article, console.width, now), crop=False)
 
 
 def _group_command(kind: Literal["topic", "provider"]) -> click.Command:
