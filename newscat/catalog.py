@@ -288,7 +288,15 @@ def _walk_dir(
                 continue
             try:
                 if item.is_dir():
-                    info = item.stat()
+                    try:
+                        info = item.stat()
+                    except OSError as exc:  # too long a path, or gone: say so, go on
+                        problems.append(
+                            Problem(
+                                item.path, "unreadable", f"cannot read directory: {exc.strerror}"
+                            )
+                        )
+                        continue
                     key = (info.st_dev, info.st_ino)
                     if key not in seen_dirs:
                         seen_dirs.add(key)

@@ -375,7 +375,11 @@ def state_dir(environ: Mapping[str, str] | None = None) -> Path:
 def load_user_config(path: str | os.PathLike[str] | None = None) -> UserConfig:
     """The user's file (``user_config_path()`` unless given); empty when it does not exist."""
     target = Path(path) if path is not None else user_config_path()
-    if not target.exists():
+    try:
+        missing = not target.exists()
+    except OSError:  # a folder on the way that cannot be searched: reading it says so
+        missing = False
+    if missing:
         return UserConfig(path=str(target))
     data, text = load_toml(target)
     reader = _Reader(str(target), text)

@@ -50,6 +50,11 @@ BUSY_SECONDS = 600.0
 #: The first look keeps at most this many changes; beyond, the refresh streams them.
 PLAN_LIMIT = 5000
 _BATCH = 256
+#: A file modified less than this long before it is read is read again next time
+#: (file system clocks tick coarsely: a few milliseconds on Linux, 2 s on FAT).
+RACY_NS = 2_000_000_000
+#: The modification time stored for such a file: one that no file has.
+RACY_MTIME = -1
 
 #: Secondary indexes, kept apart because filling an empty index drops them and builds
 #: them once at the end (a sort), which is much faster than row-by-row upkeep.
@@ -161,8 +166,13 @@ def default_cache_dir(environ: dict[str, str] | None = None) -> Path:
 
 
 def database_name(roots: Sequence[str]) -> str:
-    """One database file per set of roots (order does not matter)."""
-    key = "\0".join(sorted(roots)).encode("utf-8", "surrogateescape")
+    """One database file per list of roots.
+
+    Order matters: where roots overlap, a file reached through several is an article
+    under the first root's id, so ``-C a -C a/sub`` and ``-C a/sub -C a`` hold
+    different ids.
+    """
+    key = "\0".join(roots).encode("utf-8", "surrogateescape")
     return f"catalog-{hashlib.sha256(key).hexdigest()[:16]}.sqlite3"
 
 
@@ -956,10 +966,15 @@ _ReadResult = tuple[
 def _read_batch(batch: Sequence[_ToRead], roots: Sequence[str], max_size: int) -> list[_ReadResult]:
     text_roots = [text_path(root) for root in roots]
     out: list[_ReadResult] = []
+    started = time.time_ns()
     for path, file_stamp, old_hash, known, raw in batch:
         entry = file_entry(path, file_stamp, text_roots)
         digest, result = read_article(raw or path, entry.id, old_hash, max_size, name=path)
-        row = (entry.path, entry.root, entry.id, entry.size, entry.mtime_ns)
+        # A file changed moments before it was read may change again within the same
+        # tick of the file system's clock, keeping its size and mtime: its stamp is
+        # stored as one no file has, so that the next refresh reads it again.
+        racy = started - entry.mtime_ns < RACY_NS
+        row = (entry.path, entry.root, entry.id, entry.size, RACY_MTIME if racy else entry.mtime_ns)
         stored: ArticleRow | Problem | None = result if not isinstance(result, Article) else None
         if isinstance(result, Article):
             stored = article_row(result, None if raw is None else path_bytes(raw))
