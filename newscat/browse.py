@@ -33,12 +33,13 @@ from textual.widgets import Footer, Input, Static
 
 from newscat.dates import parse_instant, resolve_now
 from newscat.errors import NewscatError
+from newscat.fields import CataloguePaths, catalogue_paths, path_type
 from newscat.index import Index, RefreshReport
 from newscat.launch import can_open, open_url
 from newscat.listing import Listing, Row, TypedFilter, next_sort, typed_filter
 from newscat.query import Query, known_paths
 from newscat.render import article_page, inert, number, score_style
-from newscat.where import CataloguePaths, KnownPaths, catalogue_paths
+from newscat.where import KnownPaths
 
 #: Seconds between background refreshes of the index.
 REFRESH_SECONDS = 60.0
@@ -470,8 +471,8 @@ class BrowseApp(App[None]):
                 report = index.refresh(progress=self._post_progress)
                 known = None
                 if need_paths or report.added or report.changed or report.removed:
-                    found = catalogue_paths(self._until_stopped(index.records()))
-                    known = {path: kind for path, (kind, _) in found.items()}
+                    found = catalogue_paths(self._until_stopped(index.front_matters()))
+                    known = {path: path_type(stats, path) for path, stats in found.items()}
             finally:
                 if index is not self.index:
                     index.close()

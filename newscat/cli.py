@@ -155,7 +155,8 @@ def list_command(**opts: Any) -> None:
       newscat list -w 'heat > 60' --sort=-quality -F id,title,quality
     """
     from newscat.app import App
-    from newscat.export import MATCH_TABLE_FIELDS, WRITERS, OutputSpec, check_null, output_fields
+    from newscat.export import WRITERS, OutputSpec, check_null, output_fields
+    from newscat.fields import MATCH_TABLE_COLUMNS
 
     # -0 alone means NUL-separated ids (what xargs -0 wants).
     app = App.from_options(opts)
@@ -186,7 +187,7 @@ def list_command(**opts: Any) -> None:
     match = query.filters.match
     fields = output_fields(fmt, requested, index)
     if requested is None and match is not None and fmt == "table":
-        fields = MATCH_TABLE_FIELDS
+        fields = MATCH_TABLE_COLUMNS
     spec = OutputSpec(
         fields=fields,
         header=not opts["no_header"],
@@ -255,10 +256,12 @@ def index_command(**opts: Any) -> None:
 )  # fmt: skip
 @catalog_options
 def fields_command(**opts: Any) -> None:
-    """List the queryable fields, with their types and examples.
+    """List every field: its type, how many articles have it, and an example.
 
-    Built-in fields come first, then every other front-matter key and dotted
-    path that some article in the catalogue has.
+    The normalised fields come first (the same for every catalogue), then every
+    front-matter key and dotted path the catalogue's articles really have. Every
+    name listed works with -F, --where and --sort; a front-matter key that
+    shares a normalised field's name is listed as front_matter.KEY.
 
     \b
     Examples:
@@ -269,23 +272,26 @@ def fields_command(**opts: Any) -> None:
 
     from newscat.app import App
     from newscat.dates import resolve_now
-    from newscat.where import field_rows
+    from newscat.fields import field_rows
 
     app = App.from_options(opts)
     index, _ = app.open()
     rows = field_rows(index.select(order="a.id, a.path"), resolve_now(None))
     fmt = opts["format_"] or ("table" if output_is_terminal() else "tsv")
     if fmt == "json":
-        payload = [{"name": n, "type": t, "example": e} for n, t, e in rows]
+        payload = [
+            {"name": row.name, "type": row.type, "articles": row.articles, "example": row.example}
+            for row in rows
+        ]
         from newscat.export import json_text
 
         click.echo(json_text(payload, indent=2))
     elif fmt == "tsv":
         from newscat.export import tsv_cell
 
-        click.echo("name\ttype\texample")
-        for name, kind, example in rows:
-            click.echo(f"{tsv_cell(name)}\t{kind}\t{tsv_cell(example)}")
+        click.echo("name\ttype\tarticles\texample")
+        for row in rows:
+            click.echo(f"{tsv_cell(row.name)}\t{row.type}\t{row.articles}\t{tsv_cell(row.example)}")
     else:
         from rich.table import Table
         from rich.text import Text
@@ -293,12 +299,14 @@ def fields_command(**opts: Any) -> None:
         from newscat.export import flat_text
         from newscat.render import inert, make_console
 
-        table = Table("name", "type", "example", box=None, pad_edge=False)
-        for name, kind, example in rows:
+        table = Table("name", "type", "articles", "example", box=None, pad_edge=False)
+        table.columns[2].justify = "right"
+        for row in rows:
             table.add_row(
-                Text(inert(name)),
-                Text(kind),
-                Text(inert(flat_text(example)), no_wrap=True, overflow="ellipsis"),
+                Text(inert(row.name), no_wrap=True, overflow="fold"),
+                Text(row.type, no_wrap=True),
+                Text(f"{row.articles:,}", style="" if row.articles else "dim"),
+                Text(inert(flat_text(row.example)), no_wrap=True, overflow="ellipsis"),
             )
         with paged(app):
             make_console(app.color).print(table)

@@ -106,14 +106,13 @@ KEY_SAMPLE = 2000
 
 
 def _field_names(ctx: click.Context, sort: bool) -> list[str]:
-    """Built-in field names, then the front-matter keys of the first articles in the index."""
-    from newscat.export import ALIASES, COMPUTED_FIELDS, NORMALISED_FIELDS
+    """The fields of the registry, then the front-matter keys of the first articles in the
+    index, named as ``newscat fields`` names them."""
+    from newscat.fields import FIELDS, front_matter_name
 
-    names = dict.fromkeys([*NORMALISED_FIELDS, *ALIASES])
+    names = dict.fromkeys(spec.name for spec in FIELDS)
     if sort:
         names.update(dict.fromkeys(["rank"]))
-    else:
-        names.update(dict.fromkeys(COMPUTED_FIELDS))
 
     def read(conn: sqlite3.Connection) -> list[CompletionItem]:
         rows = conn.execute(
@@ -124,7 +123,7 @@ def _field_names(ctx: click.Context, sort: bool) -> list[str]:
         return [CompletionItem(key) for (key,) in rows]
 
     for item in _safely(ctx, read):
-        names.setdefault(str(item.value))
+        names.setdefault(front_matter_name((str(item.value),)))
     return [name for name in names if "," not in name]
 
 

@@ -12,60 +12,26 @@ import base64
 import contextlib
 import csv
 import difflib
+import functools
 import json
 import os
 import re
 import sqlite3
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import IO, Any, Protocol
 
-from newscat import signals
+from newscat import fields, signals
 from newscat.catalog import line_text
-from newscat.dates import normalise_date
 from newscat.errors import OutputError, UsageError
 from newscat.model import Article
 
-DEFAULT_FIELDS = ("id", "date", "title", "provider", "quality", "heat", "topics")
-#: A table starts with the handle, the shortest REF that names the article.
-TABLE_FIELDS = ("ref", *DEFAULT_FIELDS[1:])
-#: Fields computed for output from the whole catalogue, not stored with the article.
-COMPUTED_FIELDS = ("ref", "snippet")
-#: A table's columns with -m: where the match is.
-MATCH_TABLE_FIELDS = ("ref", "date", "title", "snippet")
-
-#: Fields every article has, from the normalised views (plus aliases).
-NORMALISED_FIELDS = (
-    "id", "path", "path_bytes", "date", "title", "excerpt", "category", "type", "quality",
-    "heat", "published", "provider", "domain", "url", "topics", "body", "story", "coverage",
-    "canonical_url",
-)  # fmt: skip
-ALIASES = {"topic": "topics"}
-
-#: Front-matter keys that the normalised fields already stand for in csv/tsv exports.
-_NORMALISED_KEYS = (
-    "title", "excerpt", "category", "type", "quality", "heat", "published", "provider",
-    "topics", "webUrl", "publishedDateTime",
-)  # fmt: skip
-#: Left out of csv/tsv exports unless named: opaque, or lists of mappings (json/sqlite have them).
-_EXPORT_SKIPPED_KEYS = ("secured", "images", "related")
-
-_MISSING = object()
-
-
 # --- field values ---------------------------------------------------------------------------
 
-
-@dataclass(frozen=True)
-class Computed:
-    """Fields computed for output from the whole catalogue or the query, when shown."""
-
-    #: An article's handle from its id (``ref``); None: ``ref`` is the id.
-    handle: Callable[[str], str] | None = None
-    #: The passage that matched ``-m`` (``snippet``), the match between SNIPPET_MARKS.
-    snippet: Callable[[Article], str | None] | None = None
-
+#: What output may compute beyond the article: now, the handles (``ref``), the snippets.
+Computed = fields.Context
 
 #: What surrounds a match in a snippet as computed; writers turn them into their own marks.
 SNIPPET_MARKS = ("\x02", "\x03")
@@ -79,39 +45,21 @@ def snippet_text(raw: str | None) -> str | None:
 
 
 def field_value(article: Article, name: str, computed: Computed | None = None) -> Any:
-    """The value of an output field: a normalised view, or a dotted path into the record.
+    """The value of an output field by name: a field of the registry, or a front-matter path.
 
-    ``ref`` is the article's handle (its id without ``computed.handle``);
-    ``snippet`` the passage that matched, as computed (None without ``computed.snippet``).
+    ``computed`` gives "now", the articles' handles (``ref`` is the id without them) and
+    the passages that matched ``-m`` (``snippet``, None without them).
     """
-    name = ALIASES.get(name, name)
-    if name == "ref":
-        return computed.handle(article.id) if computed and computed.handle else article.id
-    if name == "snippet":
-        return computed.snippet(article) if computed and computed.snippet else None
-    if name in NORMALISED_FIELDS:
-        value = getattr(article, name)
-        return list(value) if isinstance(value, tuple) else value
-    value = _dig(article.record, name.split("."))
-    if value is _MISSING and name == "provider.name" and isinstance(article.provider, str):
-        # ``provider`` is sometimes a plain string: the name.
-        return article.provider
-    return None if value is _MISSING else value
+    return fields.value(article, _ref(name), computed or Computed())
 
 
-def _dig(value: Any, parts: Sequence[str]) -> Any:
-    for part in parts:
-        if isinstance(value, dict) and part in value:
-            value = value[part]
-        elif isinstance(value, list):
-            # A path through a list collects that key from every element.
-            found = [_dig(item, [part]) for item in value]
-            value = [item for item in found if item is not _MISSING]
-            if not value:
-                return _MISSING
-        else:
-            return _MISSING
-    return value
+@functools.lru_cache(maxsize=512)
+def _ref(name: str) -> fields.Ref:
+    return fields.lookup(*fields.parse_name(name))
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
 
 
 def flat_text(value: Any) -> str:
@@ -169,98 +117,74 @@ def markdown_cell(value: Any) -> str:
 
 
 class FieldSource(Protocol):
-    """What the catalogue says about its records (``Index`` provides it)."""
+    """What the catalogue says about its front matter (``Index`` provides it)."""
 
-    def record_keys(self) -> dict[str, set[str]]:
-        """Top-level front-matter keys in first-seen order, each with the kinds of value seen."""
-        ...
-
-    def record_values(self, key: str, limit: int | None = None) -> Iterator[Any]:
-        """The values of one top-level key, as written, from the articles that have it."""
+    def front_matter_paths(self) -> Mapping[tuple[str, ...], fields.PathStats]:
+        """Every path the front matters hold, in first-seen order, with what is there."""
         ...
 
 
-#: Kinds of value that ``record_keys`` reports (SQLite's json types, and lists of mappings).
-SCALAR_KINDS = frozenset({"null", "true", "false", "integer", "real", "text"})
-NESTED_LIST = "nested"  # a list holding mappings or lists
+_NESTED: frozenset[str] = frozenset({"mapping", "list of mappings"})
 
 
 def resolve_fields(names: Sequence[str], source: FieldSource, flatten: bool = False) -> list[str]:
-    """Check the requested fields against the catalogue; expand mappings when ``flatten``.
+    """Check the requested fields against the registry and the catalogue.
 
-    A field is a normalised field, an alias, or a front-matter key or dotted path
-    that at least one article has. With ``flatten`` (csv, tsv, markdown), a key
-    whose values are mappings becomes one dotted column per leaf
-    (``provider`` → ``provider.name``, ``provider.domain``). Anything else is a
-    usage error that lists the valid fields.
+    A field is a field of the registry, or a front-matter path that at least one
+    article has (``front_matter.KEY`` or a bare key). With ``flatten`` (csv, tsv,
+    markdown), a front-matter path that holds mappings becomes one column per
+    path below it (``provider`` gives ``front_matter.provider.name``, …). Anything
+    else is a usage error that lists the valid fields.
     """
-    keys: dict[str, set[str]] | None = None
+    paths: Mapping[tuple[str, ...], fields.PathStats] | None = None
     out: list[str] = []
     for name in names:
-        if name in NORMALISED_FIELDS or name in ALIASES or name in COMPUTED_FIELDS:
+        if _ref(name).field is not None:
             out.append(name)
             continue
-        if keys is None:
-            keys = source.record_keys()
-        top, _, rest = name.partition(".")
-        kinds = keys.get(top)
-        if kinds is None:
-            raise _unknown_field(name, keys, source)
-        if not rest and not (flatten and kinds - SCALAR_KINDS - {"array"}):
-            out.append(name)
-            continue
-        leaves: dict[str, None] = {}
-        found = False
-        for value in source.record_values(top):
-            value = _dig(value, rest.split(".")) if rest else value
-            if value is _MISSING:
-                continue
-            found = True
-            if not flatten:
-                break
-            _leaf_paths(value, name, leaves)
-        if not found:
-            raise _unknown_field(name, keys, source)
-        out.extend(leaves if flatten else [name])
+        if paths is None:
+            paths = source.front_matter_paths()
+        types = {path: fields.path_type(stats, path) for path, stats in paths.items()}
+        found = fields.resolve(*fields.parse_name(name), types)
+        if found is None:
+            raise _unknown_field(name, paths)
+        # The name as given when it is exact, else the field's own (it differed in case).
+        shown = name if _ref(name).path in paths else found.name
+        origin = found.source
+        if isinstance(origin, fields.FrontMatterPath) and flatten and found.type in _NESTED:
+            out.extend(_leaves(origin.path, paths))
+        else:
+            out.append(shown)
     return out
 
 
-def _leaf_paths(value: Any, prefix: str, out: dict[str, None]) -> None:
-    """Dotted paths to the scalars (and lists of scalars) under ``value``, in order seen."""
-    if isinstance(value, dict):
-        if not value:
-            out.setdefault(prefix)
-        for key, item in value.items():
-            _leaf_paths(item, f"{prefix}.{key}", out)
-    elif isinstance(value, list) and any(isinstance(item, (dict, list)) for item in value):
-        for item in value:
-            if isinstance(item, (dict, list)):
-                _leaf_paths(item, prefix, out)
-            else:
-                out.setdefault(prefix)
-    else:
-        out.setdefault(prefix)
+def _leaves(path: tuple[str, ...], paths: Mapping[tuple[str, ...], fields.PathStats]) -> list[str]:
+    """The names of the paths below ``path`` that hold no mapping, in first-seen order."""
+    found = [
+        fields.front_matter_name(other)
+        for other, stats in paths.items()
+        if len(other) > len(path)
+        and other[: len(path)] == path
+        and fields.path_type(stats, other) not in _NESTED
+        and stats.articles
+    ]
+    return found or [fields.front_matter_name(path)]
 
 
-def known_fields(source: FieldSource, keys: dict[str, set[str]] | None = None) -> list[str]:
-    """Every field name a user can ask for: normalised, aliases, keys and dotted paths."""
-    keys = source.record_keys() if keys is None else keys
-    names: dict[str, None] = dict.fromkeys([*NORMALISED_FIELDS, *ALIASES, *COMPUTED_FIELDS])
-    for key, kinds in keys.items():
-        names.setdefault(key)
-        if kinds & {"object", NESTED_LIST}:
-            leaves: dict[str, None] = {}
-            for value in source.record_values(key, limit=1000):
-                _leaf_paths(value, key, leaves)
-            for leaf in leaves:
-                names.setdefault(leaf)
-    return list(names)
+def known_fields(source: FieldSource) -> list[str]:
+    """Every field name a user can ask for, as ``newscat fields`` lists them."""
+    return _field_names(source.front_matter_paths())
 
 
-def _unknown_field(name: str, keys: dict[str, set[str]], source: FieldSource) -> UsageError:
-    valid = known_fields(source, keys)
+def _field_names(paths: Mapping[tuple[str, ...], fields.PathStats]) -> list[str]:
+    names = [spec.name for spec in fields.FIELDS if spec.alias_of is None]
+    return names + [fields.front_matter_name(path) for path in paths]
+
+
+def _unknown_field(name: str, paths: Mapping[tuple[str, ...], fields.PathStats]) -> UsageError:
+    valid = _field_names(paths)
     message = f"unknown field {name!r}"
-    close = difflib.get_close_matches(name, valid, n=1)
+    close = difflib.get_close_matches(name, fields.spellings(paths), n=1)
     if close:
         message += f" (did you mean {close[0]!r}?)"
     return UsageError(f"{message}; valid fields: {', '.join(valid)}")
@@ -269,35 +193,28 @@ def _unknown_field(name: str, keys: dict[str, set[str]], source: FieldSource) ->
 def export_columns(source: FieldSource) -> list[str]:
     """The default csv/tsv columns of ``newscat export``.
 
-    The normalised fields (with ``provider`` as ``provider.name`` and
-    ``provider.domain``), then every other top-level key in first-seen order:
-    scalars and lists of scalars as one column, mappings flattened to dotted
-    columns. Left out: ``body``, ``secured``, lists of mappings (``images``,
-    ``related``) and what the normalised fields already stand for (``webUrl``,
-    ``publishedDateTime``); name any of them with ``--fields`` to get it.
+    The normalised fields (less ``front_matter`` and ``body``), then every
+    front-matter key that no normalised field reads by default, in first-seen
+    order: scalars and lists of scalars as one column, mappings flattened to a
+    column per path below them. Lists of mappings and opaque payloads are left
+    out; name any of them with ``--fields`` to get it, or use json, jsonl or
+    sqlite for everything.
     """
     columns = [
-        "id", "path", "date", "title", "excerpt", "category", "type", "quality", "heat",
-        "published", "provider.name", "provider.domain", "url", "topics",
-    ]  # fmt: skip
-    keys = source.record_keys()
-    provider_leaves: dict[str, None] = {}
-    if "object" in keys.get("provider", set()):
-        for value in source.record_values("provider"):
-            if isinstance(value, dict):
-                _leaf_paths(value, "provider", provider_leaves)
-    extra = [leaf for leaf in provider_leaves if leaf not in columns]
-    position = columns.index("provider.domain") + 1
-    columns[position:position] = extra
-    for key, kinds in keys.items():
-        if key in _NORMALISED_KEYS or key in _EXPORT_SKIPPED_KEYS or key in columns:
+        spec.name for spec in fields.RECORD_FIELDS if spec.name not in (fields.FRONT_MATTER, "body")
+    ]
+    paths = source.front_matter_paths()
+    for path, stats in paths.items():
+        if len(path) != 1 or not stats.articles:
             continue
-        if NESTED_LIST in kinds:
+        if path[0] in fields.READ_KEYS or path[0] in fields.OPAQUE_KEYS:
             continue
-        if "object" in kinds:
-            columns.extend(resolve_fields([key], source, flatten=True))
-        else:
-            columns.append(key)
+        kind = fields.path_type(stats, path)
+        if kind == "list of mappings":
+            continue
+        columns.extend(
+            _leaves(path, paths) if kind == "mapping" else [fields.front_matter_name(path)]
+        )
     return columns
 
 
@@ -313,7 +230,7 @@ class OutputSpec:
     null: bool = False
     color: str = "auto"
     #: The fields computed for output (``ref``, ``snippet``).
-    computed: Computed = Computed()
+    computed: Computed = field(default_factory=Computed)
     #: Whether ``fields`` were named by the user (a table then drops none of them).
     named: bool = False
 
@@ -322,43 +239,43 @@ Writer = Callable[[IO[str], Iterable[Article], OutputSpec], int]
 
 
 def _columns(spec: OutputSpec) -> Sequence[str]:
-    return DEFAULT_FIELDS if spec.fields is None else spec.fields
+    return fields.DEFAULT_COLUMNS if spec.fields is None else spec.fields
 
 
 def write_tsv(out: IO[str], articles: Iterable[Article], spec: OutputSpec) -> int:
-    fields = _columns(spec)
+    columns = _columns(spec)
     count = 0
     if spec.header:
-        out.write("\t".join(tsv_cell(name) for name in fields) + "\n")
+        out.write("\t".join(tsv_cell(name) for name in columns) + "\n")
     for article in articles:
-        out.write("\t".join(tsv_cell(_value(article, name, spec)) for name in fields) + "\n")
+        out.write("\t".join(tsv_cell(_value(article, name, spec)) for name in columns) + "\n")
         count += 1
     return count
 
 
 def write_csv(out: IO[str], articles: Iterable[Article], spec: OutputSpec) -> int:
     """RFC 4180 quoting, with ``\\n`` line ends (what Unix tools and Python's csv expect)."""
-    fields = _columns(spec)
+    columns = _columns(spec)
     writer = csv.writer(out, lineterminator="\n")
     if spec.header:
-        writer.writerow(fields)
+        writer.writerow(columns)
     count = 0
     for article in articles:
-        writer.writerow([csv_cell(_value(article, name, spec)) for name in fields])
+        writer.writerow([csv_cell(_value(article, name, spec)) for name in columns])
         count += 1
     return count
 
 
 def write_markdown(out: IO[str], articles: Iterable[Article], spec: OutputSpec) -> int:
     """A GitHub-flavoured Markdown table; scores right-aligned."""
-    fields = _columns(spec)
+    columns = _columns(spec)
     if spec.header:
-        out.write("| " + " | ".join(markdown_cell(name) for name in fields) + " |\n")
-        rules = ("---:" if name in ("quality", "heat") else "---" for name in fields)
+        out.write("| " + " | ".join(markdown_cell(name) for name in columns) + " |\n")
+        rules = ("---:" if name in ("quality", "heat") else "---" for name in columns)
         out.write("| " + " | ".join(rules) + " |\n")
     count = 0
     for article in articles:
-        cells = (markdown_cell(_value(article, name, spec)) for name in fields)
+        cells = (markdown_cell(_value(article, name, spec)) for name in columns)
         out.write("| " + " | ".join(cells) + " |\n")
         count += 1
     return count
@@ -418,15 +335,17 @@ def write_table(out: IO[str], articles: Iterable[Article], spec: OutputSpec) -> 
     rows = list(articles)  # a table needs every row to size its columns
     if rows:
         console = make_console(spec.color)
-        fields = TABLE_FIELDS if spec.fields is None else spec.fields
-        table = articles_table(rows, fields, console.width, computed=spec.computed, keep=spec.named)
+        columns = fields.TABLE_COLUMNS if spec.fields is None else spec.fields
+        table = articles_table(
+            rows, columns, console.width, computed=spec.computed, keep=spec.named
+        )
         console.print(table)
     return len(rows)
 
 
 def _record(article: Article, spec: OutputSpec) -> dict[str, Any]:
     if spec.fields is None:
-        record = article.full_record()
+        record = fields.record(article, spec.computed)
         if spec.computed.snippet is not None:
             record["snippet"] = snippet_text(spec.computed.snippet(article))
         return record
@@ -468,8 +387,8 @@ def output_fields(
     """
     if requested is None:
         if fmt == "table":
-            return TABLE_FIELDS
-        return DEFAULT_FIELDS if fmt in TABULAR else None
+            return fields.TABLE_COLUMNS
+        return fields.DEFAULT_COLUMNS if fmt in TABULAR else None
     return resolve_fields(requested, source, flatten=fmt in FLATTENED)
 
 
@@ -547,64 +466,32 @@ def _reason(exc: OSError) -> str:
 
 # --- the SQLite export ----------------------------------------------------------------------
 
-SQLITE_SCHEMA_VERSION = 1
+SQLITE_SCHEMA_VERSION = 2
 
+#: The ``articles`` columns of the SQLite export: every field with an export column.
+SQLITE_FIELDS: tuple[fields.Field, ...] = tuple(
+    spec for spec in fields.FIELDS if spec.export_sql is not None
+)
 #: The schema of ``newscat export -f sqlite`` (documented in the README).
-SQLITE_SCHEMA = """
-CREATE TABLE articles (
-    id TEXT PRIMARY KEY,            -- the article id (path below its root, no extension)
-    path TEXT NOT NULL,             -- the source file
-    date TEXT,                      -- publishedDateTime normalised: YYYY-MM-DDTHH:MM:SSZ (UTC)
-    title TEXT,
-    excerpt TEXT,
-    category TEXT,
-    type TEXT,
-    quality INTEGER,
-    heat INTEGER,
-    published INTEGER,              -- 1, 0 or NULL
-    provider TEXT,                  -- provider name
-    domain TEXT,                    -- provider domain (else the webUrl host)
-    url TEXT,                       -- webUrl (else originalUrl)
-    original_url TEXT,
-    published_date_time TEXT,       -- publishedDateTime exactly as written
-    body TEXT,
-    record TEXT NOT NULL            -- the whole front matter as written, as JSON
-);
-CREATE INDEX articles_date ON articles(date);
+SQLITE_SCHEMA = (
+    "CREATE TABLE articles (\n"
+    + ",\n".join(f"    {spec.name} {spec.export_sql}" for spec in SQLITE_FIELDS)
+    + "\n);\n"
+    + """CREATE INDEX articles_date ON articles(date);
 CREATE INDEX articles_provider ON articles(provider);
 CREATE TABLE article_topics (
     article_id TEXT NOT NULL REFERENCES articles(id),
-    position INTEGER NOT NULL,      -- 0-based, in file order
+    position INTEGER NOT NULL,
     topic TEXT NOT NULL,
     PRIMARY KEY (article_id, position)
 );
 CREATE INDEX article_topics_topic ON article_topics(topic COLLATE NOCASE);
-CREATE TABLE images (
-    article_id TEXT NOT NULL REFERENCES articles(id),
-    position INTEGER NOT NULL,
-    url TEXT,
-    width INTEGER,
-    height INTEGER,
-    is_cached INTEGER,              -- 1, 0 or NULL
-    PRIMARY KEY (article_id, position)
-);
-CREATE TABLE related (
-    article_id TEXT NOT NULL REFERENCES articles(id),
-    position INTEGER NOT NULL,
-    title TEXT,
-    excerpt TEXT,
-    date TEXT,                      -- its publishedDateTime normalised to UTC
-    url TEXT,                       -- webUrl
-    amp_url TEXT,                   -- ampWebUrl
-    cdn_amp_url TEXT,               -- cdnAmpWebUrl
-    type TEXT,
-    provider TEXT,                  -- provider name
-    domain TEXT,                    -- provider domain
-    quality INTEGER,
-    record TEXT NOT NULL,           -- the whole related entry as written, as JSON
-    PRIMARY KEY (article_id, position)
-);
 """
+)
+_INSERT = (
+    f"INSERT INTO articles ({', '.join(spec.name for spec in SQLITE_FIELDS)}) "
+    f"VALUES ({', '.join('?' * len(SQLITE_FIELDS))})"
+)
 
 
 def write_sqlite(
@@ -616,6 +503,7 @@ def write_sqlite(
     place when complete, so a failure leaves any existing file as it was.
     ``check`` sees the number of articles written and may raise to discard them.
     """
+    now = _now()
     with atomic_path(path) as temp:
         conn = sqlite3.connect(temp, isolation_level=None)
         try:
@@ -624,7 +512,7 @@ def write_sqlite(
             _create_schema(conn)
             count = 0
             for article in articles:
-                _insert_sqlite(conn, article)
+                _insert_sqlite(conn, article, now)
                 count += 1
             if check is not None:
                 check(count)
@@ -644,19 +532,15 @@ def _create_schema(conn: sqlite3.Connection) -> None:
             conn.execute(statement)
 
 
-def _insert_sqlite(conn: sqlite3.Connection, article: Article) -> None:
-    record = article.record
+def _insert_sqlite(conn: sqlite3.Connection, article: Article, now: datetime) -> None:
+    row = []
+    for spec in SQLITE_FIELDS:
+        if spec.name == fields.FRONT_MATTER and article.front_matter_json:
+            row.append(article.front_matter_json)
+        else:
+            row.append(_sql_value(spec.get(article, fields.Context(now))))
     try:
-        conn.execute(
-            "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                *article.columns(),
-                _scalar(record.get("originalUrl")),
-                _scalar(record.get("publishedDateTime")),
-                article.body or None,
-                article.record_json or json.dumps(record, ensure_ascii=False),
-            ),
-        )
+        conn.execute(_INSERT, row)
     except sqlite3.IntegrityError:
         raise OutputError(
             f"two articles have the id {article.id!r} (the second is {article.path}); "
@@ -666,67 +550,15 @@ def _insert_sqlite(conn: sqlite3.Connection, article: Article) -> None:
         "INSERT INTO article_topics VALUES (?, ?, ?)",
         [(article.id, i, topic) for i, topic in enumerate(article.topics)],
     )
-    conn.executemany(
-        "INSERT INTO images VALUES (?, ?, ?, ?, ?, ?)",
-        [
-            (
-                article.id,
-                i,
-                _scalar(image.get("url")),
-                _scalar(image.get("width")),
-                _scalar(image.get("height")),
-                _flag(image.get("isCached")),
-            )
-            for i, image in enumerate(_mappings(record.get("images")))
-        ],
-    )
-    conn.executemany(
-        "INSERT INTO related VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            (article.id, i, *_related_columns(item), json.dumps(item, ensure_ascii=False))
-            for i, item in enumerate(_mappings(record.get("related")))
-        ],
-    )
 
 
-def _related_columns(item: dict[str, Any]) -> tuple[Any, ...]:
-    provider = item.get("provider")
-    name, domain = (
-        (provider.get("name"), provider.get("domain"))
-        if isinstance(provider, dict)
-        else (provider, None)
-    )
-    return (
-        _scalar(item.get("title")),
-        _scalar(item.get("excerpt")),
-        normalise_date(item.get("publishedDateTime")),
-        _scalar(item.get("webUrl")),
-        _scalar(item.get("ampWebUrl")),
-        _scalar(item.get("cdnAmpWebUrl")),
-        _scalar(item.get("type")),
-        _scalar(name),
-        _scalar(domain),
-        _scalar(item.get("quality")),
-    )
-
-
-def _mappings(value: Any) -> list[dict[str, Any]]:
-    if isinstance(value, dict):
-        return [value]
-    if isinstance(value, list):
-        return [item for item in value if isinstance(item, dict)]
-    return []
-
-
-def _scalar(value: Any) -> Any:
-    """A value SQLite can store in a column: scalars as they are, anything else as JSON."""
+def _sql_value(value: Any) -> Any:
+    """A value SQLite can store in a column: booleans as 1/0, collections as JSON."""
+    if isinstance(value, bool):
+        return int(value)
     if value is None or isinstance(value, (str, int, float)):
         return value
     return json.dumps(value, ensure_ascii=False)
-
-
-def _flag(value: Any) -> int | None:
-    return int(value) if isinstance(value, bool) else None
 
 
 # --- rows of summaries (topics, providers) ------------------------------------------------

@@ -13,7 +13,7 @@ import os
 import signal
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,18 +29,16 @@ from newscat.catalog import (
     text_path,
     walk_folders,
 )
+from newscat.fields import PathStats, catalogue_paths
 from newscat.model import DEFAULT_MAX_SIZE, Article, Problem
 from newscat.sqlfunctions import register as register_functions
 from newscat.stories import store as stories
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 #: In-place upgrades from older schema versions; any other version is rebuilt.
-#: Version 4 kept the full-text index and topics in step with triggers; a trigger
-#: runs FTS5 once per row, flushing its buffer every time, which made each article
-#: inserted ten times slower than the batched statements that do it now.
-#: Versions 4 and 5 had no path_bytes (they could not hold a name that is not UTF-8);
-#: the upgrade adds it.
-_UPGRADES = {4: "DROP TRIGGER IF EXISTS articles_ai; DROP TRIGGER IF EXISTS articles_ad;", 5: ""}
+#: Version 7 reads dates, topics and the rest from more keys, and keeps non-string
+#: keys as written: what older versions stored must be read again, so none is upgraded.
+_UPGRADES: dict[int, str] = {}
 _ADD_PATH_BYTES = "ALTER TABLE articles ADD COLUMN path_bytes TEXT;"
 ENV_CACHE_DIR = "NEWSCAT_CACHE_DIR"
 #: Below this many files to parse, a process pool costs more than it saves.
@@ -106,7 +104,7 @@ CREATE TABLE IF NOT EXISTS articles (
     url TEXT,
     body TEXT NOT NULL DEFAULT '',
     topics TEXT NOT NULL DEFAULT '[]',  -- JSON array, as normalised
-    record TEXT NOT NULL,               -- the front matter as written, as JSON
+    record TEXT NOT NULL,               -- the front matter as written, as JSON (stored once)
     path_bytes TEXT                     -- the raw name, base64, when it is not UTF-8
 );
 CREATE TABLE IF NOT EXISTS topics (
@@ -191,6 +189,7 @@ class Index:
         self.location = location
         self.max_size = DEFAULT_MAX_SIZE
         self.warn = warn
+        self._paths: dict[tuple[str, ...], PathStats] | None = None
 
     # --- opening --------------------------------------------------------------------------
 
@@ -615,41 +614,14 @@ class Index:
         sql = f"SELECT count(*) FROM articles AS a WHERE {where}"
         return int(self.conn.execute(sql, list(params)).fetchone()[0])
 
-    def record_keys(self) -> dict[str, set[str]]:
-        """Top-level front-matter keys in first-seen order, each with the kinds of value seen.
+    def front_matter_paths(self) -> Mapping[tuple[str, ...], PathStats]:
+        """Every path the front matters hold, with its kinds, count and an example
+        (read once per open index)."""
+        if self._paths is None:
+            self._paths = catalogue_paths(self.front_matters())
+        return self._paths
 
-        Kinds are SQLite's JSON types (``text``, ``integer``, ``real``, ``true``,
-        ``false``, ``null``, ``object``, ``array``), except that a list holding
-        mappings or lists is ``nested``.
-        """
-        rows = self.conn.execute(
-            """
-            SELECT j.key,
-                   CASE WHEN j.type = 'array' AND EXISTS (
-                            SELECT 1 FROM json_each(j.value) AS k
-                            WHERE k.type IN ('object', 'array'))
-                        THEN 'nested' ELSE j.type END AS kind,
-                   min(a.rowid) AS first, min(j.id) AS at
-            FROM articles AS a, json_each(a.record) AS j
-            GROUP BY j.key, kind
-            ORDER BY first, at
-            """
-        )
-        keys: dict[str, set[str]] = {}
-        for key, kind, _first, _at in rows:
-            keys.setdefault(key, set()).add(kind)
-        return keys
-
-    def record_values(self, key: str, limit: int | None = None) -> Iterator[Any]:
-        """The values of one top-level key, as written, from the articles that have it."""
-        sql = (
-            "SELECT j.type, j.value FROM articles AS a, json_each(a.record) AS j "
-            "WHERE j.key = ? ORDER BY a.rowid LIMIT ?"
-        )
-        for kind, value in self.conn.execute(sql, (key, -1 if limit is None else limit)):
-            yield json.loads(value) if kind in ("object", "array") else _json_scalar(kind, value)
-
-    def records(self) -> Iterator[dict[str, Any]]:
+    def front_matters(self) -> Iterator[dict[str, Any]]:
         """Every article's front matter as written, in id order."""
         for (record,) in self.conn.execute("SELECT record FROM articles ORDER BY id, path"):
             value = json.loads(record)
@@ -734,15 +706,6 @@ class _Tally:
     files: int = 0
 
 
-def _json_scalar(kind: str, value: Any) -> Any:
-    """A scalar from json_each as Python has it (SQLite gives booleans as 1 and 0)."""
-    if kind == "true":
-        return True
-    if kind == "false":
-        return False
-    return value
-
-
 #: The story an article belongs to, looked up per row (a join would change the query plan
 #: that lets the default listing read the date index and stop at the limit).
 _STORY_COLUMNS = ", ".join(
@@ -782,7 +745,7 @@ def article_from_row(row: Sequence[Any]) -> Article:
     return Article(
         id=id_,
         path=path,
-        record=json.loads(record),
+        front_matter=json.loads(record),
         body=body,
         date=date,
         title=title,
@@ -796,7 +759,7 @@ def article_from_row(row: Sequence[Any]) -> Article:
         domain=domain,
         url=url,
         topics=tuple(json.loads(topics)),
-        record_json=record,
+        front_matter_json=record,
         story=story_id,
         coverage=coverage,
         canonical_url=canonical,
@@ -916,7 +879,7 @@ def article_row(article: Article, raw_name: str | None = None) -> ArticleRow:
         *article.columns(),
         article.body,
         json.dumps(list(article.topics), ensure_ascii=False),
-        article.record_json or json.dumps(article.record, ensure_ascii=False),
+        article.front_matter_json or json.dumps(article.front_matter, ensure_ascii=False),
         raw_name,
     )
     return row, article.topics, article.warnings

@@ -43,15 +43,16 @@ class Problem:
 
 @dataclass(frozen=True)
 class Article:
-    """One article: the front matter exactly as written plus normalised views of it.
+    """One article: the front matter exactly as written plus newscat's normalised view of it.
 
-    ``record`` holds every front-matter key as written (dates stay strings);
-    the other attributes are derived from it and are what filters and sorting use.
+    ``front_matter`` holds every key and value as written, in file order (dates
+    stay text); the other attributes are the normalised fields (see
+    ``newscat.fields``) that filters, sorting and the record's top level use.
     """
 
     id: str
     path: str
-    record: dict[str, Any]
+    front_matter: dict[str, Any]
     body: str = ""
     date: str | None = None
     title: str | None = None
@@ -71,14 +72,14 @@ class Article:
     coverage: int | None = None
     canonical_url: str | None = None
     warnings: tuple[Problem, ...] = field(default=(), compare=False)
-    #: ``record`` serialised once by the parser, so the index need not do it again.
-    record_json: str = field(default="", compare=False, repr=False)
+    #: ``front_matter`` serialised once by the parser, so the index need not do it again.
+    front_matter_json: str = field(default="", compare=False, repr=False)
     #: The file name's raw bytes, base64, when they are not UTF-8 (``path`` then shows
     #: each such byte as ``\\xNN``); None for a UTF-8 name.
     path_bytes: str | None = None
 
     def columns(self) -> tuple[Any, ...]:
-        """The normalised views as SQL column values, in the order both the index and the
+        """The normalised fields as SQL column values, in the order both the index and the
         SQLite export store them: id, path, date, title, excerpt, category, type,
         quality, heat, published (1/0/NULL), provider, domain, url."""
         published = None if self.published is None else int(self.published)
@@ -86,24 +87,3 @@ class Article:
             self.id, self.path, self.date, self.title, self.excerpt, self.category, self.type,
             self.quality, self.heat, published, self.provider, self.domain, self.url,
         )  # fmt: skip
-
-    def full_record(self) -> dict[str, Any]:
-        """Every front-matter key as written, plus ``id``, ``path``, ``path_bytes``, ``date``
-        and ``body``.
-
-        The computed keys come first so that a reader sees what the article is,
-        then the front matter in file order; ``body`` is present only when the
-        file has one.
-        """
-        out: dict[str, Any] = {
-            "id": self.id,
-            "path": self.path,
-            "path_bytes": self.path_bytes,
-            "date": self.date,
-        }
-        for key, value in self.record.items():
-            if key not in out:
-                out[key] = value
-        if self.body:
-            out["body"] = self.body
-        return out

@@ -177,7 +177,7 @@ def _write(folder: str, articles: Iterable[Article]) -> int:
                 )
             for name, value in _row(article):
                 columns[name].append(value)
-            pending_bytes += len(article.body) + len(article.record_json)
+            pending_bytes += len(article.body) + len(article.front_matter_json)
             count += 1
             if len(columns["id"]) >= ROW_GROUP_ROWS or pending_bytes >= ROW_GROUP_BYTES:
                 flush()
@@ -204,7 +204,10 @@ def _row(article: Article) -> Iterator[tuple[str, Any]]:
     yield "heat", _number(article.heat)
     yield "published", article.published
     yield "body", article.body or None
-    yield "front_matter", article.record_json or json.dumps(article.record, ensure_ascii=False)
+    yield (
+        "front_matter",
+        article.front_matter_json or json.dumps(article.front_matter, ensure_ascii=False),
+    )
 
 
 def _instant(date: str | None) -> datetime | None:

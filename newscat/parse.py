@@ -1,23 +1,27 @@
 """Bytes in, an Article or a Problem out. No I/O, and no exception escapes.
 
-The reading rules: UTF-8 with or without BOM, LF or CRLF, YAML
-front matter between two lines that are exactly ``---``, safe YAML only, values
-kept as written (dates stay strings), and normalised views derived from them.
+The reading rules: UTF-8 with or without BOM, LF or CRLF, YAML front matter
+between a line ``---`` and a line ``---`` or ``...`` (or TOML between ``+++``
+lines), safe YAML only, every value kept as written (dates stay text; keys that
+are not strings, ``.nan``, ``.inf`` and ``!!binary`` keep their text; a
+``!!set`` is a sorted list), and the normalised fields derived from it.
 """
 
 from __future__ import annotations
 
-import base64
 import json
 import math
+import os
 import re
-from collections.abc import Iterable
+import sys
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
 
 from newscat.dates import normalise_date
+from newscat.fields import DEFAULT_KEYS, FieldKeys, describe_chain
 from newscat.model import Article, Problem
 
 #: How many nodes a document may expand to through aliases before it is an "alias bomb".
@@ -32,7 +36,11 @@ MAX_DEPTH = 100
 #: composer recurses), so the same file gets the same problem with either loader.
 _SCAN_DEPTH = 2 * MAX_DEPTH
 _OPEN = re.compile(r"---[ \t]*(?:\n|$)")
-_CLOSE = re.compile(r"^---[ \t]*$", re.MULTILINE)
+_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
+_TOML_OPEN = re.compile(r"\+\+\+[ \t]*(?:\n|$)")
+_TOML_CLOSE = re.compile(r"^\+\+\+[ \t]*$", re.MULTILINE)
+#: A Jekyll post's file name starts with its date.
+_NAME_DATE = re.compile(r"(\d{4}-\d\d-\d\d)(?!\d)")
 #: Leading indentation and block indicators ("  - - ? "): an upper bound on a line's block depth.
 _BLOCK_INDENT = re.compile(r"^[ \t]*(?:[-?:](?=[ \t]|$)[ \t]*)*", re.MULTILINE)
 # A quick test that no line starts with a run of indentation and block indicators
@@ -91,16 +99,77 @@ class _Resolving:
     def ascend_resolver(self) -> None:
         return None
 
+    # Lossless construction: what JSON cannot hold exactly keeps its text as written.
+    front_text: str = ""
+    collisions: list[tuple[yaml.Node, yaml.Node]]
 
-def _construct_timestamp_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        """A mapping whose keys are their text as written; two keys with the same text
+        are remembered as a collision (merged keys may be overridden silently)."""
+        own = {id(key) for key, _ in node.value}
+        self.flatten_mapping(node)  # type: ignore[attr-defined]
+        own &= {id(key) for key, _ in node.value}
+        out: dict[str, Any] = {}
+        first: dict[str, yaml.Node] = {}
+        for key_node, value_node in node.value:
+            key = key_text(key_node, self.front_text)
+            earlier = first.get(key)
+            if earlier is not None and id(earlier) in own and id(key_node) in own:
+                self.collisions.append((earlier, key_node))
+            first[key] = key_node
+            out[key] = self.construct_object(value_node, deep=deep)  # type: ignore[attr-defined]
+        return out
+
+
+def _as_text(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    """A scalar kept as the text it was written as (timestamps, ``!!binary``)."""
     return loader.construct_scalar(node)  # type: ignore[arg-type]
+
+
+def _float_or_text(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    """A float, or its text when JSON cannot hold it (``.nan``, ``.inf``)."""
+    number = loader.construct_yaml_float(node)  # type: ignore[arg-type]
+    return number if math.isfinite(number) else node.value
+
+
+def _sorted_set(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    """A ``!!set`` as the sorted list of its members' text."""
+    return sorted(loader.construct_mapping(node))  # type: ignore[arg-type]
+
+
+_LOSSLESS = {
+    _TIMESTAMP_TAG: _as_text,
+    "tag:yaml.org,2002:binary": _as_text,
+    "tag:yaml.org,2002:float": _float_or_text,
+    "tag:yaml.org,2002:set": _sorted_set,
+}
+
+
+def key_text(node: yaml.Node, front: str) -> str:
+    """A mapping key as text: a scalar as written (``0x10``, ``1``, ``~``), a collection
+    as the source text it spans."""
+    if isinstance(node, yaml.ScalarNode):
+        return str(node.value)
+    return _span(front, node)
+
+
+def _span(front: str, node: yaml.Node) -> str:
+    lines = front.split("\n")
+    start, end = node.start_mark, node.end_mark
+    if start.line == end.line:
+        return lines[start.line][start.column : end.column] if start.line < len(lines) else ""
+    parts = [lines[start.line][start.column :], *lines[start.line + 1 : end.line]]
+    if end.line < len(lines):
+        parts.append(lines[end.line][: end.column])
+    return "\n".join(parts).strip()
 
 
 class PurePythonLoader(_Resolving, yaml.SafeLoader):
     """PyYAML's own pure-Python safe loader, as users without libyaml get it."""
 
 
-PurePythonLoader.add_constructor(_TIMESTAMP_TAG, _construct_timestamp_as_text)
+for _tag, _constructor in _LOSSLESS.items():
+    PurePythonLoader.add_constructor(_tag, _constructor)
 
 #: The loader newscat uses: libyaml's safe loader where PyYAML was built with it.
 Loader: Any = PurePythonLoader  # a SafeLoader, or libyaml's CSafeLoader with the same API
@@ -109,23 +178,49 @@ if hasattr(yaml, "CSafeLoader"):
     class _LibyamlLoader(_Resolving, yaml.CSafeLoader):
         """The same safe loading through libyaml."""
 
-    _LibyamlLoader.add_constructor(_TIMESTAMP_TAG, _construct_timestamp_as_text)
+    for _tag, _constructor in _LOSSLESS.items():
+        _LibyamlLoader.add_constructor(_tag, _constructor)
     Loader = _LibyamlLoader
 
 
-def parse_article(data: bytes, path: str, article_id: str) -> Article | Problem:
-    """Parse one file's bytes. ``path`` and ``article_id`` are carried into the result."""
+def parse_article(
+    data: bytes, path: str, article_id: str, keys: FieldKeys | None = None
+) -> Article | Problem:
+    """Parse one file's bytes. ``path`` and ``article_id`` are carried into the result;
+    ``keys`` says which front-matter keys each normalised field is read from."""
     try:
-        return _parse(data, path, article_id)
+        return _parse(data, path, article_id, DEFAULT_KEYS if keys is None else keys)
     except RecursionError:
         return _deep_problem(path, None)
     except Exception as exc:
         return Problem(path, "internal", f"could not be read: {type(exc).__name__}: {exc}")
 
 
-def _parse(data: bytes, path: str, article_id: str) -> Article | Problem:
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def _utf16(data: bytes) -> bool:
+    """Whether the bytes look like UTF-16 text: a byte-order mark, or NUL in every
+    other byte of a start that is otherwise text."""
+    if data.startswith(_UTF16_BOMS) and not data.startswith(b"\xff\xfe\x00\x00"):
+        return True
+    head = data[:64]
+    if len(head) < 8:
+        return False
+    for zeros, text in ((head[1::2], head[0::2]), (head[0::2], head[1::2])):
+        if not zeros.strip(b"\0") and all(32 <= b < 127 or b in (9, 10, 13) for b in text):
+            return True
+    return False
+
+
+def _parse(data: bytes, path: str, article_id: str, keys: FieldKeys) -> Article | Problem:
     if not data.strip():
         return Problem(path, "no-front-matter", "empty file", 1, 1)
+    if _utf16(data):
+        return Problem(
+            path, "utf-16", "UTF-16 text; newscat reads UTF-8 (convert it: iconv -f UTF-16 -t UTF-8)",
+            1, 1,
+        )  # fmt: skip
     nul = data.find(b"\0")
     if nul >= 0:
         line, column = _byte_position(data, nul)
@@ -140,12 +235,13 @@ def _parse(data: bytes, path: str, article_id: str) -> Article | Problem:
     if "\r" in text:
         text = text.replace("\r\n", "\n")
 
-    opening = _OPEN.match(text)
+    toml = _TOML_OPEN.match(text)
+    opening = toml or _OPEN.match(text)
     if opening is None:
         return Problem(
-            path, "no-front-matter", "no front matter: the first line is not '---'", 1, 1
+            path, "no-front-matter", "no front matter: the first line is not '---' or '+++'", 1, 1
         )
-    closing = _CLOSE.search(text, opening.end())
+    closing = (_TOML_CLOSE if toml else _CLOSE).search(text, opening.end())
     if closing is None:
         return Problem(
             path, "unclosed-front-matter", "front matter opened on line 1 is never closed", 1, 1
@@ -153,24 +249,98 @@ def _parse(data: bytes, path: str, article_id: str) -> Article | Problem:
     front = text[opening.end() : closing.start()]
     body = text[closing.end() :].strip("\n")
 
-    deep = _too_deep(front)
-    if deep is not None:
-        return _deep_problem(path, deep)
-    loaded = _load_yaml(front, path)
-    if isinstance(loaded, Problem):
-        return loaded
-    value, node = loaded
+    collisions: list[tuple[yaml.Node, yaml.Node]] = []
+    node: yaml.Node | None = None
+    if toml:
+        loaded_toml = _load_toml(front, path)
+        if isinstance(loaded_toml, Problem):
+            return loaded_toml
+        value: Any = loaded_toml
+    else:
+        deep = _too_deep(front)
+        if deep is not None:
+            return _deep_problem(path, deep)
+        loaded = _load_yaml(front, path, collisions)
+        if isinstance(loaded, Problem):
+            return loaded
+        value, node = loaded
     if value is None:
         value = {}
     if not isinstance(value, dict):
         kind = "a list" if isinstance(value, list) else f"a single {_kind(value)}"
         return Problem(path, "not-a-mapping", f"front matter is {kind}, not a mapping", 2, 1)
     try:
-        record_json = json.dumps(value, ensure_ascii=False, allow_nan=False)
+        front_json = json.dumps(value, ensure_ascii=False, allow_nan=False)
     except (TypeError, ValueError):
         value = _json_safe(value)
-        record_json = json.dumps(value, ensure_ascii=False)
-    return _article(value, record_json, body, path, article_id, node)
+        front_json = json.dumps(value, ensure_ascii=False)
+    warnings = [_collision(path, first, second) for first, second in collisions]
+    return _article(value, front_json, body, path, article_id, node, keys, warnings)
+
+
+def _collision(path: str, first: yaml.Node, second: yaml.Node) -> Problem:
+    def written(node: yaml.Node) -> str:
+        text = str(node.value) if isinstance(node, yaml.ScalarNode) else "(a collection)"
+        style = getattr(node, "style", None)
+        return f"{style}{text}{style}" if style in ("'", '"') else text
+
+    line1, line2 = first.start_mark.line + 2, second.start_mark.line + 2
+    key = str(second.value) if isinstance(second, yaml.ScalarNode) else ""
+    message = (
+        f"the keys {written(first)} (line {line1}) and {written(second)} (line {line2}) "
+        f"are the same key {key!r} in the record; the second is kept"
+    )
+    return Problem(path, "key-collision", message, line2, second.start_mark.column + 1, "warning")
+
+
+_TOML_DATETIME = re.compile(
+    r"(?<![\w.:-])\d{4}-\d\d-\d\d(?:[Tt ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:[Zz]|[+-]\d\d:\d\d)?)?"
+    r"|(?<![\w.:-])\d\d:\d\d:\d\d(?:\.\d+)?"
+)
+
+
+def _load_toml(front: str, path: str) -> dict[str, Any] | Problem:
+    """TOML front matter; dates and times keep the text they were written as, and
+    ``nan``/``inf`` their text."""
+    import datetime as dt
+
+    if sys.version_info >= (3, 11):
+        from tomllib import TOMLDecodeError, loads
+    else:  # pragma: no cover - Python 3.10 only
+        from tomli import TOMLDecodeError, loads
+
+    def float_or_text(text: str) -> Any:
+        number = float(text)
+        return number if math.isfinite(number) else text
+
+    try:
+        table = loads(front, parse_float=float_or_text)
+    except TOMLDecodeError as exc:
+        message = str(exc)
+        found = re.search(r"\s*\(at line (\d+), column (\d+)\)\s*$", message)
+        line = column = None
+        if found:
+            message = message[: found.start()]
+            line, column = int(found.group(1)) + 1, int(found.group(2))
+        return Problem(path, "toml-syntax", f"TOML: {message}", line, column)
+    written: dict[Any, str] = {}
+    for match in _TOML_DATETIME.finditer(front):
+        try:
+            parsed = loads(f"x = {match.group()}")["x"]
+        except TOMLDecodeError:
+            continue
+        written.setdefault((type(parsed), parsed), match.group())
+
+    def keep(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {key: keep(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [keep(item) for item in value]
+        if isinstance(value, (dt.datetime, dt.date, dt.time)):
+            return written.get((type(value), value), value.isoformat())
+        return value
+
+    return dict(keep(table))
 
 
 def _byte_position(data: bytes, at: int) -> tuple[int, int]:
@@ -242,11 +412,18 @@ def _block_depth(front: str, bound: int) -> int | None:
     return None
 
 
-def _load_yaml(front: str, path: str) -> tuple[Any, yaml.Node | None] | Problem:
-    """Load the front matter; every YAML error, from either loader, becomes a Problem here."""
-    loader: yaml.SafeLoader | None = None
+def _load_yaml(
+    front: str, path: str, collisions: list[tuple[yaml.Node, yaml.Node]]
+) -> tuple[Any, yaml.Node | None] | Problem:
+    """Load the front matter; every YAML error, from either loader, becomes a Problem here.
+
+    Keys that collide once written as text are appended to ``collisions``.
+    """
+    loader: Any = None
     try:
         loader = Loader(front)  # the pure-Python reader already checks characters here
+        loader.front_text = front
+        loader.collisions = collisions
         return _compose_and_build(loader, front, path)
     except yaml.YAMLError as exc:
         return _yaml_problem(front, path, exc)
@@ -271,6 +448,7 @@ def _compose_and_build(
         except Exception:  # the standard path below reports it properly
             loader.constructed_objects = {}
             loader.recursive_objects = {}
+            del loader.collisions[:]  # type: ignore[attr-defined]
     shape = _shape(node)
     if shape.cycle:
         return _node_problem(
@@ -365,9 +543,14 @@ def _build(node: yaml.Node, loader: yaml.SafeLoader, depth: int) -> Any:
     elif kind is yaml.SequenceNode and tag == _SEQ:
         return [_build(child, loader, depth + 1) for child in node.value]
     elif kind is yaml.MappingNode and tag == _MAP:
-        out: dict[Any, Any] = {}
+        out: dict[str, Any] = {}
+        first: dict[str, yaml.Node] = {}
         for key_node, value_node in node.value:
-            out[_build(key_node, loader, depth + 1)] = _build(value_node, loader, depth + 1)
+            key = key_text(key_node, loader.front_text)  # type: ignore[attr-defined]
+            if key in first:
+                loader.collisions.append((first[key], key_node))  # type: ignore[attr-defined]
+            first[key] = key_node
+            out[key] = _build(value_node, loader, depth + 1)
         return out
     return loader.construct_object(node, deep=True)
 
@@ -450,26 +633,16 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
 
 
 def _json_safe(value: Any) -> Any:
-    """Turn what YAML can hold but JSON cannot (bytes, sets, odd keys, NaN) into JSON values."""
+    """What JSON cannot hold, as text (loading leaves little: an ``!!omap``'s pairs)."""
     if isinstance(value, dict):
-        return {_key_text(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
         return [_json_safe(v) for v in value]
-    if isinstance(value, bytes):
-        return base64.b64encode(value).decode("ascii")
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     return str(value)
-
-
-def _key_text(key: Any) -> str:
-    if isinstance(key, str):
-        return key
-    if isinstance(key, bool) or key is None:
-        return json.dumps(key)
-    return str(key)
 
 
 # --- normalised views -------------------------------------------------------------------
@@ -553,44 +726,69 @@ def _host(url: str | None) -> str | None:
     return host[4:] if host.startswith("www.") else host
 
 
+def _first(front_matter: Mapping[str, Any], keys: Iterable[str]) -> tuple[str | None, Any]:
+    """The first key of a chain that the front matter holds (not null), and its value."""
+    for key in keys:
+        if not key.startswith("!") and front_matter.get(key) is not None:
+            return key, front_matter[key]
+    return None, None
+
+
 def _article(
-    record: dict[str, Any],
-    record_json: str,
+    front_matter: dict[str, Any],
+    front_json: str,
     body: str,
     path: str,
     article_id: str,
     node: yaml.Node | None,
+    keys: FieldKeys,
+    collisions: list[Problem],
 ) -> Article:
     complaints: list[tuple[str, str, str]] = []  # (key, code, message)
 
-    title = _text(record.get("title"))
+    def chain(name: str) -> tuple[str, ...]:
+        return keys.get(name, ())
+
+    title = _text(_first(front_matter, chain("title"))[1])
     if title is None or not title.strip():
         complaints.append(("title", "missing-title", "no title"))
 
-    raw_date = record.get("publishedDateTime")
-    date = normalise_date(raw_date)
-    if raw_date is None:
-        complaints.append(("publishedDateTime", "missing-date", "no publishedDateTime"))
+    date = None
+    unreadable: tuple[str, Any] | None = None
+    for key in chain("date"):
+        raw = front_matter.get(key)
+        if raw is None:
+            continue
+        date = normalise_date(raw)
+        if date is not None:
+            break
+        unreadable = unreadable or (key, raw)
+    if date is None:
+        named = _NAME_DATE.match(os.path.basename(path))
+        date = normalise_date(named.group(1)) if named else None
+    if date is None and unreadable is not None:
+        key, raw = unreadable
+        complaints.append((key, "bad-date", f"{key} {raw!r} is not a date"))
     elif date is None:
         complaints.append(
-            ("publishedDateTime", "bad-date", f"publishedDateTime {raw_date!r} is not a date")
+            ("", "missing-date", f"no date (read from {describe_chain('date', keys)})")
         )
 
-    url = _text(record.get("webUrl")) or _text(record.get("originalUrl"))
+    url_key, url_value = _first(front_matter, chain("url"))
+    url = _text(url_value)
     if url is None:
-        complaints.append(("webUrl", "missing-url", "no webUrl"))
-    for key in ("webUrl", "originalUrl"):
-        link = record.get(key)
-        if link is not None and not _HTTP_URL.match(str(link)):
-            complaints.append((key, "bad-url", f"{key} {str(link)!r} is not an http(s) URL"))
+        complaints.append(("", "missing-url", f"no url (read from {describe_chain('url', keys)})"))
+    elif url_key is not None and not _HTTP_URL.match(url):
+        complaints.append((url_key, "bad-url", f"{url_key} {url!r} is not an http(s) URL"))
 
     scores: dict[str, int | float | None] = {}
-    for key in ("quality", "heat"):
-        scores[key], complaint = _score(record.get(key))
-        if complaint:
-            complaints.append((key, "bad-score", f"{key} {complaint}"))
+    for name in ("quality", "heat"):
+        score_key, raw = _first(front_matter, chain(name))
+        scores[name], complaint = _score(raw)
+        if complaint and score_key is not None:
+            complaints.append((score_key, "bad-score", f"{score_key} {complaint}"))
 
-    provider_value = record.get("provider")
+    provider_value = _first(front_matter, chain("provider"))[1]
     provider: str | None
     domain: str | None
     if isinstance(provider_value, dict):
@@ -600,6 +798,20 @@ def _article(
         provider, domain = _text(provider_value), None
     domain = domain.strip().lower() if domain else _host(url)
 
+    published: bool | None = None
+    for key in chain("published"):
+        raw = front_matter.get(key.removeprefix("!"))
+        flag = _flag(raw) if raw is not None else None
+        if flag is not None:
+            published = (not flag) if key.startswith("!") else flag
+            break
+
+    topics: tuple[str, ...] = ()
+    for key in chain("topics"):
+        topics = _topics(front_matter.get(key))
+        if topics:
+            break
+
     warnings = tuple(
         Problem(path, code, message, _key_line(node, key), 1, "warning")
         for key, code, message in complaints
@@ -607,22 +819,22 @@ def _article(
     return Article(
         id=article_id,
         path=path,
-        record=record,
+        front_matter=front_matter,
         body=body,
         date=date,
         title=title,
-        excerpt=_text(record.get("excerpt")),
-        category=_text(record.get("category")),
-        type=_text(record.get("type")),
+        excerpt=_text(_first(front_matter, chain("excerpt"))[1]),
+        category=_text(_first(front_matter, chain("category"))[1]),
+        type=_text(_first(front_matter, chain("type"))[1]),
         quality=scores["quality"],
         heat=scores["heat"],
-        published=_flag(record.get("published")),
+        published=published,
         provider=provider,
         domain=domain,
         url=url,
-        topics=_topics(record.get("topics")),
-        warnings=warnings,
-        record_json=record_json,
+        topics=topics,
+        warnings=(*collisions, *warnings),
+        front_matter_json=front_json,
     )
 
 

@@ -13,16 +13,19 @@ from typing import TYPE_CHECKING, Any
 
 from newscat.dates import parse_when, resolve_now, to_iso
 from newscat.errors import UsageError
-from newscat.match import to_fts
-from newscat.where import (
+from newscat.fields import (
     CataloguePaths,
     Column,
-    FieldSpec,
+    Field,
+    Topics,
+    parse_name,
+    path_type,
+)
+from newscat.match import to_fts
+from newscat.where import (
     KnownPaths,
     Token,
-    Topics,
     WhereError,
-    catalogue_paths,
     compile_where,
     no_catalogue,
     resolve,
@@ -98,9 +101,8 @@ def known_paths(index: Index) -> KnownPaths:
 
     def known() -> CataloguePaths:
         if not found:
-            found.append(
-                {path: kind for path, (kind, _) in catalogue_paths(index.records()).items()}
-            )
+            paths = index.front_matter_paths()
+            found.append({path: path_type(stats, path) for path, stats in paths.items()})
         return found[0]
 
     return known
@@ -238,24 +240,29 @@ def _first_match(filters: Filters) -> str | None:
     return None
 
 
-def _sort_field(name: str, known: KnownPaths, cache: dict[str, CataloguePaths]) -> FieldSpec:
-    token = Token("word", name, name, 0, len(name), tuple(name.split(".")))
+def _sort_field(name: str, known: KnownPaths, cache: dict[str, CataloguePaths]) -> Field:
+    segments, quoted = parse_name(name)
+    token = Token("word", name, name, 0, len(name), segments, quoted)
     try:
         spec = resolve(name, token, known, cache)
     except WhereError as exc:
         hint = f" {exc.hint}" if exc.hint else ""
         raise UsageError(f"unknown sort key {name!r}.{hint}") from None
+    if spec.source is None:
+        raise UsageError(f"cannot sort by {name!r}: it is computed for output only")
     if spec.type in ("mapping", "list of mappings"):
         raise UsageError(f"cannot sort by {name!r}: it is a {spec.type}")
     return spec
 
 
-def _sort_expression(spec: FieldSpec) -> tuple[str, list[Any]]:
+def _sort_expression(spec: Field) -> tuple[str, list[Any]]:
     source = spec.source
     if isinstance(source, Column):
         return (f"nc_fold({source.sql})" if spec.type == "text" else source.sql), []
     if isinstance(source, Topics):
         return "nc_fold(json_extract(a.topics, '$[0]'))", []
+    if source is None:  # refused by _sort_field
+        raise UsageError(f"cannot sort by {spec.name!r}")
     first = "json_extract(nc_values(a.record, ?), '$[0]')"
     wrap = {"number": "nc_number", "date": "nc_date", "bool": "nc_number"}.get(spec.type, "nc_fold")
     return f"{wrap}({first})", [json.dumps(list(source.path))]

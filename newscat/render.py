@@ -20,6 +20,7 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
+from newscat.fields import OPAQUE_KEYS, PAGE_FIELDS, READ_KEYS, Context, Field
 from newscat.model import Article
 
 if TYPE_CHECKING:
@@ -264,26 +265,10 @@ def _safe_url(url: str) -> bool:
 # --- views: show, topics, providers, stats ----------------------------------------------
 
 _EIGHTHS = " ▏▎▍▌▋▊▉"
-#: Front-matter keys the detail page shows in their own places; any other key is "extra".
-KNOWN_KEYS = frozenset(
-    [
-        "category",
-        "title",
-        "excerpt",
-        "publishedDateTime",
-        "originalUrl",
-        "webUrl",
-        "type",
-        "quality",
-        "heat",
-        "published",
-        "provider",
-        "topics",
-        "images",
-        "related",
-        "secured",
-    ]
-)
+#: Fields the detail page shows whole on a line of their own, below the others.
+_WHOLE_LINES = frozenset({"url", "path"})
+#: Front-matter keys the detail page shows in sections of their own.
+_SECTION_KEYS = frozenset({"images", "related"}) | OPAQUE_KEYS
 
 
 def bar(fraction: float, width: int) -> str:
@@ -355,9 +340,7 @@ def article_page(article: Article, width: int, now: datetime) -> RenderableType:
     from rich.console import Group
     from rich.markdown import Markdown
 
-    from newscat.dates import humanize, parse_instant
-
-    record = article.record
+    record = article.front_matter
     parts: list[RenderableType] = []
     parts.append(_link(article.title or "(untitled)", article.url, "bold"))
     source = " · ".join(inert(p) for p in (article.provider, article.domain) if p)
@@ -370,31 +353,15 @@ def article_page(article: Article, width: int, now: datetime) -> RenderableType:
 
     grid = _fields_grid()
     grid.add_row("id", Text(inert(article.id)))
-    moment = parse_instant(article.date) if article.date else None
-    if moment is not None:
-        when = Text(moment.astimezone().strftime("%Y-%m-%d %H:%M %Z"))
-        when.append(f" · {humanize(moment, now)}", style="dim")
-        grid.add_row("date", when)
-    elif record.get("publishedDateTime") is not None:
-        grid.add_row("date", Text(f"{_shown(record['publishedDateTime'])} (unreadable)"))
-    for label, value in (("category", article.category), ("type", article.type)):
-        if value is not None:
-            grid.add_row(label, Text(inert(value)))
-    published = {True: "yes", False: "no", None: "unknown"}[article.published]
-    grid.add_row("published", Text(published, style="" if article.published else "dim"))
-    grid.add_row("quality", gauge(article.quality))
-    grid.add_row("heat", gauge(article.heat))
-    if article.topics:
-        tags = Text()
-        for i, topic in enumerate(article.topics):
-            if i:
-                tags.append(" · ", style="dim")
-            tags.append(inert(topic), style="bold magenta")
-        grid.add_row("topics", tags)
-    if "secured" in record:
-        payload = record["secured"]
+    for spec in PAGE_FIELDS:
+        if spec.name not in _WHOLE_LINES:
+            cell = _page_cell(article, spec, now)
+            if cell is not None:
+                grid.add_row(spec.name, cell)
+    for key in sorted(OPAQUE_KEYS & record.keys()):
+        payload = record[key]
         size = len(payload if isinstance(payload, str) else _shown(payload))
-        grid.add_row("secured", Text(f"encrypted, {size:,} bytes"))
+        grid.add_row(key, Text(f"encrypted, {size:,} bytes"))
     parts.append(grid)
     # URLs and the path stay whole on one line each, for the terminal to wrap (and
     # to recognise and copy); the grid would fold them mid-word at its column edge.
@@ -413,12 +380,16 @@ def article_page(article: Article, width: int, now: datetime) -> RenderableType:
     if related:
         related = related if isinstance(related, list) else [related]
         parts += [Text(""), _section(f"Related ({len(related)})"), related_table(related, width)]
-    extra = [(key, value) for key, value in record.items() if key not in KNOWN_KEYS]
+    extra = [
+        (key, value)
+        for key, value in record.items()
+        if key not in READ_KEYS and key not in _SECTION_KEYS
+    ]
     if extra:
         others = _fields_grid(key_width=max(8, min(24, width // 3)))
         for key, value in extra:
             others.add_row(Text(inert(key)), Text(_shown(value)))
-        parts += [Text(""), _section("Other fields"), others]
+        parts += [Text(""), _section("Other front matter"), others]
     if article.body.strip():
         body = Markdown(inert(article.body, keep_newlines=True), hyperlinks=True)
         parts += [Text(""), _section("Body"), Text(""), body]
@@ -434,6 +405,39 @@ def _whole_line(label: str, value: Text) -> Text:
     line = Text(f"{label:<{_LABEL_WIDTH}}  ", style="bold", no_wrap=True, overflow="ignore")
     line.append_text(value)
     return line
+
+
+def _page_cell(article: Article, spec: Field, now: datetime) -> Text | None:
+    """One field's value on the detail page, or None to leave its row out."""
+    from newscat.dates import humanize, parse_instant
+
+    value = spec.get(article, Context(now))
+    if spec.type == "number":
+        return gauge(value if isinstance(value, (int, float)) else None)
+    if spec.type == "bool":
+        shown = {True: "yes", False: "no", None: "unknown"}[value]
+        return Text(shown, style="" if value else "dim")
+    if value is None or value == []:
+        return None
+    if spec.type == "date":
+        moment = parse_instant(value)
+        if moment is None:
+            return Text(inert(str(value)))
+        when = Text(moment.astimezone().strftime("%Y-%m-%d %H:%M %Z"))
+        when.append(f" · {humanize(moment, now)}", style="dim")
+        return when
+    if spec.type == "list of text":
+        tags = Text()
+        for i, item in enumerate(value):
+            if i:
+                tags.append(" · ", style="dim")
+            tags.append(inert(str(item)), style="bold magenta")
+        return tags
+    if spec.name == "url":
+        return _link(str(value), str(value))
+    if spec.name == "path":
+        return Text(inert(str(value)), style="dim")
+    return Text(inert(str(value)))
 
 
 def _images_list(images: Sequence[Any]) -> RenderableType:

@@ -14,6 +14,7 @@ from typing import Any
 
 from newscat.catalog import line_text
 from newscat.dates import normalise_date
+from newscat.fields import values_at
 
 _FALSE_WORDS = frozenset({"", "false", "no", "off", "0"})
 
@@ -43,28 +44,14 @@ def _record(text: str) -> Any:
 
 
 def values(record: str | None, path: str | None) -> str:
-    """Every value at a path (a JSON list of keys) in a record, as a JSON array.
+    """Every value at a path (a JSON list of keys) in a front matter, as a JSON array.
 
     A list on the way is walked element by element, and a list at the end is
     expanded, so ``images.width`` holds every image's width. Nulls are left out.
     """
     if record is None or path is None:
         return "[]"
-    found: list[Any] = []
-    collect_values(_record(record), json.loads(path), found)
-    return json.dumps(found, ensure_ascii=False)
-
-
-def collect_values(value: Any, parts: list[str], found: list[Any]) -> None:
-    """Append every non-null value at ``parts`` below ``value`` to ``found``."""
-    if isinstance(value, list):
-        for item in value:
-            collect_values(item, parts, found)
-    elif not parts:
-        if value is not None:
-            found.append(value)
-    elif isinstance(value, dict) and parts[0] in value:
-        collect_values(value[parts[0]], parts[1:], found)
+    return json.dumps(values_at(_record(record), json.loads(path)), ensure_ascii=False)
 
 
 def number(value: Any) -> float | None:

@@ -13,16 +13,25 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from newscat.dates import parse_duration, parse_instant, parse_when, to_iso
+from newscat.dates import parse_duration, parse_when, to_iso
 from newscat.errors import UsageError
-from newscat.model import Article
-from newscat.sqlfunctions import collect_values
-from newscat.stories.store import CANONICAL_URL_SQL, COVERAGE_SQL, STORY_SQL
+from newscat.fields import (
+    KEYWORDS,
+    CataloguePaths,
+    Column,
+    Field,
+    FieldType,
+    Source,
+    Topics,
+    lookup,
+    spellings,
+)
+from newscat.fields import resolve as resolve_field
 
 # --- errors -----------------------------------------------------------------------------
 
@@ -69,7 +78,6 @@ class Token:
     quoted_name: bool = False  # a word with a `backticked` part is never a keyword
 
 
-KEYWORDS = frozenset({"and", "or", "not", "in", "between", "is", "empty"})
 OPERATORS = ("!=~", "=~", "!~", "!=", "<=", ">=", "==", "=", "<", ">", "~")
 _SPECIAL = set("()\"',`") | set("=!<>~")
 
@@ -337,104 +345,9 @@ def parse_list(
             )
 
 
-# --- fields -----------------------------------------------------------------------------
+# --- fields ---------------------------------------------------------------------------
 
-FieldType = Literal[
-    "text", "number", "date", "bool", "duration", "list of text", "mapping",
-    "list of mappings", "any",
-]  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Column:
-    """A normalised column of ``articles AS a``."""
-
-    sql: str
-
-
-@dataclass(frozen=True)
-class Topics:
-    """The ``topics`` table (one row per topic, with a casefolded key)."""
-
-
-@dataclass(frozen=True)
-class RecordPath:
-    """Values at a path in the front matter as written (lists walked, any element matches)."""
-
-    path: tuple[str, ...]
-
-
-Source = Column | Topics | RecordPath
-
-
-@dataclass(frozen=True)
-class FieldSpec:
-    name: str
-    type: FieldType
-    source: Source
-    about: str = ""
-
-
-def _spec(name: str, type_: FieldType, source: Source | None = None, about: str = "") -> FieldSpec:
-    return FieldSpec(name, type_, source or RecordPath(tuple(name.split("."))), about)
-
-
-_RELATED_KEYS: tuple[tuple[str, FieldType], ...] = (
-    ("title", "text"), ("excerpt", "text"), ("publishedDateTime", "date"), ("webUrl", "text"),
-    ("ampWebUrl", "text"), ("cdnAmpWebUrl", "text"), ("type", "text"),
-    ("provider", "mapping"), ("provider.name", "text"), ("provider.domain", "text"),
-    ("quality", "number"), ("images", "list of mappings"), ("images.url", "text"),
-    ("images.width", "number"), ("images.height", "number"), ("images.isCached", "bool"),
-)  # fmt: skip
-
-#: Every field the language knows by name, in the order ``newscat fields`` shows them.
-REGISTRY: dict[str, FieldSpec] = {
-    spec.name: spec
-    for spec in (
-        _spec("id", "text", Column("a.id"), "path under the root, without extension"),
-        _spec("path", "text", Column("a.path"), "the file"),
-        _spec(
-            "path_bytes",
-            "text",
-            Column("a.path_bytes"),
-            "the file's raw name, base64, if not UTF-8",
-        ),
-        _spec("date", "date", Column("a.date"), "publishedDateTime, normalised to UTC"),
-        _spec("age", "duration", Column("a.date"), "time since date: age < 2w"),
-        _spec("category", "text", Column("a.category")),
-        _spec("title", "text", Column("a.title")),
-        _spec("excerpt", "text", Column("a.excerpt")),
-        _spec("publishedDateTime", "date", Column("a.date")),
-        _spec("originalUrl", "text"),
-        _spec("webUrl", "text"),
-        _spec("url", "text", Column("a.url"), "webUrl, else originalUrl"),
-        _spec("type", "text", Column("a.type")),
-        _spec("quality", "number", Column("a.quality")),
-        _spec("heat", "number", Column("a.heat")),
-        _spec("published", "bool", Column("a.published")),
-        _spec("provider", "text", Column("a.provider"), "provider name"),
-        _spec("provider.name", "text", Column("a.provider")),
-        _spec("provider.domain", "text", Column("a.domain")),
-        _spec("domain", "text", Column("a.domain"), "provider domain, else the URL's host"),
-        _spec("topics", "list of text", Topics()),
-        _spec("topic", "list of text", Topics(), "= topics"),
-        _spec("images", "list of mappings"),
-        _spec("images.url", "text"),
-        _spec("images.width", "number"),
-        _spec("images.height", "number"),
-        _spec("images.isCached", "bool"),
-        _spec("related", "list of mappings"),
-        *(_spec(f"related.{key}", type_) for key, type_ in _RELATED_KEYS),
-        _spec("secured", "text", None, "encrypted payload"),
-        _spec("body", "text", Column("a.body"), "the Markdown after the front matter"),
-        _spec("story", "text", Column(STORY_SQL), "id of the story's earliest article"),
-        _spec("coverage", "number", Column(COVERAGE_SQL), "providers covering the story"),
-        _spec("canonical_url", "text", Column(CANONICAL_URL_SQL), "url in canonical form"),
-    )
-}
-
-#: Types a catalogue path can have, inferred from the values found there.
-CataloguePaths = Mapping[tuple[str, ...], FieldType]
+#: The front-matter paths a catalogue holds, with their types, read when a name asks.
 KnownPaths = Callable[[], CataloguePaths]
 
 
@@ -442,94 +355,24 @@ def no_catalogue() -> CataloguePaths:
     return {}
 
 
-def catalogue_paths(records: Iterable[Mapping[str, Any]], depth: int = 4) -> dict[
-    tuple[str, ...], tuple[FieldType, Any]
-]:  # fmt: skip
-    """Every path in the records with its inferred type and its first non-null value."""
-    kinds: dict[tuple[str, ...], set[str]] = {}
-    examples: dict[tuple[str, ...], Any] = {}
-
-    def visit(path: tuple[str, ...], value: Any, in_list: bool) -> None:
-        if value is None:
-            kinds.setdefault(path, set())
-            return
-        if isinstance(value, list):
-            kinds.setdefault(path, set()).add("list")
-            if value and path not in examples:
-                examples[path] = value
-            for item in value:
-                visit_item(path, item)
-            return
-        kinds.setdefault(path, set()).add(_kind(value) + ("*" if in_list else ""))
-        if path not in examples:
-            examples[path] = value
-        if isinstance(value, dict) and len(path) < depth:
-            for key, item in value.items():
-                visit((*path, str(key)), item, in_list)
-
-    def visit_item(path: tuple[str, ...], item: Any) -> None:
-        if item is None:
-            return
-        kinds[path].add("item:" + _kind(item))
-        if isinstance(item, dict) and len(path) < depth:
-            for key, value in item.items():
-                visit((*path, str(key)), value, True)
-
-    for record in records:
-        for key, value in record.items():
-            visit((str(key),), value, False)
-    return {path: (_infer(found), examples.get(path)) for path, found in kinds.items()}
-
-
-def _kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, dict):
-        return "mapping"
-    if isinstance(value, list):
-        return "list"
-    return "text"
-
-
-def _infer(found: set[str]) -> FieldType:
-    plain = {kind.removeprefix("item:").rstrip("*") for kind in found} - {"list"}
-    if "mapping" in plain:
-        return "list of mappings" if "list" in found or any("*" in k for k in found) else "mapping"
-    if "list" in found and plain <= {"text"}:
-        return "list of text"
-    if len(plain) == 1:
-        only = plain.pop()
-        return "text" if only == "list" else only  # type: ignore[return-value]
-    return "text" if not plain else "any"
-
-
 def resolve(
     source: str, token: Token, known: KnownPaths, cache: dict[str, CataloguePaths]
-) -> FieldSpec:
-    """The field a name refers to: the registry, else a path some article has."""
-    path = token.segments or (token.value,)
-    dotted = ".".join(path)
-    if not token.quoted_name and dotted in REGISTRY:
-        return REGISTRY[dotted]
+) -> Field:
+    """The field a name refers to: the registry, else a front-matter path some article has."""
+    segments = token.segments or (token.value,)
+    ref = lookup(segments, token.quoted_name)
+    if ref.field is not None:
+        return ref.field
     if "paths" not in cache:
         cache["paths"] = known()
     paths = cache["paths"]
-    if path in paths:
-        return FieldSpec(dotted, paths[path], RecordPath(path))
-    folded = [name for name in REGISTRY if name.casefold() == dotted.casefold()]
-    folded += [".".join(p) for p in paths if ".".join(p).casefold() == dotted.casefold()]
-    if len(set(folded)) == 1:
-        return resolve(source, _renamed(token, folded[0]), lambda: paths, cache)
-    candidates = list(REGISTRY) + [".".join(p) for p in paths]
-    close = difflib.get_close_matches(dotted, candidates, n=1, cutoff=0.6)
+    found = resolve_field(segments, token.quoted_name, paths)
+    if found is not None:
+        return found
+    dotted = ".".join(segments)
+    close = difflib.get_close_matches(dotted, spellings(paths), n=1, cutoff=0.6)
     hint = f"Did you mean {close[0]!r}?" if close else "Run `newscat fields` to see every field."
     raise WhereError(source, f"unknown field {dotted!r}", token.start, token.end, hint)
-
-
-def _renamed(token: Token, name: str) -> Token:
-    return Token("word", token.text, name, token.start, token.end, tuple(name.split(".")))
 
 
 # --- checking ---------------------------------------------------------------------------
@@ -551,7 +394,7 @@ class Instant:
 class Check:
     """A predicate whose field is resolved and whose values have the field's type."""
 
-    field: FieldSpec
+    field: Field
     op: str  # positive form; ``negated`` says whether to invert it
     negated: bool
     values: tuple[Any, ...]
@@ -592,12 +435,17 @@ def check(source: str, node: Node, now: datetime, known: KnownPaths = no_catalog
     return walk(node)
 
 
-def check_pred(source: str, pred: Pred, spec: FieldSpec, now: datetime) -> Check:
+def check_pred(source: str, pred: Pred, spec: Field, now: datetime) -> Check:
     op = pred.op
     negated = op in _NEGATIONS
     positive = _NEGATIONS.get(op, op)
     kind = spec.type
     where = pred.op_token or pred.field
+    if spec.source is None:
+        raise WhereError(
+            source, f"{spec.name!r} is computed for output only; it cannot be filtered",
+            pred.field.start, pred.field.end, "Name it with -F; filter with -m or other fields.",
+        )  # fmt: skip
     if kind in ("mapping", "list of mappings") and positive not in ("empty", "truthy"):
         example = "images.url" if spec.name == "images" else f"{spec.name}.<key>"
         raise WhereError(
@@ -640,7 +488,7 @@ def _number(token: Token) -> float | None:
     return number if number == number and abs(number) != float("inf") else None
 
 
-def _literal(source: str, token: Token, kind: FieldType, spec: FieldSpec, now: datetime) -> Any:
+def _literal(source: str, token: Token, kind: FieldType, spec: Field, now: datetime) -> Any:
     text = token.value
     if kind == "number":
         number = _number(token)
@@ -726,6 +574,8 @@ def to_sql(node: Checked, now: datetime) -> SQL:
 
 def _pred_sql(check: Check, now: datetime) -> SQL:
     source = check.field.source
+    if source is None:  # refused when checked
+        raise UsageError(f"{check.field.name!r} cannot be filtered")
     if check.op == "empty":
         positive = _filled(check.field, source)
         return SQL(
@@ -749,7 +599,7 @@ def _pred_sql(check: Check, now: datetime) -> SQL:
     return SQL(f"NOT {sql.text}", sql.params) if check.negated else sql
 
 
-def _filled(spec: FieldSpec, source: Source) -> SQL:
+def _filled(spec: Field, source: Source) -> SQL:
     """True when the field has a value that is not empty."""
     if isinstance(source, Column):
         return SQL(f"IFNULL({source.sql}, '') != ''", [])
@@ -852,57 +702,3 @@ def compile_where(
     checked = check(source, parse(source), now, known)
     sql = to_sql(checked, now)
     return sql.text, sql.params
-
-
-# --- the ``fields`` listing -------------------------------------------------------------
-
-
-def field_rows(articles: Iterable[Article], now: datetime) -> list[tuple[str, str, Any]]:
-    """(name, type, first non-null example) for every built-in field, then for every
-    other path some article's front matter holds."""
-    examples: dict[str, Any] = {}
-
-    def records() -> Iterator[Mapping[str, Any]]:
-        for article in articles:
-            for name, spec in REGISTRY.items():
-                if name not in examples:
-                    value = _example(article, spec, now)
-                    if value is not None and value != [] and value != "":
-                        examples[name] = value
-            yield article.record
-
-    found = catalogue_paths(records())
-    rows: list[tuple[str, str, Any]] = [
-        (name, spec.type, examples.get(name)) for name, spec in REGISTRY.items()
-    ]
-    for path, (kind, example) in sorted(found.items(), key=lambda item: item[0]):
-        name = ".".join(_quoted_segment(part) for part in path)
-        if name not in REGISTRY:
-            rows.append((name, kind, example))
-    return rows
-
-
-def _quoted_segment(part: str) -> str:
-    """A path segment as the language reads it, backticked when it is not a plain name."""
-    if part and re.fullmatch(r"[^\s.()\"',`=!<>~]+", part) and part.lower() not in KEYWORDS:
-        return part
-    return "`" + part.replace("`", "``") + "`"
-
-
-def _example(article: Article, spec: FieldSpec, now: datetime) -> Any:
-    source = spec.source
-    if spec.type == "duration":
-        moment = parse_instant(article.date or "")
-        return None if moment is None else f"{(now - moment).days}d"
-    if isinstance(source, Column):
-        name = source.sql.removeprefix("a.") if source.sql.startswith("a.") else spec.name
-        return getattr(article, name)
-    if isinstance(source, Topics):
-        return list(article.topics)
-    found: list[Any] = []
-    collect_values(article.record, list(source.path), found)
-    if not found:
-        return None
-    if spec.name == "secured":
-        return f"encrypted, {len(str(found[0]).encode())} bytes"
-    return found if spec.type.startswith("list") else found[0]

@@ -6,9 +6,9 @@ import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
+from newscat.fields import CataloguePaths, catalogue_paths, path_type
 from newscat.index import Index
 from newscat.query import Filters, Query, compile_query
-from newscat.where import CataloguePaths, catalogue_paths
 
 NOW = "2023-02-01T12:00:00Z"
 
@@ -199,7 +199,10 @@ def open_index(root: Path, cache: Path | None) -> Index:
 
 
 def known_paths(index: Index) -> CataloguePaths:
-    return {path: kind for path, (kind, _) in catalogue_paths(index.records()).items()}
+    return {
+        path: path_type(stats, path)
+        for path, stats in catalogue_paths(index.front_matters()).items()
+    }
 
 
 def select_ids(

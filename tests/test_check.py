@@ -74,7 +74,7 @@ def test_json_lists_every_problem_with_all_keys(mixed: Path) -> None:
             "column": 1,
             "severity": "warning",
             "code": "missing-date",
-            "message": "no publishedDateTime",
+            "message": "no date (read from publishedDateTime, date, publishDate or pubDate)",
         },
         {
             "file": str(mixed / "odd.md"),
@@ -93,7 +93,10 @@ def test_tsv_is_the_default_in_a_pipe(mixed: Path) -> None:
     result = run(["check", "--no-cache", "-C", str(mixed)])
     lines = result.stdout.splitlines()
     assert lines[0] == "file\tline\tcolumn\tseverity\tcode\tmessage"
-    assert lines[2] == f"{mixed / 'odd.md'}\t2\t1\twarning\tmissing-date\tno publishedDateTime"
+    assert (
+        lines[2]
+        == f"{mixed / 'odd.md'}\t2\t1\twarning\tmissing-date\tno date (read from publishedDateTime, date, publishDate or pubDate)"
+    )
     assert len(lines) == 4
 
 

@@ -42,7 +42,9 @@ def test_list_jsonl_one_record_per_line() -> None:
         "002_6ef551387f7f8ea7",
         "000_50e039b255de019a",
     ]
-    assert json.loads(lines[1])["provider"] == {"name": "NHS HEE", "domain": "hee.nhs.uk"}
+    record = json.loads(lines[1])
+    assert (record["provider"], record["domain"]) == ("NHS HEE", "hee.nhs.uk")
+    assert record["front_matter"]["provider"] == {"name": "NHS HEE", "domain": "hee.nhs.uk"}
 
 
 def test_list_json_with_fields() -> None:

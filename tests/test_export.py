@@ -190,9 +190,13 @@ def test_export_json_is_the_full_record_as_written(run: Any, catalog: Path) -> N
         expected = front_matter(source)
         assert record["path"] == str(source)
         assert record["path_bytes"] is None
-        computed = ("id", "path", "path_bytes", "date")
-        assert {k: v for k, v in record.items() if k not in computed} == expected
+        assert record["front_matter"] == expected
+        assert list(record["front_matter"]) == list(expected)  # in file order
         assert record["date"] == expected["publishedDateTime"]  # already UTC with Z
+        assert (record["url"], record["provider"]) == (
+            expected["webUrl"],
+            expected["provider"]["name"],
+        )
         assert "\\u" not in result.stdout  # not ASCII-escaped
 
 
@@ -207,7 +211,7 @@ def test_export_jsonl_round_trip(run: Any, catalog: Path, tmp_path: Path) -> Non
     again = tmp_path / "again"
     again.mkdir()
     for record in first:
-        front = {k: v for k, v in record.items() if k not in ("id", "path", "date", "body")}
+        front = record["front_matter"]
         text = "---\n" + yaml.safe_dump(front, allow_unicode=True, sort_keys=False) + "---\n"
         if "body" in record:
             text += record["body"] + "\n"
@@ -225,8 +229,9 @@ def test_export_csv_default_columns(run: Any, catalog: Path) -> None:
     assert result.exit_code == 0
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert list(rows[0]) == [
-        "id", "path", "date", "title", "excerpt", "category", "type", "quality", "heat",
-        "published", "provider.name", "provider.domain", "url", "topics", "originalUrl",
+        "id", "path", "path_bytes", "date", "title", "excerpt", "url", "provider", "domain",
+        "topics", "category", "type", "quality", "heat", "published", "story", "coverage",
+        "canonical_url", "originalUrl",
     ]  # fmt: skip
     for row in rows:
         source = front_matter(catalog / f"{row['id']}.txt")
@@ -234,8 +239,8 @@ def test_export_csv_default_columns(run: Any, catalog: Path) -> None:
         assert row["excerpt"] == source["excerpt"]
         assert row["quality"] == str(source["quality"])
         assert row["published"] == "false"
-        assert row["provider.name"] == source["provider"]["name"]
-        assert row["provider.domain"] == source["provider"]["domain"]
+        assert row["provider"] == source["provider"]["name"]
+        assert row["domain"] == source["provider"]["domain"]
         assert row["topics"] == "; ".join(source["topics"])
         assert row["url"] == source["webUrl"]
         assert row["date"] == source["publishedDateTime"]
@@ -251,9 +256,9 @@ def test_export_csv_secured_only_when_named(run: Any, catalog: Path) -> None:
 def test_export_tsv(run: Any, catalog: Path) -> None:
     lines = run("export", "-f", "tsv", "--sort", "id").stdout.splitlines()
     assert len(lines) == 3
-    assert lines[0].split("\t")[10:12] == ["provider.name", "provider.domain"]
-    assert lines[1].split("\t")[:3] == [A, f"{catalog / A}.txt", "2022-05-19T09:13:00Z"]
-    assert lines[1].split("\t")[10:12] == ["NHS HEE", "hee.nhs.uk"]
+    assert lines[0].split("\t")[7:9] == ["provider", "domain"]
+    assert lines[1].split("\t")[:4] == [A, f"{catalog / A}.txt", "", "2022-05-19T09:13:00Z"]
+    assert lines[1].split("\t")[7:9] == ["NHS HEE", "hee.nhs.uk"]
 
 
 def test_export_sqlite(run: Any, catalog: Path, tmp_path: Path) -> None:
@@ -264,17 +269,22 @@ def test_export_sqlite(run: Any, catalog: Path, tmp_path: Path) -> None:
     assert result.stderr == f"exported 2 articles to {out}\n"
     db = sqlite3.connect(out)
     tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    assert tables == {"articles", "article_topics", "images", "related"}
-    for table in ("article_topics", "images", "related"):
-        keys = db.execute(f"PRAGMA foreign_key_list({table})").fetchall()
-        assert [(k[2], k[3], k[4]) for k in keys] == [("articles", "article_id", "id")]
+    assert tables == {"articles", "article_topics"}
+    keys = db.execute("PRAGMA foreign_key_list(article_topics)").fetchall()
+    assert [(k[2], k[3], k[4]) for k in keys] == [("articles", "article_id", "id")]
     assert db.execute("PRAGMA foreign_key_check").fetchall() == []
-    assert db.execute("PRAGMA user_version").fetchone() == (1,)
-    for id_, record, date, quality, provider, domain, published in db.execute(
-        "SELECT id, record, date, quality, provider, domain, published FROM articles"
+    assert db.execute("PRAGMA user_version").fetchone() == (2,)
+    columns = [row[1] for row in db.execute("PRAGMA table_info(articles)")]
+    assert columns == [
+        "id", "path", "path_bytes", "date", "title", "excerpt", "url", "provider", "domain",
+        "category", "type", "quality", "heat", "published", "story", "coverage", "canonical_url",
+        "front_matter", "body",
+    ]  # fmt: skip
+    for id_, front, date, quality, provider, domain, published in db.execute(
+        "SELECT id, front_matter, date, quality, provider, domain, published FROM articles"
     ):
         source = front_matter(catalog / f"{id_}.txt")
-        assert json.loads(record) == source
+        assert json.loads(front) == source
         assert date == source["publishedDateTime"]
         assert quality == source["quality"]
         assert (provider, domain) == (source["provider"]["name"], source["provider"]["domain"])
@@ -283,23 +293,12 @@ def test_export_sqlite(run: Any, catalog: Path, tmp_path: Path) -> None:
             "SELECT topic FROM article_topics WHERE article_id = ? ORDER BY position", (id_,)
         )]  # fmt: skip
         assert topics == source["topics"]
-        images = db.execute(
-            "SELECT url, width, height, is_cached FROM images WHERE article_id = ?", (id_,)
-        ).fetchall()
-        assert images == [
-            (i["url"], i["width"], i["height"], int(i["isCached"])) for i in source["images"]
-        ]
-        related = db.execute(
-            "SELECT title, date, url, provider, domain, quality, record FROM related "
-            "WHERE article_id = ? ORDER BY position",
+        widths = db.execute(
+            "SELECT json_extract(i.value, '$.width') FROM articles AS a, "
+            "json_each(a.front_matter, '$.images') AS i WHERE a.id = ?",
             (id_,),
         ).fetchall()
-        assert [json.loads(r[-1]) for r in related] == source["related"]
-        first = source["related"][0]
-        assert related[0][:6] == (
-            first["title"], first["publishedDateTime"], first["webUrl"],
-            first["provider"]["name"], first["provider"]["domain"], first["quality"],
-        )  # fmt: skip
+        assert widths == [(i["width"],) for i in source["images"]]
     db.close()
     assert sorted(os.listdir(tmp_path)) == ["cache", "catalog", "news.sqlite"]  # no temp left
 
@@ -448,7 +447,7 @@ def test_writers_write_each_article_as_it_arrives(run: Any, catalog: Path) -> No
 
 def test_export_csv_columns_follow_the_catalogue(run: Any, catalog: Path) -> None:
     """Other top-level keys become columns (mappings flattened); a plain-string provider
-    fills provider.name; lists of mappings stay out."""
+    is the provider; lists of mappings stay out."""
     (catalog / "odd.md").write_text(
         "---\n"
         "title: Odd one\n"
@@ -456,7 +455,7 @@ def test_export_csv_columns_follow_the_catalogue(run: Any, catalog: Path) -> Non
         "webUrl: https://example.org/odd\n"
         "provider: Example Daily\n"
         "topics: Solo\n"
-        "tags: [x, y]\n"
+        "labels: [x, y]\n"
         "meta: {source: feed, rank: 3}\n"
         "attachments: [{name: a.pdf}]\n"
         "---\n"
@@ -464,17 +463,17 @@ def test_export_csv_columns_follow_the_catalogue(run: Any, catalog: Path) -> Non
         encoding="utf-8",
     )
     rows = list(csv.DictReader(io.StringIO(run("export", "-f", "csv", "--sort", "id").stdout)))
-    assert list(rows[0])[14:] == ["originalUrl", "tags", "meta.source", "meta.rank"]
+    assert list(rows[0])[18:] == ["originalUrl", "labels", "meta.source", "meta.rank"]
     odd = rows[-1]
     assert odd["id"] == "odd"
     assert odd["date"] == "2022-05-19T09:13:00Z"
-    assert odd["provider.name"] == "Example Daily"
-    assert odd["provider.domain"] == ""
-    assert (odd["topics"], odd["tags"], odd["meta.rank"]) == ("Solo", "x; y", "3")
+    assert odd["provider"] == "Example Daily"
+    assert odd["domain"] == "example.org"  # the url's host
+    assert (odd["topics"], odd["labels"], odd["meta.rank"]) == ("Solo", "x; y", "3")
     assert rows[0]["meta.source"] == ""
     records = [json.loads(line) for line in run("export").stdout.splitlines()]
     odd_record = next(r for r in records if r["id"] == "odd")
-    assert odd_record["attachments"] == [{"name": "a.pdf"}]
+    assert odd_record["front_matter"]["attachments"] == [{"name": "a.pdf"}]
     assert odd_record["body"] == "Body text."
     assert odd_record["date"] == "2022-05-19T09:13:00Z"
-    assert odd_record["publishedDateTime"] == "May 19, 2022 9:13 AM"
+    assert odd_record["front_matter"]["publishedDateTime"] == "May 19, 2022 9:13 AM"

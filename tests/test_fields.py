@@ -1,16 +1,34 @@
-"""The ``fields`` command: built-in fields, then every path the catalogue holds."""
+"""The ``fields`` command and the one field registry: what it lists is exactly what
+-F, --where and --sort accept."""
 
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from newscat import fields
 from newscat.cli import cli
-from newscat.where import REGISTRY
-from tests.query_support import write_catalogue
+from newscat.errors import UsageError
+from newscat.export import resolve_fields
+from newscat.index import Index
+from newscat.query import Filters, compile_order, known_paths
+from newscat.where import WhereError, compile_where
+from tests.query_support import open_index, write_catalogue
+
+NORMALISED = [
+    "id", "path", "path_bytes", "date", "title", "excerpt", "url", "provider", "domain", "topics",
+    "category", "type", "quality", "heat", "published", "story", "coverage", "canonical_url",
+    "front_matter", "body", "age", "ref", "snippet",
+]  # fmt: skip
+NOW = datetime(2023, 2, 1, tzinfo=timezone.utc)
+#: Fields computed for output: -F takes them, --where and --sort say why not.
+OUTPUT_ONLY = ("snippet",)
 
 
 @pytest.fixture(scope="module")
@@ -18,61 +36,148 @@ def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_catalogue(tmp_path_factory.mktemp("catalogue"))
 
 
-def fields(root: Path, fmt: str) -> str:
+@pytest.fixture(scope="module")
+def index(root: Path) -> Index:
+    return open_index(root, None)
+
+
+def listing(root: Path, fmt: str) -> str:
     result = CliRunner().invoke(cli, ["fields", "--no-cache", "-C", str(root), "-f", fmt])
     assert (result.exit_code, result.stderr) == (0, "")
     return result.stdout
 
 
-def test_json_lists_builtins_then_catalogue_paths(root: Path) -> None:
-    rows = json.loads(fields(root, "json"))
+def test_json_lists_normalised_fields_then_the_front_matter_the_catalogue_has(
+    root: Path,
+) -> None:
+    rows = json.loads(listing(root, "json"))
     names = [row["name"] for row in rows]
-    assert names[: len(REGISTRY)] == list(REGISTRY)
-    assert names[len(REGISTRY) :] == [
-        "`it's`", "meta", "meta.editor", "meta.editor.name", "meta.score", "region", "score",
-        "select", "tags",
+    assert names[: len(NORMALISED)] == NORMALISED
+    assert names[len(NORMALISED) :] == [
+        "front_matter.category", "front_matter.title", "front_matter.excerpt",
+        "publishedDateTime", "webUrl", "front_matter.type", "front_matter.quality",
+        "front_matter.heat", "front_matter.published", "front_matter.provider",
+        "front_matter.provider.name", "front_matter.provider.domain", "front_matter.topics",
+        "images", "images.url", "images.width", "images.height", "images.isCached", "related",
+        "related.title", "related.publishedDateTime", "related.provider",
+        "related.provider.name", "related.provider.domain", "related.quality", "region", "tags",
+        "score", "meta", "meta.editor", "meta.editor.name", "meta.score", "`it's`", "select",
     ]  # fmt: skip
-    by_name = {row["name"]: (row["type"], row["example"]) for row in rows}
-    assert by_name["quality"] == ("number", 58)
-    assert by_name["date"] == ("date", "2022-05-19T09:13:00Z")
-    assert by_name["published"] == ("bool", False)
-    assert by_name["provider.domain"] == ("text", "hee.nhs.uk")
-    assert by_name["topics"] == ("list of text", ["AI Ethics", "AI"])
-    assert by_name["images.width"] == ("number", 454)
-    assert by_name["related.provider.name"] == ("text", "Computer Weekly")
-    assert by_name["secured"] == ("text", None)
-    assert by_name["tags"] == ("list of text", ["eins", "zwei"])
-    assert by_name["meta.editor.name"] == ("text", "Ann O'Neil")
-    assert by_name["`it's`"] == ("number", 1)
-    assert by_name["age"][0] == "duration"
+    by_name = {row["name"]: (row["type"], row["articles"], row["example"]) for row in rows}
+    assert by_name["quality"] == ("number", 11, 58)
+    assert by_name["date"] == ("date", 12, "2022-05-19T09:13:00Z")
+    assert by_name["published"] == ("bool", 11, False)
+    assert by_name["topics"] == ("list of text", 11, ["AI Ethics", "AI"])
+    assert by_name["excerpt"] == ("text", 1, "Frontline staff need support to use AI safely.")
+    assert by_name["front_matter"] == ("mapping", 12, None)
+    assert by_name["publishedDateTime"] == ("date", 12, "2022-05-19T09:13:00Z")
+    assert by_name["front_matter.provider.domain"] == ("text", 11, "hee.nhs.uk")
+    assert by_name["images.width"] == ("number", 2, 454)
+    assert by_name["related.provider.name"] == ("text", 1, "Computer Weekly")
+    assert by_name["tags"] == ("list of text", 1, ["eins", "zwei"])
+    assert by_name["meta.editor.name"] == ("text", 1, "Ann O'Neil")
+    assert by_name["`it's`"] == ("number", 1, 1)
+    assert by_name["age"][:2] == ("duration", 12)
 
 
-def test_tsv(root: Path) -> None:
-    out = fields(root, "tsv").splitlines()
-    assert out[0] == "name\ttype\texample"
-    assert "quality\tnumber\t58" in out
-    assert "topics\tlist of text\tAI Ethics; AI" in out
-    assert "meta.score\tnumber\t7" in out
+def test_a_catalogue_without_images_lists_none(tmp_path: Path) -> None:
+    (tmp_path / "2024-03-01-hello.md").write_text(
+        "---\ntitle: Hello\ntags: [a]\n---\nBody.\n", encoding="utf-8"
+    )
+    out = listing(tmp_path, "tsv").splitlines()
+    assert out[0] == "name\ttype\tarticles\texample"
+    assert [line.split("\t")[0] for line in out[1:]][len(NORMALISED) :] == [
+        "front_matter.title", "tags",
+    ]  # fmt: skip
+    assert "date\tdate\t1\t2024-03-01T00:00:00Z" in out
+    assert "topics\tlist of text\t1\ta" in out
+    assert "quality\tnumber\t0\t" in out
 
 
 def test_table(root: Path) -> None:
-    out = fields(root, "table")
-    assert out.splitlines()[0].split() == ["name", "type", "example"]
+    out = listing(root, "table")
+    assert out.splitlines()[0].split() == ["name", "type", "articles", "example"]
     assert "meta.editor.name" in out
 
 
-def test_every_listed_name_is_queryable(root: Path) -> None:
+def test_every_listed_name_works_with_f_where_and_sort(root: Path) -> None:
     runner = CliRunner()
-    for row in json.loads(fields(root, "json")):
-        result = runner.invoke(
-            cli, ["list", "--no-cache", "-C", str(root), "-w", f"{row['name']} is not empty",
-                  "--count"],
-        )  # fmt: skip
-        assert (result.exit_code, result.stderr) == (0, ""), row["name"]
+    base = ["--no-cache", "-C", str(root)]
+    for row in json.loads(listing(root, "json")):
+        name = row["name"]
+        got = runner.invoke(cli, ["list", *base, "-f", "json", "-F", f"id,{name}"])
+        assert (got.exit_code, got.stderr) == (0, ""), name
+        assert all(name in record for record in json.loads(got.stdout)), name
+        got = runner.invoke(cli, ["list", *base, "-w", f"{name} is not empty", "--count"])
+        if name in OUTPUT_ONLY:
+            assert "is computed for output only; it cannot be filtered" in got.stderr
+            got = runner.invoke(cli, ["list", *base, "-s", name, "-f", "ids"])
+            assert got.stderr == f"Error: cannot sort by {name!r}: it is computed for output only\n"
+            continue
+        assert (got.exit_code, got.stderr) == (0, ""), name
+        assert int(got.stdout) == (row["articles"] if name not in ("age", "ref") else 12), name
+        got = runner.invoke(cli, ["list", *base, "-s", name, "-f", "ids"])
+        if row["type"] in ("mapping", "list of mappings"):
+            assert got.stderr == f"Error: cannot sort by {name!r}: it is a {row['type']}\n"
+        else:
+            assert (got.exit_code, got.stderr) == (0, ""), name
+
+
+def _accepted(index: Index, name: str) -> set[str]:
+    """How each of -F, --where and --sort takes a name: 'ok' or 'unknown'."""
+    known = known_paths(index)
+    answers: set[str] = set()
+    try:
+        resolve_fields([name], index)
+        answers.add("ok")
+    except UsageError as exc:
+        assert "unknown field" in str(exc)
+        answers.add("unknown")
+    try:
+        compile_where(f"{name} is empty", NOW, known)
+        answers.add("ok")
+    except WhereError as exc:
+        known_field = "computed for output only" in exc.reason
+        assert known_field or exc.reason.startswith("unknown field"), exc.reason
+        answers.add("ok" if known_field else "unknown")
+    try:
+        compile_order((name,), Filters(), known)
+        answers.add("ok")
+    except UsageError as exc:
+        message = str(exc)
+        assert message.startswith(("unknown sort key", "cannot sort by")), message
+        answers.add("unknown" if message.startswith("unknown") else "ok")
+    return answers
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_fields_lists_exactly_the_names_f_where_and_sort_accept(
+    index: Index, data: st.DataObject
+) -> None:
+    listed = [row.name for row in fields.field_rows(index.select(), NOW)]
+    pool = [*listed, "front_matter.tags", "provider.name", "meta.editor.nom", "qualty",
+            "images.size", "front_matter.nothing", "related.title.x", "Tags", "TITLE",
+            "Meta.Editor", "front_matter.Tags"]  # fmt: skip
+    name = data.draw(
+        st.sampled_from(pool) | st.from_regex(r"[a-z]{1,6}(\.[a-z]{1,6}){0,2}", fullmatch=True),
+        label="name",
+    )
+    answers = _accepted(index, name)
+    assert len(answers) == 1, (name, answers)  # the three agree
+    segments, quoted = fields.parse_name(name)
+    ref = fields.lookup(segments, quoted)
+    canonical = ref.name
+    if name in listed:
+        assert answers == {"ok"}, name
+    elif answers == {"ok"} and name.casefold() != canonical.casefold():
+        assert canonical in listed, name  # another spelling of a listed field
+    if canonical not in listed and name.casefold() not in {n.casefold() for n in listed}:
+        assert answers == {"unknown"}, name
 
 
 def test_help_has_examples() -> None:
     result = CliRunner().invoke(cli, ["fields", "--help"])
     assert result.exit_code == 0
-    assert "List the queryable fields, with their types and examples." in result.stdout
+    assert "List every field: its type, how many articles have it" in result.stdout
     assert "newscat fields -f json" in result.stdout

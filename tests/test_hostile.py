@@ -110,7 +110,7 @@ def test_alias_bomb_billion_laughs_is_refused() -> None:
 def test_small_aliases_still_work() -> None:
     article = parse("---\ntitle: t\nbase: &b {name: x}\nother: *b\n---\n")
     assert isinstance(article, Article)
-    assert article.record["other"] == {"name": "x"}
+    assert article.front_matter["other"] == {"name": "x"}
 
 
 def test_alias_to_its_own_container_is_refused_not_looped() -> None:
@@ -201,7 +201,7 @@ def test_not_utf8_after_a_bom_counts_the_bom() -> None:
 def test_no_front_matter() -> None:
     found = problem("# Just markdown\n\nSome text.\n")
     assert found.code == "no-front-matter"
-    assert found.message == "no front matter: the first line is not '---'"
+    assert found.message == "no front matter: the first line is not '---' or '+++'"
 
 
 def test_front_matter_not_on_the_first_line() -> None:

@@ -99,8 +99,8 @@ def test_duckdb_reads_back_every_value(tmp_path: Path, isolated_env: Path) -> No
         when = row.pop("date")
         assert when == _instant(article.date)
         front_matter = json.loads(row.pop("front_matter"))
-        assert front_matter == article.record
-        assert list(front_matter) == list(article.record)  # file order kept
+        assert front_matter == article.front_matter
+        assert list(front_matter) == list(article.front_matter)  # file order kept
         assert row == {
             "id": article.id,
             "path": article.path,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import yaml
@@ -42,10 +43,22 @@ values = st.recursive(
 documents = st.dictionaries(st.text(min_size=1, max_size=10), values, min_size=1, max_size=6)
 
 
+def _as_written(value: Any) -> Any:
+    """What newscat keeps for a value PyYAML loaded from ``safe_dump``'s text: a float
+    JSON cannot hold keeps the text it was written as."""
+    if isinstance(value, dict):
+        return {key: _as_written(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_as_written(item) for item in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return yaml.safe_dump(value).split("\n")[0]
+    return value
+
+
 def _parse(front: str) -> Any:
     result = parse.parse_article(f"---\n{front}---\n".encode(), "p", "i")
     assert isinstance(result, Article), result
-    return result.record
+    return result.front_matter
 
 
 @settings(max_examples=300, deadline=None)
@@ -53,7 +66,7 @@ def _parse(front: str) -> Any:
 def test_fast_path_matches_pyyaml(document: dict[str, Any], flow: bool | None) -> None:
     front = yaml.safe_dump(document, default_flow_style=flow, allow_unicode=True, sort_keys=False)
     expected = yaml.load(front, _Reference)
-    assert _parse(front) == parse._json_safe(expected)
+    assert _parse(front) == _as_written(expected)
 
 
 def test_plain_scalars_written_by_hand() -> None:
@@ -74,7 +87,7 @@ def test_plain_scalars_written_by_hand() -> None:
         "i": 7,
         "j": -3,
         "k": 4,
-        "l": "nan",
+        "l": ".nan",
         "m": "12",
         "n": "aGk=",
     }

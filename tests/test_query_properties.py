@@ -134,7 +134,7 @@ def atoms(draw: st.DrawFn) -> tuple[str, Pred]:
         )
     if kind == 4:
         part = draw(st.sampled_from(["nhs", "uk", "wired", "sued", ".", "hee.nhs"]))
-        return f"provider.domain ~ {lit(part)}", lambda d: part in d.domain
+        return f"domain ~ {lit(part)}", lambda d: part in d.domain
     if kind == 5:
         if draw(st.booleans()):
             return "published", lambda d: d.published is True

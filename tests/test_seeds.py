@@ -54,15 +54,15 @@ def test_records_keep_every_key_as_written() -> None:
         article = _parse(seed_id)
         expected = yaml.load(path.read_text(encoding="utf-8").split("---\n")[1], yaml.BaseLoader)
         # BaseLoader keeps every scalar as text: compare key order and text forms.
-        assert list(article.record) == list(expected)
-        assert article.record["publishedDateTime"] == expected["publishedDateTime"]
-        assert isinstance(article.record["publishedDateTime"], str)
-        assert article.record["secured"] == expected["secured"]
+        assert list(article.front_matter) == list(expected)
+        assert article.front_matter["publishedDateTime"] == expected["publishedDateTime"]
+        assert isinstance(article.front_matter["publishedDateTime"], str)
+        assert article.front_matter["secured"] == expected["secured"]
         assert (
-            article.record["related"][0]["publishedDateTime"]
+            article.front_matter["related"][0]["publishedDateTime"]
             == (expected["related"][0]["publishedDateTime"])
         )
-        assert article.record["images"][0]["isCached"] is True
+        assert article.front_matter["images"][0]["isCached"] is True
 
 
 def test_list_json_gives_both_full_records_losslessly() -> None:
@@ -79,8 +79,8 @@ def test_list_json_gives_both_full_records_losslessly() -> None:
         for item in source["related"]:
             item["publishedDateTime"] = item["publishedDateTime"].strftime("%Y-%m-%dT%H:%M:%SZ")
         assert record["path_bytes"] is None
-        computed = ("id", "path", "path_bytes", "date")
-        assert {k: v for k, v in record.items() if k not in computed} == source
+        assert record["front_matter"] == source
+        assert list(record["front_matter"]) == list(source)
         assert record["date"] == source["publishedDateTime"]
         assert list(record)[:4] == ["id", "path", "path_bytes", "date"]
-        assert "body" not in record
+        assert list(record)[-1] == "front_matter"  # no body

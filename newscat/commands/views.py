@@ -74,9 +74,12 @@ def show_command(**opts: Any) -> None:
         out.flush()
         return
     if opts["format_"] == "json":
+        from newscat.dates import resolve_now
         from newscat.export import json_text
+        from newscat.fields import Context, record
 
-        records = [article.full_record() for article in articles]
+        context = Context(resolve_now(opts["now"]))
+        records = [record(article, context) for article in articles]
         click.echo(json_text(records[0] if len(records) == 1 else records, indent=2))
         return
     from newscat.dates import resolve_now
