@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -29,7 +29,8 @@ from textual.screen import ModalScreen
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets.option_list import Option
 
 from newscat.dates import parse_instant, resolve_now
 from newscat.errors import NewscatError
@@ -37,7 +38,7 @@ from newscat.fields import CataloguePaths, catalogue_paths, path_type
 from newscat.index import Index, RefreshReport
 from newscat.launch import can_open, open_url
 from newscat.listing import Listing, Row, TypedFilter, next_sort, typed_filter
-from newscat.query import Query, known_paths
+from newscat.query import Filters, Query, known_paths
 from newscat.render import article_page, inert, number, score_style
 from newscat.where import KnownPaths
 
@@ -86,6 +87,8 @@ KEYS: tuple[Key, ...] = (
     Key("anywhere", "s", "sort", "change the sort order", "s", "sort"),
     Key("anywhere", "o", "open", "open the URL in the browser", "o", "open"),
     Key("anywhere", "y", "copy", "copy the URL", "y", "copy"),
+    Key("anywhere", "at", "pick_search", "switch saved search", "@", "search"),
+    Key("anywhere", "c", "collapse", "collapse or expand stories (+N: more in the story)", "c"),
     Key("anywhere", "tab", "switch", "switch between list and article", "Tab"),
     Key("anywhere", "plus", "resize(1)", "larger list pane", "+"),
     Key("anywhere", "minus", "resize(-1)", "smaller list pane", "-"),
@@ -111,6 +114,23 @@ def bindings(where: str) -> list[BindingType]:
 
 class _Stopped(Exception):
     """The app is closing: a background refresh stops where it is."""
+
+
+@dataclass(frozen=True)
+class SavedSearch:
+    """A saved search the reader can switch to: its name, its options, its filters."""
+
+    name: str
+    description: str
+    filters: Filters
+
+
+class Collapsed(Message):
+    """A background thread has built the story-collapsed list (or failed to)."""
+
+    def __init__(self, generation: int, listing: Listing | None, error: str | None) -> None:
+        super().__init__()
+        self.generation, self.listing, self.error = generation, listing, error
 
 
 class Progressed(Message):
@@ -149,6 +169,8 @@ def row_text(row: Row, width: int, read: bool) -> Text:
     line.append(" ")
     line.append(Text(number(row.quality).rjust(3)[:3], style=score_style(row.quality)))
     line.append(" ")
+    if row.more:
+        line.append(Text(f"+{row.more} ", style="magenta"))
     line.append(Text(inert(row.title or "(untitled)"), style="dim" if read else "bold"))
     line.truncate(width, overflow="ellipsis", pad=True)
     return line
@@ -293,6 +315,39 @@ class HelpScreen(ModalScreen[None]):
             yield Static(text, markup=False)
 
 
+class SearchPicker(ModalScreen[str | None]):
+    """The saved searches to switch to, and "everything" (no saved search)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q,escape", "dismiss_picker", "close", key_display="q Esc"),
+        Binding("j", "focused.cursor_down", show=False),
+        Binding("k", "focused.cursor_up", show=False),
+    ]
+    DEFAULT_CSS = """
+    SearchPicker { align: center middle; }
+    SearchPicker > OptionList { width: 70; max-width: 100%; height: auto; max-height: 80%; }
+    """
+
+    def __init__(self, searches: dict[str, SavedSearch]) -> None:
+        super().__init__()
+        self.searches = searches
+        self.names = ["", *sorted(searches)]  # "": everything
+
+    def compose(self) -> ComposeResult:
+        options = [Option(Text("everything (no saved search)", style="italic"), "0")]
+        for i, name in enumerate(self.names[1:], start=1):
+            label = Text("@" + inert(name), style="bold green")
+            label.append("  " + inert(self.searches[name].description), style="dim")
+            options.append(Option(label, str(i)))
+        yield OptionList(*options)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(self.names[int(event.option.id or 0)])
+
+    def action_dismiss_picker(self) -> None:
+        self.dismiss(None)
+
+
 class BrowseApp(App[None]):
     """The reader: a status line, the list, the reading pane, the filter line and a footer."""
 
@@ -319,10 +374,21 @@ class BrowseApp(App[None]):
         known: KnownPaths | None = None,
         reopen: Callable[[], Index] | None = None,
         debug: bool = False,
+        searches: dict[str, SavedSearch] | None = None,
+        active: list[str] | None = None,
     ) -> None:
         super().__init__()
         self.index = index
-        self.base_query = query
+        # The saved searches' filters are kept apart, so that @ can switch them.
+        self.base_query = replace(query, filters=replace(query.filters, also=()))
+        self.searches = searches or {}
+        self.search_names = list(active or [])
+        self.search_filters = query.filters.also
+        self.collapse = True
+        self.collapsing = False
+        self.generation = 0
+        self.stories: Listing | None = None  # the collapsed list on screen, when it is
+        self.article_count = 0
         self.initial_known = known or known_paths(index)
         self.reopen = reopen
         self.debug_mode = debug
@@ -410,28 +476,84 @@ class BrowseApp(App[None]):
 
     def _load(self, keep: bool) -> None:
         """(Re)build the list from the query, the typed filter and the sort order."""
-        previous = self.articles.current() if keep else None
-        cursor = self.articles.cursor
-        query = Query(filters=self.base_query.filters, sort=self.sort)
+        query = Query(filters=replace(self.base_query.filters, also=self.search_filters))
+        query = replace(query, sort=self.sort)
         try:
             listing = Listing(self.index, query, self.typed.filters, self._known())
         except NewscatError as exc:
             self.message = str(exc).splitlines()[0]
             self._show_status()
             return
+        self.generation += 1
+        self.article_count = listing.count
+        self._show_listing(listing, keep)
+        if self.collapse:
+            self.collapsing = True
+            threading.Thread(
+                target=self._collapse_in_background,
+                args=(self.generation, query, self.typed.filters, self._known()),
+                name="newscat-stories",
+                daemon=True,
+            ).start()
+        self._show_status()
+
+    def _show_listing(self, listing: Listing, keep: bool) -> None:
+        """Put ``listing`` on the screen, the cursor on the article it was on (when kept)."""
+        previous = self.articles.current() if keep else None
+        cursor = self.articles.cursor
         position = 0
         if previous is not None:
             found = listing.find(previous.path, cursor)
-            position = cursor if found is None else found
+            position = min(cursor, listing.count - 1) if found is None else found
+        old = self.stories
+        self.stories = listing if listing.collapse else None
+        if old is not None and old is not listing:
+            old.close()
         self.articles.empty_text = Text("no articles match", style="dim")
         self.articles.show(listing, position)
+
+    def _collapse_in_background(
+        self, generation: int, query: Query, extra: Filters, known: KnownPaths
+    ) -> None:
+        """Build the story-collapsed list: one sort of every matching article, which
+        takes a while on a large catalogue, so the plain list shows meanwhile."""
+        try:
+            listing = Listing(self.index, query, extra, known, collapse=True)
+        except Exception as exc:
+            self.post_message(Collapsed(generation, None, f"cannot collapse stories: {exc}"))
+            return
+        self.post_message(Collapsed(generation, listing, None))
+
+    def on_collapsed(self, message: Collapsed) -> None:
+        if message.generation != self.generation or not self.collapse:
+            if message.listing is not None:
+                message.listing.close()
+            return
+        self.collapsing = False
+        if message.listing is None:
+            self.message = message.error or ""
+        else:
+            self._show_listing(message.listing, keep=True)
         self._show_status()
+
+    def action_collapse(self) -> None:
+        self.collapse = not self.collapse
+        self.collapsing = False
+        self._load(keep=True)
 
     def _show_status(self) -> None:
         line = Text("newscat", style="bold")
-        count = self.articles.count
+        for name in self.search_names:
+            line.append(" @")
+            line.append(inert(name), style="green")
         if self.loaded:
+            count = self.article_count
             line.append(f" · {count:,} article{'' if count == 1 else 's'}")
+            if self.stories is not None:
+                stories = self.stories.count
+                line.append(f" in {stories:,} stor{'y' if stories == 1 else 'ies'}")
+            elif self.collapsing:
+                line.append(" · grouping stories…", style="dim")
         line.append(f" · sort {','.join(self.sort)}")
         if self.typed.meaning:
             line.append(" · filter: ")
@@ -659,6 +781,23 @@ class BrowseApp(App[None]):
     def action_reload(self) -> None:
         self.refresh_index()
 
+    def action_pick_search(self) -> None:
+        if not self.searches:
+            self.notify(
+                "No saved searches: define [searches.NAME] in config.toml or newscat.toml.",
+                markup=False,
+            )
+            return
+        self.push_screen(SearchPicker(self.searches), self._switch_search)
+
+    def _switch_search(self, name: str | None) -> None:
+        if name is None:  # closed without choosing
+            return
+        chosen = self.searches.get(name)
+        self.search_names = [name] if chosen else []
+        self.search_filters = (chosen.filters,) if chosen else ()
+        self._load(keep=False)
+
     def action_help(self) -> None:
         self.push_screen(HelpScreen(help_notes()))
 
@@ -688,9 +827,11 @@ def run(
     known: KnownPaths | None,
     reopen: Callable[[], Index] | None,
     debug: bool,
+    searches: dict[str, SavedSearch] | None = None,
+    active: list[str] | None = None,
 ) -> BaseException | None:
     """Run the reader until the user quits; the exception that stopped it, if one did."""
-    app = BrowseApp(index, query, known, reopen, debug)
+    app = BrowseApp(index, query, known, reopen, debug, searches, active)
     try:
         app.run()
     finally:

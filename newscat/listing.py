@@ -8,6 +8,7 @@ reader, and the sort orders it cycles through.
 
 from __future__ import annotations
 
+import itertools
 import re
 import shlex
 from collections import OrderedDict
@@ -38,6 +39,9 @@ SORT_CYCLE: tuple[tuple[str, ...], ...] = (
 )
 
 _ROW_COLUMNS = "a.path, a.id, a.date, a.provider, a.domain, a.quality, a.title, a.url"
+#: Each article's story (an article the stories have not reached yet is its own).
+_STORY_KEY = "IFNULL((SELECT st.story FROM story_items AS st WHERE st.article = a.rowid), a.id)"
+_tables = itertools.count(1)
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,7 @@ class Row:
     quality: float | None
     title: str | None
     url: str | None
+    more: int = 0  # other matching articles of its story, when stories are collapsed
 
 
 class Listing:
@@ -60,6 +65,9 @@ class Listing:
     ``count`` is known from the start; ``row(n)`` reads the page holding row
     ``n`` when it is not already held. After the index changed, ``reset``
     forgets the pages and counts again.
+
+    With ``collapse``, a story is one row: its first matching article in the
+    list's order, with ``more`` counting the story's other matching articles.
     """
 
     def __init__(
@@ -68,13 +76,49 @@ class Listing:
         query: Query,
         extra: Filters | None = None,
         known: KnownPaths | None = None,
+        collapse: bool = False,
     ) -> None:
         self.index = index
         self.query = query
         self.extra = extra
+        self.collapse = collapse
         self.compiled = compile_both(query, extra, known or known_paths(index))
+        self._table = f"temp.nc_stories_{next(_tables)}" if collapse else None
         self._pages: OrderedDict[int, list[Row]] = OrderedDict()
-        self.count = index.count(self.compiled.where, self.compiled.params)
+        self.count = self._count()
+
+    def _count(self) -> int:
+        if self._table is None:
+            return self.index.count(self.compiled.where, self.compiled.params)
+        return self._collapse(self._table)
+
+    def _collapse(self, table: str) -> int:
+        """Write the story-collapsed order into a temporary table of this connection:
+        one row per story (its first matching article in the list's order, and how many
+        more match), numbered in order. One sort of the matching articles, then every
+        page and every look-up is read by position."""
+        compiled = self.compiled
+        conn = self.index.conn
+        conn.execute(f"DROP TABLE IF EXISTS {table}")
+        conn.execute(
+            f"CREATE TABLE {table} (pos INTEGER PRIMARY KEY, article INTEGER, more INTEGER)"
+        )
+        conn.execute(
+            f"INSERT INTO {table} (pos, article, more) "
+            "SELECT row_number() OVER (ORDER BY pos), article, more FROM ("
+            "SELECT a.rowid AS article, "
+            f"row_number() OVER (PARTITION BY {_STORY_KEY} ORDER BY {compiled.order}) AS rank, "
+            f"count(*) OVER (PARTITION BY {_STORY_KEY}) - 1 AS more, "
+            f"row_number() OVER (ORDER BY {compiled.order}) AS pos "
+            f"FROM articles AS a WHERE {compiled.where}) WHERE rank = 1",
+            compiled.order_params + compiled.params + compiled.order_params,
+        )
+        return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+    def close(self) -> None:
+        """Drop the temporary table of a collapsed listing."""
+        if self._table is not None:
+            self.index.conn.execute(f"DROP TABLE IF EXISTS {self._table}")
 
     @property
     def pages_held(self) -> int:
@@ -84,7 +128,7 @@ class Listing:
     def reset(self) -> None:
         """Forget every page read and count again (the index has changed)."""
         self._pages.clear()
-        self.count = self.index.count(self.compiled.where, self.compiled.params)
+        self.count = self._count()
 
     def row(self, n: int) -> Row | None:
         """Row ``n`` (from 0), or None past the end."""
@@ -103,19 +147,33 @@ class Listing:
 
     def _read(self, offset: int, limit: int) -> list[Row]:
         compiled = self.compiled
-        rows = self.index.select_columns(
-            _ROW_COLUMNS,
-            compiled.where,
-            compiled.params + compiled.order_params,
-            compiled.order,
-            limit,
-            offset,
-        )
+        if self._table is not None:
+            rows = self.index.conn.execute(
+                f"SELECT {_ROW_COLUMNS}, t.more FROM {self._table} AS t "
+                "JOIN articles AS a ON a.rowid = t.article WHERE t.pos > ? ORDER BY t.pos LIMIT ?",
+                (offset, limit),
+            ).fetchall()
+        else:
+            rows = self.index.select_columns(
+                f"{_ROW_COLUMNS}, 0",
+                compiled.where,
+                compiled.params + compiled.order_params,
+                compiled.order,
+                limit,
+                offset,
+            )
         return [Row(*row) for row in rows]
 
     def find(self, path: str, near: int) -> int | None:
         """Where the article from file ``path`` now is, looked for within ``FIND_WINDOW``
         rows of ``near`` (new articles shift the list by a few rows, not by thousands)."""
+        if self._table is not None:
+            found = self.index.conn.execute(
+                f"SELECT t.pos FROM {self._table} AS t JOIN articles AS a "
+                "ON a.rowid = t.article WHERE a.path = ?",
+                (path,),
+            ).fetchone()
+            return None if found is None else int(found[0]) - 1
         start = max(0, near - FIND_WINDOW)
         compiled = self.compiled
         rows = self.index.select_columns(
@@ -126,8 +184,8 @@ class Listing:
             2 * FIND_WINDOW + 1,
             start,
         )
-        for i, (found,) in enumerate(rows):
-            if found == path:
+        for i, (found_path,) in enumerate(rows):
+            if found_path == path:
                 return start + i
         return None
 

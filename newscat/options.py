@@ -257,9 +257,7 @@ def apply_searches(opts: dict[str, Any], app: App, formats: Sequence[str], listi
     also: list[Filters] = []
     chosen: dict[str, Any] = {}
     for search in searches:
-        values = {SEARCH_PARAMS[key]: value for key, value in search.options.items()}
-        values.setdefault("now", opts.get("now"))
-        also.append(filters_from(values))
+        also.append(search_filters(search, opts.get("now")))
         for key in SINGLE_VALUED:
             if key in search.options:
                 chosen[key] = search.options[key]
@@ -280,6 +278,13 @@ def apply_searches(opts: dict[str, Any], app: App, formats: Sequence[str], listi
         opts["limit"] = chosen["limit"]
     if not opts.get("fields") and "fields" in chosen:
         opts["fields"] = chosen["fields"]
+
+
+def search_filters(search: Search, now: str | None) -> Filters:
+    """The filters a saved search holds (``now`` pins relative dates unless it pins its own)."""
+    values = {SEARCH_PARAMS[key]: value for key, value in search.options.items()}
+    values.setdefault("now", now)
+    return filters_from(values)
 
 
 def find_search(app: App, word: str) -> Search:

@@ -6,6 +6,7 @@ import asyncio
 import html
 import re
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,9 @@ def browse(
     sort: tuple[str, ...] = ("-date",),
     size: tuple[int, int] = (80, 24),
     cache_dir: Path | None = None,
+    searches: dict[str, Any] | None = None,
+    active: list[str] | None = None,
+    extra_filters: tuple[Filters, ...] = (),
 ) -> Any:
     """Run the reader on ``roots`` with ``script(app, pilot)``; returns the app afterwards."""
     from newscat.browse import BrowseApp
@@ -53,10 +57,11 @@ def browse(
     names = [str(root) for root in roots]
     index = Index.open(names, cache_dir)
     reopen = None if cache_dir is None else (lambda: Index.open(names, cache_dir))
-    app = BrowseApp(index, Query(filters=filters or Filters(), sort=sort), reopen=reopen)
+    query = Query(filters=replace(filters or Filters(), also=extra_filters), sort=sort)
+    app = BrowseApp(index, query, reopen=reopen, searches=searches, active=active)
 
     async def main() -> None:
-        async with app.run_test(size=size) as pilot:
+        async with app.run_test(size=size, notifications=True) as pilot:
             await settle(app, pilot)
             await script(app, pilot)
 
@@ -70,7 +75,7 @@ def browse(
 async def settle(app: Any, pilot: Any) -> None:
     """Wait until the background refresh has run and the screen has caught up."""
     await pilot.pause()
-    while app.refreshing:
+    while app.refreshing or app.collapsing:
         await pilot.pause(0.02)
     await pilot.pause()
     await pilot.pause()
@@ -78,7 +83,7 @@ async def settle(app: Any, pilot: Any) -> None:
 
 async def press(app: Any, pilot: Any, *keys: str) -> None:
     await pilot.press(*keys)
-    await pilot.pause()
+    await settle(app, pilot)
 
 
 async def type_text(app: Any, pilot: Any, text: str) -> None:
@@ -87,3 +92,4 @@ async def type_text(app: Any, pilot: Any, text: str) -> None:
     names |= {"=": "equals_sign", "<": "less_than_sign", "'": "apostrophe", "-": "minus"}
     await pilot.press(*[names.get(char, char) for char in text])
     await pilot.pause(0.4)
+    await settle(app, pilot)

@@ -3,6 +3,7 @@ and the core it stands on (the paged listing, the typed filter) tested without a
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -64,7 +65,7 @@ def test_start_shows_the_newest_first_with_date_provider_quality_and_title() -> 
         shown.extend(lines(app))
 
     browse([SEEDS], script)
-    assert shown[0].strip() == "newscat · 2 articles · sort -date"
+    assert shown[0].strip() == "newscat · 2 articles in 2 stories · sort -date"
     assert shown[1].startswith("2022-11-02 Digital Health    56 NHS report calls for artificial")
     assert shown[2].startswith("2022-05-19 NHS HEE           58 New report finds healthcare")
     assert len(shown) == 24 and all(len(line) <= 80 for line in shown)
@@ -131,10 +132,13 @@ def test_filter_as_you_type_words_topics_and_where() -> None:
         seen["topic"] = lines(app)
 
     browse([SEEDS], script, size=(120, 24))
-    assert seen["words"][0].strip() == "newscat · 1 article · sort -date · filter: words bespo"
+    assert (
+        seen["words"][0].strip()
+        == "newscat · 1 article in 1 story · sort -date · filter: words bespo"
+    )
     assert HEE[:40] in seen["words"][1] and DIGITAL[:30] not in "\n".join(seen["words"])
     assert seen["where"][0].strip() == (
-        "newscat · 1 article · sort -date · filter: where quality >= 57"
+        "newscat · 1 article in 1 story · sort -date · filter: where quality >= 57"
     )
     assert HEE[:40] in seen["where"][1]
     assert "filter: topic 'AI in Healthcare' · provider 'digitalhealth.net'" in seen["topic"][0]
@@ -164,9 +168,9 @@ def test_s_changes_the_sort_order() -> None:
         seen.append(lines(app))
 
     browse([SEEDS], script)
-    assert seen[0][0].strip() == "newscat · 2 articles · sort date"
+    assert seen[0][0].strip() == "newscat · 2 articles in 2 stories · sort date"
     assert seen[0][1].startswith("2022-05-19")
-    assert seen[1][0].strip() == "newscat · 2 articles · sort -quality,-date"
+    assert seen[1][0].strip() == "newscat · 2 articles in 2 stories · sort -quality,-date"
     assert seen[1][1].startswith("2022-05-19 NHS HEE           58")
 
 
@@ -257,6 +261,50 @@ def test_data_is_never_markup_in_the_list_the_page_or_the_status(tmp_path: Path)
     assert "\x1b" not in "".join(seen)
 
 
+def test_at_switches_saved_search_and_back_to_everything() -> None:
+    from newscat.browse import SavedSearch
+
+    searches = {
+        "digital": SavedSearch("digital", "--provider digitalhealth.net", Filters(providers=("digitalhealth.net",))),
+        "[b]odd[/b]": SavedSearch("[b]odd[/b]", "--min-quality 99", Filters(min_quality=99)),
+    }  # fmt: skip
+    seen: list[str] = []
+
+    async def script(app: Any, pilot: Any) -> None:
+        await press(app, pilot, "at")
+        seen.append(screen_text(app))
+        await press(app, pilot, "down", "down", "enter")  # @digital (the names are sorted)
+        seen.append(screen_text(app))
+        await press(app, pilot, "at", "enter")  # everything
+        seen.append(screen_text(app))
+
+    browse(
+        [SEEDS],
+        script,
+        searches=searches,
+        active=["[b]odd[/b]"],
+        extra_filters=(Filters(min_quality=99),),
+    )
+    assert seen[0].startswith(" newscat @[b]odd[/b] · 0 articles")
+    assert "everything (no saved search)" in seen[0]
+    assert "@digital  --provider digitalhealth.net" in seen[0]
+    assert "@[b]odd[/b]  --min-quality 99" in seen[0]
+    assert seen[1].startswith(" newscat @digital · 1 article in 1 story")
+    assert DIGITAL[:30] in seen[1] and HEE[:30] not in seen[1]
+    assert seen[2].startswith(" newscat · 2 articles in 2 stories")
+
+
+def test_at_without_saved_searches_says_how_to_make_one() -> None:
+    shown: list[str] = []
+
+    async def script(app: Any, pilot: Any) -> None:
+        await press(app, pilot, "at")
+        shown.append(screen_text(app))
+
+    browse([SEEDS], script, size=(120, 30))
+    assert "No saved searches" in shown[0]
+
+
 # --- on a generated catalogue -------------------------------------------------------------
 
 
@@ -277,7 +325,7 @@ def test_a_long_list_scrolls_to_the_end_and_back(tmp_path: Path) -> None:
         held.append(app.articles.listing.pages_held)
 
     browse([folder], script)
-    assert seen[0][0].strip() == "newscat · 1,500 articles · sort -date"
+    assert seen[0][0].strip() == "newscat · 1,500 articles in 1,500 stories · sort -date"
     assert "Article number 00000" in seen[0][-2]  # the oldest, on the last line of the list
     assert "Article number 01499" in seen[1][1]
     # 40 pages of 21 rows down from the top: the cursor on row 840, the newest being 1499.
@@ -301,13 +349,42 @@ def test_the_generated_benchmark_catalogue(tmp_path: Path) -> None:
         seen.append(screen_text(app))
 
     browse([folder], script, size=(100, 30))
-    assert "· 400 articles ·" in seen[0]
+    stories = re.search(r"· 400 articles in (\d+) stories ·", seen[0])
+    assert stories is not None and int(stories.group(1)) < 400
     # Long titles end in an ellipsis before the scrollbar, not cut off under it.
     listed = seen[0].splitlines()[1:29]
     assert any(line.endswith("…") for line in listed)
-    assert all(len(line) <= 98 for line in listed)
+    assert all(line[98:].strip(" ▁▂▃▄▅▆▇█") == "" for line in listed)  # only the scrollbar
     assert "quality" in seen[1] and "topics" in seen[1]  # the show page's field grid
     assert "sort -quality,-date" in seen[2]
+
+
+def test_stories_collapse_to_one_row_with_plus_n_and_c_expands_them(tmp_path: Path) -> None:
+    folder = tmp_path / "cat"
+    url = "https://example.org/the-story"
+    for i, (provider, day) in enumerate([("Alpha", 3), ("Beta", 2), ("Gamma", 1)]):
+        write_article(
+            folder, f"s{i}.md", title=f"The story as {provider} tells it",
+            webUrl=url + ("?utm_source=x" if i else ""), provider=provider,
+            publishedDateTime=f"2024-01-0{day}T00:00:00Z",
+        )  # fmt: skip
+    write_article(folder, "other.md", title="Something else", publishedDateTime="2023-01-01")
+    seen: list[list[str]] = []
+
+    async def script(app: Any, pilot: Any) -> None:
+        seen.append(lines(app))
+        await press(app, pilot, "c")
+        seen.append(lines(app))
+        await press(app, pilot, "c")
+        seen.append(lines(app))
+
+    browse([folder], script)
+    assert seen[0][0].strip() == "newscat · 4 articles in 2 stories · sort -date"
+    assert seen[0][1] == "2024-01-03 Alpha                +2 The story as Alpha tells it"
+    assert seen[0][2].startswith("2023-01-01") and "Something else" in seen[0][2]
+    assert seen[1][0].strip() == "newscat · 4 articles · sort -date"
+    assert [line[11:16] for line in seen[1][1:5]] == ["Alpha", "Beta ", "Gamma", "     "]
+    assert seen[2] == seen[0]
 
 
 def test_a_background_refresh_keeps_the_cursor_on_its_article(tmp_path: Path) -> None:
@@ -324,7 +401,7 @@ def test_a_background_refresh_keeps_the_cursor_on_its_article(tmp_path: Path) ->
         seen.append(app.articles.current().title)
 
     browse([folder], script, cache_dir=tmp_path / "cache")
-    assert "newscat · 35 articles" in seen[0]
+    assert "newscat · 35 articles in 35 stories" in seen[0]
     assert seen[1] == "Article number 00026"
 
 
@@ -336,7 +413,7 @@ def test_an_empty_index_fills_in_the_background(tmp_path: Path) -> None:
         seen.append(screen_text(app))
 
     browse([folder], script, cache_dir=tmp_path / "cache")
-    assert "newscat · 3 articles" in seen[0]
+    assert "newscat · 3 articles in 3 stories" in seen[0]
     assert "Article number 00002" in seen[0]
 
 
@@ -368,6 +445,13 @@ def test_browse_wants_a_terminal() -> None:
     assert result.stderr == (
         "Error: newscat browse needs a terminal (newscat list serves scripts)\n"
     )
+
+
+def test_an_unknown_saved_search_is_a_usage_error(catalog: Path) -> None:
+    (catalog / "newscat.toml").write_text('[searches.ethics]\ntopic = ["AI Ethics"]\n')
+    result = run("browse", "-C", str(catalog), "@ethcs")
+    assert result.exit_code == 2
+    assert result.stderr == "Error: unknown saved search '@ethcs'; known searches: @ethics\n"
 
 
 def test_a_bad_filter_is_a_usage_error_before_the_screen_is_taken() -> None:

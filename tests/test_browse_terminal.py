@@ -118,7 +118,7 @@ def test_start_filter_read_open_and_quit(terminal: tuple[Terminal, Path]) -> Non
     term.keys("/")
     term.wait_text("words, t:topic, p:provider")
     term.keys("bespo", literal=True)
-    term.wait_text("newscat · 1 article · sort -date · filter: words bespo")
+    term.wait_text("newscat · 1 article in 1 story · sort -date · filter: words bespo")
     term.keys("Enter")
     term.wait_for(lambda screen: "bespo" not in screen.splitlines()[-2])
 

@@ -9,31 +9,42 @@ from typing import Any
 import click
 
 from newscat.errors import NewscatError
-from newscat.options import catalog_options, debugging, filter_options, query_from
+from newscat.options import (
+    apply_searches,
+    catalog_options,
+    debugging,
+    filter_options,
+    query_from,
+    search_argument,
+    search_filters,
+)
 
 INSTALL_HINT = 'newscat browse needs Textual: pip install "newscat[browse]"'
 
 
 @click.command("browse")
+@search_argument
 @filter_options
 @click.option(
-    "-s", "--sort", "sort", default="-date", show_default=True, metavar="KEYS",
-    help="Comma-separated sort keys to start with, '-' for descending ('s' changes it).",
+    "-s", "--sort", "sort", metavar="KEYS",
+    help="Comma-separated sort keys to start with, '-' for descending ('s' changes it). "
+    "Default: -date (best match first with -m).",
 )  # fmt: skip
 @catalog_options
 def browse_command(**opts: Any) -> None:
     """Read the matching articles in a full-screen terminal reader.
 
-    A list of the articles and a reading pane with the page `show` prints.
-    The keys are those of less and newsboat: j/k and the arrows move, Enter
-    reads, / filters as you type, s changes the sort, o opens the URL in the
-    browser, y copies it, ? lists every key, q goes back or quits. The index is
-    refreshed in the background. Needs the optional extra:
-    pip install "newscat[browse]".
+    A list of the articles (stories collapsed, "+N" more) and a reading pane
+    with the page `show` prints. The keys are those of less and newsboat: j/k
+    and the arrows move, Enter reads, / filters as you type, s changes the
+    sort, o opens the URL in the browser, y copies it, @ switches saved
+    search, ? lists every key, q goes back or quits. The index is refreshed
+    in the background. Needs the optional extra: pip install "newscat[browse]".
 
     \b
     Examples:
       newscat browse
+      newscat browse @ethics
       newscat browse -t "AI Ethics" --since 30d
       newscat browse -w 'quality >= 70' --sort=-heat
     """
@@ -48,7 +59,13 @@ def browse_command(**opts: Any) -> None:
             raise
         raise NewscatError(INSTALL_HINT) from None
     app = App.from_options(opts)
+    apply_searches(opts, app, (), listing=True)
     query = query_from(opts)
+    searches = {
+        name: browse.SavedSearch(name, search.describe(), search_filters(search, opts["now"]))
+        for name, search in app.searches().items()
+    }
+    active = [word[1:] for word in opts["searches"]]
     index = Index.open(app.roots, app.cache_dir, app.warn)
     try:
         # Mistakes in the filters are reported here, before the screen is taken over.
@@ -60,7 +77,15 @@ def browse_command(**opts: Any) -> None:
         def reopen() -> Index:
             return Index.open(app.roots, app.cache_dir)
 
-        failure = browse.run(index, query, known, reopen, debugging(click.get_current_context()))
+        failure = browse.run(
+            index,
+            query,
+            known,
+            reopen,
+            debugging(click.get_current_context()),
+            searches,
+            active,
+        )
     finally:
         index.close()
     if failure is not None:
