@@ -87,3 +87,12 @@ class Article:
             self.id, self.path, self.date, self.title, self.excerpt, self.category, self.type,
             self.quality, self.heat, published, self.provider, self.domain, self.url,
         )  # fmt: skip
+
+    def file_path(self) -> str:
+        """The path to open the file by: ``path``, or the raw name when it is not UTF-8."""
+        if self.path_bytes is None:
+            return self.path
+        import base64
+        import os
+
+        return os.fsdecode(base64.b64decode(self.path_bytes))

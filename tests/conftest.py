@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -74,3 +76,35 @@ def write_article(folder: Path, name: str, body: str = "", **front: Any) -> Path
 def run(*args: str, input: str | None = None) -> Result:
     """Run newscat in-process with stdout and stderr kept apart."""
     return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
+
+
+# --- a real small disk (root only) ------------------------------------------------------
+
+
+def _mount(target: Path, options: str) -> None:
+    subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(target)],
+        check=True,
+        capture_output=True,
+    )
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A real 1 MiB tmpfs, unmounted afterwards."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root; the RLIMIT_FSIZE tests cover this case")
+    target = tmp_path / "disk"
+    target.mkdir()
+    try:
+        _mount(target, "size=1m")
+    except (OSError, subprocess.CalledProcessError) as exc:
+        pytest.skip(f"cannot mount a tmpfs here: {exc}")
+    try:
+        yield target
+    finally:
+        subprocess.run(["umount", "-l", str(target)], check=False, capture_output=True)
+
+
+def remount(target: Path, options: str) -> None:
+    subprocess.run(["mount", "-o", f"remount,{options}", str(target)], check=True)

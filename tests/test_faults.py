@@ -13,12 +13,9 @@ import signal
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-from tests.conftest import ROOT, run, write_article
+from tests.conftest import ROOT, remount, run, write_article
 
 WARNING_END = "; indexing in memory this time\n"
 
@@ -75,35 +72,6 @@ def stored_articles(cache: Path) -> int:
 # --- a real tmpfs (root only) ----------------------------------------------------------
 
 
-def _mount(target: Path, options: str) -> None:
-    subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(target)],
-        check=True,
-        capture_output=True,
-    )
-
-
-@pytest.fixture
-def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A real 1 MiB tmpfs, unmounted afterwards."""
-    if os.geteuid() != 0:
-        pytest.skip("mounting a tmpfs needs root; the RLIMIT_FSIZE tests cover this case")
-    target = tmp_path / "disk"
-    target.mkdir()
-    try:
-        _mount(target, "size=1m")
-    except (OSError, subprocess.CalledProcessError) as exc:
-        pytest.skip(f"cannot mount a tmpfs here: {exc}")
-    try:
-        yield target
-    finally:
-        subprocess.run(["umount", "-l", str(target)], check=False, capture_output=True)
-
-
-def _remount(target: Path, options: str) -> None:
-    subprocess.run(["mount", "-o", f"remount,{options}", str(target)], check=True)
-
-
 def test_a_disk_that_fills_during_the_first_index_falls_back_to_memory(
     tmp_path: Path, small_disk: Path
 ) -> None:
@@ -116,7 +84,7 @@ def test_a_disk_that_fills_during_the_first_index_falls_back_to_memory(
     again = list_ids(cat, small_disk)  # still full: the same, not worse
     assert (again[0], again[1]) == (0, want)
     assert_one_fallback_warning(again[2])
-    _remount(small_disk, "size=64m")  # room again: the next run repairs the cache
+    remount(small_disk, "size=64m")  # room again: the next run repairs the cache
     assert list_ids(cat, small_disk) == (0, want, "")
     held = status(cat, small_disk)
     assert held["database"].startswith(str(small_disk))
@@ -155,11 +123,11 @@ def test_a_read_only_cache_dir_falls_back_to_memory(tmp_path: Path, small_disk: 
     assert list_ids(cat, small_disk)[2] == ""
     make_articles(cat, 5, start=20, body_size=200)
     want = expected_ids(cat)
-    _remount(small_disk, "ro")
+    remount(small_disk, "ro")
     try:
         code, out, err = list_ids(cat, small_disk)
     finally:
-        _remount(small_disk, "rw")
+        remount(small_disk, "rw")
     assert (code, out) == (0, want)
     assert_one_fallback_warning(err)
     assert list_ids(cat, small_disk) == (0, want, "")

@@ -235,3 +235,50 @@ def test_any_names_are_listed_exactly_and_agree_after_changes(
     os.remove(raw_root + b"/" + gone + b".md")
     second = run(*args)
     assert set(second.stdout_bytes.split(b"\0")[:-1]) == want - {raw_root + b"/" + gone + b".md"}
+
+
+COMMANDS = [
+    ["list", "-f", fmt]
+    for fmt in ("table", "tsv", "csv", "json", "jsonl", "ids", "paths", "markdown")
+] + [
+    ["show", "caf\\xe9", "line\\nbreak", "--", "-draft"],
+    ["show", "-f", "json", "caf\\xe9", "esc\\x1b[31mred"],
+    ["show", "--raw", "caf\\xe9"],
+    ["topics"],
+    ["providers"],
+    ["stats"],
+    ["stories", "-f", "json"],
+    ["fields"],
+    ["check"],
+    ["index"],
+    ["index", "--status"],
+    ["open", "--print", "caf\\xe9"],
+    *(["export", "-f", fmt] for fmt in ("csv", "tsv", "json", "jsonl")),
+]
+
+
+@pytest.mark.parametrize("args", COMMANDS, ids=[" ".join(a[:3]) for a in COMMANDS])
+def test_every_command_copes_with_every_hostile_name(hostile: Path, args: list[str]) -> None:
+    result = run(*args[:1], "-C", str(hostile), *args[1:])
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr in ("", f"no problems in {len(NAMES)} files\n")
+    assert "\x1b" not in result.stdout or args[:3] == ["show", "--raw", "caf\\xe9"]
+
+
+def test_show_raw_reads_a_latin1_file_by_its_raw_name(hostile: Path) -> None:
+    result = run("show", "-C", str(hostile), "--raw", "caf\\xe9")
+    assert (result.exit_code, result.stdout_bytes) == (0, article(0))
+
+
+def test_export_to_sqlite_keeps_text_paths(hostile: Path, tmp_path: Path) -> None:
+    target = tmp_path / "out.sqlite"
+    result = run("export", "-C", str(hostile), "-o", str(target))
+    assert result.exit_code == 0
+    import sqlite3
+
+    conn = sqlite3.connect(target)
+    try:
+        found = sorted(row[0] for row in conn.execute("SELECT id FROM articles"))
+    finally:
+        conn.close()
+    assert found == sorted(shown for _, shown in NAMES)

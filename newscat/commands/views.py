@@ -14,7 +14,7 @@ from newscat.commands.common import (
     output_is_terminal,
     paged,
 )
-from newscat.errors import UsageError
+from newscat.errors import NewscatError, UsageError
 from newscat.options import (
     apply_searches,
     catalog_options,
@@ -69,8 +69,12 @@ def show_command(**opts: Any) -> None:
     if opts["raw"]:
         out = sys.stdout.buffer
         for article in articles:
-            with open(article.path, "rb") as handle:
-                out.write(handle.read())
+            try:
+                with open(article.file_path(), "rb") as handle:
+                    data = handle.read()
+            except OSError as exc:  # gone or changed since the refresh
+                raise NewscatError(f"cannot read {article.path}: {exc.strerror or exc}") from None
+            out.write(data)
         out.flush()
         return
     if opts["format_"] == "json":
