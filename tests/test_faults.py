@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import resource
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -166,3 +167,23 @@ def test_a_file_size_limit_during_the_first_index_falls_back_to_memory(tmp_path:
     unlimited = _newscat_limited(args, cache, limit=resource.RLIM_INFINITY)
     assert (unlimited.returncode, unlimited.stdout, unlimited.stderr) == (0, want, "")
     assert status(cat, cache)["articles"] == "500"
+
+
+# --- a cache dir that goes away --------------------------------------------------------
+
+
+def test_a_cache_dir_removed_mid_run_still_answers_and_comes_back(tmp_path: Path) -> None:
+    from newscat.index import Index
+
+    cat = tmp_path / "cat"
+    make_articles(cat, 30, body_size=200)
+    cache = tmp_path / "cache"
+    warnings: list[str] = []
+    index = Index.open([str(cat)], cache, warnings.append)
+    shutil.rmtree(cache)  # between opening the index and writing to it
+    index.refresh()
+    assert index.count() == 30
+    assert len(warnings) <= 1  # SQLite may write on to the unlinked file, or warn once
+    index.close()
+    assert list_ids(cat, cache) == (0, expected_ids(cat), "")
+    assert stored_articles(cache) == 30
