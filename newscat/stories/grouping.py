@@ -14,21 +14,20 @@ earliest article, so it stays stable as later coverage joins; its coverage is
 the number of distinct providers in it.
 
 Everything here is pure: items in, assignments out. ``group`` finds every
-story of a whole catalogue at once (an exact similarity join: a candidate pair
+story of a set of articles at once (an exact similarity join: a candidate pair
 must share a word among the rarest few of each side, which every qualifying
-pair does); ``component`` finds the one story an article belongs to by asking
-a caller-supplied ``Neighbours`` for the links of one article at a time, so
-that a refresh can recompute only what an edit touched. Both use the same
-``near_duplicate`` test, so they agree.
+pair does); ``near_duplicate`` and ``linked`` test one pair, which is what a
+refresh asks when one new article arrives, so both ways agree.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -308,8 +307,10 @@ def _names_site(squashed: str, names: set[str]) -> bool:
 def words(text: str) -> frozenset[str]:
     """The content words of a text: case and accents folded, stop words dropped, plurals
     and common endings cut, so that rewordings of one headline share their words."""
-    folded = unicodedata.normalize("NFKD", text.casefold())
-    folded = "".join(char for char in folded if not unicodedata.combining(char))
+    folded = text.casefold()
+    if not folded.isascii():
+        folded = unicodedata.normalize("NFKD", folded)
+        folded = "".join(char for char in folded if not unicodedata.combining(char))
     folded = _APOSTROPHE.sub(" ", folded)
     out = set()
     for word in _WORD.findall(folded):
@@ -319,6 +320,7 @@ def words(text: str) -> frozenset[str]:
     return frozenset(out)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def stem(word: str) -> str:
     """A light suffix cut: enough to match "fires"/"fired"/"firing", never a dictionary."""
     if word.isdigit() or len(word) <= 3:
@@ -468,25 +470,6 @@ def _similar_pairs(pool: Sequence[StoryItem], window: timedelta) -> Iterable[tup
                         if _similar(pool[i], pool[j]):
                             yield (j, i)
                 posting.append((moment, i))
-
-
-# --- one story at a time, for a refresh ------------------------------------------------------
-
-#: The items linked to one item (same URL, related, or near-duplicate in the window).
-Neighbours = Callable[[StoryItem], Iterable[StoryItem]]
-
-
-def component(start: StoryItem, neighbours: Neighbours) -> list[StoryItem]:
-    """Every item connected to ``start``, itself included."""
-    found: dict[int, StoryItem] = {start.key: start}
-    queue = deque([start])
-    while queue:
-        item = queue.popleft()
-        for other in neighbours(item):
-            if other.key not in found:
-                found[other.key] = other
-                queue.append(other)
-    return list(found.values())
 
 
 def _instant(value: str | None) -> datetime | None:

@@ -24,7 +24,6 @@ from newscat.stories.grouping import (
     DEFAULT_WINDOW,
     StoryItem,
     assign,
-    component,
     group,
     near_duplicate,
     story_item,
@@ -111,7 +110,13 @@ def forget(conn: sqlite3.Connection, rowids: Sequence[int]) -> None:
 
 
 def update(conn: sqlite3.Connection, first_new: int, window: timedelta = DEFAULT_WINDOW) -> None:
-    """Group the articles with ``rowid >= first_new`` and re-walk every touched story."""
+    """Group the articles with ``rowid >= first_new``, and regroup stories that lost one.
+
+    A story that lost an article can only split, and only along links among the
+    members it has left, so those are regrouped among themselves. A new article
+    joins every story it links to: they merge into one. Neither needs more than
+    the stories involved and the articles near the new one's date.
+    """
     ensure_schema(conn)
     new = int(
         conn.execute("SELECT count(*) FROM articles WHERE rowid >= ?", (first_new,)).fetchone()[0]
@@ -123,24 +128,43 @@ def update(conn: sqlite3.Connection, first_new: int, window: timedelta = DEFAULT
     if new >= max(BULK_MIN, total // 10):
         rebuild(conn, window)
         return
-    items = list(_read_articles(conn, "WHERE rowid >= ?", [first_new]))
-    _insert(conn, items, {item.key: item.id for item in items})
-    seeds = [item.key for item in items]
-    seeds += [row[0] for row in conn.execute("SELECT article FROM story_items WHERE dirty")]
-    done: set[int] = set()
-    for key in seeds:
-        if key in done:
-            continue
-        start = _load(conn, "WHERE article = ?", [key])
-        if not start:
-            continue
-        members = component(start[0], lambda item: _neighbours(conn, item, window))
-        found = assign(members)
-        done.update(member.key for member in members)
+    dirty = [row[0] for row in conn.execute("SELECT DISTINCT story FROM story_items WHERE dirty")]
+    for story in dirty:
+        members = _load(conn, "WHERE story = ?", [story])
+        found = group(members, window)
         conn.executemany(
             "UPDATE story_items SET story = ?, coverage = ?, size = ?, dirty = 0 WHERE article = ?",
-            [(found.story, found.coverage, found.size, member.key) for member in members],
+            [(a.story, a.coverage, a.size, key) for key, a in found.items()],
         )
+    items = list(_read_articles(conn, "WHERE rowid >= ?", [first_new]))
+    _insert(conn, items, {item.key: item.id for item in items})
+    for item in items:
+        linked = [other.key for other in _neighbours(conn, item, window)]
+        if linked:
+            _merge(conn, [item.key, *linked])
+
+
+def _merge(conn: sqlite3.Connection, keys: Sequence[int]) -> None:
+    """Make the stories of these articles one story."""
+    marks = ",".join("?" * len(keys))
+    stories = [
+        row[0]
+        for row in conn.execute(
+            f"SELECT DISTINCT story FROM story_items WHERE article IN ({marks})", list(keys)
+        )
+    ]
+    held = ",".join("?" * len(stories))
+    members = [
+        StoryItem(key=key, id=id_, date=date, provider=provider)
+        for key, id_, date, provider in conn.execute(
+            f"SELECT article, id, date, provider FROM story_items WHERE story IN ({held})", stories
+        )
+    ]
+    found = assign(members)
+    conn.execute(
+        f"UPDATE story_items SET story = ?, coverage = ?, size = ? WHERE story IN ({held})",
+        [found.story, found.coverage, found.size, *stories],
+    )
 
 
 def rebuild(conn: sqlite3.Connection, window: timedelta = DEFAULT_WINDOW) -> None:

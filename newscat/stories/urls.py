@@ -40,6 +40,8 @@ _LONE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _UNRESERVED = re.compile(r"[A-Za-z0-9\-._~]")
 #: Characters that may stay as they are in a path (RFC 3986 pchar plus "/").
 _PATH_SAFE = "/:@!$&'()*+,;=-._~%"
+_LAYOUT = str.maketrans("", "", "\t\n\r")
+_BAD_HOST = re.compile(r"[\s%<>\"{}|^`]")
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
 _HOST_PREFIXES = ("www.", "www1.", "www2.", "www3.", "amp.", "m.", "mobile.")
 #: The AMP cache unwraps to another URL; a wrapped wrapper unwraps again, within reason.
@@ -80,7 +82,7 @@ def canonical_url(text: object) -> str | None:
 
 def _split(url: str) -> tuple[str, str, str] | None:
     """(host, path, query) of an absolute http(s) URL (fragment and user dropped)."""
-    url = "".join(char for char in url if char not in "\t\n\r")
+    url = url.translate(_LAYOUT)
     scheme = _SCHEME.match(url)
     if scheme is None or scheme.group(1).lower() not in ("http", "https"):
         return None
@@ -133,7 +135,7 @@ def _host(authority: str) -> str:
     elif ":" in host:
         host, _, port = host.partition(":")
     host = host.rstrip(".")
-    if any(char.isspace() or char in '%<>"{}|^`' for char in host):
+    if _BAD_HOST.search(host):
         return ""
     changed = True
     while changed:
