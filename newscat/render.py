@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import IO, TYPE_CHECKING, Any, Literal
 
@@ -335,8 +335,18 @@ def _section(title: str) -> Rule:
     return Rule(Text(title, style="bold"), align="left", style="dim")
 
 
-def article_page(article: Article, width: int, now: datetime) -> RenderableType:
-    """The detail view of one article (``newscat show``)."""
+def article_page(
+    article: Article,
+    width: int,
+    now: datetime,
+    also: Sequence[Article] = (),
+    related_here: Mapping[int, str] | None = None,
+) -> RenderableType:
+    """The detail view of one article (``newscat show``).
+
+    ``also`` are the other articles of its story; ``related_here`` maps the
+    position of a ``related`` entry to the id of the catalogue article it names.
+    """
     from rich.console import Group
     from rich.markdown import Markdown
 
@@ -362,6 +372,14 @@ def article_page(article: Article, width: int, now: datetime) -> RenderableType:
         payload = record[key]
         size = len(payload if isinstance(payload, str) else _shown(payload))
         grid.add_row(key, Text(f"encrypted, {size:,} bytes"))
+    if article.story is not None and (also or article.story != article.id):
+        story = Text(inert(article.story))
+        story.append(
+            f" · {article.coverage or 1} provider{'s' if (article.coverage or 1) != 1 else ''}"
+            f" · {len(also) + 1} articles",
+            style="dim",
+        )
+        grid.add_row("story", story)
     parts.append(grid)
     # URLs and the path stay whole on one line each, for the terminal to wrap (and
     # to recognise and copy); the grid would fold them mid-word at its column edge.
@@ -371,6 +389,12 @@ def article_page(article: Article, width: int, now: datetime) -> RenderableType:
     if original is not None and original != article.url:
         parts.append(_whole_line("original", _link(str(original), str(original))))
     parts.append(_whole_line("file", Text(inert(article.path), style="dim")))
+    if also:
+        parts += [
+            Text(""),
+            _section(f"Also in this catalogue ({len(also)})"),
+            story_members_table(also, width),
+        ]
 
     images = record.get("images")
     if images:
@@ -379,7 +403,11 @@ def article_page(article: Article, width: int, now: datetime) -> RenderableType:
     related = record.get("related")
     if related:
         related = related if isinstance(related, list) else [related]
-        parts += [Text(""), _section(f"Related ({len(related)})"), related_table(related, width)]
+        parts += [
+            Text(""),
+            _section(f"Related ({len(related)})"),
+            related_table(related, width, related_here or {}),
+        ]
     extra = [
         (key, value)
         for key, value in record.items()
@@ -469,11 +497,43 @@ def _images_list(images: Sequence[Any]) -> RenderableType:
     return Group(*grid)
 
 
-def related_table(items: Sequence[Any], width: int) -> Table:
-    """The ``related`` summaries of an article: date, provider, quality, title."""
+def story_members_table(articles: Sequence[Article], width: int) -> Table:
+    """The other articles of a story: date, provider, id, title (linked)."""
+    fields = ("date", "provider", "id", "title")
+    rows = [
+        [
+            (article.date or "")[:10],
+            inert(article.provider or article.domain or ""),
+            inert(article.id),
+            inert(article.title or "(untitled)"),
+        ]
+        for article in articles
+    ]
+    widths = fit_widths(fields, rows, width, caps={"provider": 18, "id": 24})
+    table = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 1))
+    shown = [i for i, w in enumerate(widths) if w is not None]
+    for i in shown:
+        table.add_column(fields[i], width=widths[i], no_wrap=True, overflow="ellipsis")
+    for article, row in zip(articles, rows, strict=True):
+        cells = []
+        for i in shown:
+            cell = Text(row[i])
+            if fields[i] == "title" and article.url and _safe_url(article.url):
+                cell.stylize(f"link {article.url}")
+            cells.append(cell)
+        table.add_row(*cells)
+    return table
+
+
+def related_table(items: Sequence[Any], width: int, here: Mapping[int, str] | None = None) -> Table:
+    """The ``related`` summaries of an article: date, provider, quality, title, and the
+    id of the catalogue article an entry names (``here``, by the entry's position)."""
     from newscat.dates import normalise_date
 
-    fields = ("date", "provider", "quality", "title")
+    here = here or {}
+    fields: tuple[str, ...] = ("date", "provider", "quality", "title")
+    if here:
+        fields += ("in catalogue",)
     rows: list[list[str]] = []
     scores: list[float | None] = []
     urls: list[str | None] = []
@@ -497,6 +557,7 @@ def related_table(items: Sequence[Any], width: int) -> Table:
                 "" if provider is None else _shown(provider),
                 number(score) if score is not None else _shown(quality or ""),
                 _shown(entry.get("title") or "(untitled)"),
+                *([inert(here.get(len(rows), ""))] if here else []),
             ]
         )
         scores.append(score)

@@ -62,3 +62,36 @@ def test_the_table_names_each_story_by_a_handle(tmp_path: Path) -> None:
     first = result.stdout.splitlines()[1]
     assert first.split()[:3] == ["a", "2", "3"]
     assert "Alpha, Beta" in first
+
+
+def test_show_names_the_rest_of_the_story_and_related_items_in_the_catalogue(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "cat"
+    root.mkdir()
+    write(root, "a", RATES, "2024-03-01T10:00:00Z", "Alpha", "https://alpha.example/rates")
+    write(root, "b", RATES + " - Beta", "2024-03-01T12:00:00Z", "Beta", "https://beta.example/r",
+          related=["https://alpha.example/rates/", "https://elsewhere.example/x"])  # fmt: skip
+    write(
+        root, "c", "Something else entirely", "2024-03-09T12:00:00Z", "Gamma", "https://g.example/c"
+    )
+    result = CliRunner().invoke(
+        cli, ["show", "b", "-C", str(root), "--now", "2024-03-10"], env={"COLUMNS": "80"}
+    )
+    assert result.exit_code == 0
+    lines = [line.rstrip() for line in result.stdout.splitlines()]
+    assert "story      a · 2 providers · 2 articles" in lines
+    start = lines.index("Also in this catalogue (1) " + "─" * 53)
+    assert lines[start + 1 : start + 3] == [
+        "date        provider  id  title",
+        "2024-03-01  Alpha     a   Central bank raises interest rates to record high as …",
+    ]
+    start = lines.index("Related (2) " + "─" * 68)
+    assert lines[start + 1 : start + 4] == [
+        "date  provider  quality  title  in catalogue",
+        "                         x      a",
+        "                         x",
+    ]
+    alone = CliRunner().invoke(cli, ["show", "c", "-C", str(root)], env={"COLUMNS": "80"})
+    assert "Also in this catalogue" not in alone.stdout
+    assert "story " not in alone.stdout

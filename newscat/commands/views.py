@@ -88,6 +88,7 @@ def show_command(**opts: Any) -> None:
         return
     from newscat.dates import resolve_now
     from newscat.render import article_page, make_console, page_separator
+    from newscat.stories.report import also_in_catalogue, related_in_catalogue
 
     now = resolve_now(opts["now"])
     with paged(app):
@@ -98,7 +99,14 @@ def show_command(**opts: Any) -> None:
                 console.print(page_separator())
                 console.print()
             # crop=False: a long URL goes out whole, for the terminal to wrap.
-            console.print(article_page(article, console.width, now), crop=False)
+            page = article_page(
+                article,
+                console.width,
+                now,
+                also_in_catalogue(index, article),
+                related_in_catalogue(index, article),
+            )
+            console.print(page, crop=False)
 
 
 def _group_command(kind: Literal["topic", "provider"]) -> click.Command:

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from newscat.index import Index
+from newscat.model import Article
 from newscat.query import Filters, compile_filters, known_paths
+from newscat.stories.grouping import related_urls
 
 #: Columns of a story row in tsv/csv (json adds the members).
 STORY_FIELDS = (
@@ -109,3 +111,35 @@ def story_rows(
                      tuple(sorted(mine, key=lambda m: (m.date is None, m.date or "", m.id))))
         )  # fmt: skip
     return out
+
+
+def also_in_catalogue(index: Index, article: Article) -> list[Article]:
+    """The other articles of ``article``'s story, oldest first."""
+    if article.story is None:
+        return []
+    return list(
+        index.select(
+            "a.rowid IN (SELECT article FROM story_items WHERE story = ?) AND a.path != ?",
+            [article.story, article.path],
+            order="a.date IS NULL, a.date, a.id",
+        )
+    )
+
+
+def related_in_catalogue(index: Index, article: Article) -> dict[int, str]:
+    """Which ``related`` entries name an article of the catalogue: position -> its id."""
+    related = article.front_matter.get("related")
+    entries = related if isinstance(related, list) else [related] if related else []
+    found: dict[int, str] = {}
+    for position, entry in enumerate(entries):
+        urls = list(related_urls([entry]))
+        if not urls:
+            continue
+        marks = ",".join("?" * len(urls))
+        row = index.conn.execute(
+            f"SELECT id FROM story_items WHERE canonical_url IN ({marks}) ORDER BY id LIMIT 1",
+            urls,
+        ).fetchone()
+        if row is not None:
+            found[position] = row[0]
+    return found
