@@ -7,6 +7,7 @@ Heavy modules (Rich, SQLite, YAML) are imported inside the commands, so that
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import sys
 from typing import Any, NoReturn
@@ -138,6 +139,10 @@ def cli() -> None:
 )
 @click.option("-e", "--fail-empty", is_flag=True, help="Exit 1 when nothing matched.")
 @click.option(
+    "--collapse", is_flag=True,
+    help="One row per story: the first of its matching articles, with how many more matched.",
+)  # fmt: skip
+@click.option(
     "-a", "--all", "all_", is_flag=True,
     help=f"Every match: on a terminal a table shows the first {TERMINAL_LIMIT} unless -n or --all.",
 )  # fmt: skip
@@ -169,6 +174,19 @@ def list_command(**opts: Any) -> None:
         raise UsageError("-n/--limit and -a/--all cannot be used together")
     query = query_from(opts)
     compiled, index = compile_for(app, query)
+    more = None
+    if opts["collapse"]:
+        from newscat.stories.report import collapse, matches_per_story
+
+        per_story = matches_per_story(index, compiled)
+        compiled = collapse(compiled)
+
+        def more(article: Any) -> Any:
+            extra = per_story.get(article.story or article.id, 1) - 1
+            if fmt == "table":
+                return f"+{extra} more" if extra else ""
+            return extra
+
     if opts["count"]:
         count = index.count(compiled.where, compiled.params)
         emit(lambda out: out.write(f"{count}\n"))
@@ -188,12 +206,16 @@ def list_command(**opts: Any) -> None:
     fields = output_fields(fmt, requested, index)
     if requested is None and match is not None and fmt == "table":
         fields = MATCH_TABLE_COLUMNS
+    if requested is None and more is not None and fields is not None and "title" in fields:
+        at = list(fields).index("title") + 1
+        fields = (*fields[:at], "more", *fields[at:])
+    computed = computed_for(index, fmt, fields, match, records_snippet=True)
     spec = OutputSpec(
         fields=fields,
         header=not opts["no_header"],
         null=opts["null"],
         color=app.color,
-        computed=computed_for(index, fmt, fields, match, records_snippet=True),
+        computed=dataclasses.replace(computed, more=more),
         named=requested is not None,
     )
     articles = compiled.select(index, limit, query.offset)

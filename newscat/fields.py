@@ -67,6 +67,8 @@ class Context:
     now: datetime | None = None
     handle: Callable[[str], str] | None = None
     snippet: Callable[[Article], str | None] | None = None
+    #: With ``list --collapse``: how many more of the row's story matched.
+    more: Callable[[Article], Any] | None = None
 
     @property
     def moment(self) -> datetime:
@@ -130,6 +132,10 @@ def _snippet(article: Article, context: Context) -> str | None:
     return context.snippet(article) if context.snippet else None
 
 
+def _more(article: Article, context: Context) -> Any:
+    return context.more(article) if context.more else None
+
+
 def _field(
     name: str,
     type_: FieldType,
@@ -189,6 +195,8 @@ FIELDS: tuple[Field, ...] = (
            "sorting use the id"),
     Field("snippet", "text", None, _snippet, record=False,
           help="with -m, the passage that matched (-F only)"),
+    Field("more", "number", None, _more, record=False,
+          help="with list --collapse, how many more articles of the story matched (-F only)"),
 )  # fmt: skip
 
 REGISTRY: dict[str, Field] = {spec.name: spec for spec in FIELDS}

@@ -95,3 +95,20 @@ def test_show_names_the_rest_of_the_story_and_related_items_in_the_catalogue(
     alone = CliRunner().invoke(cli, ["show", "c", "-C", str(root)], env={"COLUMNS": "80"})
     assert "Also in this catalogue" not in alone.stdout
     assert "story " not in alone.stdout
+
+
+def test_list_collapse_shows_one_row_per_story_with_how_many_more(tmp_path: Path) -> None:
+    root = catalogue(tmp_path)
+
+    def listing(*args: str) -> tuple[int, str]:
+        result = CliRunner().invoke(cli, ["list", "-C", str(root), "--collapse", *args])
+        return result.exit_code, result.stdout
+
+    assert listing("-F", "id,more") == (0, "id\tmore\nd\t0\nc\t2\n")
+    assert listing("--sort", "date", "-F", "id,more") == (0, "id\tmore\na\t2\nd\t0\n")
+    assert listing("-p", "Alpha", "-F", "id,more") == (0, "id\tmore\na\t0\n")
+    assert listing("--count") == (0, "2\n")
+    code, out = listing("-f", "table", "-F", "ref,title,more")
+    assert code == 0
+    assert [line.split()[-2:] for line in out.splitlines()[2:]] == [["+2", "more"]]
+    assert out.splitlines()[0].split() == ["ref", "title", "more"]

@@ -7,7 +7,7 @@ from typing import Any
 
 from newscat.index import Index
 from newscat.model import Article
-from newscat.query import Filters, compile_filters, known_paths
+from newscat.query import Compiled, Filters, compile_filters, known_paths
 from newscat.stories.grouping import related_urls
 
 #: Columns of a story row in tsv/csv (json adds the members).
@@ -143,3 +143,28 @@ def related_in_catalogue(index: Index, article: Article) -> dict[int, str]:
         if row is not None:
             found[position] = row[0]
     return found
+
+
+#: An article's story, or the article itself when it has none.
+_STORY_OF = "coalesce((SELECT s.story FROM story_items AS s WHERE s.article = a.rowid), a.id)"
+
+
+def collapse(compiled: Compiled) -> Compiled:
+    """The same query with one row per story: the story's matching article that sorts first."""
+    first = (
+        f"SELECT rid FROM (SELECT a.rowid AS rid, row_number() OVER "
+        f"(PARTITION BY {_STORY_OF} ORDER BY {compiled.order}) AS r "
+        f"FROM articles AS a WHERE {compiled.where}) WHERE r = 1"
+    )
+    return Compiled(
+        f"({compiled.where}) AND a.rowid IN ({first})",
+        [*compiled.params, *compiled.order_params, *compiled.params],
+        compiled.order,
+        compiled.order_params,
+    )
+
+
+def matches_per_story(index: Index, compiled: Compiled) -> dict[str, int]:
+    """How many articles of each story the (uncollapsed) query matches."""
+    sql = f"SELECT {_STORY_OF}, count(*) FROM articles AS a WHERE {compiled.where} GROUP BY 1"
+    return {story: count for story, count in index.conn.execute(sql, compiled.params)}
