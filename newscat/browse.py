@@ -817,7 +817,10 @@ def help_notes() -> list[str]:
         "The filter line takes words (searched like -m, the last as a prefix), "
         't:TOPIC and p:PROVIDER (quote spaces: t:"AI Ethics"), or a whole --where '
         "expression; it narrows the command line's filters.",
-        "Articles read in this session are dimmed.",
+        "Stories: one row each, +N counting their other articles; c expands them.",
+        "Articles read in this session are dimmed. Not yet: read marks kept between "
+        "sessions, and a key for the next unread article (they wait for newscat's "
+        "seen marks).",
     ]
 
 

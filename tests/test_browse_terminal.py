@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SEEDS
+from tests.conftest import SEEDS, write_article
 
 pytest.importorskip("textual", reason="the optional extra newscat[browse] is not installed")
 if shutil.which("tmux") is None:
@@ -134,6 +134,48 @@ def test_start_filter_read_open_and_quit(terminal: tuple[Terminal, Path]) -> Non
     term.keys("q")  # quit
     screen = term.wait_text("exit=0")
     assert "left-as-it-was" in screen  # the screen from before is back
+    assert not term.alternate_screen()
+    assert _stty(term, "after", folder) == before
+
+
+def test_a_saved_search_a_topic_five_articles_the_browser_and_back(
+    terminal: tuple[Terminal, Path],
+) -> None:
+    """Start on a saved search, filter to a topic, read five articles, open one, quit."""
+    term, folder = terminal
+    catalog = folder / "ethics"
+    for i in range(10):
+        write_article(
+            catalog, f"{i}.md", title=f"Ethics piece number {i}",
+            publishedDateTime=f"2024-02-{i + 1:02d}T00:00:00Z",
+            webUrl=f"https://example.org/ethics/{i}", provider=f"Outlet {i}",
+            topics=["AI Ethics", "Regulation" if i % 2 else "Healthcare"],
+        )  # fmt: skip
+    write_article(catalog, "x.md", title="Sport results", topics=["Sport"])
+    (catalog / "newscat.toml").write_text(
+        '[searches.ethics]\ntopic = ["AI Ethics"]\n', encoding="utf-8"
+    )
+    before = _stty(term, "before", folder)
+    term.run(f"newscat browse -C {shlex.quote(str(catalog))} @ethics; echo exit=$?")
+    term.wait_text("newscat @ethics · 10 articles in 10 stories")
+    term.keys("/")
+    term.wait_text("words, t:topic, p:provider")
+    term.keys("t:regulation", literal=True)
+    term.wait_text("newscat @ethics · 5 articles in 5 stories")
+    term.keys("Enter")
+    term.wait_for(lambda screen: "t:regulation" not in screen.splitlines()[-2])
+    term.keys("Enter")  # the first of five, then J for each next one
+    term.wait_text("example.org/ethics/9")
+    for number in (7, 5, 3, 1):
+        term.keys("J")
+        term.wait_text(f"example.org/ethics/{number}")
+    term.keys("o")
+    term.wait_for(lambda _: (folder / "opened.txt").exists())
+    assert (folder / "opened.txt").read_text(encoding="utf-8") == "https://example.org/ethics/1\n"
+    term.keys("q")
+    term.wait_for(lambda screen: "example.org/ethics/1" not in screen)
+    term.keys("q")
+    term.wait_text("exit=0")
     assert not term.alternate_screen()
     assert _stty(term, "after", folder) == before
 
