@@ -146,22 +146,13 @@ _LOSSLESS = {
 
 
 def key_text(node: yaml.Node, front: str) -> str:
-    """A mapping key as text: a scalar as written (``0x10``, ``1``, ``~``), a collection
-    as the source text it spans."""
+    """A mapping key as text: a scalar as written (``0x10``, ``1``, ``~``). A key that is
+    a list or a mapping has no text a record could use (PyYAML refuses it too)."""
     if isinstance(node, yaml.ScalarNode):
         return str(node.value)
-    return _span(front, node)
-
-
-def _span(front: str, node: yaml.Node) -> str:
-    lines = front.split("\n")
-    start, end = node.start_mark, node.end_mark
-    if start.line == end.line:
-        return lines[start.line][start.column : end.column] if start.line < len(lines) else ""
-    parts = [lines[start.line][start.column :], *lines[start.line + 1 : end.line]]
-    if end.line < len(lines):
-        parts.append(lines[end.line][: end.column])
-    return "\n".join(parts).strip()
+    raise yaml.constructor.ConstructorError(
+        None, None, "a key that is a list or a mapping is not allowed", node.start_mark
+    )
 
 
 class PurePythonLoader(_Resolving, yaml.SafeLoader):
