@@ -89,8 +89,19 @@ def test_json_lists_every_problem_with_all_keys(mixed: Path) -> None:
     assert result.stderr == "1 error, 2 warnings in 2 files\n"
 
 
-def test_tsv_is_the_default_in_a_pipe(mixed: Path) -> None:
+def test_lines_are_the_default_in_a_pipe(mixed: Path) -> None:
+    """``path:line:col: severity: code: message``, the form editors and CI annotate."""
     result = run(["check", "--no-cache", "-C", str(mixed)])
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(f"{mixed / 'broken.md'}:3:11: error: yaml-syntax: YAML: ")
+    assert lines[1:] == [
+        f"{mixed / 'odd.md'}:2:1: warning: missing-date: no publishedDateTime",
+        f"{mixed / 'odd.md'}:3:1: warning: bad-score: quality 'high' is not a number",
+    ]
+
+
+def test_tsv_on_request(mixed: Path) -> None:
+    result = run(["check", "--no-cache", "-C", str(mixed), "-f", "tsv"])
     lines = result.stdout.splitlines()
     assert lines[0] == "file\tline\tcolumn\tseverity\tcode\tmessage"
     assert (
@@ -100,27 +111,52 @@ def test_tsv_is_the_default_in_a_pipe(mixed: Path) -> None:
     assert len(lines) == 4
 
 
-def test_table_fits_the_terminal_and_shows_relative_paths(
-    mixed: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("width", "expected"),
+    [
+        (
+            80,
+            [
+                "cat/broken.md",
+                "  3:11  error    yaml-syntax   YAML: mapping values are not allowed in this",
+                "                               context",
+                "",
+                "cat/odd.md",
+                "   2:1  warning  missing-date  no publishedDateTime",
+                "   3:1  warning  bad-score     quality 'high' is not a number",
+            ],
+        ),
+        (
+            120,
+            [
+                "cat/broken.md",
+                "  3:11  error    yaml-syntax   YAML: mapping values are not allowed in this context",
+                "",
+                "cat/odd.md",
+                "   2:1  warning  missing-date  no publishedDateTime",
+                "   3:1  warning  bad-score     quality 'high' is not a number",
+            ],
+        ),
+    ],
+)
+def test_table_groups_by_file_and_fits_the_terminal(
+    mixed: Path, monkeypatch: pytest.MonkeyPatch, width: int, expected: list[str]
 ) -> None:
     monkeypatch.chdir(mixed.parent)
-    for width in (60, 80, 120):
-        result = run(["check", "--no-cache", "-C", "cat", "-f", "table"], width=width)
-        assert result.exit_code == 1
-        lines = result.stdout.splitlines()
-        assert lines[0].split() == ["file", "line", "col", "severity", "code", "message"]
-        assert all(len(line) <= width for line in lines), width
-        assert "cat/odd.md" in result.stdout
-        assert str(mixed) not in result.stdout
+    result = run(["check", "--no-cache", "-C", "cat", "-f", "table"], width=width)
+    assert result.exit_code == 1
+    assert [line.rstrip() for line in result.stdout.splitlines()] == expected
 
 
-def test_table_keeps_the_end_of_a_long_path(tmp_path: Path) -> None:
+def test_table_keeps_a_long_path_whole_on_its_own_line(tmp_path: Path) -> None:
     deep = "a-rather-long-folder-name/" * 6 + "broken.md"
     root = make_root(tmp_path, {deep: "no front matter\n"})
     result = run(["check", "--no-cache", "-C", str(root), "-f", "table"], width=80)
-    row = result.stdout.splitlines()[1]
-    assert row.startswith("…")
-    assert "broken.md" in row
+    lines = result.stdout.splitlines()
+    assert lines[0] == str(root / deep)
+    assert lines[1].rstrip() == (
+        "  1:1  error    no-front-matter  no front matter: the first line is not '---'"
+    )
 
 
 def test_errors_only(mixed: Path) -> None:

@@ -9,14 +9,14 @@ from typing import IO, TYPE_CHECKING, Any
 
 import click
 
-from newscat.commands.common import output_is_terminal
+from newscat.commands.common import output_is_terminal, paged
 from newscat.options import catalog_options
 
 if TYPE_CHECKING:
     from newscat.index import Index
     from newscat.model import Problem
 
-CHECK_FORMATS = ("table", "tsv", "json")
+CHECK_FORMATS = ("table", "lines", "tsv", "json")
 CHECK_FIELDS = ("file", "line", "column", "severity", "code", "message")
 
 #: Characters that JSON allows raw in strings but a terminal would act on (C1
@@ -26,7 +26,8 @@ CHECK_FIELDS = ("file", "line", "column", "severity", "code", "message")
 @click.command("check")
 @click.option(
     "-f", "--format", "format_", type=click.Choice(CHECK_FORMATS), metavar="FORMAT",
-    help="Output format: table, tsv or json. Default: table on a terminal, tsv otherwise.",
+    help="Output format: table, lines (path:line:col: severity: code: message), tsv or json. "
+    "Default: table on a terminal, lines otherwise.",
 )  # fmt: skip
 @click.option("--strict", is_flag=True, help="Exit 1 on warnings too, not only on errors.")
 @click.option(
@@ -52,7 +53,7 @@ def check_command(**opts: Any) -> None:
 
     app = App.from_options(opts)
     index, _ = app.open(rebuild=opts["rebuild"], summary=False)
-    fmt = opts["format_"] or ("table" if output_is_terminal() else "tsv")
+    fmt = opts["format_"] or ("table" if output_is_terminal() else "lines")
     show: Callable[[str], str] = display_path if fmt == "table" else str
     problems = collect_problems(index, show)
     files = index.file_count()
@@ -64,11 +65,14 @@ def check_command(**opts: Any) -> None:
         write_problems_json(sys.stdout, shown)
     elif fmt == "tsv":
         write_problems_tsv(sys.stdout, shown)
+    elif fmt == "lines":
+        write_problem_lines(sys.stdout, shown)
     elif shown:
         from newscat.render import make_console
 
-        console = make_console(app.color)
-        console.print(problems_table(shown, console.width, show))
+        with paged(app):
+            console = make_console(app.color)
+            console.print(problems_table(shown, console.width, show), crop=False)
     if not app.quiet:
         click.echo(summary_line(problems, files), err=True)
     if errors or (opts["strict"] and warnings):
@@ -137,59 +141,65 @@ def write_problems_tsv(out: IO[str], problems: Sequence[Problem]) -> None:
         out.write("\t".join(tsv_cell(record[name]) for name in CHECK_FIELDS) + "\n")
 
 
+def write_problem_lines(out: IO[str], problems: Sequence[Problem]) -> None:
+    """``path:line:col: severity: code: message``, one line each: the form editors, grep
+    and CI annotations read (line and column left out where unknown)."""
+    from newscat.export import tsv_cell
+
+    for problem in problems:
+        where = tsv_cell(problem.path)
+        if problem.line is not None:
+            where += f":{problem.line}"
+            if problem.column is not None:
+                where += f":{problem.column}"
+        out.write(f"{where}: {problem.severity}: {problem.code}: {tsv_cell(problem.message)}\n")
+
+
 def problems_table(problems: Sequence[Problem], width: int, show: Callable[[str], str]) -> Any:
-    """A Rich table of problems that fits ``width``: long paths lose their head, messages wrap."""
+    """Problems grouped by file, as linters show them: the path whole on its own line (the
+    terminal wraps it), then ``line:col  severity  code  message`` with the message
+    wrapped in its own column, so that the whole fits ``width``."""
     from rich.cells import cell_len
+    from rich.console import Group
+    from rich.padding import Padding
     from rich.table import Table
     from rich.text import Text
 
     from newscat.render import inert
 
-    files = [inert(show(p.path)) for p in problems]
+    places = [
+        f"{p.line}:{p.column}" if p.line is not None and p.column is not None
+        else str(p.line) if p.line is not None else ""
+        for p in problems
+    ]  # fmt: skip
     codes = [inert(p.code) for p in problems]
-    lines = [str(p.line) if p.line is not None else "" for p in problems]
-    columns = [str(p.column) if p.column is not None else "" for p in problems]
-    fixed = (
-        max(4, *(len(x) for x in lines))
-        + max(3, *(len(x) for x in columns))
-        + len("severity")
-        + max(4, *(cell_len(x) for x in codes))
-        + 2 * 5  # the gaps between six columns
-    )
-    room = max(20, width - fixed)
-    file_width = min(max(4, *(cell_len(x) for x in files)), max(12, room * 2 // 5))
-    table = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 1), expand=False)
-    table.add_column("file", width=file_width, no_wrap=True)
-    table.add_column("line", justify="right", no_wrap=True)
-    table.add_column("col", justify="right", no_wrap=True)
-    table.add_column("severity", no_wrap=True)
-    table.add_column("code", no_wrap=True)
-    table.add_column("message", overflow="fold", max_width=max(10, room - file_width))
-    for problem, file, line, column, code in zip(
-        problems, files, lines, columns, codes, strict=True
-    ):
+    place_width = max(cell_len(x) for x in places)
+    code_width = min(max(cell_len(x) for x in codes), 24)
+    parts: list[Any] = []
+    current: str | None = None
+    table: Table | None = None
+    for problem, place, code in zip(problems, places, codes, strict=True):
+        if problem.path != current:
+            current = problem.path
+            if parts:
+                parts.append(Text(""))
+            parts.append(Text(inert(show(problem.path)), style="bold", no_wrap=True,
+                              overflow="ignore"))  # fmt: skip
+            table = Table.grid(padding=(0, 2), pad_edge=False)
+            table.add_column(width=place_width, justify="right", no_wrap=True)
+            table.add_column(width=len("warning"), no_wrap=True)
+            table.add_column(width=code_width, no_wrap=True, overflow="ellipsis")
+            table.add_column(overflow="fold", ratio=1)
+            parts.append(Padding(table, (0, 0, 0, 2)))  # indented under the path
+        assert table is not None
         style = "red" if problem.severity == "error" else "yellow"
         table.add_row(
-            Text(_left_ellipsis(file, file_width)),
-            Text(line),
-            Text(column),
+            Text(place, style="dim"),
             Text(problem.severity, style=style),
             Text(code, style=style),
             Text(inert(problem.message)),
         )
-    return table
-
-
-def _left_ellipsis(text: str, width: int) -> str:
-    """Keep the end of a long path (the file name matters most)."""
-    from rich.cells import cell_len
-
-    if cell_len(text) <= width:
-        return text
-    tail = text
-    while tail and cell_len(tail) > width - 1:
-        tail = tail[1:]
-    return "…" + tail
+    return Group(*parts)
 
 
 COMMANDS: list[click.Command] = [check_command]
