@@ -14,7 +14,20 @@ from newscat.errors import UsageError
 
 ISO_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
-_RELATIVE = re.compile(r"^\s*(\d+)\s*(h|d|w|mo|y)\s*$", re.IGNORECASE)
+_RELATIVE = re.compile(
+    r"^\s*(\d+|an?)\s*(h|hrs?|hours?|d|days?|w|wks?|weeks?|mo|mos|months?|y|yrs?|years?)"
+    r"(?:\s+ago)?\s*$",
+    re.IGNORECASE,
+)
+_LAST = re.compile(r"^\s*last\s+(hour|day|week|month|year)\s*$", re.IGNORECASE)
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_WEEKDAY = re.compile(r"^\s*(?:last\s+)?(mon|tue|wed|thu|fri|sat|sun)[a-z]*\s*$", re.IGNORECASE)
+#: What --since, --until and --now accept, for the error that lists them.
+ACCEPTED_FORMS = (
+    "a date (2022-05-19, 2022-05-19T09:13:00Z, 'May 2022'), today, yesterday, "
+    "a span back from now (12h, 7d, 2w, 3mo, 1y, '3 days ago', '1 week', 'last month') "
+    "or a weekday ('last monday')"
+)
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DEFAULT_PARTS = datetime(2000, 1, 1)
 _CANONICAL = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\Z")
@@ -83,8 +96,10 @@ def parse_instant(text: str) -> datetime | None:
 
 
 def relative_delta(amount: int, unit: str) -> timedelta:
-    """``12h 7d 2w 3mo 1y`` as a span of time (a month is 30 days, a year 365)."""
+    """``12h 7d 2w 3mo 1y`` (or the words: ``3 days``) as a span of time (a month is
+    30 days, a year 365)."""
     unit = unit.lower()
+    unit = "mo" if unit.startswith("mo") else unit[0]
     days = {"h": 0, "d": 1, "w": 7, "mo": 30, "y": 365}[unit]
     if unit == "h":
         return timedelta(hours=amount)
@@ -94,9 +109,13 @@ def relative_delta(amount: int, unit: str) -> timedelta:
 def parse_duration(text: str) -> timedelta | None:
     """``7d`` -> 7 days; None when the text is not a duration."""
     match = _RELATIVE.match(text)
-    if not match:
-        return None
-    return relative_delta(int(match.group(1)), match.group(2))
+    if match:
+        amount = match.group(1).lower()
+        return relative_delta(1 if amount in ("a", "an") else int(amount), match.group(2))
+    last = _LAST.match(text)
+    if last:
+        return relative_delta(1, last.group(1))
+    return None
 
 
 def resolve_now(text: str | None) -> datetime:
@@ -127,6 +146,12 @@ def parse_when(text: str, now: datetime, option: str = "date") -> tuple[datetime
     span = parse_duration(word)
     if span is not None:
         return now - span, False
+    weekday = _WEEKDAY.match(word)
+    if weekday and any(day.startswith(word.split()[-1]) for day in _WEEKDAYS):
+        # The latest such day before today ("last monday" on a Monday is a week ago).
+        wanted = [day[:3] for day in _WEEKDAYS].index(weekday.group(1).lower())
+        back = (today.weekday() - wanted - 1) % 7 + 1
+        return today - timedelta(days=back), True
     stripped = text.strip()
     if _DATE_ONLY.match(stripped):
         try:
@@ -136,10 +161,7 @@ def parse_when(text: str, now: datetime, option: str = "date") -> tuple[datetime
         return datetime.combine(day, time(), tzinfo=timezone.utc), True
     normalised = normalise_date(stripped)
     if normalised is None:
-        raise UsageError(
-            f"invalid {option} {text!r}: expected a date such as 2022-05-19, "
-            "'May 2022', today, yesterday or a span such as 7d, 2w, 3mo"
-        )
+        raise UsageError(f"invalid {option} {text!r}: expected {ACCEPTED_FORMS}")
     moment = parse_instant(normalised)
     assert moment is not None
     return moment, _looks_date_only(stripped)

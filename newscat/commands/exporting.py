@@ -161,19 +161,22 @@ def _suffix_format(output: str | None) -> str | None:
 
 
 @click.command("open", cls=RefCommand)
-@click.argument("ref", shell_complete=lazy_completion("complete_refs"))
-@click.option("--print", "print_only", is_flag=True, help="Print the URL instead of opening it.")
+@click.argument("refs", nargs=-1, required=True, metavar="REF...",
+                shell_complete=lazy_completion("complete_refs"))  # fmt: skip
+@click.option("--print", "print_only", is_flag=True, help="Print the URLs instead of opening them.")
 @catalog_options
 def open_command(**opts: Any) -> None:
-    """Open an article's webUrl in the browser.
+    """Open each article's webUrl in the browser.
 
-    REF is an id, a path, a unique id prefix, or a unique prefix of the part
-    after the id's last '_'. With no browser to open (no DISPLAY or BROWSER),
-    or with --print, the URL is printed instead.
+    A REF is an id, a path, a unique id prefix, a unique prefix of the part
+    after the id's last '_', or a unique trailing part of the id (a handle
+    from a table's ref column). With no browser to open (no DISPLAY or
+    BROWSER), or with --print, the URLs are printed instead, one a line.
 
     \b
     Examples:
       newscat open 50e039
+      newscat open 50e0 6ef5
       newscat open --print 000_50e039b255de019a
     """
     from newscat.app import App
@@ -181,13 +184,54 @@ def open_command(**opts: Any) -> None:
 
     app = App.from_options(opts)
     index, _ = app.open()
-    article = resolve(index, opts["ref"])
-    url = article.url
-    if not url:
-        raise NewscatError(f"{article.id} has no webUrl")
-    if not opts["print_only"] and _can_launch(url) and click.launch(url) == 0:
-        return
-    emit(lambda out: out.write(url + "\n"))
+    articles = [resolve(index, ref) for ref in opts["refs"]]  # every REF checked first
+    missing = [article.id for article in articles if not article.url]
+    if missing:
+        raise NewscatError(f"no webUrl: {', '.join(missing)}")
+    printed: list[str] = []
+    for article in articles:
+        url = article.url or ""
+        if opts["print_only"] or not _can_launch(url) or click.launch(url) != 0:
+            printed.append(url)
+    if printed:
+        emit(lambda out: out.write("".join(url + "\n" for url in printed)))
+
+
+@click.command("edit", cls=RefCommand)
+@click.argument("refs", nargs=-1, required=True, metavar="REF...",
+                shell_complete=lazy_completion("complete_refs"))  # fmt: skip
+@catalog_options
+def edit_command(**opts: Any) -> None:
+    """Open the articles' files in your editor ($VISUAL, else $EDITOR, else vi).
+
+    Every REF is resolved first (as for show), then the editor gets all the
+    files at once. newscat sees the changes the next time it runs.
+
+    \b
+    Examples:
+      newscat edit 50e0
+      EDITOR=nano newscat edit 50e0 6ef5
+    """
+    import shlex
+    import shutil
+    import subprocess
+
+    from newscat.app import App
+    from newscat.catalog import resolve
+
+    app = App.from_options(opts)
+    index, _ = app.open()
+    paths = list(dict.fromkeys(resolve(index, ref).path for ref in opts["refs"]))
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+    try:
+        argv = shlex.split(editor)
+    except ValueError as exc:
+        raise UsageError(f"cannot read the editor command {editor!r}: {exc}") from None
+    if not argv or shutil.which(argv[0]) is None:
+        raise NewscatError(f"editor {editor!r} not found; set $VISUAL or $EDITOR")
+    status = subprocess.call([*argv, *paths])
+    if status != 0:
+        raise NewscatError(f"the editor {editor!r} exited with status {status}")
 
 
 def _can_launch(url: str) -> bool:
@@ -199,4 +243,4 @@ def _can_launch(url: str) -> bool:
     return any(os.environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "BROWSER"))
 
 
-COMMANDS: list[click.Command] = [export_command, open_command]
+COMMANDS: list[click.Command] = [export_command, open_command, edit_command]

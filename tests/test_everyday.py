@@ -1,0 +1,122 @@
+"""Everyday commands: relative dates in words, open and edit with several REFs."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from newscat.dates import ACCEPTED_FORMS
+from tests.conftest import SEED_IDS, SEEDS, run
+
+NOW = "2022-11-07T12:00:00Z"  # a Monday
+
+
+@pytest.mark.parametrize(
+    ("when", "ids"),
+    [
+        ("3 days ago", []),
+        ("6 days ago", ["002_6ef551387f7f8ea7"]),
+        ("1week", ["002_6ef551387f7f8ea7"]),
+        ("1 week", ["002_6ef551387f7f8ea7"]),
+        ("a week ago", ["002_6ef551387f7f8ea7"]),
+        ("2 weeks", ["002_6ef551387f7f8ea7"]),
+        ("last week", ["002_6ef551387f7f8ea7"]),
+        ("last monday", ["002_6ef551387f7f8ea7"]),  # 2022-10-31, a week before
+        ("wednesday", ["002_6ef551387f7f8ea7"]),  # 2022-11-02, the whole day
+        ("last thursday", []),  # 2022-11-03
+        ("48 hours ago", []),
+        ("7 months ago", ["002_6ef551387f7f8ea7", "000_50e039b255de019a"]),
+        ("1 year", ["002_6ef551387f7f8ea7", "000_50e039b255de019a"]),
+    ],
+)
+def test_relative_phrases(when: str, ids: list[str]) -> None:
+    result = run("list", "--now", NOW, "--since", when, "-f", "ids")
+    assert (result.exit_code, result.stdout.split()) == (0, ids)
+
+
+def test_until_a_weekday_includes_that_whole_day() -> None:
+    result = run("list", "--now", NOW, "--since", "last wednesday", "--until", "wednesday",
+                 "-f", "ids")  # fmt: skip
+    assert result.stdout == "002_6ef551387f7f8ea7\n"
+
+
+@pytest.mark.parametrize("when", ["blah", "last blah", "3 fortnights ago", "monkey"])
+def test_an_unreadable_date_lists_the_accepted_forms(when: str) -> None:
+    result = run("list", "--since", when)
+    assert (result.exit_code, result.stderr) == (
+        2,
+        f"Error: invalid --since {when!r}: expected {ACCEPTED_FORMS}\n",
+    )
+
+
+def test_open_prints_every_url_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    result = run("open", "--print", "6ef5", "50e0")
+    assert result.exit_code == 0
+    assert result.stdout == (
+        "https://www.digitalhealth.net/2022/11/"
+        "nhs-report-calls-for-artificial-intelligence-training-for-all-staff/\n"
+        "https://www.hee.nhs.uk/news-blogs-events/news/"
+        "new-report-finds-healthcare-staff-need-support-use-ai-safely\n"
+    )
+
+
+def test_open_checks_every_ref_before_opening_any() -> None:
+    result = run("open", "--print", "6ef5", "zzzz")
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == "Error: no article matches 'zzzz'\n"
+
+
+@pytest.fixture
+def editor(tmp_path: Path) -> tuple[str, Path]:
+    log = tmp_path / "edited.txt"
+    script = tmp_path / "editor.py"
+    script.write_text(
+        "import sys\n"
+        f"open({str(log)!r}, 'w').write('\\n'.join(sys.argv[1:]))\n"
+        "sys.exit(int(__import__('os').environ.get('EDITOR_STATUS', '0')))\n",
+        encoding="utf-8",
+    )
+    return f"{sys.executable} {script}", log
+
+
+def test_edit_opens_the_files_in_visual_else_editor(
+    editor: tuple[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    command, log = editor
+    monkeypatch.delenv("VISUAL", raising=False)
+    monkeypatch.setenv("EDITOR", command)
+    result = run("edit", "50e0", "6ef5", "50e0")
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
+    assert log.read_text(encoding="utf-8").split("\n") == [
+        str(SEEDS / f"{SEED_IDS[0]}.txt"),
+        str(SEEDS / f"{SEED_IDS[1]}.txt"),
+    ]
+    monkeypatch.setenv("VISUAL", command + " --wait")
+    monkeypatch.setenv("EDITOR", "no-such-editor")
+    assert run("edit", "6ef5").exit_code == 0
+    assert log.read_text(encoding="utf-8").split("\n") == [
+        "--wait",
+        str(SEEDS / f"{SEED_IDS[1]}.txt"),
+    ]
+
+
+def test_edit_reports_a_missing_or_failing_editor(
+    editor: tuple[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("VISUAL", raising=False)
+    monkeypatch.setenv("EDITOR", "no-such-editor -w")
+    result = run("edit", "50e0")
+    assert (result.exit_code, result.stderr) == (
+        1,
+        "Error: editor 'no-such-editor -w' not found; set $VISUAL or $EDITOR\n",
+    )
+    command, _ = editor
+    monkeypatch.setenv("EDITOR", command)
+    monkeypatch.setenv("EDITOR_STATUS", "3")
+    result = run("edit", "50e0")
+    assert (result.exit_code, result.stderr) == (
+        1,
+        f"Error: the editor {command!r} exited with status 3\n",
+    )
