@@ -255,8 +255,9 @@ OTHER_ERRORS = [
     ),
     (
         ("--since", "whenever"),
-        "Error: invalid --since 'whenever': expected a date such as 2022-05-19, 'May 2022', "
-        "today, yesterday or a span such as 7d, 2w, 3mo\n",
+        "Error: invalid --since 'whenever': expected a date (2022-05-19, 2022-05-19T09:13:00Z, "
+        "'May 2022'), today, yesterday, a span back from now (12h, 7d, 2w, 3mo, 1y, "
+        "'3 days ago', '1 week', 'last month') or a weekday ('last monday')\n",
     ),
     (("--until", "2022-13-01"), "Error: invalid --until '2022-13-01': month must be in 1..12\n"),
 ]
