@@ -8,6 +8,7 @@ module finds such values and the catalogue's closest spellings; the CLI says so.
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -94,3 +95,29 @@ def _closest(value: str, known: list[str]) -> tuple[str, ...]:
         word = value.casefold()
         close = [fold for fold in by_fold if len(word) >= 3 and word in fold][:MAX_CLOSE]
     return tuple(by_fold[fold] for fold in close)
+
+
+#: Filters that need a field, and the SQL that tells whether any article has it.
+_NEEDS: tuple[tuple[str, str], ...] = (
+    ("date", "SELECT 1 FROM articles WHERE date IS NOT NULL LIMIT 1"),
+    ("topics", "SELECT 1 FROM topics LIMIT 1"),
+    ("provider", "SELECT 1 FROM articles WHERE provider IS NOT NULL OR domain IS NOT NULL LIMIT 1"),
+)
+_DATE_WORDS = re.compile(r"(?<![\w.`])(?:date|age)(?![\w.`])", re.IGNORECASE)
+
+
+def missing_fields(index: Index, filters: Filters) -> list[str]:
+    """The normalised fields the filters need that no article in the catalogue has
+    (``date`` for --since on a catalogue whose dates newscat cannot find)."""
+    wanted = {
+        "date": filters.since is not None
+        or filters.until is not None
+        or any(_DATE_WORDS.search(text) for text in filters.where),
+        "topics": bool(filters.topics),
+        "provider": bool(filters.providers),
+    }
+    if index.conn.execute("SELECT 1 FROM articles LIMIT 1").fetchone() is None:
+        return []
+    return [
+        name for name, sql in _NEEDS if wanted[name] and index.conn.execute(sql).fetchone() is None
+    ]

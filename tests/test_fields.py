@@ -181,3 +181,29 @@ def test_help_has_examples() -> None:
     assert result.exit_code == 0
     assert "List every field: its type, how many articles have it" in result.stdout
     assert "newscat fields -f json" in result.stdout
+
+
+def test_a_filter_on_a_field_no_article_has_says_why(tmp_path: Path) -> None:
+    (tmp_path / "undated.md").write_text(
+        "---\ntitle: Undated\nlabels: [security]\n---\n", encoding="utf-8"
+    )
+    base = ["list", "--no-cache", "-C", str(tmp_path), "--count"]
+    runner = CliRunner()
+    result = runner.invoke(cli, [*base, "--since", "2023-01-01"])
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        0,
+        "0\n",
+        "no article has a date; newscat reads publishedDateTime, date, publishDate or "
+        "pubDate, or a YYYY-MM-DD file name — see newscat.toml\n",
+    )
+    result = runner.invoke(cli, [*base, "-t", "security", "-w", "age < 2w"])
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        0,
+        "0\n",
+        "no article has a date; newscat reads publishedDateTime, date, publishDate or "
+        "pubDate, or a YYYY-MM-DD file name — see newscat.toml\n"
+        "no article has topics; newscat reads topics, tags or keywords — see newscat.toml\n",
+    )
+    (tmp_path / "2024-05-01-dated.md").write_text("---\ntitle: Dated\n---\n", encoding="utf-8")
+    result = runner.invoke(cli, [*base, "--since", "2030-01-01"])
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "0\n", "")

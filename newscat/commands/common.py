@@ -204,10 +204,20 @@ def explain_nothing(app: App, index: Index, filters: Filters) -> None:
         return
     import click
 
+    from newscat.fields import describe_chain
     from newscat.render import inert
-    from newscat.suggest import unknown_values
+    from newscat.suggest import missing_fields, unknown_values
 
+    missing = missing_fields(index, filters)
+    for name in missing:
+        noun = {"date": "a date", "topics": "topics", "provider": "a provider"}.get(name, name)
+        chain = describe_chain(name)
+        if name == "date":
+            chain += ", or a YYYY-MM-DD file name"
+        click.echo(f"no article has {noun}; newscat reads {chain} — see newscat.toml", err=True)
     for unknown in unknown_values(index, filters):
+        if {"topic": "topics", "provider": "provider"}.get(unknown.kind) in missing:
+            continue  # said above: the catalogue has none at all
         message = f"no {unknown.kind} '{inert(unknown.value)}'"
         if unknown.close:
             options = [f"'{inert(value)}'" for value in unknown.close]
