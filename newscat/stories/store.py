@@ -71,7 +71,8 @@ CANONICAL_URL_SQL = "(SELECT s.canonical_url FROM story_items AS s WHERE s.artic
 _ITEM_COLUMNS = "article, id, date, provider, canonical_url, related, title_words, text_words"
 _SOURCE_SQL = (
     "SELECT rowid, id, date, title, excerpt, provider, domain, url, "
-    "json_extract(record, '$.related') FROM articles"
+    # json_quote: a scalar (related: "see also") comes back as JSON text too.
+    "json_quote(json_extract(record, '$.related')) FROM articles"
 )
 
 
