@@ -33,6 +33,8 @@ class App:
     #: The user's config file as read, and every effective setting with its source.
     user: UserConfig = field(default_factory=lambda: UserConfig(path=""))
     settings: Mapping[str, Setting] = field(default_factory=dict)
+    #: Whether the command searches the full text (``-m``), which needs its index built.
+    fulltext: bool = False
 
     @classmethod
     def from_options(cls, opts: dict[str, Any], environ: Mapping[str, str] | None = None) -> App:
@@ -53,6 +55,7 @@ class App:
             page=not opts.get("no_pager"),
             user=user,
             settings=settings,
+            fulltext=bool(opts.get("match")),
         )
 
     def searches(self) -> dict[str, Search]:
@@ -75,6 +78,8 @@ class App:
         progress = _ProgressBar(enabled=not self.quiet and sys.stderr.isatty(), color=self.color)
         try:
             report = index.refresh(progress=progress.update, rebuild=rebuild)
+            if self.fulltext:
+                index.ensure_fulltext(progress=progress.update)
         finally:
             progress.stop()
         if summary and report.problems and not self.quiet:

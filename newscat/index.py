@@ -47,6 +47,11 @@ POOL_THRESHOLD = 400
 BUSY_SECONDS = 600.0
 #: The first look keeps at most this many changes; beyond, the refresh streams them.
 PLAN_LIMIT = 5000
+#: meta 'fulltext' holds this once the full-text index is built and kept in step.
+FULLTEXT_BUILT = "built"
+_FULLTEXT_BATCH = 2000
+#: How every full-text condition reads in SQL (see newscat.query).
+_SEARCHES_TEXT = "fts MATCH"
 _BATCH = 256
 #: A file modified less than this long before it is read is read again next time
 #: (file system clocks tick coarsely: a few milliseconds on Linux, 2 s on FAT).
@@ -112,7 +117,8 @@ CREATE TABLE IF NOT EXISTS topics (
     topic TEXT NOT NULL,                -- as written
     key TEXT NOT NULL                   -- casefolded, for matching and grouping
 );
--- Kept in step with articles by the refresh itself (_apply, _delete_paths), in batches.
+-- Built on the first full-text search (meta 'fulltext' = 'built'), then kept in step
+-- with articles by the refresh itself (_apply, _delete_paths), in batches.
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
     title, excerpt, body, content='articles', content_rowid='rowid',
     tokenize='unicode61 remove_diacritics 2'
@@ -188,6 +194,7 @@ class Index:
         self.roots = list(roots)
         self.location = location
         self.max_size = DEFAULT_MAX_SIZE
+        self._fulltext = False  # whether the refresh under way keeps the full-text index
         self.warn = warn
         self._paths: dict[tuple[str, ...], PathStats] | None = None
 
@@ -339,6 +346,7 @@ class Index:
         """Apply the changes in one write transaction; also says how many files there are."""
         self.conn.execute("BEGIN IMMEDIATE")
         try:
+            self._fulltext = self._fulltext_built()
             if rebuild:
                 self.conn.execute("INSERT INTO fts(fts) VALUES ('delete-all')")
                 for table in ("articles", "topics", "files", "problems"):
@@ -518,9 +526,10 @@ class Index:
                     status = "ok"
                 files.append((*file_row, os.path.dirname(path), digest, status))
             conn.executemany("UPDATE files SET size = ?, mtime_ns = ? WHERE path = ?", stats)
-            _delete_paths(conn, replaced, files=False)
+            _delete_paths(conn, replaced, files=False, fulltext=self._fulltext)
             conn.executemany(_INSERT_ARTICLE, articles)
-            conn.executemany(_INSERT_TEXT, texts)
+            if self._fulltext:
+                conn.executemany(_INSERT_TEXT, texts)
             conn.executemany("INSERT INTO topics(article, topic, key) VALUES (?, ?, ?)", topics)
             _insert_problems(conn, problems)
             conn.executemany(
@@ -535,10 +544,57 @@ class Index:
             for statement in _INDEXES:
                 conn.execute(statement)
         for batch in _chunks(gone, 500):
-            _delete_paths(conn, batch, files=True)
+            _delete_paths(conn, batch, files=True, fulltext=self._fulltext)
         conn.execute("DELETE FROM problems WHERE path NOT IN (SELECT path FROM files)")
         _insert_problems(conn, walk_problems)
         return RefreshReport(added, changed, len(gone), unchanged)
+
+    # --- the full-text index ------------------------------------------------------------
+
+    def _text_for(self, *clauses: str) -> None:
+        """Build the full-text index before the first statement that searches it."""
+        if any(_SEARCHES_TEXT in clause for clause in clauses):
+            self.ensure_fulltext()
+
+    def _fulltext_built(self) -> bool:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'fulltext'").fetchone()
+        return bool(row and row[0] == FULLTEXT_BUILT)
+
+    def ensure_fulltext(self, progress: Progress | None = None) -> None:
+        """Build the full-text index if no search has needed it yet; later refreshes keep it.
+
+        A cold index leaves it out: tokenising every body is most of the work of a
+        first fill, and many catalogues are never searched that way.
+        """
+        if self._fulltext_built():
+            return
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if not self._fulltext_built():  # another process may have built it meanwhile
+                conn.execute("INSERT INTO fts(fts) VALUES ('delete-all')")
+                low, high, total = conn.execute(
+                    "SELECT coalesce(min(rowid), 1), coalesce(max(rowid), 0), count(*) FROM articles"
+                ).fetchone()
+                done = 0
+                for start in range(low, high + 1, _FULLTEXT_BATCH):
+                    done += conn.execute(
+                        "INSERT INTO fts(rowid, title, excerpt, body) SELECT rowid, title, "
+                        "excerpt, body FROM articles WHERE rowid BETWEEN ? AND ?",
+                        (start, start + _FULLTEXT_BATCH - 1),
+                    ).rowcount
+                    if progress is not None:
+                        progress(done, max(total, done))
+                conn.execute(
+                    "INSERT OR REPLACE INTO meta(key, value) VALUES ('fulltext', ?)",
+                    (FULLTEXT_BUILT,),
+                )
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+            raise
 
     def _next_rowid(self) -> int:
         return int(
@@ -563,6 +619,7 @@ class Index:
         offset: int = 0,
     ) -> Iterator[Article]:
         """Articles matching an SQL condition over ``articles AS a`` (parameters bound)."""
+        self._text_for(where, order)
         sql = (
             f"SELECT {_prefixed(ARTICLE_COLUMNS)}, {_STORY_COLUMNS} FROM articles AS a "
             f"WHERE {where} ORDER BY {order}"
@@ -607,10 +664,12 @@ class Index:
     ) -> list[tuple[Any, ...]]:
         """A page of a few columns (``columns``, chosen by the caller, over ``articles AS a``)
         of the matching articles, without reading their records or bodies."""
+        self._text_for(where, order)
         sql = f"SELECT {columns} FROM articles AS a WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?"
         return self.conn.execute(sql, [*params, limit, offset]).fetchall()
 
     def count(self, where: str = "1", params: Sequence[Any] = ()) -> int:
+        self._text_for(where)
         sql = f"SELECT count(*) FROM articles AS a WHERE {where}"
         return int(self.conn.execute(sql, list(params)).fetchone()[0])
 
@@ -885,8 +944,11 @@ def article_row(article: Article, raw_name: str | None = None) -> ArticleRow:
     return row, article.topics, article.warnings
 
 
-def _delete_paths(conn: sqlite3.Connection, paths: Sequence[str], files: bool) -> None:
-    """Forget what the index holds for these paths (the file rows too, when ``files``)."""
+def _delete_paths(
+    conn: sqlite3.Connection, paths: Sequence[str], files: bool, fulltext: bool
+) -> None:
+    """Forget what the index holds for these paths (the file rows too, when ``files``;
+    their full-text entries when ``fulltext``, the full-text index being built)."""
     for batch in _chunks(paths, 500):
         marks = ",".join("?" * len(batch))
         rowids = [
@@ -896,11 +958,12 @@ def _delete_paths(conn: sqlite3.Connection, paths: Sequence[str], files: bool) -
         if rowids:  # their text, topics and story rows go with them
             stories.forget(conn, rowids)
             held = ",".join("?" * len(rowids))
-            conn.execute(
-                "INSERT INTO fts(fts, rowid, title, excerpt, body) SELECT 'delete', rowid, "
-                f"title, excerpt, body FROM articles WHERE rowid IN ({held})",
-                rowids,
-            )
+            if fulltext:
+                conn.execute(
+                    "INSERT INTO fts(fts, rowid, title, excerpt, body) SELECT 'delete', rowid, "
+                    f"title, excerpt, body FROM articles WHERE rowid IN ({held})",
+                    rowids,
+                )
             conn.execute(f"DELETE FROM topics WHERE article IN ({held})", rowids)
             conn.execute(f"DELETE FROM articles WHERE rowid IN ({held})", rowids)
         conn.execute(f"DELETE FROM problems WHERE path IN ({marks})", batch)

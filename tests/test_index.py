@@ -60,6 +60,7 @@ def test_edits_deletions_renames_and_new_files_are_reflected(tmp_path: Path) -> 
     make_catalogue(cat, 4)
     index = open_index([cat], tmp_path / "cache")
     index.refresh()
+    index.ensure_fulltext()  # from now on each refresh keeps it in step
     first = cat / "00/00000_0000000000000000.txt"
     first.write_text(article_text(title="Edited", quality=99), encoding="utf-8")
     (cat / "00/00001_0000000000000001.txt").unlink()
@@ -155,7 +156,7 @@ def test_parallel_parse_gives_the_same_index_as_serial(
     assert serial.conn.execute(query).fetchall() == parallel.conn.execute(query).fetchall()
     assert parallel.problems() == serial.problems()
     assert progress[-1] == (61, 61)
-    # The bulk fill writes the full-text index itself, not through the trigger.
+    # Built on the first search, from what either fill stored.
     assert _fts_ids(parallel, "neural") == _fts_ids(serial, "neural") == ids(serial)
     assert _fts_ids(parallel, "article 42") == ["00/00042_000000000000002a"]
     for index in (serial, parallel):
@@ -163,6 +164,7 @@ def test_parallel_parse_gives_the_same_index_as_serial(
 
 
 def _fts_ids(index: Index, words: str) -> list[str]:
+    index.ensure_fulltext()
     return [
         row[0]
         for row in index.conn.execute(
@@ -274,6 +276,7 @@ def test_rebuild_empties_the_full_text_index_first(tmp_path: Path) -> None:
     make_catalogue(cat, 4)
     index = open_index([cat], tmp_path / "cache")
     index.refresh()
+    index.ensure_fulltext()
     write_article(cat, "00/00001_0000000000000001.txt", title="Other", body="Different.")
     report = index.refresh(rebuild=True)
     assert (report.added, report.changed, report.removed) == (4, 0, 0)
@@ -396,6 +399,7 @@ def test_every_kind_of_change_matches_a_fresh_index(
     make_catalogue(cat, 250)  # folders 00, 01, 02
     index = open_index([cat], tmp_path / "cache")
     assert index.refresh().added == 250
+    index.ensure_fulltext()
     for n in range(5):
         write_article(cat, f"00/{n:05d}_{n:016x}.txt", title=f"Edited {n}", quality=1)
     for path in (cat / "01").iterdir():
@@ -428,3 +432,61 @@ def test_a_file_root_inside_a_folder_root_is_indexed_once(tmp_path: Path) -> Non
         "00/00002_0000000000000002",
         "00001_0000000000000001",
     ]
+
+
+def _fulltext_rows(index: Index) -> int:
+    return int(index.conn.execute("SELECT count(*) FROM fts_docsize").fetchone()[0])
+
+
+def test_the_full_text_index_is_built_on_the_first_search_then_kept(tmp_path: Path) -> None:
+    cat, cache = tmp_path / "cat", tmp_path / "cache"
+    make_catalogue(cat, 6)
+    index = open_index([cat], cache)
+    index.refresh()
+    assert _fulltext_rows(index) == 0  # a cold fill leaves it out
+    search = ("list", "-C", str(cat), "--cache-dir", str(cache), "-f", "ids")
+
+    first = run(*search, "-m", "article 3")
+
+    assert (first.exit_code, first.stdout, first.stderr) == (0, "00/00003_0000000000000003\n", "")
+    assert _fulltext_rows(index) == 6
+    write_article(cat, "00/00003_0000000000000003.txt", title="Renamed", body="Other words.")
+    (cat / "00/00004_0000000000000004.txt").unlink()
+    write_article(cat, "new.md", title="Shiny new article")
+    assert run(*search, "-m", "article 3").stdout == ""
+    assert run(*search, "-m", "shiny").stdout == "new\n"
+    assert run(*search, "-m", "other").stdout == "00/00003_0000000000000003\n"
+    assert _fulltext_rows(index) == 6
+    index.conn.execute("INSERT INTO fts(fts) VALUES ('integrity-check')")
+
+
+def test_a_full_text_index_not_marked_built_is_never_trusted(tmp_path: Path) -> None:
+    # An index from before the full-text index was built lazily holds entries that
+    # nothing kept in step; the first search builds it afresh.
+    cat, cache = tmp_path / "cat", tmp_path / "cache"
+    make_catalogue(cat, 3)
+    index = open_index([cat], cache)
+    index.refresh()
+    index.conn.execute(
+        "INSERT INTO fts(rowid, title, excerpt, body) VALUES (1, 'stale', '', ''), "
+        "(99, 'ghost', '', '')"
+    )
+
+    stale = run(
+        "list", "-C", str(cat), "--cache-dir", str(cache), "-m", "stale OR ghost", "-f", "ids"
+    )
+    neural = run("list", "-C", str(cat), "--cache-dir", str(cache), "-m", "neural", "--count")
+
+    assert (stale.exit_code, stale.stdout) == (0, "")
+    assert neural.stdout == "3\n"
+    assert _fulltext_rows(index) == 3
+
+
+def test_every_read_that_searches_builds_it_first(tmp_path: Path) -> None:
+    cat = tmp_path / "cat"
+    make_catalogue(cat, 2)
+    index = open_index([cat], tmp_path / "cache")
+    index.refresh()
+    where = "a.rowid IN (SELECT rowid FROM fts WHERE fts MATCH ?)"
+    assert index.count(where, ["neural"]) == 2
+    assert [a.id for a in index.select(where, ["article 1"])] == ["00/00001_0000000000000001"]
