@@ -69,15 +69,24 @@ class App:
         if not self.quiet:
             click.echo(f"newscat: warning: {message}", err=True)
 
-    def open(self, rebuild: bool = False, summary: bool = True) -> tuple[Index, RefreshReport]:
-        """Open the index, refresh it, and say on stderr how many files were skipped."""
+    def open(
+        self, rebuild: bool = False, summary: bool = True, watched: bool = True
+    ) -> tuple[Index, RefreshReport]:
+        """Open the index, refresh it, and say on stderr how many files were skipped.
+
+        While a healthy watcher (``index --watch``) holds the index, and it has caught up
+        with every change made before this call, the refresh is skipped (``watched``).
+        """
         index = Index.open(self.roots, self.cache_dir, self.warn)
         context = click.get_current_context(silent=True)
         if context is not None:  # close the database when the command ends
             context.call_on_close(index.close)
         progress = _ProgressBar(enabled=not self.quiet and sys.stderr.isatty(), color=self.color)
         try:
-            report = index.refresh(progress=progress.update, rebuild=rebuild)
+            if watched and not rebuild and _watcher_caught_up(index):
+                report = index.unchanged()
+            else:
+                report = index.refresh(progress=progress.update, rebuild=rebuild)
             if self.fulltext:
                 index.ensure_fulltext(progress=progress.update)
         finally:
@@ -115,6 +124,14 @@ def given_settings(opts: Mapping[str, Any]) -> dict[str, Any]:
                 continue
         given[name] = value
     return given
+
+
+def _watcher_caught_up(index: Index) -> bool:
+    if index.location == ":memory:" or not os.path.exists(index.location + ".watch"):
+        return False  # the usual case, answered without importing anything
+    from newscat.watch import synced
+
+    return synced(index.location, index.roots)
 
 
 class _ProgressBar:

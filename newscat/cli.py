@@ -241,6 +241,11 @@ def list_command(**opts: Any) -> None:
 @cli.command("index")
 @click.option("--rebuild", is_flag=True, help="Re-read every file from scratch.")
 @click.option("--status", is_flag=True, help="Show where the index is and what it holds.")
+@click.option(
+    "--watch", is_flag=True,
+    help="Keep the index fresh from file-system events until stopped; while it runs, "
+    "other commands skip their walk. Needs watchdog (pip install \"newscat[watch]\").",
+)  # fmt: skip
 @catalog_options
 def index_command(**opts: Any) -> None:
     """Refresh the index and report what changed.
@@ -250,25 +255,63 @@ def index_command(**opts: Any) -> None:
       newscat index
       newscat index --rebuild
       newscat index --status
+      newscat index --watch &
     """
     from newscat.app import App
 
     app = App.from_options(opts)
-    index, report = app.open(rebuild=opts["rebuild"], summary=False)
+    if opts["watch"]:
+        _watch(app, opts)
+        return
+    index, report = app.open(rebuild=opts["rebuild"], summary=False, watched=False)
     if opts["status"]:
+        from newscat.watch import watcher_pid
+
         status = index.status()
+        pid = watcher_pid(status.database) if status.database != ":memory:" else None
         click.echo(f"database      {status.database}")
         click.echo(f"size          {status.size_bytes:,} bytes")
         click.echo(f"articles      {status.articles:,}")
         click.echo(f"files         {status.files:,}")
         click.echo(f"problems      {status.problems:,}")
         click.echo(f"last refresh  {status.last_refresh or 'never'}")
+        click.echo(f"watched       {f'yes, by pid {pid}' if pid is not None else 'no'}")
         return
-    click.echo(
+    click.echo(_report_line(report))
+
+
+def _report_line(report: Any) -> str:
+    return (
         f"{report.added} added, {report.changed} changed, {report.removed} removed, "
         f"{report.unchanged} unchanged, {report.problems} with problems "
         f"({report.seconds:.2f}s)"
     )
+
+
+def _watch(app: Any, opts: dict[str, Any]) -> None:
+    """``index --watch``: refresh on every change until Ctrl-C or SIGTERM."""
+    import time
+
+    from newscat.index import Index
+    from newscat.watch import Watcher, stop_on_signals
+
+    if opts["status"] or opts["rebuild"]:
+        raise click.UsageError("--watch does not combine with --status or --rebuild")
+    index = Index.open(app.roots, app.cache_dir, app.warn)
+    click.get_current_context().call_on_close(index.close)
+
+    def report(done: Any) -> None:
+        if not app.quiet and (done.added or done.changed or done.removed):
+            click.echo(f"{time.strftime('%H:%M:%S')} {_report_line(done)}")
+
+    def ready() -> None:
+        if not app.quiet:
+            roots = ", ".join(index.roots)
+            click.echo(f"watching {roots} (pid {os.getpid()}); Ctrl-C stops")
+
+    watcher = Watcher(index, report)
+    stop_on_signals(watcher)
+    watcher.run(ready)
 
 
 @cli.command("fields")

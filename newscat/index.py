@@ -324,6 +324,10 @@ class Index:
             seconds=time.perf_counter() - started,
         )
 
+    def unchanged(self) -> RefreshReport:
+        """The report of a refresh that found nothing to do (a watcher did the work)."""
+        return RefreshReport(problems=self._problem_count())
+
     def _is_empty(self) -> bool:
         return self.conn.execute("SELECT 1 FROM files LIMIT 1").fetchone() is None
 
