@@ -88,11 +88,15 @@ needs_proc = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def indexed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """A catalogue of 2,000 articles (in folders of 100) and a cache that holds its index."""
+    """A catalogue of 6,000 articles (in folders of 100) and a cache that holds its index.
+
+    Large enough that a cold index is still running when the signal arrives: it leaves
+    the full-text index for the first search, so 2,000 articles took well under a second.
+    """
     base = tmp_path_factory.mktemp("signals")
     cat, cache = base / "cat", base / "cache"
-    make_catalogue(cat, 2000)
-    assert count_articles(cat, cache) == (0, "2000\n", "")
+    make_catalogue(cat, 6000)
+    assert count_articles(cat, cache) == (0, "6000\n", "")
     return cat, cache
 
 
@@ -132,7 +136,7 @@ def test_a_signal_mid_refresh_stops_quietly_and_leaves_the_previous_index(
         conn = sqlite3.connect(database)
         assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] == first
         conn.close()
-    assert count_articles(cat, cache) == (0, "2000\n", "")
+    assert count_articles(cat, cache) == (0, "6000\n", "")
 
 
 @pytest.mark.parametrize("fmt", ["sqlite", "jsonl"])
