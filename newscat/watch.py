@@ -243,9 +243,12 @@ class Watcher:
         _LostEvents.install(self)
         observer = Observer()
         handler = Handler()
-        for root in self.roots:
-            observer.schedule(handler, root, recursive=True)
-        observer.start()
+        try:
+            for root in self.roots:
+                observer.schedule(handler, root, recursive=True)
+            observer.start()
+        except OSError as exc:  # the inotify watch limit, most often
+            raise NewscatError(f"cannot watch the catalogue: {exc.strerror or exc}") from None
         return observer
 
     def _take_lock(self) -> None:
