@@ -199,7 +199,11 @@ class Watcher:
     def run(self, ready: Callable[[], None] = lambda: None) -> None:
         """Take the lock, catch up, then refresh on every change until ``stop``."""
         self._take_lock()
-        observer = self._start_observer()
+        try:
+            observer = self._start_observer()
+        except BaseException:
+            self._release_lock()
+            raise
         try:
             self.report(self.index.refresh())
             ready()
