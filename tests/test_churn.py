@@ -201,6 +201,9 @@ def check_index(cat: Catalogue, cache: Path) -> None:
     """No problem left, and the index holds each file once, its text and topics too."""
     check = newscat(cache, "check", "-C", str(cat.root), "-f", "json")
     assert (check.returncode, check.stdout) == (0, "[]\n")  # no problem left behind
+    # The full-text index is built by the first search (if the churn ran none).
+    search = newscat(cache, "list", "-C", str(cat.root), "-m", "churn", "--count")
+    assert (search.returncode, search.stdout) == (0, f"{len(cat.files)}\n")
     (database,) = cache.glob("catalog-*.sqlite3")
     conn = sqlite3.connect(database)
     try:
