@@ -30,7 +30,14 @@ def newscat(*args: str, cache: Path, cwd: Path | None = None) -> subprocess.Pope
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,  # its own process group, as a shell gives a job
+        # As a terminal's foreground job has it: a test runner started in the background
+        # (nohup, CI, `&`) passes SIGINT on as ignored, and Python then keeps ignoring it.
+        preexec_fn=_default_sigint,
     )
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def children(pid: int) -> set[int]:
