@@ -40,8 +40,11 @@ def bundled_seeds() -> Path:
     """The two sample articles shipped with newscat (inside the wheel, or beside a checkout)."""
     here = Path(__file__).resolve().parent
     for candidate in (here / "seeds", here.parent / "seeds"):
-        if candidate.is_dir():
-            return candidate
+        try:
+            if candidate.is_dir():
+                return candidate
+        except OSError:  # a folder this user may not look into is not there for them
+            continue
     return here / "seeds"
 
 
