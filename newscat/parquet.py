@@ -34,6 +34,7 @@ ROW_GROUP_BYTES = 32 * 1024 * 1024
 COLUMNS = (
     ("id", "string"),
     ("path", "string"),
+    ("path_bytes", "string"),
     ("date", "timestamp"),
     ("title", "string"),
     ("excerpt", "string"),
@@ -191,6 +192,7 @@ def _write(folder: str, articles: Iterable[Article]) -> int:
 def _row(article: Article) -> Iterator[tuple[str, Any]]:
     yield "id", article.id
     yield "path", article.path
+    yield "path_bytes", article.path_bytes
     yield "date", _instant(article.date)
     yield "title", _text(article.title)
     yield "excerpt", _text(article.excerpt)

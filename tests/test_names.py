@@ -270,7 +270,7 @@ def test_show_raw_reads_a_latin1_file_by_its_raw_name(hostile: Path) -> None:
     assert (result.exit_code, result.stdout_bytes) == (0, article(0))
 
 
-def test_export_to_sqlite_keeps_text_paths(hostile: Path, tmp_path: Path) -> None:
+def test_export_to_sqlite_keeps_text_paths_and_raw_names(hostile: Path, tmp_path: Path) -> None:
     target = tmp_path / "out.sqlite"
     result = run("export", "-C", str(hostile), "-o", str(target))
     assert result.exit_code == 0
@@ -278,7 +278,29 @@ def test_export_to_sqlite_keeps_text_paths(hostile: Path, tmp_path: Path) -> Non
 
     conn = sqlite3.connect(target)
     try:
-        found = sorted(row[0] for row in conn.execute("SELECT id FROM articles"))
+        rows = dict(conn.execute("SELECT id, path_bytes FROM articles").fetchall())
     finally:
         conn.close()
-    assert found == sorted(shown for _, shown in NAMES)
+    assert sorted(rows) == sorted(shown for _, shown in NAMES)
+    raw_root = os.fsencode(hostile)
+    for name, shown in NAMES:
+        if name == b"caf\xe9":
+            assert base64.b64decode(rows[shown]) == raw_root + b"/caf\xe9.md"
+        else:
+            assert rows[shown] is None
+
+
+def test_export_to_parquet_keeps_text_ids_and_raw_names(hostile: Path, tmp_path: Path) -> None:
+    pq = pytest.importorskip("pyarrow.parquet", reason="the parquet extra is not installed")
+    target = tmp_path / "dataset"
+    result = run("export", "-C", str(hostile), "-f", "parquet", "-o", str(target))
+    assert (result.exit_code, result.stderr) == (0, f"exported {len(NAMES)} articles to {target}\n")
+    table = pq.read_table(target / "year=2022" / "month=05" / "part-0.parquet")
+    rows = {row["id"]: row for row in table.to_pylist()}
+    assert sorted(rows) == sorted(shown for _, shown in NAMES)
+    raw_root = os.fsencode(hostile)
+    for name, shown in NAMES:
+        assert rows[shown]["path"] == f"{hostile}/{shown}.md"
+        expected = None if name != b"caf\xe9" else raw_root + b"/caf\xe9.md"
+        got = rows[shown]["path_bytes"]
+        assert (got if got is None else base64.b64decode(got)) == expected

@@ -104,6 +104,7 @@ def test_duckdb_reads_back_every_value(tmp_path: Path, isolated_env: Path) -> No
         assert row == {
             "id": article.id,
             "path": article.path,
+            "path_bytes": article.path_bytes,
             "title": article.title,
             "excerpt": article.excerpt,
             "url": article.url,
