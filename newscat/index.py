@@ -197,6 +197,7 @@ class Index:
         self._fulltext = False  # whether the refresh under way keeps the full-text index
         self.warn = warn
         self._paths: dict[tuple[str, ...], PathStats] | None = None
+        self._identity: tuple[int, int] | None = None  # the database file's (device, inode)
 
     # --- opening --------------------------------------------------------------------------
 
@@ -243,6 +244,7 @@ class Index:
     @classmethod
     def _file(cls, path: Path, roots: Sequence[str], warn: Warn) -> Index:
         index = cls(_connect(str(path), roots), roots, str(path), warn)
+        index._identity = _identity(path)
         mark_used(str(path))
         return index
 
@@ -261,7 +263,9 @@ class Index:
         corrupt on the way is removed, to be rebuilt next time.
         """
         try:
-            return self._refresh(progress, rebuild)
+            report = self._refresh(progress, rebuild)
+            self._check_still_there()
+            return report
         except sqlite3.Error as exc:
             if self.location == ":memory:" or _is_bug(exc):
                 raise
@@ -276,6 +280,20 @@ class Index:
             self.conn = _connect(":memory:")
             self.location = ":memory:"
             return self._refresh(progress, rebuild)
+
+    def _check_still_there(self) -> None:
+        """Say once when the database file was removed (or replaced) since it was opened.
+
+        SQLite goes on writing to a file that was unlinked, so this run's answer is
+        right, but nothing of it is kept: the next run builds the index again.
+        """
+        if self._identity is None or self._identity == _identity(Path(self.location)):
+            return
+        self._identity = None
+        self.warn(
+            f"the index at {self.location} was removed while newscat ran; "
+            "this answer is right, and the next run builds the index again"
+        )
 
     def _refresh(self, progress: Progress | None, rebuild: bool) -> RefreshReport:
         """Bring the index up to date with the files, in the database as it is.
@@ -879,6 +897,15 @@ def _when_unlocked(step: Callable[[], object], seconds: float = BUSY_SECONDS) ->
             if "locked" not in str(exc) or time.monotonic() > deadline:
                 raise
             time.sleep(0.05)
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """The file's (device, inode), or None when it is not there."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return (info.st_dev, info.st_ino)
 
 
 def _remove_database(path: Path) -> None:
