@@ -261,6 +261,33 @@ def test_data_is_never_markup_in_the_list_the_page_or_the_status(tmp_path: Path)
     assert "\x1b" not in "".join(seen)
 
 
+def test_hostile_file_names_are_listed_and_read_as_text(tmp_path: Path) -> None:
+    import os
+
+    from tests.test_names import NAMES, article
+
+    folder = tmp_path / "cat"
+    folder.mkdir()
+    for n, (name, _) in enumerate(NAMES):
+        with open(os.fsencode(folder) + b"/" + name + b".md", "wb") as out:
+            out.write(article(n))
+    seen: list[str] = []
+
+    async def script(app: Any, pilot: Any) -> None:
+        seen.append(screen_text(app))
+        for _ in range(len(NAMES)):  # read each, newest (T8) first, then back to the list
+            await press(app, pilot, "enter")
+            seen.append(screen_text(app))
+            await press(app, pilot, "q", "j")
+
+    browse([folder], script, size=(120, 40))
+    assert all(f"T{n}" in seen[0] for n in range(len(NAMES)))
+    pages = "\n".join(seen[1:])
+    assert all(f"T{n}" in pages for n in range(len(NAMES)))
+    assert "caf\\xe9.md" in pages  # the Latin-1 name, escaped as newscat writes ids
+    assert "\x1b" not in "".join(seen)
+
+
 def test_at_switches_saved_search_and_back_to_everything() -> None:
     from newscat.browse import SavedSearch
 
