@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from newscat.export import Computed
     from newscat.stories.report import StoryRow
     from newscat.summary import Group, Stats
+    from newscat.trends import Trend
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
@@ -696,6 +697,61 @@ def stories_table(
             cell = Text(texts[i])
             if fields[i] == "quality":
                 cell.stylize(score_style(row.best_quality))
+            out.append(cell)
+        table.add_row(*out)
+    return table
+
+
+_TREND_FLEX = {"topic": (24, 10), "provider": (22, 10), "domain": (18, 8)}
+_TREND_DROP = ("domain", "before", "ratio")
+
+
+def trends_table(
+    trends: Sequence[Trend], kind: Literal["topic", "provider"], window: str, width: int
+) -> Table:
+    """The table of ``newscat trends``: the rise of each row, then its sparkline.
+
+    ``window`` names the window's length as the user gave it (``7d``)."""
+    from newscat.trends import WINDOWS, sparkline
+
+    fields = [kind, *(["domain"] if kind == "provider" else []), "last", "before", "change",
+              "ratio", "windows"]  # fmt: skip
+    headers = {"last": f"last {window}", "windows": f"last {WINDOWS} × {window}"}
+    cells: list[list[str]] = []
+    for trend in trends:
+        name = trend.name if trend.name is not None else "(none)"
+        ratio = trend.ratio
+        values = {
+            kind: inert(name),
+            "domain": inert(trend.domain or ""),
+            "last": f"{trend.current:,}",
+            "before": f"{trend.previous:,}",
+            "change": f"{trend.change:+,}",
+            "ratio": "new" if ratio is None else f"×{ratio:.2f}",
+            "windows": sparkline(trend.counts),
+        }
+        cells.append([values[name] for name in fields])
+    header = [headers.get(name, name) for name in fields]
+    widths = fit_widths(header, cells, width, {headers.get(k, k): v for k, v in _TREND_FLEX.items()},
+                        [headers.get(k, k) for k in _TREND_DROP], {})  # fmt: skip
+    table = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 1))
+    shown = [i for i, w in enumerate(widths) if w is not None]
+    for i in shown:
+        justify: Literal["left", "right"] = (
+            "left" if fields[i] in (kind, "domain", "windows") else "right"
+        )
+        table.add_column(header[i], width=widths[i], no_wrap=True, overflow="ellipsis",
+                         justify=justify)  # fmt: skip
+    for trend, texts in zip(trends, cells, strict=True):
+        out = []
+        for i in shown:
+            cell = Text(texts[i])
+            if fields[i] == "change":
+                cell.stylize("green" if trend.change > 0 else "red" if trend.change < 0 else "dim")
+            elif fields[i] == "windows":
+                cell.stylize("blue")
+            elif fields[i] in (kind, "domain") and not texts[i]:
+                cell.stylize("dim")
             out.append(cell)
         table.add_row(*out)
     return table

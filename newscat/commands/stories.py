@@ -1,4 +1,4 @@
-"""Commands: stories."""
+"""Commands: stories and trends."""
 
 from __future__ import annotations
 
@@ -8,7 +8,13 @@ from typing import Any
 import click
 
 from newscat.commands.common import explain_nothing, note, output_is_terminal, paged
-from newscat.options import catalog_options, filter_options, filters_from
+from newscat.options import (
+    apply_searches,
+    catalog_options,
+    filter_options,
+    filters_from,
+    search_argument,
+)
 
 STORY_FORMATS = ("table", "tsv", "csv", "json", "jsonl")
 
@@ -73,4 +79,94 @@ def stories_command(**opts: Any) -> None:
     write_rows(sys.stdout, fmt, fields, records, header=not opts["no_header"])
 
 
-COMMANDS = [stories_command]
+TREND_FORMATS = ("table", "tsv", "csv", "json", "jsonl")
+
+
+def _window(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    from newscat.dates import parse_duration
+
+    span = parse_duration(value)
+    if span is None or span.total_seconds() < 1:
+        raise click.BadParameter(
+            f"expected a length of time such as 12h, 7d, 2w, 3mo or 1y, got {value!r}"
+        )
+    return value
+
+
+@click.command("trends")
+@search_argument
+@filter_options
+@click.option(
+    "--by",
+    type=click.Choice(["topic", "provider"]),
+    default="topic",
+    show_default=True,
+    help="Rank topics, or providers.",
+)
+@click.option(
+    "--window",
+    default="7d",
+    show_default=True,
+    metavar="SPAN",
+    callback=_window,
+    help="The length of a window: 12h, 7d, 2w, 3mo, 1y. The last one ends at now (--now).",
+)
+@click.option("-n", "--limit", type=click.IntRange(min=0), metavar="N", help="At most N rows.")
+@click.option(
+    "-f",
+    "--format",
+    "format_",
+    type=click.Choice(TREND_FORMATS),
+    metavar="FORMAT",
+    help=f"Output format: {', '.join(TREND_FORMATS)}. Default: table on a terminal, tsv otherwise.",
+)
+@click.option("--no-header", is_flag=True, help="Leave out the header row (tsv, csv).")
+@catalog_options
+def trends_command(**opts: Any) -> None:
+    """Rising topics (or providers), window against window.
+
+    The last window ends now (or at --now); the one before it is as long. Each
+    row has the matching articles in the last window and in the one before,
+    the change in count and the ratio ("new" when the window before had
+    none), and a sparkline of the last 12 windows, oldest first. The greatest
+    rise comes first; what is falling comes last. Every filter applies.
+
+    \b
+    Examples:
+      newscat trends
+      newscat trends --window 1d -n 10
+      newscat trends --by provider -t "AI Ethics" --window 2w -f json
+    """
+    from newscat.app import App
+    from newscat.dates import parse_duration, resolve_now
+    from newscat.trends import trend_fields, trends
+
+    app = App.from_options(opts)
+    apply_searches(opts, app, TREND_FORMATS, listing=False)
+    filters = filters_from(opts)
+    index, _ = app.open()
+    window = parse_duration(opts["window"])
+    assert window is not None  # checked by the option
+    kind = opts["by"]
+    rows = trends(index, filters, resolve_now(opts["now"]), window, kind, opts["limit"])
+    fmt = opts["format_"] or ("table" if output_is_terminal() else "tsv")
+    if not rows:
+        explain_nothing(app, index, filters)
+    if fmt == "table":
+        if rows:
+            from newscat.render import make_console, trends_table
+
+            with paged(app):
+                console = make_console(app.color)
+                console.print(trends_table(rows, kind, opts["window"], console.width))
+        elif output_is_terminal() and not app.quiet:
+            note(app, f"No {kind}s had articles in the last two windows.")
+        return
+    from newscat.export import write_rows
+
+    records = [row.record(kind) for row in rows]
+    fields = list(records[0]) if records else trend_fields(kind)
+    write_rows(sys.stdout, fmt, fields, records, header=not opts["no_header"])
+
+
+COMMANDS = [stories_command, trends_command]
