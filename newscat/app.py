@@ -18,6 +18,7 @@ import click
 
 from newscat.catalog import resolve_roots
 from newscat.config import Search, UserConfig, load_user_config
+from newscat.ignore import Exclusions
 from newscat.index import Index, RefreshReport
 from newscat.settings import Setting, available_searches, effective
 
@@ -35,6 +36,8 @@ class App:
     settings: Mapping[str, Setting] = field(default_factory=dict)
     #: Whether the command searches the full text (``-m``), which needs its index built.
     fulltext: bool = False
+    #: The command line's ``--exclude`` globs and ``--no-ignore``.
+    exclusions: Exclusions = field(default_factory=Exclusions)
 
     @classmethod
     def from_options(cls, opts: dict[str, Any], environ: Mapping[str, str] | None = None) -> App:
@@ -56,6 +59,7 @@ class App:
             user=user,
             settings=settings,
             fulltext=bool(opts.get("match")),
+            exclusions=exclusions_from(opts),
         )
 
     def searches(self) -> dict[str, Search]:
@@ -77,7 +81,7 @@ class App:
         While a healthy watcher (``index --watch``) holds the index, and it has caught up
         with every change made before this call, the refresh is skipped (``watched``).
         """
-        index = Index.open(self.roots, self.cache_dir, self.warn)
+        index = Index.open(self.roots, self.cache_dir, self.warn, self.exclusions)
         context = click.get_current_context(silent=True)
         if context is not None:  # close the database when the command ends
             context.call_on_close(index.close)
@@ -95,6 +99,11 @@ class App:
             files = "file" if report.problems == 1 else "files"
             click.echo(f"{report.problems} {files} skipped; run `newscat check`", err=True)
         return index, report
+
+
+def exclusions_from(opts: Mapping[str, Any]) -> Exclusions:
+    """The ``--exclude`` globs and ``--no-ignore`` a command line gave."""
+    return Exclusions(tuple(opts.get("exclude") or ()), not opts.get("no_ignore"))
 
 
 #: Command-line options that are settings: option name -> setting name.

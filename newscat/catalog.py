@@ -11,15 +11,17 @@ import hashlib
 import os
 import re
 import stat
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from newscat.errors import NotFoundError, UsageError
+from newscat.ignore import GITIGNORE, Rules, Selection
 from newscat.model import ARTICLE_SUFFIXES, DEFAULT_MAX_SIZE, Article, Problem
 
 if TYPE_CHECKING:
+    from newscat.fields import FieldKeys
     from newscat.index import Index
 
 ENV_CATALOG = "NEWSCAT_CATALOG"
@@ -205,13 +207,18 @@ class Folder:
 
 
 def walk_folders(
-    roots: Sequence[str], problems: list[Problem], stat_files: bool = True
+    roots: Sequence[str],
+    problems: list[Problem],
+    stat_files: bool = True,
+    selections: Mapping[str, Selection] | None = None,
 ) -> Iterator[Folder]:
     """Every folder under the roots with its candidate files, one folder at a time.
 
     Problems met on the way are appended to ``problems``. Memory stays that of
     one folder, however large the catalogue. With ``stat_files`` false, files
     are not stat'ed and their stamps are 0: a quick count, from names alone.
+    ``selections`` says, for a root that is a folder, which of its files and
+    folders the walk leaves out (default: none); a root that is a file is always read.
     """
     singles: Walked = {}
     for root in roots:
@@ -234,7 +241,8 @@ def walk_folders(
     seen_dirs: set[tuple[int, int]] = set()
     for root in roots:
         if os.path.isdir(root):
-            yield from _walk_dir(root, singles, problems, seen_dirs, stat_files)
+            selection = (selections or {}).get(root)
+            yield from _walk_dir(root, singles, problems, seen_dirs, stat_files, selection)
 
 
 def file_entry(path: str, file_stamp: int, roots: Sequence[str]) -> FileEntry:
@@ -263,7 +271,10 @@ def _walk_dir(
     problems: list[Problem],
     seen_dirs: set[tuple[int, int]],
     stat_files: bool,
+    selection: Selection | None = None,
 ) -> Iterator[Folder]:
+    if selection is not None and selection.empty:
+        selection = None
     try:
         top = os.stat(root)
     except OSError as exc:
@@ -272,10 +283,12 @@ def _walk_dir(
     if (top.st_dev, top.st_ino) in seen_dirs:
         return
     seen_dirs.add((top.st_dev, top.st_ino))
-    stack = [root]
+    # Each folder to visit, with its path relative to the root and the .gitignore
+    # rules that apply inside it.
+    stack: list[tuple[str, str, tuple[Rules, ...]]] = [(root, "", ())]
     is_regular = stat.S_ISREG
     while stack:
-        directory = stack.pop()
+        directory, relative, chain = stack.pop()
         try:
             with os.scandir(directory) as it:
                 items = list(it)
@@ -284,6 +297,8 @@ def _walk_dir(
                 Problem(directory, "unreadable", f"cannot read directory: {exc.strerror}")
             )
             continue
+        if selection is not None and selection.gitignore:
+            chain = selection.folder_rules(chain, relative, _gitignore_text(items))
         found: Walked = {}
         for item in items:
             name = item.name
@@ -291,6 +306,9 @@ def _walk_dir(
                 continue
             try:
                 if item.is_dir():
+                    below = f"{relative}/{name}" if relative else name
+                    if selection is not None and selection.leaves_out(chain, below, True):
+                        continue
                     try:
                         info = item.stat()
                     except OSError as exc:  # too long a path, or gone: say so, go on
@@ -303,9 +321,13 @@ def _walk_dir(
                     key = (info.st_dev, info.st_ino)
                     if key not in seen_dirs:
                         seen_dirs.add(key)
-                        stack.append(item.path)
+                        stack.append((item.path, below, chain))
                     continue
                 if not name.lower().endswith(ARTICLE_SUFFIXES):
+                    continue
+                if selection is not None and selection.leaves_out(
+                    chain, f"{relative}/{name}" if relative else name, False
+                ):
                     continue
                 if not stat_files:
                     if item.is_file() and item.path not in skip:
@@ -323,14 +345,29 @@ def _walk_dir(
         yield Folder(directory, found)
 
 
+def _gitignore_text(items: Sequence[os.DirEntry[str]]) -> str | None:
+    """The text of the ``.gitignore`` among a folder's entries (None when there is none
+    or it cannot be read: then it leaves nothing out, as in git)."""
+    for item in items:
+        if item.name == GITIGNORE:
+            try:
+                with open(item.path, encoding="utf-8", errors="replace") as handle:
+                    return handle.read(1 << 20)
+            except OSError:
+                return None
+    return None
+
+
 def read_article(
     path: str,
     article_id: str,
     known_hash: str | None = None,
     max_size: int = DEFAULT_MAX_SIZE,
     name: str | None = None,
+    keys: FieldKeys | None = None,
 ) -> tuple[str | None, Article | Problem | None]:
-    """Read and parse one file: ``(content hash, result)``.
+    """Read and parse one file: ``(content hash, result)``. ``keys`` says which
+    front-matter keys each field is read from (default: newscat's own choice).
 
     The result is None when the content hash equals ``known_hash`` (nothing to
     re-parse). A file over ``max_size`` is refused without being read whole.
@@ -359,7 +396,7 @@ def read_article(
     digest = hashlib.blake2b(data, digest_size=16).hexdigest()
     if digest == known_hash:
         return digest, None
-    return digest, parse_article(data, shown, article_id)
+    return digest, parse_article(data, shown, article_id, keys)
 
 
 def _read_bounded(fd: int, expected: int, max_size: int) -> bytes:

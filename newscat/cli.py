@@ -297,7 +297,7 @@ def _watch(app: Any, opts: dict[str, Any]) -> None:
 
     if opts["status"] or opts["rebuild"]:
         raise click.UsageError("--watch does not combine with --status or --rebuild")
-    index = Index.open(app.roots, app.cache_dir, app.warn)
+    index = Index.open(app.roots, app.cache_dir, app.warn, app.exclusions)
     click.get_current_context().call_on_close(index.close)
 
     def report(done: Any) -> None:

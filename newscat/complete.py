@@ -178,6 +178,7 @@ def _safely(
 @contextlib.contextmanager
 def _cached_index(ctx: click.Context) -> Iterator[sqlite3.Connection | None]:
     """The index database the command would use, opened read-only, or None if there is none."""
+    from newscat.app import exclusions_from
     from newscat.catalog import resolve_roots
     from newscat.index import database_name, default_cache_dir
 
@@ -188,7 +189,7 @@ def _cached_index(ctx: click.Context) -> Iterator[sqlite3.Connection | None]:
     roots = resolve_roots(params.get("catalog") or ())
     cache_dir = params.get("cache_dir")
     directory = Path(cache_dir).expanduser() if cache_dir else default_cache_dir()
-    path = directory / database_name(roots)
+    path = directory / database_name(roots, exclusions_from(params))
     if not path.is_file():
         yield None
         return

@@ -297,10 +297,20 @@ def load_catalog_config(root: str | os.PathLike[str]) -> CatalogConfig:
     data, text = load_toml(path)
     reader = _Reader(str(path), text)
     reader.only(data, CATALOG_KEYS, f"a catalogue's {CATALOG_FILE}")
+    from newscat.fields import CONFIGURABLE
+    from newscat.ignore import BadPattern, compile_pattern
+
     fields: dict[str, tuple[str, ...]] = {}
     for name, keys in reader.table(data.get("fields", {}), "fields").items():
         if not _FIELD_NAME.match(name):
             raise reader.fail(f"'{name}' is not a field name", "fields", name)
+        if name not in CONFIGURABLE:
+            raise reader.fail(
+                f"'{name}' is not read from front matter; [fields] may set "
+                f"{', '.join(CONFIGURABLE)}",
+                "fields",
+                name,
+            )
         fields[name] = reader.strings(keys, "fields", name)
     exclude = reader.strings(data.get("exclude", []), "exclude") if "exclude" in data else ()
     for glob in exclude:
@@ -309,6 +319,10 @@ def load_catalog_config(root: str | os.PathLike[str]) -> CatalogConfig:
                 f"exclude glob '{glob}' must be relative to the catalogue and stay inside it",
                 "exclude",
             )
+        try:
+            compile_pattern(glob)
+        except BadPattern as exc:
+            raise reader.fail(f"exclude: {exc}", "exclude") from None
     searches = reader.searches(data.get("searches", {}), SEARCH_OPTIONS)
     return CatalogConfig(
         root=str(root), path=str(path), fields=fields, exclude=exclude, searches=searches
@@ -316,8 +330,9 @@ def load_catalog_config(root: str | os.PathLike[str]) -> CatalogConfig:
 
 
 def _leaves_root(glob: str) -> bool:
-    """Whether a glob is absolute, starts at a home directory or climbs out with ``..``."""
-    posix = glob.replace("\\", "/")
+    """Whether a glob reads as a path outside the catalogue: absolute, a home directory,
+    a drive, or a climb out with ``..`` (a glob is anchored with a ``/`` inside it)."""
+    posix = glob.removeprefix("!").replace("\\", "/")
     return (
         posix.startswith(("/", "~"))
         or bool(re.match(r"[A-Za-z]:", posix))

@@ -29,7 +29,8 @@ from newscat.catalog import (
     text_path,
     walk_folders,
 )
-from newscat.fields import PathStats, catalogue_paths
+from newscat.fields import FieldKeys, PathStats, catalogue_paths, field_keys
+from newscat.ignore import Exclusions, Selection
 from newscat.model import DEFAULT_MAX_SIZE, Article, Problem
 from newscat.sqlfunctions import register as register_functions
 from newscat.stories import store as stories
@@ -169,14 +170,18 @@ def default_cache_dir(environ: dict[str, str] | None = None) -> Path:
     return Path(base) / "newscat"
 
 
-def database_name(roots: Sequence[str]) -> str:
-    """One database file per list of roots.
+def database_name(roots: Sequence[str], exclusions: Exclusions | None = None) -> str:
+    """One database file per list of roots (and per set of command-line exclusions,
+    which change what the index holds).
 
     Order matters: where roots overlap, a file reached through several is an article
     under the first root's id, so ``-C a -C a/sub`` and ``-C a/sub -C a`` hold
     different ids.
     """
-    key = "\0".join(roots).encode("utf-8", "surrogateescape")
+    parts = list(roots)
+    if exclusions is not None and exclusions.key():
+        parts += ["", exclusions.key()]
+    key = "\0".join(parts).encode("utf-8", "surrogateescape")
     return f"catalog-{hashlib.sha256(key).hexdigest()[:16]}.sqlite3"
 
 
@@ -189,15 +194,18 @@ class Index:
         roots: Sequence[str],
         location: str,
         warn: Warn = lambda message: None,
+        exclusions: Exclusions | None = None,
     ) -> None:
         self.conn = conn
         self.roots = list(roots)
         self.location = location
+        self.exclusions = exclusions or Exclusions()
         self.max_size = DEFAULT_MAX_SIZE
         self._fulltext = False  # whether the refresh under way keeps the full-text index
         self.warn = warn
         self._paths: dict[tuple[str, ...], PathStats] | None = None
         self._identity: tuple[int, int] | None = None  # the database file's (device, inode)
+        self._catalogues = _Catalogues({}, {}, _Catalogues.DEFAULT_FINGERPRINT)
 
     # --- opening --------------------------------------------------------------------------
 
@@ -207,28 +215,30 @@ class Index:
         roots: Sequence[str],
         cache_dir: Path | None,
         warn: Warn = lambda message: None,
+        exclusions: Exclusions | None = None,
     ) -> Index:
         """Open (or create) the index for ``roots``; ``cache_dir=None`` means in memory.
+        ``exclusions`` are the command line's (``--exclude``, ``--no-ignore``).
 
         A database that is corrupt or of another schema version is rebuilt, and a
         cache dir that cannot be written falls back to memory; each says so once
         through ``warn`` and the command goes on.
         """
         if cache_dir is None:
-            return cls(_connect(":memory:"), roots, ":memory:", warn)
-        path = cache_dir / database_name(roots)
+            return cls(_connect(":memory:"), roots, ":memory:", warn, exclusions)
+        path = cache_dir / database_name(roots, exclusions)
         try:
             cache_dir.mkdir(parents=True, exist_ok=True)
             if not os.access(cache_dir, os.W_OK):
                 raise PermissionError(f"{cache_dir} is not writable")
         except OSError as exc:
             warn(f"cannot use the cache dir ({_reason(exc)}); indexing in memory this time")
-            return cls(_connect(":memory:"), roots, ":memory:", warn)
+            return cls(_connect(":memory:"), roots, ":memory:", warn, exclusions)
         try:
-            return cls._file(path, roots, warn)
+            return cls._file(path, roots, warn, exclusions)
         except sqlite3.OperationalError as exc:  # cannot open or lock it: leave it alone
             warn(f"cannot use the index at {path} ({exc}); indexing in memory this time")
-            return cls(_connect(":memory:"), roots, ":memory:", warn)
+            return cls(_connect(":memory:"), roots, ":memory:", warn, exclusions)
         except _OtherSchema as exc:
             warn(f"the index at {path} was made by another newscat ({exc}); rebuilding it")
             _remove_database(path)
@@ -236,14 +246,16 @@ class Index:
             warn(f"the index at {path} is unusable ({exc}); rebuilding it")
             _remove_database(path)
         try:
-            return cls._file(path, roots, warn)
+            return cls._file(path, roots, warn, exclusions)
         except sqlite3.Error as exc:
             warn(f"cannot create the index at {path} ({exc}); indexing in memory this time")
-            return cls(_connect(":memory:"), roots, ":memory:", warn)
+            return cls(_connect(":memory:"), roots, ":memory:", warn, exclusions)
 
     @classmethod
-    def _file(cls, path: Path, roots: Sequence[str], warn: Warn) -> Index:
-        index = cls(_connect(str(path), roots), roots, str(path), warn)
+    def _file(
+        cls, path: Path, roots: Sequence[str], warn: Warn, exclusions: Exclusions | None
+    ) -> Index:
+        index = cls(_connect(str(path), roots), roots, str(path), warn, exclusions)
         index._identity = _identity(path)
         mark_used(str(path))
         return index
@@ -305,6 +317,9 @@ class Index:
         into the parser, so that memory does not grow with the catalogue.
         """
         started = time.perf_counter()
+        self._catalogues = _Catalogues.read(self.roots, self.exclusions, self.warn)
+        if self._catalogues.fingerprint != self._stored_fingerprint():
+            rebuild = True  # a catalogue reads its fields from other keys now: read every file
         seen = self._data_version()
         problems: list[Problem] = []
         filling = not rebuild and self._is_empty()
@@ -389,6 +404,10 @@ class Index:
             stories.update(self.conn, first_new)
             record_roots(self.conn, self.roots)
             self.conn.execute(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES ('fields', ?)",
+                (self._catalogues.fingerprint,),
+            )
+            self.conn.execute(
                 "INSERT OR REPLACE INTO meta(key, value) VALUES ('last_refresh', ?)",
                 (time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),),
             )
@@ -402,6 +421,19 @@ class Index:
             raise
         return report, tally.files
 
+    def chosen_keys(self) -> dict[str, dict[str, list[str]]]:
+        """The ``[fields]`` each root's ``newscat.toml`` chose, as of the last refresh
+        (by root; roots that chose nothing are left out)."""
+        try:
+            found = json.loads(self._stored_fingerprint())
+        except ValueError:
+            return {}
+        return found if isinstance(found, dict) else {}
+
+    def _stored_fingerprint(self) -> str:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'fields'").fetchone()
+        return str(row[0]) if row else _Catalogues.DEFAULT_FINGERPRINT
+
     def _data_version(self) -> int:
         """A number that changes whenever another connection commits to the database."""
         return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
@@ -412,7 +444,8 @@ class Index:
         Counting by name (no stat, no comparison) sizes the progress bar and picks
         the bulk path; the walk that matters runs once, under the write lock.
         """
-        files = sum(len(folder.files) for folder in walk_folders(self.roots, [], False))
+        selections = self._catalogues.selections
+        files = sum(len(folder.files) for folder in walk_folders(self.roots, [], False, selections))
         return _Plan(None, files, files, files)
 
     def _plan(self, problems: list[Problem]) -> _Plan:
@@ -439,7 +472,7 @@ class Index:
         conn = self.conn
         singles = {text_path(root) for root in self.roots if not os.path.isdir(root)}
         visited: set[str] = set()
-        for folder in walk_folders(self.roots, problems):
+        for folder in walk_folders(self.roots, problems, True, self._catalogues.selections):
             tally.files += len(folder.files)
             files, raw = text_keys(folder.files)
             if folder.whole:
@@ -516,7 +549,8 @@ class Index:
         added = changed = unchanged = 0
         done = 0
         parallel = expected >= POOL_THRESHOLD
-        for results in _read_all(batches(), self.roots, self.max_size, parallel):
+        keys = self._catalogues.keys
+        for results in _read_all(batches(), self.roots, self.max_size, parallel, keys):
             stats: list[tuple[int, int, str]] = []
             replaced: list[str] = []
             files: list[tuple[Any, ...]] = []
@@ -1020,13 +1054,58 @@ _ReadResult = tuple[
 ]
 
 
-def _read_batch(batch: Sequence[_ToRead], roots: Sequence[str], max_size: int) -> list[_ReadResult]:
+@dataclass(frozen=True)
+class _Catalogues:
+    """What the roots' ``newscat.toml`` files and the command line say, read at each
+    refresh so that an edit shows on the next command: which files each folder root
+    leaves out, which keys its fields are read from (by text root, only where a
+    catalogue chose its own), and a fingerprint of those choices."""
+
+    DEFAULT_FINGERPRINT = "{}"
+
+    selections: Mapping[str, Selection]
+    keys: Mapping[str, FieldKeys]
+    fingerprint: str
+
+    @classmethod
+    def read(cls, roots: Sequence[str], exclusions: Exclusions, warn: Warn) -> _Catalogues:
+        """A catalogue file that cannot be used is said once through ``warn``; that
+        catalogue is then read as if it had none."""
+        from newscat.config import CatalogConfig, ConfigError, load_catalog_config
+
+        selections: dict[str, Selection] = {}
+        keys: dict[str, FieldKeys] = {}
+        chosen: dict[str, dict[str, list[str]]] = {}
+        for root in roots:
+            if not os.path.isdir(root):
+                continue
+            try:
+                config = load_catalog_config(root)
+            except ConfigError as exc:
+                warn(f"{exc}; reading the catalogue without it")
+                config = CatalogConfig(root)
+            selections[root] = exclusions.selection(config.exclude)
+            if config.fields:
+                keys[text_path(root)] = field_keys(config.fields)
+                chosen[text_path(root)] = {k: list(v) for k, v in config.fields.items()}
+        fingerprint = json.dumps(chosen, sort_keys=True) if chosen else cls.DEFAULT_FINGERPRINT
+        return cls(selections, keys, fingerprint)
+
+
+def _read_batch(
+    batch: Sequence[_ToRead],
+    roots: Sequence[str],
+    max_size: int,
+    keys: Mapping[str, FieldKeys] | None = None,
+) -> list[_ReadResult]:
     text_roots = [text_path(root) for root in roots]
     out: list[_ReadResult] = []
     started = time.time_ns()
     for path, file_stamp, old_hash, known, raw in batch:
         entry = file_entry(path, file_stamp, text_roots)
-        digest, result = read_article(raw or path, entry.id, old_hash, max_size, name=path)
+        digest, result = read_article(
+            raw or path, entry.id, old_hash, max_size, name=path, keys=(keys or {}).get(entry.root)
+        )
         # A file changed moments before it was read may change again within the same
         # tick of the file system's clock, keeping its size and mtime: its stamp is
         # stored as one no file has, so that the next refresh reads it again.
@@ -1040,7 +1119,11 @@ def _read_batch(batch: Sequence[_ToRead], roots: Sequence[str], max_size: int) -
 
 
 def _read_all(
-    batches: Iterator[list[_ToRead]], roots: Sequence[str], max_size: int, parallel: bool
+    batches: Iterator[list[_ToRead]],
+    roots: Sequence[str],
+    max_size: int,
+    parallel: bool,
+    keys: Mapping[str, FieldKeys] | None = None,
 ) -> Iterator[list[_ReadResult]]:
     """Read and parse batches of files, in order, across every core when ``parallel``.
 
@@ -1050,7 +1133,7 @@ def _read_all(
     workers = os.cpu_count() or 1
     if not parallel or workers < 2:
         for batch in batches:
-            yield _read_batch(batch, roots, max_size)
+            yield _read_batch(batch, roots, max_size, keys)
         return
     import multiprocessing
     from collections import deque
@@ -1068,7 +1151,7 @@ def _read_all(
     with pool:
         pending: deque[Any] = deque()
         for batch in batches:
-            pending.append(pool.apply_async(_read_batch, (batch, roots, max_size)))
+            pending.append(pool.apply_async(_read_batch, (batch, roots, max_size, keys)))
             if len(pending) >= workers * 3:
                 yield pending.popleft().get()
         while pending:

@@ -26,7 +26,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 #: wherever the user types it.
 DEBUG_KEY = "newscat.debug"
 
-CATALOG_OPTIONS = ("catalog", "no_cache", "cache_dir", "color", "quiet", "no_pager")
+CATALOG_OPTIONS = (
+    "catalog", "no_cache", "cache_dir", "color", "quiet", "no_pager", "exclude", "no_ignore",
+)  # fmt: skip
 FILTER_OPTIONS = (
     "topic", "provider", "category", "type_", "min_quality", "max_quality", "min_heat",
     "max_heat", "since", "until", "published", "match", "where", "now",
@@ -84,6 +86,15 @@ def catalog_options(function: F) -> F:
                 help="A catalogue root: a folder or a file (repeatable). "
                 "Default: $NEWSCAT_CATALOG (split on ':'), else your config's catalog, else the seeds.",
             ),
+            click.option(
+                "--exclude", "exclude", multiple=True, metavar="GLOB", callback=_check_globs,
+                help="Skip files and folders matching GLOB (.gitignore syntax, relative to each "
+                "root; repeatable), as well as the catalogue's own exclude.",
+            ),
+            click.option(
+                "--no-ignore", is_flag=True,
+                help="Also read files that a .gitignore in the catalogue leaves out.",
+            ),
             click.option("--no-cache", is_flag=True, help="Index in memory; touch no cache file."),
             click.option(
                 "--cache-dir", type=click.Path(file_okay=False), metavar="DIR",
@@ -101,6 +112,19 @@ def catalog_options(function: F) -> F:
             debug_option,
         ],
     )  # fmt: skip
+
+
+def _check_globs(
+    ctx: click.Context, param: click.Parameter, value: tuple[str, ...]
+) -> tuple[str, ...]:
+    from newscat.ignore import BadPattern, compile_pattern
+
+    for glob in value:
+        try:
+            compile_pattern(glob)
+        except BadPattern as exc:
+            raise click.BadParameter(str(exc), ctx, param) from None
+    return value
 
 
 def filter_options(function: F) -> F:
