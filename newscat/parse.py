@@ -41,6 +41,9 @@ _TOML_OPEN = re.compile(r"\+\+\+[ \t]*(?:\n|$)")
 _TOML_CLOSE = re.compile(r"^\+\+\+[ \t]*$", re.MULTILINE)
 #: A Jekyll post's file name starts with its date.
 _NAME_DATE = re.compile(r"(\d{4}-\d\d-\d\d)(?!\d)")
+#: A dated path or permalink (Zola's ``path = "2025/06/26/Rust-1.88.0"``, Jekyll's
+#: ``/2024-01-02-title/``): the date in its segments, read when the value is no date itself.
+_PATH_DATE = re.compile(r"(?:^|/)(\d{4})([/-])(\d\d)\2(\d\d)(?=/|-|$)")
 #: Leading indentation and block indicators ("  - - ? "): an upper bound on a line's block depth.
 _BLOCK_INDENT = re.compile(r"^[ \t]*(?:[-?:](?=[ \t]|$)[ \t]*)*", re.MULTILINE)
 # A quick test that no line starts with a run of indentation and block indicators
@@ -717,11 +720,26 @@ def _host(url: str | None) -> str | None:
     return host[4:] if host.startswith("www.") else host
 
 
+def _at(front_matter: Mapping[str, Any], key: str) -> Any:
+    """The value of a key, else of the dotted path it spells into mappings
+    (``extra.team`` in a Zola post's ``[extra]`` table); None when there is none."""
+    if key in front_matter or "." not in key:
+        return front_matter.get(key)
+    found: Any = front_matter
+    for part in key.split("."):
+        if not isinstance(found, Mapping) or part not in found:
+            return None
+        found = found[part]
+    return found
+
+
 def _first(front_matter: Mapping[str, Any], keys: Iterable[str]) -> tuple[str | None, Any]:
     """The first key of a chain that the front matter holds (not null), and its value."""
     for key in keys:
-        if not key.startswith("!") and front_matter.get(key) is not None:
-            return key, front_matter[key]
+        if not key.startswith("!"):
+            found = _at(front_matter, key)
+            if found is not None:
+                return key, found
     return None, None
 
 
@@ -747,10 +765,13 @@ def _article(
     date = None
     unreadable: tuple[str, Any] | None = None
     for key in chain("date"):
-        raw = front_matter.get(key)
+        raw = _at(front_matter, key)
         if raw is None:
             continue
         date = normalise_date(raw)
+        if date is None and isinstance(raw, str):
+            dated = _PATH_DATE.search(raw)
+            date = normalise_date("-".join(dated.group(1, 3, 4))) if dated else None
         if date is not None:
             break
         unreadable = unreadable or (key, raw)
@@ -791,7 +812,7 @@ def _article(
 
     published: bool | None = None
     for key in chain("published"):
-        raw = front_matter.get(key.removeprefix("!"))
+        raw = _at(front_matter, key.removeprefix("!"))
         flag = _flag(raw) if raw is not None else None
         if flag is not None:
             published = (not flag) if key.startswith("!") else flag
@@ -799,7 +820,7 @@ def _article(
 
     topics: tuple[str, ...] = ()
     for key in chain("topics"):
-        topics = _topics(front_matter.get(key))
+        topics = _topics(_at(front_matter, key))
         if topics:
             break
 

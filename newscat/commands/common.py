@@ -211,7 +211,8 @@ def explain_nothing(app: App, index: Index, filters: Filters) -> None:
     missing = missing_fields(index, filters)
     for name in missing:
         noun = {"date": "a date", "topics": "topics", "provider": "a provider"}.get(name, name)
-        chain = describe_chain(name)
+        chosen = {tuple(keys[name]) for keys in index.chosen_keys().values() if name in keys}
+        chain = describe_chain(name, {name: chosen.pop()} if len(chosen) == 1 else None)
         if name == "date":
             chain += ", or a YYYY-MM-DD file name"
         click.echo(f"no article has {noun}; newscat reads {chain} — see newscat.toml", err=True)

@@ -1,0 +1,330 @@
+"""Which files a catalogue leaves out (exclude globs, --exclude, .gitignore, --no-ignore),
+and a catalogue's own [fields]: both read from newscat.toml again at every command."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from newscat.ignore import BadPattern, compile_pattern, left_out, rules
+from newscat.index import Index
+from tests.conftest import run, write_article
+
+# --- git's pattern rules ------------------------------------------------------------------
+
+#: (patterns, path, is_folder, left out?) — each as gitignore(5) describes it.
+CASES = [
+    # A name without a slash matches at any depth, files and folders alike.
+    (["README.md"], "README.md", False, True),
+    (["README.md"], "docs/README.md", False, True),
+    (["README.md"], "READMEXmd", False, False),
+    (["drafts"], "a/drafts", True, True),
+    # A trailing slash: folders only.
+    (["drafts/"], "drafts", True, True),
+    (["drafts/"], "drafts", False, False),
+    (["drafts/"], "x/drafts", True, True),
+    # A slash at the start or in the middle anchors to the file's folder.
+    (["/README.md"], "README.md", False, True),
+    (["/README.md"], "docs/README.md", False, False),
+    (["docs/*.md"], "docs/a.md", False, True),
+    (["docs/*.md"], "x/docs/a.md", False, False),
+    (["docs/*.md"], "docs/sub/a.md", False, False),  # * never crosses a slash
+    # **: any number of folders.
+    (["**/tmp.md"], "tmp.md", False, True),
+    (["**/tmp.md"], "a/b/tmp.md", False, True),
+    (["a/**/b.md"], "a/b.md", False, True),
+    (["a/**/b.md"], "a/x/y/b.md", False, True),
+    (["a/**"], "a/x/y.md", False, True),
+    (["a/**"], "ab/y.md", False, False),
+    (["**"], "anything/at/all.md", False, True),
+    # ? and bracket expressions match one character, never a slash.
+    (["post-?.md"], "post-1.md", False, True),
+    (["post-?.md"], "post-10.md", False, False),
+    (["post-[0-9].md"], "post-7.md", False, True),
+    (["post-[!0-9].md"], "post-x.md", False, True),
+    (["post-[!0-9].md"], "post-7.md", False, False),
+    (["a[/]b"], "a/b", False, False),
+    # Negation: the last matching pattern decides.
+    (["*.md", "!keep.md"], "keep.md", False, False),
+    (["*.md", "!keep.md"], "drop.md", False, True),
+    (["!keep.md", "*.md"], "keep.md", False, True),
+    # Comments, blank lines, escapes and trailing spaces.
+    (["# a comment", "", "   "], "# a comment", False, False),
+    (["\\#hash.md"], "#hash.md", False, True),
+    (["\\!bang.md"], "!bang.md", False, True),
+    (["trail.md   "], "trail.md", False, True),
+    (["space\\ "], "space ", False, True),
+    (["*.MD"], "a.md", False, False),  # case matters, as in git on Linux
+]
+
+
+@pytest.mark.parametrize(("patterns", "path", "is_folder", "expected"), CASES)
+def test_gitignore_pattern_rules(
+    patterns: list[str], path: str, is_folder: bool, expected: bool
+) -> None:
+    assert left_out([rules(patterns)], path, is_folder) is expected
+
+
+def test_a_deeper_file_overrides_the_one_above() -> None:
+    chain = [rules(["*.md"]), rules(["!keep.md"], base="sub")]
+    assert left_out(chain, "sub/keep.md", False) is False
+    assert left_out(chain, "keep.md", False) is True
+    assert left_out(chain, "other/keep.md", False) is True
+    # A deeper file's anchored pattern is anchored to its own folder.
+    assert left_out([rules(["/x.md"], base="sub")], "sub/x.md", False) is True
+    assert left_out([rules(["/x.md"], base="sub")], "sub/deeper/x.md", False) is False
+
+
+def test_a_bad_glob_is_skipped_in_a_gitignore_and_refused_when_given() -> None:
+    assert rules(["[z-a].md", "ok.md"]).patterns[0].text == "ok.md"
+    with pytest.raises(BadPattern, match=r"invalid glob '\[z-a\]\.md'"):
+        compile_pattern("[z-a].md")
+
+
+# --- the walk -------------------------------------------------------------------------------
+
+
+def _post(folder: Path, name: str, title: str | None = None) -> None:
+    write_article(
+        folder,
+        name,
+        "body\n",
+        title=title or name,
+        date="2024-01-02",
+        url=f"https://example.org/{name}",
+    )
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    """A small Jekyll-like site: posts, drafts, a README, a vendored folder, .gitignore files."""
+    root = tmp_path / "site"
+    for name in ("_posts/2024-01-02-a.md", "_posts/2024-01-03-b.md", "docs/guide.md"):
+        _post(root, name)
+    _post(root, "_drafts/wip.md")
+    _post(root, "vendor/bundle/gem/README.md")
+    _post(root, "notes.tmp.md")
+    _post(root, "keep.tmp.md")
+    _post(root, "docs/old/x.md")
+    (root / "README.md").write_text("# The site\n", encoding="utf-8")
+    (root / ".gitignore").write_text(
+        "# built and vendored\n/vendor/\n*.tmp.md\n!keep.tmp.md\n_drafts/\n", encoding="utf-8"
+    )
+    (root / "docs" / ".gitignore").write_text("old/\n", encoding="utf-8")
+    return root
+
+
+def _ids(*args: str) -> list[str]:
+    result = run("list", "-f", "ids", "--sort", "id", *args)
+    assert result.exit_code == 0, result.stderr
+    return result.stdout.splitlines()
+
+
+def test_gitignored_files_are_skipped_and_no_ignore_reads_them(site: Path) -> None:
+    # README.md is read (nothing ignores it) but has no front matter: not an article.
+    assert _ids("-C", str(site), "-q") == [
+        "_posts/2024-01-02-a",
+        "_posts/2024-01-03-b",
+        "docs/guide",
+        "keep.tmp",
+    ]
+    assert _ids("-C", str(site), "--no-ignore", "-q") == [
+        "_drafts/wip",
+        "_posts/2024-01-02-a",
+        "_posts/2024-01-03-b",
+        "docs/guide",
+        "docs/old/x",
+        "keep.tmp",
+        "notes.tmp",
+        "vendor/bundle/gem/README",
+    ]
+
+
+def test_exclude_globs_from_newscat_toml_and_the_command_line(site: Path) -> None:
+    (site / "newscat.toml").write_text('exclude = ["README.md", "docs/"]\n', encoding="utf-8")
+    result = run("list", "-C", str(site), "-f", "ids", "--sort", "id")
+    assert (result.stdout, result.stderr, result.exit_code) == (
+        "_posts/2024-01-02-a\n_posts/2024-01-03-b\nkeep.tmp\n",
+        "",  # the README, a file with no front matter, is no longer a problem
+        0,
+    )
+    assert _ids("-C", str(site), "--exclude", "keep.*", "--exclude", "**/*-b.md", "-q") == [
+        "_posts/2024-01-02-a"
+    ]
+    # --no-ignore drops the .gitignore files, never the catalogue's own exclude.
+    assert _ids("-C", str(site), "--no-ignore", "-q") == [
+        "_drafts/wip",
+        "_posts/2024-01-02-a",
+        "_posts/2024-01-03-b",
+        "keep.tmp",
+        "notes.tmp",
+    ]
+
+
+def test_a_file_in_a_left_out_folder_cannot_be_brought_back(site: Path) -> None:
+    (site / ".gitignore").write_text("_posts/\n!_posts/2024-01-02-a.md\n", encoding="utf-8")
+    assert "_posts/2024-01-02-a" not in _ids("-C", str(site))
+
+
+def test_an_edited_newscat_toml_shows_on_the_next_command(site: Path) -> None:
+    """Through the cached index: the walk and the fields are read again each time."""
+    assert _ids("-C", str(site), "-q") == [
+        "_posts/2024-01-02-a", "_posts/2024-01-03-b", "docs/guide", "keep.tmp",
+    ]  # fmt: skip
+    (site / "newscat.toml").write_text('exclude = "_posts/"\n', encoding="utf-8")
+    assert _ids("-C", str(site), "-q") == ["docs/guide", "keep.tmp"]
+    (site / "newscat.toml").unlink()
+    assert _ids("-C", str(site), "-q") == [
+        "_posts/2024-01-02-a", "_posts/2024-01-03-b", "docs/guide", "keep.tmp",
+    ]  # fmt: skip
+
+
+def test_exclusions_given_on_the_command_line_keep_their_own_index(
+    site: Path, isolated_env: Path
+) -> None:
+    assert len(_ids("-C", str(site), "-q")) == 4
+    assert len(_ids("-C", str(site), "-q", "--exclude", "_posts")) == 2
+    assert len(_ids("-C", str(site), "-q")) == 4
+    assert len(list(isolated_env.glob("catalog-*.sqlite3"))) == 2
+
+
+def test_a_root_given_as_a_file_is_read_even_when_ignored(site: Path) -> None:
+    assert _ids("-C", str(site / "notes.tmp.md")) == ["notes.tmp"]
+
+
+def test_a_bad_exclude_glob_is_a_usage_error(site: Path) -> None:
+    result = run("list", "-C", str(site), "--exclude", "[z-a]")
+    assert result.exit_code == 2
+    assert "invalid glob '[z-a]'" in result.stderr
+
+
+def test_a_bad_newscat_toml_is_one_warning_and_the_catalogue_still_reads(site: Path) -> None:
+    (site / "newscat.toml").write_text('\n[fields]\nwhen = "created"\n', encoding="utf-8")
+    result = run("list", "-C", str(site), "-f", "ids", "--sort", "id")
+    assert result.exit_code == 0
+    assert result.stdout == "_posts/2024-01-02-a\n_posts/2024-01-03-b\ndocs/guide\nkeep.tmp\n"
+    assert result.stderr.splitlines() == [
+        f"newscat: warning: {site / 'newscat.toml'}:3: 'when' is not read from front matter; "
+        "[fields] may set date, title, excerpt, url, provider, topics, category, type, "
+        "quality, heat, published; reading the catalogue without it",
+        "1 file skipped; run `newscat check`",
+    ]
+
+
+def test_check_and_stats_follow_the_exclusions(site: Path) -> None:
+    assert run("check", "-C", str(site)).exit_code == 1  # README.md has no front matter
+    (site / "newscat.toml").write_text('exclude = "README.md"\n', encoding="utf-8")
+    result = run("check", "-C", str(site))
+    assert (result.stdout, result.stderr, result.exit_code) == ("", "no problems in 4 files\n", 0)
+    stats = run("stats", "-C", str(site), "-f", "json")
+    assert '"articles": 4' in stats.stdout
+
+
+# --- a catalogue's own [fields] ---------------------------------------------------------------
+
+
+def test_fields_chooses_the_keys_and_a_change_rereads_every_file(tmp_path: Path) -> None:
+    root = tmp_path / "notes"
+    write_article(root, "one.md", title="One", created="2023-05-06", labels=["x"], tags=["t"])
+    write_article(root, "two.md", title="Two", date="2020-01-01", tags=["t"])
+    common = ("-C", str(root), "-F", "id,date,topics", "--sort", "id", "-q")
+    assert run("list", *common).stdout == (
+        "id\tdate\ttopics\none\t\tt\ntwo\t2020-01-01T00:00:00Z\tt\n"
+    )
+    (root / "newscat.toml").write_text(
+        '[fields]\ndate = "created"\ntopics = ["labels", "tags"]\n', encoding="utf-8"
+    )
+    assert run("list", *common).stdout == (
+        "id\tdate\ttopics\none\t2023-05-06T00:00:00Z\tx\ntwo\t\tt\n"
+    )
+    result = run("list", "-C", str(root), "--since", "2000-01-01", "-f", "ids", "-q")
+    assert result.stdout == "one\n"
+
+
+def test_fields_reads_dotted_keys_and_dated_paths(tmp_path: Path) -> None:
+    """Zola's posts: the date only in a permalink path, the team under [extra]."""
+    root = tmp_path / "blog"
+    root.mkdir()
+    (root / "release.md").write_text(
+        '+++\npath = "2025/06/26/Rust-1.88.0"\ntitle = "Announcing"\n\n'
+        '[extra]\nteam = "The Release Team"\n+++\nbody\n',
+        encoding="utf-8",
+    )
+    (root / "newscat.toml").write_text(
+        '[fields]\ndate = ["date", "path"]\nprovider = "extra.team"\n', encoding="utf-8"
+    )
+    result = run("list", "-C", str(root), "-F", "date,provider", "--no-header")
+    assert result.stdout == "2025-06-26T00:00:00Z\tThe Release Team\n"
+    assert run("list", "-C", str(root), "-p", "the release team", "--count").stdout == "1\n"
+
+
+def test_the_missing_field_hint_names_the_catalogues_own_keys(tmp_path: Path) -> None:
+    root = tmp_path / "notes"
+    write_article(root, "one.md", title="One")
+    (root / "newscat.toml").write_text('[fields]\ntopics = "labels"\n', encoding="utf-8")
+    result = run("list", "-C", str(root), "-t", "x")
+    assert result.stderr == "no article has topics; newscat reads labels — see newscat.toml\n"
+
+
+# --- the watcher and completion use the same exclusions ---------------------------------------
+
+
+def test_the_watcher_leaves_out_what_the_walk_does(site: Path, isolated_env: Path) -> None:
+    pytest.importorskip("watchdog")
+    import threading
+
+    from newscat import watch
+    from newscat.ignore import Exclusions
+
+    exclusions = Exclusions(("docs/",))
+    index = Index.open([str(site)], isolated_env, exclusions=exclusions)
+    ready = threading.Event()
+    watcher = watch.Watcher(index)
+    thread = threading.Thread(target=watcher.run, args=(ready.set,), daemon=True)
+    thread.start()
+    try:
+        assert ready.wait(30)
+        _post(site, "docs/new.md")
+        _post(site, "_drafts/new.md")
+        _post(site, "_posts/2024-02-02-c.md")
+        assert watch.synced(index.location, [str(site)])
+        ids = sorted(a.id for a in index.select("1", []))
+        assert ids == [
+            "_posts/2024-01-02-a", "_posts/2024-01-03-b", "_posts/2024-02-02-c", "keep.tmp",
+        ]  # fmt: skip
+        (site / ".gitignore").write_text("", encoding="utf-8")
+        assert watch.synced(index.location, [str(site)])
+        assert "_drafts/new" in {a.id for a in index.select("1", [])}
+    finally:
+        watcher.stop()
+        thread.join(30)
+        index.close()
+
+
+def test_completion_reads_the_index_of_the_same_exclusions(site: Path) -> None:
+    from click.testing import CliRunner
+
+    from newscat.cli import cli
+
+    def complete(words: str) -> list[str]:
+        result = CliRunner().invoke(
+            cli,
+            [],
+            prog_name="newscat",
+            env={
+                "_NEWSCAT_COMPLETE": "bash_complete",
+                "COMP_WORDS": words,
+                "COMP_CWORD": str(len(words.split())),
+            },
+        )
+        return [line.split(",", 1)[1] for line in result.stdout.splitlines() if line]
+
+    assert run("list", "-C", str(site), "-q", "--exclude", "_posts/").exit_code == 0
+    assert run("list", "-C", str(site), "-q").exit_code == 0
+    with_all = complete(f"newscat show -C {site} ")
+    excluded = complete(f"newscat show -C {site} --exclude _posts/ ")
+    assert any(value.startswith("_posts/") for value in with_all)
+    assert excluded and not any(value.startswith("_posts/") for value in excluded)
+    assert os.path.isdir(site)
