@@ -13,7 +13,7 @@ import sqlite3
 import subprocess
 import sys
 import tracemalloc
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -22,6 +22,7 @@ from click.testing import CliRunner, Result
 from newscat import catalog
 from newscat.catalog import read_article, walk_folders
 from newscat.cli import cli
+from newscat.ignore import Selection
 from newscat.index import Index
 from newscat.model import Article, Problem
 from newscat.parse import MAX_DEPTH, parse_article
@@ -445,9 +446,12 @@ def test_index_refresh_survives_a_file_deleted_after_the_walk(
     real_walk = catalog.walk_folders
 
     def walk_then_delete(
-        roots: list[str], problems: list[Problem], stat_files: bool = True
+        roots: list[str],
+        problems: list[Problem],
+        stat_files: bool = True,
+        selections: Mapping[str, Selection] | None = None,
     ) -> Iterator[catalog.Folder]:
-        yield from real_walk(roots, problems, stat_files)
+        yield from real_walk(roots, problems, stat_files, selections)
         if stat_files:  # the walk that reads, not a count by name
             (root / "gone.md").unlink()
 
@@ -468,9 +472,12 @@ def test_file_replaced_between_walk_and_read(
     real_walk = catalog.walk_folders
 
     def walk_then_replace(
-        roots: list[str], problems: list[Problem], stat_files: bool = True
+        roots: list[str],
+        problems: list[Problem],
+        stat_files: bool = True,
+        selections: Mapping[str, Selection] | None = None,
     ) -> Iterator[catalog.Folder]:
-        yield from real_walk(roots, problems, stat_files)
+        yield from real_walk(roots, problems, stat_files, selections)
         if stat_files:  # the walk that reads, not a count by name
             (root / "swap.md").write_text("not an article any more\n")
 
