@@ -143,6 +143,10 @@ def cli() -> None:
     help="One row per story: the first of its matching articles, with how many more matched.",
 )  # fmt: skip
 @click.option(
+    "--template", metavar="TEXT",
+    help="One line per article: '{date:%Y-%m-%d} {title} ({provider})'; any field by name.",
+)  # fmt: skip
+@click.option(
     "-a", "--all", "all_", is_flag=True,
     help=f"Every match: on a terminal a table shows the first {TERMINAL_LIMIT} unless -n or --all.",
 )  # fmt: skip
@@ -160,7 +164,7 @@ def list_command(**opts: Any) -> None:
       newscat list -w 'heat > 60' --sort=-quality -F id,title,quality
     """
     from newscat.app import App
-    from newscat.export import WRITERS, OutputSpec, check_null, output_fields
+    from newscat.export import WRITERS, OutputSpec, check_null, output_fields, write_template
     from newscat.fields import MATCH_TABLE_COLUMNS
 
     # -0 alone means NUL-separated ids (what xargs -0 wants).
@@ -169,6 +173,10 @@ def list_command(**opts: Any) -> None:
     fmt = opts["format_"] or ("ids" if opts["null"] else None)
     terminal = output_is_terminal()
     fmt = fmt or ("table" if terminal else "tsv")
+    if opts["template"] is not None:
+        if opts["format_"] is not None or opts["null"]:
+            raise UsageError("--template writes its own lines: leave out -f/--format and -0")
+        fmt = "template"
     check_null(fmt, opts["null"])
     if opts["all_"] and opts["limit"] is not None:
         raise UsageError("-n/--limit and -a/--all cannot be used together")
@@ -203,7 +211,13 @@ def list_command(**opts: Any) -> None:
         )
     requested = parse_fields(opts["fields"])
     match = query.filters.match
-    fields = output_fields(fmt, requested, index)
+    template = None
+    if fmt == "template":
+        from newscat.export import parse_template
+
+        template = parse_template(opts["template"], index)
+        requested = tuple(name for _, name, _ in template.parts if name)
+    fields = output_fields("json" if template else fmt, requested, index)
     if requested is None and match is not None and fmt == "table":
         fields = MATCH_TABLE_COLUMNS
     if requested is None and more is not None and fields is not None and "title" in fields:
@@ -217,10 +231,12 @@ def list_command(**opts: Any) -> None:
         color=app.color,
         computed=dataclasses.replace(computed, more=more),
         named=requested is not None,
+        template=template,
     )
     articles = compiled.select(index, limit, query.offset)
     with paged(app) if fmt == "table" else contextlib.nullcontext():
-        count = emit(lambda out: WRITERS[fmt](out, articles, spec))
+        writer = write_template if template is not None else WRITERS[fmt]
+        count = emit(lambda out: writer(out, articles, spec))
     if count == 0:
         explain_nothing(app, index, query.filters)
     if terminal and fmt == "table" and not app.quiet:

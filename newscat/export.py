@@ -233,6 +233,8 @@ class OutputSpec:
     computed: Computed = field(default_factory=Computed)
     #: Whether ``fields`` were named by the user (a table then drops none of them).
     named: bool = False
+    #: ``--template``: one line per article.
+    template: Template | None = None
 
 
 Writer = Callable[[IO[str], Iterable[Article], OutputSpec], int]
@@ -355,6 +357,107 @@ def _record(article: Article, spec: OutputSpec) -> dict[str, Any]:
 def _value(article: Article, name: str, spec: OutputSpec) -> Any:
     value = field_value(article, name, spec.computed)
     return snippet_text(value) if name == "snippet" else value
+
+
+# --- templates: one line per article ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Template:
+    """A ``--template``: literal text and ``{field:spec}`` placeholders, checked once."""
+
+    text: str
+    #: (literal text, field or None, format spec) in order.
+    parts: tuple[tuple[str, str | None, str], ...]
+
+
+def parse_template(text: str, source: FieldSource) -> Template:
+    """Check a template before any output: its syntax, every field, every format spec.
+
+    A spec with ``%`` formats a date (``{date:%Y-%m-%d}``); any other is Python's
+    format mini-language (``{quality:>3}``, ``{title:.40}``).
+    """
+    import string
+
+    try:
+        parsed = list(string.Formatter().parse(text))
+    except ValueError as exc:
+        raise UsageError(f"invalid --template {text!r}: {exc}") from None
+    parts: list[tuple[str, str | None, str]] = []
+    for literal, name, spec, conversion in parsed:
+        if name is None:
+            parts.append((literal, None, ""))
+            continue
+        if not name or name.isdigit():
+            raise UsageError(f"invalid --template {text!r}: every {{}} needs a field name")
+        if conversion or "{" in (spec or ""):
+            raise UsageError(
+                f"invalid --template {text!r}: '{{{name}...}}' takes only a format spec after ':'"
+            )
+        resolve_fields([name], source)
+        _check_spec(text, name, spec or "")
+        parts.append((literal, name, spec or ""))
+    if not any(name for _, name, _ in parts):
+        raise UsageError(f"invalid --template {text!r}: it names no field, e.g. '{{title}}'")
+    return Template(text, tuple(parts))
+
+
+def _check_spec(text: str, name: str, spec: str) -> None:
+    from datetime import datetime
+
+    try:
+        if "%" in spec:
+            datetime(2000, 1, 1).strftime(spec)
+        elif spec:
+            format(0 if name in ("quality", "heat") else "", spec)
+    except ValueError as exc:
+        raise UsageError(f"invalid --template {text!r}: {{{name}:{spec}}}: {exc}") from None
+
+
+def template_line(template: Template, article: Article, computed: Computed | None) -> str:
+    """One article as one line of the template: values inert, line breaks as spaces."""
+    out: list[str] = []
+    for literal, name, spec in template.parts:
+        out.append(literal)
+        if name is not None:
+            out.append(_line_cell(_formatted(field_value(article, name, computed), name, spec)))
+    return "".join(out)
+
+
+def _formatted(value: Any, name: str, spec: str) -> str:
+    if name == "snippet":
+        value = snippet_text(value)
+    if value is None:
+        return ""
+    if "%" in spec:
+        from newscat.dates import normalise_date, parse_instant
+
+        moment = parse_instant(normalise_date(value) or "")
+        return moment.strftime(spec) if moment is not None else flat_text(value)
+    if isinstance(value, list):
+        value = ", ".join(flat_text(item) for item in value)
+    elif not isinstance(value, (int, float)) or isinstance(value, bool):
+        value = flat_text(value)
+    elif isinstance(value, float) and value.is_integer():
+        value = int(value)
+    try:
+        return format(value, spec)
+    except ValueError:
+        return format(str(value), spec) if not any(c in spec for c in "dfeg%n") else str(value)
+
+
+def _line_cell(text: str) -> str:
+    text = text.replace("\r\n", " ").replace("\n", " ").replace("\r", " ").replace("\t", " ")
+    return _CSV_SPECIAL.sub(_escape, text)
+
+
+def write_template(out: IO[str], articles: Iterable[Article], spec: OutputSpec) -> int:
+    assert spec.template is not None
+    count = 0
+    for article in articles:
+        out.write(template_line(spec.template, article, spec.computed) + "\n")
+        count += 1
+    return count
 
 
 #: Every text format, by name. ``list`` offers them all; ``export`` the machine ones.

@@ -120,3 +120,40 @@ def test_edit_reports_a_missing_or_failing_editor(
         1,
         f"Error: the editor {command!r} exited with status 3\n",
     )
+
+
+def test_template_one_line_per_article() -> None:
+    result = run("list", "--template", "{date:%Y-%m-%d} {title} ({provider})")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout == (
+        "2022-11-02 NHS report calls for artificial intelligence training for all staff "
+        "(Digital Health)\n"
+        "2022-05-19 New report finds healthcare staff need support to use AI safely (NHS HEE)\n"
+    )
+    result = run("list", "--template", "{ref} {quality:>4} {topics}", "-n", "1")
+    assert result.stdout == "6ef5   56 AI Ethics, AI, AI in Healthcare\n"
+
+
+@pytest.mark.parametrize(
+    ("template", "message"),
+    [
+        ("{title", "Error: invalid --template '{title': expected '}' before end of string\n"),
+        ("plain", "Error: invalid --template 'plain': it names no field, e.g. '{title}'\n"),
+        ("{}", "Error: invalid --template '{}': every {} needs a field name\n"),
+    ],
+)
+def test_a_bad_template_is_refused_before_any_output(template: str, message: str) -> None:
+    result = run("list", "--template", template)
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", message)
+
+
+def test_a_bad_format_spec_is_named() -> None:
+    result = run("list", "--template", "{quality:zz}")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr.startswith("Error: invalid --template '{quality:zz}': {quality:zz}: ")
+
+
+def test_a_template_names_known_fields_only() -> None:
+    result = run("list", "--template", "{nope}")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr.startswith("Error: unknown field 'nope'")
