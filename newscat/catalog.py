@@ -426,10 +426,6 @@ def _size(count: int) -> str:
 #: How many candidates an "ambiguous REF" error lists before saying how many more.
 MAX_CANDIDATES = 10
 
-# The part of an id after its last "_": the id minus everything up to that "_".
-# rtrim(id, <every character but "_">) leaves the id up to and including its last "_".
-_SUFFIX_SQL = "substr(a.id, length(rtrim(a.id, replace(a.id, '_', ''))) + 1)"
-
 
 def resolve(index: Index, ref: str) -> Article:
     """The one article a user's REF names.
@@ -446,16 +442,17 @@ def resolve(index: Index, ref: str) -> Article:
     shown = inert(text)
     if not ref.strip():
         raise NotFoundError("no article matches an empty REF")
-    rules: list[tuple[str, list[str]]] = [("a.id = ?", [text])]
+    from newscat.index import ref_conditions
+
+    exact, *by_id = ref_conditions(text)
+    rules: list[tuple[str, list[str]]] = [exact]
     if "\\" in text:  # an id as -f ids prints it, with its line breaks or controls escaped
         rules.append(("nc_line(a.id) = ?", [text]))
     if os.path.isfile(ref):
         named = (text_path(os.path.abspath(ref)), text_path(os.path.realpath(ref)))
         paths = list(dict.fromkeys(named))
         rules.append((f"a.path IN ({','.join('?' * len(paths))})", paths))
-    rules.append(("substr(a.id, 1, length(?)) = ?", [text, text]))
-    rules.append((f"substr({_SUFFIX_SQL}, 1, length(?)) = ?", [text, text]))
-    rules.append(("substr(a.id, -length(?) - 1) = '/' || ?", [text, text]))
+    rules.extend(by_id)
     for where, params in rules:
         found = list(index.select(where, params, limit=MAX_CANDIDATES + 1))
         if len(found) == 1:

@@ -17,11 +17,10 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 #: The shortest handle, as with git's abbreviated hashes.
 MIN_LENGTH = 4
-_END = "\U0010ffff"
 _HASH = re.compile(r"[0-9a-f]{8,}")
 
 
@@ -43,14 +42,25 @@ def trailing_parts(article_id: str) -> list[str]:
     return ["/".join(segments[i:]) for i in range(len(segments) - 1, -1, -1)]
 
 
-class Handles:
-    """The handles of a catalogue's articles, computed from all of its ids."""
+#: What the REF rules match for a REF: at most two ids of the first rule that matches any.
+Lookup = Callable[[str], list[str]]
 
-    def __init__(self, ids: Iterable[str]) -> None:
-        self.ids = sorted(ids)
-        self.suffixes = sorted((s, id_) for id_ in self.ids if (s := id_suffix(id_)))
-        self._tails: dict[str, list[str]] | None = None
+
+class Handles:
+    """The handles of a catalogue's articles, each computed when first asked for.
+
+    ``lookup`` answers the REF rules for one REF (the index does it with a few indexed
+    queries), so a table of 50 rows costs 50 handles, not one per article in the catalogue.
+    """
+
+    def __init__(self, lookup: Lookup) -> None:
+        self.lookup = lookup
         self._memo: dict[str, str] = {}
+
+    @classmethod
+    def of_ids(cls, ids: Iterable[str]) -> Handles:
+        """Handles among these ids alone (held in memory)."""
+        return cls(IdLookup(ids))
 
     def __call__(self, article_id: str) -> str:
         """The handle of the article with this id."""
@@ -72,11 +82,36 @@ class Handles:
 
     def names(self, ref: str, article_id: str) -> bool:
         """Whether the REF rules resolve ``ref`` to this one article."""
+        return self.lookup(ref) == [article_id]
+
+
+def after_prefix(prefix: str) -> str | None:
+    """The least text greater than every text that starts with ``prefix`` (code point
+    order, which is SQLite's and UTF-8's byte order), or None when there is none."""
+    chars = list(prefix)
+    while chars:
+        code = ord(chars.pop()) + 1
+        if code == 0xD800:  # surrogates are not text
+            code = 0xE000
+        if code <= 0x10FFFF:
+            return "".join(chars) + chr(code)
+    return None
+
+
+class IdLookup:
+    """The REF rules over a list of ids held in memory, in the same order as the index."""
+
+    def __init__(self, ids: Iterable[str]) -> None:
+        self.ids = sorted(ids)
+        self.suffixes = sorted((s, id_) for id_ in self.ids if (s := id_suffix(id_)))
+        self._tails: dict[str, list[str]] | None = None
+
+    def __call__(self, ref: str) -> list[str]:
         for matched in (self._equal(ref), self._id_prefix(ref), self._suffix_prefix(ref),
                         self._tail(ref)):  # fmt: skip
             if matched:
-                return matched == [article_id]
-        return False
+                return matched
+        return []
 
     def _equal(self, ref: str) -> list[str]:
         i = bisect_left(self.ids, ref)
@@ -84,13 +119,11 @@ class Handles:
 
     def _id_prefix(self, ref: str) -> list[str]:
         i = bisect_left(self.ids, ref)
-        j = bisect_left(self.ids, ref + _END, lo=i)
-        return self.ids[i : min(j, i + 2)]
+        return [id_ for id_ in self.ids[i : i + 2] if id_.startswith(ref)]
 
     def _suffix_prefix(self, ref: str) -> list[str]:
         i = bisect_left(self.suffixes, (ref,))
-        j = bisect_left(self.suffixes, (ref + _END,), lo=i)
-        return [id_ for _, id_ in self.suffixes[i : min(j, i + 2)]]
+        return [id_ for s, id_ in self.suffixes[i : i + 2] if s.startswith(ref)]
 
     def _tail(self, ref: str) -> list[str]:
         if self._tails is None:

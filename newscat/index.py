@@ -35,11 +35,21 @@ from newscat.model import DEFAULT_MAX_SIZE, Article, Problem
 from newscat.sqlfunctions import register as register_functions
 from newscat.stories import store as stories
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
+#: The part of an id after its last "_" (the whole id when it has none) and its last
+#: path segment: indexed, so that the REF rules and handles never scan every id.
+#: A query uses the index only when it spells the expression exactly so.
+_ID_SUFFIX = "substr({id}, length(rtrim({id}, replace({id}, '_', ''))) + 1)"
+_ID_LEAF = "substr({id}, length(rtrim({id}, replace({id}, '/', ''))) + 1)"
 #: In-place upgrades from older schema versions; any other version is rebuilt.
 #: Version 7 reads dates, topics and the rest from more keys, and keeps non-string
 #: keys as written: what older versions stored must be read again, so none is upgraded.
-_UPGRADES: dict[int, str] = {}
+#: Version 8 adds the indexes of ids' suffixes and last segments.
+_ID_INDEXES = (
+    f"CREATE INDEX IF NOT EXISTS articles_suffix ON articles({_ID_SUFFIX.format(id='id')})",
+    f"CREATE INDEX IF NOT EXISTS articles_leaf ON articles({_ID_LEAF.format(id='id')})",
+)
+_UPGRADES: dict[int, str] = {7: "".join(f"{statement};" for statement in _ID_INDEXES)}
 _ADD_PATH_BYTES = "ALTER TABLE articles ADD COLUMN path_bytes TEXT;"
 ENV_CACHE_DIR = "NEWSCAT_CACHE_DIR"
 #: Below this many files to parse, a process pool costs more than it saves.
@@ -65,6 +75,7 @@ RACY_MTIME = -1
 _INDEXES = (
     "CREATE INDEX IF NOT EXISTS problems_path ON problems(path)",
     "CREATE INDEX IF NOT EXISTS articles_id ON articles(id)",
+    *_ID_INDEXES,
     "CREATE INDEX IF NOT EXISTS articles_date ON articles(date DESC, id, path)",
     "CREATE INDEX IF NOT EXISTS topics_key ON topics(key, article)",
     "CREATE INDEX IF NOT EXISTS topics_article ON topics(article)",
@@ -705,9 +716,15 @@ class Index:
             return None
         return next((str(text) for text in row if text and marks[0] in text), None)
 
-    def ids(self) -> list[str]:
-        """Every article's id (the same id twice when two roots hold it)."""
-        return [row[0] for row in self.conn.execute("SELECT id FROM articles")]
+    def ref_matches(self, ref: str) -> list[str]:
+        """At most two ids that the first REF rule matching anything matches (see
+        ``ref_conditions``): what a handle must make unique. Indexed queries only."""
+        for where, params in ref_conditions(ref):
+            sql = f"SELECT a.id FROM articles AS a WHERE {where} LIMIT 2"
+            found = [row[0] for row in self.conn.execute(sql, params)]
+            if found:
+                return found
+        return []
 
     def select_columns(
         self,
@@ -880,6 +897,31 @@ def article_from_row(row: Sequence[Any]) -> Article:
         canonical_url=canonical,
         path_bytes=path_bytes,
     )
+
+
+def ref_conditions(ref: str) -> list[tuple[str, list[str]]]:
+    """The REF rules that read only ids, in order, as SQL conditions over ``articles AS a``:
+    the exact id, a prefix of the id, a prefix of the part after its last ``_``, a trailing
+    part of it in whole segments. Each is served by an index."""
+    return [
+        ("a.id = ?", [ref]),
+        _prefix_condition("a.id", ref),
+        _prefix_condition(_ID_SUFFIX.format(id="a.id"), ref),
+        (
+            _ID_LEAF.format(id="a.id") + " = ? AND substr(a.id, -length(?) - 1) = '/' || ?",
+            [ref.rpartition("/")[2], ref, ref],
+        ),
+    ]
+
+
+def _prefix_condition(expression: str, prefix: str) -> tuple[str, list[str]]:
+    """Texts that start with ``prefix``, as a range an index serves."""
+    from newscat.handles import after_prefix
+
+    upper = after_prefix(prefix)
+    if upper is None:
+        return f"{expression} >= ?", [prefix]
+    return f"{expression} >= ? AND {expression} < ?", [prefix, upper]
 
 
 def _connect(target: str, roots: Sequence[str] = ()) -> sqlite3.Connection:

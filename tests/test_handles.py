@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import random
+import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from newscat import index as index_module
 from newscat.catalog import resolve
-from newscat.handles import MIN_LENGTH, Handles, hash_part
+from newscat.handles import MIN_LENGTH, Handles, after_prefix, hash_part, trailing_parts
 from newscat.index import Index
 from tests.conftest import run, write_article
 
@@ -38,35 +41,35 @@ def test_hash_part_needs_eight_hex_digits_after_the_last_underscore() -> None:
 
 
 def test_a_hash_prefix_of_at_least_four_characters() -> None:
-    handles = Handles(["000_50e039b255de019a", "002_6ef551387f7f8ea7"])
+    handles = Handles.of_ids(["000_50e039b255de019a", "002_6ef551387f7f8ea7"])
     assert handles("000_50e039b255de019a") == "50e0"
     assert handles("002_6ef551387f7f8ea7") == "6ef5"
 
 
 def test_a_hash_prefix_grows_until_unique() -> None:
     ids = ["2026/12/000_1485ef0817e09c04", "2021/07/021_1485c98cee2d250d", "x/001_14aa00000000"]
-    handles = Handles(ids)
+    handles = Handles.of_ids(ids)
     assert [handles(id_) for id_ in ids] == ["1485e", "1485c", "14aa"]
 
 
 def test_a_hash_prefix_that_is_also_an_id_prefix_is_not_a_handle() -> None:
     # "abcd" is a prefix of the id "abcdef/post" too, and that rule comes first.
     ids = ["a/001_abcdef0123", "abcdef/post"]
-    handles = Handles(ids)
+    handles = Handles.of_ids(ids)
     assert handles("a/001_abcdef0123") == "abcdef0"
     assert handles("abcdef/post") == "post"
 
 
 def test_ids_without_a_hash_get_their_shortest_unique_trailing_part() -> None:
     ids = ["site/blog/2024-release-3", "site/news/2024-release-3", "site/blog/launch-day"]
-    handles = Handles(ids)
+    handles = Handles.of_ids(ids)
     assert handles("site/blog/2024-release-3") == "blog/2024-release-3"
     assert handles("site/news/2024-release-3") == "news/2024-release-3"
     assert handles("site/blog/launch-day") == "launch-day"
 
 
 def test_an_id_held_by_two_roots_has_no_shorter_handle() -> None:
-    handles = Handles(["post", "post"])
+    handles = Handles.of_ids(["post", "post"])
     assert handles("post") == "post"
 
 
@@ -82,7 +85,7 @@ def test_an_id_held_by_two_roots_has_no_shorter_handle() -> None:
     )
 )
 def test_every_handle_names_its_article_by_the_ref_rules(ids: list[str]) -> None:
-    handles = Handles(ids)
+    handles = Handles.of_ids(ids)
     for id_ in ids:
         handle = handles(id_)
         assert brute_force(ids, handle) == [id_], (id_, handle)
@@ -100,7 +103,7 @@ def test_every_handle_resolves_in_a_real_index(tmp_path: Path) -> None:
         write_article(folder, name, title=name)
     index = Index.open([str(folder)], None)
     index.refresh()
-    handles = Handles(index.ids())
+    handles = Handles(index.ref_matches)
     for article in index.select():
         handle = handles(article.id)
         assert resolve(index, handle).id == article.id
@@ -154,3 +157,132 @@ def test_ref_in_machine_formats_is_the_handle() -> None:
 def test_a_missing_ref_is_still_not_found() -> None:
     result = run("show", "zzzz")
     assert (result.exit_code, result.stderr) == (1, "Error: no article matches 'zzzz'\n")
+
+
+# --- handles from the index: only the shown rows, with indexed queries ---------------------
+
+
+def test_after_prefix_bounds_exactly_the_texts_with_that_prefix() -> None:
+    assert after_prefix("50e0") == "50e1"
+    assert after_prefix("a\U0010ffff") == "b"
+    assert after_prefix("\ud7ff") == "\ue000"
+    assert after_prefix("\U0010ffff\U0010ffff") is None
+    assert after_prefix("") is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=4), st.text(max_size=6))
+def test_a_prefix_range_holds_the_texts_that_start_with_it(prefix: str, text: str) -> None:
+    upper = after_prefix(prefix)
+    utf8 = text.encode("utf-8", "surrogatepass")  # SQLite compares UTF-8 bytes
+    inside = prefix.encode("utf-8", "surrogatepass") <= utf8 and (
+        upper is None or utf8 < upper.encode("utf-8", "surrogatepass")
+    )
+    assert inside == text.startswith(prefix)
+
+
+TRICKY_NAMES = [
+    "2024/000_50e039b255de019a.md",
+    "2024/001_50e0ffff00000000.md",
+    "2023/002_50e1aaaa00000000.md",
+    "50e0fade/notes.md",  # an id that starts like a hash part: the id-prefix rule comes first
+    "x_50e2/readme.md",  # an "_" in a folder name
+    "blog/2024-release-3.md",
+    "news/2024-release-3.md",
+    "blog/launch-day.md",
+    "blog/café-ünïcode.md",
+    "a/b.md",
+    "deep/er/still/b.md",
+    "post_final.md",
+    "post_finale.md",
+    "003_\U0010ffff0123456789.md",
+]
+
+
+def tricky_index(tmp_path: Path) -> Index:
+    first, second = tmp_path / "one", tmp_path / "two"
+    for name in TRICKY_NAMES:
+        write_article(first, name, title=name)
+    write_article(second, "blog/launch-day.md", title="the same id under a second root")
+    index = Index.open([str(first), str(second)], None)
+    index.refresh()
+    return index
+
+
+def test_the_index_gives_the_handles_that_every_id_gives(tmp_path: Path) -> None:
+    index = tricky_index(tmp_path)
+    ids = [a.id for a in index.select()]
+    from_index, in_memory = Handles(index.ref_matches), Handles.of_ids(ids)
+    assert {id_: from_index(id_) for id_ in ids} == {id_: in_memory(id_) for id_ in ids}
+    assert from_index("2024/000_50e039b255de019a") == "50e03"
+    assert from_index("50e0fade/notes") == "notes"
+    assert from_index("blog/launch-day") == "blog/launch-day"  # held by two roots
+    refs = {ref for id_ in ids for ref in (id_[:4], id_[:6], *trailing_parts(id_))}
+    refs |= {"50e", "50e0", "50e1", "release-3", "b", "er/still/b", "final", "\U0010ffff"}
+    for ref in sorted(refs):
+        assert sorted(index.ref_matches(ref)) == sorted(brute_force(ids, ref))[:2] or (
+            len(brute_force(ids, ref)) > 2 and len(index.ref_matches(ref)) == 2
+        ), ref
+    index.close()
+
+
+def sql_steps(index: Index, work: Callable[[], object]) -> int:
+    """How many SQLite virtual-machine steps (in hundreds) some work takes."""
+    steps = 0
+
+    def count() -> int:
+        nonlocal steps
+        steps += 1
+        return 0
+
+    index.conn.set_progress_handler(count, 100)
+    try:
+        work()
+    finally:
+        index.conn.set_progress_handler(None, 100)
+    return steps
+
+
+def test_the_handles_of_shown_rows_cost_the_same_in_a_catalogue_twenty_times_larger(
+    tmp_path: Path,
+) -> None:
+    rng = random.Random(3)
+    folder = tmp_path / "catalog"
+    names = [f"{i // 100:02d}/{i:05d}_{rng.getrandbits(64):016x}.md" for i in range(1200)]
+    names += [f"blog/post-{i}.md" for i in range(200)]
+    for name in names:
+        write_article(folder, name, title=name)
+    small = tmp_path / "small"
+    for name in names[:60] + names[-10:]:
+        write_article(small, name, title=name)
+    costs = []
+    for root in (small, folder):
+        index = Index.open([str(root)], None)
+        index.refresh()
+        shown = [a.id for a in index.select(limit=40)] + ["blog/post-190", "blog/post-199"]
+        handles = Handles(index.ref_matches)
+        costs.append(sql_steps(index, lambda h=handles, s=shown: [h(i) for i in s]))
+        for id_ in shown:
+            assert resolve(index, handles(id_)).id == id_
+        index.close()
+    small_cost, large_cost = costs
+    assert large_cost < 3 * small_cost, costs  # a scan of every id would cost 20 times more
+
+
+def test_an_index_of_the_previous_schema_gains_the_id_indexes_in_place(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    run("index", "--cache-dir", str(cache))
+    (db,) = cache.glob("catalog-*.sqlite3")
+    with sqlite3.connect(db) as conn:
+        conn.execute("DROP INDEX articles_suffix")
+        conn.execute("DROP INDEX articles_leaf")
+        conn.execute("PRAGMA user_version = 7")
+    conn.close()
+    result = run("list", "-F", "ref", "--no-header", "--cache-dir", str(cache))
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "6ef5\n50e0\n", "")
+    with sqlite3.connect(db) as conn:
+        names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+    conn.close()
+    assert {"articles_suffix", "articles_leaf"} <= names
+    assert version == index_module.SCHEMA_VERSION

@@ -65,7 +65,7 @@ def stories_command(**opts: Any) -> None:
             from newscat.handles import Handles
             from newscat.render import make_console, stories_table
 
-            handles = Handles(index.ids())
+            handles = Handles(index.ref_matches)
             with paged(app):
                 console = make_console(app.color)
                 console.print(stories_table(rows, console.width, handles))
