@@ -268,8 +268,9 @@ def _safe_url(url: str) -> bool:
 _EIGHTHS = " ▏▎▍▌▋▊▉"
 #: Fields the detail page shows whole on a line of their own, below the others.
 _WHOLE_LINES = frozenset({"url", "path"})
-#: Front-matter keys the detail page shows in sections of their own.
-_SECTION_KEYS = frozenset({"images", "related"}) | OPAQUE_KEYS
+#: Front-matter keys the detail page shows in sections or lines of their own
+#: (``originalUrl`` as "original" where it differs from the url, else as the url).
+_SECTION_KEYS = frozenset({"images", "related", "originalUrl"}) | OPAQUE_KEYS
 
 
 def bar(fraction: float, width: int) -> str:
@@ -342,10 +343,13 @@ def article_page(
     now: datetime,
     also: Sequence[Article] = (),
     related_here: Mapping[int, str] | None = None,
+    also_total: int = 0,
+    handle: Callable[[str], str] = str,
 ) -> RenderableType:
     """The detail view of one article (``newscat show``).
 
-    ``also`` are the other articles of its story; ``related_here`` maps the
+    ``also`` are the first of the other articles of its story, ``also_total`` how
+    many there are in all, named by their ``handle``; ``related_here`` maps the
     position of a ``related`` entry to the id of the catalogue article it names.
     """
     from rich.console import Group
@@ -377,7 +381,7 @@ def article_page(
         story = Text(inert(article.story))
         story.append(
             f" · {article.coverage or 1} provider{'s' if (article.coverage or 1) != 1 else ''}"
-            f" · {len(also) + 1} articles",
+            f" · {max(also_total, len(also)) + 1:,} articles",
             style="dim",
         )
         grid.add_row("story", story)
@@ -391,11 +395,14 @@ def article_page(
         parts.append(_whole_line("original", _link(str(original), str(original))))
     parts.append(_whole_line("file", Text(inert(article.path), style="dim")))
     if also:
+        total = max(also_total, len(also))
         parts += [
             Text(""),
-            _section(f"Also in this catalogue ({len(also)})"),
-            story_members_table(also, width),
+            _section(f"Also in this catalogue ({total:,})"),
+            story_members_table(also, width, handle),
         ]
+        if total > len(also) and article.story is not None:
+            parts.append(_more_members(total - len(also), article.story))
 
     images = record.get("images")
     if images:
@@ -416,9 +423,14 @@ def article_page(
     ]
     if extra:
         others = _fields_grid(key_width=max(8, min(24, width // 3)))
+        links: list[Text] = []  # whole, like the url: the grid would fold them mid-word
         for key, value in extra:
-            others.add_row(Text(inert(key)), Text(_shown(value)))
-        parts += [Text(""), _section("Other front matter"), others]
+            if isinstance(value, str) and _safe_url(value):
+                links.append(_whole_line(inert(key), _link(value, value)))
+            else:
+                others.add_row(Text(inert(key)), Text(_shown(value)))
+        parts += [Text(""), _section("Other front matter")]
+        parts += [others, *links] if others.row_count else links
     if article.body.strip():
         body = Markdown(inert(article.body, keep_newlines=True), hyperlinks=True)
         parts += [Text(""), _section("Body"), Text(""), body]
@@ -498,19 +510,22 @@ def _images_list(images: Sequence[Any]) -> RenderableType:
     return Group(*grid)
 
 
-def story_members_table(articles: Sequence[Article], width: int) -> Table:
-    """The other articles of a story: date, provider, id, title (linked)."""
-    fields = ("date", "provider", "id", "title")
+def story_members_table(
+    articles: Sequence[Article], width: int, handle: Callable[[str], str] = str
+) -> Table:
+    """The other articles of a story: date, provider, ref (a REF ``show`` takes, whole),
+    title (linked)."""
+    fields = ("date", "provider", "ref", "title")
     rows = [
         [
-            (article.date or "")[:10],
+            local_day(article.date) if article.date else "",
             inert(article.provider or article.domain or ""),
-            inert(article.id),
+            inert(handle(article.id)),
             inert(article.title or "(untitled)"),
         ]
         for article in articles
     ]
-    widths = fit_widths(fields, rows, width, caps={"provider": 18, "id": 24})
+    widths = fit_widths(fields, rows, width, caps={"provider": 18})
     table = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 1))
     shown = [i for i, w in enumerate(widths) if w is not None]
     for i in shown:
@@ -524,6 +539,18 @@ def story_members_table(articles: Sequence[Article], width: int) -> Table:
             cells.append(cell)
         table.add_row(*cells)
     return table
+
+
+def _more_members(more: int, story: str) -> Text:
+    """The line after a story's first members: how many more, and the command that
+    lists them all (when the story's id can be quoted in ``--where``)."""
+    import shlex
+
+    line = f"… and {more:,} more"
+    quote = next((q for q in "\"'" if q not in story), None)
+    if quote is not None:
+        line += f": newscat list -w {shlex.quote(f'story = {quote}{story}{quote}')}"
+    return Text(inert(line), style="dim")
 
 
 def related_table(items: Sequence[Any], width: int, here: Mapping[int, str] | None = None) -> Table:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from newscat.cli import cli
@@ -83,8 +84,8 @@ def test_show_names_the_rest_of_the_story_and_related_items_in_the_catalogue(
     assert "story      a · 2 providers · 2 articles" in lines
     start = lines.index("Also in this catalogue (1) " + "─" * 53)
     assert lines[start + 1 : start + 3] == [
-        "date        provider  id  title",
-        "2024-03-01  Alpha     a   Central bank raises interest rates to record high as …",
+        "date        provider  ref  title",
+        "2024-03-01  Alpha     a    Central bank raises interest rates to record high as…",
     ]
     start = lines.index("Related (2) " + "─" * 68)
     assert lines[start + 1 : start + 4] == [
@@ -95,6 +96,35 @@ def test_show_names_the_rest_of_the_story_and_related_items_in_the_catalogue(
     alone = CliRunner().invoke(cli, ["show", "c", "-C", str(root)], env={"COLUMNS": "80"})
     assert "Also in this catalogue" not in alone.stdout
     assert "story " not in alone.stdout
+
+
+@pytest.mark.parametrize("columns", [80, 120])
+def test_show_lists_the_first_ten_of_a_big_story_by_handle_then_how_to_list_them_all(
+    tmp_path: Path, columns: int
+) -> None:
+    root = tmp_path / "cat"
+    root.mkdir()
+    for n in range(14):
+        write(root, f"{n:03d}_{n:04x}aa{n:010x}", RATES, f"2024-03-01T{n:02d}:00:00Z",
+              f"Provider {n}", f"https://p{n}.example/rates")  # fmt: skip
+    env = {"COLUMNS": str(columns), "TZ": "UTC"}
+    result = CliRunner().invoke(cli, ["show", "0000", "-C", str(root)], env=env)
+    assert result.exit_code == 0
+    lines = [line.rstrip() for line in result.stdout.splitlines()]
+    assert "story      000_0000aa0000000000 · 14 providers · 14 articles" in lines
+    start = next(i for i, line in enumerate(lines) if line.startswith("Also in this catalogue"))
+    assert lines[start].startswith("Also in this catalogue (13) ─")
+    assert lines[start + 1].split() == ["date", "provider", "ref", "title"]
+    refs = [line.split()[3] for line in lines[start + 2 : start + 12]]
+    assert refs == [f"{n:04x}" for n in range(1, 11)]
+    assert lines[start + 12] == ("… and 3 more: newscat list -w 'story = \"000_0000aa0000000000\"'")
+    for ref in refs:  # each handle is a REF
+        shown = CliRunner().invoke(cli, ["show", ref, "-C", str(root), "-f", "json"])
+        assert json.loads(shown.stdout)["id"].split("_")[1].startswith(ref)
+    listed = CliRunner().invoke(
+        cli, ["list", "-C", str(root), "-w", 'story = "000_0000aa0000000000"', "--count"]
+    )
+    assert listed.stdout == "14\n"
 
 
 def test_list_collapse_shows_one_row_per_story_with_how_many_more(tmp_path: Path) -> None:

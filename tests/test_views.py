@@ -289,6 +289,21 @@ def test_show_seed_page_at_80_columns_line_by_line() -> None:
     assert lines[related + 1].startswith("2022-11-03  Computer Weekly       41  All NHS staff")
 
 
+@pytest.mark.parametrize("width", (80, 120))
+def test_show_keeps_every_url_whole_and_an_original_url_once(tmp_path: Path, width: int) -> None:
+    url = "https://example.org/2026/12/a-title-long-enough-to-pass-the-edge-of-the-terminal/"
+    canonical = "https://canonical.example.org/news/2026/12/another-rather-long-address-indeed/x"
+    write(tmp_path / "c", "001_0123456789abcdef.md", title="Long links", webUrl=url,
+          originalUrl=url, canonicalLink=canonical, author="Jane Doe")  # fmt: skip
+    out = run("show", "0123", "-C", str(tmp_path / "c"), columns=width).stdout
+    lines = [line.rstrip() for line in out.splitlines()]
+    assert f"url        {url}" in lines
+    assert sum(url in line for line in lines) == 1  # originalUrl = webUrl: not again
+    others = lines.index("Other front matter " + "─" * (width - 19))
+    assert lines[others + 1].split() == ["author", "Jane", "Doe"]
+    assert lines[others + 2] == f"canonicalLink  {canonical}"
+
+
 def test_show_several_refs_pages_in_order() -> None:
     out = run("show", "6ef5", "50e0").stdout
     assert out.index(TITLE_B) < out.index("━" * 20) < out.index(TITLE_A)

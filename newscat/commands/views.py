@@ -24,6 +24,8 @@ from newscat.options import (
     search_argument,
 )
 
+#: How many other articles of its story a page lists (then how many more, and how to list them).
+SHOWN_STORY_MEMBERS = 10
 SUMMARY_FORMATS = ("table", "tsv", "csv", "json", "jsonl")
 GROUP_SORTS = ("count", "name", "quality", "heat", "newest")
 
@@ -87,10 +89,12 @@ def show_command(**opts: Any) -> None:
         click.echo(json_text(records[0] if len(records) == 1 else records, indent=2))
         return
     from newscat.dates import resolve_now
+    from newscat.handles import Handles
     from newscat.render import article_page, make_console, page_separator
     from newscat.stories.report import also_in_catalogue, related_in_catalogue
 
     now = resolve_now(opts["now"])
+    handles = Handles(index.ref_matches)
     with paged(app):
         console = make_console(app.color)
         for i, article in enumerate(articles):
@@ -99,12 +103,15 @@ def show_command(**opts: Any) -> None:
                 console.print(page_separator())
                 console.print()
             # crop=False: a long URL goes out whole, for the terminal to wrap.
+            also, also_total = also_in_catalogue(index, article, SHOWN_STORY_MEMBERS)
             page = article_page(
                 article,
                 console.width,
                 now,
-                also_in_catalogue(index, article),
+                also,
                 related_in_catalogue(index, article),
+                also_total,
+                handles,
             )
             console.print(page, crop=False)
 

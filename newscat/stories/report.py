@@ -113,17 +113,15 @@ def story_rows(
     return out
 
 
-def also_in_catalogue(index: Index, article: Article) -> list[Article]:
-    """The other articles of ``article``'s story, oldest first."""
+def also_in_catalogue(index: Index, article: Article, limit: int) -> tuple[list[Article], int]:
+    """The first ``limit`` other articles of ``article``'s story, oldest first, and how
+    many there are in all."""
     if article.story is None:
-        return []
-    return list(
-        index.select(
-            "a.rowid IN (SELECT article FROM story_items WHERE story = ?) AND a.path != ?",
-            [article.story, article.path],
-            order="a.date IS NULL, a.date, a.id",
-        )
-    )
+        return [], 0
+    where = "a.rowid IN (SELECT article FROM story_items WHERE story = ?) AND a.path != ?"
+    params = [article.story, article.path]
+    found = list(index.select(where, params, order="a.date IS NULL, a.date, a.id", limit=limit))
+    return found, len(found) if len(found) < limit else index.count(where, params)
 
 
 def related_in_catalogue(index: Index, article: Article) -> dict[int, str]:
