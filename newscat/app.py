@@ -20,6 +20,7 @@ from newscat.catalog import resolve_roots
 from newscat.config import Search, UserConfig, load_user_config
 from newscat.ignore import Exclusions
 from newscat.index import Index, RefreshReport
+from newscat.options import paging_off
 from newscat.settings import Setting, available_searches, effective
 
 
@@ -55,7 +56,7 @@ class App:
             cache_dir=cache_dir,
             color=settings["color"].value,
             quiet=bool(opts.get("quiet")),
-            page=not opts.get("no_pager"),
+            page=not (opts.get("no_pager") or paging_off(click.get_current_context(silent=True))),
             user=user,
             settings=settings,
             fulltext=bool(opts.get("match")),

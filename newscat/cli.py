@@ -35,6 +35,7 @@ from newscat.options import (
     debugging,
     filter_options,
     lazy_completion,
+    no_pager_option,
     query_from,
     search_argument,
     sort_options,
@@ -105,6 +106,7 @@ def _quiet_broken_pipe() -> NoReturn:
 @click.group(cls=NewscatGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "-V", "--version", prog_name="newscat")
 @debug_option
+@no_pager_option
 def cli() -> None:
     """A catalogue of news articles stored as text files with YAML front matter.
 

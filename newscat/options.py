@@ -25,6 +25,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 #: which click shares between the group and the command, so the flag works
 #: wherever the user types it.
 DEBUG_KEY = "newscat.debug"
+#: Where ``--no-pager`` given before the command (``newscat --no-pager list``, as with
+#: ``git --no-pager log``) is recorded, in the same shared ``meta``.
+NO_PAGER_KEY = "newscat.no_pager"
 
 CATALOG_OPTIONS = (
     "catalog", "no_cache", "cache_dir", "color", "quiet", "no_pager", "exclude", "no_ignore",
@@ -71,6 +74,24 @@ def debug_option(function: F) -> F:
     )(function)  # fmt: skip
 
 
+def _record_no_pager(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value:
+        ctx.meta[NO_PAGER_KEY] = True
+
+
+def no_pager_option(function: F) -> F:
+    """``--no-pager`` before the command, as git takes it."""
+    return click.option(
+        "--no-pager", is_flag=True, expose_value=False, callback=_record_no_pager,
+        help="Never page: write to the terminal directly (also NEWSCAT_PAGER=cat).",
+    )(function)  # fmt: skip
+
+
+def paging_off(ctx: click.Context | None) -> bool:
+    """Whether ``--no-pager`` was given before the command."""
+    return ctx is not None and bool(ctx.meta.get(NO_PAGER_KEY))
+
+
 def debugging(ctx: click.Context) -> bool:
     """Whether ``--debug`` was given to the group or the command, or set in the environment."""
     return bool(ctx.meta.get(DEBUG_KEY))
@@ -107,7 +128,7 @@ def catalog_options(function: F) -> F:
             click.option("-q", "--quiet", is_flag=True, help="No warnings or summaries on stderr."),
             click.option(
                 "--no-pager", is_flag=True,
-                help="Never page: write to the terminal directly ($NEWSCAT_PAGER, $PAGER, less -FRX).",
+                help="Never page: write to the terminal directly (also NEWSCAT_PAGER=cat or empty).",
             ),
             debug_option,
         ],

@@ -46,11 +46,19 @@ def big(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def in_pty(args: list[str], env: dict[str, str], columns: int = 80, lines: int = 24) -> str:
-    """Run newscat with a terminal of ``columns`` x ``lines``; everything it showed there."""
+def in_pty(
+    args: list[str],
+    env: dict[str, str],
+    columns: int = 80,
+    lines: int = 24,
+    unset: tuple[str, ...] = (),
+) -> str:
+    """Run newscat with a terminal of ``columns`` x ``lines``; everything it showed there.
+    ``unset`` names variables to remove from the environment unless ``env`` sets them."""
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", lines, columns, 0, 0))
-    full_env = dict(os.environ, **env, PYTHONPATH=str(ROOT), TERM="xterm-256color")
+    inherited = {k: v for k, v in os.environ.items() if k not in unset}
+    full_env = dict(inherited, **env, PYTHONPATH=str(ROOT), TERM="xterm-256color")
     full_env.pop("COLUMNS", None)
     process = subprocess.Popen(
         [sys.executable, "-m", "newscat", *args],
@@ -128,6 +136,30 @@ def test_no_pager_writes_directly(big: Path, recorder: tuple[dict[str, str], Pat
     assert not seen.exists()
     assert len(shown) == 52
     assert shown[-1] == "50 of 120 · -n N or --all for more"
+
+
+@pytest.mark.parametrize(
+    ("args", "env"),
+    [
+        (["--no-pager", "list"], {}),  # before the command, as git takes it
+        (["list"], {"NEWSCAT_PAGER": "cat"}),
+        (["list"], {"NEWSCAT_PAGER": ""}),
+        (["list"], {"PAGER": "cat"}),
+        (["list"], {"PAGER": ""}),
+    ],
+    ids=["--no-pager first", "NEWSCAT_PAGER=cat", "NEWSCAT_PAGER=", "PAGER=cat", "PAGER="],
+)
+def test_the_environment_or_a_leading_flag_turns_the_pager_off(
+    big: Path, tmp_path: Path, args: list[str], env: dict[str, str]
+) -> None:
+    base = {"NEWSCAT_CACHE_DIR": str(tmp_path / "cache"), "NO_COLOR": "1", "PAGER": "false"}
+    if "NEWSCAT_PAGER" not in env and args[0] != "list":
+        env = {**env, "NEWSCAT_PAGER": "false"}  # a pager that shows nothing
+    shown = plain(in_pty([*args, "-C", str(big)], {**base, **env}, unset=("NEWSCAT_PAGER",)))
+    lines = shown.strip().splitlines()
+    assert len(lines) == 52
+    assert lines[1].split()[1:4] == ["2024-05-08", "Article", "number"]
+    assert lines[-1] == "50 of 120 · -n N or --all for more"
 
 
 def test_all_shows_every_row_and_no_footer(
