@@ -160,7 +160,10 @@ def test_fields_lists_exactly_the_names_f_where_and_sort_accept(
             "images.size", "front_matter.nothing", "related.title.x", "Tags", "TITLE",
             "Meta.Editor", "front_matter.Tags"]  # fmt: skip
     name = data.draw(
-        st.sampled_from(pool) | st.from_regex(r"[a-z]{1,6}(\.[a-z]{1,6}){0,2}", fullmatch=True),
+        st.sampled_from(pool)
+        | st.from_regex(r"[a-z]{1,6}(\.[a-z]{1,6}){0,2}", fullmatch=True).filter(
+            lambda name: name.split(".")[0] not in fields.KEYWORDS  # --where needs `or` quoted
+        ),
         label="name",
     )
     answers = _accepted(index, name)
