@@ -128,21 +128,41 @@ def _field_names(ctx: click.Context, sort: bool) -> list[str]:
 
 
 def complete_refs(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
-    """REF arguments (``show``, ``open``): ids that start with what was typed, else ids
-    whose part after the last ``_`` does, each with its title."""
+    """REF arguments (``show``, ``open``, ``edit``), each with its title: ids that start with
+    what was typed, else ids whose part after the last ``_`` does, else ids whose last
+    segment does. One article completes to its id; several to the parts that extend
+    what was typed (``0ed`` offers ``0ed7e…`` hashes, not whole ids that would replace
+    it), so the shell narrows them as the user types on; a part several articles
+    share is offered once, its description naming them."""
+    from newscat.index import ID_PARTS, prefix_condition
 
     def read(conn: sqlite3.Connection) -> list[CompletionItem]:
-        rows = conn.execute(
-            "SELECT id, title FROM articles WHERE substr(id, 1, ?) = ? ORDER BY id LIMIT ?",
-            (len(incomplete), incomplete, MAX_ITEMS),
-        ).fetchall()
-        if not rows and incomplete:
-            rows = [
-                (id_, title)
-                for id_, title in conn.execute("SELECT id, title FROM articles ORDER BY id")
-                if id_.rpartition("_")[2].startswith(incomplete)
-            ][:MAX_ITEMS]
-        return [CompletionItem(id_, help=_one_line(title)) for id_, title in rows]
+        for part, expression in ID_PARTS.items():
+            if part != "id" and not incomplete:
+                break
+            where, params = prefix_condition(expression, incomplete)
+            rows = conn.execute(
+                f"SELECT a.id, {expression}, a.title FROM articles AS a WHERE {where} "
+                f"ORDER BY {expression}, a.id LIMIT ?",
+                [*params, MAX_ITEMS + 1],
+            ).fetchall()
+            if len(rows) == 1:
+                return [CompletionItem(rows[0][0], help=_one_line(rows[0][2]))]
+            if rows:
+                # A part several articles share (blog/x and news/x) is offered once, saying
+                # whose it is: an id in its place would not extend what was typed, and
+                # zsh would replace the word with what the ids have in common.
+                owners: dict[str, list[tuple[str, str | None]]] = {}
+                for id_, value, title in rows:
+                    owners.setdefault(value, []).append((id_, title))
+                return [
+                    CompletionItem(value, help=_one_line(found[0][1]))
+                    if len(found) == 1
+                    else CompletionItem(value, help=f"{len(found)} articles: "
+                                        + ", ".join(id_ for id_, _ in found))
+                    for value, found in owners.items()
+                ]  # fmt: skip
+        return []
 
     return _safely(ctx, read)
 

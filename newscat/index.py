@@ -899,22 +899,31 @@ def article_from_row(row: Sequence[Any]) -> Article:
     )
 
 
+#: The parts of an id a REF may start with, as SQL over ``articles AS a`` (each indexed):
+#: the id, the part after its last ``_``, its last segment.
+ID_PARTS = {
+    "id": "a.id",
+    "suffix": _ID_SUFFIX.format(id="a.id"),
+    "leaf": _ID_LEAF.format(id="a.id"),
+}
+
+
 def ref_conditions(ref: str) -> list[tuple[str, list[str]]]:
     """The REF rules that read only ids, in order, as SQL conditions over ``articles AS a``:
     the exact id, a prefix of the id, a prefix of the part after its last ``_``, a trailing
     part of it in whole segments. Each is served by an index."""
     return [
         ("a.id = ?", [ref]),
-        _prefix_condition("a.id", ref),
-        _prefix_condition(_ID_SUFFIX.format(id="a.id"), ref),
+        prefix_condition(ID_PARTS["id"], ref),
+        prefix_condition(ID_PARTS["suffix"], ref),
         (
-            _ID_LEAF.format(id="a.id") + " = ? AND substr(a.id, -length(?) - 1) = '/' || ?",
+            ID_PARTS["leaf"] + " = ? AND substr(a.id, -length(?) - 1) = '/' || ?",
             [ref.rpartition("/")[2], ref, ref],
         ),
     ]
 
 
-def _prefix_condition(expression: str, prefix: str) -> tuple[str, list[str]]:
+def prefix_condition(expression: str, prefix: str) -> tuple[str, list[str]]:
     """Texts that start with ``prefix``, as a range an index serves."""
     from newscat.handles import after_prefix
 

@@ -110,8 +110,11 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     awkward = home / "awkward"
     write_article(awkward, "001_aaaa0000bbbb1111.md", title="Awkward one",
                   topics=["Tom's $AI & (co)", "semi;colon *star*"])  # fmt: skip
+    hashes = home / "hashes"
+    write_article(hashes, "001_1485ef0817e09c04.md", title="First hash")
+    write_article(hashes, "002_1485c98cee2d250d.md", title="Second hash")
     env = _env(home)
-    for catalog in (SEEDS, awkward):
+    for catalog in (SEEDS, awkward, hashes):
         subprocess.run(["newscat", "index", "-C", str(catalog)], env={**os.environ, **env},
                        check=True, capture_output=True)  # fmt: skip
     return home
@@ -175,6 +178,15 @@ def test_fields_and_formats_complete(shell: Shell) -> None:
 
 def test_a_ref_completes_to_its_id(shell: Shell) -> None:
     assert shell.complete("newscat show 50e") == f"$ newscat show {A}"
+
+
+def test_a_prefix_several_hashes_share_is_kept_and_extended(shell: Shell, home: Path) -> None:
+    folder = home / "hashes"
+    assert shell.complete(f"newscat show -C {folder} 148") == f"$ newscat show -C {folder} 1485"
+    line = shell.complete(f"newscat show -C {folder} 1485e")
+    assert line == f"$ newscat show -C {folder} 001_1485ef0817e09c04"
+    shell.tmux("send-keys", "-l", " -f json | grep -m1 title")
+    assert shell.run()[1:] == ['  "title": "First hash",', "$"]
 
 
 def test_bash_after_an_opening_quote(shell: Shell) -> None:

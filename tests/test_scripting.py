@@ -17,6 +17,7 @@ from click.testing import CliRunner
 
 from newscat.cli import cli
 from newscat.complete import complete_providers, complete_refs, complete_topics
+from tests.conftest import write_article
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -206,6 +207,41 @@ def test_completion_callbacks_directly(indexed: dict[str, str], monkeypatch: Any
     assert complete_topics(ctx, param, "") == []
     ctx.params = {"catalog": (object(),)}  # anything going wrong means no completions
     assert complete_topics(ctx, param, "") == []
+
+
+def test_refs_complete_to_what_extends_the_typed_text(tmp_path: Path, monkeypatch: Any) -> None:
+    folder = tmp_path / "site"
+    for name, title in [("001_1485ef0817e09c04.md", "First hash"),
+                        ("002_1485c98cee2d250d.md", "Second hash"),
+                        ("blog/2024-release-3.md", "Blog release"),
+                        ("news/2024-release-3.md", "News release"),
+                        ("blog/launch-day.md", "Launch")]:  # fmt: skip
+        write_article(folder, name, title=title)
+    monkeypatch.setenv("NEWSCAT_CACHE_DIR", str(tmp_path / "cache"))
+    assert CliRunner().invoke(cli, ["index", "-C", str(folder)]).exit_code == 0
+    command = cli.commands["show"]
+    ctx = click.Context(command, info_name="show")
+    ctx.params = {"catalog": (str(folder),), "cache_dir": None, "no_cache": False}
+    param = command.params[0]
+
+    def offered(typed: str) -> list[tuple[str, str | None]]:
+        return [(item.value, item.help) for item in complete_refs(ctx, param, typed)]
+
+    # several hashes: the hashes, so that the shell keeps "148" and extends it to "1485"
+    assert offered("148") == [
+        ("1485c98cee2d250d", "Second hash"),
+        ("1485ef0817e09c04", "First hash"),
+    ]
+    assert offered("1485e") == [("001_1485ef0817e09c04", "First hash")]  # one: its id
+    assert offered("00") == [
+        ("001_1485ef0817e09c04", "First hash"),
+        ("002_1485c98cee2d250d", "Second hash"),
+    ]
+    assert offered("laun") == [("blog/launch-day", "Launch")]
+    assert offered("2024-rel") == [
+        ("2024-release-3", "2 articles: blog/2024-release-3, news/2024-release-3")
+    ]
+    assert offered("zz") == []
 
 
 @pytest.mark.parametrize(
