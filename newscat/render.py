@@ -112,12 +112,12 @@ def fit_widths(
 ) -> list[int | None]:
     """A width for each column so the table fits ``width``; None drops the column.
 
-    Flexible columns (title, topics…) shrink to a comfortable width, then columns
-    are dropped: first those empty in every row, then in ``drop_order`` (a column
-    not in it always stays); then the flexible ones shrink further, and if the
-    table is still too wide, the widest columns give a cell at a time. With
-    ``keep`` (columns the user named) no column is dropped. Any width left over
-    goes back to the flexible columns. Widths are terminal cells (wide
+    When the table is too wide, the columns empty in every row go first, all of them;
+    then flexible columns (title, topics…) shrink to a comfortable width, then columns
+    are dropped in ``drop_order`` (a column not in it always stays); then the flexible
+    ones shrink further, and if the table is still too wide, the widest columns give a
+    cell at a time. With ``keep`` (columns the user named) no column is dropped. Any
+    width left over goes back to the flexible columns. Widths are terminal cells (wide
     characters count two).
     """
     flexible = _FLEX if flexible is None else flexible
@@ -138,13 +138,16 @@ def fit_widths(
                 least = min(natural[i], flexible[header[i]][floor])
                 widths[i] = max(least, widths[i] - (total() - width))
 
+    if total() > width and not keep:  # a column empty in every row says nothing: all go
+        for i in range(len(header)):
+            if rows and not any(row[i] for row in rows):
+                widths.pop(i)
     if total() > width:  # every flexible column to its comfortable width; the rest comes back
         for i in flex:
-            widths[i] = min(natural[i], flexible[header[i]][0])
+            if i in widths:
+                widths[i] = min(natural[i], flexible[header[i]][0])
     if not keep:
-        empty = [i for i in range(len(header)) if rows and not any(row[i] for row in rows)]
-        ordered = [header.index(name) for name in drop_order if name in header]
-        for i in [*empty, *ordered]:
+        for i in [header.index(name) for name in drop_order if name in header]:
             if total() <= width:
                 break
             widths.pop(i, None)

@@ -98,6 +98,39 @@ def test_list_table_keeps_date_and_title_at_40(monkeypatch: pytest.MonkeyPatch) 
     assert all(len(line) <= 40 for line in lines)
 
 
+BLOG_POSTS = {
+    "content/2024-State-Of-The-Survey-results/index.md": (
+        "Announcing the 2024 edition of our long-running survey of the Rust community"
+    ),
+    "content/Other-post/index.md": "Another post",
+    "content/Call-for-proposals.md": "A call for proposals",
+}
+
+
+@pytest.mark.parametrize("columns", [80, 120])
+def test_columns_empty_in_every_row_all_go_before_a_title_is_cut(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, columns: int
+) -> None:
+    """A blog: no dates, scores, providers or topics. Its titles get the room."""
+    monkeypatch.setenv("COLUMNS", str(columns))
+    folder = tmp_path / "blog"
+    for name, title in BLOG_POSTS.items():
+        write_article(folder, name, title=title)
+    result = run("list", "-C", str(folder), "-f", "table", "-s", "id")
+    lines = [line.rstrip() for line in result.stdout.splitlines()]
+    long_title = BLOG_POSTS["content/2024-State-Of-The-Survey-results/index.md"]
+    ref = "2024-State-Of-The-Survey-results/index"
+    assert lines[0].split() == ["ref", "title"]
+    assert lines[1].startswith(f"{ref}  ")
+    if columns == 120:
+        assert lines[1] == f"{ref}  {long_title}"
+    else:  # the title has every cell the ref leaves
+        assert lines[1] == f"{ref}  {long_title[: 80 - len(ref) - 3]}…"
+    assert lines[2].split() == ["Call-for-proposals", "A", "call", "for", "proposals"]
+    named = run("list", "-C", str(folder), "-f", "table", "-F", "ref,title,heat")
+    assert named.stdout.splitlines()[0].split() == ["ref", "title", "heat"]  # named: kept
+
+
 def test_empty_catalogue_lists_nothing_and_succeeds(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     result = run("list", "-C", str(tmp_path / "empty"))
