@@ -273,7 +273,7 @@ def write_markdown(out: IO[str], articles: Iterable[Article], spec: OutputSpec) 
     columns = _columns(spec)
     if spec.header:
         out.write("| " + " | ".join(markdown_cell(name) for name in columns) + " |\n")
-        rules = ("---:" if name in ("quality", "heat") else "---" for name in columns)
+        rules = ("---:" if name in fields.NUMBER_FIELDS else "---" for name in columns)
         out.write("| " + " | ".join(rules) + " |\n")
     count = 0
     for article in articles:
@@ -572,9 +572,7 @@ def _reason(exc: OSError) -> str:
 SQLITE_SCHEMA_VERSION = 2
 
 #: The ``articles`` columns of the SQLite export: every field with an export column.
-SQLITE_FIELDS: tuple[fields.Field, ...] = tuple(
-    spec for spec in fields.FIELDS if spec.export_sql is not None
-)
+SQLITE_FIELDS = fields.EXPORT_FIELDS
 #: The schema of ``newscat export -f sqlite`` (documented in the README).
 SQLITE_SCHEMA = (
     "CREATE TABLE articles (\n"

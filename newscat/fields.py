@@ -99,6 +99,16 @@ class Field:
     shown: int = 0
     #: Another name for the field ``alias_of`` (``topic`` for ``topics``).
     alias_of: str | None = None
+    #: Its column in the index's ``articles`` table, as SQL declares it (None: not stored
+    #: there). A list or a mapping is stored as JSON text, a bool as 1/0.
+    stored: str | None = None
+    #: That column's name, when it is not the field's.
+    column: str = ""
+
+    @property
+    def stored_name(self) -> str:
+        """The name of its column in the index."""
+        return self.column or self.name
 
 
 def _attr(name: str) -> Getter:
@@ -152,31 +162,34 @@ def _field(
 #: Every field, in the order of the full record and of ``newscat fields``.
 FIELDS: tuple[Field, ...] = (
     _field("id", "text", help="the file's path under its root, without extension",
-           export_sql="TEXT PRIMARY KEY"),
-    _field("path", "text", help="the file", export_sql="TEXT NOT NULL", shown=9),
+           export_sql="TEXT PRIMARY KEY", stored="TEXT NOT NULL"),
+    _field("path", "text", help="the file", export_sql="TEXT NOT NULL", shown=9,
+           stored="TEXT NOT NULL UNIQUE"),
     _field("path_bytes", "text", help="the file's raw name, base64, if not UTF-8",
-           export_sql="TEXT"),
+           export_sql="TEXT", stored="TEXT"),
     _field("date", "date", help="when published, UTC (front matter, else a YYYY-MM-DD file name)",
            keys=("publishedDateTime", "date", "publishDate", "pubDate"), export_sql="TEXT",
-           shown=1),
-    _field("title", "text", keys=("title",), export_sql="TEXT"),
-    _field("excerpt", "text", keys=("excerpt", "description", "summary"), export_sql="TEXT"),
+           shown=1, stored="TEXT"),
+    _field("title", "text", keys=("title",), export_sql="TEXT", stored="TEXT"),
+    _field("excerpt", "text", keys=("excerpt", "description", "summary"), export_sql="TEXT",
+           stored="TEXT"),
     _field("url", "text", help="the article's web address",
-           keys=("webUrl", "url", "link"), export_sql="TEXT", shown=8),
+           keys=("webUrl", "url", "link"), export_sql="TEXT", shown=8, stored="TEXT"),
     _field("provider", "text", help="who published it (a name)",
-           keys=("provider", "source", "publisher"), export_sql="TEXT"),
+           keys=("provider", "source", "publisher"), export_sql="TEXT", stored="TEXT"),
     _field("domain", "text", help="the provider's domain, else the url's host",
-           export_sql="TEXT"),
+           export_sql="TEXT", stored="TEXT"),
     _field("topics", "list of text", Topics(), keys=("topics", "tags", "keywords"),
-           shown=7),
-    _field("category", "text", keys=("category",), export_sql="TEXT", shown=2),
-    _field("type", "text", keys=("type",), export_sql="TEXT", shown=3),
+           shown=7, stored="TEXT NOT NULL DEFAULT '[]'"),
+    _field("category", "text", keys=("category",), export_sql="TEXT", shown=2, stored="TEXT"),
+    _field("type", "text", keys=("type",), export_sql="TEXT", shown=3, stored="TEXT"),
     _field("quality", "number", help="a score", keys=("quality",), export_sql="NUMERIC",
-           shown=5),
-    _field("heat", "number", help="a score", keys=("heat",), export_sql="NUMERIC", shown=6),
+           shown=5, stored="NUMERIC"),
+    _field("heat", "number", help="a score", keys=("heat",), export_sql="NUMERIC", shown=6,
+           stored="NUMERIC"),
     _field("published", "bool", keys=("published", "!draft"),
            help="true, false or null (read from published, else not draft)",
-           export_sql="INTEGER", shown=4),
+           export_sql="INTEGER", shown=4, stored="INTEGER"),
     _field("story", "text", Column(STORY_SQL), help="id of the story's earliest article",
            export_sql="TEXT"),
     _field("coverage", "number", Column(COVERAGE_SQL), help="providers covering the story",
@@ -184,9 +197,10 @@ FIELDS: tuple[Field, ...] = (
     _field("canonical_url", "text", Column(CANONICAL_URL_SQL), help="url in canonical form",
            export_sql="TEXT"),
     _field(FRONT_MATTER, "mapping", FrontMatterPath(()), get=_front_matter,
-           help="every front-matter key and value as written", export_sql="TEXT NOT NULL"),
+           help="every front-matter key and value as written", export_sql="TEXT NOT NULL",
+           stored="TEXT NOT NULL", column="record"),
     _field("body", "text", help="the Markdown after the front matter", get=_body,
-           export_sql="TEXT"),
+           export_sql="TEXT", stored="TEXT NOT NULL DEFAULT ''"),
     _field("age", "duration", Column("a.date"), help="time since date: age < 2w", get=_age,
            record=False),
     _field("topic", "list of text", Topics(), help="= topics", record=False, alias_of="topics"),
@@ -206,6 +220,14 @@ RECORD_FIELDS: tuple[Field, ...] = tuple(spec for spec in FIELDS if spec.record)
 PAGE_FIELDS: tuple[Field, ...] = tuple(
     sorted((spec for spec in FIELDS if spec.shown), key=lambda spec: spec.shown)
 )
+#: The fields the index stores as columns of its ``articles`` table, in order.
+STORED_FIELDS: tuple[Field, ...] = tuple(spec for spec in FIELDS if spec.stored)
+#: The columns of the SQLite export and of a Parquet dataset, in order.
+EXPORT_FIELDS: tuple[Field, ...] = tuple(spec for spec in FIELDS if spec.export_sql)
+#: Fields whose values are numbers (right-aligned in tables).
+NUMBER_FIELDS = frozenset(spec.name for spec in FIELDS if spec.type == "number")
+#: The scores (0 to 100, higher is better), coloured by value in tables.
+SCORE_FIELDS = frozenset({"quality", "heat"})
 #: The columns of a table when no -F is given.
 DEFAULT_COLUMNS = ("id", "date", "title", "provider", "quality", "heat", "topics")
 #: A terminal table starts with the handle instead of the id.
@@ -221,6 +243,30 @@ FieldKeys = Mapping[str, tuple[str, ...]]
 #: Front-matter keys that hold an opaque payload (never decoded): left out of csv and tsv
 #: unless named, and shown by size only.
 OPAQUE_KEYS = frozenset({"secured"})
+#: Front-matter keys the ``show`` page gives sections of their own: a list of images
+#: (each with ``url``, ``width``, ``height``), and related articles (each a nested
+#: article summary, read with the same keys as an article's own fields).
+IMAGES_KEY = "images"
+RELATED_KEY = "related"
+#: The front-matter key of the address an article was first published at, which ``show``
+#: gives beside its url when the two differ.
+ORIGINAL_URL_KEY = "originalUrl"
+SECTION_KEYS = frozenset({IMAGES_KEY, RELATED_KEY, ORIGINAL_URL_KEY}) | OPAQUE_KEYS
+
+
+def summary_value(entry: Mapping[str, Any], name: str) -> Any:
+    """A field of a nested article summary (an entry of ``related``): the first key of the
+    field's default chain that the entry holds; the provider's name when it is a mapping."""
+    for key in DEFAULT_KEYS.get(name, ()):
+        if key.startswith("!") or entry.get(key) is None:
+            continue
+        found = entry[key]
+        if isinstance(found, Mapping):
+            return found.get("name") or found.get("domain")
+        return found
+    return None
+
+
 #: Front-matter keys some normalised field reads by default (shown apart from the others).
 READ_KEYS: frozenset[str] = frozenset(
     key.removeprefix("!") for chain in DEFAULT_KEYS.values() for key in chain

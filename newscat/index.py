@@ -7,6 +7,7 @@ with ``--no-cache``); every command refreshes it first and then reads from it.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import os
@@ -29,7 +30,7 @@ from newscat.catalog import (
     text_path,
     walk_folders,
 )
-from newscat.fields import FieldKeys, PathStats, catalogue_paths, field_keys
+from newscat.fields import STORED_FIELDS, Field, FieldKeys, PathStats, catalogue_paths, field_keys
 from newscat.ignore import Exclusions, Selection
 from newscat.model import DEFAULT_MAX_SIZE, Article, Problem
 from newscat.sqlfunctions import register as register_functions
@@ -81,6 +82,8 @@ _INDEXES = (
     "CREATE INDEX IF NOT EXISTS topics_article ON topics(article)",
 )
 
+_STORED_DECLARATIONS = ",\n    ".join(f"{spec.stored_name} {spec.stored}" for spec in STORED_FIELDS)
+
 SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS files (
@@ -103,26 +106,11 @@ CREATE TABLE IF NOT EXISTS problems (
     line INTEGER,
     col INTEGER
 );
+-- One column per stored field of the registry (newscat.fields), after the root.
 CREATE TABLE IF NOT EXISTS articles (
     rowid INTEGER PRIMARY KEY,
-    id TEXT NOT NULL,
-    path TEXT NOT NULL UNIQUE,
     root TEXT NOT NULL,
-    date TEXT,
-    title TEXT,
-    excerpt TEXT,
-    category TEXT,
-    type TEXT,
-    quality NUMERIC,
-    heat NUMERIC,
-    published INTEGER,
-    provider TEXT,
-    domain TEXT,
-    url TEXT,
-    body TEXT NOT NULL DEFAULT '',
-    topics TEXT NOT NULL DEFAULT '[]',  -- JSON array, as normalised
-    record TEXT NOT NULL,               -- the front matter as written, as JSON (stored once)
-    path_bytes TEXT                     -- the raw name, base64, when it is not UTF-8
+    {_STORED_DECLARATIONS}
 );
 CREATE TABLE IF NOT EXISTS topics (
     article INTEGER NOT NULL,           -- articles.rowid
@@ -139,10 +127,8 @@ CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
 {stories.SCHEMA}
 """
 
-ARTICLE_COLUMNS = (
-    "id, path, root, date, title, excerpt, category, type, quality, heat, published, "
-    "provider, domain, url, body, topics, record, path_bytes"
-)
+#: The stored fields' columns, in the order of ``article_row`` and ``article_from_row``.
+ARTICLE_COLUMNS = ", ".join(spec.stored_name for spec in STORED_FIELDS)
 
 Warn = Callable[[str], None]
 Progress = Callable[[int, int], None]
@@ -852,50 +838,17 @@ def _prefixed(columns: str) -> str:
 
 def article_from_row(row: Sequence[Any]) -> Article:
     """An Article from a row of ``ARTICLE_COLUMNS`` (and the story columns, when present)."""
-    (
-        id_,
-        path,
-        _root,
-        date,
-        title,
-        excerpt,
-        category,
-        type_,
-        quality,
-        heat,
-        published,
-        provider,
-        domain,
-        url,
-        body,
-        topics,
-        record,
-        path_bytes,
-        *story,
-    ) = row
+    stored, story = row[: len(STORED_FIELDS)], row[len(STORED_FIELDS) :]
+    values = {
+        spec.name: _from_sql(spec, value) for spec, value in zip(STORED_FIELDS, stored, strict=True)
+    }
     story_id, coverage, canonical = story if story else (None, None, None)
     return Article(
-        id=id_,
-        path=path,
-        front_matter=json.loads(record),
-        body=body,
-        date=date,
-        title=title,
-        excerpt=excerpt,
-        category=category,
-        type=type_,
-        quality=quality,
-        heat=heat,
-        published=None if published is None else bool(published),
-        provider=provider,
-        domain=domain,
-        url=url,
-        topics=tuple(json.loads(topics)),
-        front_matter_json=record,
+        **values,
+        front_matter_json=row[_FRONT_MATTER],
         story=story_id,
         coverage=coverage,
         canonical_url=canonical,
-        path_bytes=path_bytes,
     )
 
 
@@ -931,6 +884,29 @@ def prefix_condition(expression: str, prefix: str) -> tuple[str, list[str]]:
     if upper is None:
         return f"{expression} >= ?", [prefix]
     return f"{expression} >= ? AND {expression} < ?", [prefix, upper]
+
+
+def _to_sql(spec: Field, article: Article) -> Any:
+    """A stored field's column value: lists and mappings as JSON text, a bool as 1/0."""
+    value = getattr(article, spec.name)
+    if spec.type == "mapping":
+        return article.front_matter_json or json.dumps(value, ensure_ascii=False)
+    if spec.type == "list of text":
+        return json.dumps(list(value), ensure_ascii=False)
+    if spec.type == "bool":
+        return None if value is None else int(value)
+    return value
+
+
+def _from_sql(spec: Field, value: Any) -> Any:
+    """The Article attribute a stored column holds (``_to_sql`` undone)."""
+    if spec.type == "mapping":
+        return json.loads(value)
+    if spec.type == "list of text":
+        return tuple(json.loads(value))
+    if spec.type == "bool":
+        return None if value is None else bool(value)
+    return value
 
 
 def _connect(target: str, roots: Sequence[str] = ()) -> sqlite3.Connection:
@@ -1031,16 +1007,16 @@ def _insert_problems(conn: sqlite3.Connection, problems: Iterable[Problem]) -> N
 
 
 _INSERT_ARTICLE = (
-    f"INSERT INTO articles(rowid, root, {ARTICLE_COLUMNS.replace('root, ', '')}) "
-    f"VALUES ({','.join('?' * (1 + len(ARTICLE_COLUMNS.split(','))))})"
+    f"INSERT INTO articles(rowid, root, {ARTICLE_COLUMNS}) "
+    f"VALUES ({','.join('?' * (2 + len(STORED_FIELDS)))})"
 )
 
 _INSERT_TEXT = "INSERT INTO fts(rowid, title, excerpt, body) VALUES (?, ?, ?, ?)"
-#: Where title, excerpt and body sit in an article's row (``article_row``).
-_TITLE, _EXCERPT, _BODY = (
-    [name.strip() for name in ARTICLE_COLUMNS.split(",") if name.strip() != "root"].index(name)
-    for name in ("title", "excerpt", "body")
-)
+_STORED_NAMES = [spec.stored_name for spec in STORED_FIELDS]
+#: Where title, excerpt and body (what the full-text index holds) and the front matter
+#: sit in an article's row (``article_row``).
+_TITLE, _EXCERPT, _BODY = (_STORED_NAMES.index(name) for name in ("title", "excerpt", "body"))
+_FRONT_MATTER = [spec.name for spec in STORED_FIELDS].index("front_matter")
 
 ArticleRow = tuple[tuple[Any, ...], tuple[str, ...], tuple[Problem, ...]]
 
@@ -1050,13 +1026,9 @@ def article_row(article: Article, raw_name: str | None = None) -> ArticleRow:
     order, less ``root``), its topics and its warnings. Built in the worker processes,
     so that only flat tuples cross back to the writer. ``raw_name`` is the name's
     bytes as base64 when the name is not UTF-8."""
-    row = (
-        *article.columns(),
-        article.body,
-        json.dumps(list(article.topics), ensure_ascii=False),
-        article.front_matter_json or json.dumps(article.front_matter, ensure_ascii=False),
-        raw_name,
-    )
+    if raw_name is not None:
+        article = dataclasses.replace(article, path_bytes=raw_name)
+    row = tuple(_to_sql(spec, article) for spec in STORED_FIELDS)
     return row, article.topics, article.warnings
 
 

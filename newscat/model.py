@@ -78,16 +78,6 @@ class Article:
     #: each such byte as ``\\xNN``); None for a UTF-8 name.
     path_bytes: str | None = None
 
-    def columns(self) -> tuple[Any, ...]:
-        """The normalised fields as SQL column values, in the order both the index and the
-        SQLite export store them: id, path, date, title, excerpt, category, type,
-        quality, heat, published (1/0/NULL), provider, domain, url."""
-        published = None if self.published is None else int(self.published)
-        return (
-            self.id, self.path, self.date, self.title, self.excerpt, self.category, self.type,
-            self.quality, self.heat, published, self.provider, self.domain, self.url,
-        )  # fmt: skip
-
     def file_path(self) -> str:
         """The path to open the file by: ``path``, or the raw name when it is not UTF-8."""
         if self.path_bytes is None:

@@ -21,6 +21,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from newscat.errors import OutputError, UsageError
+from newscat.fields import RECORD_FIELDS, Context, FieldType
 from newscat.model import Article
 
 #: Written into every dataset, so that a later export may replace it.
@@ -30,26 +31,17 @@ UNKNOWN = "unknown"
 ROW_GROUP_ROWS = 20_000
 ROW_GROUP_BYTES = 32 * 1024 * 1024
 
-#: The columns, in order, with their Arrow types by name (see ``_schema``).
-COLUMNS = (
-    ("id", "string"),
-    ("path", "string"),
-    ("path_bytes", "string"),
-    ("date", "timestamp"),
-    ("title", "string"),
-    ("excerpt", "string"),
-    ("url", "string"),
-    ("provider", "string"),
-    ("domain", "string"),
-    ("topics", "list<string>"),
-    ("category", "string"),
-    ("type", "string"),
-    ("quality", "double"),
-    ("heat", "double"),
-    ("published", "bool"),
-    ("body", "string"),
-    ("front_matter", "string"),
-)
+#: The Arrow type of each kind of field (lists of text as lists, mappings as JSON text).
+ARROW_TYPES: dict[FieldType, str] = {
+    "text": "string",
+    "date": "timestamp",
+    "number": "double",
+    "bool": "bool",
+    "list of text": "list<string>",
+    "mapping": "string",
+}
+#: The columns, in order, with their Arrow types by name: the full record's fields.
+COLUMNS = tuple((spec.name, ARROW_TYPES[spec.type]) for spec in RECORD_FIELDS)
 
 INSTALL_HINT = 'pip install "newscat[parquet]"'
 
@@ -190,26 +182,18 @@ def _write(folder: str, articles: Iterable[Article]) -> int:
 
 
 def _row(article: Article) -> Iterator[tuple[str, Any]]:
-    yield "id", article.id
-    yield "path", article.path
-    yield "path_bytes", article.path_bytes
-    yield "date", _instant(article.date)
-    yield "title", _text(article.title)
-    yield "excerpt", _text(article.excerpt)
-    yield "url", _text(article.url)
-    yield "provider", _text(article.provider)
-    yield "domain", _text(article.domain)
-    yield "topics", list(article.topics)
-    yield "category", _text(article.category)
-    yield "type", _text(article.type)
-    yield "quality", _number(article.quality)
-    yield "heat", _number(article.heat)
-    yield "published", article.published
-    yield "body", article.body or None
-    yield (
-        "front_matter",
-        article.front_matter_json or json.dumps(article.front_matter, ensure_ascii=False),
-    )
+    context = Context()
+    for spec in RECORD_FIELDS:
+        value = spec.get(article, context)
+        if spec.type == "mapping":
+            value = article.front_matter_json or json.dumps(value, ensure_ascii=False)
+        elif spec.type == "date":
+            value = _instant(value)
+        elif spec.type == "number":
+            value = _number(value)
+        elif spec.type == "text":
+            value = _text(value)
+        yield spec.name, value
 
 
 def _instant(date: str | None) -> datetime | None:

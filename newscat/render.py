@@ -20,7 +20,20 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
-from newscat.fields import OPAQUE_KEYS, PAGE_FIELDS, READ_KEYS, Context, Field
+from newscat.fields import (
+    IMAGES_KEY,
+    NUMBER_FIELDS,
+    OPAQUE_KEYS,
+    ORIGINAL_URL_KEY,
+    PAGE_FIELDS,
+    READ_KEYS,
+    RELATED_KEY,
+    SCORE_FIELDS,
+    SECTION_KEYS,
+    Context,
+    Field,
+    summary_value,
+)
 from newscat.model import Article
 
 if TYPE_CHECKING:
@@ -188,7 +201,7 @@ def _plain(name: str, value: Any) -> str:
         return ""
     if name == "snippet" and isinstance(value, str):
         return _snippet_cell(value).plain
-    if name in ("quality", "heat") and isinstance(value, float) and value.is_integer():
+    if name in NUMBER_FIELDS and isinstance(value, float) and value.is_integer():
         return str(int(value))
     if name == "date" and isinstance(value, str):
         return local_day(value)
@@ -222,14 +235,14 @@ def articles_table(
     table = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 1), expand=False)
     for i in shown:
         name = fields[i]
-        justify: Literal["left", "right"] = "right" if name in ("quality", "heat") else "left"
+        justify: Literal["left", "right"] = "right" if name in NUMBER_FIELDS else "left"
         table.add_column(name, width=widths[i], no_wrap=True, overflow="ellipsis", justify=justify)
     for article, row, raw in zip(items, rows, values, strict=True):
         cells: list[Text] = []
         for i in shown:
             name = fields[i]
             cell = _snippet_cell(raw[i]) if name == "snippet" else Text(row[i])
-            if name in ("quality", "heat"):
+            if name in SCORE_FIELDS:
                 value = field_value(article, name)
                 cell.stylize(score_style(value if isinstance(value, (int, float)) else None))
             elif name == "ref":
@@ -271,9 +284,6 @@ def _safe_url(url: str) -> bool:
 _EIGHTHS = " ▏▎▍▌▋▊▉"
 #: Fields the detail page shows whole on a line of their own, below the others.
 _WHOLE_LINES = frozenset({"url", "path"})
-#: Front-matter keys the detail page shows in sections or lines of their own
-#: (``originalUrl`` as "original" where it differs from the url, else as the url).
-_SECTION_KEYS = frozenset({"images", "related", "originalUrl"}) | OPAQUE_KEYS
 
 
 def bar(fraction: float, width: int) -> str:
@@ -393,7 +403,7 @@ def article_page(
     # to recognise and copy); the grid would fold them mid-word at its column edge.
     if article.url:
         parts.append(_whole_line("url", _link(article.url, article.url)))
-    original = record.get("originalUrl")
+    original = record.get(ORIGINAL_URL_KEY)
     if original is not None and original != article.url:
         parts.append(_whole_line("original", _link(str(original), str(original))))
     parts.append(_whole_line("file", Text(inert(article.path), style="dim")))
@@ -407,11 +417,11 @@ def article_page(
         if total > len(also) and article.story is not None:
             parts.append(_more_members(total - len(also), article.story))
 
-    images = record.get("images")
+    images = record.get(IMAGES_KEY)
     if images:
         images = images if isinstance(images, list) else [images]
         parts += [Text(""), _section(f"Images ({len(images)})"), _images_list(images)]
-    related = record.get("related")
+    related = record.get(RELATED_KEY)
     if related:
         related = related if isinstance(related, list) else [related]
         parts += [
@@ -422,7 +432,7 @@ def article_page(
     extra = [
         (key, value)
         for key, value in record.items()
-        if key not in READ_KEYS and key not in _SECTION_KEYS
+        if key not in READ_KEYS and key not in SECTION_KEYS
     ]
     if extra:
         others = _fields_grid(key_width=max(8, min(24, width // 3)))
@@ -570,24 +580,22 @@ def related_table(items: Sequence[Any], width: int, here: Mapping[int, str] | No
     urls: list[str | None] = []
     for item in items:
         entry = item if isinstance(item, dict) else {"title": item}
-        date = normalise_date(entry.get("publishedDateTime"))
-        provider = entry.get("provider")
-        if isinstance(provider, dict):
-            provider = provider.get("name") or provider.get("domain")
-        quality = entry.get("quality")
+        date = normalise_date(summary_value(entry, "date"))
+        provider = summary_value(entry, "provider")
+        quality = summary_value(entry, "quality")
         score: float | None = None
         if isinstance(quality, (int, float, str)) and not isinstance(quality, bool):
             try:
                 score = float(quality)
             except ValueError:
                 score = None
-        url = entry.get("webUrl")
+        url = summary_value(entry, "url")
         rows.append(
             [
                 local_day(date) if date else "",
                 "" if provider is None else _shown(provider),
                 number(score) if score is not None else _shown(quality or ""),
-                _shown(entry.get("title") or "(untitled)"),
+                _shown(summary_value(entry, "title") or "(untitled)"),
                 *([inert(here.get(len(rows), ""))] if here else []),
             ]
         )

@@ -21,6 +21,7 @@ from typing import Any, Literal
 from newscat.dates import parse_duration, parse_when, to_iso
 from newscat.errors import UsageError
 from newscat.fields import (
+    IMAGES_KEY,
     KEYWORDS,
     CataloguePaths,
     Column,
@@ -447,7 +448,7 @@ def check_pred(source: str, pred: Pred, spec: Field, now: datetime) -> Check:
             pred.field.start, pred.field.end, "Name it with -F; filter with -m or other fields.",
         )  # fmt: skip
     if kind in ("mapping", "list of mappings") and positive not in ("empty", "truthy"):
-        example = "images.url" if spec.name == "images" else f"{spec.name}.<key>"
+        example = f"{spec.name}.url" if spec.name == IMAGES_KEY else f"{spec.name}.<key>"
         raise WhereError(
             source, f"{spec.name!r} is a {kind}; compare one of its keys",
             pred.field.start, pred.field.end, f"For example: {example}",

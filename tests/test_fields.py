@@ -210,3 +210,32 @@ def test_a_filter_on_a_field_no_article_has_says_why(tmp_path: Path) -> None:
     (tmp_path / "2024-05-01-dated.md").write_text("---\ntitle: Dated\n---\n", encoding="utf-8")
     result = runner.invoke(cli, [*base, "--since", "2030-01-01"])
     assert (result.exit_code, result.stdout, result.stderr) == (0, "0\n", "")
+
+
+def test_the_stored_columns_come_from_the_registry(root: Path, tmp_path: Path) -> None:
+    """The index, a Parquet dataset and the SQLite export name their columns only
+    through the registry, and an article comes back from the index as it was parsed."""
+    import sqlite3
+
+    from newscat import parquet
+    from newscat.catalog import read_article
+    from newscat.index import article_from_row, article_row
+    from newscat.model import Article
+
+    index = open_index(root, tmp_path / "cache")
+    declared = [row[1] for row in index.conn.execute("PRAGMA table_info(articles)")]
+    assert declared == ["rowid", "root", *(spec.stored_name for spec in fields.STORED_FIELDS)]
+    assert [name for name, _ in parquet.COLUMNS] == [spec.name for spec in fields.RECORD_FIELDS]
+    out = tmp_path / "out.sqlite"
+    result = CliRunner().invoke(
+        cli, ["export", "-q", "-C", str(root), "-f", "sqlite", "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.stderr
+    with sqlite3.connect(out) as conn:
+        exported = [row[1] for row in conn.execute("PRAGMA table_info(articles)")]
+    assert exported == [spec.name for spec in fields.EXPORT_FIELDS]
+    for stored in index.select():
+        _, parsed = read_article(stored.path, stored.id)
+        assert isinstance(parsed, Article), parsed
+        row, _, _ = article_row(parsed)
+        assert article_from_row(row) == parsed

@@ -126,7 +126,9 @@ def also_in_catalogue(index: Index, article: Article, limit: int) -> tuple[list[
 
 def related_in_catalogue(index: Index, article: Article) -> dict[int, str]:
     """Which ``related`` entries name an article of the catalogue: position -> its id."""
-    related = article.front_matter.get("related")
+    from newscat.fields import RELATED_KEY
+
+    related = article.front_matter.get(RELATED_KEY)
     entries = related if isinstance(related, list) else [related] if related else []
     found: dict[int, str] = {}
     for position, entry in enumerate(entries):
