@@ -10,6 +10,7 @@ from __future__ import annotations
 import fcntl
 import os
 import pty
+import random
 import re
 import select
 import shutil
@@ -253,6 +254,55 @@ def test_the_real_less_in_tmux(big: Path, tmp_path: Path) -> None:
         tmux("send-keys", "q")
         screen = _wait_for(lambda: tmux("capture-pane", "-p"), lambda s: "50 of 120" in s)
         assert "50 of 120 · -n N or --all for more" in screen
+    finally:
+        tmux("kill-server")
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+@pytest.mark.parametrize("columns", [80, 120])
+def test_every_handle_on_the_screen_typed_into_show_names_its_row(
+    tmp_path: Path, columns: int
+) -> None:
+    """Read the table off a real terminal, then type each ref seen there into show."""
+    folder = tmp_path / "mixed"
+    rng = random.Random(columns)
+    names = [f"{2020 + i % 3}/{i:03d}_1485{rng.getrandbits(48):012x}.md" for i in range(8)]
+    names += ["blog/2024-release-3.md", "news/2024-release-3.md", "blog/launch-day.md"]
+    for day, name in enumerate(names, start=1):
+        write_article(folder, name, title=f"Title of {name}",
+                      publishedDateTime=f"2024-01-{day:02d}T12:00:00Z")  # fmt: skip
+    socket = str(tmp_path / "tmux.sock")
+    env = {
+        "PYTHONPATH": str(ROOT),
+        "NEWSCAT_CACHE_DIR": str(tmp_path / "cache"),
+        "NEWSCAT_CATALOG": str(folder),
+        "NO_COLOR": "1",
+        "PS1": "$ ",
+    }
+    exports = " ".join(f"{key}={value!r}" for key, value in env.items())
+    newscat = f"{sys.executable} -m newscat"
+
+    def tmux(*args: str) -> str:
+        done = subprocess.run(["tmux", "-S", socket, *args], capture_output=True, text=True)
+        return done.stdout
+
+    def screen() -> str:
+        return tmux("capture-pane", "-p")
+
+    tmux("new-session", "-d", "-x", str(columns), "-y", "40", "bash --norc")
+    try:
+        tmux(
+            "send-keys", f"export {exports}; clear; {newscat} list -F ref,title; echo done", "Enter"
+        )
+        shown = _wait_for(screen, lambda s: "\ndone" in s).splitlines()
+        top = next(i for i, line in enumerate(shown) if line.split()[:2] == ["ref", "title"])
+        rows = [line.split(None, 1) for line in shown[top + 1 : top + 1 + len(names)]]
+        assert len(rows) == len(names)
+        for n, (ref, title) in enumerate(rows):
+            command = f"{newscat} show {ref} -f json | grep -m1 title; echo end-$((40 + {n}))"
+            tmux("send-keys", f"clear; {command}", "Enter")
+            seen = _wait_for(screen, lambda s, n=n: f"\nend-{40 + n}" in s)
+            assert f'"title": "{title.strip()}",' in seen, (ref, seen)
     finally:
         tmux("kill-server")
 
