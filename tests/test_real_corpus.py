@@ -221,3 +221,25 @@ def _outcome(reference: type[yaml.SafeLoader], text: str) -> tuple[str, Any]:
     except yaml.YAMLError as exc:
         kind = "constructor" if isinstance(exc, yaml.constructor.ConstructorError) else "syntax"
         return "rejected", kind
+
+
+@pytest.mark.parametrize("name", ["rust-blog", "jekyll", "www.ruby-lang.org", "hugo-docs"])
+def test_every_handle_of_a_real_catalogue_names_its_article(name: str) -> None:
+    """Ids without hashes (index.md in many folders, dated file names): the ref column
+    of a whole real site, each resolved again as a REF."""
+    from newscat.catalog import resolve
+    from newscat.handles import MIN_LENGTH, Handles
+    from newscat.index import Index
+
+    index = Index.open([str(_site(name))], None)
+    index.refresh()
+    articles = list(index.select())
+    assert len(articles) > 100
+    handles = Handles(index.ref_matches)
+    in_memory = Handles.of_ids(a.id for a in articles)
+    for article in articles:
+        handle = handles(article.id)
+        assert handle == in_memory(article.id)
+        assert len(handle) >= MIN_LENGTH or handle == article.id
+        assert resolve(index, handle).path == article.path, (article.id, handle)
+    index.close()
