@@ -176,7 +176,7 @@ FIELDS: tuple[Field, ...] = (
     _field("url", "text", help="the article's web address",
            keys=("webUrl", "url", "link"), export_sql="TEXT", shown=8, stored="TEXT"),
     _field("provider", "text", help="who published it (a name)",
-           keys=("provider", "source", "publisher"), export_sql="TEXT", stored="TEXT"),
+           keys=("provider", "source", "publisher", "author"), export_sql="TEXT", stored="TEXT"),
     _field("domain", "text", help="the provider's domain, else the url's host",
            export_sql="TEXT", stored="TEXT"),
     _field("topics", "list of text", Topics(), keys=("topics", "tags", "keywords"),
@@ -271,6 +271,19 @@ def summary_value(entry: Mapping[str, Any], name: str) -> Any:
 READ_KEYS: frozenset[str] = frozenset(
     key.removeprefix("!") for chain in DEFAULT_KEYS.values() for key in chain
 )
+
+
+def used_keys(front_matter: Mapping[str, Any]) -> frozenset[str]:
+    """The front-matter keys an article's normalised fields were read from by default:
+    of each field's chain, the first key that holds a value."""
+    used: set[str] = set()
+    for chain in DEFAULT_KEYS.values():
+        for key in chain:
+            name = key.removeprefix("!")
+            if front_matter.get(name) is not None:
+                used.add(name)
+                break
+    return frozenset(used)
 
 
 def field_keys(overrides: Mapping[str, Sequence[str]] | None = None) -> dict[str, tuple[str, ...]]:

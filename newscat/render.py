@@ -26,13 +26,13 @@ from newscat.fields import (
     OPAQUE_KEYS,
     ORIGINAL_URL_KEY,
     PAGE_FIELDS,
-    READ_KEYS,
     RELATED_KEY,
     SCORE_FIELDS,
     SECTION_KEYS,
     Context,
     Field,
     summary_value,
+    used_keys,
 )
 from newscat.model import Article
 
@@ -429,10 +429,9 @@ def article_page(
             _section(f"Related ({len(related)})"),
             related_table(related, width, related_here or {}),
         ]
+    used = used_keys(record)
     extra = [
-        (key, value)
-        for key, value in record.items()
-        if key not in READ_KEYS and key not in SECTION_KEYS
+        (key, value) for key, value in record.items() if key not in used and key not in SECTION_KEYS
     ]
     if extra:
         others = _fields_grid(key_width=max(8, min(24, width // 3)))

@@ -328,3 +328,16 @@ def test_completion_reads_the_index_of_the_same_exclusions(site: Path) -> None:
     assert any(value.startswith("_posts/") for value in with_all)
     assert excluded and not any(value.startswith("_posts/") for value in excluded)
     assert os.path.isdir(site)
+
+
+def test_a_blog_authors_name_is_its_provider_unless_it_has_one(tmp_path: Path) -> None:
+    root = tmp_path / "blog"
+    write_article(root, "2024-05-01-a.md", "body\n", title="A", author="Ann")
+    write_article(root, "2024-05-02-b.md", "body\n", title="B", provider="Site", author="Bob")
+    result = run("list", "-C", str(root), "-F", "id,provider", "--sort", "id", "-q")
+    assert result.stdout == "id\tprovider\n2024-05-01-a\tAnn\n2024-05-02-b\tSite\n"
+    assert run("list", "-C", str(root), "-p", "ann", "-f", "ids", "-q").stdout == "2024-05-01-a\n"
+    # show lists a key under "Other front matter" unless a field was read from it.
+    shown = run("show", "2024-05-02-b", "-C", str(root), "-q").stdout
+    assert "Other front matter" in shown and "author" in shown
+    assert "Other front matter" not in run("show", "2024-05-01-a", "-C", str(root), "-q").stdout

@@ -6,17 +6,26 @@ and never committed; without them these tests skip and say why.
 
 from __future__ import annotations
 
+import datetime
+import json
 import os
 import re
+import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
 from newscat.model import Article, Problem
 from newscat.parse import parse_article
-from tests.conftest import YAML_LOADERS
+from tests.conftest import YAML_LOADERS, run
 from tests.real_support import same
 
 CORPUS = Path(os.environ.get("NEWSCAT_REAL_CORPUS", "/work/corpus"))
@@ -99,6 +108,115 @@ def test_toml_front_matter_of_a_real_blog() -> None:
     for path in titled:  # a post's date is in `path = "2014/12/12/..."`: no key says so
         result = parse_article(path.read_bytes(), str(path), path.stem)
         assert isinstance(result, Article) and result.title, path
+
+
+# --- through the command line ------------------------------------------------------------
+
+_TOML_FRONT = re.compile(r"\A(?:\ufeff)?\+\+\+[ \t]*\n(.*?)^\+\+\+[ \t]*$", re.S | re.M)
+
+
+def _export(*args: str) -> list[dict[str, Any]]:
+    result = run("export", "-f", "jsonl", "-q", *args)
+    assert result.exit_code == 0, result.stderr
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def _as_written(text: str) -> Any:
+    """The front matter of a file's text, read by PyYAML (libyaml's parser, which newscat
+    uses, timestamps as text) or tomllib (dates as text)."""
+    found = _FRONT.match(text)
+    if found is not None:
+        return _pyyaml_with(_reference(YAML_LOADERS[next(iter(YAML_LOADERS))]), found.group(1))
+    toml = _TOML_FRONT.match(text)
+    assert toml is not None
+    return _toml_as_text(tomllib.loads(toml.group(1)), toml.group(1))
+
+
+def _toml_as_text(value: Any, source: str) -> Any:
+    if isinstance(value, dict):
+        return {key: _toml_as_text(item, source) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_toml_as_text(item, source) for item in value]
+    if isinstance(value, (datetime.date, datetime.time)):
+        return _SAME_TEXT  # a date keeps the text it was written as
+    return value
+
+
+class _Text:
+    """Stands for a TOML date: any text equals it."""
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, str)
+
+
+_SAME_TEXT = _Text()
+
+
+def _equal(ours: Any, theirs: Any) -> bool:
+    if theirs is _SAME_TEXT:
+        return isinstance(ours, str)
+    if isinstance(theirs, dict):
+        return (
+            isinstance(ours, dict)
+            and list(ours) == list(theirs)
+            and all(_equal(ours[key], theirs[key]) for key in theirs)
+        )
+    if isinstance(theirs, list) and any(item is _SAME_TEXT for item in theirs):
+        return isinstance(ours, list) and all(map(_equal, ours, theirs))
+    return same(ours, theirs)
+
+
+@pytest.mark.parametrize("name", ("jekyll", "hugo-docs", "mastodon-docs", "rust-blog"))
+def test_export_jsonl_gives_back_every_front_matter_value(name: str) -> None:
+    """Every file is either an exported record whose front_matter is the file's as
+    written, or a problem that check names; none is dropped."""
+    root = _site(name)
+    records = _export("--no-cache", "--no-ignore", "-C", str(root))
+    problems = run("check", "--no-cache", "--no-ignore", "-C", str(root), "-f", "tsv").stdout
+    failed = {line.split("\t")[0] for line in problems.splitlines()[1:] if "\terror\t" in line}
+    visible = [p for p in _files(root) if not any(part.startswith(".") for part in p.parts)]
+    assert len(records) + len(failed) == len(visible)
+    for record in records:
+        text = Path(record["path"]).read_bytes().decode("utf-8-sig").replace("\r\n", "\n")
+        expected = _as_written(text)
+        if expected is None:
+            assert record["front_matter"] == {}, record["path"]  # nothing but comments
+        else:
+            assert _equal(record["front_matter"], expected), record["path"]
+
+
+def test_a_jekyll_site_answers_filters_sorting_and_summaries_without_configuration(
+    tmp_path: Path,
+) -> None:
+    """A Jekyll news archive: dates from date keys and _posts names, topics from tags,
+    providers from authors."""
+    root = _site("www.ruby-lang.org")
+    base = ("-q", "--cache-dir", str(tmp_path / "cache"), "-C", str(root))
+    assert int(run("list", *base, "--since", "2020-01-01", "--count").stdout) > 500
+    assert int(run("list", *base, "-t", "security", "--count").stdout) > 600
+    assert int(run("list", *base, "-p", "naruse", "--count").stdout) > 100
+    newest = run("list", *base, "-F", "date", "--no-header", "-n", "20").stdout.splitlines()
+    assert newest == sorted(newest, reverse=True) and all(newest)
+    topics = run("topics", *base, "-f", "tsv").stdout.splitlines()
+    assert topics[1].split("\t")[0] == "security"
+    stats = json.loads(run("stats", *base, "-f", "json").stdout)
+    assert stats["articles"] == 5331 and stats["providers"] > 50
+
+
+def test_the_rust_blog_dates_its_posts_through_newscat_toml(tmp_path: Path) -> None:
+    """Zola posts hold their date only in ``path``; ``[fields]`` says so."""
+    root = tmp_path / "rust-blog"
+    shutil.copytree(_site("rust-blog"), root)
+    base = ("-q", "--cache-dir", str(tmp_path / "cache"), "-C", str(root))
+    assert run("list", *base, "--since", "2024-01-01", "--count").stdout == "0\n"
+    (root / "newscat.toml").write_text(
+        'exclude = ["README.md", "CODE_OF_CONDUCT.md", "_index.md", "content/releases/latest.md"]\n'
+        '[fields]\ndate = ["date", "path"]\nprovider = "extra.team"\n',
+        encoding="utf-8",
+    )
+    assert run("list", *base, "-w", "date is empty", "--count").stdout == "0\n"
+    assert int(run("list", *base, "--since", "2024-01-01", "--count").stdout) > 100
+    assert run("check", *base).exit_code == 0  # no file without front matter is left
 
 
 # --- the YAML test suite -----------------------------------------------------------------

@@ -294,13 +294,13 @@ def test_show_keeps_every_url_whole_and_an_original_url_once(tmp_path: Path, wid
     url = "https://example.org/2026/12/a-title-long-enough-to-pass-the-edge-of-the-terminal/"
     canonical = "https://canonical.example.org/news/2026/12/another-rather-long-address-indeed/x"
     write(tmp_path / "c", "001_0123456789abcdef.md", title="Long links", webUrl=url,
-          originalUrl=url, canonicalLink=canonical, author="Jane Doe")  # fmt: skip
+          originalUrl=url, canonicalLink=canonical, editor="Jane Doe")  # fmt: skip
     out = run("show", "0123", "-C", str(tmp_path / "c"), columns=width).stdout
     lines = [line.rstrip() for line in out.splitlines()]
     assert f"url        {url}" in lines
     assert sum(url in line for line in lines) == 1  # originalUrl = webUrl: not again
     others = lines.index("Other front matter " + "─" * (width - 19))
-    assert lines[others + 1].split() == ["author", "Jane", "Doe"]
+    assert lines[others + 1].split() == ["editor", "Jane", "Doe"]
     assert lines[others + 2] == f"canonicalLink  {canonical}"
 
 
