@@ -63,6 +63,12 @@ class App:
             exclusions=exclusions_from(opts),
         )
 
+    def state_file(self) -> Path:
+        """The state database: arrival times and seen marks, kept apart from the cache."""
+        from newscat.state import STATE_FILE
+
+        return Path(self.settings["state-dir"].value).expanduser() / STATE_FILE
+
     def searches(self) -> dict[str, Search]:
         """Every saved search: the catalogues' own, then the user's (which win)."""
         from newscat.config import load_catalog_config
@@ -82,7 +88,9 @@ class App:
         While a healthy watcher (``index --watch``) holds the index, and it has caught up
         with every change made before this call, the refresh is skipped (``watched``).
         """
-        index = Index.open(self.roots, self.cache_dir, self.warn, self.exclusions)
+        index = Index.open(
+            self.roots, self.cache_dir, self.warn, self.exclusions, self.state_file()
+        )
         context = click.get_current_context(silent=True)
         if context is not None:  # close the database when the command ends
             context.call_on_close(index.close)

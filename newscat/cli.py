@@ -17,6 +17,7 @@ import click
 from newscat import __version__
 from newscat.commands import browsing, caching, checking, configuring, exporting, stories, views
 from newscat.commands.common import (
+    Delivery,
     compile_for,
     computed_for,
     emit,
@@ -39,6 +40,7 @@ from newscat.options import (
     query_from,
     search_argument,
     sort_options,
+    unseen_options,
 )
 from newscat.settings import DEFAULT_LIMIT as TERMINAL_LIMIT
 
@@ -121,6 +123,7 @@ def cli() -> None:
 @cli.command("list")
 @search_argument
 @filter_options
+@unseen_options
 @sort_options
 @click.option(
     "-f", "--format", "format_", type=click.Choice(LIST_FORMATS), metavar="FORMAT",
@@ -197,6 +200,7 @@ def list_command(**opts: Any) -> None:
                 return f"+{extra} more" if extra else ""
             return extra
 
+    delivery = Delivery(index, opts["unseen"], opts["peek"])  # --count marks nothing
     if opts["count"]:
         count = index.count(compiled.where, compiled.params)
         emit(lambda out: out.write(f"{count}\n"))
@@ -235,10 +239,11 @@ def list_command(**opts: Any) -> None:
         named=requested is not None,
         template=template,
     )
-    articles = compiled.select(index, limit, query.offset)
+    articles = delivery.track(compiled.select(index, limit, query.offset))
     with paged(app) if fmt == "table" else contextlib.nullcontext():
         writer = write_template if template is not None else WRITERS[fmt]
         count = emit(lambda out: writer(out, articles, spec))
+    delivery.done()
     if count == 0:
         explain_nothing(app, index, query.filters)
     if terminal and fmt == "table" and not app.quiet:
@@ -264,13 +269,25 @@ def list_command(**opts: Any) -> None:
     help="Keep the index fresh from file-system events until stopped; while it runs, "
     "other commands skip their walk. Needs watchdog (pip install \"newscat[watch]\").",
 )  # fmt: skip
+@click.option(
+    "-v", "--verbose", is_flag=True, help="Name each file added, changed or removed (by id)."
+)
+@click.option(
+    "-f", "--format", "shape", type=click.Choice(("text", "json")), default="text",
+    show_default=True, help="The report as text, or as JSON naming every change.",
+)  # fmt: skip
 @catalog_options
 def index_command(**opts: Any) -> None:
     """Refresh the index and report what changed.
 
+    A refresh also records when newscat first saw each new article (the field
+    'arrived', kept in the state database, not in the cache).
+
     \b
     Examples:
       newscat index
+      newscat index -v
+      newscat index -f json | jq -r '.added[].id'
       newscat index --rebuild
       newscat index --status
       newscat index --watch &
@@ -295,7 +312,28 @@ def index_command(**opts: Any) -> None:
         click.echo(f"last refresh  {status.last_refresh or 'never'}")
         click.echo(f"watched       {f'yes, by pid {pid}' if pid is not None else 'no'}")
         return
-    click.echo(_report_line(report))
+    if opts["shape"] == "json":
+        from newscat.export import json_text
+
+        payload: dict[str, Any] = {kind: [] for kind in ("added", "changed", "removed")}
+        for kind, file_id, path in report.names:
+            payload[kind].append({"id": file_id, "path": path})
+        payload |= {
+            "unchanged": report.unchanged,
+            "problems": report.problems,
+            "seconds": round(report.seconds, 3),
+        }
+        click.echo(json_text(payload, indent=2))
+        return
+    text = _named_lines(report) if opts["verbose"] else ""
+    emit(lambda out: out.write(text + _report_line(report) + "\n"))
+
+
+def _named_lines(report: Any) -> str:
+    """One line per file added, changed or removed: what happened and the id."""
+    from newscat.export import tsv_cell
+
+    return "".join(f"{kind:<8} {tsv_cell(file_id)}\n" for kind, file_id, _ in report.names)
 
 
 def _report_line(report: Any) -> str:
@@ -315,12 +353,15 @@ def _watch(app: Any, opts: dict[str, Any]) -> None:
 
     if opts["status"] or opts["rebuild"]:
         raise click.UsageError("--watch does not combine with --status or --rebuild")
-    index = Index.open(app.roots, app.cache_dir, app.warn, app.exclusions)
+    if opts["shape"] != "text":
+        raise click.UsageError("--watch reports as text (-v names the files)")
+    index = Index.open(app.roots, app.cache_dir, app.warn, app.exclusions, app.state_file())
     click.get_current_context().call_on_close(index.close)
 
     def report(done: Any) -> None:
         if not app.quiet and (done.added or done.changed or done.removed):
-            click.echo(f"{time.strftime('%H:%M:%S')} {_report_line(done)}")
+            named = _named_lines(done) if opts["verbose"] else ""
+            click.echo(f"{named}{time.strftime('%H:%M:%S')} {_report_line(done)}")
 
     def ready() -> None:
         if not app.quiet:

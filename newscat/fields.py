@@ -25,6 +25,7 @@ from datetime import datetime, timezone
 from typing import Any, Literal
 
 from newscat.model import Article
+from newscat.state import ARRIVED_SQL
 from newscat.stories.store import CANONICAL_URL_SQL, COVERAGE_SQL, STORY_SQL
 
 FieldType = Literal[
@@ -195,6 +196,8 @@ FIELDS: tuple[Field, ...] = (
     _field("coverage", "number", Column(COVERAGE_SQL), help="providers covering the story",
            export_sql="INTEGER"),
     _field("canonical_url", "text", Column(CANONICAL_URL_SQL), help="url in canonical form",
+           export_sql="TEXT"),
+    _field("arrived", "date", Column(ARRIVED_SQL), help="when newscat first saw the article",
            export_sql="TEXT"),
     _field(FRONT_MATTER, "mapping", FrontMatterPath(()), get=_front_matter,
            help="every front-matter key and value as written", export_sql="TEXT NOT NULL",

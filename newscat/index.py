@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from newscat import signals
+from newscat import state as state_store
 from newscat.cache import mark_used, record_roots
 from newscat.catalog import (
     file_entry,
@@ -136,7 +137,8 @@ Progress = Callable[[int, int], None]
 
 @dataclass(frozen=True)
 class RefreshReport:
-    """What one refresh changed."""
+    """What one refresh changed; ``names`` lists each file added, changed or removed
+    as ``(what, id, path)``, in the order the refresh met them."""
 
     added: int = 0
     changed: int = 0
@@ -144,6 +146,7 @@ class RefreshReport:
     unchanged: int = 0
     problems: int = 0
     seconds: float = 0.0
+    names: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -192,6 +195,7 @@ class Index:
         location: str,
         warn: Warn = lambda message: None,
         exclusions: Exclusions | None = None,
+        state: Path | None = None,
     ) -> None:
         self.conn = conn
         self.roots = list(roots)
@@ -203,6 +207,9 @@ class Index:
         self._paths: dict[tuple[str, ...], PathStats] | None = None
         self._identity: tuple[int, int] | None = None  # the database file's (device, inode)
         self._catalogues = _Catalogues({}, {}, _Catalogues.DEFAULT_FINGERPRINT)
+        #: The state database (arrivals, seen marks); None keeps one in memory.
+        self.state = state
+        self.state_kept = state_store.attach(conn, state, warn)
 
     # --- opening --------------------------------------------------------------------------
 
@@ -213,16 +220,20 @@ class Index:
         cache_dir: Path | None,
         warn: Warn = lambda message: None,
         exclusions: Exclusions | None = None,
+        state: Path | None = None,
     ) -> Index:
         """Open (or create) the index for ``roots``; ``cache_dir=None`` means in memory.
         ``exclusions`` are the command line's (``--exclude``, ``--no-ignore``).
+
+        ``state`` is the state database file (arrival times, seen marks), attached
+        to the index's connection; None keeps an empty one in memory.
 
         A database that is corrupt or of another schema version is rebuilt, and a
         cache dir that cannot be written falls back to memory; each says so once
         through ``warn`` and the command goes on.
         """
         if cache_dir is None:
-            return cls(_connect(":memory:"), roots, ":memory:", warn, exclusions)
+            return cls(_connect(":memory:"), roots, ":memory:", warn, exclusions, state)
         path = cache_dir / database_name(roots, exclusions)
         try:
             cache_dir.mkdir(parents=True, exist_ok=True)
@@ -230,12 +241,12 @@ class Index:
                 raise PermissionError(f"{cache_dir} is not writable")
         except OSError as exc:
             warn(f"cannot use the cache dir ({_reason(exc)}); indexing in memory this time")
-            return cls(_connect(":memory:"), roots, ":memory:", warn, exclusions)
+            return cls(_connect(":memory:"), roots, ":memory:", warn, exclusions, state)
         try:
-            return cls._file(path, roots, warn, exclusions)
+            return cls._file(path, roots, warn, exclusions, state)
         except sqlite3.OperationalError as exc:  # cannot open or lock it: leave it alone
             warn(f"cannot use the index at {path} ({exc}); indexing in memory this time")
-            return cls(_connect(":memory:"), roots, ":memory:", warn, exclusions)
+            return cls(_connect(":memory:"), roots, ":memory:", warn, exclusions, state)
         except _OtherSchema as exc:
             warn(f"the index at {path} was made by another newscat ({exc}); rebuilding it")
             _remove_database(path)
@@ -243,16 +254,21 @@ class Index:
             warn(f"the index at {path} is unusable ({exc}); rebuilding it")
             _remove_database(path)
         try:
-            return cls._file(path, roots, warn, exclusions)
+            return cls._file(path, roots, warn, exclusions, state)
         except sqlite3.Error as exc:
             warn(f"cannot create the index at {path} ({exc}); indexing in memory this time")
-            return cls(_connect(":memory:"), roots, ":memory:", warn, exclusions)
+            return cls(_connect(":memory:"), roots, ":memory:", warn, exclusions, state)
 
     @classmethod
     def _file(
-        cls, path: Path, roots: Sequence[str], warn: Warn, exclusions: Exclusions | None
+        cls,
+        path: Path,
+        roots: Sequence[str],
+        warn: Warn,
+        exclusions: Exclusions | None,
+        state: Path | None,
     ) -> Index:
-        index = cls(_connect(str(path), roots), roots, str(path), warn, exclusions)
+        index = cls(_connect(str(path), roots), roots, str(path), warn, exclusions, state)
         index._identity = _identity(path)
         mark_used(str(path))
         return index
@@ -274,7 +290,6 @@ class Index:
         try:
             report = self._refresh(progress, rebuild)
             self._check_still_there()
-            return report
         except sqlite3.Error as exc:
             if self.location == ":memory:" or _is_bug(exc):
                 raise
@@ -288,7 +303,39 @@ class Index:
                 _remove_database(Path(self.location))
             self.conn = _connect(":memory:")
             self.location = ":memory:"
-            return self._refresh(progress, rebuild)
+            self.state_kept = state_store.attach(self.conn, self.state, self.warn)
+            report = self._refresh(progress, rebuild)
+        self._record_arrivals(report)
+        return report
+
+    def _record_arrivals(self, report: RefreshReport) -> None:
+        """Give new articles their arrival time in the state database.
+
+        Only after a refresh that added or changed files, or when this index last
+        recorded into another state database (or one since lost); a state database
+        that cannot be written says so once and the command goes on.
+        """
+        conn = self.conn
+        try:
+            current = state_store.token(conn)
+            row = conn.execute("SELECT value FROM meta WHERE key = 'state_token'").fetchone()
+            if not (report.added or report.changed) and row and row[0] == current:
+                return
+            changed = [path for what, _, path in report.names if what == "changed"]
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                state_store.record_arrivals(conn, state_store.utc_now(), changed)
+                conn.execute(
+                    "INSERT OR REPLACE INTO meta(key, value) VALUES ('state_token', ?)", (current,)
+                )
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        conn.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:
+            self.warn(f"cannot record arrival times in the state database ({exc})")
 
     def _check_still_there(self) -> None:
         """Say once when the database file was removed (or replaced) since it was opened.
@@ -352,11 +399,18 @@ class Index:
             unchanged=files - report.added - report.changed,
             problems=self._problem_count(),
             seconds=time.perf_counter() - started,
+            names=report.names,
         )
 
     def unchanged(self) -> RefreshReport:
-        """The report of a refresh that found nothing to do (a watcher did the work)."""
-        return RefreshReport(problems=self._problem_count())
+        """The report of a refresh that found nothing to do (a watcher did the work).
+
+        Arrivals are still recorded if the watcher recorded them in another state
+        database (or in none).
+        """
+        report = RefreshReport(problems=self._problem_count())
+        self._record_arrivals(report)
+        return report
 
     def _is_empty(self) -> bool:
         return self.conn.execute("SELECT 1 FROM files LIMIT 1").fetchone() is None
@@ -544,6 +598,7 @@ class Index:
 
         next_rowid = self._next_rowid()
         added = changed = unchanged = 0
+        names: list[tuple[str, str, str]] = []
         done = 0
         parallel = expected >= POOL_THRESHOLD
         keys = self._catalogues.keys
@@ -556,7 +611,7 @@ class Index:
             texts: list[tuple[int, str | None, str | None, str]] = []
             problems: list[Problem] = []
             for file_row, known, digest, result in results:
-                path, root, _, size, mtime_ns = file_row
+                path, root, file_id, size, mtime_ns = file_row
                 if result is None:  # same content, new stat
                     unchanged += 1
                     stats.append((size, mtime_ns, path))
@@ -564,8 +619,10 @@ class Index:
                 if known:
                     changed += 1
                     replaced.append(path)
+                    names.append(("changed", file_id, path))
                 else:
                     added += 1
+                    names.append(("added", file_id, path))
                 if isinstance(result, Problem):
                     problems.append(result)
                     status = "error"
@@ -597,10 +654,17 @@ class Index:
             for statement in _INDEXES:
                 conn.execute(statement)
         for batch in _chunks(gone, 500):
+            marks = ",".join("?" * len(batch))
+            names.extend(
+                ("removed", file_id, path)
+                for path, file_id in conn.execute(
+                    f"SELECT path, id FROM files WHERE path IN ({marks}) ORDER BY path", batch
+                )
+            )
             _delete_paths(conn, batch, files=True, fulltext=self._fulltext)
         conn.execute("DELETE FROM problems WHERE path NOT IN (SELECT path FROM files)")
         _insert_problems(conn, walk_problems)
-        return RefreshReport(added, changed, len(gone), unchanged)
+        return RefreshReport(added, changed, len(gone), unchanged, names=tuple(names))
 
     # --- the full-text index ------------------------------------------------------------
 
@@ -826,10 +890,13 @@ class _Tally:
 
 #: The story an article belongs to, looked up per row (a join would change the query plan
 #: that lets the default listing read the date index and stop at the limit).
-_STORY_COLUMNS = ", ".join(
-    f"(SELECT s.{name} FROM story_items AS s WHERE s.article = a.rowid)"
-    for name in ("story", "coverage", "canonical_url")
-)
+_STORY_COLUMNS = (
+    ", ".join(
+        f"(SELECT s.{name} FROM story_items AS s WHERE s.article = a.rowid)"
+        for name in ("story", "coverage", "canonical_url")
+    )
+    + f", {state_store.ARRIVED_SQL}"
+)  # and when newscat first saw it
 
 
 def _prefixed(columns: str) -> str:
@@ -842,13 +909,14 @@ def article_from_row(row: Sequence[Any]) -> Article:
     values = {
         spec.name: _from_sql(spec, value) for spec, value in zip(STORED_FIELDS, stored, strict=True)
     }
-    story_id, coverage, canonical = story if story else (None, None, None)
+    story_id, coverage, canonical, arrived = story if story else (None, None, None, None)
     return Article(
         **values,
         front_matter_json=row[_FRONT_MATTER],
         story=story_id,
         coverage=coverage,
         canonical_url=canonical,
+        arrived=arrived,
     )
 
 

@@ -71,6 +71,8 @@ class Article:
     story: str | None = None
     coverage: int | None = None
     canonical_url: str | None = None
+    #: When newscat first saw the article (UTC, ISO 8601), from the state database.
+    arrived: str | None = None
     warnings: tuple[Problem, ...] = field(default=(), compare=False)
     #: ``front_matter`` serialised once by the parser, so the index need not do it again.
     front_matter_json: str = field(default="", compare=False, repr=False)

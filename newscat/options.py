@@ -34,7 +34,7 @@ CATALOG_OPTIONS = (
 )  # fmt: skip
 FILTER_OPTIONS = (
     "topic", "provider", "category", "type_", "min_quality", "max_quality", "min_heat",
-    "max_heat", "since", "until", "published", "match", "where", "now",
+    "max_heat", "since", "until", "arrived_since", "published", "match", "where", "now",
 )  # fmt: skip
 
 
@@ -182,6 +182,10 @@ def filter_options(function: F) -> F:
                 help="Published at or before WHEN (a bare date includes that whole day).",
             ),
             click.option(
+                "--arrived-since", metavar="WHEN",
+                help="First seen by newscat at or after WHEN (same forms as --since).",
+            ),
+            click.option(
                 "--published/--unpublished", default=None, help="Only published (or unpublished)."
             ),
             click.option(
@@ -235,6 +239,8 @@ def filters_from(opts: dict[str, Any]) -> Filters:
         max_heat=opts.get("max_heat"),
         since=opts.get("since"),
         until=opts.get("until"),
+        arrived_since=opts.get("arrived_since"),
+        unseen=opts.get("unseen"),
         published=opts.get("published"),
         match=opts.get("match"),
         where=tuple(opts.get("where") or ()),
@@ -344,3 +350,29 @@ def find_search(app: App, word: str) -> Search:
         return known[name]
     listed = ", ".join(f"@{one}" for one in sorted(known)) or "none (define [searches.NAME])"
     raise UsageError(f"unknown saved search {word!r}; known searches: {listed}")
+
+
+def unseen_options(function: F) -> F:
+    """``--unseen NAME`` and ``--peek``: what a consumer has not been given yet."""
+    return _apply(
+        function,
+        [
+            click.option(
+                "--unseen", metavar="NAME", callback=_consumer_name,
+                help="Only articles consumer NAME has not been given; marks them seen once "
+                "the output is completely written.",
+            ),
+            click.option("--peek", is_flag=True, help="With --unseen: show, but mark nothing."),
+        ],
+    )  # fmt: skip
+
+
+def _consumer_name(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from newscat.state import check_consumer
+
+    if value is None:
+        return None
+    try:
+        return check_consumer(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None

@@ -22,6 +22,7 @@ from newscat.fields import (
     path_type,
 )
 from newscat.match import to_fts
+from newscat.state import ARRIVED_SQL, SEEN_SQL
 from newscat.where import (
     KnownPaths,
     Token,
@@ -52,6 +53,8 @@ class Filters:
     max_heat: float | None = None
     since: str | None = None
     until: str | None = None
+    arrived_since: str | None = None  # first seen by newscat at or after
+    unseen: str | None = None  # a consumer: only what it has not been given
     published: bool | None = None
     match: str | None = None
     where: tuple[str, ...] = ()  # --where expressions, ANDed
@@ -159,6 +162,11 @@ def _compile_filters(filters: Filters, now: datetime, known: KnownPaths) -> tupl
             parts.append(("a.date < ?", [to_iso(end + timedelta(days=1))]))
         else:
             parts.append(("a.date <= ?", [to_iso(end)]))
+    if filters.arrived_since is not None:
+        start, _ = parse_when(filters.arrived_since, now, option="--arrived-since")
+        parts.append((f"{ARRIVED_SQL} >= ?", [to_iso(start)]))
+    if filters.unseen is not None:
+        parts.append((f"NOT {SEEN_SQL}", [filters.unseen]))
     if filters.published is not None:
         parts.append((f"IFNULL(a.published, 0) = {int(filters.published)}", []))
     if filters.match is not None:

@@ -66,7 +66,7 @@ def browse_command(**opts: Any) -> None:
         for name, search in app.searches().items()
     }
     active = [word[1:] for word in opts["searches"]]
-    index = Index.open(app.roots, app.cache_dir, app.warn, app.exclusions)
+    index = Index.open(app.roots, app.cache_dir, app.warn, app.exclusions, app.state_file())
     try:
         # Mistakes in the filters are reported here, before the screen is taken over.
         known = known_paths(index)
@@ -75,7 +75,9 @@ def browse_command(**opts: Any) -> None:
             raise NewscatError("newscat browse needs a terminal (newscat list serves scripts)")
 
         def reopen() -> Index:
-            return Index.open(app.roots, app.cache_dir, exclusions=app.exclusions)
+            return Index.open(
+                app.roots, app.cache_dir, exclusions=app.exclusions, state=app.state_file()
+            )
 
         failure = browse.run(
             index,

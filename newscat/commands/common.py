@@ -16,6 +16,8 @@ from newscat.catalog import line_text, text_path
 from newscat.errors import NewscatError, OutputError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+
     from newscat.app import App
     from newscat.export import Computed
     from newscat.index import Index
@@ -229,3 +231,39 @@ def explain_nothing(app: App, index: Index, filters: Filters) -> None:
         else:
             message += " in the catalogue"
         click.echo(message, err=True)
+
+
+class Delivery:
+    """Articles on their way to a consumer (``--unseen NAME``), marked seen only once the
+    output is completely written: a failed or interrupted write marks nothing."""
+
+    def __init__(self, index: Index, consumer: str | None, peek: bool) -> None:
+        from newscat.errors import UsageError
+
+        if peek and consumer is None:
+            raise UsageError("--peek needs --unseen NAME")
+        if consumer is not None and not peek and not index.state_kept:
+            raise NewscatError(
+                f"cannot keep seen marks for {consumer!r}: the state database is not "
+                "available (see the warning above); --peek shows without marking"
+            )
+        self.index = index
+        self.consumer = None if peek else consumer
+        self.paths: list[str] = []
+
+    def track(self, articles: Iterable[Article]) -> Iterator[Article]:
+        """The articles, each remembered as it goes out."""
+        if self.consumer is None:
+            yield from articles
+            return
+        for article in articles:
+            self.paths.append(article.path)
+            yield article
+
+    def done(self) -> int:
+        """Mark what went out; call only after the output is complete."""
+        if self.consumer is None or not self.paths:
+            return 0
+        from newscat.state import mark_seen, utc_now
+
+        return mark_seen(self.index.conn, self.consumer, self.paths, utc_now())

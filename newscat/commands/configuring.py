@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from newscat.commands.common import emit, output_is_terminal
+from newscat.errors import NewscatError
 from newscat.options import catalog_options
 
 
@@ -156,4 +157,75 @@ def searches_command(**opts: Any) -> None:
     emit(lambda out: out.write(text))
 
 
-COMMANDS: list[click.Command] = [config_command, searches_command]
+@click.command("seen")
+@click.argument("consumer", required=False, metavar="[NAME]")
+@click.option("--reset", is_flag=True, help="Forget every mark of consumer NAME.")
+@click.option(
+    "--since", metavar="WHEN",
+    help="Forget only the marks made at or after WHEN (2024-05-01, yesterday, 12h, 7d…).",
+)  # fmt: skip
+@click.option("--now", metavar="WHEN", help="Pin 'now' for a relative --since.")
+@click.option("-q", "--quiet", is_flag=True, help="No summary on stderr.")
+def seen_command(**opts: Any) -> None:
+    """Show or forget what consumers have been given.
+
+    A consumer is a name given to --unseen (list, export): each has its own marks
+    (article, when marked), kept in the state database, and never touches
+    another's. With no NAME: every consumer, how many articles it has seen, its
+    first and last mark. --reset forgets all of NAME's marks; --since WHEN
+    forgets those made at or after WHEN (to send a lost digest again).
+
+    \b
+    Examples:
+      newscat export --unseen digest -f csv -o new.csv
+      newscat seen
+      newscat seen digest --since yesterday
+      newscat seen digest --reset
+    """
+    import sqlite3
+
+    from newscat.app import App
+    from newscat.dates import parse_when, resolve_now, to_iso
+    from newscat.errors import UsageError
+    from newscat.state import attach, check_consumer, consumers, reset_seen
+
+    name = opts["consumer"]
+    forgetting = opts["reset"] or opts["since"] is not None
+    if forgetting and name is None:
+        raise UsageError("--reset and --since need a consumer NAME")
+    if name is not None:
+        try:
+            check_consumer(name)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+    app = App.from_options({"quiet": opts["quiet"]})
+    conn = sqlite3.connect(":memory:", isolation_level=None, timeout=600.0)
+    try:
+        path = app.state_file()
+        kept = attach(conn, path if path.exists() or forgetting else None, app.warn)
+        if forgetting:
+            if not kept:
+                raise NewscatError(f"cannot change the seen marks: {path} is not available")
+            since = None
+            if opts["since"] is not None:
+                moment, _ = parse_when(opts["since"], resolve_now(opts["now"]), option="--since")
+                since = to_iso(moment)
+            forgot = reset_seen(conn, name, since)
+            if not app.quiet:
+                marks = "mark" if forgot == 1 else "marks"
+                after = f" made since {since}" if since else ""
+                click.echo(f"forgot {forgot} {marks} of {name}{after}", err=True)
+            return
+        rows = [c for c in consumers(conn) if name is None or c.name == name]
+    finally:
+        conn.close()
+    if name is not None and not rows:
+        emit(lambda out: out.write(f"{name}\t0\t\t\n"))
+        return
+    text = "".join(f"{c.name}\t{c.seen}\t{c.first}\t{c.last}\n" for c in rows)
+    if name is None and rows:
+        text = "consumer\tseen\tfirst\tlast\n" + text
+    emit(lambda out: out.write(text))
+
+
+COMMANDS: list[click.Command] = [config_command, searches_command, seen_command]

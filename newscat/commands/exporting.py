@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from newscat.commands.common import (
+    Delivery,
     RefCommand,
     compile_for,
     computed_for,
@@ -27,6 +28,7 @@ from newscat.options import (
     query_from,
     search_argument,
     sort_options,
+    unseen_options,
 )
 
 if TYPE_CHECKING:
@@ -49,6 +51,7 @@ SUFFIX_FORMATS = {
 @click.command("export")
 @search_argument
 @filter_options
+@unseen_options
 @sort_options
 @click.option(
     "-f", "--format", "format_", type=click.Choice(EXPORT_FORMATS), metavar="FORMAT",
@@ -128,9 +131,13 @@ def export_command(**opts: Any) -> None:
         header=not opts["no_header"],
         computed=computed_for(index, fmt, fields, query.filters.match),
     )
-    articles = compiled.select(index, query.limit, query.offset)
+    delivery = Delivery(index, opts["unseen"], opts["peek"])
+    if opts["unseen"] and fmt == "parquet":
+        raise UsageError("--unseen does not apply to -f parquet")
+    articles = delivery.track(compiled.select(index, query.limit, query.offset))
     if output is None:
         count = emit(lambda out: WRITERS[fmt](out, articles, spec))
+        delivery.done()
         if count == 0:
             explain_nothing(app, index, query.filters)
         fail_if_empty(opts, count)
@@ -146,6 +153,7 @@ def export_command(**opts: Any) -> None:
         with atomic_text(output) as out:
             count = WRITERS[fmt](out, articles, spec)
             fail_if_empty(opts, count)
+    delivery.done()  # the file is in place
     if count == 0:
         explain_nothing(app, index, query.filters)
     if not app.quiet:

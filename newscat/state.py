@@ -1,0 +1,257 @@
+"""What newscat must not lose: when it first saw each article, and who has seen what.
+
+The index is a cache (delete it and nothing is lost); this is state. It lives in
+one small SQLite database in the state dir (``$NEWSCAT_STATE_DIR``, else the
+platform's, ``$XDG_STATE_HOME/newscat`` on Linux), shared by every catalogue, and
+is attached to each index connection as the schema ``state``, so that queries
+over ``articles AS a`` can read it and a rebuilt, corrupt or in-memory index
+loses none of it.
+
+- ``arrivals``: one row per article file newscat has seen, by absolute path,
+  with its content hash and when it was first seen. A file renamed with its
+  content unchanged keeps its row (and so its arrival and its seen marks).
+- ``seen``: per consumer (a name such as ``digest``), the articles it has been
+  given and when. Consumers never share marks.
+
+This module is the core API (no click): ``mark_seen``, ``unseen_ids``,
+``reset_seen``, ``consumers``, plus the SQL other modules build queries from.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+#: The file in the state dir.
+STATE_FILE = "state.sqlite3"
+#: When newscat first saw the article ``a`` (an ISO 8601 UTC instant, or NULL).
+ARRIVED_SQL = "(SELECT r.arrived FROM state.arrivals AS r WHERE r.path = a.path)"
+#: True when consumer ``?`` has been given article ``a`` (one parameter: the consumer).
+SEEN_SQL = (
+    "EXISTS (SELECT 1 FROM state.arrivals AS r JOIN state.seen AS m ON m.article = r.key "
+    "WHERE r.path = a.path AND m.consumer = ?)"
+)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS state.meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS state.arrivals (
+    key INTEGER PRIMARY KEY,
+    path TEXT NOT NULL UNIQUE,      -- absolute
+    hash TEXT,                      -- of the content, to follow a rename
+    arrived TEXT NOT NULL           -- first seen, YYYY-MM-DDTHH:MM:SSZ
+);
+CREATE INDEX IF NOT EXISTS state.arrivals_hash ON arrivals(hash);
+CREATE TABLE IF NOT EXISTS state.seen (
+    consumer TEXT NOT NULL,
+    article INTEGER NOT NULL,       -- arrivals.key
+    marked TEXT NOT NULL,           -- YYYY-MM-DDTHH:MM:SSZ
+    PRIMARY KEY (consumer, article)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS state.seen_marked ON seen(consumer, marked);
+"""
+
+Warn = Callable[[str], None]
+
+
+def utc_now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def attach(conn: sqlite3.Connection, path: Path | None, warn: Warn) -> bool:
+    """Attach the state database to ``conn`` as ``state``; True when it is a file.
+
+    ``path`` None attaches an empty one in memory (nothing is kept). A state
+    database that is damaged is moved aside (never deleted: it is state) and a
+    new one started; one that cannot be created or written is replaced by one
+    in memory for this run. Each says so once through ``warn``.
+    """
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _attach(conn, str(path))
+            return True
+        except sqlite3.DatabaseError as exc:
+            _detach(conn)
+            if _is_damaged(exc) and path.exists():
+                aside = path.with_name(f"{path.name}.damaged-{int(time.time())}")
+                with contextlib.suppress(OSError):
+                    os.replace(path, aside)
+                    for suffix in ("-wal", "-shm"):
+                        with contextlib.suppress(FileNotFoundError):
+                            os.remove(str(path) + suffix)
+                    warn(f"the state database at {path} is damaged ({exc}); moved it to {aside}")
+                    try:
+                        _attach(conn, str(path))
+                        return True
+                    except sqlite3.Error:
+                        _detach(conn)
+            warn(
+                f"cannot use the state database at {path} ({exc}); arrival times and "
+                "seen marks are not kept this time"
+            )
+        except OSError as exc:
+            warn(
+                f"cannot use the state dir {path.parent} ({exc.strerror or exc}); arrival "
+                "times and seen marks are not kept this time"
+            )
+    _attach(conn, ":memory:")
+    return False
+
+
+def _attach(conn: sqlite3.Connection, target: str) -> None:
+    conn.execute("ATTACH DATABASE ? AS state", (target,))
+    if target != ":memory:":
+        conn.execute("PRAGMA state.journal_mode = WAL")
+        conn.execute("PRAGMA state.synchronous = NORMAL")
+    conn.executescript(f"BEGIN IMMEDIATE; {_SCHEMA} COMMIT;")
+    conn.execute("SELECT count(*) FROM state.arrivals").fetchone()
+
+
+def _detach(conn: sqlite3.Connection) -> None:
+    if conn.in_transaction:
+        with contextlib.suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
+    with contextlib.suppress(sqlite3.Error):
+        conn.execute("DETACH DATABASE state")
+
+
+def _is_damaged(exc: sqlite3.Error) -> bool:
+    name = getattr(exc, "sqlite_errorname", "")
+    if name:
+        return name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB"))
+    return not isinstance(exc, sqlite3.OperationalError)
+
+
+def token(conn: sqlite3.Connection) -> str:
+    """An id of this state database, made when it was created: an index that has
+    recorded its arrivals in another (or in one since lost) records them again."""
+    row = conn.execute("SELECT value FROM state.meta WHERE key = 'token'").fetchone()
+    if row:
+        return str(row[0])
+    made = os.urandom(8).hex()
+    conn.execute("INSERT OR IGNORE INTO state.meta(key, value) VALUES ('token', ?)", (made,))
+    row = conn.execute("SELECT value FROM state.meta WHERE key = 'token'").fetchone()
+    return str(row[0])
+
+
+# -- arrivals --------------------------------------------------------------------------------
+
+
+def record_arrivals(conn: sqlite3.Connection, now: str, changed: Iterable[str] = ()) -> int:
+    """Give every article of the index that has no arrival one; returns how many got one.
+
+    A new path whose content hash matches an arrival whose file is gone (not in
+    this index and not on disk) is that file renamed: the arrival moves to the new
+    path, keeping its time and its seen marks. ``changed`` paths have new content:
+    their stored hash is brought up to date. Runs inside the caller's transaction.
+    """
+    conn.executemany(
+        "UPDATE state.arrivals SET hash = (SELECT f.hash FROM files AS f WHERE f.path = ?) "
+        "WHERE path = ?",
+        [(path, path) for path in changed],
+    )
+    candidates = conn.execute(
+        """
+        SELECT a.path, r.key, r.path
+        FROM articles AS a JOIN files AS f ON f.path = a.path
+        JOIN state.arrivals AS r ON r.hash = f.hash
+        WHERE NOT EXISTS (SELECT 1 FROM state.arrivals AS x WHERE x.path = a.path)
+          AND NOT EXISTS (SELECT 1 FROM files AS g WHERE g.path = r.path)
+        ORDER BY a.path, r.key
+        """
+    ).fetchall()
+    moved: set[int] = set()
+    taken: set[str] = set()
+    for new_path, key, old_path in candidates:
+        if new_path in taken or key in moved or os.path.lexists(old_path):
+            continue
+        conn.execute("UPDATE state.arrivals SET path = ? WHERE key = ?", (new_path, key))
+        moved.add(key)
+        taken.add(new_path)
+    cursor = conn.execute(
+        "INSERT INTO state.arrivals(path, hash, arrived) SELECT a.path, f.hash, ? "
+        "FROM articles AS a JOIN files AS f ON f.path = a.path "
+        "WHERE NOT EXISTS (SELECT 1 FROM state.arrivals AS r WHERE r.path = a.path)",
+        (now,),
+    )
+    return max(cursor.rowcount, 0)
+
+
+# -- seen marks ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Consumer:
+    """A consumer's marks: how many articles it has been given, first and last mark."""
+
+    name: str
+    seen: int
+    first: str
+    last: str
+
+
+_CONSUMER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}\Z")
+
+
+def check_consumer(name: str) -> str:
+    """A consumer's name as given; ValueError unless letters, digits, '_', '-' and '.'."""
+    if not _CONSUMER.match(name):
+        raise ValueError(
+            f"{name!r} is not a consumer name (letters, digits, '_', '-', '.'; at most 64)"
+        )
+    return name
+
+
+def mark_seen(conn: sqlite3.Connection, consumer: str, paths: Sequence[str], now: str) -> int:
+    """Mark the articles at ``paths`` seen by ``consumer`` (kept marks keep their time)."""
+    marked = 0
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for start in range(0, len(paths), 500):
+            batch = list(paths[start : start + 500])
+            marks = ",".join("?" * len(batch))
+            cursor = conn.execute(
+                "INSERT OR IGNORE INTO state.seen(consumer, article, marked) "
+                f"SELECT ?, key, ? FROM state.arrivals WHERE path IN ({marks})",
+                [consumer, now, *batch],
+            )
+            marked += max(cursor.rowcount, 0)
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return marked
+
+
+def unseen_ids(conn: sqlite3.Connection, consumer: str) -> list[str]:
+    """The ids of the index's articles that ``consumer`` has not been given, by id."""
+    rows = conn.execute(
+        f"SELECT a.id FROM articles AS a WHERE NOT {SEEN_SQL} ORDER BY a.id, a.path", (consumer,)
+    )
+    return [row[0] for row in rows]
+
+
+def reset_seen(conn: sqlite3.Connection, consumer: str, since: str | None = None) -> int:
+    """Forget ``consumer``'s marks (only those made at or after ``since``, when given)."""
+    sql = "DELETE FROM state.seen WHERE consumer = ?"
+    params: list[str] = [consumer]
+    if since is not None:
+        sql += " AND marked >= ?"
+        params.append(since)
+    return max(conn.execute(sql, params).rowcount, 0)
+
+
+def consumers(conn: sqlite3.Connection) -> list[Consumer]:
+    """Every consumer with marks, by name."""
+    rows = conn.execute(
+        "SELECT consumer, count(*), min(marked), max(marked) FROM state.seen "
+        "GROUP BY consumer ORDER BY consumer"
+    )
+    return [Consumer(name, count, first, last) for name, count, first, last in rows]

@@ -1,0 +1,291 @@
+"""State is not cache: arrival times and seen marks survive whatever happens to the index."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from newscat.index import Index, database_name
+from newscat.state import STATE_FILE, mark_seen, reset_seen, unseen_ids
+from tests.conftest import ROOT, run, write_article
+
+NHS = "000_50e039b255de019a"
+DH = "002_6ef551387f7f8ea7"
+OLD = "2020-01-01T00:00:00Z"
+
+
+def state_file() -> Path:
+    return Path(os.environ["NEWSCAT_STATE_DIR"]) / STATE_FILE
+
+
+def arrivals() -> dict[str, str]:
+    """Arrival time by file name, straight from the state database."""
+    conn = sqlite3.connect(state_file())
+    try:
+        return {
+            Path(path).name: when
+            for path, when in conn.execute("SELECT path, arrived FROM arrivals")
+        }
+    finally:
+        conn.close()
+
+
+def backdate(name: str, when: str = OLD) -> None:
+    conn = sqlite3.connect(state_file())
+    with conn:
+        conn.execute("UPDATE arrivals SET arrived = ? WHERE path LIKE ?", (when, f"%/{name}"))
+    conn.close()
+
+
+def listed(catalog: Path, *args: str) -> str:
+    result = run("list", "-C", str(catalog), *args)
+    assert result.exit_code == 0, result.stderr
+    return result.stdout
+
+
+def test_arrival_is_recorded_and_kept_across_refreshes(catalog: Path) -> None:
+    assert run("index", "-C", str(catalog)).exit_code == 0
+    times = arrivals()
+    assert set(times) == {f"{NHS}.txt", f"{DH}.txt"}
+    backdate(f"{NHS}.txt")
+    path = catalog / f"{NHS}.txt"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("title:", "title: Edited", 1), encoding="utf-8"
+    )
+    os.utime(path, (2_000_000_000, 2_000_000_000))
+    assert run("index", "-C", str(catalog)).exit_code == 0  # changed content
+    assert arrivals()[f"{NHS}.txt"] == OLD
+    assert (
+        listed(catalog, "-F", "id,arrived", "--sort", "arrived").splitlines()[1] == f"{NHS}\t{OLD}"
+    )
+
+
+def test_a_rename_of_unchanged_content_keeps_the_arrival_and_a_copy_does_not(catalog: Path) -> None:
+    run("index", "-C", str(catalog))
+    backdate(f"{NHS}.txt")
+    (catalog / f"{NHS}.txt").rename(catalog / "moved.txt")
+    shutil.copy(catalog / f"{DH}.txt", catalog / "copy.txt")
+    backdate(f"{DH}.txt", "2021-01-01T00:00:00Z")
+    assert run("index", "-C", str(catalog)).exit_code == 0
+    times = arrivals()
+    assert times["moved.txt"] == OLD
+    assert f"{NHS}.txt" not in times
+    assert times[f"{DH}.txt"] == "2021-01-01T00:00:00Z"
+    assert times["copy.txt"] > "2025"  # a new article: the original is still there
+
+
+@pytest.mark.parametrize("how", ["rebuild", "corrupt", "deleted", "memory"])
+def test_the_index_can_go_and_the_arrivals_stay(
+    catalog: Path, isolated_env: Path, how: str
+) -> None:
+    run("index", "-C", str(catalog))
+    backdate(f"{NHS}.txt")
+    database = isolated_env / database_name([str(catalog)])
+    extra: tuple[str, ...] = ()
+    if how == "rebuild":
+        assert run("index", "--rebuild", "-C", str(catalog)).exit_code == 0
+    elif how == "corrupt":
+        database.write_bytes(b"this is not a database" * 100)
+    elif how == "deleted":
+        shutil.rmtree(isolated_env)
+    else:
+        extra = ("--no-cache",)
+    out = listed(catalog, "-F", "id,arrived", "-w", "arrived < 2021-01-01", *extra)
+    assert out == f"id\tarrived\n{NHS}\t{OLD}\n"
+
+
+def test_arrived_in_where_sort_fields_and_arrived_since(catalog: Path) -> None:
+    run("index", "-C", str(catalog))
+    backdate(f"{NHS}.txt")
+    backdate(f"{DH}.txt", "2024-06-01T12:00:00Z")
+    assert listed(catalog, "-f", "ids", "--sort=-arrived") == f"{DH}\n{NHS}\n"
+    assert listed(catalog, "-f", "ids", "--arrived-since", "2024-01-01") == f"{DH}\n"
+    assert listed(catalog, "-f", "ids", "--arrived-since", "7d", "--now", "2024-06-05") == f"{DH}\n"
+    assert listed(catalog, "-f", "ids", "-w", "arrived = 2024-06-01") == f"{DH}\n"
+    assert listed(catalog, "-f", "ids", "-w", "arrived >= 1y", "--now", "2024-12-01") == f"{DH}\n"
+    record = json.loads(listed(catalog, "-f", "json", "-F", "id,arrived", "--sort", "arrived"))
+    assert record == [{"id": NHS, "arrived": OLD}, {"id": DH, "arrived": "2024-06-01T12:00:00Z"}]
+    fields = run("fields", "-C", str(catalog), "-f", "tsv").stdout.splitlines()
+    assert "arrived\tdate\t2020-01-01T00:00:00Z" in fields
+
+
+def test_index_names_what_it_added_changed_and_removed(catalog: Path) -> None:
+    result = run("index", "-v", "-C", str(catalog))
+    assert result.stdout.splitlines()[:2] == [f"added    {NHS}", f"added    {DH}"]
+    assert result.stdout.splitlines()[2].startswith("2 added, 0 changed, 0 removed, 0 unchanged")
+    write_article(catalog, "new/one.md", title="New", publishedDateTime="2024-01-01T00:00:00Z")
+    (catalog / f"{DH}.txt").unlink()
+    path = catalog / f"{NHS}.txt"
+    path.write_text(path.read_text(encoding="utf-8") + "\nMore body.\n", encoding="utf-8")
+    result = run("index", "-f", "json", "-C", str(catalog))
+    payload = json.loads(result.stdout)
+    assert payload["added"] == [{"id": "new/one", "path": str(catalog / "new" / "one.md")}]
+    assert payload["changed"] == [{"id": NHS, "path": str(path)}]
+    assert payload["removed"] == [{"id": DH, "path": str(catalog / f"{DH}.txt")}]
+    assert (payload["unchanged"], payload["problems"]) == (0, 0)
+    result = run("index", "-v", "-C", str(catalog))
+    assert result.stdout.startswith("0 added, 0 changed, 0 removed, 2 unchanged")
+    assert run("index", "-C", str(catalog)).stdout.count("\n") == 1  # without -v: the summary
+
+
+# -- unseen ----------------------------------------------------------------------------------
+
+
+def test_unseen_lists_once_per_consumer_and_peek_marks_nothing(catalog: Path) -> None:
+    assert listed(catalog, "--unseen", "digest", "-f", "ids", "--peek") == f"{DH}\n{NHS}\n"
+    assert listed(catalog, "--unseen", "digest", "-f", "ids") == f"{DH}\n{NHS}\n"
+    assert listed(catalog, "--unseen", "digest", "-f", "ids") == ""
+    assert listed(catalog, "--unseen", "mail", "-f", "ids", "-n", "1") == f"{DH}\n"
+    assert listed(catalog, "--unseen", "mail", "-f", "ids") == f"{NHS}\n"
+    write_article(catalog, "fresh.md", title="Fresh", publishedDateTime="2024-01-01T00:00:00Z")
+    assert listed(catalog, "--unseen", "digest", "-f", "ids") == "fresh\n"
+    assert listed(catalog, "--unseen", "digest", "--count") == "0\n"
+    result = run("seen")
+    rows = [line.split("\t")[:2] for line in result.stdout.splitlines()]
+    assert rows == [["consumer", "seen"], ["digest", "3"], ["mail", "2"]]
+
+
+def test_export_unseen_to_a_file_marks_once_it_is_in_place(catalog: Path, tmp_path: Path) -> None:
+    target = tmp_path / "week.csv"
+    result = run(
+        "export",
+        "-C",
+        str(catalog),
+        "--unseen",
+        "digest",
+        "-f",
+        "csv",
+        "-F",
+        "id",
+        "-o",
+        str(target),
+    )
+    assert result.exit_code == 0
+    assert target.read_text(encoding="utf-8") == f"id\n{DH}\n{NHS}\n"
+    result = run("export", "-C", str(catalog), "--unseen", "digest", "-F", "id", "-o", str(target))
+    assert target.read_text(encoding="utf-8") == "id\n"  # the header alone: nothing new
+    assert result.stderr.endswith(f"exported 0 articles to {target}\n")
+
+
+def test_a_failed_write_marks_nothing(catalog: Path, tmp_path: Path) -> None:
+    result = run(
+        "export",
+        "-C",
+        str(catalog),
+        "--unseen",
+        "digest",
+        "-f",
+        "csv",
+        "-o",
+        str(tmp_path / "no" / "x.csv"),
+    )
+    assert result.exit_code == 1
+    result = run(
+        "export",
+        "-C",
+        str(catalog),
+        "--unseen",
+        "digest",
+        "-e",
+        "-t",
+        "nothing",
+        "-o",
+        str(tmp_path / "e.csv"),
+    )
+    assert result.exit_code == 1
+    if Path("/dev/full").exists():  # the disk fills while stdout is written
+        env = dict(os.environ, PYTHONPATH=str(ROOT))
+        with open("/dev/full", "w") as full:
+            done = subprocess.run(
+                [sys.executable, "-m", "newscat", "list", "-C", str(catalog), "--unseen", "digest", "-f", "ids"],
+                stdout=full, stderr=subprocess.PIPE, text=True, env=env,
+            )  # fmt: skip
+        assert done.returncode == 1
+        assert done.stderr.startswith("Error: cannot write to stdout")
+    assert listed(catalog, "--unseen", "digest", "-f", "ids") == f"{DH}\n{NHS}\n"
+
+
+def test_seen_reset_and_since(catalog: Path) -> None:
+    listed(catalog, "--unseen", "digest", "-f", "ids")
+    listed(catalog, "--unseen", "other", "-f", "ids")
+    conn = sqlite3.connect(state_file())
+    with conn:
+        conn.execute("UPDATE seen SET marked = '2024-01-01T00:00:00Z' WHERE consumer = 'digest'")
+        conn.execute(
+            "UPDATE seen SET marked = '2024-03-01T00:00:00Z' WHERE consumer = 'digest' AND article = "
+            "(SELECT key FROM arrivals WHERE path LIKE ?)",
+            (f"%/{NHS}.txt",),
+        )
+    conn.close()
+    result = run("seen", "digest", "--since", "2024-02-01")
+    assert (result.exit_code, result.stderr) == (
+        0,
+        "forgot 1 mark of digest made since 2024-02-01T00:00:00Z\n",
+    )
+    assert listed(catalog, "--unseen", "digest", "-f", "ids", "--peek") == f"{NHS}\n"
+    result = run("seen", "digest", "--reset")
+    assert result.stderr == "forgot 1 mark of digest\n"
+    assert listed(catalog, "--unseen", "digest", "-f", "ids", "--peek") == f"{DH}\n{NHS}\n"
+    assert run("seen", "other").stdout.split("\t")[:2] == ["other", "2"]  # untouched
+    assert run("seen", "--reset").exit_code == 2
+    assert run("list", "--peek").exit_code == 2
+    result = run("list", "--unseen", "two words")
+    assert result.exit_code == 2
+
+
+def test_a_damaged_state_database_is_moved_aside(catalog: Path) -> None:
+    state = state_file()
+    state.parent.mkdir(parents=True)
+    state.write_bytes(b"garbage" * 1000)
+    result = run("list", "-C", str(catalog), "--unseen", "digest", "-f", "ids")
+    assert result.exit_code == 0
+    assert result.stdout == f"{DH}\n{NHS}\n"
+    assert result.stderr.startswith(f"newscat: warning: the state database at {state} is damaged")
+    assert [p.name.startswith("state.sqlite3.damaged-") for p in state.parent.iterdir()].count(
+        True
+    ) == 1
+    assert listed(catalog, "--unseen", "digest", "-f", "ids") == ""
+
+
+def test_an_unusable_state_dir_keeps_nothing_and_says_so(
+    catalog: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    monkeypatch.setenv("NEWSCAT_STATE_DIR", str(blocker / "state"))
+    result = run("list", "-C", str(catalog), "--unseen", "digest", "-f", "ids")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        f"newscat: warning: cannot use the state dir {blocker / 'state'}"
+    )
+    assert "cannot keep seen marks for 'digest'" in result.stderr
+    result = run("list", "-C", str(catalog), "--unseen", "digest", "--peek", "-f", "ids")
+    assert (result.exit_code, result.stdout) == (0, f"{DH}\n{NHS}\n")
+
+
+# -- the core API ------------------------------------------------------------------------------
+
+
+def test_core_api_marks_lists_and_resets(catalog: Path, tmp_path: Path) -> None:
+    index = Index.open([str(catalog)], None, state=tmp_path / "s" / STATE_FILE)
+    index.refresh()
+    try:
+        assert index.state_kept
+        assert unseen_ids(index.conn, "browse") == [NHS, DH]
+        paths = [str(catalog / f"{NHS}.txt")]
+        assert mark_seen(index.conn, "browse", paths, "2024-01-01T00:00:00Z") == 1
+        assert mark_seen(index.conn, "browse", paths, "2024-02-01T00:00:00Z") == 0  # kept
+        assert unseen_ids(index.conn, "browse") == [DH]
+        assert unseen_ids(index.conn, "digest") == [NHS, DH]
+        assert reset_seen(index.conn, "browse", since="2024-01-02T00:00:00Z") == 0
+        assert reset_seen(index.conn, "browse") == 1
+        assert unseen_ids(index.conn, "browse") == [NHS, DH]
+    finally:
+        index.close()
