@@ -300,7 +300,12 @@ def test_export_sqlite(run: Any, catalog: Path, tmp_path: Path) -> None:
         ).fetchall()
         assert widths == [(i["width"],) for i in source["images"]]
     db.close()
-    assert sorted(os.listdir(tmp_path)) == ["cache", "catalog", "news.sqlite"]  # no temp left
+    assert sorted(os.listdir(tmp_path)) == [
+        "cache",
+        "catalog",
+        "news.sqlite",
+        "state",
+    ]  # no temp left
 
 
 def test_export_sqlite_needs_output(run: Any) -> None:

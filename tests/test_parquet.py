@@ -216,7 +216,11 @@ def test_nothing_matched_with_fail_empty_leaves_no_folder(tmp_path: Path) -> Non
 
     assert result.exit_code == 1
     assert not out.exists()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "cat"]  # no temporary folder
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "cache",
+        "cat",
+        "state",
+    ]  # no temporary folder
 
 
 def test_usage_errors(tmp_path: Path) -> None:
