@@ -231,7 +231,7 @@ def test_export_csv_default_columns(run: Any, catalog: Path) -> None:
     assert list(rows[0]) == [
         "id", "path", "path_bytes", "date", "title", "excerpt", "url", "provider", "domain",
         "topics", "category", "type", "quality", "heat", "published", "story", "coverage",
-        "canonical_url", "originalUrl",
+        "canonical_url", "arrived", "originalUrl",
     ]  # fmt: skip
     for row in rows:
         source = front_matter(catalog / f"{row['id']}.txt")
@@ -277,7 +277,7 @@ def test_export_sqlite(run: Any, catalog: Path, tmp_path: Path) -> None:
     columns = [row[1] for row in db.execute("PRAGMA table_info(articles)")]
     assert columns == [
         "id", "path", "path_bytes", "date", "title", "excerpt", "url", "provider", "domain",
-        "category", "type", "quality", "heat", "published", "story", "coverage", "canonical_url",
+        "category", "type", "quality", "heat", "published", "story", "coverage", "canonical_url", "arrived",
         "front_matter", "body",
     ]  # fmt: skip
     for id_, front, date, quality, provider, domain, published in db.execute(
@@ -468,7 +468,7 @@ def test_export_csv_columns_follow_the_catalogue(run: Any, catalog: Path) -> Non
         encoding="utf-8",
     )
     rows = list(csv.DictReader(io.StringIO(run("export", "-f", "csv", "--sort", "id").stdout)))
-    assert list(rows[0])[18:] == ["originalUrl", "labels", "meta.source", "meta.rank"]
+    assert list(rows[0])[19:] == ["originalUrl", "labels", "meta.source", "meta.rank"]
     odd = rows[-1]
     assert odd["id"] == "odd"
     assert odd["date"] == "2022-05-19T09:13:00Z"

@@ -24,7 +24,7 @@ from tests.query_support import open_index, write_catalogue
 NORMALISED = [
     "id", "path", "path_bytes", "date", "title", "excerpt", "url", "provider", "domain", "topics",
     "category", "type", "quality", "heat", "published", "story", "coverage", "canonical_url",
-    "front_matter", "body", "age", "ref", "snippet", "more",
+    "arrived", "front_matter", "body", "age", "ref", "snippet", "more",
 ]  # fmt: skip
 NOW = datetime(2023, 2, 1, tzinfo=timezone.utc)
 #: Fields computed for output: -F takes them, --where and --sort say why not.

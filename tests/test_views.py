@@ -316,7 +316,7 @@ def test_show_json_is_the_full_record() -> None:
     assert list(record) == [
         "id", "path", "path_bytes", "date", "title", "excerpt", "url", "provider", "domain",
         "topics", "category", "type", "quality", "heat", "published", "story", "coverage",
-        "canonical_url", "front_matter",
+        "canonical_url", "arrived", "front_matter",
     ]  # fmt: skip
     assert list(record["front_matter"]) == list(front)
     assert record["path"] == str(SEEDS / f"{SEED_A}.txt")
