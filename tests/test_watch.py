@@ -7,6 +7,7 @@ import logging
 import os
 import queue
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -255,3 +256,49 @@ def test_changes_in_hidden_folders_and_cookies_do_not_walk(cat: Path, tmp_path: 
         assert len(walks) >= 2  # one walk per event that arrived apart, at least one
     finally:
         watcher.stop()
+
+
+def test_the_watcher_records_arrivals_and_names_changes_with_v(
+    cat: Path, isolated_env: Path, children: list[Child], refreshes: list[int], tmp_path: Path
+) -> None:
+    child = Child(cat, isolated_env, "-v")
+    children.append(child)
+    child.wait_ready()
+    _article(cat, "fresh.md", "Fresh")
+    named = child.lines.get(timeout=30)
+    summary = child.lines.get(timeout=30)
+
+    # Before any command has run: the watcher itself recorded every arrival.
+    with sqlite3.connect(tmp_path / "state" / "state.sqlite3") as state:
+        paths = [row[0] for row in state.execute("SELECT path FROM arrivals ORDER BY path")]
+    listed = run("list", "-C", str(cat), "-f", "ids", "-w", "arrived is not empty", "-s", "id")
+    unseen = run("list", "-C", str(cat), "--unseen", "digest", "-f", "ids", "-s", "id")
+    again = run("list", "-C", str(cat), "--unseen", "digest", "--count")
+
+    assert named == "added    fresh\n"
+    assert "1 added, 0 changed, 0 removed, 3 unchanged" in summary
+    assert paths == [str(cat / name) for name in ("a0.md", "a1.md", "a2.md", "fresh.md")]
+    assert (listed.exit_code, listed.stdout) == (0, "a0\na1\na2\nfresh\n")
+    assert (unseen.stdout, again.stdout) == ("a0\na1\na2\nfresh\n", "0\n")
+    assert refreshes == []
+
+
+def test_a_command_records_arrivals_the_watcher_kept_elsewhere(
+    cat: Path,
+    isolated_env: Path,
+    children: list[Child],
+    refreshes: list[int],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("NEWSCAT_STATE_DIR", str(tmp_path / "watcher-state"))
+    child = Child(cat, isolated_env)
+    children.append(child)
+    child.wait_ready()
+    monkeypatch.setenv("NEWSCAT_STATE_DIR", str(tmp_path / "state"))
+    _article(cat, "fresh.md", "Fresh")
+
+    listed = run("list", "-C", str(cat), "-f", "ids", "-w", "arrived is not empty", "-s", "id")
+
+    assert (listed.exit_code, listed.stdout) == (0, "a0\na1\na2\nfresh\n")
+    assert refreshes == []
