@@ -264,7 +264,8 @@ def test_the_watcher_records_arrivals_and_names_changes_with_v(
     child = Child(cat, isolated_env, "-v")
     children.append(child)
     child.wait_ready()
-    _article(cat, "fresh.md", "Fresh")
+    _article(tmp_path / "staging", "fresh.md", "Fresh")  # then moved in whole: one refresh
+    os.replace(tmp_path / "staging" / "fresh.md", cat / "fresh.md")
     named = child.lines.get(timeout=30)
     summary = child.lines.get(timeout=30)
 
