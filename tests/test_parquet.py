@@ -13,6 +13,7 @@ import pytest
 
 from newscat import parquet
 from newscat.index import Index
+from newscat.state import STATE_FILE
 from tests.conftest import run, write_article
 
 duckdb = pytest.importorskip("duckdb")
@@ -63,7 +64,9 @@ def _catalogue(folder: Path) -> Path:
 
 
 def _articles(root: Path, cache: Path) -> list[Any]:
-    index = Index.open([str(root)], cache)
+    """The articles as the index holds them, with their arrival from the state database
+    the command used (``isolated_env`` keeps it beside the cache)."""
+    index = Index.open([str(root)], cache, state=cache.parent / "state" / STATE_FILE)
     try:
         index.refresh()
         return list(index.select(order="a.id"))
@@ -119,6 +122,7 @@ def test_duckdb_reads_back_every_value(tmp_path: Path, isolated_env: Path) -> No
             "story": article.story,
             "coverage": article.coverage,
             "canonical_url": article.canonical_url,
+            "arrived": _instant(article.arrived),
             "body": article.body or None,
             "year": year,
             "month": month,
