@@ -38,11 +38,12 @@ def stories_command(**opts: Any) -> None:
 
     Articles form a story when they share a URL (in canonical form), when one's
     related list names another, or when their titles or excerpts are
-    near-duplicates published within three days. Each row has the first and
-    last date, how many providers covered it, its articles, the best quality,
-    the total heat, the providers and the title of its best article. Stories
-    with the widest coverage come first, then the most recent. Every filter
-    applies to the articles, so a story shows what matched.
+    near-duplicates published within three days of the first of them. Each
+    row has the first and last date, how many providers covered it, its
+    articles, the best quality, the total heat, the providers and the title of
+    its best article. Stories with the widest coverage come first, then the
+    most recent. Every filter applies to the articles, so a story shows what
+    matched.
 
     \b
     Examples:

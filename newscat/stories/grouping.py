@@ -1,23 +1,24 @@
 """Stories: articles about the same news, grouped, from their words, URLs and links.
 
-Two articles belong to one story when any of these holds:
+First, near-duplicates form clusters. Articles are placed in date order; an
+article joins the cluster of an earlier one when their titles, or their titles
+with excerpts, are near-duplicates (enough content words in common, and a large
+enough share of them: Jaccard similarity of the word sets) and it was published
+within a time window (three days by default) of that cluster's first article.
+So a cluster never spans more than the window: similar headlines week after
+week (a weekly column, a templated feed) do not chain into one endless story.
 
-- they have the same canonical URL (the same page, spelled differently);
-- one's ``related`` list names the other's URL (any of its spellings);
-- they were published within a time window of each other (three days by
-  default) and their titles, or their titles with excerpts, are
-  near-duplicates: enough content words in common, and a large enough share of
-  them (Jaccard similarity of the word sets).
+Then clusters join into stories when they hold the same canonical URL (the
+same page, spelled differently) or one's ``related`` list names another's URL,
+whatever their dates.
 
-A story is the connected group these links make. Its id is the id of its
-earliest article, so it stays stable as later coverage joins; its coverage is
-the number of distinct providers in it.
+A story's id is the id of its earliest article, so it stays stable as later
+coverage joins; its coverage is the number of distinct providers in it.
 
-Everything here is pure: items in, assignments out. ``group`` finds every
-story of a set of articles at once (an exact similarity join: a candidate pair
-must share a word among the rarest few of each side, which every qualifying
-pair does); ``near_duplicate`` and ``linked`` test one pair, which is what a
-refresh asks when one new article arrives, so both ways agree.
+Everything here is pure: items in, assignments out. ``Clusterer`` places
+articles one at a time, which is what a refresh uses to re-place the few
+around a change, so both ways agree; ``near_duplicate`` and ``linked`` test one
+pair.
 """
 
 from __future__ import annotations
@@ -38,10 +39,16 @@ from newscat.stories.urls import canonical_url
 DEFAULT_WINDOW = timedelta(days=3)
 #: Titles alone: at least this many content words in common, and this Jaccard similarity.
 TITLE_MIN_SHARED, TITLE_MIN_JACCARD = 4, 0.35
-#: Title and excerpt together: the same, with more words and a lower share.
-TEXT_MIN_SHARED, TEXT_MIN_JACCARD = 7, 0.26
-#: The keys of a ``related`` entry that hold a URL of the related article.
-RELATED_URL_KEYS = ("webUrl", "url", "link", "originalUrl", "ampWebUrl", "cdnAmpWebUrl")
+#: Title and excerpt together: the same, with more words and a lower share; and the
+#: titles must still share this many words, so that excerpts written from a common
+#: vocabulary (a field's jargon) never join headlines about different things.
+TEXT_MIN_SHARED, TEXT_MIN_JACCARD, TEXT_MIN_TITLE_SHARED = 7, 0.26, 2
+#: The keys of a ``related`` entry that hold the related article's address, the page's
+#: own first: the AMP spellings after them name the same page, so they are read only
+#: when none of the others holds a URL.
+RELATED_URL_KEYS = ("webUrl", "url", "link", "ampWebUrl", "cdnAmpWebUrl")
+#: A ``related`` entry's key for where the article first appeared, which is another page.
+RELATED_ORIGIN_KEY = "originalUrl"
 
 STOPWORDS = frozenset(
     [
@@ -182,6 +189,7 @@ STOPWORDS = frozenset(
 )
 
 _WORD = re.compile(r"[^\W_]+")
+_NOT_ALNUM = re.compile(r"[\W_]+")
 _APOSTROPHE = re.compile(r"['’‘`](?:s|d|ll|re|ve|m|t)?\b", re.IGNORECASE)
 #: Where a site appends its name to a headline: "Title | BBC News", "Title - Reuters".
 _SUFFIX_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " · ")
@@ -207,7 +215,7 @@ class StoryItem:
 
     @property
     def moment(self) -> datetime | None:
-        return _instant(self.date)
+        return instant(self.date)
 
 
 @dataclass(frozen=True)
@@ -261,13 +269,19 @@ def related_urls(related: Any) -> tuple[str, ...]:
     entries = related if isinstance(related, list) else [related]
     found: dict[str, None] = {}
     for entry in entries:
-        values = (
-            [entry.get(key) for key in RELATED_URL_KEYS] if isinstance(entry, Mapping) else [entry]
-        )
-        for value in values:
-            canonical = canonical_url(value)
+        if not isinstance(entry, Mapping):
+            canonical = canonical_url(entry)
             if canonical is not None:
                 found[canonical] = None
+            continue
+        for key in RELATED_URL_KEYS:
+            canonical = canonical_url(entry.get(key))
+            if canonical is not None:
+                found[canonical] = None
+                break
+        canonical = canonical_url(entry.get(RELATED_ORIGIN_KEY))
+        if canonical is not None:
+            found[canonical] = None
     return tuple(found)
 
 
@@ -296,7 +310,7 @@ def strip_site_suffix(title: str, provider: str | None = None, domain: str | Non
 
 
 def _squash(text: str) -> str:
-    return "".join(char for char in text.casefold() if char.isalnum())
+    return _NOT_ALNUM.sub("", text.casefold())
 
 
 def _names_site(squashed: str, names: set[str]) -> bool:
@@ -362,6 +376,8 @@ def _similar(a: StoryItem, b: StoryItem) -> bool:
     shared = len(a.title_words & b.title_words)
     if shared >= TITLE_MIN_SHARED and jaccard(a.title_words, b.title_words) >= TITLE_MIN_JACCARD:
         return True
+    if shared < TEXT_MIN_TITLE_SHARED:
+        return False
     shared = len(a.text_words & b.text_words)
     return shared >= TEXT_MIN_SHARED and jaccard(a.text_words, b.text_words) >= TEXT_MIN_JACCARD
 
@@ -373,12 +389,143 @@ def linked(a: StoryItem, b: StoryItem) -> bool:
     return b.url is not None and b.url in a.related
 
 
-# --- a whole catalogue at once -------------------------------------------------------------
+# --- clusters: near-duplicates, bounded by their first article ----------------------------
+
+
+@dataclass(frozen=True)
+class Placed:
+    """The near-duplicate cluster an article joined: its first article's id and date."""
+
+    cluster: str
+    start: str | None
+
+
+class Clusterer:
+    """Places articles, in date order, into clusters of near-duplicates.
+
+    An article joins the cluster of an earlier near-duplicate only when it was
+    published within the window of that cluster's first article; when several
+    clusters qualify, the one that started first. Otherwise it starts a cluster
+    of its own. A cluster therefore never spans more than the window, however
+    many similar articles follow one another: similar headlines a week apart
+    are two stories, not one chain.
+
+    Articles must be given in ``order`` (date, then id). ``seed`` hands over an
+    article already placed (the context before a change); ``place`` decides.
+    Candidates come from prefix filtering: words are ranked rarest first among
+    ``vocabulary`` (any fixed ranking finds every qualifying pair; rarity makes
+    the lists short), and a pair that can be near-duplicates shares a word among
+    the first few of each side.
+    """
+
+    def __init__(self, vocabulary: Iterable[StoryItem], window: timedelta = DEFAULT_WINDOW):
+        self.window = window
+        self._frequency: list[Counter[str]] = [Counter(), Counter()]
+        for item in vocabulary:
+            self._frequency[0].update(item.title_words)
+            self._frequency[1].update(item.text_words)
+        self._postings: list[dict[str, deque[tuple[datetime, int]]]] = [{}, {}]
+        self._items: list[StoryItem] = []
+        self._placed: list[Placed] = []
+        self._starts: dict[str, datetime | None] = {}
+
+    def seed(self, item: StoryItem, placed: Placed) -> None:
+        """Remember an article placed before (it comes before every one to place)."""
+        self._add(item, placed, self._prefixes(item))
+
+    def place(self, item: StoryItem) -> Placed:
+        """The cluster of the next article in order."""
+        moment = item.moment
+        if moment is None:
+            return Placed(item.id, None)
+        oldest = moment - self.window
+        prefixes = self._prefixes(item)
+        choices: dict[str, list[int]] = {}
+        seen: set[int] = set()
+        starts, placed_at = self._starts, self._placed
+        for side, prefix in enumerate(prefixes):
+            postings = self._postings[side]
+            for word in prefix:
+                posting = postings.get(word)
+                if not posting:
+                    continue
+                while posting and posting[0][0] < oldest:
+                    posting.popleft()
+                for _, j in posting:
+                    if j in seen:
+                        continue
+                    seen.add(j)
+                    cluster = placed_at[j].cluster
+                    start = starts.get(cluster)
+                    if start is not None and start >= oldest:
+                        choices.setdefault(cluster, []).append(j)
+        placed = Placed(item.id, item.date)
+        for cluster in sorted(choices, key=lambda c: (starts[c], c)):
+            if any(_similar(item, self._items[j]) for j in choices[cluster]):
+                placed = Placed(cluster, placed_at[choices[cluster][0]].start)
+                break
+        self._add(item, placed, prefixes)
+        return placed
+
+    def _add(self, item: StoryItem, placed: Placed, prefixes: tuple[list[str], list[str]]) -> None:
+        moment = item.moment
+        self._starts.setdefault(placed.cluster, instant(placed.start))
+        if moment is None:
+            return
+        index = len(self._items)
+        self._items.append(item)
+        self._placed.append(placed)
+        for side, prefix in enumerate(prefixes):
+            postings = self._postings[side]
+            for word in prefix:
+                posting = postings.get(word)
+                if posting is None:
+                    posting = postings[word] = deque()
+                posting.append((moment, index))
+
+    def _prefixes(self, item: StoryItem) -> tuple[list[str], list[str]]:
+        out: list[list[str]] = []
+        for side, (mine, shared, threshold) in enumerate(
+            (
+                (item.title_words, TITLE_MIN_SHARED, TITLE_MIN_JACCARD),
+                (item.text_words, TEXT_MIN_SHARED, TEXT_MIN_JACCARD),
+            )
+        ):
+            need = max(shared, math.ceil(threshold * len(mine)))
+            if len(mine) < need:
+                out.append([])
+                continue
+            frequency = self._frequency[side]
+            ranked = sorted(mine, key=lambda word: (frequency[word], word))
+            out.append(ranked[: len(mine) - need + 1])
+        return out[0], out[1]
+
+
+def order(item: StoryItem) -> tuple[bool, str, str]:
+    """The order articles are placed in and a story's first article is chosen by:
+    date, then id; undated articles last."""
+    return (item.date is None, item.date or "", item.id)
+
+
+def clusters(items: Iterable[StoryItem], window: timedelta = DEFAULT_WINDOW) -> dict[int, Placed]:
+    """Every item's near-duplicate cluster, keyed by ``StoryItem.key``."""
+    pool = sorted(items, key=order)
+    clusterer = Clusterer(pool, window)
+    return {item.key: clusterer.place(item) for item in pool}
+
+
+# --- stories: clusters joined by URLs and links ------------------------------------------------
 
 
 def group(items: Iterable[StoryItem], window: timedelta = DEFAULT_WINDOW) -> dict[int, Assignment]:
     """Every item's story, keyed by ``StoryItem.key``."""
     pool = list(items)
+    return join(pool, clusters(pool, window))
+
+
+def join(pool: Sequence[StoryItem], placed: Mapping[int, Placed]) -> dict[int, Assignment]:
+    """Stories from clusters: clusters that share a canonical URL or a ``related`` link
+    are one story (whatever their dates: the same page is the same news)."""
     parent = list(range(len(pool)))
 
     def find(i: int) -> int:
@@ -392,20 +539,17 @@ def group(items: Iterable[StoryItem], window: timedelta = DEFAULT_WINDOW) -> dic
         if root_i != root_j:
             parent[max(root_i, root_j)] = min(root_i, root_j)
 
+    by_cluster: dict[str, int] = {}
     by_url: dict[str, int] = {}
     for i, item in enumerate(pool):
+        union(i, by_cluster.setdefault(placed[item.key].cluster, i))
         if item.url is not None:
-            if item.url in by_url:
-                union(i, by_url[item.url])
-            else:
-                by_url[item.url] = i
+            union(i, by_url.setdefault(item.url, i))
     for i, item in enumerate(pool):
         for url in item.related:
             j = by_url.get(url)
             if j is not None:
                 union(i, j)
-    for i, j in _similar_pairs(pool, window):
-        union(i, j)
     members: dict[int, list[int]] = {}
     for i in range(len(pool)):
         members.setdefault(find(i), []).append(i)
@@ -419,60 +563,13 @@ def group(items: Iterable[StoryItem], window: timedelta = DEFAULT_WINDOW) -> dic
 
 def assign(members: Sequence[StoryItem]) -> Assignment:
     """The story of a group: its earliest article's id, and its distinct providers."""
-    earliest = min(members, key=_order)
+    earliest = min(members, key=order)
     providers = {item.provider for item in members if item.provider is not None}
     return Assignment(earliest.id, max(1, len(providers)), len(members))
 
 
-def _order(item: StoryItem) -> tuple[bool, str, str]:
-    return (item.date is None, item.date or "", item.id)
-
-
-def _similar_pairs(pool: Sequence[StoryItem], window: timedelta) -> Iterable[tuple[int, int]]:
-    """Every near-duplicate pair, found by prefix filtering in date order.
-
-    Words are ranked rarest first. A pair with at least ``m`` shared words and
-    Jaccard ``t`` shares a word within the first ``len - max(m, ceil(t * len)) + 1``
-    ranked words of each side, so only those are indexed and probed: common
-    words (a topic's vocabulary) never make candidates on their own.
-    """
-    dated = sorted(
-        ((moment, i) for i, item in enumerate(pool) if (moment := item.moment) is not None),
-    )
-    for attribute, shared, threshold in (
-        ("title_words", TITLE_MIN_SHARED, TITLE_MIN_JACCARD),
-        ("text_words", TEXT_MIN_SHARED, TEXT_MIN_JACCARD),
-    ):
-        frequency: Counter[str] = Counter()
-        for _, i in dated:
-            frequency.update(getattr(pool[i], attribute))
-
-        def rank(word: str, frequency: Counter[str] = frequency) -> tuple[int, str]:
-            return (frequency[word], word)
-
-        postings: dict[str, deque[tuple[datetime, int]]] = {}
-        for moment, i in dated:
-            mine: frozenset[str] = getattr(pool[i], attribute)
-            need = max(shared, math.ceil(threshold * len(mine)))
-            if len(mine) < need:
-                continue
-            prefix = sorted(mine, key=rank)[: len(mine) - need + 1]
-            seen: set[int] = set()
-            for word in prefix:
-                posting = postings.get(word)
-                if posting is None:
-                    posting = postings[word] = deque()
-                while posting and moment - posting[0][0] > window:
-                    posting.popleft()
-                for _, j in posting:
-                    if j not in seen:
-                        seen.add(j)
-                        if _similar(pool[i], pool[j]):
-                            yield (j, i)
-                posting.append((moment, i))
-
-
-def _instant(value: str | None) -> datetime | None:
+def instant(value: str | None) -> datetime | None:
+    """A stored date as an aware datetime; None when there is none or it does not parse."""
     if not value:
         return None
     try:

@@ -1,14 +1,17 @@
 """Stories in the index: what grouping needs per article, and each article's story.
 
 ``story_items`` holds, per article (``articles.rowid``), its canonical URL,
-date, provider key and content words, and the story it belongs to;
-``story_links`` holds the canonical URLs its ``related`` list names, so that
-"who names me?" is one indexed look-up.
+date, provider key and content words, the near-duplicate cluster it was placed
+in, and the story it belongs to; ``story_links`` holds the canonical URLs its
+``related`` list names, so that "who names me?" is one indexed look-up.
 
 The refresh keeps them in step inside its own transaction: ``forget`` runs as
-articles are deleted (marking the rest of their stories for a second look),
-and ``update`` runs once the new articles are in, re-walking only the stories
-that an edit touched. A first fill, or a large batch of changes, groups the
+articles are deleted (noting their dates and stories in ``story_changes``), and
+``update`` runs once the new articles are in. Clusters are placed in date
+order, each article only by the articles within the window before it, so a
+change at one date is re-placed from there forward until the placements agree
+with the stored ones for a whole window; then the stories the changed clusters
+touch are joined again. A first fill, or a large batch of changes, groups the
 whole catalogue at once instead.
 """
 
@@ -22,19 +25,24 @@ from typing import Any
 
 from newscat.stories.grouping import (
     DEFAULT_WINDOW,
+    Assignment,
+    Clusterer,
+    Placed,
     StoryItem,
-    assign,
-    group,
-    near_duplicate,
+    clusters,
+    instant,
+    join,
+    order,
     story_item,
 )
 
 #: Bump when grouping changes, so that stored stories are rebuilt.
-STORIES_VERSION = "1"
+STORIES_VERSION = "2"
 _META_KEY = "stories"
 #: Above this many new articles (or a tenth of the catalogue), grouping everything at
-#: once is cheaper than walking story by story.
+#: once is cheaper than placing them one date range at a time.
 BULK_MIN = 2000
+_ISO = "%Y-%m-%dT%H:%M:%SZ"
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS story_items (
@@ -46,21 +54,26 @@ CREATE TABLE IF NOT EXISTS story_items (
     related TEXT NOT NULL DEFAULT '',      -- canonical URLs from related, one per line
     title_words TEXT NOT NULL DEFAULT '',  -- content words, space-separated
     text_words TEXT NOT NULL DEFAULT '',
+    cluster TEXT NOT NULL,          -- the id of the first article of its near-duplicates
+    cluster_date TEXT,              -- and that article's date
     story TEXT NOT NULL,            -- the id of the story's earliest article
     coverage INTEGER NOT NULL,      -- distinct providers in the story
-    size INTEGER NOT NULL,          -- articles in the story
-    dirty INTEGER NOT NULL DEFAULT 0  -- a member of the story was removed: look again
+    size INTEGER NOT NULL           -- articles in the story
 );
 CREATE INDEX IF NOT EXISTS story_items_url ON story_items(canonical_url);
 CREATE INDEX IF NOT EXISTS story_items_date ON story_items(date);
 CREATE INDEX IF NOT EXISTS story_items_story ON story_items(story);
-CREATE INDEX IF NOT EXISTS story_items_dirty ON story_items(dirty) WHERE dirty;
+CREATE INDEX IF NOT EXISTS story_items_cluster ON story_items(cluster);
 CREATE TABLE IF NOT EXISTS story_links (
     url TEXT NOT NULL,
     article INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS story_links_url ON story_links(url);
 CREATE INDEX IF NOT EXISTS story_links_article ON story_links(article);
+CREATE TABLE IF NOT EXISTS story_changes (
+    date TEXT,                      -- a removed article's date
+    story TEXT NOT NULL             -- and its story, to be joined again
+);
 """
 
 #: SQL for the story fields of ``articles AS a``.
@@ -77,7 +90,13 @@ _SOURCE_SQL = (
 
 
 def ensure_schema(conn: sqlite3.Connection) -> None:
-    """Create the tables an index from before stories lacks (inside the caller's transaction)."""
+    """Create the tables an index from before stories lacks (inside the caller's
+    transaction); tables of an older grouping are replaced (stories are rebuilt)."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(story_items)")}
+    if columns and "cluster" not in columns:
+        for table in ("story_items", "story_links", "story_changes"):
+            conn.execute(f"DROP TABLE IF EXISTS {table}")
+        conn.execute("DELETE FROM meta WHERE key = ?", (_META_KEY,))
     for statement in SCHEMA.split(";"):
         if statement.strip():
             conn.execute(statement)
@@ -85,8 +104,9 @@ def ensure_schema(conn: sqlite3.Connection) -> None:
 
 def reset(conn: sqlite3.Connection) -> None:
     """Forget every story (the articles are being re-read from scratch)."""
-    conn.execute("DELETE FROM story_items")
-    conn.execute("DELETE FROM story_links")
+    ensure_schema(conn)
+    for table in ("story_items", "story_links", "story_changes"):
+        conn.execute(f"DELETE FROM {table}")
     conn.execute("DELETE FROM meta WHERE key = ?", (_META_KEY,))
 
 
@@ -97,13 +117,13 @@ def ready(conn: sqlite3.Connection) -> bool:
 
 
 def forget(conn: sqlite3.Connection, rowids: Sequence[int]) -> None:
-    """These articles are about to go: drop their rows, mark their story-mates for a look."""
+    """These articles are about to go: drop their rows, note their dates and stories."""
     if not rowids or not ready(conn):
         return
     marks = ",".join("?" * len(rowids))
     conn.execute(
-        "UPDATE story_items SET dirty = 1 WHERE story IN "
-        f"(SELECT story FROM story_items WHERE article IN ({marks}))",
+        "INSERT INTO story_changes(date, story) "
+        f"SELECT date, story FROM story_items WHERE article IN ({marks})",
         list(rowids),
     )
     conn.execute(f"DELETE FROM story_items WHERE article IN ({marks})", list(rowids))
@@ -111,71 +131,123 @@ def forget(conn: sqlite3.Connection, rowids: Sequence[int]) -> None:
 
 
 def update(conn: sqlite3.Connection, first_new: int, window: timedelta = DEFAULT_WINDOW) -> None:
-    """Group the articles with ``rowid >= first_new``, and regroup stories that lost one.
+    """Place the articles with ``rowid >= first_new``, and those a removal touched.
 
-    A story that lost an article can only split, and only along links among the
-    members it has left, so those are regrouped among themselves. A new article
-    joins every story it links to: they merge into one. Neither needs more than
-    the stories involved and the articles near the new one's date.
+    Placing is re-run from the earliest changed date forward, with the articles
+    in the window before it as context, until a whole window of placements
+    agrees with the stored ones (each placement depends only on the window
+    before it, so everything later agrees too). The stories of every article
+    whose cluster changed, of the removed articles and of the new ones are then
+    joined again from their clusters and links.
     """
     ensure_schema(conn)
-    new = int(
-        conn.execute("SELECT count(*) FROM articles WHERE rowid >= ?", (first_new,)).fetchone()[0]
-    )
     if not ready(conn):
         rebuild(conn, window)
         return
+    new = int(
+        conn.execute("SELECT count(*) FROM articles WHERE rowid >= ?", (first_new,)).fetchone()[0]
+    )
     total = int(conn.execute("SELECT count(*) FROM story_items").fetchone()[0])
     if new >= max(BULK_MIN, total // 10):
         rebuild(conn, window)
         return
-    dirty = [row[0] for row in conn.execute("SELECT DISTINCT story FROM story_items WHERE dirty")]
-    for story in dirty:
-        members = _load(conn, "WHERE story = ?", [story])
-        found = group(members, window)
-        conn.executemany(
-            "UPDATE story_items SET story = ?, coverage = ?, size = ?, dirty = 0 WHERE article = ?",
-            [(a.story, a.coverage, a.size, key) for key, a in found.items()],
-        )
+    gone = list(conn.execute("SELECT date, story FROM story_changes"))
+    conn.execute("DELETE FROM story_changes")
     items = list(_read_articles(conn, "WHERE rowid >= ?", [first_new]))
-    _insert(conn, items, {item.key: item.id for item in items})
-    for item in items:
-        linked = [other.key for other in _neighbours(conn, item, window)]
-        if linked:
-            _merge(conn, [item.key, *linked])
+    if not items and not gone:
+        return
+    _insert(conn, items, {item.key: (Placed(item.id, item.date), _alone(item)) for item in items})
+    # Only dated articles are placed among others; an undated one is a cluster of its own.
+    dates = [date for date, _ in gone if instant(date)] + [
+        item.date for item in items if item.date and instant(item.date)
+    ]
+    moved = _replace(conn, min(dates), max(dates), window) if dates else []
+    _rejoin(
+        conn,
+        [item.key for item in items] + moved,
+        [story for _, story in gone],
+    )
 
 
-def _merge(conn: sqlite3.Connection, keys: Sequence[int]) -> None:
-    """Make the stories of these articles one story."""
-    marks = ",".join("?" * len(keys))
-    stories = [
-        row[0]
-        for row in conn.execute(
-            f"SELECT DISTINCT story FROM story_items WHERE article IN ({marks})", list(keys)
+def _alone(item: StoryItem) -> Assignment:
+    return Assignment(item.id, 1, 1)
+
+
+def _replace(conn: sqlite3.Connection, first: str, last: str, window: timedelta) -> list[int]:
+    """Place again the articles from ``first`` on; the keys whose cluster changed."""
+    low = _shift(first, -window)
+    span = 2 * window
+    while True:
+        high = _shift(last, span)
+        context = _load_placed(conn, "date >= ? AND date < ?", [low, first])
+        todo = _load_placed(conn, "date >= ? AND date <= ?", [first, high])
+        todo.sort(key=lambda pair: order(pair[0]))
+        clusterer = Clusterer([item for item, _ in context + todo], window)
+        for item, placed in sorted(context, key=lambda pair: order(pair[0])):
+            clusterer.seed(item, placed)
+        barrier = instant(last)
+        moved: list[tuple[int, Placed]] = []
+        settled = False
+        for item, stored in todo:
+            moment = item.moment
+            if moment is not None and barrier is not None and moment > barrier + window:
+                settled = True
+                break
+            placed = clusterer.place(item)
+            if placed != stored:
+                moved.append((item.key, placed))
+                if moment is not None and (barrier is None or moment > barrier):
+                    barrier = moment
+        more = conn.execute("SELECT 1 FROM story_items WHERE date > ? LIMIT 1", [high]).fetchone()
+        if settled or more is None:
+            break
+        span *= 4  # placements still differed at the end of what was read: read further
+    conn.executemany(
+        "UPDATE story_items SET cluster = ?, cluster_date = ? WHERE article = ?",
+        [(placed.cluster, placed.start, key) for key, placed in moved],
+    )
+    return [key for key, _ in moved]
+
+
+def _rejoin(conn: sqlite3.Connection, keys: Sequence[int], stories: Sequence[str]) -> None:
+    """Join again the stories of these articles and these stories, and all they link to."""
+    seen: dict[int, tuple[StoryItem, Placed, str]] = {}
+    frontier = _load_joined(conn, "article", list(keys)) + _load_joined(conn, "story", stories)
+    frontier += _load_joined(
+        conn, "story", [row[2] for row in frontier if row[2] not in set(stories)]
+    )
+    while frontier:
+        fresh = [row for row in frontier if row[0].key not in seen]
+        for row in fresh:
+            seen[row[0].key] = row
+        if not fresh:
+            break
+        urls = [row[0].url for row in fresh if row[0].url is not None]
+        named = [url for row in fresh for url in row[0].related]
+        frontier = (
+            _load_joined(conn, "cluster", [row[1].cluster for row in fresh])
+            + _load_joined(conn, "canonical_url", urls + named)
+            + _load_joined(
+                conn, "article", _column(conn, "SELECT article FROM story_links", "url", urls)
+            )
         )
-    ]
-    held = ",".join("?" * len(stories))
-    members = [
-        StoryItem(key=key, id=id_, date=date, provider=provider)
-        for key, id_, date, provider in conn.execute(
-            f"SELECT article, id, date, provider FROM story_items WHERE story IN ({held})", stories
-        )
-    ]
-    found = assign(members)
-    conn.execute(
-        f"UPDATE story_items SET story = ?, coverage = ?, size = ? WHERE story IN ({held})",
-        [found.story, found.coverage, found.size, *stories],
+    pool = [item for item, _, _ in seen.values()]
+    found = join(pool, {item.key: placed for item, placed, _ in seen.values()})
+    conn.executemany(
+        "UPDATE story_items SET story = ?, coverage = ?, size = ? WHERE article = ?",
+        [(a.story, a.coverage, a.size, key) for key, a in found.items()],
     )
 
 
 def rebuild(conn: sqlite3.Connection, window: timedelta = DEFAULT_WINDOW) -> None:
     """Group the whole catalogue at once."""
     ensure_schema(conn)
-    conn.execute("DELETE FROM story_items")
-    conn.execute("DELETE FROM story_links")
+    for table in ("story_items", "story_links", "story_changes"):
+        conn.execute(f"DELETE FROM {table}")
     items = list(_read_articles(conn, "", []))
-    found = group(items, window)
-    _insert(conn, items, {key: a.story for key, a in found.items()}, found)
+    placed = clusters(items, window)
+    found = join(items, placed)
+    _insert(conn, items, {key: (placed[key], found[key]) for key in placed})
     conn.execute(
         "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (_META_KEY, STORIES_VERSION)
     )
@@ -201,74 +273,84 @@ def _read_articles(conn: sqlite3.Connection, where: str, params: list[Any]) -> I
 def _insert(
     conn: sqlite3.Connection,
     items: Sequence[StoryItem],
-    stories: dict[int, str],
-    found: dict[int, Any] | None = None,
+    found: dict[int, tuple[Placed, Assignment]],
 ) -> None:
     rows: list[tuple[Any, ...]] = []
     links: list[tuple[str, int]] = []
     for item in items:
-        assignment = found[item.key] if found is not None else None
+        placed, story = found[item.key]
         rows.append(
             (
                 item.key, item.id, item.date, item.provider, item.url, "\n".join(item.related),
                 " ".join(sorted(item.title_words)), " ".join(sorted(item.text_words)),
-                stories[item.key],
-                assignment.coverage if assignment else 1,
-                assignment.size if assignment else 1,
+                placed.cluster, placed.start, story.story, story.coverage, story.size,
             )
         )  # fmt: skip
         links.extend((url, item.key) for url in item.related)
     conn.executemany(
-        f"INSERT OR REPLACE INTO story_items({_ITEM_COLUMNS}, story, coverage, size) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"INSERT OR REPLACE INTO story_items({_ITEM_COLUMNS}, cluster, cluster_date, story, "
+        "coverage, size) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         rows,
     )
     conn.executemany("INSERT INTO story_links(url, article) VALUES (?, ?)", links)
 
 
-def _load(conn: sqlite3.Connection, where: str, params: Iterable[Any]) -> list[StoryItem]:
+def _item(row: Sequence[Any]) -> StoryItem:
+    key, id_, date, provider, url, related, title, text = row[:8]
+    return StoryItem(
+        key=key,
+        id=id_,
+        date=date,
+        provider=provider,
+        url=url,
+        related=tuple(related.split("\n")) if related else (),
+        title_words=frozenset(title.split()),
+        text_words=frozenset(text.split()),
+    )
+
+
+def _load_placed(
+    conn: sqlite3.Connection, where: str, params: list[Any]
+) -> list[tuple[StoryItem, Placed]]:
     return [
-        StoryItem(
-            key=key,
-            id=id_,
-            date=date,
-            provider=provider,
-            url=url,
-            related=tuple(related.split("\n")) if related else (),
-            title_words=frozenset(title.split()),
-            text_words=frozenset(text.split()),
-        )
-        for key, id_, date, provider, url, related, title, text in conn.execute(
-            f"SELECT {_ITEM_COLUMNS} FROM story_items {where}", list(params)
+        (_item(row), Placed(row[8], row[9]))
+        for row in conn.execute(
+            f"SELECT {_ITEM_COLUMNS}, cluster, cluster_date FROM story_items WHERE {where}",
+            params,
         )
     ]
 
 
-def _neighbours(conn: sqlite3.Connection, item: StoryItem, window: timedelta) -> list[StoryItem]:
-    """Every stored item linked to ``item``: same URL, related either way, near-duplicate."""
-    found: dict[int, StoryItem] = {}
-    if item.url is not None:
-        for other in _load(conn, "WHERE canonical_url = ?", [item.url]):
-            found[other.key] = other
-        for other in _load(
-            conn, "WHERE article IN (SELECT article FROM story_links WHERE url = ?)", [item.url]
-        ):
-            found[other.key] = other
-    for batch in _chunks(item.related, 400):
+def _load_joined(
+    conn: sqlite3.Connection, column: str, values: Sequence[Any]
+) -> list[tuple[StoryItem, Placed, str]]:
+    out: list[tuple[StoryItem, Placed, str]] = []
+    for batch in _chunks(sorted(set(values)), 400):
         marks = ",".join("?" * len(batch))
-        for other in _load(conn, f"WHERE canonical_url IN ({marks})", batch):
-            found[other.key] = other
-    moment = item.moment
-    if moment is not None:
-        low = (moment - window).strftime("%Y-%m-%dT%H:%M:%SZ")
-        high = (moment + window).strftime("%Y-%m-%dT%H:%M:%SZ")
-        for other in _load(conn, "WHERE date BETWEEN ? AND ?", [low, high]):
-            if other.key not in found and near_duplicate(item, other, window):
-                found[other.key] = other
-    found.pop(item.key, None)
-    return list(found.values())
+        out.extend(
+            (_item(row), Placed(row[8], row[9]), row[10])
+            for row in conn.execute(
+                f"SELECT {_ITEM_COLUMNS}, cluster, cluster_date, story FROM story_items "
+                f"WHERE {column} IN ({marks})",
+                list(batch),
+            )
+        )
+    return out
 
 
-def _chunks(values: Sequence[str], size: int) -> Iterator[Sequence[str]]:
+def _column(conn: sqlite3.Connection, select: str, column: str, values: Iterable[Any]) -> list[Any]:
+    out: list[Any] = []
+    for batch in _chunks(sorted(set(values)), 400):
+        marks = ",".join("?" * len(batch))
+        out.extend(row[0] for row in conn.execute(f"{select} WHERE {column} IN ({marks})", batch))
+    return out
+
+
+def _shift(date: str, span: timedelta) -> str:
+    moment = instant(date)
+    return date if moment is None else (moment + span).strftime(_ISO)
+
+
+def _chunks(values: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
