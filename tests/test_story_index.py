@@ -210,3 +210,27 @@ def test_placement_after_a_change_agrees_with_placing_everything_afresh(tmp_path
         finally:
             index.close()
     assert 3 < max(sizes) < 40  # stories form, and none runs for the whole month
+
+
+def test_an_index_with_stories_of_an_older_grouping_is_regrouped(tmp_path: Path) -> None:
+    root = tmp_path / "cat"
+    root.mkdir()
+    write(root, "one", RATES, "2024-03-01T10:00:00Z", "Alpha", "https://alpha.example/rates")
+    write(root, "two", RATES, "2024-03-01T12:00:00Z", "Beta", "https://beta.example/rates")
+    cache = tmp_path / "cache"
+    index = Index.open([str(root)], cache)
+    index.refresh()
+    # The tables as the first grouping left them: no clusters, its own version mark.
+    with index.conn:
+        for table in ("story_items", "story_links", "story_changes"):
+            index.conn.execute(f"DROP TABLE {table}")
+        index.conn.execute(
+            "CREATE TABLE story_items (article INTEGER PRIMARY KEY, id TEXT NOT NULL, "
+            "story TEXT NOT NULL, coverage INTEGER NOT NULL, size INTEGER NOT NULL)"
+        )
+        index.conn.execute("CREATE TABLE story_links (url TEXT NOT NULL, article INTEGER)")
+        index.conn.execute("UPDATE meta SET value = '1' WHERE key = 'stories'")
+    index.close()
+    assert stories(root, "--cache-dir", str(cache)) == (
+        "id\tstory\tcoverage\none\tone\t2\ntwo\tone\t2\n"
+    )
