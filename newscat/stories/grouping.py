@@ -3,7 +3,9 @@
 First, near-duplicates form clusters. Articles are placed in date order; an
 article joins the cluster of an earlier one when their titles, or their titles
 with excerpts, are near-duplicates (enough content words in common, and a large
-enough share of them: Jaccard similarity of the word sets) and it was published
+enough share of them: Jaccard similarity of the word sets; excerpts leave out the
+words common to the articles of the window before, as "AI" is in an AI feed, and
+count only when the titles share two words) and it was published
 within a time window (three days by default) of that cluster's first article.
 So a cluster never spans more than the window: similar headlines week after
 week (a weekly column, a templated feed) do not chain into one endless story.
@@ -43,6 +45,10 @@ TITLE_MIN_SHARED, TITLE_MIN_JACCARD = 4, 0.35
 #: titles must still share this many words, so that excerpts written from a common
 #: vocabulary (a field's jargon) never join headlines about different things.
 TEXT_MIN_SHARED, TEXT_MIN_JACCARD, TEXT_MIN_TITLE_SHARED = 7, 0.26, 2
+#: A word in more than this share of the articles published in the window before an
+#: article (and in at least ``COMMON_MIN`` of them) is that window's common vocabulary
+#: ("AI" in an AI feed): it does not count when excerpts are compared.
+COMMON_SHARE, COMMON_MIN = 0.2, 5
 #: The keys of a ``related`` entry that hold the related article's address, the page's
 #: own first: the AMP spellings after them name the same page, so they are read only
 #: when none of the others holds a URL.
@@ -361,14 +367,17 @@ def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
 
 
 def near_duplicate(a: StoryItem, b: StoryItem, window: timedelta = DEFAULT_WINDOW) -> bool:
-    """Published within ``window`` of each other, with near-duplicate titles or texts."""
+    """Published within ``window`` of each other, with near-duplicate titles or texts
+    (the pair alone: no words are set aside as common)."""
     first, second = a.moment, b.moment
     if first is None or second is None or abs(first - second) > window:
         return False
-    return _similar(a, b)
+    return similar(a, b)
 
 
-def _similar(a: StoryItem, b: StoryItem) -> bool:
+def similar(a: StoryItem, b: StoryItem, common: frozenset[str] = frozenset()) -> bool:
+    """Near-duplicate titles, or titles and excerpts, leaving the words of ``common``
+    out of the excerpt comparison."""
     numbers_a = {word for word in a.title_words if word.isdigit()}
     numbers_b = {word for word in b.title_words if word.isdigit()}
     if numbers_a and numbers_b and not numbers_a & numbers_b:
@@ -378,8 +387,11 @@ def _similar(a: StoryItem, b: StoryItem) -> bool:
         return True
     if shared < TEXT_MIN_TITLE_SHARED:
         return False
-    shared = len(a.text_words & b.text_words)
-    return shared >= TEXT_MIN_SHARED and jaccard(a.text_words, b.text_words) >= TEXT_MIN_JACCARD
+    text_a, text_b = (
+        (a.text_words - common, b.text_words - common) if common else (a.text_words, b.text_words)
+    )
+    shared = len(text_a & text_b)
+    return shared >= TEXT_MIN_SHARED and jaccard(text_a, text_b) >= TEXT_MIN_JACCARD
 
 
 def linked(a: StoryItem, b: StoryItem) -> bool:
@@ -408,30 +420,34 @@ class Clusterer:
     clusters qualify, the one that started first. Otherwise it starts a cluster
     of its own. A cluster therefore never spans more than the window, however
     many similar articles follow one another: similar headlines a week apart
-    are two stories, not one chain.
+    are two stories, not one chain. Excerpts are compared without the words
+    common in the window before the article (``COMMON_SHARE``).
 
     Articles must be given in ``order`` (date, then id). ``seed`` hands over an
     article already placed (the context before a change); ``place`` decides.
-    Candidates come from prefix filtering: words are ranked rarest first among
-    ``vocabulary`` (any fixed ranking finds every qualifying pair; rarity makes
-    the lists short), and a pair that can be near-duplicates shares a word among
-    the first few of each side.
+    Candidates come from prefix filtering on the titles, which both rules need
+    to share two words of: words are ranked rarest first among ``vocabulary``
+    (any fixed ranking finds every qualifying pair; rarity keeps the lists
+    short), and two titles that share two words share one among all but the
+    last word of each.
     """
 
     def __init__(self, vocabulary: Iterable[StoryItem], window: timedelta = DEFAULT_WINDOW):
         self.window = window
-        self._frequency: list[Counter[str]] = [Counter(), Counter()]
+        self._frequency: Counter[str] = Counter()
         for item in vocabulary:
-            self._frequency[0].update(item.title_words)
-            self._frequency[1].update(item.text_words)
-        self._postings: list[dict[str, deque[tuple[datetime, int]]]] = [{}, {}]
+            self._frequency.update(item.title_words)
+        self._postings: dict[str, deque[tuple[datetime, int]]] = {}
         self._items: list[StoryItem] = []
         self._placed: list[Placed] = []
         self._starts: dict[str, datetime | None] = {}
+        # The window before the next article: its excerpts' words, and how many have each.
+        self._recent: deque[tuple[datetime, frozenset[str]]] = deque()
+        self._counts: Counter[str] = Counter()
 
     def seed(self, item: StoryItem, placed: Placed) -> None:
         """Remember an article placed before (it comes before every one to place)."""
-        self._add(item, placed, self._prefixes(item))
+        self._add(item, placed, self._prefix(item))
 
     def place(self, item: StoryItem) -> Placed:
         """The cluster of the next article in order."""
@@ -439,35 +455,38 @@ class Clusterer:
         if moment is None:
             return Placed(item.id, None)
         oldest = moment - self.window
-        prefixes = self._prefixes(item)
+        recent, counts = self._recent, self._counts
+        while recent and recent[0][0] < oldest:
+            counts.subtract(recent.popleft()[1])
+        floor = max(COMMON_MIN, math.floor(COMMON_SHARE * len(recent)) + 1)
+        common = frozenset(word for word in item.text_words if counts[word] >= floor)
+        prefix = self._prefix(item)
         choices: dict[str, list[int]] = {}
         seen: set[int] = set()
         starts, placed_at = self._starts, self._placed
-        for side, prefix in enumerate(prefixes):
-            postings = self._postings[side]
-            for word in prefix:
-                posting = postings.get(word)
-                if not posting:
+        for word in prefix:
+            posting = self._postings.get(word)
+            if not posting:
+                continue
+            while posting and posting[0][0] < oldest:
+                posting.popleft()
+            for _, j in posting:
+                if j in seen:
                     continue
-                while posting and posting[0][0] < oldest:
-                    posting.popleft()
-                for _, j in posting:
-                    if j in seen:
-                        continue
-                    seen.add(j)
-                    cluster = placed_at[j].cluster
-                    start = starts.get(cluster)
-                    if start is not None and start >= oldest:
-                        choices.setdefault(cluster, []).append(j)
+                seen.add(j)
+                cluster = placed_at[j].cluster
+                start = starts.get(cluster)
+                if start is not None and start >= oldest:
+                    choices.setdefault(cluster, []).append(j)
         placed = Placed(item.id, item.date)
         for cluster in sorted(choices, key=lambda c: (starts[c], c)):
-            if any(_similar(item, self._items[j]) for j in choices[cluster]):
+            if any(similar(item, self._items[j], common) for j in choices[cluster]):
                 placed = Placed(cluster, placed_at[choices[cluster][0]].start)
                 break
-        self._add(item, placed, prefixes)
+        self._add(item, placed, prefix)
         return placed
 
-    def _add(self, item: StoryItem, placed: Placed, prefixes: tuple[list[str], list[str]]) -> None:
+    def _add(self, item: StoryItem, placed: Placed, prefix: list[str]) -> None:
         moment = item.moment
         self._starts.setdefault(placed.cluster, instant(placed.start))
         if moment is None:
@@ -475,30 +494,21 @@ class Clusterer:
         index = len(self._items)
         self._items.append(item)
         self._placed.append(placed)
-        for side, prefix in enumerate(prefixes):
-            postings = self._postings[side]
-            for word in prefix:
-                posting = postings.get(word)
-                if posting is None:
-                    posting = postings[word] = deque()
-                posting.append((moment, index))
+        self._recent.append((moment, item.text_words))
+        self._counts.update(item.text_words)
+        for word in prefix:
+            posting = self._postings.get(word)
+            if posting is None:
+                posting = self._postings[word] = deque()
+            posting.append((moment, index))
 
-    def _prefixes(self, item: StoryItem) -> tuple[list[str], list[str]]:
-        out: list[list[str]] = []
-        for side, (mine, shared, threshold) in enumerate(
-            (
-                (item.title_words, TITLE_MIN_SHARED, TITLE_MIN_JACCARD),
-                (item.text_words, TEXT_MIN_SHARED, TEXT_MIN_JACCARD),
-            )
-        ):
-            need = max(shared, math.ceil(threshold * len(mine)))
-            if len(mine) < need:
-                out.append([])
-                continue
-            frequency = self._frequency[side]
-            ranked = sorted(mine, key=lambda word: (frequency[word], word))
-            out.append(ranked[: len(mine) - need + 1])
-        return out[0], out[1]
+    def _prefix(self, item: StoryItem) -> list[str]:
+        words = item.title_words
+        if len(words) < TEXT_MIN_TITLE_SHARED:
+            return []
+        frequency = self._frequency
+        ranked = sorted(words, key=lambda word: (frequency[word], word))
+        return ranked[: len(words) - TEXT_MIN_TITLE_SHARED + 1]
 
 
 def order(item: StoryItem) -> tuple[bool, str, str]:
