@@ -219,9 +219,14 @@ class StoryItem:
     title_words: frozenset[str] = frozenset()
     text_words: frozenset[str] = frozenset()
 
-    @property
+    @functools.cached_property
     def moment(self) -> datetime | None:
         return instant(self.date)
+
+    @functools.cached_property
+    def numbers(self) -> frozenset[str]:
+        """The numbers in the title: headlines whose numbers differ report different news."""
+        return frozenset(word for word in self.title_words if word.isdigit())
 
 
 @dataclass(frozen=True)
@@ -378,9 +383,7 @@ def near_duplicate(a: StoryItem, b: StoryItem, window: timedelta = DEFAULT_WINDO
 def similar(a: StoryItem, b: StoryItem, common: frozenset[str] = frozenset()) -> bool:
     """Near-duplicate titles, or titles and excerpts, leaving the words of ``common``
     out of the excerpt comparison."""
-    numbers_a = {word for word in a.title_words if word.isdigit()}
-    numbers_b = {word for word in b.title_words if word.isdigit()}
-    if numbers_a and numbers_b and not numbers_a & numbers_b:
+    if a.numbers and b.numbers and not a.numbers & b.numbers:
         return False  # "rates to 2.25%" and "rates to 3%", "Monday 6 March" and "Tuesday 7 March"
     shared = len(a.title_words & b.title_words)
     if shared >= TITLE_MIN_SHARED and jaccard(a.title_words, b.title_words) >= TITLE_MIN_JACCARD:
@@ -412,6 +415,17 @@ class Placed:
     start: str | None
 
 
+class _Entry:
+    """The members of one cluster indexed under one word."""
+
+    __slots__ = ("cluster", "members", "start")
+
+    def __init__(self, start: datetime, cluster: str) -> None:
+        self.start = start
+        self.cluster = cluster
+        self.members: list[int] = []
+
+
 class Clusterer:
     """Places articles, in date order, into clusters of near-duplicates.
 
@@ -437,10 +451,11 @@ class Clusterer:
         self._frequency: Counter[str] = Counter()
         for item in vocabulary:
             self._frequency.update(item.title_words)
-        self._postings: dict[str, deque[tuple[datetime, int]]] = {}
+        # Per title word, the clusters with members indexed under it, about oldest first.
+        self._postings: dict[str, deque[_Entry]] = {}
+        self._entries: dict[tuple[str, str], _Entry] = {}
         self._items: list[StoryItem] = []
         self._placed: list[Placed] = []
-        self._starts: dict[str, datetime | None] = {}
         # The window before the next article: its excerpts' words, and how many have each.
         self._recent: deque[tuple[datetime, frozenset[str]]] = deque()
         self._counts: Counter[str] = Counter()
@@ -461,35 +476,29 @@ class Clusterer:
         floor = max(COMMON_MIN, math.floor(COMMON_SHARE * len(recent)) + 1)
         common = frozenset(word for word in item.text_words if counts[word] >= floor)
         prefix = self._prefix(item)
-        choices: dict[str, list[int]] = {}
-        seen: set[int] = set()
-        starts, placed_at = self._starts, self._placed
+        choices: dict[str, tuple[datetime, set[int]]] = {}
         for word in prefix:
             posting = self._postings.get(word)
             if not posting:
                 continue
-            while posting and posting[0][0] < oldest:
-                posting.popleft()
-            for _, j in posting:
-                if j in seen:
-                    continue
-                seen.add(j)
-                cluster = placed_at[j].cluster
-                start = starts.get(cluster)
-                if start is not None and start >= oldest:
-                    choices.setdefault(cluster, []).append(j)
+            # A cluster that started before the window can take no one from now on.
+            while posting and posting[0].start < oldest:
+                del self._entries[(word, posting.popleft().cluster)]
+            for entry in posting:
+                if entry.start >= oldest:
+                    choices.setdefault(entry.cluster, (entry.start, set()))[1].update(entry.members)
         placed = Placed(item.id, item.date)
-        for cluster in sorted(choices, key=lambda c: (starts[c], c)):
-            if any(similar(item, self._items[j], common) for j in choices[cluster]):
-                placed = Placed(cluster, placed_at[choices[cluster][0]].start)
+        for cluster in sorted(choices, key=lambda c: (choices[c][0], c)):
+            members = choices[cluster][1]
+            if any(similar(item, self._items[j], common) for j in members):
+                placed = self._placed[next(iter(members))]
                 break
         self._add(item, placed, prefix)
         return placed
 
     def _add(self, item: StoryItem, placed: Placed, prefix: list[str]) -> None:
-        moment = item.moment
-        self._starts.setdefault(placed.cluster, instant(placed.start))
-        if moment is None:
+        moment, start = item.moment, instant(placed.start)
+        if moment is None or start is None:
             return
         index = len(self._items)
         self._items.append(item)
@@ -497,10 +506,11 @@ class Clusterer:
         self._recent.append((moment, item.text_words))
         self._counts.update(item.text_words)
         for word in prefix:
-            posting = self._postings.get(word)
-            if posting is None:
-                posting = self._postings[word] = deque()
-            posting.append((moment, index))
+            entry = self._entries.get((word, placed.cluster))
+            if entry is None:
+                entry = self._entries[(word, placed.cluster)] = _Entry(start, placed.cluster)
+                self._postings.setdefault(word, deque()).append(entry)
+            entry.members.append(index)
 
     def _prefix(self, item: StoryItem) -> list[str]:
         words = item.title_words

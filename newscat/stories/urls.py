@@ -37,6 +37,8 @@ _AMP_CACHE_KINDS = ("c", "v", "i", "r")
 _AMP_SUFFIXES = (".amp.html", ".amp.htm", ".amp", ".html", ".htm")
 _PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
 _LONE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+#: A path of unreserved and allowed characters only: nothing to escape or unescape.
+_PLAIN_PATH = re.compile(r"[A-Za-z0-9/:@!$&'()*+,;=._~_-]*")
 _UNRESERVED = re.compile(r"[A-Za-z0-9\-._~]")
 #: Characters that may stay as they are in a path (RFC 3986 pchar plus "/").
 _PATH_SAFE = "/:@!$&'()*+,;=-._~%"
@@ -155,9 +157,10 @@ def _host(authority: str) -> str:
 def _segments(path: str) -> list[str]:
     """The path's non-empty segments, percent-escapes upper case, unreserved characters
     unescaped, everything else that a path cannot hold escaped; ``.`` and ``..`` go."""
-    path = _LONE_PERCENT.sub("%25", path)
-    path = _PERCENT.sub(_normal_escape, path)
-    path = quote(path, safe=_PATH_SAFE)
+    if not _PLAIN_PATH.fullmatch(path):  # else every step below leaves it as it is
+        path = _LONE_PERCENT.sub("%25", path)
+        path = _PERCENT.sub(_normal_escape, path)
+        path = quote(path, safe=_PATH_SAFE)
     return [segment for segment in path.split("/") if segment and segment not in (".", "..")]
 
 
