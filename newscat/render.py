@@ -427,7 +427,7 @@ def article_page(
         parts += [
             Text(""),
             _section(f"Related ({len(related)})"),
-            related_table(related, width, related_here or {}),
+            related_table(related, width, related_here or {}, handle),
         ]
     used = used_keys(record)
     extra = [
@@ -565,9 +565,15 @@ def _more_members(more: int, story: str) -> Text:
     return Text(inert(line), style="dim")
 
 
-def related_table(items: Sequence[Any], width: int, here: Mapping[int, str] | None = None) -> Table:
+def related_table(
+    items: Sequence[Any],
+    width: int,
+    here: Mapping[int, str] | None = None,
+    handle: Callable[[str], str] = str,
+) -> Table:
     """The ``related`` summaries of an article: date, provider, quality, title, and the
-    id of the catalogue article an entry names (``here``, by the entry's position)."""
+    ``handle`` of the catalogue article an entry names (``here``: its id, by the entry's
+    position)."""
     from newscat.dates import normalise_date
 
     here = here or {}
@@ -595,7 +601,7 @@ def related_table(items: Sequence[Any], width: int, here: Mapping[int, str] | No
                 "" if provider is None else _shown(provider),
                 number(score) if score is not None else _shown(quality or ""),
                 _shown(summary_value(entry, "title") or "(untitled)"),
-                *([inert(here.get(len(rows), ""))] if here else []),
+                *([inert(handle(here[len(rows)]) if len(rows) in here else "")] if here else []),
             ]
         )
         scores.append(score)

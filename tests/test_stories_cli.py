@@ -98,6 +98,26 @@ def test_show_names_the_rest_of_the_story_and_related_items_in_the_catalogue(
     assert "story " not in alone.stdout
 
 
+def test_a_related_entry_in_the_catalogue_is_named_by_its_handle(tmp_path: Path) -> None:
+    root = tmp_path / "cat"
+    root.mkdir()
+    (root / "2024").mkdir()
+    write(root, "2024/000_1485ef0817e09c04", RATES, "2024-03-01T10:00:00Z", "Alpha",
+          "https://alpha.example/rates")  # fmt: skip
+    write(root, "2024/001_99aa000000000000", "Football club signs new striker",
+          "2024-03-09T10:00:00Z", "Beta", "https://beta.example/f",
+          related=["https://alpha.example/rates"])  # fmt: skip
+    result = CliRunner().invoke(cli, ["show", "99aa", "-C", str(root)], env={"COLUMNS": "80"})
+    lines = [line.rstrip() for line in result.stdout.splitlines()]
+    start = lines.index("Related (1) " + "─" * 68)
+    assert lines[start + 1 : start + 3] == [
+        "date  provider  quality  title  in catalogue",
+        "                         x      1485",
+    ]
+    shown = CliRunner().invoke(cli, ["show", "1485", "-C", str(root), "-f", "json"])
+    assert json.loads(shown.stdout)["title"] == RATES
+
+
 @pytest.mark.parametrize("columns", [80, 120])
 def test_show_lists_the_first_ten_of_a_big_story_by_handle_then_how_to_list_them_all(
     tmp_path: Path, columns: int
