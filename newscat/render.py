@@ -112,6 +112,9 @@ _FLEX = {
 }
 _CAP = {"provider": 18, "domain": 22, "category": 12, "type": 10}
 _GAP = 2
+#: Columns that mean nothing cut (a REF, a path or URL a user types back, a date): the
+#: last resort cuts them only when every other column is down to three cells.
+_WHOLE = frozenset({"ref", "id", "path", "url", "date"})
 
 
 def fit_widths(
@@ -165,8 +168,10 @@ def fit_widths(
                 break
             widths.pop(i, None)
     shrink(1)
-    while total() > width:  # the last resort: the widest column gives one cell
-        widest = max(widths, key=lambda i: (widths[i], i))
+    while total() > width:  # the last resort: the widest column gives one cell (_WHOLE last)
+        widest = max(
+            widths, key=lambda i: (header[i] not in _WHOLE and widths[i] > 3, widths[i], i)
+        )
         if widths[widest] <= 1:
             break
         widths[widest] -= 1

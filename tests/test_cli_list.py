@@ -131,6 +131,24 @@ def test_columns_empty_in_every_row_all_go_before_a_title_is_cut(
     assert named.stdout.splitlines()[0].split() == ["ref", "title", "heat"]  # named: kept
 
 
+def test_named_columns_on_a_narrow_terminal_keep_ids_and_dates_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Seven columns named at 80: the others give cells; a cut id would be no REF."""
+    monkeypatch.setenv("COLUMNS", "80")
+    folder = tmp_path / "deep"
+    write_article(folder, "2026/12/435_96171be4375def6e.md", title="A" * 60,
+                  publishedDateTime="2026-12-31T10:00:00Z", quality=51, heat=87,
+                  provider="Medical Xpress", topics=["Machine Learning", "AI"])  # fmt: skip
+    fields = "id,title,provider,quality,heat,topics,date"
+    lines = run("list", "-C", str(folder), "-f", "table", "-F", fields).stdout.splitlines()
+    assert all(len(line) <= 80 for line in lines)
+    cells = lines[1].split()
+    assert (cells[0], cells[-1]) == ("2026/12/435_96171be4375def6e", "2026-12-31")
+    shown = run("show", "-C", str(folder), cells[0], "-f", "json")
+    assert shown.exit_code == 0
+
+
 def test_empty_catalogue_lists_nothing_and_succeeds(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     result = run("list", "-C", str(tmp_path / "empty"))
