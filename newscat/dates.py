@@ -70,9 +70,56 @@ def normalise_date(value: Any) -> str | None:
 
     try:
         # Missing parts come from 1 January, so "May 2022" is 2022-05-01.
-        return to_iso(_aware(dateparser.parse(text, default=_DEFAULT_PARTS)))
+        parsed = dateparser.parse(text, default=_DEFAULT_PARTS, tzinfos=_zone)
+        return to_iso(_aware(parsed))
     except (ValueError, OverflowError):
         return None
+
+
+#: Zone abbreviations that name one offset wherever news is written, in hours east of UTC.
+#: Any other name ("IST" is India, Ireland and Israel) makes a date unreadable, rather
+#: than hours wrong, or right only on machines whose own zone has that name.
+ZONES = {
+    "UTC": 0, "UT": 0, "GMT": 0, "Z": 0, "WET": 0, "WEST": 1, "BST": 1, "CET": 1,
+    "CEST": 2, "EET": 2, "EEST": 3, "MSK": 3, "SGT": 8, "HKT": 8, "AWST": 8, "JST": 9,
+    "KST": 9, "ACST": 9.5, "AEST": 10, "AEDT": 11, "NZST": 12, "NZDT": 13,
+    "HST": -10, "AKST": -9, "AKDT": -8, "PST": -8, "PDT": -7, "MST": -7, "MDT": -6,
+    "CST": -6, "CDT": -5, "EST": -5, "EDT": -4,
+}  # fmt: skip
+
+
+class UnknownZone(ValueError):
+    """A date names a time zone that is not in ``ZONES``."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"unknown time zone {name!r}")
+        self.name = name
+
+
+def _zone(name: str | None, offset: int | None) -> int | None:
+    """python-dateutil's time zone for a parsed date: its offset in seconds, else the
+    offset of a known abbreviation; UnknownZone for any other name."""
+    if offset is not None:
+        return offset
+    if name is None:
+        return None
+    hours = ZONES.get(name.upper())
+    if hours is None:
+        raise UnknownZone(name)
+    return int(hours * 3600)
+
+
+def unknown_zone(text: str) -> str | None:
+    """The time zone name that keeps a date from being read ("9:13 AL": "AL"), if any."""
+    from dateutil import parser as dateparser
+
+    try:
+        dateparser.parse(text, default=_DEFAULT_PARTS, tzinfos=_zone)
+    except UnknownZone as exc:
+        return exc.name
+    except (ValueError, OverflowError):
+        return None
+    return None
 
 
 def _valid_canonical(text: str) -> bool:

@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from newscat.dates import normalise_date
+from newscat.dates import normalise_date, unknown_zone
 from newscat.fields import DEFAULT_KEYS, FieldKeys, describe_chain
 from newscat.model import Article, Problem
 
@@ -780,7 +780,9 @@ def _article(
         date = normalise_date(named.group(1)) if named else None
     if date is None and unreadable is not None:
         key, raw = unreadable
-        complaints.append((key, "bad-date", f"{key} {raw!r} is not a date"))
+        zone = unknown_zone(raw) if isinstance(raw, str) else None
+        why = f": unknown time zone {zone!r}" if zone else ""
+        complaints.append((key, "bad-date", f"{key} {raw!r} is not a date{why}"))
     elif date is None:
         complaints.append(
             ("", "missing-date", f"no date (read from {describe_chain('date', keys)})")

@@ -157,3 +157,55 @@ def test_a_template_names_known_fields_only() -> None:
     result = run("list", "--template", "{nope}")
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr.startswith("Error: unknown field 'nope'")
+
+
+# --- time zone names in dates -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("written", "utc"),
+    [
+        ("May 19, 2022 9:13 AM", "2022-05-19T09:13:00Z"),  # no zone: UTC
+        ("May 19, 2022 9:13 AM EST", "2022-05-19T14:13:00Z"),
+        ("19 May 2022 9:13 PDT", "2022-05-19T16:13:00Z"),
+        ("2022-05-19 09:13 CEST", "2022-05-19T07:13:00Z"),
+        ("Thu, 19 May 2022 09:13:00 GMT", "2022-05-19T09:13:00Z"),
+        ("Thu, 19 May 2022 09:13:00 +0530", "2022-05-19T03:43:00Z"),
+        ("May 19, 2022 9:13 AL", None),  # a name newscat cannot place
+        ("May 19, 2022 9:13 IST", None),  # India, Ireland or Israel
+    ],
+)
+@pytest.mark.parametrize("local", ["UTC", "EST5EDT", "AL-3"])
+def test_zone_names_read_the_same_on_every_machine(
+    written: str, utc: str | None, local: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+    import warnings
+
+    from newscat.dates import normalise_date
+
+    monkeypatch.setenv("TZ", local)  # a machine whose own zone is EST, or is named AL
+    time.tzset()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # nothing may reach the user as a Python warning
+            assert normalise_date(written) == utc
+    finally:
+        monkeypatch.setenv("TZ", "UTC")
+        time.tzset()
+
+
+def test_an_unknown_zone_is_named_by_check_and_warns_nothing_else(tmp_path: Path) -> None:
+    folder = tmp_path / "c"
+    folder.mkdir()
+    (folder / "a.md").write_text(
+        '---\ntitle: x\ndate: "May 19, 2022 9:13 AL"\nurl: https://x.example/a\n---\n',
+        encoding="utf-8",
+    )
+    result = run("list", "-C", str(folder), "-F", "id,date", "--no-header")
+    assert (result.stdout, result.stderr) == ("a\t\n", "")
+    result = run("check", "-C", str(folder))
+    assert result.stdout == (
+        f"{folder / 'a.md'}:3:1: warning: bad-date: "
+        "date 'May 19, 2022 9:13 AL' is not a date: unknown time zone 'AL'\n"
+    )
