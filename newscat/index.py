@@ -362,8 +362,8 @@ class Index:
         """
         started = time.perf_counter()
         self._catalogues = _Catalogues.read(self.roots, self.exclusions, self.warn)
-        if self._catalogues.fingerprint != self._stored_fingerprint():
-            rebuild = True  # a catalogue reads its fields from other keys now: read every file
+        if not rebuild and self._catalogues.fingerprint != self._stored_fingerprint():
+            self._forget_stamps()  # a catalogue reads its fields from other keys now
         seen = self._data_version()
         problems: list[Problem] = []
         filling = not rebuild and self._is_empty()
@@ -480,6 +480,20 @@ class Index:
         except ValueError:
             return {}
         return found if isinstance(found, dict) else {}
+
+    def _forget_stamps(self) -> None:
+        """Make every file read again (as changed) by the refresh that follows: each
+        stored stamp and hash is set to one no file has. Should that refresh not finish,
+        the next one reads them all the same."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self.conn.execute("UPDATE files SET mtime_ns = ?, hash = NULL", (RACY_MTIME,))
+            self.conn.execute("COMMIT")
+        except BaseException:
+            if self.conn.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    self.conn.execute("ROLLBACK")
+            raise
 
     def _stored_fingerprint(self) -> str:
         row = self.conn.execute("SELECT value FROM meta WHERE key = 'fields'").fetchone()

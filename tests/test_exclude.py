@@ -236,6 +236,8 @@ def test_fields_chooses_the_keys_and_a_change_rereads_every_file(tmp_path: Path)
     (root / "newscat.toml").write_text(
         '[fields]\ndate = "created"\ntopics = ["labels", "tags"]\n', encoding="utf-8"
     )
+    report = run("index", "-C", str(root), "-q").stdout
+    assert report.startswith("0 added, 2 changed, 0 removed, 0 unchanged"), report
     assert run("list", *common).stdout == (
         "id\tdate\ttopics\none\t2023-05-06T00:00:00Z\tx\ntwo\t\tt\n"
     )
@@ -297,6 +299,10 @@ def test_the_watcher_leaves_out_what_the_walk_does(site: Path, isolated_env: Pat
         (site / ".gitignore").write_text("", encoding="utf-8")
         assert watch.synced(index.location, [str(site)])
         assert "_drafts/new" in {a.id for a in index.select("1", [])}
+        # An edited [fields] reaches the watcher too: every file is read again.
+        (site / "newscat.toml").write_text('[fields]\ntitle = "heading"\n', encoding="utf-8")
+        assert watch.synced(index.location, [str(site)])
+        assert {a.title for a in index.select("1", [])} == {None}
     finally:
         watcher.stop()
         thread.join(30)
