@@ -487,6 +487,8 @@ class BrowseApp(App[None]):
         self.generation += 1
         self.article_count = listing.count
         self._show_listing(listing, keep)
+        # Read the rows on screen now: grouping stories holds the connection a while.
+        listing.row(self.articles.cursor)
         if self.collapse:
             self.collapsing = True
             threading.Thread(
