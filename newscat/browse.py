@@ -13,6 +13,7 @@ never loaded for other commands.
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -37,9 +38,10 @@ from newscat.errors import NewscatError
 from newscat.fields import CataloguePaths, catalogue_paths, path_type
 from newscat.index import Index, RefreshReport
 from newscat.launch import can_open, open_url
-from newscat.listing import Listing, Row, TypedFilter, next_sort, typed_filter
+from newscat.listing import READER, Listing, Row, TypedFilter, next_sort, typed_filter
 from newscat.query import Filters, Query, known_paths
 from newscat.render import article_page, inert, number, score_style
+from newscat.state import mark_one_seen, utc_now
 from newscat.where import KnownPaths
 
 #: Seconds between background refreshes of the index.
@@ -83,6 +85,7 @@ KEYS: tuple[Key, ...] = (
     Key("reader", "J", "app.step(1)", "read the next article", "J", "next"),
     Key("reader", "K", "app.step(-1)", "read the previous article", "K"),
     Key("reader", "q,escape,h,left", "app.close_article", "back to the list", "q Esc", "back"),
+    Key("anywhere", "n", "next_unread", "next unread article", "n"),
     Key("anywhere", "slash", "filter", "filter as you type", "/", "filter"),
     Key("anywhere", "s", "sort", "change the sort order", "s", "sort"),
     Key("anywhere", "o", "open", "open the URL in the browser", "o", "open"),
@@ -194,7 +197,7 @@ class ArticleList(ScrollView, can_focus=True):
         super().__init__(**kwargs)
         self.listing: Listing | None = None
         self.cursor = 0
-        self.read: set[str] = set()  # paths read in this session
+        self.read: set[str] = set()  # paths read in this session (the rows may be older)
         self.empty_text = Text("")
 
     @property
@@ -219,7 +222,7 @@ class ArticleList(ScrollView, can_focus=True):
         if row is None:
             text = self.empty_text if y == 0 and self.count == 0 else Text("")
             return Strip(text.render(self.app.console, end=""), 0).crop_extend(0, width, None)
-        line = row_text(row, width, row.path in self.read)
+        line = row_text(row, width, row.seen or row.path in self.read)
         if n == self.cursor:
             line.stylize(self.get_component_rich_style("article-list--cursor"))
         return Strip(line.render(self.app.console, end=""), width).crop_extend(0, width, None)
@@ -406,6 +409,7 @@ class BrowseApp(App[None]):
         self.refreshing = False
         self.stopping = threading.Event()
         self.loaded = False
+        self.unsaved: list[str] = []  # paths read but not yet marked seen (the state was busy)
 
     # --- layout ---------------------------------------------------------------------------
 
@@ -620,6 +624,10 @@ class BrowseApp(App[None]):
 
     def on_unmount(self) -> None:
         self.stopping.set()
+        if self.unsaved:  # the last chance to keep them: wait for the state database
+            with contextlib.suppress(sqlite3.Error):
+                for path in self.unsaved:
+                    mark_one_seen(self.index.conn, READER, path, utc_now(), wait_ms=5000)
 
     def _reopen(self) -> Index:
         assert self.reopen is not None
@@ -632,6 +640,7 @@ class BrowseApp(App[None]):
     def on_refreshed(self, message: Refreshed) -> None:
         self.progress = ""
         self.refreshing = False
+        self._mark_seen()  # what a refresh kept back
         if message.error is not None:
             self.message = message.error
             self._show_status()
@@ -662,9 +671,46 @@ class BrowseApp(App[None]):
         self.reader.display = True
         self._apply_layout()
         self.articles.mark_read(row)
+        self._mark_seen(row.path)
         self.set_focus(self.reader)
         self.call_after_refresh(self._render_article)
         self.reader.scroll_home(animate=False)
+
+    def _mark_seen(self, path: str | None = None) -> None:
+        """Keep that the article at ``path`` was read (and any kept back before), as
+        seen marks of the reader's consumer; what the state database is too busy to
+        take now is tried again on the next read, refresh and at the end."""
+        if path is not None:
+            self.unsaved.append(path)
+        now = utc_now()
+        while self.unsaved:
+            try:
+                if not mark_one_seen(self.index.conn, READER, self.unsaved[0], now):
+                    return
+            except sqlite3.Error as exc:
+                self.unsaved.clear()
+                self.notify(f"cannot keep what you read ({exc})", markup=False)
+                return
+            self.unsaved.pop(0)
+
+    def action_next_unread(self) -> None:
+        """Move to the next article not read before (from the top again after the last);
+        while reading, read it."""
+        listing = self.articles.listing
+        found = None if listing is None else listing.next_unseen(self.articles.cursor)
+        tried: set[int] = set()
+        while found is not None and listing is not None and found not in tried:
+            row = listing.row(found)
+            if row is None or row.path not in self.articles.read:
+                break
+            tried.add(found)  # read in this session, its mark not kept yet
+            found = listing.next_unseen(found)
+        if found is None or found in tried:
+            self.notify("no unread articles in this list", markup=False)
+            return
+        self.articles.move_to(found)
+        if self.reading:
+            self.action_read()
 
     def _render_article(self) -> None:
         page = self.reader.query_one("#page", Static)

@@ -13,10 +13,11 @@ import re
 import shlex
 from collections import OrderedDict
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from newscat.errors import UsageError
 from newscat.query import Compiled, Filters, Query, compile_filters, compile_query, known_paths
+from newscat.state import seen_sql
 from newscat.where import no_catalogue
 
 if TYPE_CHECKING:
@@ -39,6 +40,9 @@ SORT_CYCLE: tuple[tuple[str, ...], ...] = (
 )
 
 _ROW_COLUMNS = "a.path, a.id, a.date, a.provider, a.domain, a.quality, a.title, a.url"
+#: The consumer whose seen marks the reader keeps: what the user has read in it.
+READER = "browse"
+_SEEN = seen_sql(READER)
 #: Each article's story (an article the stories have not reached yet is its own).
 _STORY_KEY = "IFNULL((SELECT st.story FROM story_items AS st WHERE st.article = a.rowid), a.id)"
 _tables = itertools.count(1)
@@ -57,6 +61,7 @@ class Row:
     title: str | None
     url: str | None
     more: int = 0  # other matching articles of its story, when stories are collapsed
+    seen: bool = False  # read in the reader before (a seen mark of consumer READER)
 
 
 class Listing:
@@ -149,20 +154,41 @@ class Listing:
         compiled = self.compiled
         if self._table is not None:
             rows = self.index.conn.execute(
-                f"SELECT {_ROW_COLUMNS}, t.more FROM {self._table} AS t "
+                f"SELECT {_ROW_COLUMNS}, t.more, {_SEEN} FROM {self._table} AS t "
                 "JOIN articles AS a ON a.rowid = t.article WHERE t.pos > ? ORDER BY t.pos LIMIT ?",
                 (offset, limit),
             ).fetchall()
         else:
             rows = self.index.select_columns(
-                f"{_ROW_COLUMNS}, 0",
+                f"{_ROW_COLUMNS}, 0, {_SEEN}",
                 compiled.where,
                 compiled.params + compiled.order_params,
                 compiled.order,
                 limit,
                 offset,
             )
-        return [Row(*row) for row in rows]
+        return [_row(values) for values in rows]
+
+    def next_unseen(self, after: int) -> int | None:
+        """The first row after row ``after`` whose article was not read in the reader
+        before, else the first such row from the top; None when every row was read.
+        One pass over the matching articles in the list's order."""
+        compiled = self.compiled
+        if self._table is not None:
+            found = self.index.conn.execute(
+                f"SELECT t.pos - 1 FROM {self._table} AS t JOIN articles AS a "
+                f"ON a.rowid = t.article WHERE NOT {_SEEN} "
+                "ORDER BY t.pos <= ?, t.pos LIMIT 1",
+                (after + 1,),
+            ).fetchone()
+        else:
+            found = self.index.conn.execute(
+                f"SELECT pos FROM (SELECT row_number() OVER (ORDER BY {compiled.order}) - 1 "
+                f"AS pos, {_SEEN} AS seen FROM articles AS a WHERE {compiled.where}) "
+                "WHERE NOT seen ORDER BY pos <= ?, pos LIMIT 1",
+                compiled.order_params + compiled.params + [after],
+            ).fetchone()
+        return None if found is None else int(found[0])
 
     def find(self, path: str, near: int) -> int | None:
         """Where the article from file ``path`` now is, looked for within ``FIND_WINDOW``
@@ -188,6 +214,12 @@ class Listing:
             if found_path == path:
                 return start + i
         return None
+
+
+def _row(values: tuple[Any, ...]) -> Row:
+    """A row read with ``_ROW_COLUMNS``, then ``more`` and the seen mark."""
+    path, id_, date, provider, domain, quality, title, url, more, seen = values
+    return Row(path, id_, date, provider, domain, quality, title, url, int(more), bool(seen))
 
 
 def compile_both(query: Query, extra: Filters | None, known: KnownPaths) -> Compiled:

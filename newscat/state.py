@@ -230,6 +230,39 @@ def mark_seen(conn: sqlite3.Connection, consumer: str, paths: Sequence[str], now
     return marked
 
 
+def mark_one_seen(
+    conn: sqlite3.Connection, consumer: str, path: str, now: str, wait_ms: int = 50
+) -> bool:
+    """Mark the article at ``path`` seen by ``consumer`` now, waiting at most ``wait_ms``
+    for another writer; False when the state database was busy (mark it later).
+
+    For a reader on screen, which must not freeze while a refresh holds the lock.
+    """
+    (before,) = conn.execute("PRAGMA busy_timeout").fetchone()
+    conn.execute(f"PRAGMA busy_timeout = {int(wait_ms)}")
+    try:
+        conn.execute(
+            "INSERT OR IGNORE INTO state.seen(consumer, article, marked) "
+            "SELECT ?, key, ? FROM state.arrivals WHERE path = ?",
+            (consumer, now, path),
+        )
+    except sqlite3.OperationalError as exc:
+        if getattr(exc, "sqlite_errorname", "SQLITE_BUSY").startswith(
+            ("SQLITE_BUSY", "SQLITE_LOCKED")
+        ):
+            return False
+        raise
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {int(before)}")
+    return True
+
+
+def seen_sql(consumer: str) -> str:
+    """``SEEN_SQL`` for one consumer named in the SQL itself (checked: letters, digits,
+    '_', '-', '.'), for a column list where a bound parameter would shift the others."""
+    return SEEN_SQL.replace("?", f"'{check_consumer(consumer)}'")
+
+
 def unseen_ids(conn: sqlite3.Connection, consumer: str) -> list[str]:
     """The ids of the index's articles that ``consumer`` has not been given, by id."""
     rows = conn.execute(

@@ -50,13 +50,14 @@ def browse(
     searches: dict[str, Any] | None = None,
     active: list[str] | None = None,
     extra_filters: tuple[Filters, ...] = (),
+    state: Path | None = None,
 ) -> Any:
     """Run the reader on ``roots`` with ``script(app, pilot)``; returns the app afterwards."""
     from newscat.browse import BrowseApp
 
     names = [str(root) for root in roots]
-    index = Index.open(names, cache_dir)
-    reopen = None if cache_dir is None else (lambda: Index.open(names, cache_dir))
+    index = Index.open(names, cache_dir, state=state)
+    reopen = None if cache_dir is None else (lambda: Index.open(names, cache_dir, state=state))
     query = Query(filters=replace(filters or Filters(), also=extra_filters), sort=sort)
     app = BrowseApp(index, query, reopen=reopen, searches=searches, active=active)
 

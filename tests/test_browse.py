@@ -288,6 +288,59 @@ def test_hostile_file_names_are_listed_and_read_as_text(tmp_path: Path) -> None:
     assert "\x1b" not in "".join(seen)
 
 
+def test_n_moves_to_the_next_unread_article_and_wraps_round(tmp_path: Path) -> None:
+    folder = many(tmp_path / "cat", 5)  # newest first: 00004, 00003, 00002, 00001, 00000
+    at: list[tuple[int, bool]] = []
+    shown: list[str] = []
+
+    async def script(app: Any, pilot: Any) -> None:
+        await press(app, pilot, "enter", "q")  # read 00004
+        await press(app, pilot, "j", "j", "enter", "q")  # read 00002
+        await press(app, pilot, "g", "n")
+        at.append((app.articles.cursor, app.reading))  # 00003
+        await press(app, pilot, "n", "n")
+        at.append((app.articles.cursor, app.reading))  # 00001, then 00000
+        await press(app, pilot, "n")
+        at.append((app.articles.cursor, app.reading))  # round to 00003
+        await press(app, pilot, "enter", "n")  # reading: n reads the next unread
+        at.append((app.articles.cursor, app.reading))
+        await press(app, pilot, "n", "n")  # 00000 read too: none left
+        shown.append(screen_text(app))
+        at.append((app.articles.cursor, app.reading))
+
+    browse([folder], script, size=(100, 30))
+    assert at == [(1, False), (4, False), (1, False), (3, True), (4, True)]
+    assert "no unread articles in this list" in shown[0]
+
+
+def test_what_was_read_stays_read_for_the_next_session_and_for_list(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = many(tmp_path / "cat", 4)
+    cache, state_dir = tmp_path / "cache", tmp_path / "state"
+    state = state_dir / "state.sqlite3"
+    monkeypatch.setenv("NEWSCAT_CACHE_DIR", str(cache))
+    monkeypatch.setenv("NEWSCAT_STATE_DIR", str(state_dir))
+    assert run("index", "-q", "-C", str(folder)).exit_code == 0  # arrivals recorded
+
+    async def read_two(app: Any, pilot: Any) -> None:
+        await press(app, pilot, "enter", "q", "j", "j", "enter", "q")  # 00003 and 00001
+
+    browse([folder], read_two, cache_dir=cache, state=state)
+    unread = run("list", "-C", str(folder), "--unseen", "browse", "--peek", "-f", "ids")
+    assert (unread.exit_code, unread.stdout) == (0, "a/00002\na/00000\n")
+    at: list[int] = []
+
+    async def next_session(app: Any, pilot: Any) -> None:
+        rows = [app.articles.listing.row(n) for n in range(4)]
+        at.append(sum(1 << n for n, row in enumerate(rows) if row.seen))
+        await press(app, pilot, "n")
+        at.append(app.articles.cursor)
+
+    browse([folder], next_session, cache_dir=cache, state=state)
+    assert at == [0b0101, 1]  # rows 0 and 2 read before; n goes to row 1 (00002)
+
+
 def test_at_switches_saved_search_and_back_to_everything() -> None:
     from newscat.browse import SavedSearch
 
@@ -542,3 +595,26 @@ def test_the_sort_cycle_comes_back_round() -> None:
         order.append(next_sort(order[-1]))
     assert order[-1] == ("-date",)
     assert next_sort(("-heat", "title")) == ("-date",)
+
+
+def test_a_busy_state_database_keeps_the_mark_back_instead_of_freezing(tmp_path: Path) -> None:
+    import sqlite3
+
+    from newscat.state import mark_one_seen, utc_now
+
+    folder = many(tmp_path / "cat", 1)
+    state = tmp_path / "state.sqlite3"
+    index = Index.open([str(folder)], tmp_path / "cache", state=state)
+    try:
+        index.refresh()
+        path = index.conn.execute("SELECT path FROM articles").fetchone()[0]
+        other = sqlite3.connect(state, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")  # another writer holds the state database
+        assert mark_one_seen(index.conn, "browse", path, utc_now(), wait_ms=10) is False
+        other.execute("ROLLBACK")
+        other.close()
+        assert mark_one_seen(index.conn, "browse", path, utc_now(), wait_ms=10) is True
+        marks = index.conn.execute("SELECT consumer FROM state.seen").fetchall()
+        assert marks == [("browse",)]
+    finally:
+        index.close()
