@@ -159,8 +159,9 @@ def cli() -> None:
 def list_command(**opts: Any) -> None:
     """List matching articles, newest first.
 
-    On a terminal: a table of the first 50 (-n N or --all for more), through a
-    pager when taller than the screen. In a pipe: tab-separated values, all of them.
+    On a terminal: a table (or --template lines) of the first 50 (-n N or --all for
+    more), through a pager when taller than the screen. In a pipe: tab-separated
+    values (or the template's lines), all of them.
 
     \b
     Examples:
@@ -208,8 +209,10 @@ def list_command(**opts: Any) -> None:
             explain_nothing(app, index, query.filters)
         fail_if_empty(opts, count)
         return
+    # A table and a template are for people: on a terminal, the first rows, paged.
+    for_people = fmt in ("table", "template")
     limit = query.limit
-    shortened = limit is None and not opts["all_"] and terminal and fmt == "table"
+    shortened = limit is None and not opts["all_"] and terminal and for_people
     if shortened:  # the user's [defaults] limit (0: all), else the built-in one
         setting = app.settings.get("limit")
         limit = (
@@ -240,13 +243,13 @@ def list_command(**opts: Any) -> None:
         template=template,
     )
     articles = delivery.track(compiled.select(index, limit, query.offset))
-    with paged(app) if fmt == "table" else contextlib.nullcontext():
+    with paged(app) if for_people else contextlib.nullcontext():
         writer = write_template if template is not None else WRITERS[fmt]
         count = emit(lambda out: writer(out, articles, spec))
     delivery.done()
     if count == 0:
         explain_nothing(app, index, query.filters)
-    if terminal and fmt == "table" and not app.quiet:
+    if terminal and for_people and not app.quiet:
         if count == 0:
             note(app, "No articles match.")
         elif shortened and count == limit:

@@ -163,6 +163,17 @@ def test_the_environment_or_a_leading_flag_turns_the_pager_off(
     assert lines[-1] == "50 of 120 · -n N or --all for more"
 
 
+def test_template_lines_on_a_terminal_are_limited_and_paged_like_a_table(
+    big: Path, recorder: tuple[dict[str, str], Path]
+) -> None:
+    env, seen = recorder
+    shown = in_pty(["list", "-C", str(big), "--template", "{ref} {title}"], env)
+    paged = seen.read_text(encoding="utf-8").splitlines()
+    assert len(paged) == 50
+    assert paged[0].split()[1:] == ["Article", "number", "119"]
+    assert plain(shown).strip() == "50 of 120 · -n N or --all for more"
+
+
 def test_all_shows_every_row_and_no_footer(
     big: Path, recorder: tuple[dict[str, str], Path]
 ) -> None:
