@@ -32,6 +32,7 @@ from newscat.catalog import (
     walk_folders,
 )
 from newscat.fields import STORED_FIELDS, Field, FieldKeys, PathStats, catalogue_paths, field_keys
+from newscat.handles import Handles, after_prefix
 from newscat.ignore import Exclusions, Selection
 from newscat.model import DEFAULT_MAX_SIZE, Article, Problem
 from newscat.sqlfunctions import register as register_functions
@@ -780,6 +781,14 @@ class Index:
             return None
         return next((str(text) for text in row if text and marks[0] in text), None)
 
+    def ids(self) -> Iterator[str]:
+        """Every article's id (the same id twice when two roots hold it)."""
+        return (row[0] for row in self.conn.execute("SELECT id FROM articles"))
+
+    def handles(self) -> Handles:
+        """The handles of this index's articles, computed as they are asked for."""
+        return Handles(self.ref_matches, self.ids)
+
     def ref_matches(self, ref: str) -> list[str]:
         """At most two ids that the first REF rule matching anything matches (see
         ``ref_conditions``): what a handle must make unique. Indexed queries only."""
@@ -960,8 +969,6 @@ def ref_conditions(ref: str) -> list[tuple[str, list[str]]]:
 
 def prefix_condition(expression: str, prefix: str) -> tuple[str, list[str]]:
     """Texts that start with ``prefix``, as a range an index serves."""
-    from newscat.handles import after_prefix
-
     upper = after_prefix(prefix)
     if upper is None:
         return f"{expression} >= ?", [prefix]

@@ -13,7 +13,14 @@ from hypothesis import strategies as st
 
 from newscat import index as index_module
 from newscat.catalog import resolve
-from newscat.handles import MIN_LENGTH, Handles, after_prefix, hash_part, trailing_parts
+from newscat.handles import (
+    MIN_LENGTH,
+    Handles,
+    IdLookup,
+    after_prefix,
+    hash_part,
+    trailing_parts,
+)
 from newscat.index import Index
 from tests.conftest import run, write_article
 
@@ -214,6 +221,9 @@ def test_the_index_gives_the_handles_that_every_id_gives(tmp_path: Path) -> None
     ids = [a.id for a in index.select()]
     from_index, in_memory = Handles(index.ref_matches), Handles.of_ids(ids)
     assert {id_: from_index(id_) for id_ in ids} == {id_: in_memory(id_) for id_ in ids}
+    switching = Handles(index.ref_matches, index.ids, switch_after=3)  # as a long pipe does
+    assert {id_: switching(id_) for id_ in ids} == {id_: in_memory(id_) for id_ in ids}
+    assert isinstance(switching.lookup, IdLookup)
     assert from_index("2024/000_50e039b255de019a") == "50e03"
     assert from_index("50e0fade/notes") == "notes"
     assert from_index("blog/launch-day") == "blog/launch-day"  # held by two roots

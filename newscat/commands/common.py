@@ -77,9 +77,7 @@ def computed_for(
     named = fields or ()
     handle = None
     if fmt == "table" or "ref" in named:
-        from newscat.handles import Handles
-
-        handle = Handles(index.ref_matches)
+        handle = index.handles()
     snippet = None
     records = records_snippet and fields is None and fmt in ("json", "jsonl")
     if match is not None and ("snippet" in named or records):

@@ -63,10 +63,9 @@ def stories_command(**opts: Any) -> None:
         explain_nothing(app, index, filters)
     if fmt == "table":
         if rows:
-            from newscat.handles import Handles
             from newscat.render import make_console, stories_table
 
-            handles = Handles(index.ref_matches)
+            handles = index.handles()
             with paged(app):
                 console = make_console(app.color)
                 console.print(stories_table(rows, console.width, handles))

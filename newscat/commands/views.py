@@ -89,12 +89,11 @@ def show_command(**opts: Any) -> None:
         click.echo(json_text(records[0] if len(records) == 1 else records, indent=2))
         return
     from newscat.dates import resolve_now
-    from newscat.handles import Handles
     from newscat.render import article_page, make_console, page_separator
     from newscat.stories.report import also_in_catalogue, related_in_catalogue
 
     now = resolve_now(opts["now"])
-    handles = Handles(index.ref_matches)
+    handles = index.handles()
     with paged(app):
         console = make_console(app.color)
         for i, article in enumerate(articles):
