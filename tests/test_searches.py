@@ -234,7 +234,7 @@ def test_config_path_and_table(catalog: Path, user_file: Path) -> None:
     result = run("config", "-f", "table", "-C", str(catalog))
     assert result.stdout.splitlines()[0].split() == ["setting", "value", "source"]
     assert result.stdout.endswith(
-        f"\nuser file  {user_file}\ncatalogue  {catalog / 'newscat.toml'}\n"
+        f"\nuser file  {user_file}\ncatalogue  {catalog / 'newscat.toml'}\n  exclude drafts/**\n"
     )
     payload = json.loads(run("config", "-f", "json").stdout)
     assert payload["settings"]["sort"] == {"value": "-quality", "source": str(user_file)}

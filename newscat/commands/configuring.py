@@ -68,7 +68,15 @@ def config_command(**opts: Any) -> None:
             "settings": {s.name: {"value": s.value, "source": s.source} for s in settings},
             "files": {
                 "user": {"path": app.user.path, "exists": app.user.exists},
-                "catalogues": [{"root": c.root, "path": c.path} for c in catalogues],
+                "catalogues": [
+                    {
+                        "root": c.root,
+                        "path": c.path,
+                        "fields": {name: list(keys) for name, keys in c.fields.items()},
+                        "exclude": list(c.exclude),
+                    }
+                    for c in catalogues
+                ],
             },
         }
         click.echo(json_text(payload, indent=2))
@@ -83,6 +91,10 @@ def config_command(**opts: Any) -> None:
         for catalogue in catalogues:
             if catalogue.path is not None:
                 text += f"catalogue  {_cell(catalogue.path)}\n"
+                for name, keys in catalogue.fields.items():
+                    text += f"  {name} from {_cell(', '.join(keys))}\n"
+                if catalogue.exclude:
+                    text += f"  exclude {_cell(', '.join(catalogue.exclude))}\n"
     emit(lambda out: out.write(text))
 
 
