@@ -23,6 +23,7 @@ from newscat.commands.common import (
     emit,
     explain_nothing,
     fail_if_empty,
+    feed_title,
     note,
     output_is_terminal,
     paged,
@@ -44,7 +45,9 @@ from newscat.options import (
 )
 from newscat.settings import DEFAULT_LIMIT as TERMINAL_LIMIT
 
-LIST_FORMATS = ("table", "tsv", "csv", "json", "jsonl", "ids", "paths", "markdown")
+LIST_FORMATS = (
+    "table", "tsv", "csv", "json", "jsonl", "ids", "paths", "markdown", "atom", "rss",
+)  # fmt: skip
 
 
 class CommandError(click.ClickException):
@@ -168,6 +171,7 @@ def list_command(**opts: Any) -> None:
       newscat list -n 10
       newscat list -t "AI Ethics,AI Policy" --since 2022-01-01 -f json
       newscat list -w 'heat > 60' --sort=-quality -F id,title,quality
+      newscat list @ethics -f atom > ethics.xml
     """
     from newscat.app import App
     from newscat.export import WRITERS, OutputSpec, check_null, output_fields, write_template
@@ -241,6 +245,7 @@ def list_command(**opts: Any) -> None:
         computed=dataclasses.replace(computed, more=more),
         named=requested is not None,
         template=template,
+        title=feed_title(opts),
     )
     articles = delivery.track(compiled.select(index, limit, query.offset))
     with paged(app) if for_people else contextlib.nullcontext():

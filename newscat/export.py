@@ -233,6 +233,8 @@ class OutputSpec:
     computed: Computed = field(default_factory=Computed)
     #: Whether ``fields`` were named by the user (a table then drops none of them).
     named: bool = False
+    #: A feed's title (Atom, RSS).
+    title: str = "newscat"
     #: ``--template``: one line per article.
     template: Template | None = None
 
@@ -460,6 +462,18 @@ def write_template(out: IO[str], articles: Iterable[Article], spec: OutputSpec) 
     return count
 
 
+def write_atom(out: IO[str], articles: Iterable[Article], spec: OutputSpec) -> int:
+    from newscat.feeds import write_atom as atom
+
+    return atom(out, articles, spec.title)
+
+
+def write_rss(out: IO[str], articles: Iterable[Article], spec: OutputSpec) -> int:
+    from newscat.feeds import write_rss as rss
+
+    return rss(out, articles, spec.title)
+
+
 #: Every text format, by name. ``list`` offers them all; ``export`` the machine ones.
 WRITERS: dict[str, Writer] = {
     "table": write_table,
@@ -470,11 +484,15 @@ WRITERS: dict[str, Writer] = {
     "ids": write_ids,
     "paths": write_paths,
     "markdown": write_markdown,
+    "atom": write_atom,
+    "rss": write_rss,
 }
 #: Formats whose columns come from ``--fields`` (and flatten mappings into dotted columns).
 TABULAR = frozenset({"table", "tsv", "csv", "markdown"})
 #: Formats that write whole records unless ``--fields`` is given.
 RECORDS = frozenset({"json", "jsonl"})
+#: Feeds: each entry's parts are fixed (title, link, date, author, categories, summary).
+FEEDS = frozenset({"atom", "rss"})
 #: Formats ``-0/--null`` applies to.
 NUL_SEPARATED = frozenset({"ids", "paths"})
 #: Formats in which a mapping field becomes dotted columns.
@@ -486,8 +504,10 @@ def output_fields(
 ) -> Sequence[str] | None:
     """The columns a format writes: the requested ones checked (and flattened), or its default.
 
-    None means whole records (json, jsonl) or no columns at all (ids, paths).
+    None means whole records (json, jsonl) or no columns at all (ids, paths, feeds).
     """
+    if fmt in FEEDS and requested is not None:
+        raise UsageError(f"--fields does not apply to -f {fmt}")
     if requested is None:
         if fmt == "table":
             return fields.TABLE_COLUMNS

@@ -24,6 +24,7 @@ SEEDS = ROOT / "seeds"
 A = "000_50e039b255de019a"
 B = "002_6ef551387f7f8ea7"
 URL_A = "https://www.hee.nhs.uk/news-blogs-events/news/new-report-finds-healthcare-staff-need-support-use-ai-safely"
+URL_B = "https://www.digitalhealth.net/2022/11/nhs-report-calls-for-artificial-intelligence-training-for-all-staff/"
 
 
 @pytest.fixture
@@ -307,8 +308,29 @@ def test_open_prints_the_url_when_the_launcher_fails(
 ) -> None:
     _no_browser(monkeypatch)
     monkeypatch.setattr(click, "launch", lambda url, wait=False, locate=False: 3)
-    result = CliRunner().invoke(cli, ["open", "000"], env={**env, "BROWSER": "firefox"})
+    browser = "newscat-test-no-such-browser"  # not found: the system's launcher is asked
+    result = CliRunner().invoke(cli, ["open", "000"], env={**env, "BROWSER": browser})
     assert (result.exit_code, result.stdout) == (0, URL_A + "\n")
+
+
+def test_open_runs_the_browser_the_config_file_names(
+    env: dict[str, str], launched: list[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    _no_browser(monkeypatch)
+    opened = tmp_path / "opened.txt"
+    script = tmp_path / "my browser"
+    script.write_text(f'#!/bin/sh\nprintf "%s|%s\\n" "$1" "$2" >> "{opened}"\n', encoding="utf-8")
+    script.chmod(0o755)
+    config = tmp_path / "config.toml"
+    config.write_text(f"[defaults]\nbrowser = '\"{script}\" --new-tab %s'\n", encoding="utf-8")
+    # The config file's browser wins over $BROWSER, as git's web.browser does.
+    environ = {**env, "NEWSCAT_CONFIG": str(config), "BROWSER": "newscat-test-no-such-browser"}
+
+    result = CliRunner().invoke(cli, ["open", A, "6ef5"], env=environ)
+
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
+    assert opened.read_text(encoding="utf-8") == f"--new-tab|{URL_A}\n--new-tab|{URL_B}\n"
+    assert launched == []
 
 
 def test_open_refs_by_path_and_errors(

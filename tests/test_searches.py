@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,10 @@ from tests.conftest import SEEDS, run, write_article
 
 NHS = "000_50e039b255de019a"  # NHS HEE, quality 58, heat 68, 2022-05-19
 DH = "002_6ef551387f7f8ea7"  # Digital Health, quality 56, heat 66, 2022-11-02
+HEE_URL = (
+    "https://www.hee.nhs.uk/news-blogs-events/news/"
+    "new-report-finds-healthcare-staff-need-support-use-ai-safely"
+)
 
 USER = """
 [defaults]
@@ -290,3 +295,20 @@ def test_a_hostile_catalogue_file_runs_nothing(
         assert len(result.stderr.splitlines()) == 1
     assert not marker.exists()
     assert ids("-C", str(catalog), "--sort=-date") == [DH, NHS]  # the catalogue itself still reads
+
+
+def test_a_catalogue_file_cannot_name_the_browser(
+    catalog: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    marker = tmp_path / "pwned"
+    path = catalog / "newscat.toml"
+    path.write_text(f'[defaults]\nbrowser = "touch {marker}"\n', encoding="utf-8")
+    monkeypatch.setattr(sys, "platform", "linux")
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "BROWSER"):
+        monkeypatch.delenv(name, raising=False)
+
+    result = run("open", "50e0", "-C", str(catalog))
+
+    assert (result.exit_code, result.stdout) == (0, HEE_URL + "\n")  # no browser: printed
+    assert result.stderr.startswith(f"newscat: warning: {path}:1: 'defaults' is not allowed")
+    assert not marker.exists()

@@ -172,6 +172,11 @@ def test_export_unseen_to_a_file_marks_once_it_is_in_place(catalog: Path, tmp_pa
     result = run("export", "-C", str(catalog), "--unseen", "digest", "-F", "id", "-o", str(target))
     assert target.read_text(encoding="utf-8") == "id\n"  # the header alone: nothing new
     assert result.stderr.endswith(f"exported 0 articles to {target}\n")
+    target.write_text("last week's\n", encoding="utf-8")
+    result = run("export", "-C", str(catalog), "--unseen", "digest", "-e", "-o", str(target))
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == "Error: nothing new for digest: no article it has not seen matched\n"
+    assert target.read_text(encoding="utf-8") == "last week's\n"  # left as it was
 
 
 def test_a_failed_write_marks_nothing(catalog: Path, tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ import io
 import shlex
 import shutil
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import IO, TYPE_CHECKING, Any
 
 import click
@@ -94,6 +94,9 @@ def computed_for(
 def fail_if_empty(opts: dict[str, Any], count: int) -> None:
     """``-e/--fail-empty``: exit 1 when nothing matched."""
     if opts.get("fail_empty") and count == 0:
+        consumer = opts.get("unseen")
+        if consumer and not opts.get("peek"):
+            raise NewscatError(f"nothing new for {consumer}: no article it has not seen matched")
         raise NewscatError("no articles matched")
 
 
@@ -229,6 +232,11 @@ def explain_nothing(app: App, index: Index, filters: Filters) -> None:
         else:
             message += " in the catalogue"
         click.echo(message, err=True)
+
+
+def feed_title(opts: Mapping[str, Any]) -> str:
+    """A feed's title: newscat, and the saved searches it comes from (``newscat @ethics``)."""
+    return " ".join(("newscat", *(opts.get("searches") or ())))
 
 
 class Delivery:

@@ -17,6 +17,7 @@ from newscat.commands.common import (
     emit,
     explain_nothing,
     fail_if_empty,
+    feed_title,
     parse_fields,
 )
 from newscat.errors import NewscatError, UsageError
@@ -34,7 +35,7 @@ from newscat.options import (
 if TYPE_CHECKING:
     pass
 
-EXPORT_FORMATS = ("csv", "tsv", "json", "jsonl", "sqlite", "parquet")
+EXPORT_FORMATS = ("csv", "tsv", "json", "jsonl", "sqlite", "parquet", "atom", "rss")
 #: ``-o FILE`` with one of these suffixes picks the format when ``-f`` is not given.
 SUFFIX_FORMATS = {
     ".csv": "csv",
@@ -45,6 +46,9 @@ SUFFIX_FORMATS = {
     ".sqlite": "sqlite",
     ".sqlite3": "sqlite",
     ".db": "sqlite",
+    ".atom": "atom",
+    ".xml": "atom",
+    ".rss": "rss",
 }
 
 
@@ -55,7 +59,8 @@ SUFFIX_FORMATS = {
 @sort_options
 @click.option(
     "-f", "--format", "format_", type=click.Choice(EXPORT_FORMATS), metavar="FORMAT",
-    help="csv, tsv, json, jsonl, sqlite or parquet. Default: from the -o suffix, else jsonl.",
+    help="csv, tsv, json, jsonl, sqlite, parquet, atom or rss. Default: from the -o suffix "
+    "(.atom and .xml: atom, .rss: rss), else jsonl.",
 )  # fmt: skip
 @click.option(
     "-o", "--output", metavar="FILE",
@@ -73,7 +78,7 @@ SUFFIX_FORMATS = {
 )  # fmt: skip
 @catalog_options
 def export_command(**opts: Any) -> None:
-    """Export matching articles to csv, tsv, json, jsonl, sqlite or parquet.
+    """Export matching articles to csv, tsv, json, jsonl, sqlite, parquet or a feed.
 
     json and jsonl hold every front-matter key as written plus id, path, date
     and body. csv and tsv hold one row per article with lists '; '-joined and
@@ -83,7 +88,10 @@ def export_command(**opts: Any) -> None:
     related. parquet writes a folder of Parquet files partitioned by year and
     month of the date (year=2024/month=05, year=unknown/month=unknown), with
     the normalised columns and front_matter as JSON; it needs pyarrow
-    (pip install "newscat[parquet]").
+    (pip install "newscat[parquet]"). atom and rss write an Atom 1.0 or RSS
+    2.0 feed for any feed reader: title, link (url), date (else the file's
+    modification time), author (provider), categories (topics), summary
+    (excerpt) and an id that stays the same (the url, else urn:newscat:ID).
 
     \b
     Examples:
@@ -92,6 +100,7 @@ def export_command(**opts: Any) -> None:
       newscat export --since 7d -o this-week.csv
       newscat export -o news.sqlite && sqlite3 news.sqlite 'select count(*) from articles'
       newscat export -f parquet -o news-dataset
+      newscat export @ethics -o ethics.xml
     """
     from newscat.app import App
     from newscat.export import (
@@ -130,6 +139,7 @@ def export_command(**opts: Any) -> None:
         fields=fields,
         header=not opts["no_header"],
         computed=computed_for(index, fmt, fields, query.filters.match),
+        title=feed_title(opts),
     )
     delivery = Delivery(index, opts["unseen"], opts["peek"])
     if opts["unseen"] and fmt == "parquet":
@@ -178,8 +188,10 @@ def open_command(**opts: Any) -> None:
 
     A REF is an id, a path, a unique id prefix, a unique prefix of the part
     after the id's last '_', or a unique trailing part of the id (a handle
-    from a table's ref column). With no browser to open (no DISPLAY or
-    BROWSER), or with --print, the URLs are printed instead, one a line.
+    from a table's ref column). The browser is the command your config file
+    names ([defaults] browser), else $BROWSER's, else the system's. With no
+    browser to open (no DISPLAY or BROWSER), or with --print, the URLs are
+    printed instead, one a line.
 
     \b
     Examples:
@@ -196,10 +208,13 @@ def open_command(**opts: Any) -> None:
     missing = [article.id for article in articles if not article.url]
     if missing:
         raise NewscatError(f"no webUrl: {', '.join(missing)}")
+    # The browser your config file names, else $BROWSER; never a catalogue's choice.
+    browser = app.settings["browser"].value
+    environ = {**os.environ, "BROWSER": browser} if browser else dict(os.environ)
     printed: list[str] = []
     for article in articles:
         url = article.url or ""
-        if opts["print_only"] or not _can_launch(url) or click.launch(url) != 0:
+        if opts["print_only"] or not _launch(url, environ):
             printed.append(url)
     if printed:
         emit(lambda out: out.write("".join(url + "\n" for url in printed)))
@@ -242,13 +257,29 @@ def edit_command(**opts: Any) -> None:
         raise NewscatError(f"the editor {editor!r} exited with status {status}")
 
 
-def _can_launch(url: str) -> bool:
+def _launch(url: str, environ: dict[str, str]) -> bool:
+    """Open ``url`` with the configured browser command when one is found, else the
+    system's; True when the browser took it."""
+    from newscat.launch import browser_command, is_safe_url
+
+    command = browser_command(url, environ) if is_safe_url(url) else None
+    if command is not None:
+        import subprocess
+
+        try:
+            return subprocess.run(command, check=False).returncode == 0
+        except OSError:
+            return False
+    return _can_launch(url, environ) and click.launch(url) == 0
+
+
+def _can_launch(url: str, environ: dict[str, str]) -> bool:
     """Only http(s) URLs are handed to the system, and only when it has a browser to show them."""
     if not re.match(r"^https?://[^\s\x00-\x1f\x7f]+$", url, re.IGNORECASE):
         return False
     if sys.platform in ("darwin", "win32", "cygwin"):
         return True
-    return any(os.environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "BROWSER"))
+    return any(environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "BROWSER"))
 
 
 COMMANDS: list[click.Command] = [export_command, open_command, edit_command]

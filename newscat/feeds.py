@@ -1,0 +1,180 @@
+"""Feeds: matching articles as Atom 1.0 or RSS 2.0, for any feed reader.
+
+The XML is built as an element tree and serialised by the standard library,
+which escapes every value: text from the files never becomes markup. Characters
+XML 1.0 cannot hold (most control characters) are written as visible ``\\xNN``
+escapes, and only http(s) URLs become links.
+
+Each entry has a title (else the id), a link (``url``), a time (``date``, else
+the file's modification time), an author (``provider``), categories (``topics``),
+a summary (``excerpt``) and an id that stays the same from one run to the next:
+the ``url``, else ``urn:newscat:`` and the article's id.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+from collections.abc import Iterable
+from datetime import datetime, timezone
+from email.utils import format_datetime
+from typing import IO
+from urllib.parse import quote
+from xml.etree import ElementTree as ET
+
+from newscat.model import Article
+
+ATOM_NS = "http://www.w3.org/2005/Atom"
+DC_NS = "http://purl.org/dc/elements/1.1/"
+#: Characters XML 1.0 does not allow (tab, line feed and carriage return are fine).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_WEB = re.compile(r"https?://[^\s\x00-\x1f\x7f]+\Z", re.IGNORECASE)
+#: When a feed holds no article and so has no newest time.
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def _text(value: object) -> str:
+    """A value as text XML can hold: what it cannot is escaped visibly (``\\x1b``)."""
+    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", str(value))
+
+
+def web_url(article: Article) -> str | None:
+    """The article's URL when it is an http(s) one (no other scheme becomes a link)."""
+    url = article.url
+    return url if url and _WEB.match(url) else None
+
+
+def entry_id(article: Article) -> str:
+    """A stable id: the article's web URL, else ``urn:newscat:`` and its id."""
+    return web_url(article) or "urn:newscat:" + quote(article.id, safe="/:@-._~")
+
+
+def updated(article: Article) -> datetime:
+    """When the article was published, else when its file was last modified (UTC).
+
+    A file that cannot be read any more counts as modified at the epoch, so a feed
+    written twice from the same files is the same feed.
+    """
+    if article.date:
+        try:
+            moment = datetime.strptime(article.date, "%Y-%m-%dT%H:%M:%SZ")
+            return moment.replace(tzinfo=timezone.utc)
+        except ValueError:
+            pass
+    try:
+        seconds = int(os.stat(article.path).st_mtime)
+    except OSError:
+        return _EPOCH
+    return datetime.fromtimestamp(seconds, tz=timezone.utc)
+
+
+def _rfc3339(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+    element = ET.SubElement(parent, tag, {key: _text(value) for key, value in attrs.items()})
+    if text is not None:
+        element.text = _text(text)
+    return element
+
+
+def _write(out: IO[str], root: ET.Element) -> None:
+    ET.indent(root)
+    out.write('<?xml version="1.0" encoding="utf-8"?>\n')
+    out.write(ET.tostring(root, encoding="unicode"))
+    out.write("\n")
+
+
+def write_atom(out: IO[str], articles: Iterable[Article], title: str) -> int:
+    """An Atom 1.0 feed of the articles, in the order given; returns how many.
+
+    Every text is ``type="text"``, which readers show as it is, never as HTML.
+    """
+
+    def tag(name: str) -> str:
+        return f"{{{ATOM_NS}}}{name}"
+
+    feed = ET.Element(tag("feed"))
+    _sub(feed, tag("title"), title, type="text")
+    _sub(feed, tag("id"), "urn:newscat:feed:" + quote(title, safe=""))
+    feed_updated = _sub(feed, tag("updated"))
+    _sub(_sub(feed, tag("author")), tag("name"), "newscat")
+    _sub(feed, tag("generator"), "newscat")
+    newest = _EPOCH
+    count = 0
+    for article in articles:
+        count += 1
+        when = updated(article)
+        newest = max(newest, when)
+        entry = _sub(feed, tag("entry"))
+        _sub(entry, tag("title"), article.title or article.id, type="text")
+        url = web_url(article)
+        if url:
+            _sub(entry, tag("link"), rel="alternate", href=url)
+        _sub(entry, tag("id"), entry_id(article))
+        _sub(entry, tag("updated"), _rfc3339(when))
+        if article.date:
+            _sub(entry, tag("published"), _rfc3339(when))
+        if article.provider:
+            _sub(_sub(entry, tag("author")), tag("name"), article.provider)
+        for topic in article.topics:
+            _sub(entry, tag("category"), term=topic)
+        if article.excerpt:
+            _sub(entry, tag("summary"), article.excerpt, type="text")
+        if not url:  # an entry with no alternate link must have content
+            _sub(entry, tag("content"), article.excerpt or "", type="text")
+    feed_updated.text = _rfc3339(newest)
+    _write(out, _namespaced(feed))
+    return count
+
+
+def _namespaced(feed: ET.Element) -> ET.Element:
+    """The Atom namespace as the default one (``<feed xmlns=...>``), without touching
+    the process-wide prefix registry other code may rely on."""
+    for element in feed.iter():
+        element.tag = element.tag.replace(f"{{{ATOM_NS}}}", "")
+    feed.set("xmlns", ATOM_NS)
+    return feed
+
+
+def write_rss(out: IO[str], articles: Iterable[Article], title: str) -> int:
+    """An RSS 2.0 feed of the articles, in the order given; returns how many.
+
+    Readers take an RSS description as HTML, so the excerpt goes in as HTML text
+    (``<`` as ``&lt;``): it shows as written and never becomes markup.
+    """
+    rss = ET.Element("rss", {"version": "2.0", "xmlns:dc": DC_NS})
+    channel = _sub(rss, "channel")
+    _sub(channel, "title", title)
+    link = _sub(channel, "link")
+    _sub(channel, "description", f"{title}: articles selected by newscat")
+    _sub(channel, "generator", "newscat")
+    built = _sub(channel, "lastBuildDate")
+    newest = _EPOCH
+    count = 0
+    for article in articles:
+        count += 1
+        when = updated(article)
+        newest = max(newest, when)
+        item = _sub(channel, "item")
+        _sub(item, "title", article.title or article.id)
+        url = web_url(article)
+        if url:
+            _sub(item, "link", url)
+            if link.text is None:
+                link.text = _text(url)
+        _sub(item, "guid", entry_id(article), isPermaLink="true" if url else "false")
+        _sub(item, "pubDate", format_datetime(when, usegmt=True))
+        if article.provider:
+            _sub(item, "dc:creator", article.provider)
+        for topic in article.topics:
+            _sub(item, "category", topic)
+        if article.excerpt:
+            _sub(item, "description", html.escape(article.excerpt, quote=False))
+    if link.text is None:  # RSS requires a channel link; no article has a web URL
+        channel.remove(link)
+    built.text = format_datetime(newest, usegmt=True)
+    _write(out, rss)
+    return count
