@@ -14,6 +14,7 @@ the ``url``, else ``urn:newscat:`` and the article's id.
 from __future__ import annotations
 
 import html
+import itertools
 import os
 import re
 from collections.abc import Iterable
@@ -80,91 +81,94 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) ->
     return element
 
 
-def _write(out: IO[str], root: ET.Element) -> None:
-    ET.indent(root)
-    out.write('<?xml version="1.0" encoding="utf-8"?>\n')
-    out.write(ET.tostring(root, encoding="unicode"))
-    out.write("\n")
+def _leaf(tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+    element = ET.Element(tag, {key: _text(value) for key, value in attrs.items()})
+    if text is not None:
+        element.text = _text(text)
+    return element
+
+
+def _write(out: IO[str], element: ET.Element, level: int) -> None:
+    """One element, serialised (and so escaped) by the standard library, indented."""
+    ET.indent(element, space="  ", level=level)
+    element.tail = None
+    out.write("  " * level + ET.tostring(element, encoding="unicode") + "\n")
+
+
+_DECLARATION = '<?xml version="1.0" encoding="utf-8"?>\n'
 
 
 def write_atom(out: IO[str], articles: Iterable[Article], title: str) -> int:
     """An Atom 1.0 feed of the articles, in the order given; returns how many.
 
-    Every text is ``type="text"``, which readers show as it is, never as HTML.
+    Each entry is written as it arrives, so a feed of any size takes little memory;
+    the feed's own ``updated`` (its newest entry's) comes after the entries, which
+    Atom allows. Every text is ``type="text"``: readers show it as it is, never as HTML.
     """
-
-    def tag(name: str) -> str:
-        return f"{{{ATOM_NS}}}{name}"
-
-    feed = ET.Element(tag("feed"))
-    _sub(feed, tag("title"), title, type="text")
-    _sub(feed, tag("id"), "urn:newscat:feed:" + quote(title, safe=""))
-    feed_updated = _sub(feed, tag("updated"))
-    _sub(_sub(feed, tag("author")), tag("name"), "newscat")
-    _sub(feed, tag("generator"), "newscat")
+    out.write(_DECLARATION + f'<feed xmlns="{ATOM_NS}">\n')
+    _write(out, _leaf("title", title, type="text"), 1)
+    _write(out, _leaf("id", "urn:newscat:feed:" + quote(title, safe="")), 1)
+    author = _leaf("author")
+    _sub(author, "name", "newscat")
+    _write(out, author, 1)
+    _write(out, _leaf("generator", "newscat"), 1)
     newest = _EPOCH
     count = 0
     for article in articles:
         count += 1
         when = updated(article)
         newest = max(newest, when)
-        entry = _sub(feed, tag("entry"))
-        _sub(entry, tag("title"), article.title or article.id, type="text")
+        entry = _leaf("entry")
+        _sub(entry, "title", article.title or article.id, type="text")
         url = web_url(article)
         if url:
-            _sub(entry, tag("link"), rel="alternate", href=url)
-        _sub(entry, tag("id"), entry_id(article))
-        _sub(entry, tag("updated"), _rfc3339(when))
+            _sub(entry, "link", rel="alternate", href=url)
+        _sub(entry, "id", entry_id(article))
+        _sub(entry, "updated", _rfc3339(when))
         if article.date:
-            _sub(entry, tag("published"), _rfc3339(when))
+            _sub(entry, "published", _rfc3339(when))
         if article.provider:
-            _sub(_sub(entry, tag("author")), tag("name"), article.provider)
+            _sub(_sub(entry, "author"), "name", article.provider)
         for topic in article.topics:
-            _sub(entry, tag("category"), term=topic)
+            _sub(entry, "category", term=topic)
         if article.excerpt:
-            _sub(entry, tag("summary"), article.excerpt, type="text")
+            _sub(entry, "summary", article.excerpt, type="text")
         if not url:  # an entry with no alternate link must have content
-            _sub(entry, tag("content"), article.excerpt or "", type="text")
-    feed_updated.text = _rfc3339(newest)
-    _write(out, _namespaced(feed))
+            _sub(entry, "content", article.excerpt or "", type="text")
+        _write(out, entry, 1)
+    _write(out, _leaf("updated", _rfc3339(newest)), 1)
+    out.write("</feed>\n")
     return count
-
-
-def _namespaced(feed: ET.Element) -> ET.Element:
-    """The Atom namespace as the default one (``<feed xmlns=...>``), without touching
-    the process-wide prefix registry other code may rely on."""
-    for element in feed.iter():
-        element.tag = element.tag.replace(f"{{{ATOM_NS}}}", "")
-    feed.set("xmlns", ATOM_NS)
-    return feed
 
 
 def write_rss(out: IO[str], articles: Iterable[Article], title: str) -> int:
     """An RSS 2.0 feed of the articles, in the order given; returns how many.
 
+    Each item is written as it arrives; the channel's link is the first article's
+    web URL and its ``lastBuildDate`` (the newest item's) comes after the items.
     Readers take an RSS description as HTML, so the excerpt goes in as HTML text
     (``<`` as ``&lt;``): it shows as written and never becomes markup.
     """
-    rss = ET.Element("rss", {"version": "2.0", "xmlns:dc": DC_NS})
-    channel = _sub(rss, "channel")
-    _sub(channel, "title", title)
-    link = _sub(channel, "link")
-    _sub(channel, "description", f"{title}: articles selected by newscat")
-    _sub(channel, "generator", "newscat")
-    built = _sub(channel, "lastBuildDate")
+    items = iter(articles)
+    first = next(items, None)
+    out.write(_DECLARATION + f'<rss version="2.0" xmlns:dc="{DC_NS}">\n  <channel>\n')
+    _write(out, _leaf("title", title), 2)
+    link = web_url(first) if first is not None else None
+    if link:  # RSS asks for one; a feed whose articles have no web URL has none to give
+        _write(out, _leaf("link", link), 2)
+    _write(out, _leaf("description", f"{title}: articles selected by newscat"), 2)
+    _write(out, _leaf("generator", "newscat"), 2)
     newest = _EPOCH
     count = 0
-    for article in articles:
+    for article in itertools.chain(() if first is None else (first,), items):
         count += 1
         when = updated(article)
         newest = max(newest, when)
-        item = _sub(channel, "item")
+        item = _leaf("item")
         _sub(item, "title", article.title or article.id)
         url = web_url(article)
         if url:
             _sub(item, "link", url)
-            if link.text is None:
-                link.text = _text(url)
         _sub(item, "guid", entry_id(article), isPermaLink="true" if url else "false")
         _sub(item, "pubDate", format_datetime(when, usegmt=True))
         if article.provider:
@@ -173,8 +177,7 @@ def write_rss(out: IO[str], articles: Iterable[Article], title: str) -> int:
             _sub(item, "category", topic)
         if article.excerpt:
             _sub(item, "description", html.escape(article.excerpt, quote=False))
-    if link.text is None:  # RSS requires a channel link; no article has a web URL
-        channel.remove(link)
-    built.text = format_datetime(newest, usegmt=True)
-    _write(out, rss)
+        _write(out, item, 2)
+    _write(out, _leaf("lastBuildDate", format_datetime(newest, usegmt=True)), 2)
+    out.write("  </channel>\n</rss>\n")
     return count

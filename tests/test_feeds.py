@@ -58,6 +58,7 @@ def test_a_feed_of_the_seeds(fmt: str) -> None:
 
     assert parsed.version == ("atom10" if fmt == "atom" else "rss20")
     assert parsed.feed.title == "newscat"
+    assert tuple(parsed.feed.updated_parsed)[:6] == (2022, 11, 2, 8, 30, 0)  # the newest
     first, second = parsed.entries
     assert [first.title, second.title] == [
         "NHS report calls for artificial intelligence training for all staff",
