@@ -523,9 +523,18 @@ class BrowseApp(App[None]):
     ) -> None:
         """Build the story-collapsed list: one sort of every matching article, which
         takes a while on a large catalogue, so the plain list shows meanwhile."""
+        # A connection of its own where the index is a file: one connection used by
+        # two threads at once can abort the other's statements.
+        index = self.index
         try:
-            listing = Listing(self.index, query, extra, known, collapse=True)
+            if self.reopen is not None:
+                index = self.reopen()
+            listing = Listing(
+                index, query, extra, known, collapse=True, owned=index is not self.index
+            )
         except Exception as exc:
+            if index is not self.index:
+                index.close()
             self.post_message(Collapsed(generation, None, f"cannot collapse stories: {exc}"))
             return
         self.post_message(Collapsed(generation, listing, None))

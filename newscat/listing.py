@@ -82,8 +82,10 @@ class Listing:
         extra: Filters | None = None,
         known: KnownPaths | None = None,
         collapse: bool = False,
+        owned: bool = False,
     ) -> None:
         self.index = index
+        self.owned = owned  # the listing closes the index with itself
         self.query = query
         self.extra = extra
         self.collapse = collapse
@@ -121,8 +123,10 @@ class Listing:
         return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
 
     def close(self) -> None:
-        """Drop the temporary table of a collapsed listing."""
-        if self._table is not None:
+        """Drop the temporary table of a collapsed listing (and close an owned index)."""
+        if self.owned:
+            self.index.close()  # the temporary table goes with its connection
+        elif self._table is not None:
             self.index.conn.execute(f"DROP TABLE IF EXISTS {self._table}")
 
     @property
