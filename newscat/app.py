@@ -20,8 +20,17 @@ from newscat.catalog import resolve_roots
 from newscat.config import Search, UserConfig, load_user_config
 from newscat.ignore import Exclusions
 from newscat.index import Index, RefreshReport
-from newscat.options import paging_off
 from newscat.settings import Setting, available_searches, effective
+
+#: Where ``--no-pager`` given before the command (``newscat --no-pager list``, as with
+#: ``git --no-pager log``) is recorded: the context's ``meta``, which click shares
+#: between the group and the command.
+NO_PAGER_KEY = "newscat.no_pager"
+
+
+def paging_off(ctx: click.Context | None) -> bool:
+    """Whether ``--no-pager`` was given before the command."""
+    return ctx is not None and bool(ctx.meta.get(NO_PAGER_KEY))
 
 
 @dataclass

@@ -40,8 +40,9 @@ from newscat.index import Index, RefreshReport
 from newscat.launch import can_open, open_url
 from newscat.listing import READER, Listing, Row, TypedFilter, next_sort, typed_filter
 from newscat.query import Filters, Query, known_paths
-from newscat.render import article_page, inert, number, score_style
+from newscat.render import article_page, number, score_style
 from newscat.state import mark_one_seen, utc_now
+from newscat.text import inert
 from newscat.where import KnownPaths
 
 #: Seconds between background refreshes of the index.

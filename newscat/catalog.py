@@ -9,20 +9,19 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import stat
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from newscat.errors import NotFoundError, UsageError
+from newscat.errors import UsageError
 from newscat.ignore import GITIGNORE, Rules, Selection
 from newscat.model import ARTICLE_SUFFIXES, DEFAULT_MAX_SIZE, Article, Problem
+from newscat.text import line_text
 
 if TYPE_CHECKING:
     from newscat.fields import FieldKeys
-    from newscat.index import Index
 
 ENV_CATALOG = "NEWSCAT_CATALOG"
 
@@ -107,29 +106,6 @@ def path_bytes(path: str) -> str | None:
     import base64
 
     return base64.b64encode(raw_bytes(path)).decode("ascii")
-
-
-#: What a one-per-line list (``-f ids``, ``-f paths``) cannot hold as it is: line breaks,
-#: tabs and every character a terminal could act on (ESC, C1 controls, bidi overrides).
-_LINE_SPECIAL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-_LINE_ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
-
-
-def _line_escape(match: re.Match[str]) -> str:
-    char = match.group()
-    escape = _LINE_ESCAPES.get(char)
-    if escape is None:
-        escape = f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
-    return escape
-
-
-def line_text(text: str) -> str:
-    """An id or path as one inert line: ``\\n \\r \\t`` and ``\\xNN``/``\\uNNNN`` for the
-    characters above; everything else, backslashes included, as it is.
-
-    A REF may be given in this form: it is what ``-f ids`` prints.
-    """
-    return _LINE_SPECIAL.sub(_line_escape, text)
 
 
 def text_keys(files: Walked) -> tuple[Walked, dict[str, str]]:
@@ -421,53 +397,3 @@ def _read_bounded(fd: int, expected: int, max_size: int) -> bytes:
 def _size(count: int) -> str:
     mib = 1024 * 1024
     return f"{count // mib} MiB" if count % mib == 0 else f"{count:,}-byte"
-
-
-#: How many candidates an "ambiguous REF" error lists before saying how many more.
-MAX_CANDIDATES = 10
-
-
-def resolve(index: Index, ref: str) -> Article:
-    """The one article a user's REF names.
-
-    In order: an exact id, a path to a file, a unique prefix of an id, a unique
-    prefix of the part after the id's last ``_``, a unique trailing part of the
-    id in whole segments (``blog/2024-release-3``). The first rule that matches
-    anything decides; when it matches several articles, the REF is ambiguous.
-    Raises NotFoundError (exit 1) for no match or an ambiguous one.
-    """
-    from newscat.render import inert
-
-    text = text_path(ref)  # a name typed with bytes that are not UTF-8 reads as its id does
-    shown = inert(text)
-    if not ref.strip():
-        raise NotFoundError("no article matches an empty REF")
-    from newscat.index import ref_conditions
-
-    exact, *by_id = ref_conditions(text)
-    rules: list[tuple[str, list[str]]] = [exact]
-    if "\\" in text:  # an id as -f ids prints it, with its line breaks or controls escaped
-        rules.append(("nc_line(a.id) = ?", [text]))
-    if os.path.isfile(ref):
-        named = (text_path(os.path.abspath(ref)), text_path(os.path.realpath(ref)))
-        paths = list(dict.fromkeys(named))
-        rules.append((f"a.path IN ({','.join('?' * len(paths))})", paths))
-    rules.extend(by_id)
-    for where, params in rules:
-        found = list(index.select(where, params, limit=MAX_CANDIDATES + 1))
-        if len(found) == 1:
-            return found[0]
-        if found:
-            total = index.count(where, params)
-            lines = [f"'{shown}' is ambiguous; it matches {total} articles:"]
-            width = max(len(inert(a.id)) for a in found[:MAX_CANDIDATES])
-            for article in found[:MAX_CANDIDATES]:
-                title = inert(article.title or "(untitled)")
-                lines.append(f"  {inert(article.id):<{width}}  {title}")
-            if total > MAX_CANDIDATES:
-                lines.append(f"  … and {total - MAX_CANDIDATES} more")
-            lines.append("Give more of the id to choose one.")
-            raise NotFoundError("\n".join(lines))
-    if os.path.isfile(ref):
-        raise NotFoundError(f"no article matches '{shown}': the file is not in the catalogue")
-    raise NotFoundError(f"no article matches '{shown}'")

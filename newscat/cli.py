@@ -429,7 +429,8 @@ def fields_command(**opts: Any) -> None:
         from rich.text import Text
 
         from newscat.export import flat_text
-        from newscat.render import inert, make_console
+        from newscat.render import make_console
+        from newscat.text import inert
 
         table = Table("name", "type", "articles", "example", box=None, pad_edge=False)
         table.columns[2].justify = "right"

@@ -12,7 +12,6 @@ import base64
 import contextlib
 import csv
 import difflib
-import functools
 import json
 import os
 import re
@@ -24,38 +23,19 @@ from datetime import datetime, timezone
 from typing import IO, Any, Protocol
 
 from newscat import fields, signals
-from newscat.catalog import line_text
 from newscat.errors import OutputError, UsageError
+from newscat.fields import Context
 from newscat.model import Article
+from newscat.text import line_text
 
 # --- field values ---------------------------------------------------------------------------
-
-#: What output may compute beyond the article: now, the handles (``ref``), the snippets.
-Computed = fields.Context
-
-#: What surrounds a match in a snippet as computed; writers turn them into their own marks.
-SNIPPET_MARKS = ("\x02", "\x03")
 
 
 def snippet_text(raw: str | None) -> str | None:
     """A snippet for machine formats: the match in Markdown bold."""
     if raw is None:
         return None
-    return raw.replace(SNIPPET_MARKS[0], "**").replace(SNIPPET_MARKS[1], "**")
-
-
-def field_value(article: Article, name: str, computed: Computed | None = None) -> Any:
-    """The value of an output field by name: a field of the registry, or a front-matter path.
-
-    ``computed`` gives "now", the articles' handles (``ref`` is the id without them) and
-    the passages that matched ``-m`` (``snippet``, None without them).
-    """
-    return fields.value(article, _ref(name), computed or Computed())
-
-
-@functools.lru_cache(maxsize=512)
-def _ref(name: str) -> fields.Ref:
-    return fields.lookup(*fields.parse_name(name))
+    return raw.replace(fields.SNIPPET_MARKS[0], "**").replace(fields.SNIPPET_MARKS[1], "**")
 
 
 def _now() -> datetime:
@@ -139,7 +119,7 @@ def resolve_fields(names: Sequence[str], source: FieldSource, flatten: bool = Fa
     paths: Mapping[tuple[str, ...], fields.PathStats] | None = None
     out: list[str] = []
     for name in names:
-        if _ref(name).field is not None:
+        if fields.named_ref(name).field is not None:
             out.append(name)
             continue
         if paths is None:
@@ -149,7 +129,7 @@ def resolve_fields(names: Sequence[str], source: FieldSource, flatten: bool = Fa
         if found is None:
             raise _unknown_field(name, paths)
         # The name as given when it is exact, else the field's own (it differed in case).
-        shown = name if _ref(name).path in paths else found.name
+        shown = name if fields.named_ref(name).path in paths else found.name
         origin = found.source
         if isinstance(origin, fields.FrontMatterPath) and flatten and found.type in _NESTED:
             out.extend(_leaves(origin.path, paths))
@@ -230,7 +210,7 @@ class OutputSpec:
     null: bool = False
     color: str = "auto"
     #: The fields computed for output (``ref``, ``snippet``).
-    computed: Computed = field(default_factory=Computed)
+    computed: Context = field(default_factory=Context)
     #: Whether ``fields`` were named by the user (a table then drops none of them).
     named: bool = False
     #: A feed's title (Atom, RSS).
@@ -357,7 +337,7 @@ def _record(article: Article, spec: OutputSpec) -> dict[str, Any]:
 
 
 def _value(article: Article, name: str, spec: OutputSpec) -> Any:
-    value = field_value(article, name, spec.computed)
+    value = fields.field_value(article, name, spec.computed)
     return snippet_text(value) if name == "snippet" else value
 
 
@@ -416,13 +396,15 @@ def _check_spec(text: str, name: str, spec: str) -> None:
         raise UsageError(f"invalid --template {text!r}: {{{name}:{spec}}}: {exc}") from None
 
 
-def template_line(template: Template, article: Article, computed: Computed | None) -> str:
+def template_line(template: Template, article: Article, computed: Context | None) -> str:
     """One article as one line of the template: values inert, line breaks as spaces."""
     out: list[str] = []
     for literal, name, spec in template.parts:
         out.append(literal)
         if name is not None:
-            out.append(_line_cell(_formatted(field_value(article, name, computed), name, spec)))
+            out.append(
+                _line_cell(_formatted(fields.field_value(article, name, computed), name, spec))
+            )
     return "".join(out)
 
 
@@ -659,7 +641,7 @@ def _insert_sqlite(conn: sqlite3.Connection, article: Article, now: datetime) ->
         if spec.name == fields.FRONT_MATTER and article.front_matter_json:
             row.append(article.front_matter_json)
         else:
-            row.append(_sql_value(spec.get(article, fields.Context(now))))
+            row.append(_sql_value(spec.get(article, Context(now))))
     try:
         conn.execute(_INSERT, row)
     except sqlite3.IntegrityError:

@@ -18,6 +18,7 @@ index, its column to the index schema).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -603,3 +604,22 @@ def spellings(paths: Iterable[tuple[str, ...]]) -> list[str]:
     for path in paths:
         names += [front_matter_name(path), ".".join(path)]
     return list(dict.fromkeys(names))
+
+
+#: What surrounds a match in a snippet as computed; writers turn them into their own marks.
+SNIPPET_MARKS = ("\x02", "\x03")
+
+
+def field_value(article: Article, name: str, computed: Context | None = None) -> Any:
+    """The value of an output field by name: a field of the registry, or a front-matter path.
+
+    ``computed`` gives "now", the articles' handles (``ref`` is the id without them) and
+    the passages that matched ``-m`` (``snippet``, None without them).
+    """
+    return value(article, named_ref(name), computed or Context())
+
+
+@functools.lru_cache(maxsize=512)
+def named_ref(name: str) -> Ref:
+    """What an output field name (``date``, ``front_matter.date``, ``provider.name``) refers to."""
+    return lookup(*parse_name(name))

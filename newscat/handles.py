@@ -7,7 +7,7 @@ alone (``50e0``). An id without one gets its shortest unique trailing part in
 whole path segments (``blog/2024-release-3``). When neither is unique (the
 same id under two roots), the handle is the id itself.
 
-The REF rules are applied in the same order as ``catalog.resolve``: an exact
+The REF rules are applied in the same order as ``refs.resolve``: an exact
 id, a prefix of an id, a prefix of the part after the last ``_``, a trailing
 part of the id. The first rule that matches anything decides, so a handle is
 valid only when that first rule matches this one article.

@@ -25,9 +25,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 #: which click shares between the group and the command, so the flag works
 #: wherever the user types it.
 DEBUG_KEY = "newscat.debug"
-#: Where ``--no-pager`` given before the command (``newscat --no-pager list``, as with
-#: ``git --no-pager log``) is recorded, in the same shared ``meta``.
-NO_PAGER_KEY = "newscat.no_pager"
 
 CATALOG_OPTIONS = (
     "catalog", "no_cache", "cache_dir", "color", "quiet", "no_pager", "exclude", "no_ignore",
@@ -76,6 +73,8 @@ def debug_option(function: F) -> F:
 
 def _record_no_pager(ctx: click.Context, param: click.Parameter, value: bool) -> None:
     if value:
+        from newscat.app import NO_PAGER_KEY  # start-up time: the session pulls in the index
+
         ctx.meta[NO_PAGER_KEY] = True
 
 
@@ -85,11 +84,6 @@ def no_pager_option(function: F) -> F:
         "--no-pager", is_flag=True, expose_value=False, callback=_record_no_pager,
         help="Never page: write to the terminal directly (also NEWSCAT_PAGER=cat).",
     )(function)  # fmt: skip
-
-
-def paging_off(ctx: click.Context | None) -> bool:
-    """Whether ``--no-pager`` was given before the command."""
-    return ctx is not None and bool(ctx.meta.get(NO_PAGER_KEY))
 
 
 def debugging(ctx: click.Context) -> bool:

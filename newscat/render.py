@@ -29,33 +29,20 @@ from newscat.fields import (
     RELATED_KEY,
     SCORE_FIELDS,
     SECTION_KEYS,
+    SNIPPET_MARKS,
     Context,
     Field,
+    field_value,
     summary_value,
     used_keys,
 )
 from newscat.model import Article
+from newscat.text import inert
 
 if TYPE_CHECKING:
-    from newscat.export import Computed
     from newscat.stories.report import StoryRow
     from newscat.summary import Group, Stats
     from newscat.trends import Trend
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-
-
-def inert(value: str, keep_newlines: bool = False) -> str:
-    """Text with every control character shown as a visible escape (``\\x1b``)."""
-
-    def escape(match: re.Match[str]) -> str:
-        char = match.group()
-        return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
-
-    text = _CONTROL.sub(escape, value)
-    if not keep_newlines:
-        text = text.replace("\n", " ").replace("\t", " ")
-    return text
 
 
 def color_system_for(color: str, stream: IO[str]) -> tuple[bool | None, bool]:
@@ -220,7 +207,7 @@ def articles_table(
     fields: Sequence[str],
     width: int,
     links: bool = True,
-    computed: Computed | None = None,
+    computed: Context | None = None,
     keep: bool = False,
 ) -> Table:
     """A table of articles that fits ``width`` columns of terminal.
@@ -228,8 +215,6 @@ def articles_table(
     ``computed`` gives the ``ref`` and ``snippet`` columns; with ``keep`` (columns the user named)
     every column stays, however narrow.
     """
-    from newscat.export import field_value
-
     items = list(articles)
     values = [[field_value(a, name, computed) for name in fields] for a in items]
     rows = [
@@ -261,8 +246,6 @@ def articles_table(
 
 def _snippet_cell(raw: Any) -> Text:
     """A snippet with its matches highlighted; everything from the file inert."""
-    from newscat.export import SNIPPET_MARKS
-
     text = Text()
     if not isinstance(raw, str):
         return text

@@ -12,9 +12,9 @@ import sqlite3
 from functools import lru_cache
 from typing import Any
 
-from newscat.catalog import line_text
 from newscat.dates import normalise_date
 from newscat.fields import values_at
+from newscat.text import line_text
 
 _FALSE_WORDS = frozenset({"", "false", "no", "off", "0"})
 

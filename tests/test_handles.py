@@ -12,7 +12,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newscat import index as index_module
-from newscat.catalog import resolve
 from newscat.handles import (
     MIN_LENGTH,
     Handles,
@@ -22,6 +21,7 @@ from newscat.handles import (
     trailing_parts,
 )
 from newscat.index import Index
+from newscat.refs import resolve
 from tests.conftest import run, write_article
 
 

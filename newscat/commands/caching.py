@@ -86,7 +86,8 @@ def _table(found: list[CacheEntry], color: str) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from newscat.render import inert, make_console
+    from newscat.render import make_console
+    from newscat.text import inert
 
     console = make_console(color)
     table = Table("roots", "size", "last use", "state", box=None, pad_edge=False)

@@ -165,7 +165,7 @@ def problems_table(problems: Sequence[Problem], width: int, show: Callable[[str]
     from rich.table import Table
     from rich.text import Text
 
-    from newscat.render import inert
+    from newscat.text import inert
 
     places = [
         f"{p.line}:{p.column}" if p.line is not None and p.column is not None

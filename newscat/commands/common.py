@@ -12,14 +12,15 @@ from typing import IO, TYPE_CHECKING, Any
 
 import click
 
-from newscat.catalog import line_text, text_path
+from newscat.catalog import text_path
 from newscat.errors import NewscatError, OutputError
+from newscat.text import line_text
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
     from newscat.app import App
-    from newscat.export import Computed
+    from newscat.fields import Context
     from newscat.index import Index
     from newscat.model import Article
     from newscat.query import Compiled, Filters, Query
@@ -69,10 +70,10 @@ def computed_for(
     fields: Sequence[str] | None,
     match: str | None,
     records_snippet: bool = False,
-) -> Computed:
+) -> Context:
     """The computed fields the output shows: ``ref`` (a table's first column by default)
     and ``snippet`` (with -m: when named, or in whole json records with ``records_snippet``)."""
-    from newscat.export import SNIPPET_MARKS, Computed
+    from newscat.fields import SNIPPET_MARKS, Context
 
     named = fields or ()
     handle = None
@@ -88,7 +89,7 @@ def computed_for(
         def snippet(article: Article) -> str | None:
             return index.snippet(query, article.path, SNIPPET_MARKS)
 
-    return Computed(handle=handle, snippet=snippet)
+    return Context(handle=handle, snippet=snippet)
 
 
 def fail_if_empty(opts: dict[str, Any], count: int) -> None:
@@ -208,8 +209,8 @@ def explain_nothing(app: App, index: Index, filters: Filters) -> None:
     import click
 
     from newscat.fields import describe_chain
-    from newscat.render import inert
     from newscat.suggest import missing_fields, unknown_values
+    from newscat.text import inert
 
     missing = missing_fields(index, filters)
     for name in missing:

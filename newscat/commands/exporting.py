@@ -200,7 +200,7 @@ def open_command(**opts: Any) -> None:
       newscat open --print 000_50e039b255de019a
     """
     from newscat.app import App
-    from newscat.catalog import resolve
+    from newscat.refs import resolve
 
     app = App.from_options(opts)
     index, _ = app.open()
@@ -240,7 +240,7 @@ def edit_command(**opts: Any) -> None:
     import subprocess
 
     from newscat.app import App
-    from newscat.catalog import resolve
+    from newscat.refs import resolve
 
     app = App.from_options(opts)
     index, _ = app.open()

@@ -61,7 +61,7 @@ def show_command(**opts: Any) -> None:
       newscat show 50e0 -f json | jq .topics
     """
     from newscat.app import App
-    from newscat.catalog import resolve
+    from newscat.refs import resolve
 
     if opts["raw"] and opts["format_"] != "page":
         raise UsageError("--raw and --format cannot be used together")
