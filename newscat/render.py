@@ -188,6 +188,17 @@ def local_day(iso: str) -> str:
         return iso[:10]
 
 
+def local_minute(iso: str) -> str:
+    """A normalised UTC instant as ``YYYY-MM-DD HH:MM`` in the local time zone (``TZ``)."""
+    from datetime import timezone
+
+    try:
+        moment = datetime.strptime(iso[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=timezone.utc)
+        return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+    except (ValueError, OverflowError, OSError):
+        return iso
+
+
 def _plain(name: str, value: Any) -> str:
     if value is None:
         return ""
@@ -197,6 +208,8 @@ def _plain(name: str, value: Any) -> str:
         return str(int(value))
     if name == "date" and isinstance(value, str):
         return local_day(value)
+    if name == "arrived" and isinstance(value, str):  # the time of day matters here
+        return local_minute(value)
     if isinstance(value, (list, tuple)):
         return inert(", ".join(str(item) for item in value))
     return inert(str(value))

@@ -238,6 +238,8 @@ def test_config_path_and_table(catalog: Path, user_file: Path) -> None:
     assert result.stdout == f"{user_file}\n{catalog / 'newscat.toml'}\n"
     result = run("config", "-f", "table", "-C", str(catalog))
     assert result.stdout.splitlines()[0].split() == ["setting", "value", "source"]
+    sort_row = next(line for line in result.stdout.splitlines() if line.startswith("sort "))
+    assert sort_row.split() == ["sort", "-quality", "user", "file"]  # the path is said below
     assert result.stdout.endswith(
         f"\nuser file  {user_file}\ncatalogue  {catalog / 'newscat.toml'}\n  exclude drafts/**\n"
     )

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
 import sys
+import time
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -101,6 +104,19 @@ def test_the_index_can_go_and_the_arrivals_stay(
     assert out == f"id\tarrived\n{NHS}\t{OLD}\n"
 
 
+def test_a_table_shows_arrived_in_local_time_to_the_minute(
+    catalog: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    listed(catalog, "--count")  # they arrive now
+    arrived = json.loads(run("list", "-C", str(catalog), "-f", "json", "-F", "arrived").stdout)
+    instant = datetime.strptime(arrived[0]["arrived"], "%Y-%m-%dT%H:%M:%SZ")
+    monkeypatch.setenv("TZ", "Asia/Kolkata")  # UTC+05:30, all year
+    time.tzset()
+    result = run("list", "-C", str(catalog), "-f", "table", "-F", "id,arrived", "-n", "1")
+    local = (instant + timedelta(hours=5, minutes=30)).strftime("%Y-%m-%d %H:%M")
+    assert result.stdout.splitlines()[1].split(maxsplit=1)[1].strip() == local
+
+
 def test_arrived_in_where_sort_fields_and_arrived_since(catalog: Path) -> None:
     run("index", "-C", str(catalog))
     backdate(f"{NHS}.txt")
@@ -150,6 +166,18 @@ def test_unseen_lists_once_per_consumer_and_peek_marks_nothing(catalog: Path) ->
     result = run("seen")
     rows = [line.split("\t")[:2] for line in result.stdout.splitlines()]
     assert rows == [["consumer", "seen"], ["digest", "3"], ["mail", "2"]]
+    table = run("seen", "-f", "table").stdout.splitlines()
+    assert [line.split()[:2] for line in table] == [
+        ["consumer", "seen"], ["digest", "3"], ["mail", "2"]
+    ]  # fmt: skip
+    assert re.fullmatch(
+        r"digest +3 +\d{4}-\d\d-\d\d \d\d:\d\d +\d{4}-\d\d-\d\d \d\d:\d\d", table[1]
+    )
+    nobody = run("seen", "nobody", "-f", "table")
+    assert (nobody.stdout, nobody.stderr) == (
+        "",
+        "nobody has no seen marks yet; --unseen NAME (list, export) makes them\n",
+    )
 
 
 def test_export_unseen_to_a_file_marks_once_it_is_in_place(catalog: Path, tmp_path: Path) -> None:

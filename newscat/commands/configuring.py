@@ -85,7 +85,9 @@ def config_command(**opts: Any) -> None:
     if fmt == "tsv":
         text = "".join("\t".join(row) + "\n" for row in [["name", "value", "source"], *rows])
     else:
-        text = _aligned([["setting", "value", "source"], *rows])
+        # The file's path is long and said once below: the table names it "user file".
+        named = [[s.name, _cell(s.shown()), _source_label(s.source, app)] for s in settings]
+        text = _aligned([["setting", "value", "source"], *named])
         state = "" if app.user.exists else " (not found)"
         text += f"\nuser file  {_cell(app.user.path)}{state}\n"
         for catalogue in catalogues:
@@ -96,6 +98,10 @@ def config_command(**opts: Any) -> None:
                 if catalogue.exclude:
                     text += f"  exclude {_cell(', '.join(catalogue.exclude))}\n"
     emit(lambda out: out.write(text))
+
+
+def _source_label(source: str, app: Any) -> str:
+    return "user file" if source == app.user.path else _cell(source)
 
 
 @click.command("searches")
@@ -178,6 +184,10 @@ def searches_command(**opts: Any) -> None:
 )  # fmt: skip
 @click.option("--now", metavar="WHEN", help="Pin 'now' for a relative --since.")
 @click.option("-q", "--quiet", is_flag=True, help="No summary on stderr.")
+@click.option(
+    "-f", "--format", "shape", type=click.Choice(("table", "tsv")), metavar="FORMAT",
+    help="table or tsv. Default: table on a terminal, tsv otherwise.",
+)  # fmt: skip
 def seen_command(**opts: Any) -> None:
     """Show or forget what consumers have been given.
 
@@ -193,6 +203,7 @@ def seen_command(**opts: Any) -> None:
       newscat seen
       newscat seen digest --since yesterday
       newscat seen digest --reset
+      newscat seen -f tsv
     """
     import sqlite3
 
@@ -231,6 +242,18 @@ def seen_command(**opts: Any) -> None:
         rows = [c for c in consumers(conn) if name is None or c.name == name]
     finally:
         conn.close()
+    fmt = opts["shape"] or ("table" if output_is_terminal() else "tsv")
+    if fmt == "table":
+        if not rows:
+            who = f"{name} has" if name is not None else "no consumer has"
+            click.echo(
+                f"{who} no seen marks yet; --unseen NAME (list, export) makes them", err=True
+            )
+            return
+        header = ["consumer", "seen", "first mark", "last mark"]
+        cells = [[c.name, f"{c.seen:,}", _local(c.first), _local(c.last)] for c in rows]
+        emit(lambda out: out.write(_aligned([header, *cells])))
+        return
     if name is not None and not rows:
         emit(lambda out: out.write(f"{name}\t0\t\t\n"))
         return
@@ -238,6 +261,12 @@ def seen_command(**opts: Any) -> None:
     if name is None and rows:
         text = "consumer\tseen\tfirst\tlast\n" + text
     emit(lambda out: out.write(text))
+
+
+def _local(iso: str) -> str:
+    from newscat.render import local_minute
+
+    return local_minute(iso)
 
 
 COMMANDS: list[click.Command] = [config_command, searches_command, seen_command]
