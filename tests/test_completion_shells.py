@@ -69,11 +69,19 @@ class Shell:
             time.sleep(0.1)
         raise AssertionError(f"{self.name}: the screen never showed what was expected:\n{screen}")
 
+    def clear(self) -> None:
+        """An empty screen with a prompt ready for keys. The shell must have echoed
+        `clear` before Enter: a screen showing only the prompt can be the one before
+        it, and keys typed while `clear` still runs are echoed twice by the terminal."""
+        self.tmux("send-keys", "C-u")  # an empty line first
+        self.tmux("send-keys", "-l", "clear")
+        self.wait(lambda screen: _last(screen) == "$ clear")
+        self.tmux("send-keys", "Enter")
+        self.wait(lambda screen: screen.strip() == "$")
+
     def complete(self, typed: str) -> str:
         """Type ``typed``, press Tab; the command line once completion has changed it."""
-        self.tmux("send-keys", "C-u")  # an empty line first
-        self.tmux("send-keys", "clear", "Enter")
-        self.wait(lambda screen: screen.strip() == "$")
+        self.clear()
         self.tmux("send-keys", "-l", typed)
         before = f"$ {typed}".rstrip()
         self.wait(lambda screen: _first(screen) == before)
@@ -96,6 +104,11 @@ class Shell:
 
     def close(self) -> None:
         self.tmux("kill-server")
+
+
+def _last(screen: str) -> str:
+    lines = screen.strip().splitlines()
+    return lines[-1].rstrip() if lines else ""
 
 
 def _first(screen: str) -> str:
