@@ -12,6 +12,10 @@ DEFAULT_MAX_SIZE = 16 * 1024 * 1024
 #: Extensions of the files a catalogue directory is searched for.
 ARTICLE_SUFFIXES = (".md", ".markdown", ".txt")
 
+#: How a summary (topics, providers) orders its groups.
+GroupSort = Literal["count", "name", "quality", "heat", "newest"]
+GROUP_SORTS: tuple[GroupSort, ...] = ("count", "name", "quality", "heat", "newest")
+
 
 @dataclass(frozen=True)
 class Problem:

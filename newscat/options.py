@@ -26,14 +26,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 #: wherever the user types it.
 DEBUG_KEY = "newscat.debug"
 
-CATALOG_OPTIONS = (
-    "catalog", "no_cache", "cache_dir", "color", "quiet", "no_pager", "exclude", "no_ignore",
-)  # fmt: skip
-FILTER_OPTIONS = (
-    "topic", "provider", "category", "type_", "min_quality", "max_quality", "min_heat",
-    "max_heat", "since", "until", "arrived_since", "published", "match", "where", "now",
-)  # fmt: skip
-
 
 def lazy_completion(name: str) -> Callable[[click.Context, click.Parameter, str], list[Any]]:
     """A shell_complete callback that imports ``newscat.complete`` only when completing."""

@@ -7,6 +7,7 @@ ANSI escape or an OSC sequence prints literally and harmlessly.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sys
@@ -331,8 +332,6 @@ def _shown(value: Any) -> str:
     """Any front-matter value as inert text: strings as they are, the rest as JSON."""
     if isinstance(value, str):
         return inert(value)
-    import json
-
     return inert(json.dumps(value, ensure_ascii=False, default=str))
 
 

@@ -10,10 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from newscat.index import Index
+from newscat.model import GroupSort
 from newscat.query import Filters, compile_filters, known_paths
-
-GroupSort = Literal["count", "name", "quality", "heat", "newest"]
-GROUP_SORTS: tuple[GroupSort, ...] = ("count", "name", "quality", "heat", "newest")
 
 #: Quality buckets of ten; the last one also holds 100 (and anything above it).
 QUALITY_BUCKETS = tuple((low, low + 9 if low < 90 else 100) for low in range(0, 100, 10))

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
     from newscat.app import App
-    from newscat.fields import Context
+    from newscat.fields import CataloguePaths, Context
     from newscat.index import Index
     from newscat.model import Article
     from newscat.query import Compiled, Filters, Query
@@ -127,15 +127,20 @@ def compile_for(app: App, query: Query) -> tuple[Compiled, Index]:
     """
     from newscat.query import compile_query, known_paths
 
-    opened: list[Index] = []
+    try:
+        compiled = compile_query(query, _needs_catalogue)
+    except _CatalogueNeeded:
+        index = app.open()[0]
+        return compile_query(query, known_paths(index)), index
+    return compiled, app.open()[0]
 
-    def index() -> Index:
-        if not opened:
-            opened.append(app.open()[0])
-        return opened[0]
 
-    compiled = compile_query(query, lambda: known_paths(index())())
-    return compiled, index()
+class _CatalogueNeeded(Exception):
+    """The query names a field that is not built in: only the catalogue's paths can tell."""
+
+
+def _needs_catalogue() -> CataloguePaths:
+    raise _CatalogueNeeded
 
 
 class _TerminalCapture(io.TextIOWrapper):

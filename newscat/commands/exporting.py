@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
@@ -31,9 +31,6 @@ from newscat.options import (
     sort_options,
     unseen_options,
 )
-
-if TYPE_CHECKING:
-    pass
 
 EXPORT_FORMATS = ("csv", "tsv", "json", "jsonl", "sqlite", "parquet", "atom", "rss")
 #: ``-o FILE`` with one of these suffixes picks the format when ``-f`` is not given.

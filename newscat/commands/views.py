@@ -15,6 +15,7 @@ from newscat.commands.common import (
     paged,
 )
 from newscat.errors import NewscatError, UsageError
+from newscat.model import GROUP_SORTS
 from newscat.options import (
     apply_searches,
     catalog_options,
@@ -27,7 +28,6 @@ from newscat.options import (
 #: How many other articles of its story a page lists (then how many more, and how to list them).
 SHOWN_STORY_MEMBERS = 10
 SUMMARY_FORMATS = ("table", "tsv", "csv", "json", "jsonl")
-GROUP_SORTS = ("count", "name", "quality", "heat", "newest")
 
 
 @click.command("show", cls=RefCommand)
