@@ -16,6 +16,7 @@ import json
 import os
 import re
 import sqlite3
+import string
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -314,7 +315,7 @@ def write_paths(out: IO[str], articles: Iterable[Article], spec: OutputSpec) -> 
 
 def write_table(out: IO[str], articles: Iterable[Article], spec: OutputSpec) -> int:
     """A Rich table sized to the terminal (the one format that may truncate)."""
-    from newscat.render import articles_table, make_console
+    from newscat.render import articles_table, make_console  # Rich only for a terminal table
 
     rows = list(articles)  # a table needs every row to size its columns
     if rows:
@@ -359,8 +360,6 @@ def parse_template(text: str, source: FieldSource) -> Template:
     A spec with ``%`` formats a date (``{date:%Y-%m-%d}``); any other is Python's
     format mini-language (``{quality:>3}``, ``{title:.40}``).
     """
-    import string
-
     try:
         parsed = list(string.Formatter().parse(text))
     except ValueError as exc:
@@ -385,8 +384,6 @@ def parse_template(text: str, source: FieldSource) -> Template:
 
 
 def _check_spec(text: str, name: str, spec: str) -> None:
-    from datetime import datetime
-
     try:
         if "%" in spec:
             datetime(2000, 1, 1).strftime(spec)

@@ -10,13 +10,16 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import IO, TYPE_CHECKING, Any, Literal
 
 from rich.cells import cell_len
 from rich.console import Console, RenderableType
+from rich.console import Group as Stack
+from rich.padding import Padding
 from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
@@ -180,8 +183,6 @@ def fit_widths(
 def local_day(iso: str) -> str:
     """The day of a normalised UTC date (``YYYY-MM-DDTHH:MM:SSZ``) in the local time zone
     (``TZ``): tables are for people; machine formats keep UTC."""
-    from datetime import timezone
-
     try:
         moment = datetime.strptime(iso[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=timezone.utc)
         return moment.astimezone().strftime("%Y-%m-%d")
@@ -191,8 +192,6 @@ def local_day(iso: str) -> str:
 
 def local_minute(iso: str) -> str:
     """A normalised UTC instant as ``YYYY-MM-DD HH:MM`` in the local time zone (``TZ``)."""
-    from datetime import timezone
-
     try:
         moment = datetime.strptime(iso[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=timezone.utc)
         return moment.astimezone().strftime("%Y-%m-%d %H:%M")
@@ -365,8 +364,7 @@ def article_page(
     many there are in all, named by their ``handle``; ``related_here`` maps the
     position of a ``related`` entry to the id of the catalogue article it names.
     """
-    from rich.console import Group
-    from rich.markdown import Markdown
+    from rich.markdown import Markdown  # start-up time: Markdown loads a whole parser
 
     record = article.front_matter
     parts: list[RenderableType] = []
@@ -446,7 +444,7 @@ def article_page(
     if article.body.strip():
         body = Markdown(inert(article.body, keep_newlines=True), hyperlinks=True)
         parts += [Text(""), _section("Body"), Text(""), body]
-    return Group(*parts)
+    return Stack(*parts)
 
 
 #: The width of the detail page's labels ("published", the longest that is always there).
@@ -495,8 +493,6 @@ def _page_cell(article: Article, spec: Field, now: datetime) -> Text | None:
 
 def _images_list(images: Sequence[Any]) -> RenderableType:
     """Each image's URL whole on its own line, its size and cache state below."""
-    from rich.console import Group
-
     grid: list[Text] = []
     for image in images:
         if not isinstance(image, dict):
@@ -519,7 +515,7 @@ def _images_list(images: Sequence[Any]) -> RenderableType:
         details += [f"{inert(k)}: {_shown(image[k])}" for k in extra]
         if details:
             grid.append(Text("  " + " · ".join(details), style="dim"))
-    return Group(*grid)
+    return Stack(*grid)
 
 
 def story_members_table(
@@ -556,8 +552,6 @@ def story_members_table(
 def _more_members(more: int, story: str) -> Text:
     """The line after a story's first members: how many more, and the command that
     lists them all (when the story's id can be quoted in ``--where``)."""
-    import shlex
-
     line = f"… and {more:,} more"
     quote = next((q for q in "\"'" if q not in story), None)
     if quote is not None:
@@ -755,7 +749,7 @@ def trends_table(
     """The table of ``newscat trends``: the rise of each row, then its sparkline.
 
     ``window`` names the window's length as the user gave it (``7d``)."""
-    from newscat.trends import WINDOWS, sparkline
+    from newscat.trends import WINDOWS, sparkline  # trends reads the index; only this view needs it
 
     fields = [kind, *(["domain"] if kind == "provider" else []), "last", "before", "change",
               "ratio", "windows"]  # fmt: skip
@@ -804,8 +798,6 @@ def bar_chart(
     rows: Sequence[tuple[str, int]], width: int, total: int | None = None, indent: int = 2
 ) -> RenderableType:
     """Labelled counts with bars scaled to the largest, and shares of ``total`` when given."""
-    from rich.padding import Padding
-
     labels = [inert(label) for label, _ in rows]
     counts = [f"{count:,}" for _, count in rows]
     label_width = min(max((cell_len(label) for label in labels), default=0), max(8, width // 3))
@@ -834,8 +826,6 @@ def bar_chart(
 
 def stats_view(stats: Stats, width: int) -> RenderableType:
     """The page of ``newscat stats``: totals, then bar charts."""
-    from rich.console import Group
-
     if not stats.articles:
         return Text("No articles match.", style="dim")
     grid = _fields_grid()
@@ -882,4 +872,4 @@ def stats_view(stats: Stats, width: int) -> RenderableType:
             title += f" ({stats.quality.missing:,} without a score)"
         rows = [(f"{low}–{high}", n) for low, high, n in stats.quality_distribution]
         chart(title, rows, scored)
-    return Group(*parts)
+    return Stack(*parts)
