@@ -12,7 +12,9 @@ never loaded for other commands.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import signal
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -410,6 +412,7 @@ class BrowseApp(App[None]):
         self.refreshing = False
         self.stopping = threading.Event()
         self.loaded = False
+        self.terminated = False  # SIGTERM ended the app
         self.unsaved: list[str] = []  # paths read but not yet marked seen (the state was busy)
 
     # --- layout ---------------------------------------------------------------------------
@@ -435,6 +438,11 @@ class BrowseApp(App[None]):
         return self.reader.display
 
     def on_mount(self) -> None:
+        if not self.is_headless:
+            # SIGTERM through the event loop, so the app leaves as after q: the screen
+            # restored by Textual's own exit, not cut wherever the signal landed.
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, self._terminate)
         self.set_focus(self.articles)
         self._apply_layout()
         if self.index.location == ":memory:" or self.index.file_count() == 0:
@@ -447,6 +455,10 @@ class BrowseApp(App[None]):
         self.call_after_refresh(self.refresh_index)
         if self.index.location != ":memory:":
             self.set_interval(REFRESH_SECONDS, self.refresh_index)
+
+    def _terminate(self) -> None:
+        self.terminated = True
+        self.exit()
 
     def on_resize(self, event: events.Resize) -> None:
         self._apply_layout()
@@ -893,8 +905,13 @@ def run(
 ) -> BaseException | None:
     """Run the reader until the user quits; the exception that stopped it, if one did."""
     app = BrowseApp(index, query, known, reopen, debug, searches, active)
+    handler = signal.getsignal(signal.SIGTERM)
     try:
         app.run()
     finally:
         app.stopping.set()
+        if handler is not None:  # the event loop's own handler is gone with it
+            signal.signal(signal.SIGTERM, handler)
+    if app.terminated:
+        raise SystemExit(128 + signal.SIGTERM)  # as killed, once all is cleaned up
     return app.failure
