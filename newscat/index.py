@@ -37,6 +37,7 @@ from newscat.ignore import Exclusions, Selection
 from newscat.model import DEFAULT_MAX_SIZE, Article, Problem
 from newscat.sqlfunctions import register as register_functions
 from newscat.stories import store as stories
+from newscat.transactions import write_transaction
 
 SCHEMA_VERSION = 8
 #: The part of an id after its last "_" (the whole id when it has none) and its last
@@ -323,18 +324,11 @@ class Index:
             if not (report.added or report.changed) and row and row[0] == current:
                 return
             changed = [path for what, _, path in report.names if what == "changed"]
-            conn.execute("BEGIN IMMEDIATE")
-            try:
+            with write_transaction(conn):
                 state_store.record_arrivals(conn, state_store.utc_now(), changed)
                 conn.execute(
                     "INSERT OR REPLACE INTO meta(key, value) VALUES ('state_token', ?)", (current,)
                 )
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    with contextlib.suppress(sqlite3.Error):
-                        conn.execute("ROLLBACK")
-                raise
         except sqlite3.Error as exc:
             self.warn(f"cannot record arrival times in the state database ({exc})")
 
@@ -433,8 +427,7 @@ class Index:
         progress: Progress | None,
     ) -> tuple[RefreshReport, int]:
         """Apply the changes in one write transaction; also says how many files there are."""
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
+        with write_transaction(self.conn):
             self._fulltext = self._fulltext_built()
             if rebuild:
                 self.conn.execute("INSERT INTO fts(fts) VALUES ('delete-all')")
@@ -463,14 +456,6 @@ class Index:
                 "INSERT OR REPLACE INTO meta(key, value) VALUES ('last_refresh', ?)",
                 (time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),),
             )
-            self.conn.execute("COMMIT")
-        except BaseException:
-            # SQLite may have rolled back already (it does on a full disk); a failing
-            # ROLLBACK must not hide the error that got us here.
-            if self.conn.in_transaction:
-                with contextlib.suppress(sqlite3.Error):
-                    self.conn.execute("ROLLBACK")
-            raise
         return report, tally.files
 
     def chosen_keys(self) -> dict[str, dict[str, list[str]]]:
@@ -486,15 +471,8 @@ class Index:
         """Make every file read again (as changed) by the refresh that follows: each
         stored stamp and hash is set to one no file has. Should that refresh not finish,
         the next one reads them all the same."""
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
+        with write_transaction(self.conn):
             self.conn.execute("UPDATE files SET mtime_ns = ?, hash = NULL", (RACY_MTIME,))
-            self.conn.execute("COMMIT")
-        except BaseException:
-            if self.conn.in_transaction:
-                with contextlib.suppress(sqlite3.Error):
-                    self.conn.execute("ROLLBACK")
-            raise
 
     def _stored_fingerprint(self) -> str:
         row = self.conn.execute("SELECT value FROM meta WHERE key = 'fields'").fetchone()
@@ -701,8 +679,7 @@ class Index:
         if self._fulltext_built():
             return
         conn = self.conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with write_transaction(conn):
             if not self._fulltext_built():  # another process may have built it meanwhile
                 conn.execute("INSERT INTO fts(fts) VALUES ('delete-all')")
                 low, high, total = conn.execute(
@@ -721,12 +698,6 @@ class Index:
                     "INSERT OR REPLACE INTO meta(key, value) VALUES ('fulltext', ?)",
                     (FULLTEXT_BUILT,),
                 )
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                with contextlib.suppress(sqlite3.Error):
-                    conn.execute("ROLLBACK")
-            raise
 
     def _next_rowid(self) -> int:
         return int(

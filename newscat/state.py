@@ -28,6 +28,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from newscat.transactions import write_transaction
+
 #: The file in the state dir.
 STATE_FILE = "state.sqlite3"
 #: When newscat first saw the article ``a`` (an ISO 8601 UTC instant, or NULL).
@@ -211,8 +213,7 @@ def check_consumer(name: str) -> str:
 def mark_seen(conn: sqlite3.Connection, consumer: str, paths: Sequence[str], now: str) -> int:
     """Mark the articles at ``paths`` seen by ``consumer`` (kept marks keep their time)."""
     marked = 0
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with write_transaction(conn):
         for start in range(0, len(paths), 500):
             batch = list(paths[start : start + 500])
             marks = ",".join("?" * len(batch))
@@ -222,11 +223,6 @@ def mark_seen(conn: sqlite3.Connection, consumer: str, paths: Sequence[str], now
                 [consumer, now, *batch],
             )
             marked += max(cursor.rowcount, 0)
-        conn.execute("COMMIT")
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
     return marked
 
 
