@@ -303,9 +303,12 @@ def test_every_handle_on_the_screen_typed_into_show_names_its_row(
     tmux("new-session", "-d", "-x", str(columns), "-y", "40", "bash --norc")
     try:
         tmux(
-            "send-keys", f"export {exports}; clear; {newscat} list -F ref,title; echo done", "Enter"
+            "send-keys",
+            f"export {exports}; clear; {newscat} list -F ref,title; echo done-$((6 * 7))",
+            "Enter",
         )
-        shown = _wait_for(screen, lambda s: "\ndone" in s).splitlines()
+        # The typed line may wrap anywhere; only the output says "done-42".
+        shown = _wait_for(screen, lambda s: "done-42" in s).splitlines()
         top = next(i for i, line in enumerate(shown) if line.split()[:2] == ["ref", "title"])
         rows = [line.split(None, 1) for line in shown[top + 1 : top + 1 + len(names)]]
         assert len(rows) == len(names)
