@@ -106,6 +106,19 @@ class Field:
     stored: str | None = None
     #: That column's name, when it is not the field's.
     column: str = ""
+    #: When its column gives way in a terminal table too wide for the screen: 1 first,
+    #: then 2, and so on (0: it stays).
+    drop: int = 0
+    #: A flexible table column: (comfortable width, least width). It shrinks to the first
+    #: before any column is dropped, and to the second only when nothing is left to drop.
+    flex: tuple[int, int] | None = None
+    #: The widest its table column grows (None: as wide as its widest value).
+    cap: int | None = None
+    #: Its value means nothing cut (a REF, a path or URL a user types back, a date): a table
+    #: cuts it only when every other column is down to three cells.
+    whole: bool = False
+    #: The ``show`` page gives it a line of its own below the others, never folded.
+    own_line: bool = False
 
     @property
     def stored_name(self) -> str:
@@ -164,31 +177,34 @@ def _field(
 #: Every field, in the order of the full record and of ``newscat fields``.
 FIELDS: tuple[Field, ...] = (
     _field("id", "text", help="the file's path under its root, without extension",
-           export_sql="TEXT PRIMARY KEY", stored="TEXT NOT NULL"),
+           export_sql="TEXT PRIMARY KEY", stored="TEXT NOT NULL", drop=5, whole=True),
     _field("path", "text", help="the file", export_sql="TEXT NOT NULL", shown=9,
-           stored="TEXT NOT NULL UNIQUE"),
+           stored="TEXT NOT NULL UNIQUE", drop=4, flex=(24, 10), whole=True, own_line=True),
     _field("path_bytes", "text", help="the file's raw name, base64, if not UTF-8",
            export_sql="TEXT", stored="TEXT"),
     _field("date", "date", help="when published, UTC (front matter, else a YYYY-MM-DD file name)",
            keys=("publishedDateTime", "date", "publishDate", "pubDate"), export_sql="TEXT",
-           shown=1, stored="TEXT"),
-    _field("title", "text", keys=("title",), export_sql="TEXT", stored="TEXT"),
+           shown=1, stored="TEXT", whole=True),
+    _field("title", "text", keys=("title",), export_sql="TEXT", stored="TEXT", flex=(22, 12)),
     _field("excerpt", "text", keys=("excerpt", "description", "summary"), export_sql="TEXT",
-           stored="TEXT"),
+           stored="TEXT", drop=2, flex=(24, 10)),
     _field("url", "text", help="the article's web address",
-           keys=("webUrl", "url", "link"), export_sql="TEXT", shown=8, stored="TEXT"),
+           keys=("webUrl", "url", "link"), export_sql="TEXT", shown=8, stored="TEXT", drop=3,
+           flex=(24, 10), whole=True, own_line=True),
     _field("provider", "text", help="who published it (a name)",
-           keys=("provider", "source", "publisher", "author"), export_sql="TEXT", stored="TEXT"),
+           keys=("provider", "source", "publisher", "author"), export_sql="TEXT", stored="TEXT",
+           drop=8, cap=18),
     _field("domain", "text", help="the provider's domain, else the url's host",
-           export_sql="TEXT", stored="TEXT"),
+           export_sql="TEXT", stored="TEXT", cap=22),
     _field("topics", "list of text", Topics(), keys=("topics", "tags", "keywords"),
-           shown=7, stored="TEXT NOT NULL DEFAULT '[]'"),
-    _field("category", "text", keys=("category",), export_sql="TEXT", shown=2, stored="TEXT"),
-    _field("type", "text", keys=("type",), export_sql="TEXT", shown=3, stored="TEXT"),
+           shown=7, stored="TEXT NOT NULL DEFAULT '[]'", drop=6, flex=(12, 8)),
+    _field("category", "text", keys=("category",), export_sql="TEXT", shown=2, stored="TEXT",
+           cap=12),
+    _field("type", "text", keys=("type",), export_sql="TEXT", shown=3, stored="TEXT", cap=10),
     _field("quality", "number", help="a score", keys=("quality",), export_sql="NUMERIC",
-           shown=5, stored="NUMERIC"),
+           shown=5, stored="NUMERIC", drop=9),
     _field("heat", "number", help="a score", keys=("heat",), export_sql="NUMERIC", shown=6,
-           stored="NUMERIC"),
+           stored="NUMERIC", drop=7),
     _field("published", "bool", keys=("published", "!draft"),
            help="true, false or null (read from published, else not draft)",
            export_sql="INTEGER", shown=4, stored="INTEGER"),
@@ -204,14 +220,14 @@ FIELDS: tuple[Field, ...] = (
            help="every front-matter key and value as written", export_sql="TEXT NOT NULL",
            stored="TEXT NOT NULL", column="record"),
     _field("body", "text", help="the Markdown after the front matter", get=_body,
-           export_sql="TEXT", stored="TEXT NOT NULL DEFAULT ''"),
+           export_sql="TEXT", stored="TEXT NOT NULL DEFAULT ''", drop=1, flex=(24, 10)),
     _field("age", "duration", Column("a.date"), help="time since date: age < 2w", get=_age,
            record=False),
     _field("topic", "list of text", Topics(), help="= topics", record=False, alias_of="topics"),
-    _field("ref", "text", Column("a.id"), get=_handle, record=False,
+    _field("ref", "text", Column("a.id"), get=_handle, record=False, whole=True,
            help="the shortest REF naming the article (a table's first column); filters and "
            "sorting use the id"),
-    Field("snippet", "text", None, _snippet, record=False,
+    Field("snippet", "text", None, _snippet, record=False, flex=(24, 10),
           help="with -m, the passage that matched (-F only)"),
     Field("more", "number", None, _more, record=False,
           help="with list --collapse, how many more articles of the story matched (-F only)"),
@@ -228,6 +244,18 @@ PAGE_FIELDS: tuple[Field, ...] = tuple(
 STORED_FIELDS: tuple[Field, ...] = tuple(spec for spec in FIELDS if spec.stored)
 #: The columns of the SQLite export and of a Parquet dataset, in order.
 EXPORT_FIELDS: tuple[Field, ...] = tuple(spec for spec in FIELDS if spec.export_sql)
+#: Table columns that give way when the terminal is narrow, first dropped first.
+DROP_ORDER: tuple[str, ...] = tuple(
+    spec.name for spec in sorted((spec for spec in FIELDS if spec.drop), key=lambda s: s.drop)
+)
+#: Flexible table columns: (comfortable width, least width).
+FLEX_WIDTHS: dict[str, tuple[int, int]] = {spec.name: spec.flex for spec in FIELDS if spec.flex}
+#: The widest some table columns grow.
+CAP_WIDTHS: dict[str, int] = {spec.name: spec.cap for spec in FIELDS if spec.cap}
+#: Table columns cut last: their values mean nothing cut.
+WHOLE_FIELDS = frozenset(spec.name for spec in FIELDS if spec.whole)
+#: Fields the ``show`` page gives a line of their own.
+OWN_LINE_FIELDS = frozenset(spec.name for spec in FIELDS if spec.own_line)
 #: Fields whose values are numbers (right-aligned in tables).
 NUMBER_FIELDS = frozenset(spec.name for spec in FIELDS if spec.type == "number")
 #: The scores (0 to 100, higher is better), coloured by value in tables.

@@ -25,15 +25,20 @@ from rich.table import Table
 from rich.text import Text
 
 from newscat.fields import (
+    CAP_WIDTHS,
+    DROP_ORDER,
+    FLEX_WIDTHS,
     IMAGES_KEY,
     NUMBER_FIELDS,
     OPAQUE_KEYS,
     ORIGINAL_URL_KEY,
+    OWN_LINE_FIELDS,
     PAGE_FIELDS,
     RELATED_KEY,
     SCORE_FIELDS,
     SECTION_KEYS,
     SNIPPET_MARKS,
+    WHOLE_FIELDS,
     Context,
     Field,
     field_value,
@@ -88,24 +93,11 @@ def score_style(value: float | None) -> str:
     return "red"
 
 
-#: Columns that give way when the terminal is narrow (first dropped first).
-_DROP_ORDER = ("body", "excerpt", "url", "path", "id", "topics", "heat", "provider", "quality")
-#: Flexible columns: (comfortable width, least width). They shrink to the first
-#: before any column is dropped, and to the second only when nothing is left to drop.
-_FLEX = {
-    "title": (22, 12),
-    "topics": (12, 8),
-    "excerpt": (24, 10),
-    "body": (24, 10),
-    "url": (24, 10),
-    "path": (24, 10),
-    "snippet": (24, 10),
-}
-_CAP = {"provider": 18, "domain": 22, "category": 12, "type": 10}
+# An article table's layout comes from the field registry: the columns that give way
+# when the terminal is narrow (first dropped first), the flexible ones (comfortable and
+# least width), how wide some grow, and those cut last because cut they mean nothing.
+_DROP_ORDER, _FLEX, _CAP, _WHOLE = DROP_ORDER, FLEX_WIDTHS, CAP_WIDTHS, WHOLE_FIELDS
 _GAP = 2
-#: Columns that mean nothing cut (a REF, a path or URL a user types back, a date): the
-#: last resort cuts them only when every other column is down to three cells.
-_WHOLE = frozenset({"ref", "id", "path", "url", "date"})
 
 
 def fit_widths(
@@ -284,7 +276,7 @@ def _safe_url(url: str) -> bool:
 
 _EIGHTHS = " ▏▎▍▌▋▊▉"
 #: Fields the detail page shows whole on a line of their own, below the others.
-_WHOLE_LINES = frozenset({"url", "path"})
+_WHOLE_LINES = OWN_LINE_FIELDS
 
 
 def bar(fraction: float, width: int) -> str:
@@ -533,7 +525,7 @@ def story_members_table(
         ]
         for article in articles
     ]
-    widths = fit_widths(fields, rows, width, caps={"provider": 18})
+    widths = fit_widths(fields, rows, width)
     table = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 1))
     shown = [i for i, w in enumerate(widths) if w is not None]
     for i in shown:
