@@ -12,11 +12,14 @@ import contextlib
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import click
 from click.shell_completion import CompletionItem
+
+if TYPE_CHECKING:
+    from newscat.fields import Field
 
 #: Most values offered at once; a shell list longer than this helps nobody.
 MAX_ITEMS = 200
@@ -61,16 +64,21 @@ def complete_providers(ctx: click.Context, param: click.Parameter, incomplete: s
 
 def complete_categories(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
     """``--category``: the catalogue's categories, most common first."""
-    return _safely(ctx, lambda conn: _column_values(conn, "category", incomplete))
+    from newscat.fields import REGISTRY
+
+    return _safely(ctx, lambda conn: _column_values(conn, REGISTRY["category"], incomplete))
 
 
 def complete_types(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
     """``--type``: the catalogue's types, most common first."""
-    return _safely(ctx, lambda conn: _column_values(conn, "type", incomplete))
+    from newscat.fields import REGISTRY
+
+    return _safely(ctx, lambda conn: _column_values(conn, REGISTRY["type"], incomplete))
 
 
-def _column_values(conn: sqlite3.Connection, column: str, incomplete: str) -> list[CompletionItem]:
+def _column_values(conn: sqlite3.Connection, spec: Field, incomplete: str) -> list[CompletionItem]:
     prefix = incomplete.casefold()
+    column = spec.stored_name
     rows = conn.execute(
         f"SELECT {column}, count(*) AS n FROM articles WHERE {column} IS NOT NULL "
         f"GROUP BY {column} ORDER BY n DESC, {column}"
@@ -108,16 +116,18 @@ KEY_SAMPLE = 2000
 def _field_names(ctx: click.Context, sort: bool) -> list[str]:
     """The fields of the registry, then the front-matter keys of the first articles in the
     index, named as ``newscat fields`` names them."""
-    from newscat.fields import FIELDS, front_matter_name
+    from newscat.fields import FIELDS, FRONT_MATTER, REGISTRY, front_matter_name
 
     names = dict.fromkeys(spec.name for spec in FIELDS)
     if sort:
         names.update(dict.fromkeys(["rank"]))
 
+    column = REGISTRY[FRONT_MATTER].stored_name
+
     def read(conn: sqlite3.Connection) -> list[CompletionItem]:
         rows = conn.execute(
-            "SELECT DISTINCT j.key FROM (SELECT record FROM articles LIMIT ?) AS a, "
-            "json_each(a.record) AS j",
+            f"SELECT DISTINCT j.key FROM (SELECT {column} FROM articles LIMIT ?) AS a, "
+            f"json_each(a.{column}) AS j",
             (KEY_SAMPLE,),
         )
         return [CompletionItem(key) for (key,) in rows]

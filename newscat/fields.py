@@ -27,7 +27,6 @@ from typing import Any, Literal
 
 from newscat.model import Article
 from newscat.state import ARRIVED_SQL
-from newscat.stories.store import CANONICAL_URL_SQL, COVERAGE_SQL, STORY_SQL
 
 FieldType = Literal[
     "text", "number", "date", "bool", "duration", "list of text", "mapping",
@@ -126,6 +125,11 @@ class Field:
         return self.column or self.name
 
 
+def _story_sql(column: str) -> str:
+    """How SQL reads a column of an article's row in the stories' ``story_items`` table."""
+    return f"(SELECT s.{column} FROM story_items AS s WHERE s.article = a.rowid)"
+
+
 def _attr(name: str) -> Getter:
     def get(article: Article, context: Context) -> Any:
         value = getattr(article, name)
@@ -208,11 +212,11 @@ FIELDS: tuple[Field, ...] = (
     _field("published", "bool", keys=("published", "!draft"),
            help="true, false or null (read from published, else not draft)",
            export_sql="INTEGER", shown=4, stored="INTEGER"),
-    _field("story", "text", Column(STORY_SQL), help="id of the story's earliest article",
+    _field("story", "text", Column(_story_sql("story")), help="id of the story's earliest article",
            export_sql="TEXT"),
-    _field("coverage", "number", Column(COVERAGE_SQL), help="providers covering the story",
+    _field("coverage", "number", Column(_story_sql("coverage")), help="providers covering the story",
            export_sql="INTEGER"),
-    _field("canonical_url", "text", Column(CANONICAL_URL_SQL), help="url in canonical form",
+    _field("canonical_url", "text", Column(_story_sql("canonical_url")), help="url in canonical form",
            export_sql="TEXT"),
     _field("arrived", "date", Column(ARRIVED_SQL), help="when newscat first saw the article",
            export_sql="TEXT"),
@@ -284,6 +288,10 @@ RELATED_KEY = "related"
 #: gives beside its url when the two differ.
 ORIGINAL_URL_KEY = "originalUrl"
 SECTION_KEYS = frozenset({IMAGES_KEY, RELATED_KEY, ORIGINAL_URL_KEY}) | OPAQUE_KEYS
+#: The keys of a ``related`` entry that hold the related article's address: the url's own
+#: keys first; the AMP spellings after them name the same page, so they are read only when
+#: none of the others holds a URL. (``ORIGINAL_URL_KEY`` names another page.)
+RELATED_URL_KEYS = (*DEFAULT_KEYS["url"], "ampWebUrl", "cdnAmpWebUrl")
 
 
 def summary_value(entry: Mapping[str, Any], name: str) -> Any:

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from newscat.fields import ORIGINAL_URL_KEY, RELATED_URL_KEYS
 from newscat.stories.urls import canonical_url
 
 #: Articles further apart than this are never near-duplicates.
@@ -49,12 +50,6 @@ TEXT_MIN_SHARED, TEXT_MIN_JACCARD, TEXT_MIN_TITLE_SHARED = 7, 0.26, 2
 #: article (and in at least ``COMMON_MIN`` of them) is that window's common vocabulary
 #: ("AI" in an AI feed): it does not count when excerpts are compared.
 COMMON_SHARE, COMMON_MIN = 0.2, 5
-#: The keys of a ``related`` entry that hold the related article's address, the page's
-#: own first: the AMP spellings after them name the same page, so they are read only
-#: when none of the others holds a URL.
-RELATED_URL_KEYS = ("webUrl", "url", "link", "ampWebUrl", "cdnAmpWebUrl")
-#: A ``related`` entry's key for where the article first appeared, which is another page.
-RELATED_ORIGIN_KEY = "originalUrl"
 
 STOPWORDS = frozenset(
     [
@@ -290,7 +285,7 @@ def related_urls(related: Any) -> tuple[str, ...]:
             if canonical is not None:
                 found[canonical] = None
                 break
-        canonical = canonical_url(entry.get(RELATED_ORIGIN_KEY))
+        canonical = canonical_url(entry.get(ORIGINAL_URL_KEY))
         if canonical is not None:
             found[canonical] = None
     return tuple(found)

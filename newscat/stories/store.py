@@ -23,6 +23,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import timedelta
 from typing import Any
 
+from newscat.fields import FRONT_MATTER, REGISTRY, RELATED_KEY
 from newscat.stories.grouping import (
     DEFAULT_WINDOW,
     Assignment,
@@ -82,16 +83,17 @@ _INDEXES = (
 )
 SCHEMA += "".join(f"{statement};\n" for statement in _INDEXES)
 
-#: SQL for the story fields of ``articles AS a``.
-STORY_SQL = "(SELECT s.story FROM story_items AS s WHERE s.article = a.rowid)"
-COVERAGE_SQL = "(SELECT s.coverage FROM story_items AS s WHERE s.article = a.rowid)"
-CANONICAL_URL_SQL = "(SELECT s.canonical_url FROM story_items AS s WHERE s.article = a.rowid)"
-
 _ITEM_COLUMNS = "article, id, date, provider, canonical_url, related, title_words, text_words"
+#: What grouping reads of each article: these fields, and the front matter's related list.
+_SOURCE_FIELDS = (
+    REGISTRY["id"], REGISTRY["date"], REGISTRY["title"], REGISTRY["excerpt"],
+    REGISTRY["provider"], REGISTRY["domain"], REGISTRY["url"],
+)  # fmt: skip
 _SOURCE_SQL = (
-    "SELECT rowid, id, date, title, excerpt, provider, domain, url, "
+    f"SELECT rowid, {', '.join(spec.stored_name for spec in _SOURCE_FIELDS)}, "
     # json_quote: a scalar (related: "see also") comes back as JSON text too.
-    "json_quote(json_extract(record, '$.related')) FROM articles"
+    f"json_quote(json_extract({REGISTRY[FRONT_MATTER].stored_name}, '$.{RELATED_KEY}')) "
+    "FROM articles"
 )
 
 
