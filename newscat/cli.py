@@ -10,7 +10,8 @@ import contextlib
 import dataclasses
 import os
 import sys
-from typing import Any, NoReturn
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -20,6 +21,7 @@ from newscat.commands.common import (
     Delivery,
     compile_for,
     computed_for,
+    default_format,
     emit,
     explain_nothing,
     fail_if_empty,
@@ -28,6 +30,7 @@ from newscat.commands.common import (
     output_is_terminal,
     paged,
     parse_fields,
+    show_rows,
 )
 from newscat.errors import NewscatError, UsageError
 from newscat.options import (
@@ -44,6 +47,11 @@ from newscat.options import (
     unseen_options,
 )
 from newscat.settings import DEFAULT_LIMIT as TERMINAL_LIMIT
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from newscat.fields import FieldRow
 
 LIST_FORMATS = (
     "table", "tsv", "csv", "json", "jsonl", "ids", "paths", "markdown", "atom", "rss",
@@ -321,7 +329,7 @@ def index_command(**opts: Any) -> None:
         click.echo(f"watched       {f'yes, by pid {pid}' if pid is not None else 'no'}")
         return
     if opts["shape"] == "json":
-        from newscat.export import json_text
+        from newscat.formats import json_text
 
         payload: dict[str, Any] = {kind: [] for kind in ("added", "changed", "removed")}
         for kind, file_id, path in report.names:
@@ -339,7 +347,7 @@ def index_command(**opts: Any) -> None:
 
 def _named_lines(report: Any) -> str:
     """One line per file added, changed or removed: what happened and the id."""
-    from newscat.export import tsv_cell
+    from newscat.formats import tsv_cell
 
     return "".join(f"{kind:<8} {tsv_cell(file_id)}\n" for kind, file_id, _ in report.names)
 
@@ -405,44 +413,29 @@ def fields_command(**opts: Any) -> None:
     from newscat.app import App
     from newscat.dates import resolve_now
     from newscat.fields import field_rows
+    from newscat.formats import Shape
 
     app = App.from_options(opts)
     index, _ = app.open()
     rows = field_rows(index.select(order="a.id, a.path"), resolve_now(None))
-    fmt = opts["format_"] or ("table" if output_is_terminal() else "tsv")
-    if fmt == "json":
-        payload = [
-            {"name": row.name, "type": row.type, "articles": row.articles, "example": row.example}
-            for row in rows
-        ]
-        from newscat.export import json_text
+    show_rows(
+        app,
+        default_format(opts["format_"]),
+        rows,
+        lambda row: {name: getattr(row, name) for name in FIELD_COLUMNS},
+        Shape(FIELD_COLUMNS, indent=2),
+        _fields_table,
+    )
 
-        click.echo(json_text(payload, indent=2))
-    elif fmt == "tsv":
-        from newscat.export import tsv_cell
 
-        click.echo("name\ttype\tarticles\texample")
-        for row in rows:
-            click.echo(f"{tsv_cell(row.name)}\t{row.type}\t{row.articles}\t{tsv_cell(row.example)}")
-    else:
-        from rich.table import Table
-        from rich.text import Text
+#: The columns of ``newscat fields`` in a machine format.
+FIELD_COLUMNS = ("name", "type", "articles", "example")
 
-        from newscat.export import flat_text
-        from newscat.render import make_console
-        from newscat.text import inert
 
-        table = Table("name", "type", "articles", "example", box=None, pad_edge=False)
-        table.columns[2].justify = "right"
-        for row in rows:
-            table.add_row(
-                Text(inert(row.name), no_wrap=True, overflow="fold"),
-                Text(row.type, no_wrap=True),
-                Text(f"{row.articles:,}", style="" if row.articles else "dim"),
-                Text(inert(flat_text(row.example)), no_wrap=True, overflow="ellipsis"),
-            )
-        with paged(app):
-            make_console(app.color).print(table)
+def _fields_table(rows: Sequence[FieldRow], width: int) -> Table:
+    from newscat.render import fields_table  # start-up time: Rich only for a table
+
+    return fields_table(rows, width)
 
 
 for _module in (views, exporting, checking, caching, browsing, configuring, stories):

@@ -1,20 +1,20 @@
-"""Writers for the output formats, the fields they write, and safe output files.
+"""Articles in every output format: the fields they write, templates, feeds, the
+SQLite export, and safe output files.
 
 Machine formats are UTF-8 and never truncate; dates are ISO 8601 UTC; lists
 are JSON arrays in JSON and ``; ``-joined in tsv/csv; nested mappings flatten
 to dotted columns. Every writer streams: it takes an iterable of articles (a
-database cursor) and writes each one as it arrives.
+database cursor) and writes each one as it arrives. The record writers of
+``newscat.formats`` write the cells; this module turns articles into records.
 """
 
 from __future__ import annotations
 
 import base64
 import contextlib
-import csv
 import difflib
 import json
 import os
-import re
 import sqlite3
 import string
 import tempfile
@@ -23,9 +23,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import IO, Any, Protocol
 
-from newscat import fields, signals
+from newscat import fields, formats, signals
 from newscat.errors import OutputError, UsageError
 from newscat.fields import Context
+from newscat.formats import csv_cell, flat_text
 from newscat.model import Article
 from newscat.text import line_text
 
@@ -41,57 +42,6 @@ def snippet_text(raw: str | None) -> str | None:
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def flat_text(value: Any) -> str:
-    """A value as one cell of tsv/csv: lists ``; ``-joined, mappings as JSON, null empty."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, list):
-        return "; ".join(flat_text(item) for item in value)
-    if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False)
-    return str(value)
-
-
-_TSV_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
-#: Backslash, and every character a terminal could act on (ESC, OSC, C1, bidi overrides).
-_TSV_SPECIAL = re.compile(r"[\\\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-#: What a csv cell escapes: the same, less the tab and line breaks csv quotes itself.
-_CSV_SPECIAL = re.compile(
-    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
-)
-
-
-def _escape(match: re.Match[str]) -> str:
-    char = match.group()
-    return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
-
-
-def tsv_cell(value: Any) -> str:
-    """A tsv cell: one line, inert on a terminal, and reversible.
-
-    Backslash, tab, newline and carriage return are escaped as ``\\\\ \\t \\n \\r``,
-    any other control character (ESC, BEL, C1, bidi) as ``\\xNN`` or ``\\uNNNN``.
-    """
-    return _TSV_SPECIAL.sub(lambda m: _TSV_ESCAPES.get(m.group()) or _escape(m), flat_text(value))
-
-
-def csv_cell(value: Any) -> str:
-    """A csv cell: flattened, with every character a terminal could act on escaped."""
-    return _CSV_SPECIAL.sub(_escape, flat_text(value))
-
-
-def markdown_cell(value: Any) -> str:
-    """A cell of a Markdown table: pipes escaped, line breaks as ``<br>``, and every other
-    character a terminal could act on escaped as csv does."""
-    text = _CSV_SPECIAL.sub(_escape, flat_text(value))
-    text = text.replace("\\", "\\\\").replace("|", "\\|")
-    return text.replace("\r\n", "<br>").replace("\n", "<br>").replace("\r", "<br>")
 
 
 # --- which fields exist ---------------------------------------------------------------------
@@ -227,63 +177,36 @@ def _columns(spec: OutputSpec) -> Sequence[str]:
     return fields.DEFAULT_COLUMNS if spec.fields is None else spec.fields
 
 
-def write_tsv(out: IO[str], articles: Iterable[Article], spec: OutputSpec) -> int:
+def _rows(articles: Iterable[Article], spec: OutputSpec) -> Iterator[dict[str, Any]]:
     columns = _columns(spec)
-    count = 0
-    if spec.header:
-        out.write("\t".join(tsv_cell(name) for name in columns) + "\n")
     for article in articles:
-        out.write("\t".join(tsv_cell(_value(article, name, spec)) for name in columns) + "\n")
-        count += 1
-    return count
+        yield {name: _value(article, name, spec) for name in columns}
+
+
+def _shape(spec: OutputSpec) -> formats.Shape:
+    return formats.Shape(_columns(spec), header=spec.header, numeric=fields.NUMBER_FIELDS)
+
+
+def write_tsv(out: IO[str], articles: Iterable[Article], spec: OutputSpec) -> int:
+    return formats.write_tsv(out, _rows(articles, spec), _shape(spec))
 
 
 def write_csv(out: IO[str], articles: Iterable[Article], spec: OutputSpec) -> int:
-    """RFC 4180 quoting, with ``\\n`` line ends (what Unix tools and Python's csv expect)."""
-    columns = _columns(spec)
-    writer = csv.writer(out, lineterminator="\n")
-    if spec.header:
-        writer.writerow(columns)
-    count = 0
-    for article in articles:
-        writer.writerow([csv_cell(_value(article, name, spec)) for name in columns])
-        count += 1
-    return count
+    return formats.write_csv(out, _rows(articles, spec), _shape(spec))
 
 
 def write_markdown(out: IO[str], articles: Iterable[Article], spec: OutputSpec) -> int:
-    """A GitHub-flavoured Markdown table; scores right-aligned."""
-    columns = _columns(spec)
-    if spec.header:
-        out.write("| " + " | ".join(markdown_cell(name) for name in columns) + " |\n")
-        rules = ("---:" if name in fields.NUMBER_FIELDS else "---" for name in columns)
-        out.write("| " + " | ".join(rules) + " |\n")
-    count = 0
-    for article in articles:
-        cells = (markdown_cell(_value(article, name, spec)) for name in columns)
-        out.write("| " + " | ".join(cells) + " |\n")
-        count += 1
-    return count
+    return formats.write_markdown(out, _rows(articles, spec), _shape(spec))
 
 
 def write_json(out: IO[str], articles: Iterable[Article], spec: OutputSpec) -> int:
-    """A JSON array, one record per line, written as it is read."""
-    count = 0
-    out.write("[")
-    for article in articles:
-        out.write(",\n  " if count else "\n  ")
-        out.write(json_text(_record(article, spec)))
-        count += 1
-    out.write("\n]\n" if count else "]\n")
-    return count
+    records = (_record(article, spec) for article in articles)
+    return formats.write_json(out, records, _shape(spec))
 
 
 def write_jsonl(out: IO[str], articles: Iterable[Article], spec: OutputSpec) -> int:
-    count = 0
-    for article in articles:
-        out.write(json_text(_record(article, spec)) + "\n")
-        count += 1
-    return count
+    records = (_record(article, spec) for article in articles)
+    return formats.write_jsonl(out, records, _shape(spec))
 
 
 def write_ids(out: IO[str], articles: Iterable[Article], spec: OutputSpec) -> int:
@@ -429,7 +352,7 @@ def _formatted(value: Any, name: str, spec: str) -> str:
 
 def _line_cell(text: str) -> str:
     text = text.replace("\r\n", " ").replace("\n", " ").replace("\r", " ").replace("\t", " ")
-    return _CSV_SPECIAL.sub(_escape, text)
+    return csv_cell(text)
 
 
 def write_template(out: IO[str], articles: Iterable[Article], spec: OutputSpec) -> int:
@@ -659,52 +582,3 @@ def _sql_value(value: Any) -> Any:
     if value is None or isinstance(value, (str, int, float)):
         return value
     return json.dumps(value, ensure_ascii=False)
-
-
-# --- rows of summaries (topics, providers) ------------------------------------------------
-
-#: Characters a terminal may act on that JSON leaves raw: C1 controls, DEL, bidi overrides.
-_JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-
-
-def json_text(value: Any, indent: int | None = None) -> str:
-    """JSON (UTF-8, not ASCII-escaped) in which no character can drive a terminal.
-
-    ``json`` already escapes C0 controls; C1 controls and bidi overrides get the
-    same ``\\uXXXX`` escapes, so the text is still the exact value.
-    """
-    text = json.dumps(value, ensure_ascii=False, indent=indent)
-    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
-
-
-def write_rows(
-    out: IO[str],
-    fmt: str,
-    fields: Sequence[str],
-    records: Sequence[dict[str, Any]],
-    header: bool = True,
-) -> int:
-    """Records (dicts keyed by ``fields``) as tsv, csv, json or jsonl.
-
-    Cells never carry raw control characters: they are shown as ``\\x1b``-style
-    escapes in tsv/csv, and escaped by JSON itself in json/jsonl.
-    """
-    if fmt == "json":
-        out.write("[" + ",".join("\n  " + json_text(r) for r in records))
-        out.write("\n]\n" if records else "]\n")
-    elif fmt == "jsonl":
-        for record in records:
-            out.write(json_text(record) + "\n")
-    elif fmt == "csv":
-        writer = csv.writer(out, lineterminator="\n")
-        if header:
-            writer.writerow(fields)
-        for record in records:
-            writer.writerow([csv_cell(record[f]) for f in fields])
-    else:
-        if header:
-            out.write("\t".join(fields) + "\n")
-        for record in records:
-            cells = [tsv_cell(record[f]) for f in fields]
-            out.write("\t".join(cells) + "\n")
-    return len(records)

@@ -45,10 +45,13 @@ from newscat.fields import (
     summary_value,
     used_keys,
 )
-from newscat.model import Article
-from newscat.text import inert
+from newscat.formats import flat_text
+from newscat.model import Article, Problem
+from newscat.text import human_size, inert
 
 if TYPE_CHECKING:
+    from newscat.cache import CacheEntry
+    from newscat.fields import FieldRow
     from newscat.stories.report import StoryRow
     from newscat.summary import Group, Stats
     from newscat.trends import Trend
@@ -865,3 +868,91 @@ def stats_view(stats: Stats, width: int) -> RenderableType:
         rows = [(f"{low}–{high}", n) for low, high, n in stats.quality_distribution]
         chart(title, rows, scored)
     return Stack(*parts)
+
+
+# --- small tables: problems, fields, index files, aligned text -----------------------------
+
+
+def problems_table(
+    problems: Sequence[Problem], width: int, show: Callable[[str], str]
+) -> RenderableType:
+    """Problems grouped by file, as linters show them: the path whole on its own line (the
+    terminal wraps it), then ``line:col  severity  code  message`` with the message
+    wrapped in its own column, so that the whole fits ``width``."""
+    places = [_place(p) for p in problems]
+    codes = [inert(p.code) for p in problems]
+    place_width = max(cell_len(x) for x in places)
+    code_width = min(max(cell_len(x) for x in codes), 24)
+    parts: list[RenderableType] = []
+    current: str | None = None
+    table = Table.grid()
+    for problem, place, code in zip(problems, places, codes, strict=True):
+        if problem.path != current:
+            current = problem.path
+            if parts:
+                parts.append(Text(""))
+            path = Text(inert(show(problem.path)), style="bold", no_wrap=True, overflow="ignore")
+            table = _problem_grid(place_width, code_width)
+            parts += [path, Padding(table, (0, 0, 0, 2))]  # indented under the path
+        style = "red" if problem.severity == "error" else "yellow"
+        table.add_row(
+            Text(place, style="dim"),
+            Text(problem.severity, style=style),
+            Text(code, style=style),
+            Text(inert(problem.message)),
+        )
+    return Stack(*parts)
+
+
+def _place(problem: Problem) -> str:
+    if problem.line is None:
+        return ""
+    return f"{problem.line}:{problem.column}" if problem.column is not None else str(problem.line)
+
+
+def _problem_grid(place_width: int, code_width: int) -> Table:
+    table = Table.grid(padding=(0, 2), pad_edge=False)
+    table.add_column(width=place_width, justify="right", no_wrap=True)
+    table.add_column(width=len("warning"), no_wrap=True)
+    table.add_column(width=code_width, no_wrap=True, overflow="ellipsis")
+    table.add_column(overflow="fold", ratio=1)
+    return table
+
+
+def fields_table(rows: Sequence[FieldRow], width: int) -> Table:
+    """``newscat fields``: name, type, how many articles have it, an example."""
+    table = Table("name", "type", "articles", "example", box=None, pad_edge=False)
+    table.columns[2].justify = "right"
+    for row in rows:
+        table.add_row(
+            Text(inert(row.name), no_wrap=True, overflow="fold"),
+            Text(row.type, no_wrap=True),
+            Text(f"{row.articles:,}", style="" if row.articles else "dim"),
+            Text(inert(flat_text(row.example)), no_wrap=True, overflow="ellipsis"),
+        )
+    return table
+
+
+def cache_table(found: Sequence[CacheEntry]) -> Table:
+    """``newscat cache``: each index file's roots, size, last use (local time) and state."""
+    table = Table("roots", "size", "last use", "state", box=None, pad_edge=False)
+    for entry in found:
+        roots = "\n".join(inert(root) for root in entry.roots or (entry.path.name,))
+        used = datetime.fromtimestamp(entry.last_used).strftime("%Y-%m-%d %H:%M")
+        table.add_row(
+            Text(roots),
+            Text(human_size(entry.size_bytes), justify="right"),
+            Text(used, no_wrap=True),
+            Text(entry.state, style="" if entry.state == "ok" else "yellow", no_wrap=True),
+        )
+    return table
+
+
+def aligned_text(rows: Sequence[Sequence[str]]) -> str:
+    """Rows of plain cells (already inert) as lines in aligned columns, the last one free."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    lines = []
+    for row in rows:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        lines.append("  ".join([*cells, row[-1]]).rstrip())
+    return "\n".join(lines) + "\n"

@@ -44,6 +44,12 @@ class Group:
         return out
 
 
+def group_fields(kind: Literal["topic", "provider"]) -> list[str]:
+    """The keys of ``Group.record``, in order: the columns of a machine-format table."""
+    head = ["topic"] if kind == "topic" else ["provider", "domain"]
+    return [*head, "articles", "share", "avg_quality", "avg_heat", "newest"]
+
+
 @dataclass(frozen=True)
 class Score:
     """Average, least and greatest of a score over the articles that have one."""

@@ -46,3 +46,15 @@ def line_text(text: str) -> str:
     A REF may be given in this form: it is what ``-f ids`` prints.
     """
     return _LINE_SPECIAL.sub(_line_escape, text)
+
+
+def human_size(size: int) -> str:
+    """``512 B``, ``1.5 kB``, ``12.3 MB``, ``4.1 GB`` (powers of 1000, as ``du --si``)."""
+    if size < 1000:
+        return f"{size} B"
+    value = size / 1000
+    for unit in ("kB", "MB"):
+        if value < 1000:
+            return f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{value:.1f} GB"

@@ -107,9 +107,39 @@ def test_list_markdown(run: Any) -> None:
 
 
 def test_markdown_cells_escape_pipes_and_newlines() -> None:
-    from newscat.export import markdown_cell
+    from newscat.formats import markdown_cell
 
     assert markdown_cell("a|b\nc") == "a\\|b<br>c"
+
+
+def test_every_record_format_streams_and_writes_nothing_a_terminal_acts_on() -> None:
+    import io
+
+    from newscat.formats import WRITERS, Shape
+
+    records = [
+        {"name": "a\x1b[31mb\u202e", "n": 2.0, "tags": ["x", "y"]},
+        {"name": None, "n": 1, "tags": None},
+    ]
+    expected = {
+        "tsv": "name\tn\ttags\na\\x1b[31mb\\u202e\t2\tx; y\n\t1\t\n",
+        "csv": "name,n,tags\na\\x1b[31mb\\u202e,2,x; y\n,1,\n",
+        "markdown": "| name | n | tags |\n| --- | ---: | --- |\n"
+        "| a\\\\x1b[31mb\\\\u202e | 2 | x; y |\n|  | 1 |  |\n",
+        "json": '[\n  {"name": "a\\u001b[31mb\\u202e", "n": 2.0, "tags": ["x", "y"]},\n'
+        '  {"name": null, "n": 1, "tags": null}\n]\n',
+        "jsonl": '{"name": "a\\u001b[31mb\\u202e", "n": 2.0, "tags": ["x", "y"]}\n'
+        '{"name": null, "n": 1, "tags": null}\n',
+    }
+    for fmt, writer in WRITERS.items():
+        out = io.StringIO()
+        shape = Shape(("name", "n", "tags"), numeric={"n"})
+        # A generator: every writer takes records as they come, and counts them.
+        assert writer(out, (record for record in records), shape) == 2
+        assert out.getvalue() == expected[fmt], fmt
+    pretty = io.StringIO()
+    WRITERS["json"](pretty, [], Shape(("name",), indent=2))
+    assert pretty.getvalue() == "[]\n"
 
 
 def test_no_header_and_count(run: Any) -> None:

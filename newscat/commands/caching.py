@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from newscat.commands.common import output_is_terminal
+from newscat.commands.common import default_format, emit
+from newscat.text import human_size
 
 if TYPE_CHECKING:
     from newscat.cache import CacheEntry
@@ -44,6 +45,7 @@ def cache_command(**opts: Any) -> None:
       newscat cache -f json | jq '.[] | select(.state == "ok") | .size'
     """
     from newscat import cache
+    from newscat.formats import Shape, write_records
     from newscat.index import default_cache_dir
 
     cache_dir = Path(opts["cache_dir"]).expanduser() if opts["cache_dir"] else default_cache_dir()
@@ -61,48 +63,23 @@ def cache_command(**opts: Any) -> None:
             err=True,
         )
         return
-    fmt = opts["format_"] or ("table" if output_is_terminal() else "tsv")
-    if fmt == "json":
-        from newscat.export import json_text
+    fmt = default_format(opts["format_"])
+    if fmt == "table":
+        from newscat.render import cache_table, make_console  # start-up time: Rich
 
-        click.echo(json_text([_json_row(entry) for entry in found], indent=2))
-    elif fmt == "tsv":
-        from newscat.export import tsv_cell
-
-        click.echo("index\tsize\tlast_used\tstate\troots")
-        for entry in found:
-            roots = "; ".join(entry.roots or ())
-            click.echo(
-                f"{tsv_cell(str(entry.path))}\t{entry.size_bytes}\t{_utc(entry.last_used)}\t"
-                f"{entry.state}\t{tsv_cell(roots)}"
-            )
+        make_console(opts["color"]).print(cache_table(found))
     else:
-        _table(found, opts["color"])
+        shape = Shape(CACHE_COLUMNS, indent=2)
+        emit(lambda out: write_records(out, fmt, (_record(entry) for entry in found), shape))
     if not found:
         click.echo(f"no index in {cache_dir}", err=True)
 
 
-def _table(found: list[CacheEntry], color: str) -> None:
-    from rich.table import Table
-    from rich.text import Text
-
-    from newscat.render import make_console
-    from newscat.text import inert
-
-    console = make_console(color)
-    table = Table("roots", "size", "last use", "state", box=None, pad_edge=False)
-    for entry in found:
-        roots = "\n".join(inert(root) for root in entry.roots or (entry.path.name,))
-        table.add_row(
-            Text(roots),
-            Text(human_size(entry.size_bytes), justify="right"),
-            Text(time.strftime("%Y-%m-%d %H:%M", time.localtime(entry.last_used)), no_wrap=True),
-            Text(entry.state, style="" if entry.state == "ok" else "yellow", no_wrap=True),
-        )
-    console.print(table)
+#: The columns of ``newscat cache -f tsv`` (json adds each index's missing roots).
+CACHE_COLUMNS = ("index", "size", "last_used", "state", "roots")
 
 
-def _json_row(entry: CacheEntry) -> dict[str, Any]:
+def _record(entry: CacheEntry) -> dict[str, Any]:
     return {
         "index": str(entry.path),
         "size": entry.size_bytes,
@@ -115,18 +92,6 @@ def _json_row(entry: CacheEntry) -> dict[str, Any]:
 
 def _utc(seconds: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
-
-
-def human_size(size: int) -> str:
-    """``512 B``, ``1.5 kB``, ``12.3 MB``, ``4.1 GB`` (powers of 1000, as ``du --si``)."""
-    if size < 1000:
-        return f"{size} B"
-    value = size / 1000
-    for unit in ("kB", "MB"):
-        if value < 1000:
-            return f"{value:.1f} {unit}"
-        value /= 1000
-    return f"{value:.1f} GB"
 
 
 def _plural(count: int, one: str, many: str) -> str:

@@ -8,7 +8,7 @@ import shlex
 import shutil
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from newscat.app import App
     from newscat.fields import CataloguePaths, Context
+    from newscat.formats import Shape
     from newscat.index import Index
     from newscat.model import Article
     from newscat.query import Compiled, Filters, Query
@@ -55,6 +56,41 @@ class RefCommand(click.Command):
 def output_is_terminal() -> bool:
     """Whether stdout is a terminal (tables there, machine formats in a pipe)."""
     return sys.stdout.isatty()
+
+
+def default_format(given: str | None, pipe: str = "tsv") -> str:
+    """The format asked for, else a table on a terminal and ``pipe`` in a pipe."""
+    return given or ("table" if output_is_terminal() else pipe)
+
+
+Row = TypeVar("Row")
+
+
+def show_rows(
+    app: App,
+    fmt: str,
+    rows: Sequence[Row],
+    record: Callable[[Row], Mapping[str, Any]],
+    shape: Shape,
+    table: Callable[[Sequence[Row], int], Any],
+    empty: str | None = None,
+    crop: bool = True,
+) -> None:
+    """Rows as a table for people (paged; ``empty`` said on a terminal when there are
+    none) or, in any other format, as records written by that format's writer."""
+    if fmt != "table":
+        from newscat.formats import write_records
+
+        emit(lambda out: write_records(out, fmt, (record(row) for row in rows), shape))
+        return
+    if rows:
+        from newscat.render import make_console
+
+        with paged(app):
+            console = make_console(app.color)
+            console.print(table(rows, console.width), crop=crop)
+    elif empty is not None and output_is_terminal() and not app.quiet:
+        note(app, empty)
 
 
 def parse_fields(text: str | None) -> tuple[str, ...] | None:

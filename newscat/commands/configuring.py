@@ -6,25 +6,22 @@ from typing import Any
 
 import click
 
-from newscat.commands.common import emit, output_is_terminal
+from newscat.commands.common import default_format, emit
 from newscat.errors import NewscatError
 from newscat.options import catalog_options
 
 
 def _cell(value: Any) -> str:
     """A value as one inert line: control characters escaped, so a file cannot steer the terminal."""
-    from newscat.export import tsv_cell
+    from newscat.formats import tsv_cell
 
     return tsv_cell("" if value is None else value)
 
 
 def _aligned(rows: list[list[str]]) -> str:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
-    lines = []
-    for row in rows:
-        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
-        lines.append("  ".join([*cells, row[-1]]).rstrip())
-    return "\n".join(lines) + "\n"
+    from newscat.render import aligned_text  # start-up time: Rich only for a table
+
+    return aligned_text(rows)
 
 
 @click.command("config")
@@ -60,9 +57,9 @@ def config_command(**opts: Any) -> None:
         emit(lambda out: out.write("".join(f"{_cell(path)}\n" for path in paths)))
         return
     settings = list(app.settings.values())
-    fmt = opts["shape"] or ("table" if output_is_terminal() else "tsv")
+    fmt = default_format(opts["shape"])
     if fmt == "json":
-        from newscat.export import json_text
+        from newscat.formats import json_text
 
         payload = {
             "settings": {s.name: {"value": s.value, "source": s.source} for s in settings},
@@ -81,22 +78,24 @@ def config_command(**opts: Any) -> None:
         }
         click.echo(json_text(payload, indent=2))
         return
-    rows = [[s.name, _cell(s.shown()), _cell(s.source)] for s in settings]
     if fmt == "tsv":
-        text = "".join("\t".join(row) + "\n" for row in [["name", "value", "source"], *rows])
-    else:
-        # The file's path is long and said once below: the table names it "user file".
-        named = [[s.name, _cell(s.shown()), _source_label(s.source, app)] for s in settings]
-        text = _aligned([["setting", "value", "source"], *named])
-        state = "" if app.user.exists else " (not found)"
-        text += f"\nuser file  {_cell(app.user.path)}{state}\n"
-        for catalogue in catalogues:
-            if catalogue.path is not None:
-                text += f"catalogue  {_cell(catalogue.path)}\n"
-                for name, keys in catalogue.fields.items():
-                    text += f"  {name} from {_cell(', '.join(keys))}\n"
-                if catalogue.exclude:
-                    text += f"  exclude {_cell(', '.join(catalogue.exclude))}\n"
+        from newscat.formats import Shape, write_records
+
+        records = ({"name": s.name, "value": s.shown(), "source": s.source} for s in settings)
+        emit(lambda out: write_records(out, "tsv", records, Shape(("name", "value", "source"))))
+        return
+    # The file's path is long and said once below: the table names it "user file".
+    named = [[s.name, _cell(s.shown()), _source_label(s.source, app)] for s in settings]
+    text = _aligned([["setting", "value", "source"], *named])
+    state = "" if app.user.exists else " (not found)"
+    text += f"\nuser file  {_cell(app.user.path)}{state}\n"
+    for catalogue in catalogues:
+        if catalogue.path is not None:
+            text += f"catalogue  {_cell(catalogue.path)}\n"
+            for name, keys in catalogue.fields.items():
+                text += f"  {name} from {_cell(', '.join(keys))}\n"
+            if catalogue.exclude:
+                text += f"  exclude {_cell(', '.join(catalogue.exclude))}\n"
     emit(lambda out: out.write(text))
 
 
@@ -153,21 +152,24 @@ def searches_command(**opts: Any) -> None:
                 "source": search.source,
             }
         )
-    fmt = opts["shape"] or ("table" if output_is_terminal() else "tsv")
-    if fmt == "json":
-        from newscat.export import json_text
-
-        click.echo(json_text(records, indent=2))
-        return
+    fmt = default_format(opts["shape"])
     rows = [
         [f"@{r['name']}", "-" if r["articles"] is None else str(r["articles"]), r["options"]]
         for r in records
     ]
-    if fmt == "tsv":
-        header = ["name", "articles", "options", "source"]
-        lines = [header] + [[*row, r["source"]] for row, r in zip(rows, records, strict=True)]
-        text = "".join("\t".join(_cell(cell) for cell in line) + "\n" for line in lines)
-    elif not rows:
+    if fmt != "table":
+        from newscat.formats import Shape, write_records
+
+        if fmt == "tsv":  # for people too: @NAME, and '-' for a count that could not be made
+            columns = ("name", "articles", "options", "source")
+            records = [
+                dict(zip(columns, [*row, r["source"]], strict=True))
+                for row, r in zip(rows, records, strict=True)
+            ]
+        shape = Shape(("name", "articles", "options", "source"), indent=2)
+        emit(lambda out: write_records(out, fmt, records, shape))
+        return
+    if not rows:
         click.echo(f"no saved searches; define [searches.NAME] in {_cell(app.user.path)}", err=True)
         return
     else:
@@ -242,7 +244,7 @@ def seen_command(**opts: Any) -> None:
         rows = [c for c in consumers(conn) if name is None or c.name == name]
     finally:
         conn.close()
-    fmt = opts["shape"] or ("table" if output_is_terminal() else "tsv")
+    fmt = default_format(opts["shape"])
     if fmt == "table":
         if not rows:
             who = f"{name} has" if name is not None else "no consumer has"
@@ -254,13 +256,14 @@ def seen_command(**opts: Any) -> None:
         cells = [[c.name, f"{c.seen:,}", _local(c.first), _local(c.last)] for c in rows]
         emit(lambda out: out.write(_aligned([header, *cells])))
         return
-    if name is not None and not rows:
-        emit(lambda out: out.write(f"{name}\t0\t\t\n"))
-        return
-    text = "".join(f"{c.name}\t{c.seen}\t{c.first}\t{c.last}\n" for c in rows)
-    if name is None and rows:
-        text = "consumer\tseen\tfirst\tlast\n" + text
-    emit(lambda out: out.write(text))
+    from newscat.formats import Shape, write_records
+
+    records = [{"consumer": c.name, "seen": c.seen, "first": c.first, "last": c.last} for c in rows]
+    if name is not None and not records:  # one consumer: its row, even when it has no marks
+        records = [{"consumer": name, "seen": 0, "first": None, "last": None}]
+    # The header goes with the list of every consumer (not when there are none).
+    shape = Shape(("consumer", "seen", "first", "last"), header=name is None and bool(rows))
+    emit(lambda out: write_records(out, "tsv", records, shape))
 
 
 def _local(iso: str) -> str:

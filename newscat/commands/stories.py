@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sys
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from newscat.commands.common import explain_nothing, note, output_is_terminal, paged
+from newscat.commands.common import default_format, explain_nothing, show_rows
 from newscat.options import (
     apply_searches,
     catalog_options,
@@ -15,6 +15,12 @@ from newscat.options import (
     filters_from,
     search_argument,
 )
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from newscat.stories.report import StoryRow
+    from newscat.trends import Trend
 
 STORY_FORMATS = ("table", "tsv", "csv", "json", "jsonl")
 
@@ -52,31 +58,32 @@ def stories_command(**opts: Any) -> None:
       newscat stories -f json | jq '.[0].members[].provider'
     """
     from newscat.app import App
+    from newscat.formats import Shape
     from newscat.stories.report import STORY_FIELDS, story_rows
 
     app = App.from_options(opts)
     filters = filters_from(opts)
     index, _ = app.open()
     rows = story_rows(index, filters, opts["min_coverage"], opts["limit"])
-    fmt = opts["format_"] or ("table" if output_is_terminal() else "tsv")
+    fmt = default_format(opts["format_"])
     if not rows:
         explain_nothing(app, index, filters)
-    if fmt == "table":
-        if rows:
-            from newscat.render import make_console, stories_table
 
-            handles = index.handles()
-            with paged(app):
-                console = make_console(app.color)
-                console.print(stories_table(rows, console.width, handles))
-        elif output_is_terminal() and not app.quiet:
-            note(app, "No stories match.")
-        return
-    from newscat.export import write_rows
+    def table(rows: Sequence[StoryRow], width: int) -> Table:
+        from newscat.render import stories_table  # start-up time: Rich only for a table
 
-    records = [row.record(members=fmt in ("json", "jsonl")) for row in rows]
-    fields = list(records[0]) if records else list(STORY_FIELDS)
-    write_rows(sys.stdout, fmt, fields, records, header=not opts["no_header"])
+        return stories_table(rows, width, index.handles())
+
+    members = fmt in ("json", "jsonl")
+    show_rows(
+        app,
+        fmt,
+        rows,
+        lambda row: row.record(members=members),
+        Shape(STORY_FIELDS, header=not opts["no_header"]),
+        table,
+        empty="No stories match.",
+    )
 
 
 TREND_FORMATS = ("table", "tsv", "csv", "json", "jsonl")
@@ -139,6 +146,7 @@ def trends_command(**opts: Any) -> None:
     """
     from newscat.app import App
     from newscat.dates import parse_duration, resolve_now
+    from newscat.formats import Shape
     from newscat.trends import trend_fields, trends
 
     app = App.from_options(opts)
@@ -149,24 +157,23 @@ def trends_command(**opts: Any) -> None:
     assert window is not None  # checked by the option
     kind = opts["by"]
     rows = trends(index, filters, resolve_now(opts["now"]), window, kind, opts["limit"])
-    fmt = opts["format_"] or ("table" if output_is_terminal() else "tsv")
     if not rows:
         explain_nothing(app, index, filters)
-    if fmt == "table":
-        if rows:
-            from newscat.render import make_console, trends_table
 
-            with paged(app):
-                console = make_console(app.color)
-                console.print(trends_table(rows, kind, opts["window"], console.width))
-        elif output_is_terminal() and not app.quiet:
-            note(app, f"No {kind}s had articles in the last two windows.")
-        return
-    from newscat.export import write_rows
+    def table(rows: Sequence[Trend], width: int) -> Table:
+        from newscat.render import trends_table  # start-up time: Rich only for a table
 
-    records = [row.record(kind) for row in rows]
-    fields = list(records[0]) if records else trend_fields(kind)
-    write_rows(sys.stdout, fmt, fields, records, header=not opts["no_header"])
+        return trends_table(rows, kind, opts["window"], width)
+
+    show_rows(
+        app,
+        default_format(opts["format_"]),
+        rows,
+        lambda row: row.record(kind),
+        Shape(trend_fields(kind), header=not opts["no_header"]),
+        table,
+        empty=f"No {kind}s had articles in the last two windows.",
+    )
 
 
 COMMANDS = [stories_command, trends_command]

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import sys
-from typing import Any, Literal
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Literal
 
 import click
 
 from newscat.commands.common import (
     RefCommand,
+    default_format,
     explain_nothing,
-    note,
-    output_is_terminal,
     paged,
+    show_rows,
 )
 from newscat.errors import NewscatError, UsageError
 from newscat.model import GROUP_SORTS
@@ -24,6 +25,11 @@ from newscat.options import (
     lazy_completion,
     search_argument,
 )
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from newscat.summary import Group
 
 #: How many other articles of its story a page lists (then how many more, and how to list them).
 SHOWN_STORY_MEMBERS = 10
@@ -81,8 +87,8 @@ def show_command(**opts: Any) -> None:
         return
     if opts["format_"] == "json":
         from newscat.dates import resolve_now
-        from newscat.export import json_text
         from newscat.fields import Context, record
+        from newscat.formats import json_text
 
         context = Context(resolve_now(opts["now"]))
         records = [record(article, context) for article in articles]
@@ -120,7 +126,8 @@ def _group_command(kind: Literal["topic", "provider"]) -> click.Command:
 
     def command(**opts: Any) -> None:
         from newscat.app import App
-        from newscat.summary import provider_groups, topic_groups
+        from newscat.formats import Shape
+        from newscat.summary import group_fields, provider_groups, topic_groups
 
         app = App.from_options(opts)
         apply_searches(opts, app, SUMMARY_FORMATS, listing=False)
@@ -128,24 +135,22 @@ def _group_command(kind: Literal["topic", "provider"]) -> click.Command:
         index, _ = app.open()
         summarise = topic_groups if kind == "topic" else provider_groups
         groups = summarise(index, filters, opts["sort"], opts["min_count"], opts["limit"])
-        fmt = opts["format_"] or ("table" if output_is_terminal() else "tsv")
         if not groups:
             explain_nothing(app, index, filters)
-        if fmt == "table":
-            from newscat.render import groups_table, make_console
+        show_rows(
+            app,
+            default_format(opts["format_"]),
+            groups,
+            lambda group: group.record(kind),
+            Shape(group_fields(kind), header=not opts["no_header"]),
+            table,
+            empty=f"No {kind}s match.",
+        )
 
-            if groups:
-                with paged(app):
-                    console = make_console(app.color)
-                    console.print(groups_table(groups, kind, console.width))
-            elif output_is_terminal() and not app.quiet:
-                note(app, f"No {kind}s match.")
-            return
-        from newscat.export import write_rows
+    def table(groups: Sequence[Group], width: int) -> Table:
+        from newscat.render import groups_table  # start-up time: Rich only for a table
 
-        records = [group.record(kind) for group in groups]
-        fields = list(records[0]) if records else _group_fields(kind)
-        write_rows(sys.stdout, fmt, fields, records, header=not opts["no_header"])
+        return groups_table(groups, kind, width)
 
     options = [
         click.option(
@@ -171,11 +176,6 @@ def _group_command(kind: Literal["topic", "provider"]) -> click.Command:
         decorated = option(decorated)
     decorated = search_argument(filter_options(decorated))
     return click.command(f"{kind}s", help=_GROUP_HELP[kind])(decorated)
-
-
-def _group_fields(kind: str) -> list[str]:
-    head = ["topic"] if kind == "topic" else ["provider", "domain"]
-    return [*head, "articles", "share", "avg_quality", "avg_heat", "newest"]
 
 
 _GROUP_HELP = {
@@ -241,7 +241,7 @@ def stats_command(**opts: Any) -> None:
     if not result.articles:
         explain_nothing(app, index, filters)
     if opts["format_"] == "json":
-        from newscat.export import json_text
+        from newscat.formats import json_text
 
         click.echo(json_text(result.record(), indent=2))
         return
