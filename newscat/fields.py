@@ -78,6 +78,10 @@ class Context:
 
 Getter = Callable[[Article, Context], Any]
 
+#: The index keeps no bodies: SQL reads one from its file (a function each index
+#: connection registers) only where a filter or a sort names ``body``.
+BODY_SQL = "nc_body(a.path, a.path_bytes)"
+
 
 @dataclass(frozen=True)
 class Field:
@@ -150,7 +154,7 @@ def _front_matter(article: Article, context: Context) -> Any:
 
 
 def _body(article: Article, context: Context) -> str | None:
-    return article.body or None
+    return article.text() or None
 
 
 def _handle(article: Article, context: Context) -> str:
@@ -223,8 +227,8 @@ FIELDS: tuple[Field, ...] = (
     _field(FRONT_MATTER, "mapping", FrontMatterPath(()), get=_front_matter,
            help="every front-matter key and value as written", export_sql="TEXT NOT NULL",
            stored="TEXT NOT NULL", column="record"),
-    _field("body", "text", help="the Markdown after the front matter", get=_body,
-           export_sql="TEXT", stored="TEXT NOT NULL DEFAULT ''", drop=1, flex=(24, 10)),
+    _field("body", "text", Column(BODY_SQL), help="the Markdown after the front matter",
+           get=_body, export_sql="TEXT", drop=1, flex=(24, 10)),
     _field("age", "duration", Column("a.date"), help="time since date: age < 2w", get=_age,
            record=False),
     _field("topic", "list of text", Topics(), help="= topics", record=False, alias_of="topics"),

@@ -31,7 +31,15 @@ from newscat.catalog import (
     text_path,
     walk_folders,
 )
-from newscat.fields import STORED_FIELDS, Field, FieldKeys, PathStats, catalogue_paths, field_keys
+from newscat.fields import (
+    BODY_SQL,
+    STORED_FIELDS,
+    Field,
+    FieldKeys,
+    PathStats,
+    catalogue_paths,
+    field_keys,
+)
 from newscat.handles import Handles, after_prefix
 from newscat.ignore import Exclusions, Selection
 from newscat.model import DEFAULT_MAX_SIZE, Article, Problem
@@ -39,22 +47,20 @@ from newscat.sqlfunctions import register as register_functions
 from newscat.stories import store as stories
 from newscat.transactions import write_transaction
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 #: The part of an id after its last "_" (the whole id when it has none) and its last
 #: path segment: indexed, so that the REF rules and handles never scan every id.
 #: A query uses the index only when it spells the expression exactly so.
 _ID_SUFFIX = "substr({id}, length(rtrim({id}, replace({id}, '_', ''))) + 1)"
 _ID_LEAF = "substr({id}, length(rtrim({id}, replace({id}, '/', ''))) + 1)"
 #: In-place upgrades from older schema versions; any other version is rebuilt.
-#: Version 7 reads dates, topics and the rest from more keys, and keeps non-string
-#: keys as written: what older versions stored must be read again, so none is upgraded.
-#: Version 8 adds the indexes of ids' suffixes and last segments.
+#: Version 9 keeps no bodies (the files hold them; the full-text index keeps its own
+#: copy once built), so what older versions stored is read again: none is upgraded.
 _ID_INDEXES = (
     f"CREATE INDEX IF NOT EXISTS articles_suffix ON articles({_ID_SUFFIX.format(id='id')})",
     f"CREATE INDEX IF NOT EXISTS articles_leaf ON articles({_ID_LEAF.format(id='id')})",
 )
-_UPGRADES: dict[int, str] = {7: "".join(f"{statement};" for statement in _ID_INDEXES)}
-_ADD_PATH_BYTES = "ALTER TABLE articles ADD COLUMN path_bytes TEXT;"
+_UPGRADES: dict[int, str] = {}
 ENV_CACHE_DIR = "NEWSCAT_CACHE_DIR"
 #: Below this many files to parse, a process pool costs more than it saves.
 POOL_THRESHOLD = 400
@@ -121,10 +127,10 @@ CREATE TABLE IF NOT EXISTS topics (
     key TEXT NOT NULL                   -- casefolded, for matching and grouping
 );
 -- Built on the first full-text search (meta 'fulltext' = 'built'), then kept in step
--- with articles by the refresh itself (_apply, _delete_paths), in batches.
+-- with articles by the refresh itself (_apply, _delete_paths), in batches. Its rowid is
+-- the article's; it keeps its own copy of the texts, the only copy of bodies in the index.
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
-    title, excerpt, body, content='articles', content_rowid='rowid',
-    tokenize='unicode61 remove_diacritics 2'
+    title, excerpt, body, tokenize='unicode61 remove_diacritics 2'
 );
 {";".join(_INDEXES)};
 {stories.SCHEMA}
@@ -430,7 +436,7 @@ class Index:
         with write_transaction(self.conn):
             self._fulltext = self._fulltext_built()
             if rebuild:
-                self.conn.execute("INSERT INTO fts(fts) VALUES ('delete-all')")
+                self.conn.execute("DELETE FROM fts")
                 for table in ("articles", "topics", "files", "problems"):
                     self.conn.execute(f"DELETE FROM {table}")
                 stories.reset(self.conn)
@@ -595,13 +601,14 @@ class Index:
         done = 0
         parallel = expected >= POOL_THRESHOLD
         keys = self._catalogues.keys
-        for results in _read_all(batches(), self.roots, self.max_size, parallel, keys):
+        reading = _Reading(self.roots, self.max_size, keys, self._fulltext)
+        for results in _read_all(batches(), reading, parallel):
             stats: list[tuple[int, int, str]] = []
             replaced: list[str] = []
             files: list[tuple[Any, ...]] = []
             articles: list[tuple[Any, ...]] = []
             topics: list[tuple[int, str, str]] = []
-            texts: list[tuple[int, str | None, str | None, str]] = []
+            texts: list[tuple[int, str | None, str | None, str | None]] = []
             problems: list[Problem] = []
             for file_row, known, digest, result in results:
                 path, root, file_id, size, mtime_ns = file_row
@@ -620,9 +627,10 @@ class Index:
                     problems.append(result)
                     status = "error"
                 else:
-                    row, article_topics, warnings = result
+                    row, article_topics, warnings, body = result
                     articles.append((next_rowid, root, *row))
-                    texts.append((next_rowid, row[_TITLE], row[_EXCERPT], row[_BODY]))
+                    if self._fulltext:
+                        texts.append((next_rowid, row[_TITLE], row[_EXCERPT], body))
                     topics.extend((next_rowid, t, t.casefold()) for t in article_topics)
                     problems.extend(warnings)
                     next_rowid += 1
@@ -681,7 +689,7 @@ class Index:
         conn = self.conn
         with write_transaction(conn):
             if not self._fulltext_built():  # another process may have built it meanwhile
-                conn.execute("INSERT INTO fts(fts) VALUES ('delete-all')")
+                conn.execute("DELETE FROM fts")
                 low, high, total = conn.execute(
                     "SELECT coalesce(min(rowid), 1), coalesce(max(rowid), 0), count(*) FROM articles"
                 ).fetchone()
@@ -689,7 +697,7 @@ class Index:
                 for start in range(low, high + 1, _FULLTEXT_BATCH):
                     done += conn.execute(
                         "INSERT INTO fts(rowid, title, excerpt, body) SELECT rowid, title, "
-                        "excerpt, body FROM articles WHERE rowid BETWEEN ? AND ?",
+                        f"excerpt, {BODY_SQL} FROM articles AS a WHERE rowid BETWEEN ? AND ?",
                         (start, start + _FULLTEXT_BATCH - 1),
                     ).rowcount
                     if progress is not None:
@@ -906,6 +914,7 @@ def article_from_row(row: Sequence[Any]) -> Article:
     story_id, coverage, canonical, arrived = story if story else (None, None, None, None)
     return Article(
         **values,
+        body_in_file=True,
         front_matter_json=row[_FRONT_MATTER],
         story=story_id,
         coverage=coverage,
@@ -988,11 +997,9 @@ def _connect(target: str, roots: Sequence[str] = ()) -> sqlite3.Connection:
             if target != ":memory:":
                 record_roots(conn, roots)
         elif version in _UPGRADES:
-            columns = {row[1] for row in conn.execute("PRAGMA table_info(articles)")}
-            add = "" if "path_bytes" in columns else _ADD_PATH_BYTES
             conn.executescript(
-                f"BEGIN IMMEDIATE; {_UPGRADES[version]} {add} "
-                f"PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+                f"BEGIN IMMEDIATE; {_UPGRADES[version]} PRAGMA user_version = {SCHEMA_VERSION}; "
+                "COMMIT;"
             )
         elif version != SCHEMA_VERSION:
             raise _OtherSchema(f"schema version {version}; this one uses {SCHEMA_VERSION}")
@@ -1073,23 +1080,24 @@ _INSERT_ARTICLE = (
 
 _INSERT_TEXT = "INSERT INTO fts(rowid, title, excerpt, body) VALUES (?, ?, ?, ?)"
 _STORED_NAMES = [spec.stored_name for spec in STORED_FIELDS]
-#: Where title, excerpt and body (what the full-text index holds) and the front matter
+#: Where title and excerpt (with the body, what the full-text index holds) and the front matter
 #: sit in an article's row (``article_row``).
-_TITLE, _EXCERPT, _BODY = (_STORED_NAMES.index(name) for name in ("title", "excerpt", "body"))
+_TITLE, _EXCERPT = (_STORED_NAMES.index(name) for name in ("title", "excerpt"))
 _FRONT_MATTER = [spec.name for spec in STORED_FIELDS].index("front_matter")
 
-ArticleRow = tuple[tuple[Any, ...], tuple[str, ...], tuple[Problem, ...]]
+ArticleRow = tuple[tuple[Any, ...], tuple[str, ...], tuple[Problem, ...], "str | None"]
 
 
-def article_row(article: Article, raw_name: str | None = None) -> ArticleRow:
+def article_row(article: Article, raw_name: str | None = None, body: bool = False) -> ArticleRow:
     """What the index stores for an article: its column values (in ``ARTICLE_COLUMNS``
-    order, less ``root``), its topics and its warnings. Built in the worker processes,
-    so that only flat tuples cross back to the writer. ``raw_name`` is the name's
-    bytes as base64 when the name is not UTF-8."""
+    order, less ``root``), its topics, its warnings, and its body when ``body`` (for
+    the full-text index, once built). Built in the worker processes, so that only flat
+    tuples cross back to the writer. ``raw_name`` is the name's bytes as base64 when
+    the name is not UTF-8."""
     if raw_name is not None:
         article = dataclasses.replace(article, path_bytes=raw_name)
     row = tuple(_to_sql(spec, article) for spec in STORED_FIELDS)
-    return row, article.topics, article.warnings
+    return row, article.topics, article.warnings, article.body if body else None
 
 
 def _delete_paths(
@@ -1107,11 +1115,7 @@ def _delete_paths(
             stories.forget(conn, rowids)
             held = ",".join("?" * len(rowids))
             if fulltext:
-                conn.execute(
-                    "INSERT INTO fts(fts, rowid, title, excerpt, body) SELECT 'delete', rowid, "
-                    f"title, excerpt, body FROM articles WHERE rowid IN ({held})",
-                    rowids,
-                )
+                conn.execute(f"DELETE FROM fts WHERE rowid IN ({held})", rowids)
             conn.execute(f"DELETE FROM topics WHERE article IN ({held})", rowids)
             conn.execute(f"DELETE FROM articles WHERE rowid IN ({held})", rowids)
         conn.execute(f"DELETE FROM problems WHERE path IN ({marks})", batch)
@@ -1175,19 +1179,26 @@ class _Catalogues:
         return cls(selections, keys, fingerprint)
 
 
-def _read_batch(
-    batch: Sequence[_ToRead],
-    roots: Sequence[str],
-    max_size: int,
-    keys: Mapping[str, FieldKeys] | None = None,
-) -> list[_ReadResult]:
+@dataclass(frozen=True)
+class _Reading:
+    """How the workers read files: the roots, the size limit, each catalogue's keys
+    (by text root), and whether bodies travel back (for the full-text index)."""
+
+    roots: Sequence[str]
+    max_size: int
+    keys: Mapping[str, FieldKeys]
+    bodies: bool = False
+
+
+def _read_batch(batch: Sequence[_ToRead], reading: _Reading) -> list[_ReadResult]:
+    roots, max_size, keys = reading.roots, reading.max_size, reading.keys
     text_roots = [text_path(root) for root in roots]
     out: list[_ReadResult] = []
     started = time.time_ns()
     for path, file_stamp, old_hash, known, raw in batch:
         entry = file_entry(path, file_stamp, text_roots)
         digest, result = read_article(
-            raw or path, entry.id, old_hash, max_size, name=path, keys=(keys or {}).get(entry.root)
+            raw or path, entry.id, old_hash, max_size, name=path, keys=keys.get(entry.root)
         )
         # A file changed moments before it was read may change again within the same
         # tick of the file system's clock, keeping its size and mtime: its stamp is
@@ -1196,17 +1207,13 @@ def _read_batch(
         row = (entry.path, entry.root, entry.id, entry.size, RACY_MTIME if racy else entry.mtime_ns)
         stored: ArticleRow | Problem | None = result if not isinstance(result, Article) else None
         if isinstance(result, Article):
-            stored = article_row(result, None if raw is None else path_bytes(raw))
+            stored = article_row(result, None if raw is None else path_bytes(raw), reading.bodies)
         out.append((row, known, digest, stored))
     return out
 
 
 def _read_all(
-    batches: Iterator[list[_ToRead]],
-    roots: Sequence[str],
-    max_size: int,
-    parallel: bool,
-    keys: Mapping[str, FieldKeys] | None = None,
+    batches: Iterator[list[_ToRead]], reading: _Reading, parallel: bool
 ) -> Iterator[list[_ReadResult]]:
     """Read and parse batches of files, in order, across every core when ``parallel``.
 
@@ -1216,7 +1223,7 @@ def _read_all(
     workers = os.cpu_count() or 1
     if not parallel or workers < 2:
         for batch in batches:
-            yield _read_batch(batch, roots, max_size, keys)
+            yield _read_batch(batch, reading)
         return
     import multiprocessing
     from collections import deque
@@ -1234,7 +1241,7 @@ def _read_all(
     with pool:
         pending: deque[Any] = deque()
         for batch in batches:
-            pending.append(pool.apply_async(_read_batch, (batch, roots, max_size, keys)))
+            pending.append(pool.apply_async(_read_batch, (batch, reading)))
             if len(pending) >= workers * 3:
                 yield pending.popleft().get()
         while pending:

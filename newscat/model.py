@@ -83,6 +83,17 @@ class Article:
     #: The file name's raw bytes, base64, when they are not UTF-8 (``path`` then shows
     #: each such byte as ``\\xNN``); None for a UTF-8 name.
     path_bytes: str | None = None
+    #: The index keeps no bodies: an article read from it has ``body`` "" and this set,
+    #: and ``text()`` reads the body from the file.
+    body_in_file: bool = field(default=False, compare=False)
+
+    def text(self) -> str:
+        """The body: the one parsed, or (from the index) the file's, read now."""
+        if not self.body_in_file:
+            return self.body
+        from newscat.split import read_body  # only where a body is shown or exported
+
+        return read_body(self.path, self.path_bytes)
 
     def file_path(self) -> str:
         """The path to open the file by: ``path``, or the raw name when it is not UTF-8."""

@@ -170,7 +170,9 @@ def _write(folder: str, articles: Iterable[Article]) -> int:
                 )
             for name, value in _row(article):
                 columns[name].append(value)
-            pending_bytes += len(article.body) + len(article.front_matter_json)
+                if name == "body" and value:
+                    pending_bytes += len(value)
+            pending_bytes += len(article.front_matter_json)
             count += 1
             if len(columns["id"]) >= ROW_GROUP_ROWS or pending_bytes >= ROW_GROUP_BYTES:
                 flush()

@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from newscat import split
 from newscat.dates import normalise_date, unknown_zone
 from newscat.fields import DEFAULT_KEYS, FieldKeys, describe_chain
 from newscat.model import Article, Problem
@@ -35,10 +36,6 @@ MAX_DEPTH = 100
 #: loader's own limit (libyaml refuses 1,000 levels since 0.2.6, the pure-Python
 #: composer recurses), so the same file gets the same problem with either loader.
 _SCAN_DEPTH = 2 * MAX_DEPTH
-_OPEN = re.compile(r"---[ \t]*(?:\n|$)")
-_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
-_TOML_OPEN = re.compile(r"\+\+\+[ \t]*(?:\n|$)")
-_TOML_CLOSE = re.compile(r"^\+\+\+[ \t]*$", re.MULTILINE)
 #: A Jekyll post's file name starts with its date.
 _NAME_DATE = re.compile(r"(\d{4}-\d\d-\d\d)(?!\d)")
 #: A dated path or permalink (Zola's ``path = "2025/06/26/Rust-1.88.0"``, Jekyll's
@@ -219,29 +216,24 @@ def _parse(data: bytes, path: str, article_id: str, keys: FieldKeys) -> Article 
     if nul >= 0:
         line, column = _byte_position(data, nul)
         return Problem(path, "binary", f"binary file (NUL byte at byte {nul})", line, column)
-    skipped = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    skipped = 3 if data.startswith(split.UTF8_BOM) else 0
     try:
-        text = data[skipped:].decode("utf-8")
+        text = split.decode(data)
     except UnicodeDecodeError as exc:
         at = exc.start + skipped
         line, column = _byte_position(data, at)
         return Problem(path, "not-utf8", f"not valid UTF-8 at byte {at}", line, column)
-    if "\r" in text:
-        text = text.replace("\r\n", "\n")
-
-    toml = _TOML_OPEN.match(text)
-    opening = toml or _OPEN.match(text)
+    opening = split.opens(text)
     if opening is None:
         return Problem(
             path, "no-front-matter", "no front matter: the first line is not '---' or '+++'", 1, 1
         )
-    closing = (_TOML_CLOSE if toml else _CLOSE).search(text, opening.end())
-    if closing is None:
+    parts = split.cut(text, opening)
+    if parts is None:
         return Problem(
             path, "unclosed-front-matter", "front matter opened on line 1 is never closed", 1, 1
         )
-    front = text[opening.end() : closing.start()]
-    body = text[closing.end() :].strip("\n")
+    front, body, toml = parts.front, parts.body, parts.toml
 
     collisions: list[tuple[yaml.Node, yaml.Node]] = []
     node: yaml.Node | None = None

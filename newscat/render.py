@@ -436,8 +436,9 @@ def article_page(
                 others.add_row(Text(inert(key)), Text(_shown(value)))
         parts += [Text(""), _section("Other front matter")]
         parts += [others, *links] if others.row_count else links
-    if article.body.strip():
-        body = Markdown(inert(article.body, keep_newlines=True), hyperlinks=True)
+    text = article.text()
+    if text.strip():
+        body = Markdown(inert(text, keep_newlines=True), hyperlinks=True)
         parts += [Text(""), _section("Body"), Text(""), body]
     return Stack(*parts)
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from newscat.dates import normalise_date
 from newscat.fields import values_at
+from newscat.split import read_body
 from newscat.text import line_text
 
 _FALSE_WORDS = frozenset({"", "false", "no", "off", "0"})
@@ -89,6 +90,13 @@ def line(value: str | None) -> str | None:
     return None if value is None else line_text(value)
 
 
+def body(path: str | None, raw: str | None) -> str | None:
+    """An article's body, read from its file (the index keeps none)."""
+    if path is None:
+        return None
+    return read_body(path, raw)
+
+
 def register(conn: sqlite3.Connection) -> None:
     """Make the functions available to SQL on ``conn`` as ``nc_*``."""
     conn.create_function("nc_fold", 1, fold, deterministic=True)
@@ -98,3 +106,4 @@ def register(conn: sqlite3.Connection) -> None:
     conn.create_function("nc_date", 1, date, deterministic=True)
     conn.create_function("nc_truthy", 2, truthy, deterministic=True)
     conn.create_function("nc_line", 1, line, deterministic=True)
+    conn.create_function("nc_body", 2, body)  # not deterministic: files change

@@ -279,17 +279,23 @@ def test_the_handles_of_shown_rows_cost_the_same_in_a_catalogue_twenty_times_lar
     assert large_cost < 3 * small_cost, costs  # a scan of every id would cost 20 times more
 
 
-def test_an_index_of_the_previous_schema_gains_the_id_indexes_in_place(tmp_path: Path) -> None:
+def test_an_index_of_the_previous_schema_is_rebuilt_with_the_id_indexes(tmp_path: Path) -> None:
+    """Version 8 stored bodies; it is read again, not upgraded, and says so once."""
     cache = tmp_path / "cache"
     run("index", "--cache-dir", str(cache))
     (db,) = cache.glob("catalog-*.sqlite3")
     with sqlite3.connect(db) as conn:
         conn.execute("DROP INDEX articles_suffix")
         conn.execute("DROP INDEX articles_leaf")
-        conn.execute("PRAGMA user_version = 7")
+        conn.execute(f"PRAGMA user_version = {index_module.SCHEMA_VERSION - 1}")
     conn.close()
     result = run("list", "-F", "ref", "--no-header", "--cache-dir", str(cache))
-    assert (result.exit_code, result.stdout, result.stderr) == (0, "6ef5\n50e0\n", "")
+    assert (result.exit_code, result.stdout) == (0, "6ef5\n50e0\n")
+    assert result.stderr == (
+        f"newscat: warning: the index at {db} was made by another newscat (schema version "
+        f"{index_module.SCHEMA_VERSION - 1}; this one uses {index_module.SCHEMA_VERSION}); "
+        "rebuilding it\n"
+    )
     with sqlite3.connect(db) as conn:
         names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
         version = conn.execute("PRAGMA user_version").fetchone()[0]

@@ -123,7 +123,7 @@ def test_duckdb_reads_back_every_value(tmp_path: Path, isolated_env: Path) -> No
             "coverage": article.coverage,
             "canonical_url": article.canonical_url,
             "arrived": _instant(article.arrived),
-            "body": article.body or None,
+            "body": article.text() or None,
             "year": year,
             "month": month,
         }

@@ -1,0 +1,79 @@
+"""Where a file's front matter ends and its body begins, and reading a body back.
+
+The index keeps no bodies (the file already holds each one): ``show``, the
+exports and ``-F body`` read the body from the file when they need it, by the
+same rules the parser used, so the text is the same either way.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+from dataclasses import dataclass
+
+OPEN = re.compile(r"---[ \t]*(?:\n|$)")
+CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
+TOML_OPEN = re.compile(r"\+\+\+[ \t]*(?:\n|$)")
+TOML_CLOSE = re.compile(r"^\+\+\+[ \t]*$", re.MULTILINE)
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
+@dataclass(frozen=True)
+class Parts:
+    """A file's text cut in two: the front matter (between its lines) and the body."""
+
+    toml: bool
+    front: str
+    body: str
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 text, without a byte-order mark, with CRLF line ends read as LF.
+    Raises UnicodeDecodeError (its offsets count from after the mark)."""
+    text = data[3 if data.startswith(UTF8_BOM) else 0 :].decode("utf-8")
+    return text.replace("\r\n", "\n") if "\r" in text else text
+
+
+def opens(text: str) -> re.Match[str] | None:
+    """The opening line (``---`` or TOML's ``+++``), when the text starts with one."""
+    return TOML_OPEN.match(text) or OPEN.match(text)
+
+
+def cut(text: str, opening: re.Match[str]) -> Parts | None:
+    """The front matter and the body after ``opening``; None when it is never closed."""
+    toml = opening.re is TOML_OPEN
+    closing = (TOML_CLOSE if toml else CLOSE).search(text, opening.end())
+    if closing is None:
+        return None
+    return Parts(toml, text[opening.end() : closing.start()], text[closing.end() :].strip("\n"))
+
+
+def body_of(data: bytes) -> str:
+    """The body of a file's bytes as the parser reads it ("" when there is none)."""
+    try:
+        text = decode(data)
+    except UnicodeDecodeError:
+        return ""
+    opening = opens(text)
+    parts = cut(text, opening) if opening is not None else None
+    return parts.body if parts is not None else ""
+
+
+def raw_path(path: str, path_bytes: str | None) -> str | bytes:
+    """The name to open: the raw bytes (from their base64) when the name is not UTF-8."""
+    return base64.b64decode(path_bytes) if path_bytes else path
+
+
+def read_body(path: str, path_bytes: str | None = None) -> str:
+    """The body of the file at ``path`` ("" when it cannot be read, or has none)."""
+    try:
+        # O_NONBLOCK: a file swapped for a FIFO since it was indexed must not hang the read.
+        fd = os.open(raw_path(path, path_bytes), os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return ""
+    try:
+        with os.fdopen(fd, "rb") as handle:
+            return body_of(handle.read())
+    except OSError:
+        return ""
