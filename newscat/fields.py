@@ -291,6 +291,8 @@ RELATED_KEY = "related"
 #: The front-matter key of the address an article was first published at, which ``show``
 #: gives beside its url when the two differ.
 ORIGINAL_URL_KEY = "originalUrl"
+#: The keys of a provider written as a mapping: its name and its domain.
+PROVIDER_NAME_KEY, PROVIDER_DOMAIN_KEY = "name", "domain"
 SECTION_KEYS = frozenset({IMAGES_KEY, RELATED_KEY, ORIGINAL_URL_KEY}) | OPAQUE_KEYS
 #: The keys of a ``related`` entry that hold the related article's address: the url's own
 #: keys first; the AMP spellings after them name the same page, so they are read only when
@@ -306,7 +308,7 @@ def summary_value(entry: Mapping[str, Any], name: str) -> Any:
             continue
         found = entry[key]
         if isinstance(found, Mapping):
-            return found.get("name") or found.get("domain")
+            return found.get(PROVIDER_NAME_KEY) or found.get(PROVIDER_DOMAIN_KEY)
         return found
     return None
 

@@ -14,7 +14,7 @@ import math
 import os
 import re
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +22,15 @@ import yaml
 
 from newscat import split
 from newscat.dates import normalise_date, unknown_zone
-from newscat.fields import DEFAULT_KEYS, FieldKeys, describe_chain
+from newscat.fields import (
+    DEFAULT_KEYS,
+    FIELDS,
+    PROVIDER_DOMAIN_KEY,
+    PROVIDER_NAME_KEY,
+    FieldKeys,
+    FieldType,
+    describe_chain,
+)
 from newscat.model import Article, Problem
 
 #: How many nodes a document may expand to through aliases before it is an "alias bomb".
@@ -735,6 +743,65 @@ def _first(front_matter: Mapping[str, Any], keys: Iterable[str]) -> tuple[str | 
     return None, None
 
 
+Complaints = list[tuple[str, str, str]]  # (key, code, message)
+
+
+def _read_text(
+    front_matter: Mapping[str, Any], chain: Iterable[str], complaints: Complaints
+) -> str | None:
+    return _text(_first(front_matter, chain)[1])
+
+
+def _read_score(
+    front_matter: Mapping[str, Any], chain: Iterable[str], complaints: Complaints
+) -> int | float | None:
+    key, raw = _first(front_matter, chain)
+    value, complaint = _score(raw)
+    if complaint and key is not None:
+        complaints.append((key, "bad-score", f"{key} {complaint}"))
+    return value
+
+
+def _read_flag(
+    front_matter: Mapping[str, Any], chain: Iterable[str], complaints: Complaints
+) -> bool | None:
+    """The first key that holds a readable flag; ``!key`` reads its negation."""
+    for key in chain:
+        raw = _at(front_matter, key.removeprefix("!"))
+        flag = _flag(raw) if raw is not None else None
+        if flag is not None:
+            return (not flag) if key.startswith("!") else flag
+    return None
+
+
+def _read_list(
+    front_matter: Mapping[str, Any], chain: Iterable[str], complaints: Complaints
+) -> tuple[str, ...]:
+    """The first key that holds a non-empty list (a single string is a list of one)."""
+    for key in chain:
+        items = _topics(_at(front_matter, key))
+        if items:
+            return items
+    return ()
+
+
+_Reader = Callable[[Mapping[str, Any], Iterable[str], Complaints], Any]
+#: How a field is read from its keys, by its type.
+_READERS: dict[FieldType, _Reader] = {
+    "text": _read_text,
+    "number": _read_score,
+    "bool": _read_flag,
+    "list of text": _read_list,
+}
+#: Fields read by rules of their own in ``_article``: a missing title or url is a warning,
+#: a date falls back to the file name, a provider may be a mapping that gives the domain.
+_OWN_RULES = frozenset({"title", "date", "url", "provider"})
+#: Every other field read from the front matter, with its reader.
+_PLAIN_FIELDS = tuple(
+    (spec.name, _READERS[spec.type]) for spec in FIELDS if spec.keys and spec.name not in _OWN_RULES
+)
+
+
 def _article(
     front_matter: dict[str, Any],
     front_json: str,
@@ -745,7 +812,7 @@ def _article(
     keys: FieldKeys,
     collisions: list[Problem],
 ) -> Article:
-    complaints: list[tuple[str, str, str]] = []  # (key, code, message)
+    complaints: Complaints = []
 
     def chain(name: str) -> tuple[str, ...]:
         return keys.get(name, ())
@@ -787,37 +854,17 @@ def _article(
     elif url_key is not None and not _HTTP_URL.match(url):
         complaints.append((url_key, "bad-url", f"{url_key} {url!r} is not an http(s) URL"))
 
-    scores: dict[str, int | float | None] = {}
-    for name in ("quality", "heat"):
-        score_key, raw = _first(front_matter, chain(name))
-        scores[name], complaint = _score(raw)
-        if complaint and score_key is not None:
-            complaints.append((score_key, "bad-score", f"{score_key} {complaint}"))
-
     provider_value = _first(front_matter, chain("provider"))[1]
     provider: str | None
     domain: str | None
     if isinstance(provider_value, dict):
-        provider = _text(provider_value.get("name"))
-        domain = _text(provider_value.get("domain"))
+        provider = _text(provider_value.get(PROVIDER_NAME_KEY))
+        domain = _text(provider_value.get(PROVIDER_DOMAIN_KEY))
     else:
         provider, domain = _text(provider_value), None
     domain = domain.strip().lower() if domain else _host(url)
 
-    published: bool | None = None
-    for key in chain("published"):
-        raw = _at(front_matter, key.removeprefix("!"))
-        flag = _flag(raw) if raw is not None else None
-        if flag is not None:
-            published = (not flag) if key.startswith("!") else flag
-            break
-
-    topics: tuple[str, ...] = ()
-    for key in chain("topics"):
-        topics = _topics(_at(front_matter, key))
-        if topics:
-            break
-
+    plain = {name: read(front_matter, chain(name), complaints) for name, read in _PLAIN_FIELDS}
     warnings = tuple(
         Problem(path, code, message, _key_line(node, key), 1, "warning")
         for key, code, message in complaints
@@ -829,18 +876,12 @@ def _article(
         body=body,
         date=date,
         title=title,
-        excerpt=_text(_first(front_matter, chain("excerpt"))[1]),
-        category=_text(_first(front_matter, chain("category"))[1]),
-        type=_text(_first(front_matter, chain("type"))[1]),
-        quality=scores["quality"],
-        heat=scores["heat"],
-        published=published,
         provider=provider,
         domain=domain,
         url=url,
-        topics=topics,
         warnings=(*collisions, *warnings),
         front_matter_json=front_json,
+        **plain,
     )
 
 
