@@ -131,9 +131,7 @@ def export_columns(source: FieldSource) -> list[str]:
     out; name any of them with ``--fields`` to get it, or use json, jsonl or
     sqlite for everything.
     """
-    columns = [
-        spec.name for spec in fields.RECORD_FIELDS if spec.name not in (fields.FRONT_MATTER, "body")
-    ]
+    columns = [spec.name for spec in fields.RECORD_FIELDS if spec.name not in fields.NOT_FLAT]
     paths = source.front_matter_paths()
     for path, stats in paths.items():
         if len(path) != 1 or not stats.articles:
@@ -311,7 +309,7 @@ def _check_spec(text: str, name: str, spec: str) -> None:
         if "%" in spec:
             datetime(2000, 1, 1).strftime(spec)
         elif spec:
-            format(0 if name in ("quality", "heat") else "", spec)
+            format(0 if name in fields.SCORE_FIELDS else "", spec)
     except ValueError as exc:
         raise UsageError(f"invalid --template {text!r}: {{{name}:{spec}}}: {exc}") from None
 

@@ -122,6 +122,8 @@ class Field:
     whole: bool = False
     #: The ``show`` page gives it a line of its own below the others, never folded.
     own_line: bool = False
+    #: ``-m`` searches it: a column of the full-text index, which ``name:term`` names.
+    searched: bool = False
 
     @property
     def stored_name(self) -> str:
@@ -193,9 +195,10 @@ FIELDS: tuple[Field, ...] = (
     _field("date", "date", help="when published, UTC (front matter, else a YYYY-MM-DD file name)",
            keys=("publishedDateTime", "date", "publishDate", "pubDate"), export_sql="TEXT",
            shown=1, stored="TEXT", whole=True),
-    _field("title", "text", keys=("title",), export_sql="TEXT", stored="TEXT", flex=(22, 12)),
+    _field("title", "text", keys=("title",), export_sql="TEXT", stored="TEXT", flex=(22, 12),
+           searched=True),
     _field("excerpt", "text", keys=("excerpt", "description", "summary"), export_sql="TEXT",
-           stored="TEXT", drop=2, flex=(24, 10)),
+           stored="TEXT", drop=2, flex=(24, 10), searched=True),
     _field("url", "text", help="the article's web address",
            keys=("webUrl", "url", "link"), export_sql="TEXT", shown=8, stored="TEXT", drop=3,
            flex=(24, 10), whole=True, own_line=True),
@@ -228,7 +231,7 @@ FIELDS: tuple[Field, ...] = (
            help="every front-matter key and value as written", export_sql="TEXT NOT NULL",
            stored="TEXT NOT NULL", column="record"),
     _field("body", "text", Column(BODY_SQL), help="the Markdown after the front matter",
-           get=_body, export_sql="TEXT", drop=1, flex=(24, 10)),
+           get=_body, export_sql="TEXT", drop=1, flex=(24, 10), searched=True),
     _field("age", "duration", Column("a.date"), help="time since date: age < 2w", get=_age,
            record=False),
     _field("topic", "list of text", Topics(), help="= topics", record=False, alias_of="topics"),
@@ -242,6 +245,8 @@ FIELDS: tuple[Field, ...] = (
 )  # fmt: skip
 
 REGISTRY: dict[str, Field] = {spec.name: spec for spec in FIELDS}
+#: How SQL reads the front matter as written (JSON text) from ``articles AS a``.
+FRONT_MATTER_SQL = f"a.{REGISTRY[FRONT_MATTER].stored_name}"
 #: The top-level keys of the full record, in order.
 RECORD_FIELDS: tuple[Field, ...] = tuple(spec for spec in FIELDS if spec.record)
 #: The fields the ``show`` page lists, in order.
@@ -252,6 +257,8 @@ PAGE_FIELDS: tuple[Field, ...] = tuple(
 STORED_FIELDS: tuple[Field, ...] = tuple(spec for spec in FIELDS if spec.stored)
 #: The columns of the SQLite export and of a Parquet dataset, in order.
 EXPORT_FIELDS: tuple[Field, ...] = tuple(spec for spec in FIELDS if spec.export_sql)
+#: The columns of the full-text index, in order: what ``-m`` searches.
+SEARCHED_FIELDS: tuple[str, ...] = tuple(spec.name for spec in FIELDS if spec.searched)
 #: Table columns that give way when the terminal is narrow, first dropped first.
 DROP_ORDER: tuple[str, ...] = tuple(
     spec.name for spec in sorted((spec for spec in FIELDS if spec.drop), key=lambda s: s.drop)
@@ -268,6 +275,9 @@ OWN_LINE_FIELDS = frozenset(spec.name for spec in FIELDS if spec.own_line)
 NUMBER_FIELDS = frozenset(spec.name for spec in FIELDS if spec.type == "number")
 #: The scores (0 to 100, higher is better), coloured by value in tables.
 SCORE_FIELDS = frozenset({"quality", "heat"})
+#: Record fields a csv or tsv export leaves out unless named: the front matter (its keys
+#: get columns of their own) and the body.
+NOT_FLAT = frozenset({FRONT_MATTER, "body"})
 #: The columns of a table when no -F is given.
 DEFAULT_COLUMNS = ("id", "date", "title", "provider", "quality", "heat", "topics")
 #: A terminal table starts with the handle instead of the id.

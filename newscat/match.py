@@ -16,9 +16,10 @@ import re
 from dataclasses import dataclass
 
 from newscat.errors import UsageError
+from newscat.fields import SEARCHED_FIELDS
 
 #: The columns of the full-text index that ``column:term`` may name.
-COLUMNS = ("title", "excerpt", "body")
+COLUMNS = SEARCHED_FIELDS
 KEYWORDS = ("AND", "OR", "NOT")
 _WORD_CHAR = re.compile(r"\w")
 

@@ -142,15 +142,15 @@ def _write(folder: str, articles: Iterable[Article]) -> int:
     writer: Any = None
     done: set[tuple[str, str]] = set()
     columns: dict[str, list[Any]] = {name: [] for name, _ in COLUMNS}
-    pending_bytes = 0
+    pending_rows = pending_bytes = 0
 
     def flush() -> None:
-        nonlocal pending_bytes
-        if writer is not None and columns["id"]:
+        nonlocal pending_rows, pending_bytes
+        if writer is not None and pending_rows:
             writer.write_table(pa.table(columns, schema=schema))
         for values in columns.values():
             values.clear()
-        pending_bytes = 0
+        pending_rows = pending_bytes = 0
 
     try:
         for article in articles:
@@ -173,8 +173,9 @@ def _write(folder: str, articles: Iterable[Article]) -> int:
                 if name == "body" and value:
                     pending_bytes += len(value)
             pending_bytes += len(article.front_matter_json)
+            pending_rows += 1
             count += 1
-            if len(columns["id"]) >= ROW_GROUP_ROWS or pending_bytes >= ROW_GROUP_BYTES:
+            if pending_rows >= ROW_GROUP_ROWS or pending_bytes >= ROW_GROUP_BYTES:
                 flush()
         flush()
     finally:

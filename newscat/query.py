@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from newscat.dates import parse_when, resolve_now, to_iso
 from newscat.errors import UsageError
 from newscat.fields import (
+    FRONT_MATTER_SQL,
     CataloguePaths,
     Column,
     Field,
@@ -271,6 +272,6 @@ def _sort_expression(spec: Field) -> tuple[str, list[Any]]:
         return "nc_fold(json_extract(a.topics, '$[0]'))", []
     if source is None:  # refused by _sort_field
         raise UsageError(f"cannot sort by {spec.name!r}")
-    first = "json_extract(nc_values(a.record, ?), '$[0]')"
+    first = f"json_extract(nc_values({FRONT_MATTER_SQL}, ?), '$[0]')"
     wrap = {"number": "nc_number", "date": "nc_date", "bool": "nc_number"}.get(spec.type, "nc_fold")
     return f"{wrap}({first})", [json.dumps(list(source.path))]

@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+from newscat.fields import REGISTRY
+
 if TYPE_CHECKING:
     from newscat.index import Index
     from newscat.query import Filters
@@ -64,7 +66,9 @@ def _occurs(index: Index, kind: Kind, value: str) -> bool:
         )
         params = [folded, domain, len(domain) + 1, "." + domain]
     else:
-        sql, params = f"SELECT 1 FROM articles AS a WHERE nc_fold(a.{kind}) = ? LIMIT 1", [folded]
+        column = REGISTRY[kind].stored_name
+        sql = f"SELECT 1 FROM articles AS a WHERE nc_fold(a.{column}) = ? LIMIT 1"
+        params = [folded]
     return index.conn.execute(sql, params).fetchone() is not None
 
 
@@ -78,9 +82,10 @@ def _values(index: Index, kind: Kind) -> list[str]:
             "SELECT domain FROM articles) WHERE v IS NOT NULL GROUP BY v ORDER BY count(*) DESC, v"
         )
     else:
+        column = REGISTRY[kind].stored_name
         sql = (
-            f"SELECT {kind} FROM articles WHERE {kind} IS NOT NULL "
-            f"GROUP BY {kind} ORDER BY count(*) DESC, {kind}"
+            f"SELECT {column} FROM articles WHERE {column} IS NOT NULL "
+            f"GROUP BY {column} ORDER BY count(*) DESC, {column}"
         )
     return [str(row[0]) for row in index.conn.execute(sql)]
 

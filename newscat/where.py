@@ -21,6 +21,7 @@ from typing import Any, Literal
 from newscat.dates import parse_duration, parse_when, to_iso
 from newscat.errors import UsageError
 from newscat.fields import (
+    FRONT_MATTER_SQL,
     IMAGES_KEY,
     KEYWORDS,
     CataloguePaths,
@@ -594,7 +595,8 @@ def _pred_sql(check: Check, now: datetime) -> SQL:
     else:
         element = _element(check, "v.value", "nc_fold(v.value)", now, json_type="v.type")
         sql = SQL(
-            f"EXISTS (SELECT 1 FROM json_each(nc_values(a.record, ?)) AS v WHERE {element.text})",
+            f"EXISTS (SELECT 1 FROM json_each(nc_values({FRONT_MATTER_SQL}, ?)) AS v "
+            f"WHERE {element.text})",
             [json.dumps(list(source.path)), *element.params],
         )
     return SQL(f"NOT {sql.text}", sql.params) if check.negated else sql
@@ -607,7 +609,7 @@ def _filled(spec: Field, source: Source) -> SQL:
     if isinstance(source, Topics):
         return SQL("EXISTS (SELECT 1 FROM topics AS t WHERE t.article = a.rowid)", [])
     return SQL(
-        "EXISTS (SELECT 1 FROM json_each(nc_values(a.record, ?)) AS v "
+        f"EXISTS (SELECT 1 FROM json_each(nc_values({FRONT_MATTER_SQL}, ?)) AS v "
         "WHERE NOT (v.type IN ('text', 'object', 'array') AND v.value IN ('', '{}', '[]')))",
         [json.dumps(list(source.path))],
     )
