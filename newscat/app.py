@@ -17,10 +17,11 @@ from typing import Any
 import click
 
 from newscat.catalog import resolve_roots
-from newscat.config import Search, UserConfig, load_user_config
+from newscat.config import Search, UserConfig, load_catalog_config, load_user_config
 from newscat.ignore import Exclusions
 from newscat.index import Index, RefreshReport
 from newscat.settings import Setting, available_searches, effective
+from newscat.state import STATE_FILE
 
 #: Where ``--no-pager`` given before the command (``newscat --no-pager list``, as with
 #: ``git --no-pager log``) is recorded: the context's ``meta``, which click shares
@@ -74,14 +75,10 @@ class App:
 
     def state_file(self) -> Path:
         """The state database: arrival times and seen marks, kept apart from the cache."""
-        from newscat.state import STATE_FILE
-
         return Path(self.settings["state-dir"].value).expanduser() / STATE_FILE
 
     def searches(self) -> dict[str, Search]:
         """Every saved search: the catalogues' own, then the user's (which win)."""
-        from newscat.config import load_catalog_config
-
         catalogues = [load_catalog_config(root).searches for root in self.roots]
         return available_searches(self.user, catalogues)
 
@@ -177,6 +174,7 @@ class _ProgressBar:
         if self.bar is None:
             if time.monotonic() - self.started < 1.0:
                 return
+            # start-up time: Rich's progress bar only once a refresh has run a second
             from rich.progress import (
                 BarColumn,
                 MofNCompleteColumn,

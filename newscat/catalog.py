@@ -7,6 +7,7 @@ never entered again, so a symlink cycle cannot loop.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 import stat
@@ -103,8 +104,6 @@ def path_bytes(path: str) -> str | None:
     """The raw name as base64 when it is not valid UTF-8; None when it is."""
     if _is_utf8(path):
         return None
-    import base64
-
     return base64.b64encode(raw_bytes(path)).decode("ascii")
 
 

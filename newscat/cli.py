@@ -10,6 +10,7 @@ import contextlib
 import dataclasses
 import os
 import sys
+import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -33,6 +34,7 @@ from newscat.commands.common import (
     show_rows,
 )
 from newscat.errors import NewscatError, UsageError
+from newscat.formats import json_text, tsv_cell
 from newscat.options import (
     apply_searches,
     catalog_options,
@@ -81,6 +83,7 @@ class NewscatGroup(click.Group):
         self, ctx_args: Any, prog_name: str, complete_var: str | None = None
     ) -> None:
         if os.environ.get(complete_var or f"_{prog_name.upper()}_COMPLETE"):
+            # only when the shell asks for completions
             from newscat.shells import install
 
             install()  # completion replies that keep values with spaces whole
@@ -181,6 +184,7 @@ def list_command(**opts: Any) -> None:
       newscat list -w 'heat > 60' --sort=-quality -F id,title,quality
       newscat list @ethics -f atom > ethics.xml
     """
+    # start-up time: loaded only when the command runs
     from newscat.app import App
     from newscat.export import WRITERS, OutputSpec, check_null, output_fields, write_template
     from newscat.fields import MATCH_TABLE_COLUMNS
@@ -202,6 +206,7 @@ def list_command(**opts: Any) -> None:
     compiled, index = compile_for(app, query)
     more = None
     if opts["collapse"]:
+        # start-up time: loaded only when the command runs
         from newscat.stories.report import collapse, matches_per_story
 
         per_story = matches_per_story(index, compiled)
@@ -234,6 +239,7 @@ def list_command(**opts: Any) -> None:
     match = query.filters.match
     template = None
     if fmt == "template":
+        # start-up time: loaded only when the command runs
         from newscat.export import parse_template
 
         template = parse_template(opts["template"], index)
@@ -308,6 +314,7 @@ def index_command(**opts: Any) -> None:
       newscat index --status
       newscat index --watch &
     """
+    # start-up time: loaded only when the command runs
     from newscat.app import App
 
     app = App.from_options(opts)
@@ -316,6 +323,7 @@ def index_command(**opts: Any) -> None:
         return
     index, report = app.open(rebuild=opts["rebuild"], summary=False, watched=False)
     if opts["status"]:
+        # start-up time: loaded only when the command runs
         from newscat.watch import watcher_pid
 
         status = index.status()
@@ -329,8 +337,6 @@ def index_command(**opts: Any) -> None:
         click.echo(f"watched       {f'yes, by pid {pid}' if pid is not None else 'no'}")
         return
     if opts["shape"] == "json":
-        from newscat.formats import json_text
-
         payload: dict[str, Any] = {kind: [] for kind in ("added", "changed", "removed")}
         for kind, file_id, path in report.names:
             payload[kind].append({"id": file_id, "path": path})
@@ -347,8 +353,6 @@ def index_command(**opts: Any) -> None:
 
 def _named_lines(report: Any) -> str:
     """One line per file added, changed or removed: what happened and the id."""
-    from newscat.formats import tsv_cell
-
     return "".join(f"{kind:<8} {tsv_cell(file_id)}\n" for kind, file_id, _ in report.names)
 
 
@@ -362,8 +366,7 @@ def _report_line(report: Any) -> str:
 
 def _watch(app: Any, opts: dict[str, Any]) -> None:
     """``index --watch``: refresh on every change until Ctrl-C or SIGTERM."""
-    import time
-
+    # start-up time: loaded only when the command runs
     from newscat.index import Index
     from newscat.watch import Watcher, stop_on_signals
 
@@ -410,6 +413,7 @@ def fields_command(**opts: Any) -> None:
       newscat list -w 'images.width >= 1000' --sort=-images.width
     """
 
+    # start-up time: loaded only when the command runs
     from newscat.app import App
     from newscat.dates import resolve_now
     from newscat.fields import field_rows

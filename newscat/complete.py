@@ -64,6 +64,7 @@ def complete_providers(ctx: click.Context, param: click.Parameter, incomplete: s
 
 def complete_categories(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
     """``--category``: the catalogue's categories, most common first."""
+    # start-up time: each completion loads only what it needs
     from newscat.fields import REGISTRY
 
     return _safely(ctx, lambda conn: _column_values(conn, REGISTRY["category"], incomplete))
@@ -71,6 +72,7 @@ def complete_categories(ctx: click.Context, param: click.Parameter, incomplete: 
 
 def complete_types(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
     """``--type``: the catalogue's types, most common first."""
+    # start-up time: each completion loads only what it needs
     from newscat.fields import REGISTRY
 
     return _safely(ctx, lambda conn: _column_values(conn, REGISTRY["type"], incomplete))
@@ -116,6 +118,7 @@ KEY_SAMPLE = 2000
 def _field_names(ctx: click.Context, sort: bool) -> list[str]:
     """The fields of the registry, then the front-matter keys of the first articles in the
     index, named as ``newscat fields`` names them."""
+    # start-up time: each completion loads only what it needs
     from newscat.fields import FIELDS, FRONT_MATTER, REGISTRY, front_matter_name
 
     names = dict.fromkeys(spec.name for spec in FIELDS)
@@ -144,6 +147,7 @@ def complete_refs(ctx: click.Context, param: click.Parameter, incomplete: str) -
     what was typed (``0ed`` offers ``0ed7e…`` hashes, not whole ids that would replace
     it), so the shell narrows them as the user types on; a part several articles
     share is offered once, its description naming them."""
+    # start-up time: each completion loads only what it needs
     from newscat.index import ID_PARTS, prefix_condition
 
     def read(conn: sqlite3.Connection) -> list[CompletionItem]:
@@ -180,6 +184,7 @@ def complete_refs(ctx: click.Context, param: click.Parameter, incomplete: str) -
 def complete_searches(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
     """``@SEARCH``: the saved searches of the user's file and the catalogues' files."""
     try:
+        # start-up time: each completion loads only what it needs
         from newscat.app import App
 
         searches = App.from_options(_params(ctx)).searches()
@@ -208,6 +213,7 @@ def _safely(
 @contextlib.contextmanager
 def _cached_index(ctx: click.Context) -> Iterator[sqlite3.Connection | None]:
     """The index database the command would use, opened read-only, or None if there is none."""
+    # start-up time: each completion loads only what it needs
     from newscat.app import exclusions_from
     from newscat.catalog import resolve_roots
     from newscat.index import database_name, default_cache_dir

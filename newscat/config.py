@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -179,8 +180,6 @@ class Search:
 
 
 def _shell_word(text: str) -> str:
-    import shlex
-
     return shlex.quote(text)
 
 
@@ -297,6 +296,7 @@ def load_catalog_config(root: str | os.PathLike[str]) -> CatalogConfig:
     data, text = load_toml(path)
     reader = _Reader(str(path), text)
     reader.only(data, CATALOG_KEYS, f"a catalogue's {CATALOG_FILE}")
+    # start-up time: the registry loads only when a catalogue names fields
     from newscat.fields import CONFIGURABLE
     from newscat.ignore import BadPattern, compile_pattern
 
@@ -371,6 +371,7 @@ def user_config_path(environ: Mapping[str, str] | None = None) -> Path:
     env = os.environ if environ is None else environ
     if env.get(ENV_CONFIG):
         return Path(env[ENV_CONFIG]).expanduser()
+    # start-up time: platformdirs only when no directory is set
     import platformdirs
 
     return platformdirs.user_config_path(APP_NAME) / USER_FILE
@@ -382,6 +383,7 @@ def state_dir(environ: Mapping[str, str] | None = None) -> Path:
     env = os.environ if environ is None else environ
     if env.get(ENV_STATE_DIR):
         return Path(env[ENV_STATE_DIR]).expanduser()
+    # start-up time: platformdirs only when no directory is set
     import platformdirs
 
     return platformdirs.user_state_path(APP_NAME)

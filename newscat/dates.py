@@ -111,6 +111,7 @@ def _zone(name: str | None, offset: int | None) -> int | None:
 
 def unknown_zone(text: str) -> str | None:
     """The time zone name that keeps a date from being read ("9:13 AL": "AL"), if any."""
+    # start-up time: dateutil only for a date it must guess
     from dateutil import parser as dateparser
 
     try:

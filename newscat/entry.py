@@ -19,19 +19,23 @@ HELP_COLUMNS = 80
 def main() -> None:
     args = sys.argv[1:]
     if args in (["--version"], ["-V"]):
+        # start-up time: --version and --help answer before anything loads
         from newscat import __version__
 
         sys.stdout.write(f"newscat, version {__version__}\n")
         return
     if args in (["--help"], ["-h"]) and _terminal_columns() >= HELP_COLUMNS:
+        # start-up time: --version and --help answer before anything loads
         from newscat._help import TOP_LEVEL_HELP
 
         sys.stdout.write(TOP_LEVEL_HELP)
         return
+    # start-up time: --version and --help answer before anything loads
     import signal
 
     signal.signal(signal.SIGTERM, _terminate)
     try:
+        # start-up time: --version and --help answer before anything loads
         from newscat.cli import main as run_cli
 
         run_cli()
@@ -46,6 +50,7 @@ class Terminated(BaseException):
 
 
 def _terminate(signum: int, frame: object) -> None:
+    # start-up time: --version and --help answer before anything loads
     import signal
 
     signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not cut the cleanup short
@@ -53,6 +58,7 @@ def _terminate(signum: int, frame: object) -> None:
 
 
 def _terminal_columns() -> int:
+    # start-up time: --version and --help answer before anything loads
     import shutil
 
     return shutil.get_terminal_size().columns
@@ -60,6 +66,7 @@ def _terminal_columns() -> int:
 
 def render_top_level_help() -> str:
     """The top-level help exactly as click prints it at 80 columns."""
+    # start-up time: --version and --help answer before anything loads
     import click
 
     from newscat.cli import cli

@@ -24,6 +24,7 @@ from datetime import datetime, timezone
 from typing import IO, Any, Protocol
 
 from newscat import fields, formats, signals
+from newscat.dates import normalise_date, parse_instant
 from newscat.errors import OutputError, UsageError
 from newscat.fields import Context
 from newscat.formats import csv_cell, flat_text
@@ -332,8 +333,6 @@ def _formatted(value: Any, name: str, spec: str) -> str:
     if value is None:
         return ""
     if "%" in spec:
-        from newscat.dates import normalise_date, parse_instant
-
         moment = parse_instant(normalise_date(value) or "")
         return moment.strftime(spec) if moment is not None else flat_text(value)
     if isinstance(value, list):
@@ -363,12 +362,14 @@ def write_template(out: IO[str], articles: Iterable[Article], spec: OutputSpec) 
 
 
 def write_atom(out: IO[str], articles: Iterable[Article], spec: OutputSpec) -> int:
+    # start-up time: loaded only when the command runs
     from newscat.feeds import write_atom as atom
 
     return atom(out, articles, spec.title)
 
 
 def write_rss(out: IO[str], articles: Iterable[Article], spec: OutputSpec) -> int:
+    # start-up time: loaded only when the command runs
     from newscat.feeds import write_rss as rss
 
     return rss(out, articles, spec.title)

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Literal
 
+from newscat.dates import parse_instant
 from newscat.model import Article
 from newscat.state import ARRIVED_SQL
 
@@ -145,8 +146,6 @@ def _attr(name: str) -> Getter:
 
 
 def _age(article: Article, context: Context) -> str | None:
-    from newscat.dates import parse_instant
-
     moment = parse_instant(article.date) if article.date else None
     return None if moment is None else f"{(context.moment - moment).days}d"
 

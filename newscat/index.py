@@ -31,6 +31,7 @@ from newscat.catalog import (
     text_path,
     walk_folders,
 )
+from newscat.config import CatalogConfig, ConfigError, load_catalog_config
 from newscat.fields import (
     BODY_SQL,
     STORED_FIELDS,
@@ -1158,8 +1159,6 @@ class _Catalogues:
     def read(cls, roots: Sequence[str], exclusions: Exclusions, warn: Warn) -> _Catalogues:
         """A catalogue file that cannot be used is said once through ``warn``; that
         catalogue is then read as if it had none."""
-        from newscat.config import CatalogConfig, ConfigError, load_catalog_config
-
         selections: dict[str, Selection] = {}
         keys: dict[str, FieldKeys] = {}
         chosen: dict[str, dict[str, list[str]]] = {}
@@ -1225,6 +1224,7 @@ def _read_all(
         for batch in batches:
             yield _read_batch(batch, reading)
         return
+    # start-up time: only a large refresh starts worker processes
     import multiprocessing
     from collections import deque
 

@@ -67,6 +67,7 @@ def open_url(url: str, environ: Mapping[str, str] | None = None) -> bool:
             return subprocess.run(command, check=False).returncode == 0
         except OSError:
             return False
+    # start-up time: only when a browser is opened
     import webbrowser
 
     return webbrowser.open(url)

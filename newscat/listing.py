@@ -15,10 +15,11 @@ from collections import OrderedDict
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from newscat.dates import resolve_now
 from newscat.errors import UsageError
 from newscat.query import Compiled, Filters, Query, compile_filters, compile_query, known_paths
 from newscat.state import seen_sql
-from newscat.where import no_catalogue
+from newscat.where import compile_where, no_catalogue
 
 if TYPE_CHECKING:
     from newscat.index import Index
@@ -276,9 +277,6 @@ def typed_filter(
     text = text.strip()
     if not text:
         return TypedFilter(Filters(now=now), "")
-    from newscat.dates import resolve_now
-    from newscat.where import compile_where
-
     try:
         compile_where(text, resolve_now(now), known)
     except UsageError:

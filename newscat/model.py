@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import os
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -99,7 +101,4 @@ class Article:
         """The path to open the file by: ``path``, or the raw name when it is not UTF-8."""
         if self.path_bytes is None:
             return self.path
-        import base64
-        import os
-
         return os.fsdecode(base64.b64decode(self.path_bytes))

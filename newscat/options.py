@@ -12,6 +12,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from newscat.errors import UsageError
+from newscat.ignore import BadPattern, compile_pattern
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
@@ -31,6 +34,7 @@ def lazy_completion(name: str) -> Callable[[click.Context, click.Parameter, str]
     """A shell_complete callback that imports ``newscat.complete`` only when completing."""
 
     def complete(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+        # start-up time: completion code loads only when completing
         from newscat import complete as completions
 
         callback: Callable[[click.Context, click.Parameter, str], list[Any]]
@@ -124,8 +128,6 @@ def catalog_options(function: F) -> F:
 def _check_globs(
     ctx: click.Context, param: click.Parameter, value: tuple[str, ...]
 ) -> tuple[str, ...]:
-    from newscat.ignore import BadPattern, compile_pattern
-
     for glob in value:
         try:
             compile_pattern(glob)
@@ -212,6 +214,7 @@ def sort_options(function: F) -> F:
 
 def filters_from(opts: dict[str, Any]) -> Filters:
     """The Filters that the filter options describe."""
+    # start-up time: loaded only when the command runs
     from newscat.query import Filters
 
     return Filters(
@@ -237,6 +240,7 @@ def filters_from(opts: dict[str, Any]) -> Filters:
 
 def query_from(opts: dict[str, Any]) -> Query:
     """The Query that the filter and sort options describe."""
+    # start-up time: loaded only when the command runs
     from newscat.query import Query
     from newscat.settings import DEFAULT_SORT
 
@@ -286,6 +290,7 @@ def apply_searches(opts: dict[str, Any], app: App, formats: Sequence[str], listi
     defaults. ``formats`` lists the command's formats; ``listing`` says whether it
     lists articles (sort, limit and fields apply only then).
     """
+    # start-up time: loaded only when the command runs
     from newscat.app import given_settings
     from newscat.settings import DEFAULT
 
@@ -326,8 +331,6 @@ def search_filters(search: Search, now: str | None) -> Filters:
 
 def find_search(app: App, word: str) -> Search:
     """The saved search ``@NAME`` names; a usage error, listing the names, when none does."""
-    from newscat.errors import UsageError
-
     if not word.startswith("@") or len(word) < 2:
         raise UsageError(f"expected a saved search as @NAME, got {word!r}")
     known = app.searches()
@@ -354,6 +357,7 @@ def unseen_options(function: F) -> F:
 
 
 def _consumer_name(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    # start-up time: loaded only when the command runs
     from newscat.state import check_consumer
 
     if value is None:

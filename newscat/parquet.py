@@ -120,6 +120,7 @@ def _replace(temp: str, target: str, parent: str) -> None:
 
 
 def _schema() -> Any:
+    # an optional dependency: pip install "newscat[parquet]"
     import pyarrow as pa
 
     kinds = {
@@ -133,6 +134,7 @@ def _schema() -> Any:
 
 
 def _write(folder: str, articles: Iterable[Article]) -> int:
+    # an optional dependency: pip install "newscat[parquet]"
     import pyarrow as pa
     import pyarrow.parquet as pq
 

@@ -296,9 +296,10 @@ _TOML_DATETIME = re.compile(
 def _load_toml(front: str, path: str) -> dict[str, Any] | Problem:
     """TOML front matter; dates and times keep the text they were written as, and
     ``nan``/``inf`` their text."""
+    # start-up time: TOML front matter is rare; its parser loads only for it
     import datetime as dt
 
-    if sys.version_info >= (3, 11):
+    if sys.version_info >= (3, 11):  # TOML front matter only
         from tomllib import TOMLDecodeError, loads
     else:  # pragma: no cover - Python 3.10 only
         from tomli import TOMLDecodeError, loads

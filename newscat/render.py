@@ -24,6 +24,7 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
+from newscat.dates import humanize, normalise_date, parse_instant
 from newscat.fields import (
     CAP_WIDTHS,
     DROP_ORDER,
@@ -456,8 +457,6 @@ def _whole_line(label: str, value: Text) -> Text:
 
 def _page_cell(article: Article, spec: Field, now: datetime) -> Text | None:
     """One field's value on the detail page, or None to leave its row out."""
-    from newscat.dates import humanize, parse_instant
-
     value = spec.get(article, Context(now))
     if spec.type == "number":
         return gauge(value if isinstance(value, (int, float)) else None)
@@ -564,8 +563,6 @@ def related_table(
     """The ``related`` summaries of an article: date, provider, quality, title, and the
     ``handle`` of the catalogue article an entry names (``here``: its id, by the entry's
     position)."""
-    from newscat.dates import normalise_date
-
     here = here or {}
     fields: tuple[str, ...] = ("date", "provider", "quality", "title")
     if here:

@@ -53,6 +53,7 @@ def effective(
 ) -> dict[str, Setting]:
     """Every setting, from the command line's ``given`` values (by setting name), the
     environment and the user's file, else the built-in default."""
+    # start-up time: loaded only when the command runs
     from newscat.catalog import ENV_CATALOG, bundled_seeds
     from newscat.index import ENV_CACHE_DIR, default_cache_dir
 

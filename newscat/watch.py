@@ -233,6 +233,7 @@ class Watcher:
 
     def _start_observer(self) -> Any:
         try:
+            # an optional dependency: pip install "newscat[watch]"
             from watchdog.events import FileSystemEventHandler
             from watchdog.observers import Observer
         except ImportError:

@@ -2,9 +2,11 @@
 
 Every import counts, at the top of a module, inside a function, or for type
 checking only, because each one is a dependency a reader must follow. The rules:
-no two modules depend on each other (directly or round a loop); only the command
-line layer imports click; only the terminal output layer (and the command line
-above it) imports Rich.
+every module sits in one layer of LAYERS and imports only from its own layer or
+those below; no two modules depend on each other (directly or round a loop); only
+the command line layer imports click; only the terminal output layer (and the
+command line above it) imports Rich; an import inside a function says why it is
+there (a comment on or just above it: start-up time, an optional dependency).
 """
 
 from __future__ import annotations
@@ -16,6 +18,47 @@ from pathlib import Path
 from tests.conftest import ROOT
 
 PACKAGE = ROOT / "newscat"
+
+#: Every module's layer, bottom to top. A module imports from its own layer and those
+#: below it, never from one above; a new module must be given its place here.
+LAYERS: list[tuple[str, set[str]]] = [
+    (
+        "inert text, records, errors and small helpers",
+        {
+            "newscat.text", "newscat.model", "newscat.errors", "newscat.signals",
+            "newscat.transactions", "newscat.handles", "newscat.ignore", "newscat.launch",
+            "newscat.pager", "newscat.match", "newscat.dates", "newscat.stories.urls",
+        },
+    ),
+    # The state database's schema sits with the registry: the field 'arrived' reads it.
+    ("fields, parsing, configuration files", {"newscat.fields", "newscat.parse", "newscat.config", "newscat.state"}),
+    ("finding files", {"newscat.catalog", "newscat.cache"}),
+    (
+        "the store: schema, refresh, reads",
+        {
+            "newscat.index", "newscat.sqlfunctions", "newscat.stories", "newscat.stories.grouping",
+            "newscat.stories.store", "newscat.watch",
+        },
+    ),
+    ("REFs", {"newscat.refs"}),
+    ("filters and the query language to SQL", {"newscat.query", "newscat.where"}),
+    (
+        "summaries and listings over a query",
+        {"newscat.summary", "newscat.trends", "newscat.stories.report", "newscat.suggest", "newscat.listing"},
+    ),
+    (
+        "output: machine formats and the terminal",
+        {"newscat.formats", "newscat.feeds", "newscat.parquet", "newscat.export", "newscat.render", "newscat.browse"},
+    ),
+    (
+        "the command line",
+        {
+            "newscat", "newscat.__main__", "newscat._help", "newscat.entry", "newscat.cli",
+            "newscat.settings", "newscat.app", "newscat.options", "newscat.complete",
+            "newscat.shells", "newscat.commands",
+        },
+    ),
+]  # fmt: skip
 
 #: The command-line layer: click options, commands, completion and the entry point.
 CLI_LAYER = {
@@ -119,6 +162,58 @@ def _in(name: str, layer: set[str]) -> bool:
     return any(name == top or name.startswith(top + ".") for top in layer)
 
 
+def _layer(name: str) -> int:
+    """The layer a module sits in: its own entry, else its package's (``newscat.commands.x``)."""
+    for position, (_, members) in enumerate(LAYERS):
+        if name in members:
+            return position
+    for position, (_, members) in enumerate(LAYERS):
+        if any(name.startswith(member + ".") for member in members if member != "newscat"):
+            return position
+    raise KeyError(name)
+
+
+def _upward(graph: dict[str, set[str]]) -> list[str]:
+    """Every import from a lower layer to a higher one, as ``importer -> imported``."""
+    return sorted(
+        f"{name} -> {target}"
+        for name, targets in graph.items()
+        for target in targets
+        if _layer(target) > _layer(name)
+    )
+
+
+def _reasonless_imports(path: Path) -> Iterator[int]:
+    """The line of each run of imports inside a function with no comment on or above it."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    tree = ast.parse("\n".join(lines))
+    for function in ast.walk(tree):
+        if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        for body in _bodies(function):
+            run: list[ast.stmt] = []
+            for statement in [*body, None]:
+                if isinstance(statement, (ast.Import, ast.ImportFrom)):
+                    run.append(statement)
+                    continue
+                if run:
+                    first, last = run[0].lineno, run[-1].end_lineno or run[-1].lineno
+                    if not any("#" in line for line in lines[first - 2 : last]):
+                        yield first
+                    run = []
+
+
+def _bodies(function: ast.AST) -> Iterator[list[ast.stmt]]:
+    """Every statement list in a function, nested blocks included (not nested functions')."""
+    for node in ast.walk(function):
+        for name in ("body", "orelse", "finalbody"):
+            body = getattr(node, name, None)
+            if isinstance(body, list) and body and isinstance(body[0], ast.stmt):
+                yield body
+        for handler in getattr(node, "handlers", ()):
+            yield handler.body
+
+
 def _importers(library: str) -> set[str]:
     return {
         name
@@ -129,6 +224,51 @@ def _importers(library: str) -> set[str]:
 
 def test_no_import_loops() -> None:
     assert _loops(_graph()) == []
+
+
+def test_every_module_has_a_layer() -> None:
+    unplaced = []
+    for name in MODULES:
+        try:
+            _layer(name)
+        except KeyError:
+            unplaced.append(name)
+    assert unplaced == []
+
+
+def test_no_import_reaches_up_a_layer() -> None:
+    assert _upward(_graph()) == []
+
+
+def test_an_upward_import_is_found() -> None:
+    assert _upward({"newscat.model": {"newscat.render"}, "newscat.render": {"newscat.model"}}) == [
+        "newscat.model -> newscat.render"
+    ]
+
+
+def test_imports_inside_functions_say_why() -> None:
+    found = [
+        f"{path.relative_to(ROOT)}:{line}"
+        for path in MODULES.values()
+        for line in _reasonless_imports(path)
+    ]
+    assert found == []
+
+
+def test_an_import_inside_a_function_without_a_reason_is_found(tmp_path: Path) -> None:
+    module = tmp_path / "m.py"
+    module.write_text(
+        "def f() -> None:\n"
+        "    import json  # start-up time\n"
+        "    import csv\n"
+        "    x = 1\n"
+        "    # optional dependency\n"
+        "    import yaml\n"
+        "    if x:\n"
+        "        import sqlite3\n",
+        encoding="utf-8",
+    )
+    assert list(_reasonless_imports(module)) == [8]
 
 
 def test_the_loop_finder_finds_a_loop() -> None:

@@ -48,6 +48,7 @@ def browse_command(**opts: Any) -> None:
       newscat browse -t "AI Ethics" --since 30d
       newscat browse -w 'quality >= 70' --sort=-heat
     """
+    # start-up time: loaded only when the command runs
     from newscat.app import App
     from newscat.index import Index
     from newscat.query import compile_query, known_paths

@@ -44,6 +44,7 @@ def cache_command(**opts: Any) -> None:
       newscat cache --prune
       newscat cache -f json | jq '.[] | select(.state == "ok") | .size'
     """
+    # start-up time: loaded only when the command runs
     from newscat import cache
     from newscat.formats import Shape, write_records
     from newscat.index import default_cache_dir

@@ -46,6 +46,7 @@ def check_command(**opts: Any) -> None:
       newscat check -C ~/news --strict -f json | jq '.[].file'
       newscat check --errors-only --rebuild
     """
+    # start-up time: loaded only when the command runs
     from newscat.app import App
     from newscat.formats import PROBLEM_FIELDS, Shape, problem_record, write_problem_lines
 

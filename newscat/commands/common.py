@@ -13,7 +13,10 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar
 import click
 
 from newscat.catalog import text_path
-from newscat.errors import NewscatError, OutputError
+from newscat.errors import NewscatError, OutputError, UsageError
+from newscat.formats import write_records
+from newscat.match import to_fts
+from newscat.pager import PagerError, pager_command, run_pager
 from newscat.text import line_text
 
 if TYPE_CHECKING:
@@ -79,11 +82,10 @@ def show_rows(
     """Rows as a table for people (paged; ``empty`` said on a terminal when there are
     none) or, in any other format, as records written by that format's writer."""
     if fmt != "table":
-        from newscat.formats import write_records
-
         emit(lambda out: write_records(out, fmt, (record(row) for row in rows), shape))
         return
     if rows:
+        # start-up time: Rich only for the terminal
         from newscat.render import make_console
 
         with paged(app):
@@ -109,6 +111,7 @@ def computed_for(
 ) -> Context:
     """The computed fields the output shows: ``ref`` (a table's first column by default)
     and ``snippet`` (with -m: when named, or in whole json records with ``records_snippet``)."""
+    # start-up time: loaded only when the command runs
     from newscat.fields import SNIPPET_MARKS, Context
 
     named = fields or ()
@@ -118,8 +121,6 @@ def computed_for(
     snippet = None
     records = records_snippet and fields is None and fmt in ("json", "jsonl")
     if match is not None and ("snippet" in named or records):
-        from newscat.match import to_fts
-
         query = to_fts(match)
 
         def snippet(article: Article) -> str | None:
@@ -161,6 +162,7 @@ def compile_for(app: App, query: Query) -> tuple[Compiled, Index]:
     a field that is not built in: then the index is opened first, so that every
     front-matter key the catalogue holds can be checked.
     """
+    # start-up time: loaded only when the command runs
     from newscat.query import compile_query, known_paths
 
     try:
@@ -217,8 +219,6 @@ def paged(app: App) -> Iterator[None]:
 
 def show_on_terminal(app: App, text: str) -> None:
     """Write ``text`` to the terminal, through the pager when it does not fit the screen."""
-    from newscat.pager import PagerError, pager_command, run_pager
-
     height = shutil.get_terminal_size().lines
     setting = app.settings.get("pager")
     configured = pager_command() if setting is None else str(setting.value or "")
@@ -236,6 +236,7 @@ def show_on_terminal(app: App, text: str) -> None:
 
 def note(app: App, message: str) -> None:
     """A dim line for the person at the terminal (on stderr, so pipes stay clean)."""
+    # start-up time: Rich only for the terminal
     from rich.text import Text
 
     from newscat.render import make_console
@@ -247,8 +248,7 @@ def explain_nothing(app: App, index: Index, filters: Filters) -> None:
     """Nothing matched: name each filter value no article has, with the closest ones."""
     if app.quiet:
         return
-    import click
-
+    # start-up time: loaded only when the command runs
     from newscat.fields import describe_chain
     from newscat.suggest import missing_fields, unknown_values
     from newscat.text import inert
@@ -286,8 +286,6 @@ class Delivery:
     output is completely written: a failed or interrupted write marks nothing."""
 
     def __init__(self, index: Index, consumer: str | None, peek: bool) -> None:
-        from newscat.errors import UsageError
-
         if peek and consumer is None:
             raise UsageError("--peek needs --unseen NAME")
         if consumer is not None and not peek and not index.state_kept:
@@ -312,6 +310,7 @@ class Delivery:
         """Mark what went out; call only after the output is complete."""
         if self.consumer is None or not self.paths:
             return 0
+        # start-up time: loaded only when the command runs
         from newscat.state import mark_seen, utc_now
 
         return mark_seen(self.index.conn, self.consumer, self.paths, utc_now())

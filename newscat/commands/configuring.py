@@ -8,13 +8,12 @@ import click
 
 from newscat.commands.common import default_format, emit
 from newscat.errors import NewscatError
+from newscat.formats import Shape, json_text, tsv_cell, write_records
 from newscat.options import catalog_options
 
 
 def _cell(value: Any) -> str:
     """A value as one inert line: control characters escaped, so a file cannot steer the terminal."""
-    from newscat.formats import tsv_cell
-
     return tsv_cell("" if value is None else value)
 
 
@@ -47,6 +46,7 @@ def config_command(**opts: Any) -> None:
       newscat config --path
       "$EDITOR" "$(newscat config --path | head -1)"
     """
+    # start-up time: loaded only when the command runs
     from newscat.app import App
     from newscat.config import load_catalog_config
 
@@ -59,8 +59,6 @@ def config_command(**opts: Any) -> None:
     settings = list(app.settings.values())
     fmt = default_format(opts["shape"])
     if fmt == "json":
-        from newscat.formats import json_text
-
         payload = {
             "settings": {s.name: {"value": s.value, "source": s.source} for s in settings},
             "files": {
@@ -79,8 +77,6 @@ def config_command(**opts: Any) -> None:
         click.echo(json_text(payload, indent=2))
         return
     if fmt == "tsv":
-        from newscat.formats import Shape, write_records
-
         records = ({"name": s.name, "value": s.shown(), "source": s.source} for s in settings)
         emit(lambda out: write_records(out, "tsv", records, Shape(("name", "value", "source"))))
         return
@@ -125,8 +121,8 @@ def searches_command(**opts: Any) -> None:
       newscat list @ethics
       newscat export @ethics --since 7d -f csv -o ethics.csv
     """
+    # start-up time: loaded only when the command runs
     from newscat.app import App
-    from newscat.errors import NewscatError
     from newscat.options import SEARCH_PARAMS, filters_from
     from newscat.query import compile_filters, known_paths
 
@@ -158,8 +154,6 @@ def searches_command(**opts: Any) -> None:
         for r in records
     ]
     if fmt != "table":
-        from newscat.formats import Shape, write_records
-
         if fmt == "tsv":  # for people too: @NAME, and '-' for a count that could not be made
             columns = ("name", "articles", "options", "source")
             records = [
@@ -207,6 +201,7 @@ def seen_command(**opts: Any) -> None:
       newscat seen digest --reset
       newscat seen -f tsv
     """
+    # start-up time: loaded only when the command runs
     import sqlite3
 
     from newscat.app import App
@@ -256,7 +251,6 @@ def seen_command(**opts: Any) -> None:
         cells = [[c.name, f"{c.seen:,}", _local(c.first), _local(c.last)] for c in rows]
         emit(lambda out: out.write(_aligned([header, *cells])))
         return
-    from newscat.formats import Shape, write_records
 
     records = [{"consumer": c.name, "seen": c.seen, "first": c.first, "last": c.last} for c in rows]
     if name is not None and not records:  # one consumer: its row, even when it has no marks
@@ -267,6 +261,7 @@ def seen_command(**opts: Any) -> None:
 
 
 def _local(iso: str) -> str:
+    # start-up time: Rich only for the terminal
     from newscat.render import local_minute
 
     return local_minute(iso)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 import sys
 from typing import Any
 
@@ -21,6 +22,7 @@ from newscat.commands.common import (
     parse_fields,
 )
 from newscat.errors import NewscatError, UsageError
+from newscat.launch import browser_command, is_safe_url
 from newscat.options import (
     apply_searches,
     catalog_options,
@@ -99,6 +101,7 @@ def export_command(**opts: Any) -> None:
       newscat export -f parquet -o news-dataset
       newscat export @ethics -o ethics.xml
     """
+    # start-up time: loaded only when the command runs
     from newscat.app import App
     from newscat.export import (
         WRITERS,
@@ -120,6 +123,7 @@ def export_command(**opts: Any) -> None:
     if fmt in ("sqlite", "parquet") and opts["fields"]:
         raise UsageError(f"--fields does not apply to -f {fmt}")
     if fmt == "parquet" and output is not None:
+        # start-up time: loaded only when the command runs
         from newscat.parquet import check_target, require_pyarrow
 
         require_pyarrow()  # before any work
@@ -152,6 +156,7 @@ def export_command(**opts: Any) -> None:
     if fmt == "sqlite":
         count = write_sqlite(output, articles, check=lambda n: fail_if_empty(opts, n))
     elif fmt == "parquet":
+        # start-up time: loaded only when the command runs
         from newscat.parquet import write_dataset
 
         by_month = compiled.select_by_month(index, query.limit, query.offset)
@@ -196,6 +201,7 @@ def open_command(**opts: Any) -> None:
       newscat open 50e0 6ef5
       newscat open --print 000_50e039b255de019a
     """
+    # start-up time: loaded only when the command runs
     from newscat.app import App
     from newscat.refs import resolve
 
@@ -232,6 +238,7 @@ def edit_command(**opts: Any) -> None:
       newscat edit 50e0
       EDITOR=nano newscat edit 50e0 6ef5
     """
+    # start-up time: loaded only when the command runs
     import shlex
     import shutil
     import subprocess
@@ -257,12 +264,8 @@ def edit_command(**opts: Any) -> None:
 def _launch(url: str, environ: dict[str, str]) -> bool:
     """Open ``url`` with the configured browser command when one is found, else the
     system's; True when the browser took it."""
-    from newscat.launch import browser_command, is_safe_url
-
     command = browser_command(url, environ) if is_safe_url(url) else None
     if command is not None:
-        import subprocess
-
         try:
             return subprocess.run(command, check=False).returncode == 0
         except OSError:

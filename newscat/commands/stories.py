@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from newscat.commands.common import default_format, explain_nothing, show_rows
+from newscat.dates import parse_duration
 from newscat.options import (
     apply_searches,
     catalog_options,
@@ -57,6 +58,7 @@ def stories_command(**opts: Any) -> None:
       newscat stories --min-coverage 3 -t "AI Ethics"
       newscat stories -f json | jq '.[0].members[].provider'
     """
+    # start-up time: loaded only when the command runs
     from newscat.app import App
     from newscat.formats import Shape
     from newscat.stories.report import STORY_FIELDS, story_rows
@@ -90,8 +92,6 @@ TREND_FORMATS = ("table", "tsv", "csv", "json", "jsonl")
 
 
 def _window(ctx: click.Context, param: click.Parameter, value: str) -> str:
-    from newscat.dates import parse_duration
-
     span = parse_duration(value)
     if span is None or span.total_seconds() < 1:
         raise click.BadParameter(
@@ -144,6 +144,7 @@ def trends_command(**opts: Any) -> None:
       newscat trends --window 1d -n 10
       newscat trends --by provider -t "AI Ethics" --window 2w -f json
     """
+    # start-up time: loaded only when the command runs
     from newscat.app import App
     from newscat.dates import parse_duration, resolve_now
     from newscat.formats import Shape

@@ -15,7 +15,9 @@ from newscat.commands.common import (
     paged,
     show_rows,
 )
+from newscat.dates import resolve_now
 from newscat.errors import NewscatError, UsageError
+from newscat.formats import json_text
 from newscat.model import GROUP_SORTS
 from newscat.options import (
     apply_searches,
@@ -66,6 +68,7 @@ def show_command(**opts: Any) -> None:
       newscat show 000_50e039b255de019a 6ef5 --now 2025-01-01
       newscat show 50e0 -f json | jq .topics
     """
+    # start-up time: loaded only when the command runs
     from newscat.app import App
     from newscat.refs import resolve
 
@@ -86,15 +89,14 @@ def show_command(**opts: Any) -> None:
         out.flush()
         return
     if opts["format_"] == "json":
-        from newscat.dates import resolve_now
+        # start-up time: loaded only when the command runs
         from newscat.fields import Context, record
-        from newscat.formats import json_text
 
         context = Context(resolve_now(opts["now"]))
         records = [record(article, context) for article in articles]
         click.echo(json_text(records[0] if len(records) == 1 else records, indent=2))
         return
-    from newscat.dates import resolve_now
+    # start-up time: Rich only for the terminal
     from newscat.render import article_page, make_console, page_separator
     from newscat.stories.report import also_in_catalogue, related_in_catalogue
 
@@ -125,6 +127,7 @@ def _group_command(kind: Literal["topic", "provider"]) -> click.Command:
     """``topics`` and ``providers``: the same options, one row per topic or per provider."""
 
     def command(**opts: Any) -> None:
+        # start-up time: loaded only when the command runs
         from newscat.app import App
         from newscat.formats import Shape
         from newscat.summary import group_fields, provider_groups, topic_groups
@@ -230,6 +233,7 @@ def stats_command(**opts: Any) -> None:
       newscat stats -t "AI Ethics" --since 2022-01-01
       newscat stats -f json | jq .quality
     """
+    # start-up time: loaded only when the command runs
     from newscat.app import App
     from newscat.summary import stats
 
@@ -241,10 +245,9 @@ def stats_command(**opts: Any) -> None:
     if not result.articles:
         explain_nothing(app, index, filters)
     if opts["format_"] == "json":
-        from newscat.formats import json_text
-
         click.echo(json_text(result.record(), indent=2))
         return
+    # start-up time: Rich only for the terminal
     from newscat.render import make_console, stats_view
 
     with paged(app):

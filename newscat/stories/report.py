@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from newscat.fields import RELATED_KEY
 from newscat.index import Index
 from newscat.model import Article
 from newscat.query import Compiled, Filters, compile_filters, known_paths
@@ -126,8 +127,6 @@ def also_in_catalogue(index: Index, article: Article, limit: int) -> tuple[list[
 
 def related_in_catalogue(index: Index, article: Article) -> dict[int, str]:
     """Which ``related`` entries name an article of the catalogue: position -> its id."""
-    from newscat.fields import RELATED_KEY
-
     related = article.front_matter.get(RELATED_KEY)
     entries = related if isinstance(related, list) else [related] if related else []
     found: dict[int, str] = {}
