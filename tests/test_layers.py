@@ -27,7 +27,7 @@ LAYERS: list[tuple[str, set[str]]] = [
         {
             "newscat.text", "newscat.model", "newscat.errors", "newscat.signals",
             "newscat.transactions", "newscat.handles", "newscat.ignore", "newscat.launch",
-            "newscat.pager", "newscat.match", "newscat.dates", "newscat.stories.urls", "newscat.split",
+            "newscat.pager", "newscat.dates", "newscat.stories.urls", "newscat.split",
         },
     ),
     # The state database's schema sits with the registry: the field 'arrived' reads it.
@@ -41,7 +41,7 @@ LAYERS: list[tuple[str, set[str]]] = [
         },
     ),
     ("REFs", {"newscat.refs"}),
-    ("filters and the query language to SQL", {"newscat.query", "newscat.where"}),
+    ("filters, -m and the query language to SQL", {"newscat.query", "newscat.where", "newscat.match"}),
     (
         "summaries and listings over a query",
         {"newscat.summary", "newscat.trends", "newscat.stories.report", "newscat.suggest", "newscat.listing"},
