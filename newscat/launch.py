@@ -19,6 +19,27 @@ from collections.abc import Mapping
 _SAFE_URL = re.compile(r"^https?://[^\s\x00-\x1f\x7f-\x9f]+$", re.IGNORECASE)
 
 
+class CommandLineError(Exception):
+    """A command line the user configured (an editor, a pager) that cannot be run."""
+
+    def __init__(self, message: str, unreadable: bool) -> None:
+        super().__init__(message)
+        #: True when the text is not a command line at all (an unclosed quote).
+        self.unreadable = unreadable
+
+
+def user_command(command: str, what: str) -> list[str]:
+    """The user's ``command`` (``$EDITOR``, ``$PAGER``…) as argv, its program found on
+    the PATH; CommandLineError, naming ``what``, when it cannot be read or found."""
+    try:
+        argv = shlex.split(command)
+    except ValueError as exc:
+        raise CommandLineError(f"cannot read the {what} command {command!r}: {exc}", True) from None
+    if not argv or shutil.which(argv[0]) is None:
+        raise CommandLineError(f"{what} {command!r} not found", False)
+    return argv
+
+
 def is_safe_url(url: str) -> bool:
     """Whether ``url`` is a plain http(s) URL with no spaces or control characters."""
     return bool(_SAFE_URL.match(url))

@@ -10,10 +10,10 @@ plain ``less`` also quits on a short page and keeps colours.
 from __future__ import annotations
 
 import os
-import shlex
-import shutil
 import subprocess
 from collections.abc import Mapping
+
+from newscat.launch import CommandLineError, user_command
 
 DEFAULT_PAGER = "less -FRX"
 
@@ -39,11 +39,9 @@ def run_pager(command: str, text: str) -> None:
     is not an error. Raises PagerError when the command cannot be run.
     """
     try:
-        argv = shlex.split(command)
-    except ValueError as exc:
-        raise PagerError(f"cannot read the pager command {command!r}: {exc}") from None
-    if not argv or shutil.which(argv[0]) is None:
-        raise PagerError(f"pager {command!r} not found")
+        argv = user_command(command, "pager")
+    except CommandLineError as exc:
+        raise PagerError(str(exc)) from None
     env = dict(os.environ)
     env.setdefault("LESS", "FRX")
     env.setdefault("LV", "-c")

@@ -12,7 +12,7 @@ import os
 import re
 import shlex
 import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import IO, TYPE_CHECKING, Any, Literal
 
@@ -618,6 +618,44 @@ def page_separator() -> Rule:
     return Rule(characters="━", style="bright_black")
 
 
+def _fitted_table(
+    fields: Sequence[str],
+    cells: Sequence[Sequence[str]],
+    width: int,
+    flexible: dict[str, tuple[int, int]],
+    drop: Sequence[str],
+    right: Collection[str],
+    cell: Callable[[int, str, str, int], RenderableType],
+    headers: Mapping[str, str] | None = None,
+    caps: dict[str, int] | None = None,
+) -> Table:
+    """A summary's table fitted to ``width`` (see fit_widths): the ``right`` columns
+    right-aligned, each shown cell made by ``cell(row, field, text, column width)``,
+    and a column headed by its field's name unless ``headers`` names it otherwise."""
+    names = headers or {}
+    header = [names.get(name, name) for name in fields]
+    flex = {names.get(name, name): sizes for name, sizes in flexible.items()}
+    order = [names.get(name, name) for name in drop]
+    widths = fit_widths(header, cells, width, flex, order, caps or {})
+    table = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 1))
+    shown = [i for i, w in enumerate(widths) if w is not None]
+    for i in shown:
+        justify: Literal["left", "right"] = "right" if fields[i] in right else "left"
+        table.add_column(header[i], width=widths[i], no_wrap=True, overflow="ellipsis",
+                         justify=justify)  # fmt: skip
+    for row, texts in enumerate(cells):
+        table.add_row(*(cell(row, fields[i], texts[i], widths[i] or 0) for i in shown))
+    return table
+
+
+def _styled(text: str, style: str) -> Text:
+    """A cell whose text (not the padding around it) has ``style``."""
+    cell = Text(text)
+    if style:
+        cell.stylize(style)
+    return cell
+
+
 _GROUP_FLEX = {"topic": (24, 10), "provider": (22, 10), "domain": (18, 8), "bar": (8, 4)}
 _GROUP_DROP = ("bar", "newest", "domain", "heat", "quality", "share")
 
@@ -651,40 +689,19 @@ def groups_table(groups: Sequence[Group], kind: Literal["topic", "provider"], wi
             "newest": local_day(group.newest) if group.newest else "",
         }
         rows.append([values[name] for name in fields])
-    widths = fit_widths(fields, rows, width, _GROUP_FLEX, _GROUP_DROP, {})
-    table = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 1))
-    shown = [i for i, w in enumerate(widths) if w is not None]
-    for i in shown:
-        name = fields[i]
-        justify: Literal["left", "right"] = (
-            "right" if name in ("articles", "share", "quality", "heat") else "left"
-        )
-        header = "" if name == "bar" else name
-        table.add_column(header, width=widths[i], no_wrap=True, overflow="ellipsis",
-                         justify=justify)  # fmt: skip
-    for group, row in zip(groups, rows, strict=True):
-        cells = []
-        for i in shown:
-            name = fields[i]
-            width_i = widths[i] or 0
-            if name == "bar":
-                # Scaled to the largest row, so that 40 topics are not 40 slivers.
-                cells.append(
-                    Text(bar(group.share / largest if largest else 0, width_i), style="blue")
-                )
-                continue
-            cell = Text(row[i])
-            if name == "quality":
-                cell.stylize(score_style(group.avg_quality))
-            elif name == "heat":
-                cell.stylize(score_style(group.avg_heat))
-            elif (
-                name in (kind, "domain") and (group.name if name == kind else group.domain) is None
-            ):
-                cell.stylize("dim")
-            cells.append(cell)
-        table.add_row(*cells)
-    return table
+
+    def cell(row: int, name: str, text: str, width: int) -> Text:
+        group = groups[row]
+        if name == "bar":  # scaled to the largest row, so that 40 topics are not 40 slivers
+            return Text(bar(group.share / largest if largest else 0, width), style="blue")
+        if name in ("quality", "heat"):
+            score = group.avg_quality if name == "quality" else group.avg_heat
+            return _styled(text, score_style(score))
+        named = group.name if name == kind else group.domain
+        return _styled(text, "dim" if name in (kind, "domain") and named is None else "")
+
+    right = ("articles", "share", "quality", "heat")
+    return _fitted_table(fields, rows, width, _GROUP_FLEX, _GROUP_DROP, right, cell, {"bar": ""})
 
 
 _STORY_FLEX = {"title": (30, 12), "providers": (20, 10)}
@@ -712,24 +729,13 @@ def stories_table(
             "title": inert(row.title or ""),
         }
         cells.append([values[name] for name in fields])
-    widths = fit_widths(fields, cells, width, _STORY_FLEX, _STORY_DROP, {"story": 22})
-    table = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 1))
-    shown = [i for i, w in enumerate(widths) if w is not None]
-    for i in shown:
-        justify: Literal["left", "right"] = (
-            "right" if fields[i] in ("cov", "articles", "quality", "heat") else "left"
-        )
-        table.add_column(fields[i], width=widths[i], no_wrap=True, overflow="ellipsis",
-                         justify=justify)  # fmt: skip
-    for row, texts in zip(rows, cells, strict=True):
-        out = []
-        for i in shown:
-            cell = Text(texts[i])
-            if fields[i] == "quality":
-                cell.stylize(score_style(row.best_quality))
-            out.append(cell)
-        table.add_row(*out)
-    return table
+
+    def cell(row: int, name: str, text: str, width: int) -> Text:
+        return _styled(text, score_style(rows[row].best_quality) if name == "quality" else "")
+
+    right = ("cov", "articles", "quality", "heat")
+    caps = {"story": 22}
+    return _fitted_table(fields, cells, width, _STORY_FLEX, _STORY_DROP, right, cell, caps=caps)
 
 
 _TREND_FLEX = {"topic": (24, 10), "provider": (22, 10), "domain": (18, 8)}
@@ -761,30 +767,17 @@ def trends_table(
             "windows": sparkline(trend.counts),
         }
         cells.append([values[name] for name in fields])
-    header = [headers.get(name, name) for name in fields]
-    widths = fit_widths(header, cells, width, {headers.get(k, k): v for k, v in _TREND_FLEX.items()},
-                        [headers.get(k, k) for k in _TREND_DROP], {})  # fmt: skip
-    table = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 1))
-    shown = [i for i, w in enumerate(widths) if w is not None]
-    for i in shown:
-        justify: Literal["left", "right"] = (
-            "left" if fields[i] in (kind, "domain", "windows") else "right"
-        )
-        table.add_column(header[i], width=widths[i], no_wrap=True, overflow="ellipsis",
-                         justify=justify)  # fmt: skip
-    for trend, texts in zip(trends, cells, strict=True):
-        out = []
-        for i in shown:
-            cell = Text(texts[i])
-            if fields[i] == "change":
-                cell.stylize("green" if trend.change > 0 else "red" if trend.change < 0 else "dim")
-            elif fields[i] == "windows":
-                cell.stylize("blue")
-            elif fields[i] in (kind, "domain") and not texts[i]:
-                cell.stylize("dim")
-            out.append(cell)
-        table.add_row(*out)
-    return table
+
+    def cell(row: int, name: str, text: str, width: int) -> Text:
+        change = trends[row].change
+        if name == "change":
+            return _styled(text, "green" if change > 0 else "red" if change < 0 else "dim")
+        if name == "windows":
+            return _styled(text, "blue")
+        return _styled(text, "dim" if name in (kind, "domain") and not text else "")
+
+    right = ("last", "before", "change", "ratio")
+    return _fitted_table(fields, cells, width, _TREND_FLEX, _TREND_DROP, right, cell, headers)
 
 
 def bar_chart(

@@ -22,7 +22,7 @@ from newscat.commands.common import (
     parse_fields,
 )
 from newscat.errors import NewscatError, UsageError
-from newscat.launch import browser_command, is_safe_url
+from newscat.launch import CommandLineError, browser_command, is_safe_url, user_command
 from newscat.options import (
     apply_searches,
     catalog_options,
@@ -239,10 +239,6 @@ def edit_command(**opts: Any) -> None:
       EDITOR=nano newscat edit 50e0 6ef5
     """
     # start-up time: loaded only when the command runs
-    import shlex
-    import shutil
-    import subprocess
-
     from newscat.app import App
     from newscat.refs import resolve
 
@@ -251,11 +247,11 @@ def edit_command(**opts: Any) -> None:
     paths = list(dict.fromkeys(resolve(index, ref).path for ref in opts["refs"]))
     editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
     try:
-        argv = shlex.split(editor)
-    except ValueError as exc:
-        raise UsageError(f"cannot read the editor command {editor!r}: {exc}") from None
-    if not argv or shutil.which(argv[0]) is None:
-        raise NewscatError(f"editor {editor!r} not found; set $VISUAL or $EDITOR")
+        argv = user_command(editor, "editor")
+    except CommandLineError as exc:
+        if exc.unreadable:
+            raise UsageError(str(exc)) from None
+        raise NewscatError(f"{exc}; set $VISUAL or $EDITOR") from None
     status = subprocess.call([*argv, *paths])
     if status != 0:
         raise NewscatError(f"the editor {editor!r} exited with status {status}")
