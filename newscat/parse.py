@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from newscat import split
+from newscat import plainyaml, split
 from newscat.dates import normalise_date, unknown_zone
 from newscat.fields import (
     DEFAULT_KEYS,
@@ -54,26 +54,12 @@ _BLOCK_INDENT = re.compile(r"^[ \t]*(?:[-?:](?=[ \t]|$)[ \t]*)*", re.MULTILINE)
 # A quick test that no line starts with a run of indentation and block indicators
 # long enough to nest deeply; only when one does is the line-by-line scan run.
 _LONG_BLOCK_PREFIX = re.compile(rf"^[ \t?:-]{{{_SCAN_DEPTH}}}", re.MULTILINE)
-_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+_TIMESTAMP_TAG = plainyaml.TIMESTAMP
 _HTTP_URL = re.compile(r"^https?://\S+$", re.IGNORECASE)
-_STR = "tag:yaml.org,2002:str"
-_INT = "tag:yaml.org,2002:int"
-_BOOL = "tag:yaml.org,2002:bool"
-_NULL = "tag:yaml.org,2002:null"
+_STR, _INT, _BOOL, _NULL = plainyaml.STR, plainyaml.INT, plainyaml.BOOL, plainyaml.NULL
 _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
-_BOOLS = {"yes": True, "true": True, "on": True, "no": False, "false": False, "off": False}
-
-_RESOLVERS: dict[str | None, list[tuple[str, re.Pattern[str]]]] = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != _TIMESTAMP_TAG]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
-#: Tags of plain scalars already resolved: the same words ("news", "true", "58", a
-#: provider's domain) recur in every article, and a lookup beats the resolver regexes.
-_PLAIN_TAGS: dict[str, str] = {}
-_PLAIN_TAGS_MAX = 50_000
+_BOOLS = plainyaml.BOOLS
 
 
 class _Resolving:
@@ -83,21 +69,12 @@ class _Resolving:
     never registers); the composer calls it for every node.
     """
 
-    yaml_implicit_resolvers = _RESOLVERS
+    yaml_implicit_resolvers = plainyaml.RESOLVERS
 
     def resolve(self, kind: type, value: Any, implicit: tuple[bool, bool]) -> str:
         if kind is yaml.ScalarNode:
             if implicit[0]:  # a plain scalar: its tag depends on how it looks
-                tag = _PLAIN_TAGS.get(value)
-                if tag is None:
-                    tag = _STR
-                    for candidate, regexp in _RESOLVERS.get(value[:1], ()):
-                        if regexp.match(value):
-                            tag = candidate
-                            break
-                    if len(_PLAIN_TAGS) < _PLAIN_TAGS_MAX:
-                        _PLAIN_TAGS[value] = tag
-                return tag
+                return plainyaml.plain_tag(value)
             return _STR
         return _SEQ if kind is yaml.SequenceNode else _MAP
 
@@ -244,12 +221,14 @@ def _parse(data: bytes, path: str, article_id: str, keys: FieldKeys) -> Article 
     front, body, toml = parts.front, parts.body, parts.toml
 
     collisions: list[tuple[yaml.Node, yaml.Node]] = []
-    node: yaml.Node | None = None
+    node: yaml.Node | Mapping[str, int] | None = None
     if toml:
         loaded_toml = _load_toml(front, path)
         if isinstance(loaded_toml, Problem):
             return loaded_toml
         value: Any = loaded_toml
+    elif (plain := plainyaml.load(front)) is not None:
+        value, node = plain  # the usual flat front matter, read without composing YAML
     else:
         deep = _too_deep(front)
         if deep is not None:
@@ -809,7 +788,7 @@ def _article(
     body: str,
     path: str,
     article_id: str,
-    node: yaml.Node | None,
+    node: yaml.Node | Mapping[str, int] | None,
     keys: FieldKeys,
     collisions: list[Problem],
 ) -> Article:
@@ -886,8 +865,12 @@ def _article(
     )
 
 
-def _key_line(node: yaml.Node | None, key: str) -> int | None:
-    """The file line of a top-level key, or of the front matter's start when it is missing."""
+def _key_line(node: yaml.Node | Mapping[str, int] | None, key: str) -> int | None:
+    """The file line of a top-level key, or of the front matter's start when it is missing.
+    ``node`` is the composed document, or the line (counted from the front matter's
+    first) of each key."""
+    if isinstance(node, Mapping):
+        return node.get(key, 0) + 2
     if not isinstance(node, yaml.MappingNode):
         return 2
     for key_node, _ in node.value:

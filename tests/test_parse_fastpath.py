@@ -9,7 +9,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newscat import parse
+from newscat import parse, plainyaml
 from newscat.model import Article
 
 
@@ -17,7 +17,7 @@ class _Reference(yaml.SafeLoader):
     """PyYAML's pure-Python safe loader, with timestamps kept as text like newscat."""
 
 
-_Reference.yaml_implicit_resolvers = parse._RESOLVERS
+_Reference.yaml_implicit_resolvers = plainyaml.RESOLVERS
 _Reference.add_constructor(
     "tag:yaml.org,2002:timestamp",
     lambda loader, node: loader.construct_scalar(node),  # type: ignore[arg-type]

@@ -1,0 +1,140 @@
+"""The fast reader of plain front matter gives exactly what full YAML loading gives,
+or steps aside: on generated tricky text, on the real corpus, and through the parser."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from newscat import parse, plainyaml, split
+from newscat.model import Problem
+
+KEYS = [
+    "title", "date", "tags", "external help file", "1", "0x10", "yes", "null", "a.b",
+    "x/y", "Module Name", "a-b", "_k", "title ", "k:", "#k", "- k", "k k", "é", "<<",
+]  # fmt: skip
+SCALARS = [
+    "plain words", "yes", "No", "OFF", "~", "null", "Null", "true", "2024-01-02",
+    "2024-01-02 10:00:00 +01:00", "2024-01-02T10:00:00Z", "1.5", "-1.5", "1e3", "1.0e+3",
+    "1_000", "0x1F", "0o17", "012", "0", "00", "-5", "+5", "58", ".inf", "-.inf", ".NaN",
+    "190:20:30", "1:30", "a: b", "a:b", "a #b", "C#", "a:", "'q''s'", "'single'", '"dq"',
+    '"a\\"b"', '"a\\nb"', '"unclosed', "'unclosed", "[a, b]", "[a, [b]]", "[a,]", "[]",
+    "[ ]", "[,]", "[a, 'b']", "[1, 2.5, yes]", "[-a, b]", "x, y", "x [y] {z}", "@x", "`x",
+    "!tag x", "!!str 5", "&a x", "*a", "|", ">-", "?", "-", "- x", "%x", "=", "<<",
+    "http://example.com/a?b=c#d", "a\tb", "a\x85b", "a\u2028b", "a\rb", "é ü", "😀",
+    "trailing   ", "tab\t", "\tlead", "a \t#b", '"x" y', "'x' y", "a ' b", 'a " b', "{a: b}", "{}",
+]  # fmt: skip
+LINE_KINDS = st.sampled_from(["pair", "empty-pair", "item", "comment", "blank", "indented"])
+
+
+@st.composite
+def fronts(draw: st.DrawFn) -> str:
+    lines: list[str] = []
+    for _ in range(draw(st.integers(0, 8))):
+        kind = draw(LINE_KINDS)
+        key, value = draw(st.sampled_from(KEYS)), draw(st.sampled_from(SCALARS))
+        if kind == "pair":
+            lines.append(f"{key}:{draw(st.sampled_from([' ', '  ', '']))}{value}")
+        elif kind == "empty-pair":
+            lines.append(f"{key}:{draw(st.sampled_from(['', ' ']))}")
+        elif kind == "item":
+            lines.append(f"{draw(st.sampled_from(['', '  ', ' ', '    ']))}- {value}")
+        elif kind == "comment":
+            lines.append(f"{draw(st.sampled_from(['', '  ']))}# {value}")
+        elif kind == "blank":
+            lines.append(draw(st.sampled_from(["", "  "])))
+        else:
+            lines.append(f"  {draw(st.sampled_from([value, f'{key}: {value}']))}")
+    return "\n".join(lines) + draw(st.sampled_from(["", "\n"]))
+
+
+def full(front: str) -> tuple[Any, dict[str, int]] | Problem:
+    """What the full YAML loader gives: the value, and the line of each top-level key."""
+    loaded = parse._load_yaml(front, "x.md", [])
+    if isinstance(loaded, Problem):
+        return loaded
+    value, node = loaded
+    lines: dict[str, int] = {}
+    if isinstance(node, yaml.MappingNode):
+        for key_node, _ in node.value:
+            lines.setdefault(str(key_node.value), key_node.start_mark.line)
+    return ({} if value is None else value), lines
+
+
+def assert_same(front: str) -> bool:
+    """The fast reader agrees with YAML wherever it answers; True when it answered."""
+    fast = plainyaml.load(front)
+    if fast is None:
+        return False
+    expected = full(front)
+    assert not isinstance(expected, Problem), (front, expected)
+    value, lines = expected
+    assert fast[0] == value, front
+    assert [type(v) for v in fast[0].values()] == [type(v) for v in value.values()], front
+    assert list(fast[0]) == list(value), front  # the file's key order
+    assert fast[1] == lines, front
+    return True
+
+
+@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(fronts())
+@example("title: a\n\n  b")  # a plain scalar goes on after a blank line
+@example("tags:\n- a\n  - b")
+@example("k: 1\nk: 2")
+def test_the_fast_reader_gives_what_yaml_gives_or_steps_aside(front: str) -> None:
+    assert_same(front)
+
+
+def test_the_fast_reader_reads_the_usual_shapes() -> None:
+    """Not a reader that always steps aside: the shapes real articles have are read."""
+    fronts = [
+        "title: Hello\ndate: 2024-01-02 10:00:00 +01:00\ntags: [a, b]\nquality: 58\n",
+        'title: "Quoted: yes"\nexternal help file: x.dll-Help.xml\ndraft: no\n',
+        "topics:\n  - AI Ethics\n  - Policy\n# a comment\nurl: https://example.com/a?b#c\n",
+        "title: It's\nscore: 1.5\nempty:\nlist:\n- one\n- 'two'\n",
+        "none: ~\nnothing: null\nflag: yes\ncount: 0\nratio: .5\n",
+    ]
+    for front in fronts:
+        assert assert_same(front), front
+
+
+def test_the_parser_gives_the_same_article_either_way(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = (
+        b"---\ntitle: T\npublishedDateTime: 2024-01-02\ntopics: [AI Ethics]\nquality: x\n"
+        b"webUrl: ftp://x\n---\nBody\n"
+    )
+    fast = parse.parse_article(text, "a.md", "a")
+    monkeypatch.setattr(plainyaml, "load", lambda front: None)
+    slow = parse.parse_article(text, "a.md", "a")
+    assert fast == slow
+    assert [(w.code, w.line) for w in fast.warnings] == [(w.code, w.line) for w in slow.warnings]
+    assert sorted(w.line for w in fast.warnings) == [5, 6]  # quality, webUrl
+
+
+def _real_fronts() -> list[tuple[Path, str]]:
+    corpus = Path(os.environ.get("NEWSCAT_REAL_CORPUS", "/work/corpus"))
+    if not corpus.is_dir():
+        pytest.skip(f"no real corpus at {corpus} (set NEWSCAT_REAL_CORPUS)")
+    found: list[tuple[Path, str]] = []
+    for path in sorted(corpus.rglob("*.md"))[:20000]:
+        try:
+            text = split.decode(path.read_bytes())
+        except (OSError, UnicodeDecodeError):
+            continue
+        opening = split.opens(text)
+        parts = split.cut(text, opening) if opening is not None else None
+        if parts is not None and not parts.toml:
+            found.append((path, parts.front))
+    return found
+
+
+def test_the_fast_reader_agrees_with_yaml_on_the_real_corpus() -> None:
+    fronts = _real_fronts()
+    read = sum(assert_same(front) for _, front in fronts)
+    assert read >= len(fronts) // 2, (read, len(fronts))  # most real front matter is plain
