@@ -187,7 +187,7 @@ def list_command(**opts: Any) -> None:
     # start-up time: loaded only when the command runs
     from newscat.app import App
     from newscat.export import WRITERS, OutputSpec, check_null, output_fields, write_template
-    from newscat.fields import MATCH_TABLE_COLUMNS
+    from newscat.fields import MATCH_TABLE_COLUMNS, needs_stories
 
     # -0 alone means NUL-separated ids (what xargs -0 wants).
     app = App.from_options(opts)
@@ -261,7 +261,9 @@ def list_command(**opts: Any) -> None:
         template=template,
         title=feed_title(opts),
     )
-    articles = delivery.track(compiled.select(index, limit, query.offset))
+    # Grouping runs only when the output shows a story field (None: whole records).
+    stories = more is not None or (fmt not in ("ids", "paths") and needs_stories(fields))
+    articles = delivery.track(compiled.select(index, limit, query.offset, stories))
     with paged(app) if for_people else contextlib.nullcontext():
         writer = write_template if template is not None else WRITERS[fmt]
         count = emit(lambda out: writer(out, articles, spec))

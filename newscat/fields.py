@@ -246,6 +246,19 @@ FIELDS: tuple[Field, ...] = (
 REGISTRY: dict[str, Field] = {spec.name: spec for spec in FIELDS}
 #: How SQL reads the front matter as written (JSON text) from ``articles AS a``.
 FRONT_MATTER_SQL = f"a.{REGISTRY[FRONT_MATTER].stored_name}"
+#: The fields read from the stories (grouping runs when a command first needs one).
+STORY_FIELDS = frozenset(
+    spec.name
+    for spec in FIELDS
+    if isinstance(spec.source, Column) and "story_items" in spec.source.sql
+)
+
+
+def needs_stories(names: Sequence[str] | None) -> bool:
+    """Whether output of these fields (None: the full record) reads the stories."""
+    return names is None or any(name in STORY_FIELDS for name in names)
+
+
 #: The top-level keys of the full record, in order.
 RECORD_FIELDS: tuple[Field, ...] = tuple(spec for spec in FIELDS if spec.record)
 #: The fields the ``show`` page lists, in order.

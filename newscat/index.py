@@ -372,12 +372,7 @@ class Index:
         plan = self._count() if filling else self._plan(problems)
         if filling and not plan.files:  # nothing found by name: look properly, for problems
             plan = self._plan(problems)
-        if (
-            not rebuild
-            and not plan.changes
-            and self._same_walk_problems(problems)
-            and stories.ready(self.conn)
-        ):
+        if not rebuild and not plan.changes and self._same_walk_problems(problems):
             return RefreshReport(unchanged=plan.files, problems=self._problem_count())
         # Filling an empty index writes every page once: without the write-ahead log
         # that is one write instead of two (log, then checkpoint). A rollback journal
@@ -453,7 +448,8 @@ class Index:
             else:
                 changes = iter(plan.items)
             report = self._apply(changes, expected, problems, progress)
-            stories.update(self.conn, first_new)
+            if stories.ready(self.conn):  # else grouped when first needed
+                stories.update(self.conn, first_new)
             record_roots(self.conn, self.roots)
             self.conn.execute(
                 "INSERT OR REPLACE INTO meta(key, value) VALUES ('fields', ?)",
@@ -670,10 +666,26 @@ class Index:
 
     # --- the full-text index ------------------------------------------------------------
 
-    def _text_for(self, *clauses: str) -> None:
-        """Build the full-text index before the first statement that searches it."""
+    def _needs(self, *clauses: str) -> None:
+        """Build what a cold index leaves out before the first statement that reads it:
+        the full-text index, the stories."""
         if any(_SEARCHES_TEXT in clause for clause in clauses):
             self.ensure_fulltext()
+        if any(_READS_STORIES in clause for clause in clauses):
+            self.ensure_stories()
+
+    def ensure_stories(self) -> None:
+        """Group the catalogue into stories if nothing has needed them yet; later
+        refreshes keep them in step.
+
+        A cold index leaves them out: grouping runs over the whole catalogue in one
+        process, and listing, filtering or exporting without story fields never needs it.
+        """
+        if stories.ready(self.conn):
+            return
+        with write_transaction(self.conn):
+            if not stories.ready(self.conn):  # another process may have grouped meanwhile
+                stories.rebuild(self.conn)
 
     def _fulltext_built(self) -> bool:
         row = self.conn.execute("SELECT value FROM meta WHERE key = 'fulltext'").fetchone()
@@ -729,11 +741,14 @@ class Index:
         order: str = "a.date DESC, a.id",
         limit: int | None = None,
         offset: int = 0,
+        stories: bool = True,
     ) -> Iterator[Article]:
-        """Articles matching an SQL condition over ``articles AS a`` (parameters bound)."""
-        self._text_for(where, order)
+        """Articles matching an SQL condition over ``articles AS a`` (parameters bound).
+        Without ``stories`` their story fields are left None (no grouping is needed)."""
+        story_columns = _STORY_COLUMNS if stories else _NO_STORY_COLUMNS
+        self._needs(where, order, story_columns)
         sql = (
-            f"SELECT {_prefixed(ARTICLE_COLUMNS)}, {_STORY_COLUMNS} FROM articles AS a "
+            f"SELECT {_prefixed(ARTICLE_COLUMNS)}, {story_columns} FROM articles AS a "
             f"WHERE {where} ORDER BY {order}"
         )
         args = list(params)
@@ -790,12 +805,12 @@ class Index:
     ) -> list[tuple[Any, ...]]:
         """A page of a few columns (``columns``, chosen by the caller, over ``articles AS a``)
         of the matching articles, without reading their records or bodies."""
-        self._text_for(where, order)
+        self._needs(where, order)
         sql = f"SELECT {columns} FROM articles AS a WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?"
         return self.conn.execute(sql, [*params, limit, offset]).fetchall()
 
     def count(self, where: str = "1", params: Sequence[Any] = ()) -> int:
-        self._text_for(where)
+        self._needs(where)
         sql = f"SELECT count(*) FROM articles AS a WHERE {where}"
         return int(self.conn.execute(sql, list(params)).fetchone()[0])
 
@@ -831,6 +846,7 @@ class Index:
 
         Each file involved gets one warning naming the other files (through ``show``).
         """
+        self.ensure_stories()
         found: list[Problem] = []
         for table, column, code, label in (
             ("articles", "id", "duplicate-id", "id"),
@@ -900,6 +916,9 @@ _STORY_COLUMNS = (
     )
     + f", {state_store.ARRIVED_SQL}"
 )  # and when newscat first saw it
+_NO_STORY_COLUMNS = f"NULL, NULL, NULL, {state_store.ARRIVED_SQL}"
+#: How every statement that reads the stories names them.
+_READS_STORIES = "story_items"
 
 
 def _prefixed(columns: str) -> str:

@@ -106,6 +106,7 @@ class Listing:
         more match), numbered in order. One sort of the matching articles, then every
         page and every look-up is read by position."""
         compiled = self.compiled
+        self.index.ensure_stories()
         conn = self.index.conn
         conn.execute(f"DROP TABLE IF EXISTS {table}")
         conn.execute(

@@ -83,9 +83,13 @@ class Compiled:
     order: str
     order_params: list[Any]
 
-    def select(self, index: Index, limit: int | None, offset: int) -> Iterator[Article]:
-        """The matching articles from ``index``, sorted and paged, as a lazy cursor."""
-        return index.select(self.where, self.params + self.order_params, self.order, limit, offset)
+    def select(
+        self, index: Index, limit: int | None, offset: int, stories: bool = True
+    ) -> Iterator[Article]:
+        """The matching articles from ``index``, sorted and paged, as a lazy cursor
+        (without their story fields unless ``stories``)."""
+        params = self.params + self.order_params
+        return index.select(self.where, params, self.order, limit, offset, stories)
 
     def select_by_month(self, index: Index, limit: int | None, offset: int) -> Iterator[Article]:
         """The same articles as ``select``, newest month first, so each month's are together."""

@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import random
 from pathlib import Path
+from typing import Any
 
+import pytest
 from click.testing import CliRunner
 
 from newscat.cli import cli
@@ -148,6 +150,7 @@ def test_incremental_upkeep_matches_grouping_afresh(tmp_path: Path) -> None:
         index = Index.open([str(root)], cache)
         try:
             index.refresh()
+            index.ensure_stories()  # grouped once, on the first step; kept in step after
             kept = _stored(index)
             store.rebuild(index.conn)
             assert kept == _stored(index), f"step {step}"
@@ -203,6 +206,7 @@ def test_placement_after_a_change_agrees_with_placing_everything_afresh(tmp_path
         index = Index.open([str(root)], cache)
         try:
             index.refresh()
+            index.ensure_stories()  # grouped once, on the first step; kept in step after
             kept = _stored(index)
             store.rebuild(index.conn)
             assert kept == _stored(index), f"step {step}"
@@ -234,3 +238,79 @@ def test_an_index_with_stories_of_an_older_grouping_is_regrouped(tmp_path: Path)
     assert stories(root, "--cache-dir", str(cache)) == (
         "id\tstory\tcoverage\none\tone\t2\ntwo\tone\t2\n"
     )
+
+
+def _grouped(cache: Path) -> bool:
+    """Whether the index in ``cache`` holds stories (its meta row says so)."""
+    import sqlite3
+
+    (db,) = cache.glob("catalog-*.sqlite3")
+    with sqlite3.connect(db) as conn:
+        row = conn.execute("SELECT value FROM meta WHERE key = 'stories'").fetchone()
+    conn.close()
+    return row is not None
+
+
+@pytest.mark.parametrize(
+    ("command", "groups"),
+    [
+        (["list", "-F", "id,title", "--sort", "id"], False),
+        (["list", "-f", "csv", "-w", "heat >= 0"], False),
+        (["list", "-f", "ids"], False),
+        (["list", "-F", "id,coverage", "--sort", "id"], True),
+        (["list", "-f", "jsonl"], True),
+        (["list", "-w", "coverage >= 2", "-F", "id"], True),
+        (["list", "--collapse", "-F", "id,more"], True),
+        (["stories", "-f", "tsv"], True),
+        (["show", "b-rates", "-f", "json"], True),
+        (["check"], True),
+    ],
+)
+def test_a_cold_index_groups_stories_when_a_command_first_needs_them(
+    tmp_path: Path, command: list[str], groups: bool
+) -> None:
+    """Grouping is left out of a cold index (it is serial and costs seconds at tens of
+    thousands of articles); the first command that shows a story field groups, and
+    its answer is the same as if the index had grouped from the start."""
+    root = tmp_path / "cat"
+    root.mkdir()
+    write(root, "b-rates", RATES, "2024-03-01T10:00:00Z", "Alpha", "https://alpha.example/rates")
+    write(root, "a-rates", RATES, "2024-03-02T09:00:00Z", "Gamma", "https://gamma.example/rates")
+    cache = tmp_path / "cache"
+    runner = CliRunner()
+    assert (
+        runner.invoke(cli, ["index", "-q", "-C", str(root), "--cache-dir", str(cache)]).exit_code
+        == 0
+    )
+    assert not _grouped(cache)
+    lazy = runner.invoke(cli, [*command, "-C", str(root), "--cache-dir", str(cache)])
+    assert _grouped(cache) == groups
+    # The same command against an index that grouped first gives the same answer.
+    eager_cache = tmp_path / "eager"
+    assert (
+        runner.invoke(cli, ["stories", "-C", str(root), "--cache-dir", str(eager_cache)]).exit_code
+        == 0
+    )
+    eager = runner.invoke(cli, [*command, "-C", str(root), "--cache-dir", str(eager_cache)])
+    assert (lazy.exit_code, lazy.stdout) == (eager.exit_code, eager.stdout)
+    assert lazy.exit_code in (0, 1), lazy.output  # check exits 1 when it finds problems
+
+
+def test_a_grouped_index_keeps_its_stories_in_step_without_regrouping(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "cat"
+    root.mkdir()
+    write(root, "b-rates", RATES, "2024-03-01T10:00:00Z", "Alpha", "https://alpha.example/rates")
+    assert stories(root) == "id\tstory\tcoverage\nb-rates\tb-rates\t1\n"
+    write(root, "a-rates", RATES, "2024-03-02T09:00:00Z", "Gamma", "https://gamma.example/rates")
+    calls: list[int] = []
+    original = store.rebuild
+
+    def counted(*args: Any, **kwargs: Any) -> None:
+        calls.append(1)
+        original(*args, **kwargs)
+
+    monkeypatch.setattr(store, "rebuild", counted)
+    assert stories(root) == "id\tstory\tcoverage\na-rates\tb-rates\t2\nb-rates\tb-rates\t2\n"
+    assert calls == []  # placed incrementally by the refresh

@@ -69,6 +69,7 @@ def story_rows(
     story as they narrow a list. The best article has the highest quality
     (then the earliest date); its title names the story.
     """
+    index.ensure_stories()
     where, params = compile_filters(filters, known_paths(index))
     sql = f"""
         WITH m AS (
@@ -130,6 +131,8 @@ def related_in_catalogue(index: Index, article: Article) -> dict[int, str]:
     related = article.front_matter.get(RELATED_KEY)
     entries = related if isinstance(related, list) else [related] if related else []
     found: dict[int, str] = {}
+    if entries:
+        index.ensure_stories()
     for position, entry in enumerate(entries):
         urls = list(related_urls([entry]))
         if not urls:
@@ -165,5 +168,6 @@ def collapse(compiled: Compiled) -> Compiled:
 
 def matches_per_story(index: Index, compiled: Compiled) -> dict[str, int]:
     """How many articles of each story the (uncollapsed) query matches."""
+    index.ensure_stories()
     sql = f"SELECT {_STORY_OF}, count(*) FROM articles AS a WHERE {compiled.where} GROUP BY 1"
     return {story: count for story, count in index.conn.execute(sql, compiled.params)}
