@@ -262,7 +262,7 @@ def list_command(**opts: Any) -> None:
         title=feed_title(opts),
     )
     # Grouping runs only when the output shows a story field (None: whole records).
-    stories = more is not None or (fmt not in ("ids", "paths") and needs_stories(fields))
+    stories = bool(opts["collapse"]) or (fmt not in ("ids", "paths") and needs_stories(fields))
     articles = delivery.track(compiled.select(index, limit, query.offset, stories))
     with paged(app) if for_people else contextlib.nullcontext():
         writer = write_template if template is not None else WRITERS[fmt]
