@@ -1,12 +1,14 @@
 """A fast reader for the plain front matter most articles have, giving exactly what
 safe YAML loading gives, or None to leave the file to the full YAML loader.
 
-Nearly every real front matter is a flat list of ``key: value`` lines: plain or
-simply quoted scalars, one-line ``[a, b]`` lists and ``- item`` lists. Reading
-those line by line is several times cheaper than composing YAML nodes. Anything
-else (nesting, anchors, tags, block scalars, escapes, continuation lines,
-repeated keys, characters YAML treats specially) returns None, and the caller
-loads the text with YAML as before; so does any line this reader cannot place.
+Nearly every real front matter is block mappings and lists by indentation
+(``key: value``, ``- item``, ``provider:`` with its keys below, a list of
+mappings) of plain or simply quoted scalars and one-line ``[a, b]`` lists.
+Reading those line by line is several times cheaper than composing YAML nodes.
+Anything else (anchors, tags, block scalars, flow mappings, escapes,
+continuation lines, repeated keys, characters YAML treats specially) returns
+None, and the caller loads the text with YAML as before; so does any line this
+reader cannot place.
 Plain scalars are typed by PyYAML's own resolver table, so ``yes`` is true and
 ``2024-01-02`` stays its text, as with the full loader.
 """
@@ -56,8 +58,7 @@ def plain_tag(value: str) -> str:
 
 
 #: ``key: value`` at the start of a line; a key of words, digits, spaces and ``_./-``.
-_KEY = re.compile(r"([A-Za-z0-9_](?:[A-Za-z0-9_. /-]*[A-Za-z0-9_./-])?):(?: +(.*?))? *")
-_ITEM = re.compile(r"( *)- +(.*?) *")
+_KEY = re.compile(r"([A-Za-z0-9_](?:[A-Za-z0-9_. /-]*[A-Za-z0-9_./-])?):(?: +(.*))?")
 #: What this reader leaves to YAML anywhere in the text: characters YAML refuses or
 #: reads as line breaks (NEL, LS, PS, a lone CR), and tabs.
 _SPECIAL = re.compile("[^\x0a\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -118,60 +119,123 @@ def _flow_list(text: str) -> list[Any]:
 
 def load(front: str) -> tuple[dict[str, Any], dict[str, int]] | None:
     """The front matter as safe YAML loading gives it (keys as written), with the line
-    of each key (0 for the front matter's first line); None when YAML must read it."""
+    of each top-level key (0 for the front matter's first line); None when YAML must
+    read it."""
     if _SPECIAL.search(front):
         return None
-    lines = front.split("\n")
-    count = len(lines)
-    out: dict[str, Any] = {}
-    where: dict[str, int] = {}
-    at = 0
+    reader = _Reader(front.split("\n"))
     try:
-        while at < count:
-            line = lines[at]
-            if not line or line[0] == "#" or line.isspace():
-                at += 1
-                continue
-            match = _KEY.fullmatch(line)
-            if match is None:
-                return None
-            key, text = match.group(1, 2)
-            if key in out:
-                return None  # a repeated key: YAML's loader reports it
-            where[key] = at
-            at += 1
-            if text:
-                out[key] = _flow_list(text) if text[0] == "[" else scalar(text)
-                if at < count and lines[at][:1] == " " and not _blank(lines[at]):
-                    return None  # it goes on: a multi-line scalar, or an error
-                continue
-            items: list[Any] = []
-            indent: int | None = None
-            while at < count:
-                line = lines[at]
-                if _blank(line):
-                    at += 1
-                    continue
-                item = _ITEM.fullmatch(line)
-                if item is None:
-                    if line[0] == " ":
-                        return None  # a nested mapping, or more than this reader reads
-                    break
-                if indent is None:
-                    indent = len(item.group(1))
-                elif len(item.group(1)) != indent:
-                    return None
-                if not item.group(2):
-                    return None
-                items.append(scalar(item.group(2)))
-                at += 1
-            out[key] = items if indent is not None else None
+        value = reader.mapping(0, 0)
+        reader.skip()
     except _Unsure:
         return None
-    return out, where
+    if reader.at < len(reader.lines):
+        return None  # a line no mapping took: YAML says what is wrong with it
+    return value, reader.where
 
 
-def _blank(line: str) -> bool:
-    """Empty, spaces, or a comment."""
-    stripped = line.lstrip(" ")
-    return not stripped or stripped[0] == "#"
+#: How deeply this reader nests block collections before leaving the text to YAML.
+_MAX_DEPTH = 40
+
+
+class _Reader:
+    """Block mappings and sequences by indentation, over the front matter's lines."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        self.at = 0
+        self.where: dict[str, int] = {}
+        stripped = [line.lstrip(" ") for line in lines]
+        #: Each line's indentation, and whether it is empty or a comment.
+        self.indents = [len(line) - len(rest) for line, rest in zip(lines, stripped, strict=True)]
+        self.blank = [not rest or rest[0] == "#" for rest in stripped]
+
+    def skip(self) -> None:
+        """Past empty lines and comment lines."""
+        blank, at, count = self.blank, self.at, len(self.lines)
+        while at < count and blank[at]:
+            at += 1
+        self.at = at
+
+    def mapping(self, indent: int, depth: int) -> dict[str, Any]:
+        """The mapping whose keys start at column ``indent`` (the reader is on its first line)."""
+        out: dict[str, Any] = {}
+        lines = self.lines
+        while True:
+            self.skip()
+            if self.at >= len(lines):
+                return out
+            line = lines[self.at]
+            column = self.indents[self.at]
+            if column < indent or _dash(line, column):
+                return out  # the parent's, or a sequence entry no mapping can hold
+            if column > indent:
+                raise _Unsure
+            match = _KEY.fullmatch(line, column)
+            if match is None:
+                raise _Unsure
+            key, text = match.group(1, 2)
+            if text is not None:
+                text = text.rstrip(" ")
+            if key in out:
+                raise _Unsure  # a repeated key: YAML's loader reports it
+            if depth == 0:
+                self.where[key] = self.at
+            self.at += 1
+            out[key] = self.value(text, column, depth)
+
+    def value(self, text: str | None, column: int, depth: int) -> Any:
+        """The value of a key at ``column``: ``text`` on its line, else the block below."""
+        if depth >= _MAX_DEPTH:
+            raise _Unsure
+        if text:
+            return self.scalar_line(text, column)
+        self.skip()
+        if self.at >= len(self.lines):
+            return None
+        line = self.lines[self.at]
+        below = self.indents[self.at]
+        if _dash(line, below) and below >= column:
+            return self.sequence(below, depth + 1)
+        if below > column:
+            return self.mapping(below, depth + 1)
+        return None
+
+    def scalar_line(self, text: str, column: int) -> Any:
+        """A value written on its line; a more indented line after it would continue it."""
+        value = _flow_list(text) if text[0] == "[" else scalar(text)
+        self.skip()
+        if self.at < len(self.lines) and self.indents[self.at] > column:
+            raise _Unsure  # a multi-line scalar, or an error
+        return value
+
+    def sequence(self, indent: int, depth: int) -> list[Any]:
+        """The ``- `` entries at column ``indent`` (the reader is on the first)."""
+        out: list[Any] = []
+        lines = self.lines
+        while True:
+            self.skip()
+            if self.at >= len(lines):
+                return out
+            line = lines[self.at]
+            column = self.indents[self.at]
+            if column != indent or not _dash(line, column):
+                if column > indent:
+                    raise _Unsure
+                return out
+            text = line[column + 1 :].lstrip(" ")
+            if not text or _dash(text, 0):
+                raise _Unsure  # an entry below the dash, or a list in a list
+            start = len(line) - len(text)
+            if _KEY.fullmatch(text):  # a mapping that starts on the dash's line
+                lines[self.at] = " " * start + text
+                self.indents[self.at] = start
+                out.append(self.mapping(start, depth + 1))
+            else:
+                self.at += 1
+                out.append(self.scalar_line(text.rstrip(" "), indent))
+
+
+def _dash(line: str, column: int) -> bool:
+    """Whether a sequence entry starts at ``column``: a dash, then a space or the end."""
+    return line.startswith("-", column) and (len(line) == column + 1 or line[column + 1] == " ")

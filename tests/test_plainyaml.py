@@ -30,27 +30,28 @@ SCALARS = [
     "http://example.com/a?b=c#d", "a\tb", "a\x85b", "a\u2028b", "a\rb", "é ü", "😀",
     "trailing   ", "tab\t", "\tlead", "a \t#b", '"x" y', "'x' y", "a ' b", 'a " b', "{a: b}", "{}",
 ]  # fmt: skip
-LINE_KINDS = st.sampled_from(["pair", "empty-pair", "item", "comment", "blank", "indented"])
+INDENTS = [0, 0, 0, 1, 2, 2, 3, 4, 4, 6]
+SHAPES = ["key: value", "key:", "- value", "- key: value", "- key:", "-", "# comment", "", "value"]
 
 
 @st.composite
 def fronts(draw: st.DrawFn) -> str:
+    """Lines of the shapes block YAML is made of, at assorted indents: most of them
+    are not valid YAML, and those that are nest mappings and lists every which way."""
     lines: list[str] = []
-    for _ in range(draw(st.integers(0, 8))):
-        kind = draw(LINE_KINDS)
+    for _ in range(draw(st.integers(0, 10))):
+        shape = draw(st.sampled_from(SHAPES))
         key, value = draw(st.sampled_from(KEYS)), draw(st.sampled_from(SCALARS))
-        if kind == "pair":
-            lines.append(f"{key}:{draw(st.sampled_from([' ', '  ', '']))}{value}")
-        elif kind == "empty-pair":
-            lines.append(f"{key}:{draw(st.sampled_from(['', ' ']))}")
-        elif kind == "item":
-            lines.append(f"{draw(st.sampled_from(['', '  ', ' ', '    ']))}- {value}")
-        elif kind == "comment":
-            lines.append(f"{draw(st.sampled_from(['', '  ']))}# {value}")
-        elif kind == "blank":
-            lines.append(draw(st.sampled_from(["", "  "])))
-        else:
-            lines.append(f"  {draw(st.sampled_from([value, f'{key}: {value}']))}")
+        space = draw(st.sampled_from([" ", " ", "  ", ""]))
+        text = (
+            shape.replace("key:", f"{key}:")
+            .replace(": value", f":{space}{value}")
+            .replace("- value", f"-{space}{value}")
+            .replace("comment", value)
+        )
+        if shape == "value":
+            text = value
+        lines.append(" " * draw(st.sampled_from(INDENTS)) + text)
     return "\n".join(lines) + draw(st.sampled_from(["", "\n"]))
 
 
@@ -61,7 +62,7 @@ def full(front: str) -> tuple[Any, dict[str, int]] | Problem:
         return loaded
     value, node = loaded
     lines: dict[str, int] = {}
-    if isinstance(node, yaml.MappingNode):
+    if isinstance(node, yaml.MappingNode):  # the top-level keys' lines
         for key_node, _ in node.value:
             lines.setdefault(str(key_node.value), key_node.start_mark.line)
     return ({} if value is None else value), lines
@@ -87,6 +88,9 @@ def assert_same(front: str) -> bool:
 @example("title: a\n\n  b")  # a plain scalar goes on after a blank line
 @example("tags:\n- a\n  - b")
 @example("k: 1\nk: 2")
+@example("a:\n  b: 1\n  b: 2")  # repeated keys below the top
+@example("- a: 1\n- b")
+@example("a:\n- x\nb:\n  - y\n  - z: 1\n    w:\n    - v")
 def test_the_fast_reader_gives_what_yaml_gives_or_steps_aside(front: str) -> None:
     assert_same(front)
 
@@ -99,6 +103,8 @@ def test_the_fast_reader_reads_the_usual_shapes() -> None:
         "topics:\n  - AI Ethics\n  - Policy\n# a comment\nurl: https://example.com/a?b#c\n",
         "title: It's\nscore: 1.5\nempty:\nlist:\n- one\n- 'two'\n",
         "none: ~\nnothing: null\nflag: yes\ncount: 0\nratio: .5\n",
+        "provider:\n  name: A\n  domain: a.example\ntopics:\n- x\nrelated:\n  - title: t\n"
+        "    provider:\n      name: B\n    tags:\n    - u\n  - plain\n  -   webUrl: https://b\n",
     ]
     for front in fronts:
         assert assert_same(front), front
