@@ -247,7 +247,7 @@ REGISTRY: dict[str, Field] = {spec.name: spec for spec in FIELDS}
 #: How SQL reads the front matter as written (JSON text) from ``articles AS a``.
 FRONT_MATTER_SQL = f"a.{REGISTRY[FRONT_MATTER].stored_name}"
 #: The fields read from the stories (grouping runs when a command first needs one).
-STORY_FIELDS = frozenset(
+STORY_FIELDS = tuple(
     spec.name
     for spec in FIELDS
     if isinstance(spec.source, Column) and "story_items" in spec.source.sql

@@ -34,7 +34,10 @@ from newscat.catalog import (
 from newscat.config import CatalogConfig, ConfigError, load_catalog_config
 from newscat.fields import (
     BODY_SQL,
+    REGISTRY,
     STORED_FIELDS,
+    STORY_FIELDS,
+    Column,
     Field,
     FieldKeys,
     PathStats,
@@ -907,16 +910,18 @@ class _Tally:
     files: int = 0
 
 
+def _column_sql(spec: Field) -> str:
+    """How SQL reads a field computed from other tables (its source is a column expression)."""
+    assert isinstance(spec.source, Column)
+    return spec.source.sql
+
+
 #: The story an article belongs to, looked up per row (a join would change the query plan
 #: that lets the default listing read the date index and stop at the limit).
 _STORY_COLUMNS = (
-    ", ".join(
-        f"(SELECT s.{name} FROM story_items AS s WHERE s.article = a.rowid)"
-        for name in ("story", "coverage", "canonical_url")
-    )
-    + f", {state_store.ARRIVED_SQL}"
+    ", ".join(_column_sql(REGISTRY[name]) for name in STORY_FIELDS) + f", {state_store.ARRIVED_SQL}"
 )  # and when newscat first saw it
-_NO_STORY_COLUMNS = f"NULL, NULL, NULL, {state_store.ARRIVED_SQL}"
+_NO_STORY_COLUMNS = ", ".join(["NULL"] * len(STORY_FIELDS) + [state_store.ARRIVED_SQL])
 #: How every statement that reads the stories names them.
 _READS_STORIES = "story_items"
 
@@ -931,15 +936,12 @@ def article_from_row(row: Sequence[Any]) -> Article:
     values = {
         spec.name: _from_sql(spec, value) for spec, value in zip(STORED_FIELDS, stored, strict=True)
     }
-    story_id, coverage, canonical, arrived = story if story else (None, None, None, None)
+    values.update(zip(STORY_FIELDS, story[: len(STORY_FIELDS)], strict=True) if story else ())
     return Article(
         **values,
         body_in_file=True,
         front_matter_json=row[_FRONT_MATTER],
-        story=story_id,
-        coverage=coverage,
-        canonical_url=canonical,
-        arrived=arrived,
+        arrived=story[len(STORY_FIELDS)] if story else None,
     )
 
 

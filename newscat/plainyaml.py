@@ -126,10 +126,9 @@ def load(front: str) -> tuple[dict[str, Any], dict[str, int]] | None:
     reader = _Reader(front.split("\n"))
     try:
         value = reader.mapping(0, 0)
-        reader.skip()
     except _Unsure:
         return None
-    if reader.at < len(reader.lines):
+    if reader.at < len(reader.numbers):
         return None  # a line no mapping took: YAML says what is wrong with it
     return value, reader.where
 
@@ -139,63 +138,63 @@ _MAX_DEPTH = 40
 
 
 class _Reader:
-    """Block mappings and sequences by indentation, over the front matter's lines."""
+    """Block mappings and sequences by indentation, over the front matter's lines less
+    the empty ones and the comments; ``at`` is the next of them to read."""
 
     def __init__(self, lines: list[str]) -> None:
-        self.lines = lines
         self.at = 0
         self.where: dict[str, int] = {}
-        stripped = [line.lstrip(" ") for line in lines]
-        #: Each line's indentation, and whether it is empty or a comment.
-        self.indents = [len(line) - len(rest) for line, rest in zip(lines, stripped, strict=True)]
-        self.blank = [not rest or rest[0] == "#" for rest in stripped]
-
-    def skip(self) -> None:
-        """Past empty lines and comment lines."""
-        blank, at, count = self.blank, self.at, len(self.lines)
-        while at < count and blank[at]:
-            at += 1
-        self.at = at
+        #: Per line that holds something: its number, indentation, text after the
+        #: indentation, and whether that starts a sequence entry. A last entry with
+        #: indentation -1 ends every block.
+        self.numbers: list[int] = []
+        self.indents: list[int] = []
+        self.texts: list[str] = []
+        self.dashes: list[bool] = []
+        for number, line in enumerate(lines):
+            text = line.lstrip(" ")
+            if text and text[0] != "#":
+                self.numbers.append(number)
+                self.indents.append(len(line) - len(text))
+                self.texts.append(text)
+                self.dashes.append(_dash(text))
+        self.indents.append(-1)
+        self.texts.append("")
+        self.dashes.append(False)
 
     def mapping(self, indent: int, depth: int) -> dict[str, Any]:
         """The mapping whose keys start at column ``indent`` (the reader is on its first line)."""
         out: dict[str, Any] = {}
-        lines = self.lines
+        indents, texts, dashes = self.indents, self.texts, self.dashes
         while True:
-            self.skip()
-            if self.at >= len(lines):
-                return out
-            line = lines[self.at]
-            column = self.indents[self.at]
-            if column < indent or _dash(line, column):
+            at = self.at
+            column = indents[at]
+            if column != indent or dashes[at]:
+                if column > indent:
+                    raise _Unsure
                 return out  # the parent's, or a sequence entry no mapping can hold
-            if column > indent:
-                raise _Unsure
-            match = _KEY.fullmatch(line, column)
+            match = _KEY.fullmatch(texts[at])
             if match is None:
                 raise _Unsure
             key, text = match.group(1, 2)
-            if text is not None:
-                text = text.rstrip(" ")
             if key in out:
                 raise _Unsure  # a repeated key: YAML's loader reports it
             if depth == 0:
-                self.where[key] = self.at
-            self.at += 1
-            out[key] = self.value(text, column, depth)
+                self.where[key] = self.numbers[at]
+            self.at = at + 1
+            if text is not None:
+                text = text.rstrip(" ")
+            if text:
+                out[key] = self.scalar_line(text, column)
+            else:
+                out[key] = self.block(column, depth)
 
-    def value(self, text: str | None, column: int, depth: int) -> Any:
-        """The value of a key at ``column``: ``text`` on its line, else the block below."""
+    def block(self, column: int, depth: int) -> Any:
+        """The value of a key at ``column`` written below it (None when nothing is)."""
         if depth >= _MAX_DEPTH:
             raise _Unsure
-        if text:
-            return self.scalar_line(text, column)
-        self.skip()
-        if self.at >= len(self.lines):
-            return None
-        line = self.lines[self.at]
         below = self.indents[self.at]
-        if _dash(line, below) and below >= column:
+        if self.dashes[self.at] and below >= column:
             return self.sequence(below, depth + 1)
         if below > column:
             return self.mapping(below, depth + 1)
@@ -204,38 +203,34 @@ class _Reader:
     def scalar_line(self, text: str, column: int) -> Any:
         """A value written on its line; a more indented line after it would continue it."""
         value = _flow_list(text) if text[0] == "[" else scalar(text)
-        self.skip()
-        if self.at < len(self.lines) and self.indents[self.at] > column:
+        if self.indents[self.at] > column:
             raise _Unsure  # a multi-line scalar, or an error
         return value
 
     def sequence(self, indent: int, depth: int) -> list[Any]:
         """The ``- `` entries at column ``indent`` (the reader is on the first)."""
         out: list[Any] = []
-        lines = self.lines
+        indents, texts, dashes = self.indents, self.texts, self.dashes
         while True:
-            self.skip()
-            if self.at >= len(lines):
-                return out
-            line = lines[self.at]
-            column = self.indents[self.at]
-            if column != indent or not _dash(line, column):
+            at = self.at
+            column = indents[at]
+            if column != indent or not dashes[at]:
                 if column > indent:
                     raise _Unsure
                 return out
-            text = line[column + 1 :].lstrip(" ")
-            if not text or _dash(text, 0):
+            entry = texts[at][1:].lstrip(" ")
+            if not entry or _dash(entry):
                 raise _Unsure  # an entry below the dash, or a list in a list
-            start = len(line) - len(text)
-            if _KEY.fullmatch(text):  # a mapping that starts on the dash's line
-                lines[self.at] = " " * start + text
-                self.indents[self.at] = start
-                out.append(self.mapping(start, depth + 1))
+            if _KEY.fullmatch(entry):  # a mapping that starts on the dash's line
+                indents[at] = column + len(texts[at]) - len(entry)
+                texts[at] = entry
+                dashes[at] = False
+                out.append(self.mapping(indents[at], depth + 1))
             else:
-                self.at += 1
-                out.append(self.scalar_line(text.rstrip(" "), indent))
+                self.at = at + 1
+                out.append(self.scalar_line(entry.rstrip(" "), indent))
 
 
-def _dash(line: str, column: int) -> bool:
-    """Whether a sequence entry starts at ``column``: a dash, then a space or the end."""
-    return line.startswith("-", column) and (len(line) == column + 1 or line[column + 1] == " ")
+def _dash(text: str) -> bool:
+    """Whether a line's text (after its indentation) starts a sequence entry."""
+    return text[:1] == "-" and (len(text) == 1 or text[1] == " ")
