@@ -51,7 +51,7 @@ class App:
     exclusions: Exclusions = field(default_factory=Exclusions)
 
     @classmethod
-    def from_options(cls, opts: dict[str, Any], environ: Mapping[str, str] | None = None) -> App:
+    def from_options(cls, opts: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> App:
         """The session the catalogue options describe, with the user's config applied
         where the command line is silent (flags, then environment, then the file)."""
         env = os.environ if environ is None else environ

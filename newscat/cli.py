@@ -36,6 +36,11 @@ from newscat.commands.common import (
 from newscat.errors import NewscatError, UsageError
 from newscat.formats import json_text, tsv_cell
 from newscat.options import (
+    FilterOptions,
+    SearchOptions,
+    SessionOptions,
+    SortOptions,
+    UnseenOptions,
     apply_searches,
     catalog_options,
     debug_option,
@@ -52,12 +57,28 @@ from newscat.settings import DEFAULT_LIMIT as TERMINAL_LIMIT
 
 if TYPE_CHECKING:
     from rich.table import Table
+    from typing_extensions import Unpack
 
+    from newscat.app import App
     from newscat.fields import FieldRow
 
 LIST_FORMATS = (
     "table", "tsv", "csv", "json", "jsonl", "ids", "paths", "markdown", "atom", "rss",
 )  # fmt: skip
+
+
+class ListOptions(SessionOptions, FilterOptions, SortOptions, UnseenOptions, SearchOptions):
+    """What ``list`` is given."""
+
+    format_: str | None
+    fields: str | None
+    no_header: bool
+    count: bool
+    null: bool
+    fail_empty: bool
+    collapse: bool
+    template: str | None
+    all_: bool
 
 
 class CommandError(click.ClickException):
@@ -170,7 +191,7 @@ def cli() -> None:
     help=f"Every match: on a terminal a table shows the first {TERMINAL_LIMIT} unless -n or --all.",
 )  # fmt: skip
 @catalog_options
-def list_command(**opts: Any) -> None:
+def list_command(**opts: Unpack[ListOptions]) -> None:
     """List matching articles, newest first.
 
     On a terminal: a table (or --template lines) of the first 50 (-n N or --all for
@@ -191,11 +212,12 @@ def list_command(**opts: Any) -> None:
 
     # -0 alone means NUL-separated ids (what xargs -0 wants).
     app = App.from_options(opts)
-    apply_searches(opts, app, LIST_FORMATS, listing=True)
+    opts = apply_searches(opts, app, LIST_FORMATS, listing=True)
     fmt = opts["format_"] or ("ids" if opts["null"] else None)
     terminal = output_is_terminal()
     fmt = fmt or ("table" if terminal else "tsv")
-    if opts["template"] is not None:
+    template_text = opts["template"]
+    if template_text is not None:
         if opts["format_"] is not None or opts["null"]:
             raise UsageError("--template writes its own lines: leave out -f/--format and -0")
         fmt = "template"
@@ -238,11 +260,11 @@ def list_command(**opts: Any) -> None:
     requested = parse_fields(opts["fields"])
     match = query.filters.match
     template = None
-    if fmt == "template":
+    if template_text is not None:
         # start-up time: loaded only when the command runs
         from newscat.export import parse_template
 
-        template = parse_template(opts["template"], index)
+        template = parse_template(template_text, index)
         requested = tuple(name for _, name, _ in template.parts if name)
     fields = output_fields("json" if template else fmt, requested, index)
     if requested is None and match is not None and fmt == "table":
@@ -301,7 +323,14 @@ def list_command(**opts: Any) -> None:
     show_default=True, help="The report as text, or as JSON naming every change.",
 )  # fmt: skip
 @catalog_options
-def index_command(**opts: Any) -> None:
+def index_command(
+    rebuild: bool,
+    status: bool,
+    watch: bool,
+    verbose: bool,
+    shape: str,
+    **session: Unpack[SessionOptions],
+) -> None:
     """Refresh the index and report what changed.
 
     A refresh also records when newscat first saw each new article (the field
@@ -319,26 +348,26 @@ def index_command(**opts: Any) -> None:
     # start-up time: loaded only when the command runs
     from newscat.app import App
 
-    app = App.from_options(opts)
-    if opts["watch"]:
-        _watch(app, opts)
+    app = App.from_options(session)
+    if watch:
+        _watch(app, rebuild, status, verbose, shape)
         return
-    index, report = app.open(rebuild=opts["rebuild"], summary=False, watched=False)
-    if opts["status"]:
+    index, report = app.open(rebuild=rebuild, summary=False, watched=False)
+    if status:
         # start-up time: loaded only when the command runs
         from newscat.watch import watcher_pid
 
-        status = index.status()
-        pid = watcher_pid(status.database) if status.database != ":memory:" else None
-        click.echo(f"database      {status.database}")
-        click.echo(f"size          {status.size_bytes:,} bytes")
-        click.echo(f"articles      {status.articles:,}")
-        click.echo(f"files         {status.files:,}")
-        click.echo(f"problems      {status.problems:,}")
-        click.echo(f"last refresh  {status.last_refresh or 'never'}")
+        state = index.status()
+        pid = watcher_pid(state.database) if state.database != ":memory:" else None
+        click.echo(f"database      {state.database}")
+        click.echo(f"size          {state.size_bytes:,} bytes")
+        click.echo(f"articles      {state.articles:,}")
+        click.echo(f"files         {state.files:,}")
+        click.echo(f"problems      {state.problems:,}")
+        click.echo(f"last refresh  {state.last_refresh or 'never'}")
         click.echo(f"watched       {f'yes, by pid {pid}' if pid is not None else 'no'}")
         return
-    if opts["shape"] == "json":
+    if shape == "json":
         payload: dict[str, Any] = {kind: [] for kind in ("added", "changed", "removed")}
         for kind, file_id, path in report.names:
             payload[kind].append({"id": file_id, "path": path})
@@ -349,7 +378,7 @@ def index_command(**opts: Any) -> None:
         }
         click.echo(json_text(payload, indent=2))
         return
-    text = _named_lines(report) if opts["verbose"] else ""
+    text = _named_lines(report) if verbose else ""
     emit(lambda out: out.write(text + _report_line(report) + "\n"))
 
 
@@ -366,22 +395,22 @@ def _report_line(report: Any) -> str:
     )
 
 
-def _watch(app: Any, opts: dict[str, Any]) -> None:
+def _watch(app: App, rebuild: bool, status: bool, verbose: bool, shape: str) -> None:
     """``index --watch``: refresh on every change until Ctrl-C or SIGTERM."""
     # start-up time: loaded only when the command runs
     from newscat.index import Index
     from newscat.watch import Watcher, stop_on_signals
 
-    if opts["status"] or opts["rebuild"]:
+    if status or rebuild:
         raise click.UsageError("--watch does not combine with --status or --rebuild")
-    if opts["shape"] != "text":
+    if shape != "text":
         raise click.UsageError("--watch reports as text (-v names the files)")
     index = Index.open(app.roots, app.cache_dir, app.warn, app.exclusions, app.state_file())
     click.get_current_context().call_on_close(index.close)
 
     def report(done: Any) -> None:
         if not app.quiet and (done.added or done.changed or done.removed):
-            named = _named_lines(done) if opts["verbose"] else ""
+            named = _named_lines(done) if verbose else ""
             click.echo(f"{named}{time.strftime('%H:%M:%S')} {_report_line(done)}")
 
     def ready() -> None:
@@ -400,7 +429,7 @@ def _watch(app: Any, opts: dict[str, Any]) -> None:
     help="Output format: table, tsv or json. Default: table on a terminal, tsv otherwise.",
 )  # fmt: skip
 @catalog_options
-def fields_command(**opts: Any) -> None:
+def fields_command(format_: str | None, **session: Unpack[SessionOptions]) -> None:
     """List every field: its type, how many articles have it, and an example.
 
     The normalised fields come first (the same for every catalogue), then every
@@ -421,12 +450,12 @@ def fields_command(**opts: Any) -> None:
     from newscat.fields import field_rows
     from newscat.formats import Shape
 
-    app = App.from_options(opts)
+    app = App.from_options(session)
     index, _ = app.open()
     rows = field_rows(index.select(order="a.id, a.path"), resolve_now(None))
     show_rows(
         app,
-        default_format(opts["format_"]),
+        default_format(format_),
         rows,
         lambda row: {name: getattr(row, name) for name in FIELD_COLUMNS},
         Shape(FIELD_COLUMNS, indent=2),

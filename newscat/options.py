@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar, cast
 
 import click
 
@@ -16,13 +16,72 @@ from newscat.errors import UsageError
 from newscat.ignore import BadPattern, compile_pattern
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
     from newscat.app import App
     from newscat.config import Search
     from newscat.query import Filters, Query
 
 F = TypeVar("F", bound=Callable[..., Any])
+Opts = TypeVar("Opts", bound="Mapping[str, Any]")
+
+
+# -- what the option bundles give a command, by name and type ---------------------------
+
+
+class SessionOptions(TypedDict):
+    """``catalog_options``: the catalogue, its cache, colour, quiet and paging."""
+
+    catalog: tuple[str, ...]
+    exclude: tuple[str, ...]
+    no_ignore: bool
+    no_cache: bool
+    cache_dir: str | None
+    color: str
+    quiet: bool
+    no_pager: bool
+
+
+class FilterOptions(TypedDict):
+    """``filter_options``: every filter."""
+
+    topic: tuple[str, ...]
+    provider: tuple[str, ...]
+    category: tuple[str, ...]
+    type_: tuple[str, ...]
+    min_quality: float | None
+    max_quality: float | None
+    min_heat: float | None
+    max_heat: float | None
+    since: str | None
+    until: str | None
+    arrived_since: str | None
+    published: bool | None
+    match: str | None
+    where: tuple[str, ...]
+    now: str | None
+
+
+class SortOptions(TypedDict):
+    """``sort_options``: the order, and how many."""
+
+    sort: str | None
+    limit: int | None
+    offset: int
+
+
+class UnseenOptions(TypedDict):
+    """``unseen_options``: what a consumer has not been given yet."""
+
+    unseen: str | None
+    peek: bool
+
+
+class SearchOptions(TypedDict):
+    """``search_argument``: the saved searches named as ``@NAME``."""
+
+    searches: tuple[str, ...]
+
 
 #: Where ``--debug`` (or ``NEWSCAT_DEBUG=1``) is recorded: the context's ``meta``,
 #: which click shares between the group and the command, so the flag works
@@ -212,7 +271,7 @@ def sort_options(function: F) -> F:
     )  # fmt: skip
 
 
-def filters_from(opts: dict[str, Any]) -> Filters:
+def filters_from(opts: Mapping[str, Any]) -> Filters:
     """The Filters that the filter options describe."""
     # start-up time: loaded only when the command runs
     from newscat.query import Filters
@@ -238,7 +297,7 @@ def filters_from(opts: dict[str, Any]) -> Filters:
     )
 
 
-def query_from(opts: dict[str, Any]) -> Query:
+def query_from(opts: Mapping[str, Any]) -> Query:
     """The Query that the filter and sort options describe."""
     # start-up time: loaded only when the command runs
     from newscat.query import Query
@@ -280,8 +339,8 @@ def search_argument(function: F) -> F:
     )(function)  # fmt: skip
 
 
-def apply_searches(opts: dict[str, Any], app: App, formats: Sequence[str], listing: bool) -> None:
-    """Bring the saved searches named by ``@NAME`` and the user's defaults into ``opts``.
+def apply_searches(opts: Opts, app: App, formats: Sequence[str], listing: bool) -> Opts:
+    """``opts`` with the saved searches named by ``@NAME`` and the user's defaults brought in.
 
     A search's filters AND with the command line's (kept apart, as ``also``, so
     that options that mean OR when repeated still AND across the two). Options
@@ -295,6 +354,7 @@ def apply_searches(opts: dict[str, Any], app: App, formats: Sequence[str], listi
     from newscat.settings import DEFAULT
 
     given = given_settings(opts)
+    out: dict[str, Any] = dict(opts)
     searches = [find_search(app, word) for word in opts.get("searches") or ()]
     also: list[Filters] = []
     chosen: dict[str, Any] = {}
@@ -303,23 +363,25 @@ def apply_searches(opts: dict[str, Any], app: App, formats: Sequence[str], listi
         for key in SINGLE_VALUED:
             if key in search.options:
                 chosen[key] = search.options[key]
-    opts["also"] = tuple(also)
+    out["also"] = tuple(also)
     if opts.get("now") is None and "now" in chosen:
-        opts["now"] = chosen["now"]
+        out["now"] = chosen["now"]
     if "format" not in given and "format_" in opts:
         for value in (chosen.get("format"), app.user.defaults.format):
             if value in formats:
-                opts["format_"] = value
+                out["format_"] = value
                 break
-    if not listing:
-        return
-    if "sort" not in given:  # the built-in order is left to query_from (rank with -m)
-        setting = app.settings["sort"]
-        opts["sort"] = chosen.get("sort") or (setting.value if setting.source != DEFAULT else None)
-    if "limit" not in given and "limit" in chosen and not opts.get("all_"):
-        opts["limit"] = chosen["limit"]
-    if not opts.get("fields") and "fields" in chosen:
-        opts["fields"] = chosen["fields"]
+    if listing:
+        if "sort" not in given:  # the built-in order is left to query_from (rank with -m)
+            setting = app.settings["sort"]
+            default = setting.value if setting.source != DEFAULT else None
+            out["sort"] = chosen.get("sort") or default
+        if "limit" not in given and "limit" in chosen and not opts.get("all_"):
+            out["limit"] = chosen["limit"]
+        if not opts.get("fields") and "fields" in chosen:
+            out["fields"] = chosen["fields"]
+    # The same keys with values of the same types (as the options give them), and 'also'.
+    return cast(Opts, out)
 
 
 def search_filters(search: Search, now: str | None) -> Filters:

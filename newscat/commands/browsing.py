@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import importlib
 import sys
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
 from newscat.errors import NewscatError
 from newscat.options import (
+    FilterOptions,
+    SearchOptions,
+    SessionOptions,
     apply_searches,
     catalog_options,
     debugging,
@@ -18,6 +21,16 @@ from newscat.options import (
     search_argument,
     search_filters,
 )
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+
+class BrowseOptions(SessionOptions, FilterOptions, SearchOptions):
+    """What ``browse`` is given."""
+
+    sort: str | None
+
 
 INSTALL_HINT = 'newscat browse needs Textual: pip install "newscat[browse]"'
 
@@ -31,7 +44,7 @@ INSTALL_HINT = 'newscat browse needs Textual: pip install "newscat[browse]"'
     "Default: -date (best match first with -m).",
 )  # fmt: skip
 @catalog_options
-def browse_command(**opts: Any) -> None:
+def browse_command(**opts: Unpack[BrowseOptions]) -> None:
     """Read the matching articles in a full-screen terminal reader.
 
     A list of the articles (stories collapsed, "+N" more) and a reading pane
@@ -60,7 +73,7 @@ def browse_command(**opts: Any) -> None:
             raise
         raise NewscatError(INSTALL_HINT) from None
     app = App.from_options(opts)
-    apply_searches(opts, app, (), listing=True)
+    opts = apply_searches(opts, app, (), listing=True)
     query = query_from(opts)
     searches = {
         name: browse.SavedSearch(name, search.describe(), search_filters(search, opts["now"]))

@@ -32,7 +32,7 @@ CACHE_FORMATS = ("table", "tsv", "json")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
     show_default=True, help="Colour output (auto honours a TTY, NO_COLOR, FORCE_COLOR).",
 )  # fmt: skip
-def cache_command(**opts: Any) -> None:
+def cache_command(prune: bool, format_: str | None, cache_dir: str | None, color: str) -> None:
     """List the index files in the cache dir: size, roots, last use.
 
     There is one index per set of catalogue roots. An index whose roots (one of
@@ -49,9 +49,9 @@ def cache_command(**opts: Any) -> None:
     from newscat.formats import Shape, write_records
     from newscat.index import default_cache_dir
 
-    cache_dir = Path(opts["cache_dir"]).expanduser() if opts["cache_dir"] else default_cache_dir()
-    found = cache.entries(cache_dir)
-    if opts["prune"]:
+    directory = Path(cache_dir).expanduser() if cache_dir else default_cache_dir()
+    found = cache.entries(directory)
+    if prune:
         removed = cache.prune(found)
         for entry in removed:
             gone = ", ".join(entry.missing)
@@ -64,16 +64,16 @@ def cache_command(**opts: Any) -> None:
             err=True,
         )
         return
-    fmt = default_format(opts["format_"])
+    fmt = default_format(format_)
     if fmt == "table":
         from newscat.render import cache_table, make_console  # start-up time: Rich
 
-        make_console(opts["color"]).print(cache_table(found))
+        make_console(color).print(cache_table(found))
     else:
         shape = Shape(CACHE_COLUMNS, indent=2)
         emit(lambda out: write_records(out, fmt, (_record(entry) for entry in found), shape))
     if not found:
-        click.echo(f"no index in {cache_dir}", err=True)
+        click.echo(f"no index in {directory}", err=True)
 
 
 #: The columns of ``newscat cache -f tsv`` (json adds each index's missing roots).

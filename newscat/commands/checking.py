@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
 from newscat.commands.common import default_format, emit, show_rows
-from newscat.options import catalog_options
+from newscat.options import SessionOptions, catalog_options
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
+    from typing_extensions import Unpack
 
     from newscat.index import Index
     from newscat.model import Problem
@@ -32,7 +33,13 @@ CHECK_FORMATS = ("table", "lines", "tsv", "json")
 )
 @click.option("--rebuild", is_flag=True, help="Re-read every file instead of trusting the index.")
 @catalog_options
-def check_command(**opts: Any) -> None:
+def check_command(
+    format_: str | None,
+    strict: bool,
+    errors_only: bool,
+    rebuild: bool,
+    **session: Unpack[SessionOptions],
+) -> None:
     """List every problem in the catalogue, with file and line.
 
     Errors are files that could not be read as articles (they are skipped by
@@ -50,15 +57,15 @@ def check_command(**opts: Any) -> None:
     from newscat.app import App
     from newscat.formats import PROBLEM_FIELDS, Shape, problem_record, write_problem_lines
 
-    app = App.from_options(opts)
-    index, _ = app.open(rebuild=opts["rebuild"], summary=False)
-    fmt = default_format(opts["format_"], pipe="lines")
+    app = App.from_options(session)
+    index, _ = app.open(rebuild=rebuild, summary=False)
+    fmt = default_format(format_, pipe="lines")
     show: Callable[[str], str] = display_path if fmt == "table" else str
     problems = collect_problems(index, show)
     files = index.file_count()
     errors = sum(1 for p in problems if p.severity == "error")
     warnings = len(problems) - errors
-    shown = [p for p in problems if p.severity == "error"] if opts["errors_only"] else problems
+    shown = [p for p in problems if p.severity == "error"] if errors_only else problems
     if fmt == "lines":
         emit(lambda out: write_problem_lines(out, shown))
     else:
@@ -71,7 +78,7 @@ def check_command(**opts: Any) -> None:
         show_rows(app, fmt, shown, problem_record, Shape(PROBLEM_FIELDS), table, crop=False)
     if not app.quiet:
         click.echo(summary_line(problems, files), err=True)
-    if errors or (opts["strict"] and warnings):
+    if errors or (strict and warnings):
         raise click.exceptions.Exit(1)
 
 

@@ -129,7 +129,7 @@ def computed_for(
     return Context(handle=handle, snippet=snippet)
 
 
-def fail_if_empty(opts: dict[str, Any], count: int) -> None:
+def fail_if_empty(opts: Mapping[str, Any], count: int) -> None:
     """``-e/--fail-empty``: exit 1 when nothing matched."""
     if opts.get("fail_empty") and count == 0:
         consumer = opts.get("unseen")

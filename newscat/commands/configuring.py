@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from newscat.commands.common import default_format, emit
 from newscat.errors import NewscatError
 from newscat.formats import Shape, json_text, tsv_cell, write_records
-from newscat.options import catalog_options
+from newscat.options import SessionOptions, catalog_options
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 
 def _cell(value: Any) -> str:
@@ -30,7 +33,7 @@ def _aligned(rows: list[list[str]]) -> str:
     help="table, tsv or json. Default: table on a terminal, tsv otherwise.",
 )  # fmt: skip
 @catalog_options
-def config_command(**opts: Any) -> None:
+def config_command(paths: bool, shape: str | None, **session: Unpack[SessionOptions]) -> None:
     """Show the effective settings and where each one came from.
 
     Precedence, highest first: the command line, the environment, your config
@@ -50,14 +53,14 @@ def config_command(**opts: Any) -> None:
     from newscat.app import App
     from newscat.config import load_catalog_config
 
-    app = App.from_options(opts)
+    app = App.from_options(session)
     catalogues = [load_catalog_config(root) for root in app.roots]
-    if opts["paths"]:
-        paths = [app.user.path] + [c.path for c in catalogues if c.path is not None]
-        emit(lambda out: out.write("".join(f"{_cell(path)}\n" for path in paths)))
+    if paths:
+        files = [app.user.path] + [c.path for c in catalogues if c.path is not None]
+        emit(lambda out: out.write("".join(f"{_cell(path)}\n" for path in files)))
         return
     settings = list(app.settings.values())
-    fmt = default_format(opts["shape"])
+    fmt = default_format(shape)
     if fmt == "json":
         payload = {
             "settings": {s.name: {"value": s.value, "source": s.source} for s in settings},
@@ -105,7 +108,7 @@ def _source_label(source: str, app: Any) -> str:
     help="table, tsv or json. Default: table on a terminal, tsv otherwise.",
 )  # fmt: skip
 @catalog_options
-def searches_command(**opts: Any) -> None:
+def searches_command(shape: str | None, **session: Unpack[SessionOptions]) -> None:
     """List the saved searches with their counts.
 
     Each row says how many articles the search matches now.
@@ -126,7 +129,7 @@ def searches_command(**opts: Any) -> None:
     from newscat.options import SEARCH_PARAMS, filters_from
     from newscat.query import compile_filters, known_paths
 
-    app = App.from_options(opts)
+    app = App.from_options(session)
     searches = app.searches()
     index = app.open()[0] if searches else None
     records: list[dict[str, Any]] = []
@@ -148,7 +151,7 @@ def searches_command(**opts: Any) -> None:
                 "source": search.source,
             }
         )
-    fmt = default_format(opts["shape"])
+    fmt = default_format(shape)
     rows = [
         [f"@{r['name']}", "-" if r["articles"] is None else str(r["articles"]), r["options"]]
         for r in records
@@ -160,8 +163,8 @@ def searches_command(**opts: Any) -> None:
                 dict(zip(columns, [*row, r["source"]], strict=True))
                 for row, r in zip(rows, records, strict=True)
             ]
-        shape = Shape(("name", "articles", "options", "source"), indent=2)
-        emit(lambda out: write_records(out, fmt, records, shape))
+        layout = Shape(("name", "articles", "options", "source"), indent=2)
+        emit(lambda out: write_records(out, fmt, records, layout))
         return
     if not rows:
         click.echo(f"no saved searches; define [searches.NAME] in {_cell(app.user.path)}", err=True)
@@ -184,7 +187,14 @@ def searches_command(**opts: Any) -> None:
     "-f", "--format", "shape", type=click.Choice(("table", "tsv")), metavar="FORMAT",
     help="table or tsv. Default: table on a terminal, tsv otherwise.",
 )  # fmt: skip
-def seen_command(**opts: Any) -> None:
+def seen_command(
+    consumer: str | None,
+    reset: bool,
+    since: str | None,
+    now: str | None,
+    quiet: bool,
+    shape: str | None,
+) -> None:
     """Show or forget what consumers have been given.
 
     A consumer is a name given to --unseen (list, export): each has its own marks
@@ -209,8 +219,8 @@ def seen_command(**opts: Any) -> None:
     from newscat.errors import UsageError
     from newscat.state import attach, check_consumer, consumers, reset_seen
 
-    name = opts["consumer"]
-    forgetting = opts["reset"] or opts["since"] is not None
+    name = consumer
+    forgetting = reset or since is not None
     if forgetting and name is None:
         raise UsageError("--reset and --since need a consumer NAME")
     if name is not None:
@@ -218,28 +228,28 @@ def seen_command(**opts: Any) -> None:
             check_consumer(name)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
-    app = App.from_options({"quiet": opts["quiet"]})
+    app = App.from_options({"quiet": quiet})
     conn = sqlite3.connect(":memory:", isolation_level=None, timeout=600.0)
     try:
         path = app.state_file()
         kept = attach(conn, path if path.exists() or forgetting else None, app.warn)
-        if forgetting:
+        if forgetting and name is not None:
             if not kept:
                 raise NewscatError(f"cannot change the seen marks: {path} is not available")
-            since = None
-            if opts["since"] is not None:
-                moment, _ = parse_when(opts["since"], resolve_now(opts["now"]), option="--since")
-                since = to_iso(moment)
-            forgot = reset_seen(conn, name, since)
+            after = None
+            if since is not None:
+                moment, _ = parse_when(since, resolve_now(now), option="--since")
+                after = to_iso(moment)
+            forgot = reset_seen(conn, name, after)
             if not app.quiet:
                 marks = "mark" if forgot == 1 else "marks"
-                after = f" made since {since}" if since else ""
-                click.echo(f"forgot {forgot} {marks} of {name}{after}", err=True)
+                made = f" made since {after}" if after else ""
+                click.echo(f"forgot {forgot} {marks} of {name}{made}", err=True)
             return
         rows = [c for c in consumers(conn) if name is None or c.name == name]
     finally:
         conn.close()
-    fmt = default_format(opts["shape"])
+    fmt = default_format(shape)
     if fmt == "table":
         if not rows:
             who = f"{name} has" if name is not None else "no consumer has"
@@ -256,8 +266,8 @@ def seen_command(**opts: Any) -> None:
     if name is not None and not records:  # one consumer: its row, even when it has no marks
         records = [{"consumer": name, "seen": 0, "first": None, "last": None}]
     # The header goes with the list of every consumer (not when there are none).
-    shape = Shape(("consumer", "seen", "first", "last"), header=name is None and bool(rows))
-    emit(lambda out: write_records(out, "tsv", records, shape))
+    layout = Shape(("consumer", "seen", "first", "last"), header=name is None and bool(rows))
+    emit(lambda out: write_records(out, "tsv", records, layout))
 
 
 def _local(iso: str) -> str:

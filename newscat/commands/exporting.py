@@ -6,7 +6,7 @@ import os
 import re
 import subprocess
 import sys
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -24,6 +24,11 @@ from newscat.commands.common import (
 from newscat.errors import NewscatError, UsageError
 from newscat.launch import CommandLineError, browser_command, is_safe_url, user_command
 from newscat.options import (
+    FilterOptions,
+    SearchOptions,
+    SessionOptions,
+    SortOptions,
+    UnseenOptions,
     apply_searches,
     catalog_options,
     filter_options,
@@ -33,6 +38,20 @@ from newscat.options import (
     sort_options,
     unseen_options,
 )
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+
+class ExportOptions(SessionOptions, FilterOptions, SortOptions, UnseenOptions, SearchOptions):
+    """What ``export`` is given."""
+
+    format_: str | None
+    output: str | None
+    fields: str | None
+    no_header: bool
+    fail_empty: bool
+
 
 EXPORT_FORMATS = ("csv", "tsv", "json", "jsonl", "sqlite", "parquet", "atom", "rss")
 #: ``-o FILE`` with one of these suffixes picks the format when ``-f`` is not given.
@@ -76,7 +95,7 @@ SUFFIX_FORMATS = {
     help="Exit 1 when nothing matched (an existing FILE is left as it was).",
 )  # fmt: skip
 @catalog_options
-def export_command(**opts: Any) -> None:
+def export_command(**opts: Unpack[ExportOptions]) -> None:
     """Export matching articles to csv, tsv, json, jsonl, sqlite, parquet or a feed.
 
     json and jsonl hold every front-matter key as written plus id, path, date
@@ -116,7 +135,7 @@ def export_command(**opts: Any) -> None:
     app = App.from_options(opts)
     if opts["format_"] is None:
         opts["format_"] = _suffix_format(output)
-    apply_searches(opts, app, EXPORT_FORMATS, listing=True)
+    opts = apply_searches(opts, app, EXPORT_FORMATS, listing=True)
     fmt = opts["format_"] or "jsonl"
     if fmt in ("sqlite", "parquet") and output is None:
         raise UsageError(f"-f {fmt} needs -o {'DIR' if fmt == 'parquet' else 'FILE'}")
@@ -185,7 +204,9 @@ def _suffix_format(output: str | None) -> str | None:
                 shell_complete=lazy_completion("complete_refs"))  # fmt: skip
 @click.option("--print", "print_only", is_flag=True, help="Print the URLs instead of opening them.")
 @catalog_options
-def open_command(**opts: Any) -> None:
+def open_command(
+    refs: tuple[str, ...], print_only: bool, **session: Unpack[SessionOptions]
+) -> None:
     """Open each article's webUrl in the browser.
 
     A REF is an id, a path, a unique id prefix, a unique prefix of the part
@@ -205,9 +226,9 @@ def open_command(**opts: Any) -> None:
     from newscat.app import App
     from newscat.refs import resolve
 
-    app = App.from_options(opts)
+    app = App.from_options(session)
     index, _ = app.open()
-    articles = [resolve(index, ref) for ref in opts["refs"]]  # every REF checked first
+    articles = [resolve(index, ref) for ref in refs]  # every REF checked first
     missing = [article.id for article in articles if not article.url]
     if missing:
         raise NewscatError(f"no webUrl: {', '.join(missing)}")
@@ -217,7 +238,7 @@ def open_command(**opts: Any) -> None:
     printed: list[str] = []
     for article in articles:
         url = article.url or ""
-        if opts["print_only"] or not _launch(url, environ):
+        if print_only or not _launch(url, environ):
             printed.append(url)
     if printed:
         emit(lambda out: out.write("".join(url + "\n" for url in printed)))
@@ -227,7 +248,7 @@ def open_command(**opts: Any) -> None:
 @click.argument("refs", nargs=-1, required=True, metavar="REF...",
                 shell_complete=lazy_completion("complete_refs"))  # fmt: skip
 @catalog_options
-def edit_command(**opts: Any) -> None:
+def edit_command(refs: tuple[str, ...], **session: Unpack[SessionOptions]) -> None:
     """Open the articles' files in your editor ($VISUAL, else $EDITOR, else vi).
 
     Every REF is resolved first (as for show), then the editor gets all the
@@ -242,9 +263,9 @@ def edit_command(**opts: Any) -> None:
     from newscat.app import App
     from newscat.refs import resolve
 
-    app = App.from_options(opts)
+    app = App.from_options(session)
     index, _ = app.open()
-    paths = list(dict.fromkeys(resolve(index, ref).path for ref in opts["refs"]))
+    paths = list(dict.fromkeys(resolve(index, ref).path for ref in refs))
     editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
     try:
         argv = user_command(editor, "editor")

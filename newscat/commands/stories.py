@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Literal
 
 import click
 
 from newscat.commands.common import default_format, explain_nothing, show_rows
 from newscat.dates import parse_duration
 from newscat.options import (
+    FilterOptions,
+    SearchOptions,
+    SessionOptions,
     apply_searches,
     catalog_options,
     filter_options,
@@ -19,9 +22,30 @@ from newscat.options import (
 
 if TYPE_CHECKING:
     from rich.table import Table
+    from typing_extensions import Unpack
 
     from newscat.stories.report import StoryRow
     from newscat.trends import Trend
+
+
+class StoriesOptions(SessionOptions, FilterOptions):
+    """What ``stories`` is given."""
+
+    min_coverage: int
+    limit: int | None
+    format_: str | None
+    no_header: bool
+
+
+class TrendsOptions(SessionOptions, FilterOptions, SearchOptions):
+    """What ``trends`` is given."""
+
+    by: Literal["topic", "provider"]
+    window: str
+    limit: int | None
+    format_: str | None
+    no_header: bool
+
 
 STORY_FORMATS = ("table", "tsv", "csv", "json", "jsonl")
 
@@ -40,7 +64,7 @@ STORY_FORMATS = ("table", "tsv", "csv", "json", "jsonl")
 )  # fmt: skip
 @click.option("--no-header", is_flag=True, help="Leave out the header row (tsv, csv).")
 @catalog_options
-def stories_command(**opts: Any) -> None:
+def stories_command(**opts: Unpack[StoriesOptions]) -> None:
     """One row per story: the same news from several providers, grouped.
 
     Articles form a story when they share a URL (in canonical form), when one's
@@ -129,7 +153,7 @@ def _window(ctx: click.Context, param: click.Parameter, value: str) -> str:
 )
 @click.option("--no-header", is_flag=True, help="Leave out the header row (tsv, csv).")
 @catalog_options
-def trends_command(**opts: Any) -> None:
+def trends_command(**opts: Unpack[TrendsOptions]) -> None:
     """Rising topics (or providers), window against window.
 
     The last window ends now (or at --now); the one before it is as long. Each
@@ -151,7 +175,7 @@ def trends_command(**opts: Any) -> None:
     from newscat.trends import trend_fields, trends
 
     app = App.from_options(opts)
-    apply_searches(opts, app, TREND_FORMATS, listing=False)
+    opts = apply_searches(opts, app, TREND_FORMATS, listing=False)
     filters = filters_from(opts)
     index, _ = app.open()
     window = parse_duration(opts["window"])

@@ -18,8 +18,11 @@ from newscat.commands.common import (
 from newscat.dates import resolve_now
 from newscat.errors import NewscatError, UsageError
 from newscat.formats import json_text
-from newscat.model import GROUP_SORTS
+from newscat.model import GROUP_SORTS, GroupSort
 from newscat.options import (
+    FilterOptions,
+    SearchOptions,
+    SessionOptions,
     apply_searches,
     catalog_options,
     filter_options,
@@ -30,6 +33,7 @@ from newscat.options import (
 
 if TYPE_CHECKING:
     from rich.table import Table
+    from typing_extensions import Unpack
 
     from newscat.summary import Group
 
@@ -53,7 +57,13 @@ SUMMARY_FORMATS = ("table", "tsv", "csv", "json", "jsonl")
 @click.option("--raw", is_flag=True, help="Print the file exactly as it is, byte for byte.")
 @click.option("--now", metavar="WHEN", help="Pin 'now' for the relative date ('3 years ago').")
 @catalog_options
-def show_command(**opts: Any) -> None:
+def show_command(
+    refs: tuple[str, ...],
+    format_: str,
+    raw: bool,
+    now: str | None,
+    **session: Unpack[SessionOptions],
+) -> None:
     """Show each article in detail.
 
     The page has the title (linked), provider, date, scores as gauges, topics,
@@ -72,12 +82,12 @@ def show_command(**opts: Any) -> None:
     from newscat.app import App
     from newscat.refs import resolve
 
-    if opts["raw"] and opts["format_"] != "page":
+    if raw and format_ != "page":
         raise UsageError("--raw and --format cannot be used together")
-    app = App.from_options(opts)
+    app = App.from_options(session)
     index, _ = app.open()
-    articles = [resolve(index, ref) for ref in opts["refs"]]
-    if opts["raw"]:
+    articles = [resolve(index, ref) for ref in refs]
+    if raw:
         out = sys.stdout.buffer
         for article in articles:
             try:
@@ -88,11 +98,11 @@ def show_command(**opts: Any) -> None:
             out.write(data)
         out.flush()
         return
-    if opts["format_"] == "json":
+    if format_ == "json":
         # start-up time: loaded only when the command runs
         from newscat.fields import Context, record
 
-        context = Context(resolve_now(opts["now"]))
+        context = Context(resolve_now(now))
         records = [record(article, context) for article in articles]
         click.echo(json_text(records[0] if len(records) == 1 else records, indent=2))
         return
@@ -100,7 +110,7 @@ def show_command(**opts: Any) -> None:
     from newscat.render import article_page, make_console, page_separator
     from newscat.stories.report import also_in_catalogue, related_in_catalogue
 
-    now = resolve_now(opts["now"])
+    moment = resolve_now(now)
     handles = index.handles()
     with paged(app):
         console = make_console(app.color)
@@ -114,7 +124,7 @@ def show_command(**opts: Any) -> None:
             page = article_page(
                 article,
                 console.width,
-                now,
+                moment,
                 also,
                 related_in_catalogue(index, article),
                 also_total,
@@ -123,17 +133,33 @@ def show_command(**opts: Any) -> None:
             console.print(page, crop=False)
 
 
+class GroupOptions(SessionOptions, FilterOptions, SearchOptions):
+    """What ``topics`` and ``providers`` are given."""
+
+    sort: GroupSort
+    min_count: int
+    limit: int | None
+    format_: str | None
+    no_header: bool
+
+
+class StatsOptions(SessionOptions, FilterOptions, SearchOptions):
+    """What ``stats`` is given."""
+
+    format_: str
+
+
 def _group_command(kind: Literal["topic", "provider"]) -> click.Command:
     """``topics`` and ``providers``: the same options, one row per topic or per provider."""
 
-    def command(**opts: Any) -> None:
+    def command(**opts: Unpack[GroupOptions]) -> None:
         # start-up time: loaded only when the command runs
         from newscat.app import App
         from newscat.formats import Shape
         from newscat.summary import group_fields, provider_groups, topic_groups
 
         app = App.from_options(opts)
-        apply_searches(opts, app, SUMMARY_FORMATS, listing=False)
+        opts = apply_searches(opts, app, SUMMARY_FORMATS, listing=False)
         filters = filters_from(opts)
         index, _ = app.open()
         summarise = topic_groups if kind == "topic" else provider_groups
@@ -220,7 +246,7 @@ providers_command = _group_command("provider")
     show_default=True, help="Charts for reading, or JSON for scripts.",
 )  # fmt: skip
 @catalog_options
-def stats_command(**opts: Any) -> None:
+def stats_command(**opts: Unpack[StatsOptions]) -> None:
     """Totals and charts of the matching articles.
 
     The number of articles, the date range, published or not, providers,
@@ -238,7 +264,7 @@ def stats_command(**opts: Any) -> None:
     from newscat.summary import stats
 
     app = App.from_options(opts)
-    apply_searches(opts, app, ("table", "json"), listing=False)
+    opts = apply_searches(opts, app, ("table", "json"), listing=False)
     filters = filters_from(opts)
     index, _ = app.open()
     result = stats(index, filters)
