@@ -210,17 +210,11 @@ def list_command(**opts: Unpack[ListOptions]) -> None:
     from newscat.export import WRITERS, OutputSpec, check_null, output_fields, write_template
     from newscat.fields import MATCH_TABLE_COLUMNS, needs_stories
 
-    # -0 alone means NUL-separated ids (what xargs -0 wants).
     app = App.from_options(opts)
     opts = apply_searches(opts, app, LIST_FORMATS, listing=True)
-    fmt = opts["format_"] or ("ids" if opts["null"] else None)
     terminal = output_is_terminal()
-    fmt = fmt or ("table" if terminal else "tsv")
+    fmt = _list_format(opts, terminal)
     template_text = opts["template"]
-    if template_text is not None:
-        if opts["format_"] is not None or opts["null"]:
-            raise UsageError("--template writes its own lines: leave out -f/--format and -0")
-        fmt = "template"
     check_null(fmt, opts["null"])
     if opts["all_"] and opts["limit"] is not None:
         raise UsageError("-n/--limit and -a/--all cannot be used together")
@@ -252,11 +246,8 @@ def list_command(**opts: Unpack[ListOptions]) -> None:
     for_people = fmt in ("table", "template")
     limit = query.limit
     shortened = limit is None and not opts["all_"] and terminal and for_people
-    if shortened:  # the user's [defaults] limit (0: all), else the built-in one
-        setting = app.settings.get("limit")
-        limit = (
-            TERMINAL_LIMIT if setting is None or setting.value is None else setting.value or None
-        )
+    if shortened:
+        limit = _terminal_limit(app)
     requested = parse_fields(opts["fields"])
     match = query.filters.match
     template = None
@@ -298,13 +289,33 @@ def list_command(**opts: Unpack[ListOptions]) -> None:
         elif shortened and count == limit:
             total = index.count(compiled.where, compiled.params)
             if total > query.offset + count:
-                shown = (
-                    f"{query.offset + 1:,}–{query.offset + count:,}"
-                    if query.offset
-                    else f"{count:,}"
-                )
-                note(app, f"{shown} of {total:,} · -n N or --all for more")
+                note(app, _more_to_see(query.offset, count, total))
     fail_if_empty(opts, count)
+
+
+def _list_format(opts: ListOptions, terminal: bool) -> str:
+    """The format ``list`` writes: -f, else ids with -0 alone (what xargs -0 wants), else
+    a table on a terminal and tsv in a pipe; ``template`` with --template."""
+    if opts["template"] is not None:
+        if opts["format_"] is not None or opts["null"]:
+            raise UsageError("--template writes its own lines: leave out -f/--format and -0")
+        return "template"
+    return opts["format_"] or ("ids" if opts["null"] else "table" if terminal else "tsv")
+
+
+def _terminal_limit(app: App) -> int | None:
+    """How many rows a terminal shows unless told: the user's [defaults] limit (0: all),
+    else the built-in one."""
+    setting = app.settings.get("limit")
+    if setting is None or setting.value is None:
+        return TERMINAL_LIMIT
+    return int(setting.value) or None
+
+
+def _more_to_see(offset: int, count: int, total: int) -> str:
+    """``50 of 1,234 · -n N or --all for more`` (``51–100 of …`` after an offset)."""
+    shown = f"{offset + 1:,}–{offset + count:,}" if offset else f"{count:,}"
+    return f"{shown} of {total:,} · -n N or --all for more"
 
 
 @cli.command("index")

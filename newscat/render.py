@@ -360,19 +360,34 @@ def article_page(
     many there are in all, named by their ``handle``; ``related_here`` maps the
     position of a ``related`` entry to the id of the catalogue article it names.
     """
-    from rich.markdown import Markdown  # start-up time: Markdown loads a whole parser
+    parts = _page_head(article)
+    parts.append(_page_fields(article, now, also, also_total))
+    parts += _page_links(article)
+    if also:
+        parts += _also_section(article, also, also_total, width, handle)
+    parts += _record_sections(article.front_matter, width, related_here or {}, handle)
+    parts += _other_front_matter(article.front_matter, width)
+    parts += _body_section(article)
+    return Stack(*parts)
 
-    record = article.front_matter
-    parts: list[RenderableType] = []
-    parts.append(_link(article.title or "(untitled)", article.url, "bold"))
+
+def _page_head(article: Article) -> list[RenderableType]:
+    """The title (linked), provider and domain, and the excerpt."""
+    parts: list[RenderableType] = [_link(article.title or "(untitled)", article.url, "bold")]
     source = " · ".join(inert(p) for p in (article.provider, article.domain) if p)
     if source:
         parts.append(Text(source, style="cyan"))
     if article.excerpt:
-        parts.append(Text(""))
-        parts.append(Text(inert(article.excerpt), style="italic"))
+        parts += [Text(""), Text(inert(article.excerpt), style="italic")]
     parts.append(Text(""))
+    return parts
 
+
+def _page_fields(
+    article: Article, now: datetime, also: Sequence[Article], also_total: int
+) -> Table:
+    """The id, every page field that has a value, opaque payloads by size, the story."""
+    record = article.front_matter
     grid = _fields_grid()
     grid.add_row("id", Text(inert(article.id)))
     for spec in PAGE_FIELDS:
@@ -392,25 +407,49 @@ def article_page(
             style="dim",
         )
         grid.add_row("story", story)
-    parts.append(grid)
-    # URLs and the path stay whole on one line each, for the terminal to wrap (and
-    # to recognise and copy); the grid would fold them mid-word at its column edge.
+    return grid
+
+
+def _page_links(article: Article) -> list[RenderableType]:
+    """URLs and the path, each whole on one line, for the terminal to wrap (and to
+    recognise and copy); the grid would fold them mid-word at its column edge."""
+    parts: list[RenderableType] = []
     if article.url:
         parts.append(_whole_line("url", _link(article.url, article.url)))
-    original = record.get(ORIGINAL_URL_KEY)
+    original = article.front_matter.get(ORIGINAL_URL_KEY)
     if original is not None and original != article.url:
         parts.append(_whole_line("original", _link(str(original), str(original))))
     parts.append(_whole_line("file", Text(inert(article.path), style="dim")))
-    if also:
-        total = max(also_total, len(also))
-        parts += [
-            Text(""),
-            _section(f"Also in this catalogue ({total:,})"),
-            story_members_table(also, width, handle),
-        ]
-        if total > len(also) and article.story is not None:
-            parts.append(_more_members(total - len(also), article.story))
+    return parts
 
+
+def _also_section(
+    article: Article,
+    also: Sequence[Article],
+    also_total: int,
+    width: int,
+    handle: Callable[[str], str],
+) -> list[RenderableType]:
+    """The other articles of the story, and how to list the rest."""
+    total = max(also_total, len(also))
+    parts: list[RenderableType] = [
+        Text(""),
+        _section(f"Also in this catalogue ({total:,})"),
+        story_members_table(also, width, handle),
+    ]
+    if total > len(also) and article.story is not None:
+        parts.append(_more_members(total - len(also), article.story))
+    return parts
+
+
+def _record_sections(
+    record: Mapping[str, Any],
+    width: int,
+    related_here: Mapping[int, str],
+    handle: Callable[[str], str],
+) -> list[RenderableType]:
+    """The images and the related articles the front matter lists."""
+    parts: list[RenderableType] = []
     images = record.get(IMAGES_KEY)
     if images:
         images = images if isinstance(images, list) else [images]
@@ -421,27 +460,39 @@ def article_page(
         parts += [
             Text(""),
             _section(f"Related ({len(related)})"),
-            related_table(related, width, related_here or {}, handle),
+            related_table(related, width, related_here, handle),
         ]
+    return parts
+
+
+def _other_front_matter(record: Mapping[str, Any], width: int) -> list[RenderableType]:
+    """Every front-matter key no field or section reads: URLs whole, the rest in a grid."""
     used = used_keys(record)
     extra = [
         (key, value) for key, value in record.items() if key not in used and key not in SECTION_KEYS
     ]
-    if extra:
-        others = _fields_grid(key_width=max(8, min(24, width // 3)))
-        links: list[Text] = []  # whole, like the url: the grid would fold them mid-word
-        for key, value in extra:
-            if isinstance(value, str) and _safe_url(value):
-                links.append(_whole_line(inert(key), _link(value, value)))
-            else:
-                others.add_row(Text(inert(key)), Text(_shown(value)))
-        parts += [Text(""), _section("Other front matter")]
-        parts += [others, *links] if others.row_count else links
+    if not extra:
+        return []
+    others = _fields_grid(key_width=max(8, min(24, width // 3)))
+    links: list[RenderableType] = []  # whole, like the url: the grid would fold them mid-word
+    for key, value in extra:
+        if isinstance(value, str) and _safe_url(value):
+            links.append(_whole_line(inert(key), _link(value, value)))
+        else:
+            others.add_row(Text(inert(key)), Text(_shown(value)))
+    parts: list[RenderableType] = [Text(""), _section("Other front matter")]
+    return parts + ([others, *links] if others.row_count else links)
+
+
+def _body_section(article: Article) -> list[RenderableType]:
+    """The body rendered as Markdown (its text inert), when it has any."""
     text = article.text()
-    if text.strip():
-        body = Markdown(inert(text, keep_newlines=True), hyperlinks=True)
-        parts += [Text(""), _section("Body"), Text(""), body]
-    return Stack(*parts)
+    if not text.strip():
+        return []
+    from rich.markdown import Markdown  # start-up time: Markdown loads a whole parser
+
+    body = Markdown(inert(text, keep_newlines=True), hyperlinks=True)
+    return [Text(""), _section("Body"), Text(""), body]
 
 
 #: The width of the detail page's labels ("published", the longest that is always there).
