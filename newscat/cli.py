@@ -460,10 +460,11 @@ def fields_command(format_: str | None, **session: Unpack[SessionOptions]) -> No
     from newscat.dates import resolve_now
     from newscat.fields import field_rows
     from newscat.formats import Shape
+    from newscat.reads import in_id_order
 
     app = App.from_options(session)
     index, _ = app.open()
-    rows = field_rows(index.select(order="a.id, a.path"), resolve_now(None))
+    rows = field_rows(in_id_order(index), resolve_now(None))
     show_rows(
         app,
         default_format(format_),

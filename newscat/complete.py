@@ -11,9 +11,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 import click
 from click.shell_completion import CompletionItem
@@ -214,26 +212,12 @@ def _safely(
 def _cached_index(ctx: click.Context) -> Iterator[sqlite3.Connection | None]:
     """The index database the command would use, opened read-only, or None if there is none."""
     # start-up time: each completion loads only what it needs
-    from newscat.app import exclusions_from
-    from newscat.catalog import resolve_roots
-    from newscat.index import database_name, default_cache_dir
+    from newscat.app import App
+    from newscat.reads import read_only
 
-    params = _params(ctx)
-    if params.get("no_cache"):
-        yield None
-        return
-    roots = resolve_roots(params.get("catalog") or ())
-    cache_dir = params.get("cache_dir")
-    directory = Path(cache_dir).expanduser() if cache_dir else default_cache_dir()
-    path = directory / database_name(roots, exclusions_from(params))
-    if not path.is_file():
-        yield None
-        return
-    conn = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True, timeout=0.5)
-    try:
+    app = App.from_options(_params(ctx))
+    with read_only(app.roots, app.cache_dir, app.exclusions) as conn:
         yield conn
-    finally:
-        conn.close()
 
 
 def _params(ctx: click.Context) -> dict[str, Any]:

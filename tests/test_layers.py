@@ -38,7 +38,7 @@ LAYERS: list[tuple[str, set[str]]] = [
         "the store: schema, refresh, reads",
         {
             "newscat.index", "newscat.sqlfunctions", "newscat.stories", "newscat.stories.grouping",
-            "newscat.stories.store", "newscat.watch",
+            "newscat.stories.store", "newscat.watch", "newscat.reads",
         },
     ),
     ("REFs", {"newscat.refs"}),

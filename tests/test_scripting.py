@@ -210,6 +210,24 @@ def test_completion_callbacks_directly(indexed: dict[str, str], monkeypatch: Any
     assert complete_topics(ctx, param, "") == []
 
 
+def test_completion_reads_the_catalogue_your_config_file_names(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    folder = tmp_path / "configured"
+    write_article(folder, "a.md", title="A", topics=["Configured Topic"])
+    config = tmp_path / "user-config.toml"
+    config.write_text(f'[defaults]\ncatalog = "{folder}"\n', encoding="utf-8")
+    monkeypatch.setenv("NEWSCAT_CONFIG", str(config))
+    monkeypatch.setenv("NEWSCAT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("NEWSCAT_CATALOG", raising=False)
+    assert CliRunner().invoke(cli, ["index"]).exit_code == 0
+    command = cli.commands["list"]
+    ctx = click.Context(command, info_name="list")
+    ctx.params = {"catalog": (), "cache_dir": None, "no_cache": False}
+    param = next(p for p in command.params if p.name == "topic")
+    assert [item.value for item in complete_topics(ctx, param, "conf")] == ["Configured Topic"]
+
+
 def test_refs_complete_to_what_extends_the_typed_text(tmp_path: Path, monkeypatch: Any) -> None:
     folder = tmp_path / "site"
     for name, title in [("001_1485ef0817e09c04.md", "First hash"),
