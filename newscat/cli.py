@@ -322,6 +322,11 @@ def _more_to_see(offset: int, count: int, total: int) -> str:
 @click.option("--rebuild", is_flag=True, help="Re-read every file from scratch.")
 @click.option("--status", is_flag=True, help="Show where the index is and what it holds.")
 @click.option(
+    "--full", is_flag=True,
+    help="Also group the stories and build the full-text index now, which other commands "
+    "otherwise do when they first need them (for jobs that prepare a catalogue ahead).",
+)  # fmt: skip
+@click.option(
     "--watch", is_flag=True,
     help="Keep the index fresh from file-system events until stopped; while it runs, "
     "other commands skip their walk. Needs watchdog (pip install \"newscat[watch]\").",
@@ -337,6 +342,7 @@ def _more_to_see(offset: int, count: int, total: int) -> str:
 def index_command(
     rebuild: bool,
     status: bool,
+    full: bool,
     watch: bool,
     verbose: bool,
     shape: str,
@@ -353,6 +359,7 @@ def index_command(
       newscat index -v
       newscat index -f json | jq -r '.added[].id'
       newscat index --rebuild
+      newscat index --full
       newscat index --status
       newscat index --watch &
     """
@@ -364,6 +371,9 @@ def index_command(
         _watch(app, rebuild, status, verbose, shape)
         return
     index, report = app.open(rebuild=rebuild, summary=False, watched=False)
+    if full:
+        index.ensure_stories()
+        index.ensure_fulltext()
     if status:
         # start-up time: loaded only when the command runs
         from newscat.watch import watcher_pid
@@ -376,6 +386,8 @@ def index_command(
         click.echo(f"files         {state.files:,}")
         click.echo(f"problems      {state.problems:,}")
         click.echo(f"last refresh  {state.last_refresh or 'never'}")
+        click.echo(f"stories       {'grouped' if state.stories else 'not yet (on first need)'}")
+        click.echo(f"full text     {'built' if state.fulltext else 'not yet (on first -m)'}")
         click.echo(f"watched       {f'yes, by pid {pid}' if pid is not None else 'no'}")
         return
     if shape == "json":

@@ -171,6 +171,10 @@ class Status:
     files: int
     problems: int
     last_refresh: str | None
+    #: Whether the stories are grouped and the full-text index built (each is made
+    #: when a command first needs it, or by ``index --full``).
+    stories: bool = False
+    fulltext: bool = False
 
 
 def default_cache_dir(environ: dict[str, str] | None = None) -> Path:
@@ -894,6 +898,8 @@ class Index:
             files=int(one("SELECT count(*) FROM files")),
             problems=self._problem_count(),
             last_refresh=last[0] if last else None,
+            stories=stories.ready(self.conn),
+            fulltext=self._fulltext_built(),
         )
 
 

@@ -314,3 +314,30 @@ def test_a_grouped_index_keeps_its_stories_in_step_without_regrouping(
     monkeypatch.setattr(store, "rebuild", counted)
     assert stories(root) == "id\tstory\tcoverage\na-rates\tb-rates\t2\nb-rates\tb-rates\t2\n"
     assert calls == []  # placed incrementally by the refresh
+
+
+def test_index_full_groups_and_builds_what_commands_otherwise_build_later(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "cat"
+    root.mkdir()
+    write(root, "b-rates", RATES, "2024-03-01T10:00:00Z", "Alpha", "https://alpha.example/rates")
+    cache = tmp_path / "cache"
+    base = ["-C", str(root), "--cache-dir", str(cache)]
+    runner = CliRunner()
+
+    def status() -> list[str]:
+        result = runner.invoke(cli, ["index", "--status", *base])
+        assert result.exit_code == 0, result.output
+        return result.stdout.splitlines()[-3:-1]
+
+    assert runner.invoke(cli, ["index", "-q", *base]).exit_code == 0
+    assert status() == [
+        "stories       not yet (on first need)",
+        "full text     not yet (on first -m)",
+    ]
+    result = runner.invoke(cli, ["index", "--full", *base])
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout.startswith("0 added, 0 changed, 0 removed, 1 unchanged")
+    assert _grouped(cache)
+    assert status() == ["stories       grouped", "full text     built"]
