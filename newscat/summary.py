@@ -12,6 +12,7 @@ from typing import Any, Literal
 from newscat.index import Index
 from newscat.model import GroupSort
 from newscat.query import Filters, compile_filters, known_paths
+from newscat.reads import provider_group_rows, stats_rows, topic_group_rows
 
 #: Quality buckets of ten; the last one also holds 100 (and anything above it).
 QUALITY_BUCKETS = tuple((low, low + 9 if low < 90 else 100) for low in range(0, 100, 10))
@@ -123,15 +124,6 @@ def _number(value: Any) -> Any:
     return value
 
 
-_GROUP_ORDER = {  # ties: by name, and the group of articles without one last
-    "count": "g.n DESC, g.key IS NULL, g.key",
-    "name": "g.key IS NULL, g.key, g.n DESC",
-    "quality": "g.q IS NULL, g.q DESC, g.n DESC, g.key IS NULL, g.key",
-    "heat": "g.h IS NULL, g.h DESC, g.n DESC, g.key IS NULL, g.key",
-    "newest": "g.newest IS NULL, g.newest DESC, g.n DESC, g.key IS NULL, g.key",
-}
-
-
 def topic_groups(
     index: Index,
     filters: Filters,
@@ -145,31 +137,8 @@ def topic_groups(
     the first in code-point order), so its name does not change with the filters.
     """
     where, params = compile_filters(filters, known_paths(index))
-    sql = f"""
-        WITH m AS (
-            SELECT a.rowid AS rid, a.quality AS quality, a.heat AS heat, a.date AS date
-            FROM articles AS a WHERE {where}
-        ),
-        g AS (
-            SELECT t.key AS key, count(DISTINCT m.rid) AS n, avg(m.quality) AS q,
-                   avg(m.heat) AS h, max(m.date) AS newest
-            FROM topics AS t JOIN m ON m.rid = t.article
-            GROUP BY t.key
-        ),
-        casing AS (
-            SELECT key, topic,
-                   row_number() OVER (PARTITION BY key ORDER BY count(*) DESC, topic) AS r
-            FROM topics WHERE key IN (SELECT key FROM g)
-            GROUP BY key, topic
-        )
-        SELECT coalesce(c.topic, g.key), g.n, g.q, g.h, g.newest, NULL
-        FROM g LEFT JOIN casing AS c ON c.key = g.key AND c.r = 1
-        WHERE g.n >= ?
-        ORDER BY {_GROUP_ORDER[sort]}
-        LIMIT ?
-    """
     total = index.count(where, params)
-    rows = index.conn.execute(sql, [*params, min_count, -1 if limit is None else limit])
+    rows = topic_group_rows(index, where, params, sort, min_count, limit)
     return [_group(row, total) for row in rows]
 
 
@@ -187,37 +156,8 @@ def provider_groups(
     neither make one group whose name and domain are None.
     """
     where, params = compile_filters(filters, known_paths(index))
-    sql = f"""
-        WITH m AS (
-            SELECT a.provider AS provider, a.domain AS domain, a.quality AS quality,
-                   a.heat AS heat, a.date AS date,
-                   nc_fold(coalesce(a.provider, a.domain)) AS key
-            FROM articles AS a WHERE {where}
-        ),
-        g AS (
-            SELECT key, count(*) AS n, avg(quality) AS q, avg(heat) AS h, max(date) AS newest
-            FROM m GROUP BY key
-        ),
-        names AS (
-            SELECT key, provider,
-                   row_number() OVER (PARTITION BY key ORDER BY count(*) DESC, provider) AS r
-            FROM m WHERE provider IS NOT NULL GROUP BY key, provider
-        ),
-        domains AS (
-            SELECT key, domain,
-                   row_number() OVER (PARTITION BY key ORDER BY count(*) DESC, domain) AS r
-            FROM m WHERE domain IS NOT NULL GROUP BY key, domain
-        )
-        SELECT names.provider, g.n, g.q, g.h, g.newest, domains.domain
-        FROM g
-        LEFT JOIN names ON names.key IS g.key AND names.r = 1
-        LEFT JOIN domains ON domains.key IS g.key AND domains.r = 1
-        WHERE g.n >= ?
-        ORDER BY {_GROUP_ORDER[sort]}
-        LIMIT ?
-    """
     total = index.count(where, params)
-    rows = index.conn.execute(sql, [*params, min_count, -1 if limit is None else limit])
+    rows = provider_group_rows(index, where, params, sort, min_count, limit)
     return [_group(row, total) for row in rows]
 
 
@@ -237,61 +177,25 @@ def _group(row: tuple[Any, ...], total: int) -> Group:
 def stats(index: Index, filters: Filters) -> Stats:
     """Totals, date range, counts and distributions of the matching articles."""
     where, params = compile_filters(filters, known_paths(index))
-    matching = f"SELECT a.* FROM articles AS a WHERE {where}"
-
-    def rows(sql: str) -> list[tuple[Any, ...]]:
-        return list(index.conn.execute(f"WITH m AS ({matching}) {sql}", params))
-
+    found = stats_rows(index, where, params)
     (
-        (
-            count,
-            published,
-            unpublished,
-            unknown,
-            first,
-            last,
-            undated,
-            providers,
-            q_avg,
-            q_min,
-            q_max,
-            q_missing,
-            h_avg,
-            h_min,
-            h_max,
-            h_missing,
-        ),
-    ) = rows(
-        """SELECT count(*), count(*) FILTER (WHERE published = 1),
-                  count(*) FILTER (WHERE published = 0), count(*) FILTER (WHERE published IS NULL),
-                  min(date), max(date), count(*) FILTER (WHERE date IS NULL),
-                  count(DISTINCT nc_fold(coalesce(provider, domain))),
-                  avg(quality), min(quality), max(quality), count(*) FILTER (WHERE quality IS NULL),
-                  avg(heat), min(heat), max(heat), count(*) FILTER (WHERE heat IS NULL)
-           FROM m"""
-    )
-    ((topics,),) = rows(
-        "SELECT count(DISTINCT t.key) FROM topics AS t WHERE t.article IN (SELECT rowid FROM m)"
-    )
-    categories = rows(
-        "SELECT category, count(*) AS n FROM m GROUP BY category "
-        "ORDER BY n DESC, category IS NULL, category"
-    )
-    types = rows(
-        "SELECT type, count(*) AS n FROM m GROUP BY type ORDER BY n DESC, type IS NULL, type"
-    )
-    per_month = dict(
-        rows(
-            "SELECT substr(date, 1, 7) AS month, count(*) FROM m "
-            "WHERE date IS NOT NULL GROUP BY month"
-        )
-    )
-    buckets = dict(
-        rows(
-            "SELECT min(max(CAST(quality / 10 AS INTEGER), 0), 9) AS bucket, count(*) FROM m "
-            "WHERE quality IS NOT NULL GROUP BY bucket"
-        )
-    )
+        count,
+        published,
+        unpublished,
+        unknown,
+        first,
+        last,
+        undated,
+        providers,
+        q_avg,
+        q_min,
+        q_max,
+        q_missing,
+        h_avg,
+        h_min,
+        h_max,
+        h_missing,
+    ) = found.totals
     return Stats(
         articles=count,
         published=published,
@@ -301,14 +205,14 @@ def stats(index: Index, filters: Filters) -> Stats:
         last=last,
         undated=undated,
         providers=providers,
-        topics=topics,
+        topics=found.topics,
         quality=Score(q_avg, _number(q_min), _number(q_max), q_missing),
         heat=Score(h_avg, _number(h_min), _number(h_max), h_missing),
-        categories=[(name, n) for name, n in categories],
-        types=[(name, n) for name, n in types],
-        months=[(month, per_month.get(month, 0)) for month in _months(first, last)],
+        categories=found.categories,
+        types=found.types,
+        months=[(month, found.per_month.get(month, 0)) for month in _months(first, last)],
         quality_distribution=[
-            (low, high, buckets.get(i, 0)) for i, (low, high) in enumerate(QUALITY_BUCKETS)
+            (low, high, found.buckets.get(i, 0)) for i, (low, high) in enumerate(QUALITY_BUCKETS)
         ]
         if count
         else [],

@@ -19,6 +19,7 @@ from typing import Any, Literal
 from newscat.dates import to_iso
 from newscat.index import Index
 from newscat.query import Filters, compile_filters, known_paths
+from newscat.reads import trend_rows
 
 TrendKind = Literal["topic", "provider"]
 #: How many windows a row's sparkline shows, the last one included.
@@ -111,51 +112,11 @@ def trends(
     end = now.replace(microsecond=0)
     start = end - WINDOWS * timedelta(seconds=seconds)
     where, params = compile_filters(filters, known_paths(index))
-    # The window an article falls in: 0 is the last, WINDOWS - 1 the oldest.
-    matching = f"""
-        SELECT a.rowid AS rid, a.provider AS provider, a.domain AS domain,
-               nc_fold(coalesce(a.provider, a.domain)) AS pkey,
-               (? - CAST(strftime('%s', a.date) AS INTEGER)) / ? AS w
-        FROM articles AS a
-        WHERE ({where}) AND a.date > ? AND a.date <= ?
-    """
-    bounds = [int(end.timestamp()), seconds, *params, to_iso(start), to_iso(end)]
-    if kind == "topic":
-        sql = f"""
-            WITH m AS ({matching}),
-            c AS (
-                SELECT t.key AS key, m.w AS w, count(DISTINCT m.rid) AS n
-                FROM topics AS t JOIN m ON m.rid = t.article GROUP BY t.key, m.w
-            ),
-            casing AS (
-                SELECT key, topic,
-                       row_number() OVER (PARTITION BY key ORDER BY count(*) DESC, topic) AS r
-                FROM topics WHERE key IN (SELECT key FROM c) GROUP BY key, topic
-            )
-            SELECT c.key, coalesce(casing.topic, c.key), NULL, c.w, c.n
-            FROM c LEFT JOIN casing ON casing.key = c.key AND casing.r = 1
-        """
-    else:
-        sql = f"""
-            WITH m AS ({matching}),
-            c AS (SELECT pkey AS key, w, count(*) AS n FROM m GROUP BY pkey, w),
-            names AS (
-                SELECT pkey AS key, provider,
-                       row_number() OVER (PARTITION BY pkey ORDER BY count(*) DESC, provider) AS r
-                FROM m WHERE provider IS NOT NULL GROUP BY pkey, provider
-            ),
-            domains AS (
-                SELECT pkey AS key, domain,
-                       row_number() OVER (PARTITION BY pkey ORDER BY count(*) DESC, domain) AS r
-                FROM m WHERE domain IS NOT NULL GROUP BY pkey, domain
-            )
-            SELECT c.key, names.provider, domains.domain, c.w, c.n
-            FROM c
-            LEFT JOIN names ON names.key IS c.key AND names.r = 1
-            LEFT JOIN domains ON domains.key IS c.key AND domains.r = 1
-        """
+    found_rows = trend_rows(
+        index, where, params, kind, int(end.timestamp()), seconds, to_iso(start), to_iso(end)
+    )
     rows: dict[Any, tuple[Any, Any, list[int]]] = {}
-    for key, name, domain, w, count in index.conn.execute(sql, bounds):
+    for key, name, domain, w, count in found_rows:
         if not 0 <= w < WINDOWS:
             continue
         entry = rows.setdefault(key, (name, domain, [0] * WINDOWS))

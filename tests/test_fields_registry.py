@@ -93,6 +93,8 @@ SPELLED: tuple[tuple[str, frozenset[str], str], ...] = (
      "the columns of the `fields` listing: name, type, articles, example"),
     ("render.py", frozenset({"url", "path"}),
      "how the show page gives a value: the url linked, the path dimmed"),
+    ("reads.py", frozenset({"topic", "quality", "heat"}),
+     "the --sort orders of the topics and providers reports, and the kind of trend"),
     ("render.py", frozenset({"date", "provider", "quality", "title", "url"}),
      "the columns of a story's members and of a related list, read from each entry by "
      "the registry's keys"),
