@@ -703,9 +703,10 @@ def _host(url: str | None) -> str | None:
 def _at(front_matter: Mapping[str, Any], key: str) -> Any:
     """The value of a key, else of the dotted path it spells into mappings
     (``extra.team`` in a Zola post's ``[extra]`` table); None when there is none."""
-    if key in front_matter or "." not in key:
-        return front_matter.get(key)
-    found: Any = front_matter
+    found: Any = front_matter.get(key)
+    if found is not None or "." not in key or key in front_matter:
+        return found
+    found = front_matter
     for part in key.split("."):
         if not isinstance(found, Mapping) or part not in found:
             return None
@@ -716,10 +717,11 @@ def _at(front_matter: Mapping[str, Any], key: str) -> Any:
 def _first(front_matter: Mapping[str, Any], keys: Iterable[str]) -> tuple[str | None, Any]:
     """The first key of a chain that the front matter holds (not null), and its value."""
     for key in keys:
-        if not key.startswith("!"):
+        found = front_matter.get(key)  # the usual case, without a call
+        if found is None and "." in key:
             found = _at(front_matter, key)
-            if found is not None:
-                return key, found
+        if found is not None and not key.startswith("!"):
+            return key, found
     return None, None
 
 
