@@ -208,7 +208,7 @@ def list_command(**opts: Unpack[ListOptions]) -> None:
     # start-up time: loaded only when the command runs
     from newscat.app import App
     from newscat.export import WRITERS, OutputSpec, check_null, output_fields, write_template
-    from newscat.fields import MATCH_TABLE_COLUMNS, needs_stories
+    from newscat.fields import MATCH_TABLE_COLUMNS, needs_front_matter, needs_stories
 
     app = App.from_options(opts)
     opts = apply_searches(opts, app, LIST_FORMATS, listing=True)
@@ -276,7 +276,8 @@ def list_command(**opts: Unpack[ListOptions]) -> None:
     )
     # Grouping runs only when the output shows a story field (None: whole records).
     stories = bool(opts["collapse"]) or (fmt not in ("ids", "paths") and needs_stories(fields))
-    articles = delivery.track(compiled.select(index, limit, query.offset, stories))
+    front_matter = fmt not in ("ids", "paths") and needs_front_matter(fields)
+    articles = delivery.track(compiled.select(index, limit, query.offset, stories, front_matter))
     with paged(app) if for_people else contextlib.nullcontext():
         writer = write_template if template is not None else WRITERS[fmt]
         count = emit(lambda out: writer(out, articles, spec))

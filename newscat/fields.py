@@ -259,6 +259,12 @@ def needs_stories(names: Sequence[str] | None) -> bool:
     return names is None or any(name in STORY_FIELDS for name in names)
 
 
+def needs_front_matter(names: Sequence[str] | None) -> bool:
+    """Whether output of these fields (None: the full record) reads the front matter as
+    written: the field itself, or a path into it (any name the registry does not hold)."""
+    return names is None or any(name == FRONT_MATTER or name not in REGISTRY for name in names)
+
+
 #: The top-level keys of the full record, in order.
 RECORD_FIELDS: tuple[Field, ...] = tuple(spec for spec in FIELDS if spec.record)
 #: The fields the ``show`` page lists, in order.

@@ -34,6 +34,7 @@ from newscat.catalog import (
 from newscat.config import CatalogConfig, ConfigError, load_catalog_config
 from newscat.fields import (
     BODY_SQL,
+    FRONT_MATTER,
     REGISTRY,
     STORED_FIELDS,
     STORY_FIELDS,
@@ -749,15 +750,15 @@ class Index:
         limit: int | None = None,
         offset: int = 0,
         stories: bool = True,
+        front_matter: bool = True,
     ) -> Iterator[Article]:
         """Articles matching an SQL condition over ``articles AS a`` (parameters bound).
-        Without ``stories`` their story fields are left None (no grouping is needed)."""
+        Without ``stories`` their story fields are left None (no grouping is needed);
+        without ``front_matter`` their front matter is left empty (not read or decoded)."""
         story_columns = _STORY_COLUMNS if stories else _NO_STORY_COLUMNS
         self._needs(where, order, story_columns)
-        sql = (
-            f"SELECT {_prefixed(ARTICLE_COLUMNS)}, {story_columns} FROM articles AS a "
-            f"WHERE {where} ORDER BY {order}"
-        )
+        columns = _SELECTED if front_matter else _SELECTED_LEAN
+        sql = f"SELECT {columns}, {story_columns} FROM articles AS a WHERE {where} ORDER BY {order}"
         args = list(params)
         if limit is not None or offset:
             sql += " LIMIT ? OFFSET ?"
@@ -1111,7 +1112,13 @@ _STORED_NAMES = [spec.stored_name for spec in STORED_FIELDS]
 #: Where title and excerpt (with the body, what the full-text index holds) and the front matter
 #: sit in an article's row (``article_row``).
 _TITLE, _EXCERPT = (_STORED_NAMES.index(name) for name in ("title", "excerpt"))
-_FRONT_MATTER = [spec.name for spec in STORED_FIELDS].index("front_matter")
+_FRONT_MATTER = [spec.name for spec in STORED_FIELDS].index(FRONT_MATTER)
+#: The stored columns an Article is made from, and the same with an empty front matter
+#: in place of the one written (most of a row's bytes), for output that shows none of it.
+_SELECTED = _prefixed(ARTICLE_COLUMNS)
+_SELECTED_LEAN = ", ".join(
+    "'{}'" if spec.name == FRONT_MATTER else f"a.{spec.stored_name}" for spec in STORED_FIELDS
+)
 
 ArticleRow = tuple[tuple[Any, ...], tuple[str, ...], tuple[Problem, ...], "str | None"]
 

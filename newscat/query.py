@@ -84,12 +84,18 @@ class Compiled:
     order_params: list[Any]
 
     def select(
-        self, index: Index, limit: int | None, offset: int, stories: bool = True
+        self,
+        index: Index,
+        limit: int | None,
+        offset: int,
+        stories: bool = True,
+        front_matter: bool = True,
     ) -> Iterator[Article]:
         """The matching articles from ``index``, sorted and paged, as a lazy cursor
-        (without their story fields unless ``stories``)."""
+        (without their story fields unless ``stories``, without their front matter as
+        written unless ``front_matter``)."""
         params = self.params + self.order_params
-        return index.select(self.where, params, self.order, limit, offset, stories)
+        return index.select(self.where, params, self.order, limit, offset, stories, front_matter)
 
     def select_by_month(self, index: Index, limit: int | None, offset: int) -> Iterator[Article]:
         """The same articles as ``select``, newest month first, so each month's are together."""

@@ -63,8 +63,6 @@ SPELLED: tuple[tuple[str, frozenset[str], str], ...] = (
      "the full-text index's columns kept from each row (the schema the index owns)"),
     ("index.py", frozenset({"id", "canonical_url"}),
      "check's duplicate-id and duplicate-URL queries, and the parts of an id a REF names"),
-    ("index.py", frozenset({"front_matter"}),
-     "where a stored row's columns are decoded back into an Article"),
     ("index.py", frozenset({"topics"}),
      "the index's topics table, emptied with the others"),
     ("listing.py", frozenset({"date", "title"}),

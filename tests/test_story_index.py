@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
 import random
 from pathlib import Path
@@ -341,3 +343,47 @@ def test_index_full_groups_and_builds_what_commands_otherwise_build_later(
     assert result.stdout.startswith("0 added, 0 changed, 0 removed, 1 unchanged")
     assert _grouped(cache)
     assert status() == ["stories       grouped", "full text     built"]
+
+
+@pytest.mark.parametrize(
+    "fields",
+    ["id,title", "id,front_matter.provider.name", "id,provider,excerpt", "ref,topics,age"],
+)
+def test_output_without_the_front_matter_reads_the_same_values(tmp_path: Path, fields: str) -> None:
+    """A list that shows no front-matter path leaves the front matter unread; its values
+    are the same as those read from whole records."""
+    root = tmp_path / "cat"
+    root.mkdir()
+    write(root, "b-rates", RATES, "2024-03-01T10:00:00Z", "Alpha", "https://alpha.example/rates",
+          excerpt="Rates rise")  # fmt: skip
+    write(root, "a-rates", RATES, "2024-03-02T09:00:00Z", "Gamma", "https://gamma.example/rates")
+    runner = CliRunner()
+    base = ["-C", str(root), "--sort", "id"]
+    shown = runner.invoke(cli, ["list", *base, "-F", fields, "-f", "json"])
+    assert shown.exit_code == 0, shown.output
+    whole = runner.invoke(cli, ["list", *base, "-F", f"{fields},front_matter", "-f", "json"])
+    assert whole.exit_code == 0, whole.output
+    expected = [
+        {key: value for key, value in row.items() if key != "front_matter"}
+        for row in json.loads(whole.stdout)
+    ]
+    assert json.loads(shown.stdout) == expected
+    assert len(expected) == 2 and all(expected)
+
+
+def test_the_store_leaves_the_front_matter_unread_when_asked(tmp_path: Path) -> None:
+    root = tmp_path / "cat"
+    root.mkdir()
+    write(root, "b-rates", RATES, "2024-03-01T10:00:00Z", "Alpha", "https://alpha.example/rates")
+    index = Index.open([str(root)], tmp_path / "cache")
+    try:
+        index.refresh()
+        (full,) = index.select()
+        (lean,) = index.select(front_matter=False, stories=False)
+    finally:
+        index.close()
+    assert full.front_matter["provider"] == {"name": "Alpha"}
+    assert lean.front_matter == {}
+    assert (lean.story, full.story) == (None, "b-rates")
+    assert dataclasses.replace(lean, front_matter=full.front_matter, story=full.story,
+                               coverage=full.coverage, canonical_url=full.canonical_url) == full  # fmt: skip
