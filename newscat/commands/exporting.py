@@ -137,16 +137,7 @@ def export_command(**opts: Unpack[ExportOptions]) -> None:
         opts["format_"] = _suffix_format(output)
     opts = apply_searches(opts, app, EXPORT_FORMATS, listing=True)
     fmt = opts["format_"] or "jsonl"
-    if fmt in ("sqlite", "parquet") and output is None:
-        raise UsageError(f"-f {fmt} needs -o {'DIR' if fmt == 'parquet' else 'FILE'}")
-    if fmt in ("sqlite", "parquet") and opts["fields"]:
-        raise UsageError(f"--fields does not apply to -f {fmt}")
-    if fmt == "parquet" and output is not None:
-        # start-up time: loaded only when the command runs
-        from newscat.parquet import check_target, require_pyarrow
-
-        require_pyarrow()  # before any work
-        check_target(output)
+    _check_target(fmt, output, opts)
     query = query_from(opts)
     compiled, index = compile_for(app, query)  # a bad query fails before any output is opened
     requested = parse_fields(opts["fields"])
@@ -190,6 +181,21 @@ def export_command(**opts: Unpack[ExportOptions]) -> None:
     if not app.quiet:
         noun = "article" if count == 1 else "articles"
         click.echo(f"exported {count} {noun} to {output}", err=True)
+
+
+def _check_target(fmt: str, output: str | None, opts: ExportOptions) -> None:
+    """Mistakes about where the export goes, said before any work: sqlite and parquet
+    need -o and take no --fields; parquet needs pyarrow and a folder it may write."""
+    if fmt in ("sqlite", "parquet") and output is None:
+        raise UsageError(f"-f {fmt} needs -o {'DIR' if fmt == 'parquet' else 'FILE'}")
+    if fmt in ("sqlite", "parquet") and opts["fields"]:
+        raise UsageError(f"--fields does not apply to -f {fmt}")
+    if fmt == "parquet" and output is not None:
+        # start-up time: loaded only when the command runs
+        from newscat.parquet import check_target, require_pyarrow
+
+        require_pyarrow()
+        check_target(output)
 
 
 def _suffix_format(output: str | None) -> str | None:
