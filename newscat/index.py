@@ -308,22 +308,39 @@ class Index:
             report = self._refresh(progress, rebuild)
             self._check_still_there()
         except sqlite3.Error as exc:
-            if self.location == ":memory:" or _is_bug(exc):
-                raise
-            broken = _is_corrupt(exc)
-            self.warn(
-                f"cannot {'use' if broken else 'write'} the index at {self.location} "
-                f"({exc}); indexing in memory this time"
-            )
-            self.conn.close()
-            if broken:
-                _remove_database(Path(self.location))
-            self.conn = _connect(":memory:")
-            self.location = ":memory:"
-            self.state_kept = state_store.attach(self.conn, self.state, self.warn)
+            self._to_memory(exc)
             report = self._refresh(progress, rebuild)
         self._record_arrivals(report)
         return report
+
+    def _to_memory(self, exc: sqlite3.Error) -> None:
+        """Say once why the index file cannot be used or written, and go on with an empty
+        index in memory (the caller fills it). A corrupt file is removed, to be rebuilt
+        next time; one that is merely unwritable keeps what it held."""
+        if self.location == ":memory:" or _is_bug(exc):
+            raise exc
+        broken = _is_corrupt(exc)
+        self.warn(
+            f"cannot {'use' if broken else 'write'} the index at {self.location} "
+            f"({exc}); indexing in memory this time"
+        )
+        self.conn.close()
+        if broken:
+            _remove_database(Path(self.location))
+        self.conn = _connect(":memory:")
+        self.location = ":memory:"
+        self.state_kept = state_store.attach(self.conn, self.state, self.warn)
+
+    def _build(self, build: Callable[[], None]) -> None:
+        """Run what a command builds when it first needs it (the stories, the full-text
+        index); when the file cannot be written, the index moves to memory (read again
+        there, said once) and is built there."""
+        try:
+            build()
+        except sqlite3.Error as exc:
+            self._to_memory(exc)
+            self._refresh(None, False)
+            build()
 
     def _record_arrivals(self, report: RefreshReport) -> None:
         """Give new articles their arrival time in the state database.
@@ -691,9 +708,13 @@ class Index:
         """
         if stories.ready(self.conn):
             return
-        with write_transaction(self.conn):
-            if not stories.ready(self.conn):  # another process may have grouped meanwhile
-                stories.rebuild(self.conn)
+
+        def group() -> None:
+            with write_transaction(self.conn):
+                if not stories.ready(self.conn):  # another process may have grouped meanwhile
+                    stories.rebuild(self.conn)
+
+        self._build(group)
 
     def _fulltext_built(self) -> bool:
         row = self.conn.execute("SELECT value FROM meta WHERE key = 'fulltext'").fetchone()
@@ -707,6 +728,9 @@ class Index:
         """
         if self._fulltext_built():
             return
+        self._build(lambda: self._fill_fulltext(progress))
+
+    def _fill_fulltext(self, progress: Progress | None) -> None:
         conn = self.conn
         with write_transaction(conn):
             if not self._fulltext_built():  # another process may have built it meanwhile

@@ -16,6 +16,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import ROOT, remount, run, write_article
 
 WARNING_END = "; indexing in memory this time\n"
@@ -205,3 +207,68 @@ def test_an_index_left_in_place_warns_nothing(tmp_path: Path) -> None:
     index.refresh()
     index.close()
     assert warnings == []
+
+
+def _fill(disk: Path) -> Path:
+    """Take every byte left on ``disk``; the file that holds them."""
+    filler = disk / "filler"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT)
+    try:
+        while os.write(fd, b"\0" * 4096):
+            pass
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+    return filler
+
+
+@pytest.mark.parametrize("fault", ["read-only", "full"])
+def test_what_a_cold_index_leaves_for_later_is_built_in_memory_when_it_cannot_be_written(
+    tmp_path: Path, small_disk: Path, fault: str
+) -> None:
+    """A cold index leaves the stories and the full-text index to the first command
+    that needs them; when the index cannot be written then, that command says so once
+    and answers from memory, and the next one with room builds them in the file."""
+    cat = tmp_path / "cat"
+    make_articles(cat, 60, body_size=2000)
+    assert list_ids(cat, small_disk)[2] == ""  # a cold index: no stories, no full text
+    base = ["-C", str(cat), "--cache-dir", str(small_disk)]
+    first, second = "00/00000_0000000000000000", "00/00001_0000000000000001"
+    filler = _fill(small_disk) if fault == "full" else None
+    if fault == "read-only":
+        remount(small_disk, "ro")
+    try:
+        stories = run("list", *base, "-F", "id,coverage", "--sort", "id", "-n", "2")
+        search = run("list", *base, "-m", "fox", "-f", "ids", "--sort", "id", "-n", "2")
+    finally:
+        if fault == "read-only":
+            remount(small_disk, "rw")
+    assert (stories.exit_code, stories.stdout) == (0, f"id\tcoverage\n{first}\t1\n{second}\t1\n")
+    assert_one_fallback_warning(stories.stderr)
+    assert (search.exit_code, search.stdout) == (0, f"{first}\n{second}\n")
+    assert_one_fallback_warning(search.stderr)
+    if filler is not None:
+        filler.unlink()
+    assert run("list", *base, "-m", "fox", "--count").stdout == "60\n"  # room again
+    assert status(cat, small_disk)["full text"] == "built"
+
+
+def test_a_file_size_limit_while_building_the_full_text_index_answers_from_memory(
+    tmp_path: Path,
+) -> None:
+    """The index is fresh (the refresh writes nothing), but the first search must build
+    the full-text index and the files may not grow: one warning, the right answer."""
+    cat = tmp_path / "cat"
+    make_articles(cat, 60, body_size=2000)
+    cache = tmp_path / "cache"
+    assert list_ids(cat, cache)[2] == ""
+    (database,) = cache.glob("catalog-*.sqlite3")
+    args = ["list", "-C", str(cat), "-m", "fox", "-f", "ids", "--sort", "id", "-n", "2"]
+    limited = _newscat_limited(args, cache, limit=32 * 1024)  # the log may not grow
+    assert (limited.returncode, limited.stdout) == (
+        0,
+        "00/00000_0000000000000000\n00/00001_0000000000000001\n",
+    ), limited.stderr
+    assert_one_fallback_warning(limited.stderr)
+    assert status(cat, cache)["full text"] == "not yet (on first -m)"
