@@ -263,7 +263,6 @@ def test_a_file_size_limit_while_building_the_full_text_index_answers_from_memor
     make_articles(cat, 60, body_size=2000)
     cache = tmp_path / "cache"
     assert list_ids(cat, cache)[2] == ""
-    (database,) = cache.glob("catalog-*.sqlite3")
     args = ["list", "-C", str(cat), "-m", "fox", "-f", "ids", "--sort", "id", "-n", "2"]
     limited = _newscat_limited(args, cache, limit=32 * 1024)  # the log may not grow
     assert (limited.returncode, limited.stdout) == (
