@@ -207,7 +207,14 @@ def list_command(**opts: Unpack[ListOptions]) -> None:
     """
     # start-up time: loaded only when the command runs
     from newscat.app import App
-    from newscat.export import WRITERS, OutputSpec, check_null, output_fields, write_template
+    from newscat.export import (
+        NUL_SEPARATED,
+        WRITERS,
+        OutputSpec,
+        check_null,
+        output_fields,
+        write_template,
+    )
     from newscat.fields import MATCH_TABLE_COLUMNS, needs_front_matter, needs_stories
 
     app = App.from_options(opts)
@@ -275,8 +282,9 @@ def list_command(**opts: Unpack[ListOptions]) -> None:
         title=feed_title(opts),
     )
     # Grouping runs only when the output shows a story field (None: whole records).
-    stories = bool(opts["collapse"]) or (fmt not in ("ids", "paths") and needs_stories(fields))
-    front_matter = fmt not in ("ids", "paths") and needs_front_matter(fields)
+    articles_shown = fmt not in NUL_SEPARATED  # ids and paths show nothing of an article
+    stories = bool(opts["collapse"]) or (articles_shown and needs_stories(fields))
+    front_matter = articles_shown and needs_front_matter(fields)
     articles = delivery.track(compiled.select(index, limit, query.offset, stories, front_matter))
     with paged(app) if for_people else contextlib.nullcontext():
         writer = write_template if template is not None else WRITERS[fmt]

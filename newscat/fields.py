@@ -132,9 +132,14 @@ class Field:
         return self.column or self.name
 
 
+#: The stories' table (its schema is the stories store's): a statement that names it
+#: needs the stories grouped.
+STORIES_TABLE = "story_items"
+
+
 def _story_sql(column: str) -> str:
-    """How SQL reads a column of an article's row in the stories' ``story_items`` table."""
-    return f"(SELECT s.{column} FROM story_items AS s WHERE s.article = a.rowid)"
+    """How SQL reads a column of an article's row in the stories' table."""
+    return f"(SELECT s.{column} FROM {STORIES_TABLE} AS s WHERE s.article = a.rowid)"
 
 
 def _attr(name: str) -> Getter:
@@ -250,7 +255,7 @@ FRONT_MATTER_SQL = f"a.{REGISTRY[FRONT_MATTER].stored_name}"
 STORY_FIELDS = tuple(
     spec.name
     for spec in FIELDS
-    if isinstance(spec.source, Column) and "story_items" in spec.source.sql
+    if isinstance(spec.source, Column) and STORIES_TABLE in spec.source.sql
 )
 
 

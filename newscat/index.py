@@ -37,6 +37,7 @@ from newscat.fields import (
     FRONT_MATTER,
     REGISTRY,
     STORED_FIELDS,
+    STORIES_TABLE,
     STORY_FIELDS,
     Column,
     Field,
@@ -696,7 +697,7 @@ class Index:
         the full-text index, the stories."""
         if any(_SEARCHES_TEXT in clause for clause in clauses):
             self.ensure_fulltext()
-        if any(_READS_STORIES in clause for clause in clauses):
+        if any(STORIES_TABLE in clause for clause in clauses):
             self.ensure_stories()
 
     def ensure_stories(self) -> None:
@@ -953,8 +954,6 @@ _STORY_COLUMNS = (
     ", ".join(_column_sql(REGISTRY[name]) for name in STORY_FIELDS) + f", {state_store.ARRIVED_SQL}"
 )  # and when newscat first saw it
 _NO_STORY_COLUMNS = ", ".join(["NULL"] * len(STORY_FIELDS) + [state_store.ARRIVED_SQL])
-#: How every statement that reads the stories names them.
-_READS_STORIES = "story_items"
 
 
 def _prefixed(columns: str) -> str:

@@ -7,6 +7,8 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from newscat.split import read_body
+
 Severity = Literal["error", "warning"]
 
 #: Files larger than this are refused without being read whole.
@@ -91,14 +93,14 @@ class Article:
 
     def text(self) -> str:
         """The body: the one parsed, or (from the index) the file's, read now."""
-        if not self.body_in_file:
-            return self.body
-        from newscat.split import read_body  # only where a body is shown or exported
-
-        return read_body(self.path, self.path_bytes)
+        return read_body(self.file_path()) if self.body_in_file else self.body
 
     def file_path(self) -> str:
         """The path to open the file by: ``path``, or the raw name when it is not UTF-8."""
-        if self.path_bytes is None:
-            return self.path
-        return os.fsdecode(base64.b64decode(self.path_bytes))
+        return file_path(self.path, self.path_bytes)
+
+
+def file_path(path: str, path_bytes: str | None) -> str:
+    """The path to open a file by: ``path``, or its raw name (from the base64 of its
+    bytes) when the name is not UTF-8."""
+    return path if path_bytes is None else os.fsdecode(base64.b64decode(path_bytes))

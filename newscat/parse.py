@@ -56,10 +56,8 @@ _BLOCK_INDENT = re.compile(r"^[ \t]*(?:[-?:](?=[ \t]|$)[ \t]*)*", re.MULTILINE)
 _LONG_BLOCK_PREFIX = re.compile(rf"^[ \t?:-]{{{_SCAN_DEPTH}}}", re.MULTILINE)
 _TIMESTAMP_TAG = plainyaml.TIMESTAMP
 _HTTP_URL = re.compile(r"^https?://\S+$", re.IGNORECASE)
-_STR, _INT, _BOOL, _NULL = plainyaml.STR, plainyaml.INT, plainyaml.BOOL, plainyaml.NULL
 _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
-_BOOLS = plainyaml.BOOLS
 
 
 class _Resolving:
@@ -75,7 +73,7 @@ class _Resolving:
         if kind is yaml.ScalarNode:
             if implicit[0]:  # a plain scalar: its tag depends on how it looks
                 return plainyaml.plain_tag(value)
-            return _STR
+            return plainyaml.STR
         return _SEQ if kind is yaml.SequenceNode else _MAP
 
     def descend_resolver(self, current_node: Any, current_index: Any) -> None:
@@ -498,20 +496,9 @@ def _build(node: yaml.Node, loader: yaml.SafeLoader, depth: int) -> Any:
     kind = type(node)
     tag = node.tag
     if kind is yaml.ScalarNode:
-        value = node.value
-        if tag == _STR:
+        value = plainyaml.common_value(tag, node.value)
+        if value is not plainyaml.UNCOMMON:
             return value
-        if tag == _NULL:
-            return None
-        if tag == _BOOL:
-            return _BOOLS[value.lower()]
-        if (
-            tag == _INT
-            and value.isascii()
-            and value.isdigit()
-            and (value[0] != "0" or value == "0")
-        ):
-            return int(value)
     elif depth >= MAX_DEPTH:
         raise _TooDeep(node)
     elif kind is yaml.SequenceNode and tag == _SEQ:

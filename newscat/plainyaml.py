@@ -75,6 +75,25 @@ class _Unsure(Exception):
     """A value this reader does not read exactly as YAML does."""
 
 
+#: What ``common_value`` gives for a scalar of any other tag.
+UNCOMMON: Any = object()
+
+
+def common_value(tag: str, text: str) -> Any:
+    """A scalar of the tags nearly every article is made of (strings, nulls, booleans,
+    plain whole numbers) as safe loading builds it; ``UNCOMMON`` for any other, which
+    the caller leaves to YAML's own constructors."""
+    if tag == STR:
+        return text
+    if tag == NULL:
+        return None
+    if tag == BOOL:
+        return BOOLS[text.lower()]
+    if tag == INT and text.isascii() and text.isdigit() and (text[0] != "0" or text == "0"):
+        return int(text)
+    return UNCOMMON
+
+
 def scalar(text: str) -> Any:
     """A one-line scalar as safe YAML loading gives it (``text`` is stripped, not empty)."""
     first = text[0]
@@ -91,14 +110,9 @@ def scalar(text: str) -> Any:
     if first in _INDICATORS or _NOT_PLAIN.search(text):
         raise _Unsure
     tag = plain_tag(text)
-    if tag == STR:
-        return text
-    if tag == NULL:
-        return None
-    if tag == BOOL:
-        return BOOLS[text.lower()]
-    if tag == INT and text.isascii() and text.isdigit() and (text[0] != "0" or text == "0"):
-        return int(text)
+    value = common_value(tag, text)
+    if value is not UNCOMMON:
+        return value
     if tag == FLOAT:
         number = _CONSTRUCTOR.construct_yaml_float(yaml.ScalarNode(tag, text))
         return number if math.isfinite(number) else text

@@ -7,7 +7,6 @@ same rules the parser used, so the text is the same either way.
 
 from __future__ import annotations
 
-import base64
 import os
 import re
 from dataclasses import dataclass
@@ -60,16 +59,12 @@ def body_of(data: bytes) -> str:
     return parts.body if parts is not None else ""
 
 
-def raw_path(path: str, path_bytes: str | None) -> str | bytes:
-    """The name to open: the raw bytes (from their base64) when the name is not UTF-8."""
-    return base64.b64decode(path_bytes) if path_bytes else path
-
-
-def read_body(path: str, path_bytes: str | None = None) -> str:
-    """The body of the file at ``path`` ("" when it cannot be read, or has none)."""
+def read_body(path: str) -> str:
+    """The body of the file at ``path`` (the name to open, as ``file_path`` gives it);
+    "" when it cannot be read, or has none."""
     try:
         # O_NONBLOCK: a file swapped for a FIFO since it was indexed must not hang the read.
-        fd = os.open(raw_path(path, path_bytes), os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError:
         return ""
     try:

@@ -14,6 +14,7 @@ from typing import Any
 
 from newscat.dates import normalise_date
 from newscat.fields import values_at
+from newscat.model import file_path
 from newscat.split import read_body
 from newscat.text import line_text
 
@@ -94,7 +95,7 @@ def body(path: str | None, raw: str | None) -> str | None:
     """An article's body, read from its file (the index keeps none)."""
     if path is None:
         return None
-    return read_body(path, raw)
+    return read_body(file_path(path, raw))
 
 
 def register(conn: sqlite3.Connection) -> None:

@@ -75,6 +75,20 @@ def stored_articles(cache: Path) -> int:
 # --- a real tmpfs (root only) ----------------------------------------------------------
 
 
+def _fill(disk: Path) -> Path:
+    """Take every byte left on ``disk``; the file that holds them."""
+    filler = disk / "filler"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT)
+    try:
+        while os.write(fd, b"\0" * 4096):
+            pass
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+    return filler
+
+
 def test_a_disk_that_fills_during_the_first_index_falls_back_to_memory(
     tmp_path: Path, small_disk: Path
 ) -> None:
@@ -100,15 +114,7 @@ def test_a_disk_that_fills_during_a_refresh_keeps_the_previous_index(
     cat = tmp_path / "cat"
     make_articles(cat, 40, body_size=300)
     assert list_ids(cat, small_disk)[2] == ""
-    filler = small_disk / "filler"
-    fd = os.open(filler, os.O_WRONLY | os.O_CREAT)
-    try:  # take every byte that is left
-        while os.write(fd, b"\0" * 4096):
-            pass
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+    filler = _fill(small_disk)
     make_articles(cat, 250, start=40, body_size=300)
     want = expected_ids(cat)
     code, out, err = list_ids(cat, small_disk)
@@ -207,20 +213,6 @@ def test_an_index_left_in_place_warns_nothing(tmp_path: Path) -> None:
     index.refresh()
     index.close()
     assert warnings == []
-
-
-def _fill(disk: Path) -> Path:
-    """Take every byte left on ``disk``; the file that holds them."""
-    filler = disk / "filler"
-    fd = os.open(filler, os.O_WRONLY | os.O_CREAT)
-    try:
-        while os.write(fd, b"\0" * 4096):
-            pass
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-    return filler
 
 
 @pytest.mark.parametrize("fault", ["read-only", "full"])

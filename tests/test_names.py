@@ -304,3 +304,17 @@ def test_export_to_parquet_keeps_text_ids_and_raw_names(hostile: Path, tmp_path:
         expected = None if name != b"caf\xe9" else raw_root + b"/caf\xe9.md"
         got = rows[shown]["path_bytes"]
         assert (got if got is None else base64.b64decode(got)) == expected
+
+
+def test_every_body_is_read_back_from_its_file_by_its_raw_name(hostile: Path) -> None:
+    """The index keeps no bodies: show, json records and --where body read each from its
+    file, which for a name that is not UTF-8 must be opened by its raw bytes."""
+    result = run("list", "-C", str(hostile), "-s", "title", "-F", "title,body", "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    assert [(r["title"], r["body"]) for r in json.loads(result.stdout)] == [
+        (f"T{n}", f"Body {n}.") for n in range(len(NAMES))
+    ]
+    found = run("list", "-C", str(hostile), "-w", "body = 'Body 0.'", "-F", "title")
+    assert (found.exit_code, found.stdout) == (0, "title\nT0\n")
+    shown = run("show", "-C", str(hostile), "-f", "json", "--", os.fsdecode(b"caf\xe9"))
+    assert json.loads(shown.stdout)["body"] == "Body 0."
