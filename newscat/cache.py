@@ -18,7 +18,7 @@ from pathlib import Path
 
 from newscat.catalog import text_path
 
-#: An index's file name; ``database_name`` in newscat.index makes them.
+#: An index's file name; ``database_name`` in newscat.store.index makes them.
 INDEX_FILE = re.compile(r"^catalog-[0-9a-f]{16}\.sqlite3$")
 #: Files that belong to an index and go with it: SQLite's own, and the watcher's.
 SIDECARS = ("-wal", "-shm", "-journal", ".watch")

@@ -430,7 +430,7 @@ def _report_line(report: Any) -> str:
 def _watch(app: App, rebuild: bool, status: bool, verbose: bool, shape: str) -> None:
     """``index --watch``: refresh on every change until Ctrl-C or SIGTERM."""
     # start-up time: loaded only when the command runs
-    from newscat.index import Index
+    from newscat.store.index import Index
     from newscat.watch import Watcher, stop_on_signals
 
     if status or rebuild:
@@ -481,7 +481,7 @@ def fields_command(format_: str | None, **session: Unpack[SessionOptions]) -> No
     from newscat.dates import resolve_now
     from newscat.fields import field_rows
     from newscat.formats import Shape
-    from newscat.reads import in_id_order
+    from newscat.store.reads import in_id_order
 
     app = App.from_options(session)
     index, _ = app.open()

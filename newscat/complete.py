@@ -146,7 +146,7 @@ def complete_refs(ctx: click.Context, param: click.Parameter, incomplete: str) -
     it), so the shell narrows them as the user types on; a part several articles
     share is offered once, its description naming them."""
     # start-up time: each completion loads only what it needs
-    from newscat.index import ID_PARTS, prefix_condition
+    from newscat.store.index import ID_PARTS, prefix_condition
 
     def read(conn: sqlite3.Connection) -> list[CompletionItem]:
         for part, expression in ID_PARTS.items():
@@ -213,7 +213,7 @@ def _cached_index(ctx: click.Context) -> Iterator[sqlite3.Connection | None]:
     """The index database the command would use, opened read-only, or None if there is none."""
     # start-up time: each completion loads only what it needs
     from newscat.app import App
-    from newscat.reads import read_only
+    from newscat.store.reads import read_only
 
     app = App.from_options(_params(ctx))
     with read_only(app.roots, app.cache_dir, app.exclusions) as conn:

@@ -27,7 +27,7 @@ from typing import Any, Literal
 
 from newscat.dates import parse_instant
 from newscat.model import Article
-from newscat.state import ARRIVED_SQL
+from newscat.store.state import ARRIVED_SQL
 
 FieldType = Literal[
     "text", "number", "date", "bool", "duration", "list of text", "mapping",

@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING, Any
 from newscat.dates import resolve_now
 from newscat.errors import UsageError
 from newscat.query import Compiled, Filters, Query, compile_filters, compile_query, known_paths
-from newscat.state import seen_sql
+from newscat.store.state import seen_sql
 from newscat.where import compile_where, no_catalogue
 
 if TYPE_CHECKING:
-    from newscat.index import Index
+    from newscat.store.index import Index
     from newscat.where import KnownPaths
 
 #: Rows read from the index at a time.

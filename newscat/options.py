@@ -420,7 +420,7 @@ def unseen_options(function: F) -> F:
 
 def _consumer_name(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     # start-up time: loaded only when the command runs
-    from newscat.state import check_consumer
+    from newscat.store.state import check_consumer
 
     if value is None:
         return None

@@ -23,7 +23,7 @@ from newscat.fields import (
     path_type,
 )
 from newscat.match import to_fts
-from newscat.state import ARRIVED_SQL, SEEN_SQL
+from newscat.store.state import ARRIVED_SQL, SEEN_SQL
 from newscat.where import (
     KnownPaths,
     Token,
@@ -36,8 +36,8 @@ from newscat.where import (
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from newscat.index import Index
     from newscat.model import Article
+    from newscat.store.index import Index
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ import os
 
 from newscat.catalog import text_path
 from newscat.errors import NotFoundError
-from newscat.index import Index, ref_conditions
 from newscat.model import Article
+from newscat.store.index import Index, ref_conditions
 from newscat.text import inert
 
 #: How many candidates an "ambiguous REF" error lists before saying how many more.

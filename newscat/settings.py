@@ -55,7 +55,7 @@ def effective(
     environment and the user's file, else the built-in default."""
     # start-up time: loaded only when the command runs
     from newscat.catalog import ENV_CATALOG, bundled_seeds
-    from newscat.index import ENV_CACHE_DIR, default_cache_dir
+    from newscat.store.index import ENV_CACHE_DIR, default_cache_dir
 
     defaults = user.defaults
     file = user.path

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Literal
 from newscat.fields import REGISTRY
 
 if TYPE_CHECKING:
-    from newscat.index import Index
     from newscat.query import Filters
+    from newscat.store.index import Index
 
 Kind = Literal["topic", "provider", "category", "type"]
 #: How many close values a hint offers.

@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from newscat.index import Index
 from newscat.model import GroupSort
 from newscat.query import Filters, compile_filters, known_paths
-from newscat.reads import provider_group_rows, stats_rows, topic_group_rows
+from newscat.store.index import Index
+from newscat.store.reads import provider_group_rows, stats_rows, topic_group_rows
 
 #: Quality buckets of ten; the last one also holds 100 (and anything above it).
 QUALITY_BUCKETS = tuple((low, low + 9 if low < 90 else 100) for low in range(0, 100, 10))

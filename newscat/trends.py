@@ -17,9 +17,9 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from newscat.dates import to_iso
-from newscat.index import Index
 from newscat.query import Filters, compile_filters, known_paths
-from newscat.reads import trend_rows
+from newscat.store.index import Index
+from newscat.store.reads import trend_rows
 
 TrendKind = Literal["topic", "provider"]
 #: How many windows a row's sparkline shows, the last one included.

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 from newscat.errors import NewscatError, UsageError
 
 if TYPE_CHECKING:
-    from newscat.index import Index, RefreshReport
+    from newscat.store.index import Index, RefreshReport
 
 #: Beside the index: the watcher's lock, and what it says about itself (JSON).
 SUFFIX = ".watch"

@@ -12,8 +12,8 @@ from typing import Any
 
 from rich.cells import cell_len
 
-from newscat.index import Index
 from newscat.query import Filters, Query
+from newscat.store.index import Index
 
 _TEXT = re.compile(
     r'<text class="[^"]*" x="([\d.]+)" y="[\d.]+" textLength="([\d.]+)" '

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from newscat.fields import CataloguePaths, catalogue_paths, path_type
-from newscat.index import Index
 from newscat.query import Filters, Query, compile_query
+from newscat.store.index import Index
 
 NOW = "2023-02-01T12:00:00Z"
 

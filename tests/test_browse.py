@@ -14,9 +14,9 @@ import pytest
 pytest.importorskip("textual", reason="the optional extra newscat[browse] is not installed")
 
 from newscat.errors import UsageError
-from newscat.index import Index
 from newscat.listing import PAGES_KEPT, Listing, next_sort, typed_filter
 from newscat.query import Filters, Query
+from newscat.store.index import Index
 from tests.browse_support import browse, press, screen_text, settle, type_text
 from tests.conftest import ROOT, SEEDS, run, write_article
 
@@ -600,7 +600,7 @@ def test_the_sort_cycle_comes_back_round() -> None:
 def test_a_busy_state_database_keeps_the_mark_back_instead_of_freezing(tmp_path: Path) -> None:
     import sqlite3
 
-    from newscat.state import mark_one_seen, utc_now
+    from newscat.store.state import mark_one_seen, utc_now
 
     folder = many(tmp_path / "cat", 1)
     state = tmp_path / "state.sqlite3"

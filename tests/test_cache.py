@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from newscat import cache
-from newscat.index import database_name
+from newscat.store.index import database_name
 from tests.conftest import SEEDS, run
 
 

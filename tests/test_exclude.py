@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from newscat.ignore import BadPattern, compile_pattern, left_out, rules
-from newscat.index import Index
+from newscat.store.index import Index
 from tests.conftest import run, write_article
 
 # --- git's pattern rules ------------------------------------------------------------------

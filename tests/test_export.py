@@ -423,9 +423,9 @@ def test_a_write_failing_midway_keeps_the_old_file(
     run: Any, existing: Path, fmt: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A full disk halfway through: the old file survives and no temp file is left."""
-    import newscat.index
+    import newscat.store.index
 
-    real = newscat.index.article_from_row
+    real = newscat.store.index.article_from_row
     seen = []
 
     def failing(row: Any) -> Any:
@@ -434,7 +434,7 @@ def test_a_write_failing_midway_keeps_the_old_file(
             raise OSError(28, "No space left on device")
         return real(row)
 
-    monkeypatch.setattr(newscat.index, "article_from_row", failing)
+    monkeypatch.setattr(newscat.store.index, "article_from_row", failing)
     result = run("export", "-f", fmt, "-o", str(existing))
     assert result.exit_code == 1
     assert result.stderr == f"Error: cannot write {existing}: No space left on device\n"
@@ -461,7 +461,7 @@ def test_new_file_gets_normal_permissions_and_old_ones_are_kept(
 
 def test_writers_write_each_article_as_it_arrives(run: Any, catalog: Path) -> None:
     from newscat.catalog import resolve_roots
-    from newscat.index import Index
+    from newscat.store.index import Index
 
     index = Index.open(resolve_roots([str(catalog)]), None)
     index.refresh()

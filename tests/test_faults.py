@@ -181,7 +181,7 @@ def test_a_file_size_limit_during_the_first_index_falls_back_to_memory(tmp_path:
 
 
 def test_a_cache_dir_removed_mid_run_still_answers_and_comes_back(tmp_path: Path) -> None:
-    from newscat.index import Index
+    from newscat.store.index import Index
 
     cat = tmp_path / "cat"
     make_articles(cat, 30, body_size=200)
@@ -203,7 +203,7 @@ def test_a_cache_dir_removed_mid_run_still_answers_and_comes_back(tmp_path: Path
 
 
 def test_an_index_left_in_place_warns_nothing(tmp_path: Path) -> None:
-    from newscat.index import Index
+    from newscat.store.index import Index
 
     cat = tmp_path / "cat"
     make_articles(cat, 5, body_size=200)

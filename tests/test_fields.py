@@ -17,8 +17,8 @@ from newscat import fields
 from newscat.cli import cli
 from newscat.errors import UsageError
 from newscat.export import resolve_fields
-from newscat.index import Index
 from newscat.query import Filters, compile_order, known_paths
+from newscat.store.index import Index
 from newscat.where import WhereError, compile_where
 from tests.query_support import open_index, write_catalogue
 
@@ -220,8 +220,8 @@ def test_the_stored_columns_come_from_the_registry(root: Path, tmp_path: Path) -
 
     from newscat import parquet
     from newscat.catalog import read_article
-    from newscat.index import article_from_row, article_row
     from newscat.model import Article
+    from newscat.store.index import article_from_row, article_row
 
     index = open_index(root, tmp_path / "cache")
     declared = [row[1] for row in index.conn.execute("PRAGMA table_info(articles)")]

@@ -11,7 +11,6 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newscat import index as index_module
 from newscat.handles import (
     MIN_LENGTH,
     Handles,
@@ -20,8 +19,9 @@ from newscat.handles import (
     hash_part,
     trailing_parts,
 )
-from newscat.index import Index
 from newscat.refs import resolve
+from newscat.store import index as index_module
+from newscat.store.index import Index
 from tests.conftest import run, write_article
 
 

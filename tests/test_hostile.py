@@ -23,9 +23,9 @@ from newscat import catalog
 from newscat.catalog import read_article, walk_folders
 from newscat.cli import cli
 from newscat.ignore import Selection
-from newscat.index import Index
 from newscat.model import Article, Problem
 from newscat.parse import MAX_DEPTH, parse_article
+from newscat.store.index import Index
 
 GOOD = "---\ntitle: Fine\npublishedDateTime: 2022-05-19T09:13:00Z\nwebUrl: https://e.com/{n}\n---\n"
 
@@ -405,7 +405,7 @@ def test_file_that_grows_after_the_stat_is_read_whole(
 
 def test_size_limit_through_the_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(catalog, "DEFAULT_MAX_SIZE", 64)
-    monkeypatch.setattr("newscat.index.DEFAULT_MAX_SIZE", 64)
+    monkeypatch.setattr("newscat.store.index.DEFAULT_MAX_SIZE", 64)
     root = make_root(tmp_path, {"big.md": GOOD.format(n=1) + "x" * 100})
     result = run(["check", "--no-cache", "-C", str(root), "-f", "tsv"])
     assert result.exit_code == 1
@@ -455,12 +455,12 @@ def test_index_refresh_survives_a_file_deleted_after_the_walk(
         if stat_files:  # the walk that reads, not a count by name
             (root / "gone.md").unlink()
 
-    monkeypatch.setattr("newscat.index.walk_folders", walk_then_delete)
+    monkeypatch.setattr("newscat.store.index.walk_folders", walk_then_delete)
     index = Index.open([str(root)], None)
     index.refresh()
     assert [a.id for a in index.select()] == ["stays"]
     assert [p.code for p in index.problems()] == ["unreadable"]
-    monkeypatch.setattr("newscat.index.walk_folders", real_walk)
+    monkeypatch.setattr("newscat.store.index.walk_folders", real_walk)
     index.refresh()  # the next refresh forgets the vanished file
     assert index.problems() == []
 
@@ -481,11 +481,11 @@ def test_file_replaced_between_walk_and_read(
         if stat_files:  # the walk that reads, not a count by name
             (root / "swap.md").write_text("not an article any more\n")
 
-    monkeypatch.setattr("newscat.index.walk_folders", walk_then_replace)
+    monkeypatch.setattr("newscat.store.index.walk_folders", walk_then_replace)
     index = Index.open([str(root)], None)
     index.refresh()
     assert [p.code for p in index.problems()] == ["no-front-matter"]
-    monkeypatch.setattr("newscat.index.walk_folders", real_walk)
+    monkeypatch.setattr("newscat.store.index.walk_folders", real_walk)
     (root / "swap.md").write_text(GOOD.format(n=3))
     index.refresh()
     assert [a.url for a in index.select()] == ["https://e.com/3"]

@@ -15,9 +15,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from newscat import index as index_module
 from newscat.catalog import file_entry, stamp, unstamp
-from newscat.index import Index, database_name, default_cache_dir
+from newscat.store import index as index_module
+from newscat.store.index import Index, database_name, default_cache_dir
 from tests.conftest import ROOT, article_text, run, write_article
 
 

@@ -32,14 +32,14 @@ LAYERS: list[tuple[str, set[str]]] = [
         },
     ),
     # The state database's schema sits with the registry: the field 'arrived' reads it.
-    ("fields, parsing, configuration files", {"newscat.fields", "newscat.parse", "newscat.config", "newscat.state"}),
+    (
+        "fields, parsing, configuration files",
+        {"newscat.fields", "newscat.parse", "newscat.config", "newscat.store.state"},
+    ),
     ("finding files", {"newscat.catalog", "newscat.cache"}),
     (
         "the store: schema, refresh, reads",
-        {
-            "newscat.index", "newscat.sqlfunctions", "newscat.stories", "newscat.stories.grouping",
-            "newscat.stories.store", "newscat.watch", "newscat.reads",
-        },
+        {"newscat.store", "newscat.stories", "newscat.stories.grouping", "newscat.watch"},
     ),
     ("REFs", {"newscat.refs"}),
     ("filters, -m and the query language to SQL", {"newscat.query", "newscat.where", "newscat.match"}),
@@ -290,11 +290,11 @@ def test_imports_inside_functions_and_for_type_checking_count(tmp_path: Path) ->
     module.write_text(
         "from typing import TYPE_CHECKING\n"
         "if TYPE_CHECKING:\n"
-        "    from newscat.index import Index\n"
+        "    from newscat.store.index import Index\n"
         "def f() -> None:\n"
         "    import newscat.render\n"
         "    from newscat import export\n",
         encoding="utf-8",
     )
     found = set(_imports("newscat.m", module))
-    assert {"newscat.index", "newscat.render", "newscat.export"} <= found
+    assert {"newscat.store.index", "newscat.render", "newscat.export"} <= found

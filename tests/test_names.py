@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from newscat.index import Index
+from newscat.store.index import Index
 from tests.conftest import run
 
 #: (raw name without ".md", id as newscat writes it), in title order T0, T1, ...

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from newscat import parquet
-from newscat.index import Index
-from newscat.state import STATE_FILE
+from newscat.store.index import Index
+from newscat.store.state import STATE_FILE
 from tests.conftest import run, write_article
 
 duckdb = pytest.importorskip("duckdb")

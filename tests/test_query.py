@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from newscat.errors import UsageError
-from newscat.index import Index
+from newscat.store.index import Index
 from tests.query_support import ALL, open_index, select_ids, write_catalogue
 
 

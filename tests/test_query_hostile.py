@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from newscat.cli import cli
 from newscat.errors import UsageError
-from newscat.index import Index
+from newscat.store.index import Index
 from tests.query_support import ALL, open_index, select_ids, write_catalogue
 
 HOSTILE = [

@@ -346,8 +346,8 @@ def test_every_handle_of_a_real_catalogue_names_its_article(name: str) -> None:
     """Ids without hashes (index.md in many folders, dated file names): the ref column
     of a whole real site, each resolved again as a REF."""
     from newscat.handles import MIN_LENGTH, Handles
-    from newscat.index import Index
     from newscat.refs import resolve
+    from newscat.store.index import Index
 
     index = Index.open([str(_site(name))], None)
     index.refresh()

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from newscat.index import Index, database_name
-from newscat.state import STATE_FILE, mark_seen, reset_seen, unseen_ids
+from newscat.store.index import Index, database_name
+from newscat.store.state import STATE_FILE, mark_seen, reset_seen, unseen_ids
 from tests.conftest import ROOT, run, write_article
 
 NHS = "000_50e039b255de019a"

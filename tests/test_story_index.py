@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from newscat.cli import cli
-from newscat.index import Index
-from newscat.stories import store
+from newscat.store import stories as store
+from newscat.store.index import Index
 from tests.conftest import article_text
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from newscat.cli import cli
-from newscat.index import Index
 from newscat.query import Filters
+from newscat.store.index import Index
 from newscat.trends import Trend, sparkline, trends
 from tests.conftest import write_article
 

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from newscat import watch
-from newscat.index import Index, RefreshReport, database_name
+from newscat.store.index import Index, RefreshReport, database_name
 from tests.conftest import ROOT, run, write_article
 
 pytest.importorskip("watchdog")

@@ -63,8 +63,8 @@ def browse_command(**opts: Unpack[BrowseOptions]) -> None:
     """
     # start-up time: loaded only when the command runs
     from newscat.app import App
-    from newscat.index import Index
     from newscat.query import compile_query, known_paths
+    from newscat.store.index import Index
 
     try:
         browse = importlib.import_module("newscat.browse")

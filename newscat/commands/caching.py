@@ -47,7 +47,7 @@ def cache_command(prune: bool, format_: str | None, cache_dir: str | None, color
     # start-up time: loaded only when the command runs
     from newscat import cache
     from newscat.formats import Shape, write_records
-    from newscat.index import default_cache_dir
+    from newscat.store.index import default_cache_dir
 
     directory = Path(cache_dir).expanduser() if cache_dir else default_cache_dir()
     found = cache.entries(directory)

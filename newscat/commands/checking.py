@@ -15,8 +15,8 @@ if TYPE_CHECKING:
     from rich.console import RenderableType
     from typing_extensions import Unpack
 
-    from newscat.index import Index
     from newscat.model import Problem
+    from newscat.store.index import Index
 
 CHECK_FORMATS = ("table", "lines", "tsv", "json")
 

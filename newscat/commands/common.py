@@ -25,9 +25,9 @@ if TYPE_CHECKING:
     from newscat.app import App
     from newscat.fields import CataloguePaths, Context
     from newscat.formats import Shape
-    from newscat.index import Index
     from newscat.model import Article
     from newscat.query import Compiled, Filters, Query
+    from newscat.store.index import Index
 
 
 class RefCommand(click.Command):
@@ -311,6 +311,6 @@ class Delivery:
         if self.consumer is None or not self.paths:
             return 0
         # start-up time: loaded only when the command runs
-        from newscat.state import mark_seen, utc_now
+        from newscat.store.state import mark_seen, utc_now
 
         return mark_seen(self.index.conn, self.consumer, self.paths, utc_now())

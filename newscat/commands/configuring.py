@@ -217,7 +217,7 @@ def seen_command(
     from newscat.app import App
     from newscat.dates import parse_when, resolve_now, to_iso
     from newscat.errors import UsageError
-    from newscat.state import attach, check_consumer, consumers, reset_seen
+    from newscat.store.state import attach, check_consumer, consumers, reset_seen
 
     name = consumer
     forgetting = reset or since is not None

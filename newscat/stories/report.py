@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from newscat.fields import RELATED_KEY
-from newscat.index import Index
 from newscat.model import Article
 from newscat.query import Compiled, Filters, compile_filters, known_paths
+from newscat.store.index import Index
 from newscat.stories.grouping import related_urls
 
 #: Columns of a story row in tsv/csv (json adds the members).

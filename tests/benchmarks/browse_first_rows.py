@@ -31,9 +31,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from newscat.index import Index  # noqa: E402
 from newscat.listing import SORT_CYCLE, Listing, typed_filter  # noqa: E402
 from newscat.query import Query  # noqa: E402
+from newscat.store.index import Index  # noqa: E402
 
 
 def first_rows(catalog: str, cache_dir: str, runs: int, quits: list[float]) -> list[float]:

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from newscat.catalog import resolve_roots
 from newscat.handles import Handles
-from newscat.index import Index, ref_conditions
+from newscat.store.index import Index, ref_conditions
 
 _SUFFIX = "substr(a.id, length(rtrim(a.id, replace(a.id, '_', ''))) + 1)"
 

@@ -20,8 +20,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from newscat.index import Index
-from newscat.stories import store
+from newscat.store import stories as store
+from newscat.store.index import Index
 
 _spent: list[float] = []
 _original_update = store.update
@@ -74,7 +74,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     store.update = _timed_update  # type: ignore[assignment]
-    import newscat.index as index_module
+    import newscat.store.index as index_module
 
     index_module.stories.update = _timed_update  # type: ignore[assignment]
     runs = [one_run(args.root) for _ in range(args.runs)]

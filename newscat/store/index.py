@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from newscat import signals
-from newscat import state as state_store
 from newscat.cache import mark_used, record_roots
 from newscat.catalog import (
     file_entry,
@@ -49,8 +48,9 @@ from newscat.fields import (
 from newscat.handles import Handles, after_prefix
 from newscat.ignore import Exclusions, Selection
 from newscat.model import DEFAULT_MAX_SIZE, Article, Problem
-from newscat.sqlfunctions import register as register_functions
-from newscat.stories import store as stories
+from newscat.store import state as state_store
+from newscat.store import stories
+from newscat.store.sqlfunctions import register as register_functions
 from newscat.transactions import write_transaction
 
 SCHEMA_VERSION = 9

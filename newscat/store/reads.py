@@ -14,8 +14,8 @@ from typing import Any
 from urllib.parse import quote
 
 from newscat.ignore import Exclusions
-from newscat.index import Index, database_name
 from newscat.model import Article, GroupSort
+from newscat.store.index import Index, database_name
 
 
 @contextlib.contextmanager
