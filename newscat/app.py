@@ -19,8 +19,9 @@ import click
 from newscat.catalog import resolve_roots
 from newscat.config import Search, UserConfig, load_catalog_config, load_user_config
 from newscat.ignore import Exclusions
+from newscat.refresh import RefreshReport
 from newscat.settings import Setting, available_searches, effective
-from newscat.store.index import Index, RefreshReport
+from newscat.store.index import Index
 from newscat.store.state import STATE_FILE
 
 #: Where ``--no-pager`` given before the command (``newscat --no-pager list``, as with

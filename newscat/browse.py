@@ -41,8 +41,9 @@ from newscat.fields import CataloguePaths, catalogue_paths, path_type
 from newscat.launch import can_open, open_url
 from newscat.listing import READER, Listing, Row, TypedFilter, next_sort, typed_filter
 from newscat.query import Filters, Query, known_paths
+from newscat.refresh import RefreshReport
 from newscat.render import article_page, number, score_style
-from newscat.store.index import Index, RefreshReport
+from newscat.store.index import Index
 from newscat.store.state import mark_one_seen, utc_now
 from newscat.text import inert
 from newscat.where import KnownPaths

@@ -146,7 +146,8 @@ def complete_refs(ctx: click.Context, param: click.Parameter, incomplete: str) -
     it), so the shell narrows them as the user types on; a part several articles
     share is offered once, its description naming them."""
     # start-up time: each completion loads only what it needs
-    from newscat.store.index import ID_PARTS, prefix_condition
+    from newscat.store.index import prefix_condition
+    from newscat.store.schema import ID_PARTS
 
     def read(conn: sqlite3.Connection) -> list[CompletionItem]:
         for part, expression in ID_PARTS.items():

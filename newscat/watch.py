@@ -37,7 +37,8 @@ from typing import TYPE_CHECKING, Any
 from newscat.errors import NewscatError, UsageError
 
 if TYPE_CHECKING:
-    from newscat.store.index import Index, RefreshReport
+    from newscat.refresh import RefreshReport
+    from newscat.store.index import Index
 
 #: Beside the index: the watcher's lock, and what it says about itself (JSON).
 SUFFIX = ".watch"

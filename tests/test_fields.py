@@ -221,7 +221,8 @@ def test_the_stored_columns_come_from_the_registry(root: Path, tmp_path: Path) -
     from newscat import parquet
     from newscat.catalog import read_article
     from newscat.model import Article
-    from newscat.store.index import article_from_row, article_row
+    from newscat.store.index import article_from_row
+    from newscat.store.schema import article_row
 
     index = open_index(root, tmp_path / "cache")
     declared = [row[1] for row in index.conn.execute("PRAGMA table_info(articles)")]

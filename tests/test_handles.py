@@ -20,7 +20,7 @@ from newscat.handles import (
     trailing_parts,
 )
 from newscat.refs import resolve
-from newscat.store import index as index_module
+from newscat.store import schema
 from newscat.store.index import Index
 from tests.conftest import run, write_article
 
@@ -287,13 +287,13 @@ def test_an_index_of_the_previous_schema_is_rebuilt_with_the_id_indexes(tmp_path
     with sqlite3.connect(db) as conn:
         conn.execute("DROP INDEX articles_suffix")
         conn.execute("DROP INDEX articles_leaf")
-        conn.execute(f"PRAGMA user_version = {index_module.SCHEMA_VERSION - 1}")
+        conn.execute(f"PRAGMA user_version = {schema.SCHEMA_VERSION - 1}")
     conn.close()
     result = run("list", "-F", "ref", "--no-header", "--cache-dir", str(cache))
     assert (result.exit_code, result.stdout) == (0, "6ef5\n50e0\n")
     assert result.stderr == (
         f"newscat: warning: the index at {db} was made by another newscat (schema version "
-        f"{index_module.SCHEMA_VERSION - 1}; this one uses {index_module.SCHEMA_VERSION}); "
+        f"{schema.SCHEMA_VERSION - 1}; this one uses {schema.SCHEMA_VERSION}); "
         "rebuilding it\n"
     )
     with sqlite3.connect(db) as conn:
@@ -301,4 +301,4 @@ def test_an_index_of_the_previous_schema_is_rebuilt_with_the_id_indexes(tmp_path
         version = conn.execute("PRAGMA user_version").fetchone()[0]
     conn.close()
     assert {"articles_suffix", "articles_leaf"} <= names
-    assert version == index_module.SCHEMA_VERSION
+    assert version == schema.SCHEMA_VERSION

@@ -455,12 +455,12 @@ def test_index_refresh_survives_a_file_deleted_after_the_walk(
         if stat_files:  # the walk that reads, not a count by name
             (root / "gone.md").unlink()
 
-    monkeypatch.setattr("newscat.store.index.walk_folders", walk_then_delete)
+    monkeypatch.setattr("newscat.refresh.walk_folders", walk_then_delete)
     index = Index.open([str(root)], None)
     index.refresh()
     assert [a.id for a in index.select()] == ["stays"]
     assert [p.code for p in index.problems()] == ["unreadable"]
-    monkeypatch.setattr("newscat.store.index.walk_folders", real_walk)
+    monkeypatch.setattr("newscat.refresh.walk_folders", real_walk)
     index.refresh()  # the next refresh forgets the vanished file
     assert index.problems() == []
 
@@ -481,11 +481,11 @@ def test_file_replaced_between_walk_and_read(
         if stat_files:  # the walk that reads, not a count by name
             (root / "swap.md").write_text("not an article any more\n")
 
-    monkeypatch.setattr("newscat.store.index.walk_folders", walk_then_replace)
+    monkeypatch.setattr("newscat.refresh.walk_folders", walk_then_replace)
     index = Index.open([str(root)], None)
     index.refresh()
     assert [p.code for p in index.problems()] == ["no-front-matter"]
-    monkeypatch.setattr("newscat.store.index.walk_folders", real_walk)
+    monkeypatch.setattr("newscat.refresh.walk_folders", real_walk)
     (root / "swap.md").write_text(GOOD.format(n=3))
     index.refresh()
     assert [a.url for a in index.select()] == ["https://e.com/3"]

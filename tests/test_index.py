@@ -15,8 +15,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from newscat import refresh as refresh_module
 from newscat.catalog import file_entry, stamp, unstamp
-from newscat.store import index as index_module
+from newscat.store import schema
 from newscat.store.index import Index, database_name, default_cache_dir
 from tests.conftest import ROOT, article_text, run, write_article
 
@@ -92,14 +93,14 @@ def test_touching_a_file_reparses_nothing(tmp_path: Path, monkeypatch: pytest.Mo
     target = cat / "00/00001_0000000000000001.txt"
     os.utime(target, ns=(time.time_ns(), time.time_ns() - 5_000_000_000))
     parsed: list[str] = []
-    real = index_module.read_article
+    real = refresh_module.read_article
 
     def spy(path: str, *args: object, **kwargs: object) -> object:
         result = real(path, *args, **kwargs)  # type: ignore[arg-type]
         parsed.append(path if result[1] is not None else "unchanged")
         return result
 
-    monkeypatch.setattr(index_module, "read_article", spy)
+    monkeypatch.setattr(refresh_module, "read_article", spy)
     report = index.refresh()
     assert (report.added, report.changed, report.unchanged) == (0, 0, 3)
     assert parsed == ["unchanged"]
@@ -147,8 +148,8 @@ def test_parallel_parse_gives_the_same_index_as_serial(
     (cat / "broken.md").write_text("---\n: : :\n---\n", encoding="utf-8")
     serial = open_index([cat], tmp_path / "serial")
     serial.refresh()
-    monkeypatch.setattr(index_module, "POOL_THRESHOLD", 1)
-    monkeypatch.setattr(index_module, "_BATCH", 7)
+    monkeypatch.setattr(refresh_module, "POOL_THRESHOLD", 1)
+    monkeypatch.setattr(refresh_module, "_BATCH", 7)
     progress: list[tuple[int, int]] = []
     parallel = open_index([cat], tmp_path / "parallel")
     parallel.refresh(progress=lambda done, total: progress.append((done, total)))
@@ -227,7 +228,7 @@ def test_database_of_another_schema_version_is_rebuilt(tmp_path: Path) -> None:
     assert (result.exit_code, result.stdout) == (0, "2\n")
     assert result.stderr == (
         f"newscat: warning: the index at {db} was made by another newscat "
-        f"(schema version 99; this one uses {index_module.SCHEMA_VERSION}); rebuilding it\n"
+        f"(schema version 99; this one uses {schema.SCHEMA_VERSION}); rebuilding it\n"
     )
 
 
@@ -246,10 +247,10 @@ def test_an_index_of_an_older_schema_is_read_again(tmp_path: Path) -> None:
     assert (result.exit_code, result.stdout) == (0, "4\n")
     assert result.stderr == (
         f"newscat: warning: the index at {db} was made by another newscat "
-        f"(schema version 6; this one uses {index_module.SCHEMA_VERSION}); rebuilding it\n"
+        f"(schema version 6; this one uses {schema.SCHEMA_VERSION}); rebuilding it\n"
     )
     index = open_index([cat], cache)
-    assert index.conn.execute("PRAGMA user_version").fetchone() == (index_module.SCHEMA_VERSION,)
+    assert index.conn.execute("PRAGMA user_version").fetchone() == (schema.SCHEMA_VERSION,)
     assert index.refresh().unchanged == 4
     (article,) = index.select("a.id = ?", ["caf\\xe9"])
     assert article.path_bytes == base64.b64encode(os.fsencode(str(cat / "caf\udce9.txt"))).decode()
@@ -392,9 +393,9 @@ def test_every_kind_of_change_matches_a_fresh_index(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, streamed: bool
 ) -> None:
     if streamed:  # too many changes to keep: the refresh streams the walk a second time
-        monkeypatch.setattr(index_module, "PLAN_LIMIT", 2)
-        monkeypatch.setattr(index_module, "POOL_THRESHOLD", 1)
-        monkeypatch.setattr(index_module, "_BATCH", 3)
+        monkeypatch.setattr(refresh_module, "PLAN_LIMIT", 2)
+        monkeypatch.setattr(refresh_module, "POOL_THRESHOLD", 1)
+        monkeypatch.setattr(refresh_module, "_BATCH", 3)
     cat = tmp_path / "cat"
     make_catalogue(cat, 250)  # folders 00, 01, 02
     index = open_index([cat], tmp_path / "cache")

@@ -38,8 +38,8 @@ LAYERS: list[tuple[str, set[str]]] = [
     ),
     ("finding files", {"newscat.catalog", "newscat.cache"}),
     (
-        "the store: schema, refresh, reads",
-        {"newscat.store", "newscat.stories", "newscat.stories.grouping", "newscat.watch"},
+        "the store (schema, every statement) and the refresh",
+        {"newscat.store", "newscat.refresh", "newscat.stories", "newscat.stories.grouping", "newscat.watch"},
     ),
     ("REFs", {"newscat.refs"}),
     ("filters, -m and the query language to SQL", {"newscat.query", "newscat.where", "newscat.match"}),

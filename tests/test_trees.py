@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from newscat.cli import cli
-from newscat.store.index import PLAN_LIMIT
+from newscat.refresh import PLAN_LIMIT
 from tests.conftest import run, write_article
 
 ARTICLE = "---\ntitle: {title}\npublishedDateTime: 2024-01-01T00:00:00Z\n---\nBody.\n"

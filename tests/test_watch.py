@@ -19,7 +19,8 @@ from typing import Any
 import pytest
 
 from newscat import watch
-from newscat.store.index import Index, RefreshReport, database_name
+from newscat.refresh import RefreshReport
+from newscat.store.index import Index, database_name
 from tests.conftest import ROOT, run, write_article
 
 pytest.importorskip("watchdog")

@@ -84,11 +84,32 @@ def check_command(
 
 def collect_problems(index: Index, show: Callable[[str], str] = str) -> list[Problem]:
     """Every stored problem plus the cross-file ones, by file, then line."""
-    problems = index.problems() + index.duplicates(show)
+    problems = index.problems() + _duplicates(index, show)
     return sorted(
         problems,
         key=lambda p: (p.path, p.line or 0, p.column or 0, p.severity != "error", p.code),
     )
+
+
+#: How a warning about a shared value names it, by the warning's code.
+_SAME = {"duplicate-id": "same id", "duplicate-url": "same URL"}
+
+
+def _duplicates(index: Index, show: Callable[[str], str]) -> list[Problem]:
+    """One warning for each file whose id, or URL in canonical form, other files share,
+    naming up to three of them (through ``show``)."""
+    from newscat.model import Problem  # start-up time: as the index, only when checking
+
+    found: list[Problem] = []
+    for code, value, paths in index.shared_values():
+        for path in paths:
+            others = [show(other) for other in paths if other != path]
+            named = ", ".join(others[:3])
+            if len(others) > 3:
+                named += f" and {len(others) - 3} more"
+            message = f"{_SAME[code]} {value!r} as {named}"
+            found.append(Problem(path, code, message, severity="warning"))
+    return found
 
 
 def display_path(path: str) -> str:

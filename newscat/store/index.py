@@ -7,30 +7,16 @@ with ``--no-cache``); every command refreshes it first and then reads from it.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import hashlib
 import json
 import os
-import signal
 import sqlite3
-import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from newscat import signals
-from newscat.cache import mark_used, record_roots
-from newscat.catalog import (
-    file_entry,
-    path_bytes,
-    read_article,
-    stamps,
-    text_keys,
-    text_path,
-    walk_folders,
-)
-from newscat.config import CatalogConfig, ConfigError, load_catalog_config
+from newscat.cache import mark_used
 from newscat.fields import (
     BODY_SQL,
     FRONT_MATTER,
@@ -40,127 +26,40 @@ from newscat.fields import (
     STORY_FIELDS,
     Column,
     Field,
-    FieldKeys,
     PathStats,
     catalogue_paths,
-    field_keys,
 )
 from newscat.handles import Handles, after_prefix
-from newscat.ignore import Exclusions, Selection
+from newscat.ignore import Exclusions
 from newscat.model import DEFAULT_MAX_SIZE, Article, Problem
+from newscat.refresh import RefreshReport, Source, refresh, stored_fingerprint
 from newscat.store import state as state_store
 from newscat.store import stories
-from newscat.store.sqlfunctions import register as register_functions
+from newscat.store.schema import (
+    ARTICLE_COLUMNS,
+    FRONT_MATTER_AT,
+    FULLTEXT_BUILT,
+    ID_PARTS,
+    OtherSchema,
+    connect,
+    from_sql,
+    fulltext_built,
+    is_bug,
+    is_corrupt,
+    meta,
+    problem_count,
+    remove_database,
+    set_meta,
+)
 from newscat.transactions import write_transaction
 
-SCHEMA_VERSION = 9
-#: The part of an id after its last "_" (the whole id when it has none) and its last
-#: path segment: indexed, so that the REF rules and handles never scan every id.
-#: A query uses the index only when it spells the expression exactly so.
-_ID_SUFFIX = "substr({id}, length(rtrim({id}, replace({id}, '_', ''))) + 1)"
-_ID_LEAF = "substr({id}, length(rtrim({id}, replace({id}, '/', ''))) + 1)"
-#: In-place upgrades from older schema versions; any other version is rebuilt.
-#: Version 9 keeps no bodies (the files hold them; the full-text index keeps its own
-#: copy once built), so what older versions stored is read again: none is upgraded.
-_ID_INDEXES = (
-    f"CREATE INDEX IF NOT EXISTS articles_suffix ON articles({_ID_SUFFIX.format(id='id')})",
-    f"CREATE INDEX IF NOT EXISTS articles_leaf ON articles({_ID_LEAF.format(id='id')})",
-)
-_UPGRADES: dict[int, str] = {}
 ENV_CACHE_DIR = "NEWSCAT_CACHE_DIR"
-#: Below this many files to parse, a process pool costs more than it saves.
-POOL_THRESHOLD = 400
-#: How long a command waits for another process's refresh to finish.
-BUSY_SECONDS = 600.0
-#: The first look keeps at most this many changes; beyond, the refresh streams them.
-PLAN_LIMIT = 5000
-#: meta 'fulltext' holds this once the full-text index is built and kept in step.
-FULLTEXT_BUILT = "built"
 _FULLTEXT_BATCH = 2000
 #: How every full-text condition reads in SQL (see newscat.query).
 _SEARCHES_TEXT = "fts MATCH"
-_BATCH = 256
-#: A file modified less than this long before it is read is read again next time
-#: (file system clocks tick coarsely: a few milliseconds on Linux, 2 s on FAT).
-RACY_NS = 2_000_000_000
-#: The modification time stored for such a file: one that no file has.
-RACY_MTIME = -1
-
-#: Secondary indexes, kept apart because filling an empty index drops them and builds
-#: them once at the end (a sort), which is much faster than row-by-row upkeep.
-_INDEXES = (
-    "CREATE INDEX IF NOT EXISTS problems_path ON problems(path)",
-    "CREATE INDEX IF NOT EXISTS articles_id ON articles(id)",
-    *_ID_INDEXES,
-    "CREATE INDEX IF NOT EXISTS articles_date ON articles(date DESC, id, path)",
-    "CREATE INDEX IF NOT EXISTS topics_key ON topics(key, article)",
-    "CREATE INDEX IF NOT EXISTS topics_article ON topics(article)",
-)
-
-_STORED_DECLARATIONS = ",\n    ".join(f"{spec.stored_name} {spec.stored}" for spec in STORED_FIELDS)
-
-SCHEMA = f"""
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS files (
-    path TEXT PRIMARY KEY,
-    root TEXT NOT NULL,
-    id TEXT NOT NULL,
-    size INTEGER NOT NULL,
-    mtime_ns INTEGER NOT NULL,
-    dir TEXT NOT NULL,              -- the folder, so a refresh compares one folder at a time
-    hash TEXT,
-    status TEXT NOT NULL            -- 'ok' or 'error'
-) WITHOUT ROWID;
--- Covering, so that comparing a folder reads this index alone, in order.
-CREATE INDEX IF NOT EXISTS files_dir ON files(dir, path, size, mtime_ns);
-CREATE TABLE IF NOT EXISTS problems (
-    path TEXT NOT NULL,
-    severity TEXT NOT NULL,
-    code TEXT NOT NULL,
-    message TEXT NOT NULL,
-    line INTEGER,
-    col INTEGER
-);
--- One column per stored field of the registry (newscat.fields), after the root.
-CREATE TABLE IF NOT EXISTS articles (
-    rowid INTEGER PRIMARY KEY,
-    root TEXT NOT NULL,
-    {_STORED_DECLARATIONS}
-);
-CREATE TABLE IF NOT EXISTS topics (
-    article INTEGER NOT NULL,           -- articles.rowid
-    topic TEXT NOT NULL,                -- as written
-    key TEXT NOT NULL                   -- casefolded, for matching and grouping
-);
--- Built on the first full-text search (meta 'fulltext' = 'built'), then kept in step
--- with articles by the refresh itself (_apply, _delete_paths), in batches. Its rowid is
--- the article's; it keeps its own copy of the texts, the only copy of bodies in the index.
-CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
-    title, excerpt, body, tokenize='unicode61 remove_diacritics 2'
-);
-{";".join(_INDEXES)};
-{stories.SCHEMA}
-"""
-
-#: The stored fields' columns, in the order of ``article_row`` and ``article_from_row``.
-ARTICLE_COLUMNS = ", ".join(spec.stored_name for spec in STORED_FIELDS)
 
 Warn = Callable[[str], None]
 Progress = Callable[[int, int], None]
-
-
-@dataclass(frozen=True)
-class RefreshReport:
-    """What one refresh changed; ``names`` lists each file added, changed or removed
-    as ``(what, id, path)``, in the order the refresh met them."""
-
-    added: int = 0
-    changed: int = 0
-    removed: int = 0
-    unchanged: int = 0
-    problems: int = 0
-    seconds: float = 0.0
-    names: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -177,6 +76,14 @@ class Status:
     #: when a command first needs it, or by ``index --full``).
     stories: bool = False
     fulltext: bool = False
+
+
+class Shared(NamedTuple):
+    """A value several articles share, and the paths of their files."""
+
+    code: str
+    value: str
+    paths: tuple[str, ...]
 
 
 def default_cache_dir(environ: dict[str, str] | None = None) -> Path:
@@ -220,11 +127,9 @@ class Index:
         self.location = location
         self.exclusions = exclusions or Exclusions()
         self.max_size = DEFAULT_MAX_SIZE
-        self._fulltext = False  # whether the refresh under way keeps the full-text index
         self.warn = warn
         self._paths: dict[tuple[str, ...], PathStats] | None = None
         self._identity: tuple[int, int] | None = None  # the database file's (device, inode)
-        self._catalogues = _Catalogues({}, {}, _Catalogues.DEFAULT_FINGERPRINT)
         #: The state database (arrivals, seen marks); None keeps one in memory.
         self.state = state
         self.state_kept = state_store.attach(conn, state, warn)
@@ -251,7 +156,7 @@ class Index:
         through ``warn`` and the command goes on.
         """
         if cache_dir is None:
-            return cls(_connect(":memory:"), roots, ":memory:", warn, exclusions, state)
+            return cls(connect(":memory:"), roots, ":memory:", warn, exclusions, state)
         path = cache_dir / database_name(roots, exclusions)
         try:
             cache_dir.mkdir(parents=True, exist_ok=True)
@@ -259,23 +164,23 @@ class Index:
                 raise PermissionError(f"{cache_dir} is not writable")
         except OSError as exc:
             warn(f"cannot use the cache dir ({_reason(exc)}); indexing in memory this time")
-            return cls(_connect(":memory:"), roots, ":memory:", warn, exclusions, state)
+            return cls(connect(":memory:"), roots, ":memory:", warn, exclusions, state)
         try:
             return cls._file(path, roots, warn, exclusions, state)
         except sqlite3.OperationalError as exc:  # cannot open or lock it: leave it alone
             warn(f"cannot use the index at {path} ({exc}); indexing in memory this time")
-            return cls(_connect(":memory:"), roots, ":memory:", warn, exclusions, state)
-        except _OtherSchema as exc:
+            return cls(connect(":memory:"), roots, ":memory:", warn, exclusions, state)
+        except OtherSchema as exc:
             warn(f"the index at {path} was made by another newscat ({exc}); rebuilding it")
-            _remove_database(path)
+            remove_database(path)
         except sqlite3.DatabaseError as exc:  # not a database, or malformed
             warn(f"the index at {path} is unusable ({exc}); rebuilding it")
-            _remove_database(path)
+            remove_database(path)
         try:
             return cls._file(path, roots, warn, exclusions, state)
         except sqlite3.Error as exc:
             warn(f"cannot create the index at {path} ({exc}); indexing in memory this time")
-            return cls(_connect(":memory:"), roots, ":memory:", warn, exclusions, state)
+            return cls(connect(":memory:"), roots, ":memory:", warn, exclusions, state)
 
     @classmethod
     def _file(
@@ -286,7 +191,7 @@ class Index:
         exclusions: Exclusions | None,
         state: Path | None,
     ) -> Index:
-        index = cls(_connect(str(path), roots), roots, str(path), warn, exclusions, state)
+        index = cls(connect(str(path), roots), roots, str(path), warn, exclusions, state)
         index._identity = _identity(path)
         mark_used(str(path))
         return index
@@ -318,17 +223,17 @@ class Index:
         """Say once why the index file cannot be used or written, and go on with an empty
         index in memory (the caller fills it). A corrupt file is removed, to be rebuilt
         next time; one that is merely unwritable keeps what it held."""
-        if self.location == ":memory:" or _is_bug(exc):
+        if self.location == ":memory:" or is_bug(exc):
             raise exc
-        broken = _is_corrupt(exc)
+        broken = is_corrupt(exc)
         self.warn(
             f"cannot {'use' if broken else 'write'} the index at {self.location} "
             f"({exc}); indexing in memory this time"
         )
         self.conn.close()
         if broken:
-            _remove_database(Path(self.location))
-        self.conn = _connect(":memory:")
+            remove_database(Path(self.location))
+        self.conn = connect(":memory:")
         self.location = ":memory:"
         self.state_kept = state_store.attach(self.conn, self.state, self.warn)
 
@@ -353,15 +258,12 @@ class Index:
         conn = self.conn
         try:
             current = state_store.token(conn)
-            row = conn.execute("SELECT value FROM meta WHERE key = 'state_token'").fetchone()
-            if not (report.added or report.changed) and row and row[0] == current:
+            if not (report.added or report.changed) and meta(conn, "state_token") == current:
                 return
             changed = [path for what, _, path in report.names if what == "changed"]
             with write_transaction(conn):
                 state_store.record_arrivals(conn, state_store.utc_now(), changed)
-                conn.execute(
-                    "INSERT OR REPLACE INTO meta(key, value) VALUES ('state_token', ?)", (current,)
-                )
+                set_meta(conn, "state_token", current)
         except sqlite3.Error as exc:
             self.warn(f"cannot record arrival times in the state database ({exc})")
 
@@ -380,50 +282,9 @@ class Index:
         )
 
     def _refresh(self, progress: Progress | None, rebuild: bool) -> RefreshReport:
-        """Bring the index up to date with the files, in the database as it is.
-
-        A first look, without any lock, compares the walk with the index. When
-        nothing changed, that is all. Otherwise the write lock is taken and the
-        changes are applied, from the first look's list when it was short and no
-        other process has written since, else from a second walk streamed straight
-        into the parser, so that memory does not grow with the catalogue.
-        """
-        started = time.perf_counter()
-        self._catalogues = _Catalogues.read(self.roots, self.exclusions, self.warn)
-        if not rebuild and self._catalogues.fingerprint != self._stored_fingerprint():
-            self._forget_stamps()  # a catalogue reads its fields from other keys now
-        seen = self._data_version()
-        problems: list[Problem] = []
-        filling = not rebuild and self._is_empty()
-        plan = self._count() if filling else self._plan(problems)
-        if filling and not plan.files:  # nothing found by name: look properly, for problems
-            plan = self._plan(problems)
-        if not rebuild and not plan.changes and self._same_walk_problems(problems):
-            return RefreshReport(unchanged=plan.files, problems=self._problem_count())
-        # Filling an empty index writes every page once: without the write-ahead log
-        # that is one write instead of two (log, then checkpoint). A rollback journal
-        # keeps it atomic; other processes wait for it as they would for the lock.
-        rollback_journal = (
-            filling
-            and plan.reads >= POOL_THRESHOLD
-            and self.location != ":memory:"
-            and self._journal_mode("delete")
-        )
-        # A second process refreshing at the same time waits here, then finds nothing to do.
-        try:
-            report, files = self._refresh_locked(plan, seen, rebuild, problems, progress)
-        finally:
-            if rollback_journal:
-                self._journal_mode("wal")
-        return RefreshReport(
-            added=report.added,
-            changed=report.changed,
-            removed=report.removed,
-            unchanged=files - report.added - report.changed,
-            problems=self._problem_count(),
-            seconds=time.perf_counter() - started,
-            names=report.names,
-        )
+        """Bring the index up to date with the files, in the database as it is."""
+        source = Source(self.roots, self.exclusions, self.max_size, self.warn)
+        return refresh(self.conn, source, progress, rebuild, self.location == ":memory:")
 
     def unchanged(self) -> RefreshReport:
         """The report of a refresh that found nothing to do (a watcher did the work).
@@ -431,264 +292,18 @@ class Index:
         Arrivals are still recorded if the watcher recorded them in another state
         database (or in none).
         """
-        report = RefreshReport(problems=self._problem_count())
+        report = RefreshReport(problems=problem_count(self.conn))
         self._record_arrivals(report)
         return report
-
-    def _is_empty(self) -> bool:
-        return self.conn.execute("SELECT 1 FROM files LIMIT 1").fetchone() is None
-
-    def _journal_mode(self, mode: str) -> bool:
-        """Switch the journal mode; False when other connections keep it from changing."""
-        try:
-            row = self.conn.execute(f"PRAGMA journal_mode = {mode}").fetchone()
-        except sqlite3.OperationalError:
-            return False
-        return bool(row and str(row[0]).lower() == mode)
-
-    def _refresh_locked(
-        self,
-        plan: _Plan,
-        seen: int,
-        rebuild: bool,
-        problems: list[Problem],
-        progress: Progress | None,
-    ) -> tuple[RefreshReport, int]:
-        """Apply the changes in one write transaction; also says how many files there are."""
-        with write_transaction(self.conn):
-            self._fulltext = self._fulltext_built()
-            if rebuild:
-                self.conn.execute("DELETE FROM fts")
-                for table in ("articles", "topics", "files", "problems"):
-                    self.conn.execute(f"DELETE FROM {table}")
-                stories.reset(self.conn)
-            stories.ensure_schema(self.conn)
-            first_new = self._next_rowid()
-            changes: Iterator[_Change]
-            expected = plan.files if rebuild else plan.reads
-            tally = _Tally(plan.files)
-            if rebuild or plan.items is None or self._data_version() != seen:
-                problems = []
-                tally = _Tally()
-                changes = self._changes(problems, tally)
-            else:
-                changes = iter(plan.items)
-            report = self._apply(changes, expected, problems, progress)
-            if stories.ready(self.conn):  # else grouped when first needed
-                stories.update(self.conn, first_new)
-            record_roots(self.conn, self.roots)
-            self.conn.execute(
-                "INSERT OR REPLACE INTO meta(key, value) VALUES ('fields', ?)",
-                (self._catalogues.fingerprint,),
-            )
-            self.conn.execute(
-                "INSERT OR REPLACE INTO meta(key, value) VALUES ('last_refresh', ?)",
-                (time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),),
-            )
-        return report, tally.files
 
     def chosen_keys(self) -> dict[str, dict[str, list[str]]]:
         """The ``[fields]`` each root's ``newscat.toml`` chose, as of the last refresh
         (by root; roots that chose nothing are left out)."""
         try:
-            found = json.loads(self._stored_fingerprint())
+            found = json.loads(stored_fingerprint(self.conn))
         except ValueError:
             return {}
         return found if isinstance(found, dict) else {}
-
-    def _forget_stamps(self) -> None:
-        """Make every file read again (as changed) by the refresh that follows: each
-        stored stamp and hash is set to one no file has. Should that refresh not finish,
-        the next one reads them all the same."""
-        with write_transaction(self.conn):
-            self.conn.execute("UPDATE files SET mtime_ns = ?, hash = NULL", (RACY_MTIME,))
-
-    def _stored_fingerprint(self) -> str:
-        row = self.conn.execute("SELECT value FROM meta WHERE key = 'fields'").fetchone()
-        return str(row[0]) if row else _Catalogues.DEFAULT_FINGERPRINT
-
-    def _data_version(self) -> int:
-        """A number that changes whenever another connection commits to the database."""
-        return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
-
-    def _count(self) -> _Plan:
-        """The first look at an empty index: every file is new, so names are enough.
-
-        Counting by name (no stat, no comparison) sizes the progress bar and picks
-        the bulk path; the walk that matters runs once, under the write lock.
-        """
-        selections = self._catalogues.selections
-        files = sum(len(folder.files) for folder in walk_folders(self.roots, [], False, selections))
-        return _Plan(None, files, files, files)
-
-    def _plan(self, problems: list[Problem]) -> _Plan:
-        """The first look: how many files, what changed (kept while the list is short)."""
-        tally = _Tally()
-        items: list[_Change] | None = []
-        changes = reads = 0
-        for change in self._changes(problems, tally):
-            changes += 1
-            reads += change[1] is not None
-            if items is not None:
-                items.append(change)
-                if len(items) > PLAN_LIMIT:
-                    items = None  # too many to hold: stream them again under the lock
-        return _Plan(items, changes, reads, tally.files)
-
-    def _changes(self, problems: list[Problem], tally: _Tally) -> Iterator[_Change]:
-        """Every difference between the files and the index, one folder at a time.
-
-        Yields ``(path, stamp, stored hash, indexed, raw path)`` for a file to read
-        and ``(path, None, None, True, None)`` for one that is gone. Paths are text
-        (see ``text_path``); the raw path, for reading, is given only where it differs.
-        """
-        conn = self.conn
-        singles = {text_path(root) for root in self.roots if not os.path.isdir(root)}
-        visited: set[str] = set()
-        for folder in walk_folders(self.roots, problems, True, self._catalogues.selections):
-            tally.files += len(folder.files)
-            files, raw = text_keys(folder.files)
-            if folder.whole:
-                folder_path = text_path(folder.path)
-                visited.add(folder_path)
-                rows = conn.execute(
-                    "SELECT path, size, mtime_ns FROM files WHERE dir = ?", (folder_path,)
-                ).fetchall()
-            else:
-                marks = ",".join("?" * len(files))
-                rows = conn.execute(
-                    f"SELECT path, size, mtime_ns FROM files WHERE path IN ({marks})",
-                    list(files),
-                ).fetchall()
-            stored = stamps(rows)
-            if stored == files:  # the usual case, nothing changed: compared in C
-                continue
-            for path, now in files.items():
-                then = stored.pop(path, None)
-                if then is None:
-                    yield (path, now, None, False, raw.get(path))
-                elif then != now:
-                    digest = conn.execute("SELECT hash FROM files WHERE path = ?", (path,))
-                    yield (path, now, digest.fetchone()[0], True, raw.get(path))
-            for path in stored:
-                if path not in singles:
-                    yield (path, None, None, True, None)
-        for (folder_path,) in conn.execute("SELECT DISTINCT dir FROM files").fetchall():
-            if folder_path not in visited:
-                gone = conn.execute("SELECT path FROM files WHERE dir = ?", (folder_path,))
-                for (path,) in gone.fetchall():
-                    if path not in singles:
-                        yield (path, None, None, True, None)
-
-    def _same_walk_problems(self, problems: list[Problem]) -> bool:
-        stored = self.conn.execute(
-            "SELECT count(*) FROM problems WHERE path NOT IN (SELECT path FROM files)"
-        ).fetchone()[0]
-        return bool(stored == len(problems))
-
-    def _apply(
-        self,
-        changes: Iterator[_Change],
-        expected: int,
-        walk_problems: list[Problem],
-        progress: Progress | None,
-    ) -> RefreshReport:
-        conn = self.conn
-        # Filling an empty index: the secondary indexes are built once at the end
-        # (a sort), which is much faster than row-by-row upkeep.
-        bulk = (
-            expected >= POOL_THRESHOLD
-            and not conn.execute("SELECT 1 FROM articles LIMIT 1").fetchone()
-        )
-        if bulk:
-            for statement in _INDEXES:
-                conn.execute(f"DROP INDEX {statement.split()[5]}")
-        gone: list[str] = []
-
-        def batches() -> Iterator[list[_ToRead]]:
-            batch: list[_ToRead] = []
-            for path, now, old_hash, known, raw in changes:
-                if now is None:
-                    gone.append(path)
-                    continue
-                batch.append((path, now, old_hash, known, raw))
-                if len(batch) == _BATCH:
-                    yield batch
-                    batch = []
-            if batch:
-                yield batch
-
-        next_rowid = self._next_rowid()
-        added = changed = unchanged = 0
-        names: list[tuple[str, str, str]] = []
-        done = 0
-        parallel = expected >= POOL_THRESHOLD
-        keys = self._catalogues.keys
-        reading = _Reading(self.roots, self.max_size, keys, self._fulltext)
-        for results in _read_all(batches(), reading, parallel):
-            stats: list[tuple[int, int, str]] = []
-            replaced: list[str] = []
-            files: list[tuple[Any, ...]] = []
-            articles: list[tuple[Any, ...]] = []
-            topics: list[tuple[int, str, str]] = []
-            texts: list[tuple[int, str | None, str | None, str | None]] = []
-            problems: list[Problem] = []
-            for file_row, known, digest, result in results:
-                path, root, file_id, size, mtime_ns = file_row
-                if result is None:  # same content, new stat
-                    unchanged += 1
-                    stats.append((size, mtime_ns, path))
-                    continue
-                if known:
-                    changed += 1
-                    replaced.append(path)
-                    names.append(("changed", file_id, path))
-                else:
-                    added += 1
-                    names.append(("added", file_id, path))
-                if isinstance(result, Problem):
-                    problems.append(result)
-                    status = "error"
-                else:
-                    row, article_topics, warnings, body = result
-                    articles.append((next_rowid, root, *row))
-                    if self._fulltext:
-                        texts.append((next_rowid, row[_TITLE], row[_EXCERPT], body))
-                    topics.extend((next_rowid, t, t.casefold()) for t in article_topics)
-                    problems.extend(warnings)
-                    next_rowid += 1
-                    status = "ok"
-                files.append((*file_row, os.path.dirname(path), digest, status))
-            conn.executemany("UPDATE files SET size = ?, mtime_ns = ? WHERE path = ?", stats)
-            _delete_paths(conn, replaced, files=False, fulltext=self._fulltext)
-            conn.executemany(_INSERT_ARTICLE, articles)
-            if self._fulltext:
-                conn.executemany(_INSERT_TEXT, texts)
-            conn.executemany("INSERT INTO topics(article, topic, key) VALUES (?, ?, ?)", topics)
-            _insert_problems(conn, problems)
-            conn.executemany(
-                "INSERT OR REPLACE INTO files(path, root, id, size, mtime_ns, dir, hash, status) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                files,
-            )
-            done += len(results)
-            if progress is not None:
-                progress(done, max(expected, done))
-        if bulk:
-            for statement in _INDEXES:
-                conn.execute(statement)
-        for batch in _chunks(gone, 500):
-            marks = ",".join("?" * len(batch))
-            names.extend(
-                ("removed", file_id, path)
-                for path, file_id in conn.execute(
-                    f"SELECT path, id FROM files WHERE path IN ({marks}) ORDER BY path", batch
-                )
-            )
-            _delete_paths(conn, batch, files=True, fulltext=self._fulltext)
-        conn.execute("DELETE FROM problems WHERE path NOT IN (SELECT path FROM files)")
-        _insert_problems(conn, walk_problems)
-        return RefreshReport(added, changed, len(gone), unchanged, names=tuple(names))
 
     # --- the full-text index ------------------------------------------------------------
 
@@ -717,24 +332,20 @@ class Index:
 
         self._build(group)
 
-    def _fulltext_built(self) -> bool:
-        row = self.conn.execute("SELECT value FROM meta WHERE key = 'fulltext'").fetchone()
-        return bool(row and row[0] == FULLTEXT_BUILT)
-
     def ensure_fulltext(self, progress: Progress | None = None) -> None:
         """Build the full-text index if no search has needed it yet; later refreshes keep it.
 
         A cold index leaves it out: tokenising every body is most of the work of a
         first fill, and many catalogues are never searched that way.
         """
-        if self._fulltext_built():
+        if fulltext_built(self.conn):
             return
         self._build(lambda: self._fill_fulltext(progress))
 
     def _fill_fulltext(self, progress: Progress | None) -> None:
         conn = self.conn
         with write_transaction(conn):
-            if not self._fulltext_built():  # another process may have built it meanwhile
+            if not fulltext_built(self.conn):  # another process may have built it meanwhile
                 conn.execute("DELETE FROM fts")
                 low, high, total = conn.execute(
                     "SELECT coalesce(min(rowid), 1), coalesce(max(rowid), 0), count(*) FROM articles"
@@ -748,22 +359,7 @@ class Index:
                     ).rowcount
                     if progress is not None:
                         progress(done, max(total, done))
-                conn.execute(
-                    "INSERT OR REPLACE INTO meta(key, value) VALUES ('fulltext', ?)",
-                    (FULLTEXT_BUILT,),
-                )
-
-    def _next_rowid(self) -> int:
-        return int(
-            self.conn.execute("SELECT coalesce(max(rowid), 0) + 1 FROM articles").fetchone()[0]
-        )
-
-    def _problem_count(self) -> int:
-        return int(
-            self.conn.execute("SELECT count(*) FROM problems WHERE severity = 'error'").fetchone()[
-                0
-            ]
-        )
+                set_meta(conn, "fulltext", FULLTEXT_BUILT)
 
     # --- reads ----------------------------------------------------------------------------
 
@@ -874,16 +470,14 @@ class Index:
             for path, code, message, line, col, sev in self.conn.execute(sql, args)
         ]
 
-    def duplicates(self, show: Callable[[str], str] = str) -> list[Problem]:
-        """Cross-file warnings: an id, or a URL in canonical form, that several articles share.
-
-        Each file involved gets one warning naming the other files (through ``show``).
-        """
+    def shared_values(self) -> list[Shared]:
+        """Values that several articles share: an id (code ``duplicate-id``), or a URL in
+        canonical form (``duplicate-url``); by code, then value, each with its paths in order."""
         self.ensure_stories()
-        found: list[Problem] = []
-        for table, column, code, label in (
-            ("articles", "id", "duplicate-id", "id"),
-            ("story_items", "canonical_url", "duplicate-url", "URL"),
+        found: list[Shared] = []
+        for table, column, code in (
+            ("articles", "id", "duplicate-id"),
+            ("story_items", "canonical_url", "duplicate-url"),
         ):
             key = "article" if table == "story_items" else "rowid"
             groups: dict[str, list[str]] = {}
@@ -894,14 +488,7 @@ class Index:
                 f"GROUP BY {column} HAVING count(*) > 1) ORDER BY t.{column}, a.path"
             ):
                 groups.setdefault(value, []).append(path)
-            for value, paths in groups.items():
-                for path in paths:
-                    others = [show(other) for other in paths if other != path]
-                    named = ", ".join(others[:3])
-                    if len(others) > 3:
-                        named += f" and {len(others) - 3} more"
-                    message = f"same {label} {value!r} as {named}"
-                    found.append(Problem(path, code, message, severity="warning"))
+            found.extend(Shared(code, value, tuple(paths)) for value, paths in groups.items())
         return found
 
     def file_count(self) -> int:
@@ -916,30 +503,16 @@ class Index:
             for suffix in ("", "-wal"):
                 with contextlib.suppress(OSError):
                     size += os.path.getsize(self.location + suffix)
-        last = self.conn.execute("SELECT value FROM meta WHERE key = 'last_refresh'").fetchone()
         return Status(
             database=self.location,
             size_bytes=size,
             articles=int(one("SELECT count(*) FROM articles")),
             files=int(one("SELECT count(*) FROM files")),
-            problems=self._problem_count(),
-            last_refresh=last[0] if last else None,
+            problems=problem_count(self.conn),
+            last_refresh=meta(self.conn, "last_refresh"),
             stories=stories.ready(self.conn),
-            fulltext=self._fulltext_built(),
+            fulltext=fulltext_built(self.conn),
         )
-
-
-@dataclass
-class _Plan:
-    items: list[_Change] | None  # None: more than PLAN_LIMIT, not kept
-    changes: int
-    reads: int
-    files: int
-
-
-@dataclass
-class _Tally:
-    files: int = 0
 
 
 def _column_sql(spec: Field) -> str:
@@ -964,24 +537,15 @@ def article_from_row(row: Sequence[Any]) -> Article:
     """An Article from a row of ``ARTICLE_COLUMNS`` (and the story columns, when present)."""
     stored, story = row[: len(STORED_FIELDS)], row[len(STORED_FIELDS) :]
     values = {
-        spec.name: _from_sql(spec, value) for spec, value in zip(STORED_FIELDS, stored, strict=True)
+        spec.name: from_sql(spec, value) for spec, value in zip(STORED_FIELDS, stored, strict=True)
     }
     values.update(zip(STORY_FIELDS, story[: len(STORY_FIELDS)], strict=True) if story else ())
     return Article(
         **values,
         body_in_file=True,
-        front_matter_json=row[_FRONT_MATTER],
+        front_matter_json=row[FRONT_MATTER_AT],
         arrived=story[len(STORY_FIELDS)] if story else None,
     )
-
-
-#: The parts of an id a REF may start with, as SQL over ``articles AS a`` (each indexed):
-#: the id, the part after its last ``_``, its last segment.
-ID_PARTS = {
-    "id": "a.id",
-    "suffix": _ID_SUFFIX.format(id="a.id"),
-    "leaf": _ID_LEAF.format(id="a.id"),
-}
 
 
 def ref_conditions(ref: str) -> list[tuple[str, list[str]]]:
@@ -1007,78 +571,6 @@ def prefix_condition(expression: str, prefix: str) -> tuple[str, list[str]]:
     return f"{expression} >= ? AND {expression} < ?", [prefix, upper]
 
 
-def _to_sql(spec: Field, article: Article) -> Any:
-    """A stored field's column value: lists and mappings as JSON text, a bool as 1/0."""
-    value = getattr(article, spec.name)
-    if spec.type == "mapping":
-        return article.front_matter_json or json.dumps(value, ensure_ascii=False)
-    if spec.type == "list of text":
-        return json.dumps(list(value), ensure_ascii=False)
-    if spec.type == "bool":
-        return None if value is None else int(value)
-    return value
-
-
-def _from_sql(spec: Field, value: Any) -> Any:
-    """The Article attribute a stored column holds (``_to_sql`` undone)."""
-    if spec.type == "mapping":
-        return json.loads(value)
-    if spec.type == "list of text":
-        return tuple(json.loads(value))
-    if spec.type == "bool":
-        return None if value is None else bool(value)
-    return value
-
-
-def _connect(target: str, roots: Sequence[str] = ()) -> sqlite3.Connection:
-    conn = sqlite3.connect(
-        target, timeout=BUSY_SECONDS, isolation_level=None, check_same_thread=False
-    )
-    register_functions(conn)
-    try:
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if target != ":memory:":
-            _when_unlocked(lambda: conn.execute("PRAGMA journal_mode = WAL"))
-            conn.execute("PRAGMA synchronous = NORMAL")
-        if version == 0:
-            # A new database (or one another process is creating right now): IF NOT EXISTS
-            # throughout, so that two processes creating it at once both succeed.
-            conn.executescript(
-                f"BEGIN IMMEDIATE; {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
-            )
-            if target != ":memory:":
-                record_roots(conn, roots)
-        elif version in _UPGRADES:
-            conn.executescript(
-                f"BEGIN IMMEDIATE; {_UPGRADES[version]} PRAGMA user_version = {SCHEMA_VERSION}; "
-                "COMMIT;"
-            )
-        elif version != SCHEMA_VERSION:
-            raise _OtherSchema(f"schema version {version}; this one uses {SCHEMA_VERSION}")
-        conn.execute("SELECT count(*) FROM files").fetchone()
-    except BaseException:
-        conn.close()
-        raise
-    return conn
-
-
-class _OtherSchema(sqlite3.DatabaseError):
-    """A database that another (newer, or much older) newscat laid out."""
-
-
-def _when_unlocked(step: Callable[[], object], seconds: float = BUSY_SECONDS) -> None:
-    """Run a step that SQLite may refuse while another process holds a lock, retrying."""
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            step()
-            return
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) or time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
-
-
 def _identity(path: Path) -> tuple[int, int] | None:
     """The file's (device, inode), or None when it is not there."""
     try:
@@ -1088,225 +580,13 @@ def _identity(path: Path) -> tuple[int, int] | None:
     return (info.st_dev, info.st_ino)
 
 
-def _remove_database(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm"):
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(str(path) + suffix)
-
-
-#: SQLite's result codes for a mistake in newscat's own SQL, not a state of the disk.
-_SQL_MISTAKES = (1, 21, 25)  # SQLITE_ERROR, SQLITE_MISUSE, SQLITE_RANGE
-
-
-def _is_bug(exc: sqlite3.Error) -> bool:
-    """Whether an error is newscat's own (where Python tells): no fallback would help."""
-    code = getattr(exc, "sqlite_errorcode", None)
-    return code is not None and code & 0xFF in _SQL_MISTAKES
-
-
-def _is_corrupt(exc: sqlite3.Error) -> bool:
-    """Whether an error says the database file itself is damaged (not merely unwritable)."""
-    name = getattr(exc, "sqlite_errorname", "")
-    if name:
-        return name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB"))
-    return isinstance(exc, sqlite3.DatabaseError) and not isinstance(
-        exc, sqlite3.OperationalError | sqlite3.IntegrityError
-    )
-
-
 def _reason(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
-def _insert_problems(conn: sqlite3.Connection, problems: Iterable[Problem]) -> None:
-    conn.executemany(
-        "INSERT INTO problems(path, severity, code, message, line, col) VALUES (?, ?, ?, ?, ?, ?)",
-        [(text_path(p.path), p.severity, p.code, p.message, p.line, p.column) for p in problems],
-    )
-
-
-_INSERT_ARTICLE = (
-    f"INSERT INTO articles(rowid, root, {ARTICLE_COLUMNS}) "
-    f"VALUES ({','.join('?' * (2 + len(STORED_FIELDS)))})"
-)
-
-_INSERT_TEXT = "INSERT INTO fts(rowid, title, excerpt, body) VALUES (?, ?, ?, ?)"
-_STORED_NAMES = [spec.stored_name for spec in STORED_FIELDS]
-#: Where title and excerpt (with the body, what the full-text index holds) and the front matter
-#: sit in an article's row (``article_row``).
-_TITLE, _EXCERPT = (_STORED_NAMES.index(name) for name in ("title", "excerpt"))
-_FRONT_MATTER = [spec.name for spec in STORED_FIELDS].index(FRONT_MATTER)
 #: The stored columns an Article is made from, and the same with an empty front matter
 #: in place of the one written (most of a row's bytes), for output that shows none of it.
 _SELECTED = _prefixed(ARTICLE_COLUMNS)
 _SELECTED_LEAN = ", ".join(
     "'{}'" if spec.name == FRONT_MATTER else f"a.{spec.stored_name}" for spec in STORED_FIELDS
 )
-
-ArticleRow = tuple[tuple[Any, ...], tuple[str, ...], tuple[Problem, ...], "str | None"]
-
-
-def article_row(article: Article, raw_name: str | None = None, body: bool = False) -> ArticleRow:
-    """What the index stores for an article: its column values (in ``ARTICLE_COLUMNS``
-    order, less ``root``), its topics, its warnings, and its body when ``body`` (for
-    the full-text index, once built). Built in the worker processes, so that only flat
-    tuples cross back to the writer. ``raw_name`` is the name's bytes as base64 when
-    the name is not UTF-8."""
-    if raw_name is not None:
-        article = dataclasses.replace(article, path_bytes=raw_name)
-    row = tuple(_to_sql(spec, article) for spec in STORED_FIELDS)
-    return row, article.topics, article.warnings, article.body if body else None
-
-
-def _delete_paths(
-    conn: sqlite3.Connection, paths: Sequence[str], files: bool, fulltext: bool
-) -> None:
-    """Forget what the index holds for these paths (the file rows too, when ``files``;
-    their full-text entries when ``fulltext``, the full-text index being built)."""
-    for batch in _chunks(paths, 500):
-        marks = ",".join("?" * len(batch))
-        rowids = [
-            row[0]
-            for row in conn.execute(f"SELECT rowid FROM articles WHERE path IN ({marks})", batch)
-        ]
-        if rowids:  # their text, topics and story rows go with them
-            stories.forget(conn, rowids)
-            held = ",".join("?" * len(rowids))
-            if fulltext:
-                conn.execute(f"DELETE FROM fts WHERE rowid IN ({held})", rowids)
-            conn.execute(f"DELETE FROM topics WHERE article IN ({held})", rowids)
-            conn.execute(f"DELETE FROM articles WHERE rowid IN ({held})", rowids)
-        conn.execute(f"DELETE FROM problems WHERE path IN ({marks})", batch)
-        if files:
-            conn.execute(f"DELETE FROM files WHERE path IN ({marks})", batch)
-
-
-def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-#: A file to read: (path as text, stamp, stored hash, whether the index has it, and the
-#: raw path when it differs from the text one).
-_ToRead = tuple[str, int, "str | None", bool, "str | None"]
-#: A difference: a file to read, or (path, None, None, True, None) for a file that is gone.
-_Change = tuple[str, "int | None", "str | None", bool, "str | None"]
-#: What reading it gave: the files-table row (path, root, id, size, mtime_ns), whether
-#: the index had it, the content hash, and the article's row, a Problem, or None when
-#: the content is unchanged. Flat tuples, because they cross from worker to writer.
-_ReadResult = tuple[
-    tuple[str, str, str, int, int], bool, "str | None", "ArticleRow | Problem | None"
-]
-
-
-@dataclass(frozen=True)
-class _Catalogues:
-    """What the roots' ``newscat.toml`` files and the command line say, read at each
-    refresh so that an edit shows on the next command: which files each folder root
-    leaves out, which keys its fields are read from (by text root, only where a
-    catalogue chose its own), and a fingerprint of those choices."""
-
-    DEFAULT_FINGERPRINT = "{}"
-
-    selections: Mapping[str, Selection]
-    keys: Mapping[str, FieldKeys]
-    fingerprint: str
-
-    @classmethod
-    def read(cls, roots: Sequence[str], exclusions: Exclusions, warn: Warn) -> _Catalogues:
-        """A catalogue file that cannot be used is said once through ``warn``; that
-        catalogue is then read as if it had none."""
-        selections: dict[str, Selection] = {}
-        keys: dict[str, FieldKeys] = {}
-        chosen: dict[str, dict[str, list[str]]] = {}
-        for root in roots:
-            if not os.path.isdir(root):
-                continue
-            try:
-                config = load_catalog_config(root)
-            except ConfigError as exc:
-                warn(f"{exc}; reading the catalogue without it")
-                config = CatalogConfig(root)
-            selections[root] = exclusions.selection(config.exclude)
-            if config.fields:
-                keys[text_path(root)] = field_keys(config.fields)
-                chosen[text_path(root)] = {k: list(v) for k, v in config.fields.items()}
-        fingerprint = json.dumps(chosen, sort_keys=True) if chosen else cls.DEFAULT_FINGERPRINT
-        return cls(selections, keys, fingerprint)
-
-
-@dataclass(frozen=True)
-class _Reading:
-    """How the workers read files: the roots, the size limit, each catalogue's keys
-    (by text root), and whether bodies travel back (for the full-text index)."""
-
-    roots: Sequence[str]
-    max_size: int
-    keys: Mapping[str, FieldKeys]
-    bodies: bool = False
-
-
-def _read_batch(batch: Sequence[_ToRead], reading: _Reading) -> list[_ReadResult]:
-    roots, max_size, keys = reading.roots, reading.max_size, reading.keys
-    text_roots = [text_path(root) for root in roots]
-    out: list[_ReadResult] = []
-    started = time.time_ns()
-    for path, file_stamp, old_hash, known, raw in batch:
-        entry = file_entry(path, file_stamp, text_roots)
-        digest, result = read_article(
-            raw or path, entry.id, old_hash, max_size, name=path, keys=keys.get(entry.root)
-        )
-        # A file changed moments before it was read may change again within the same
-        # tick of the file system's clock, keeping its size and mtime: its stamp is
-        # stored as one no file has, so that the next refresh reads it again.
-        racy = started - entry.mtime_ns < RACY_NS
-        row = (entry.path, entry.root, entry.id, entry.size, RACY_MTIME if racy else entry.mtime_ns)
-        stored: ArticleRow | Problem | None = result if not isinstance(result, Article) else None
-        if isinstance(result, Article):
-            stored = article_row(result, None if raw is None else path_bytes(raw), reading.bodies)
-        out.append((row, known, digest, stored))
-    return out
-
-
-def _read_all(
-    batches: Iterator[list[_ToRead]], reading: _Reading, parallel: bool
-) -> Iterator[list[_ReadResult]]:
-    """Read and parse batches of files, in order, across every core when ``parallel``.
-
-    At most a few batches per worker are in flight, so however many files there
-    are, memory holds only those.
-    """
-    workers = os.cpu_count() or 1
-    if not parallel or workers < 2:
-        for batch in batches:
-            yield _read_batch(batch, reading)
-        return
-    # start-up time: only a large refresh starts worker processes
-    import multiprocessing
-    from collections import deque
-
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    # Workers start with SIGINT and SIGTERM blocked and then leave both to this
-    # process: Ctrl-C (sent to the whole process group) or SIGTERM interrupts the
-    # writer here, which rolls back and stops the pool; a worker never prints its
-    # own traceback, and none outlives the command.
-    held = signals.hold()
-    try:
-        pool = multiprocessing.get_context(method).Pool(workers, initializer=_start_worker)
-    finally:
-        signals.release(held)
-    with pool:
-        pending: deque[Any] = deque()
-        for batch in batches:
-            pending.append(pool.apply_async(_read_batch, (batch, reading)))
-            if len(pending) >= workers * 3:
-                yield pending.popleft().get()
-        while pending:
-            yield pending.popleft().get()
-
-
-def _start_worker() -> None:
-    """In a pool worker: ignore Ctrl-C (the parent handles it); die quietly on SIGTERM."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signals.release(set())

@@ -74,9 +74,9 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     store.update = _timed_update  # type: ignore[assignment]
-    import newscat.store.index as index_module
+    import newscat.refresh as refresh_module
 
-    index_module.stories.update = _timed_update  # type: ignore[assignment]
+    refresh_module.stories.update = _timed_update  # type: ignore[assignment]
     runs = [one_run(args.root) for _ in range(args.runs)]
     for run in runs:
         print(

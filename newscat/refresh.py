@@ -1,0 +1,469 @@
+"""The refresh: bring the index up to date with the files.
+
+Walk the roots and compare each folder with what the index stored (the plan), read
+and parse what changed (across a process pool when there is much of it), and store
+the results through ``newscat.store.writes``, all in one write transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from newscat import signals
+from newscat.catalog import (
+    file_entry,
+    path_bytes,
+    read_article,
+    stamps,
+    text_keys,
+    text_path,
+    walk_folders,
+)
+from newscat.config import CatalogConfig, ConfigError, load_catalog_config
+from newscat.fields import FieldKeys, field_keys
+from newscat.ignore import Exclusions, Selection
+from newscat.model import Article, Problem
+from newscat.store import stories, writes
+from newscat.store.schema import (
+    RACY_MTIME,
+    ArticleRow,
+    article_row,
+    fulltext_built,
+    journal_mode,
+    meta,
+    problem_count,
+)
+from newscat.transactions import write_transaction
+
+#: Below this many files to parse, a process pool costs more than it saves.
+POOL_THRESHOLD = 400
+#: The first look keeps at most this many changes; beyond, the refresh streams them.
+PLAN_LIMIT = 5000
+_BATCH = 256
+#: A file modified less than this long before it is read is read again next time
+#: (file system clocks tick coarsely: a few milliseconds on Linux, 2 s on FAT).
+RACY_NS = 2_000_000_000
+#: What meta 'fields' holds when no catalogue chose its own keys.
+DEFAULT_FINGERPRINT = "{}"
+
+Warn = Callable[[str], None]
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class RefreshReport:
+    """What one refresh changed; ``names`` lists each file added, changed or removed
+    as ``(what, id, path)``, in the order the refresh met them."""
+
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    problems: int = 0
+    seconds: float = 0.0
+    names: tuple[tuple[str, str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Source:
+    """What a refresh reads: the roots, the command line's exclusions (``--exclude``,
+    ``--no-ignore``), the size limit of a file, and where to say what it skipped."""
+
+    roots: Sequence[str]
+    exclusions: Exclusions
+    max_size: int
+    warn: Warn
+
+
+def refresh(
+    conn: sqlite3.Connection,
+    source: Source,
+    progress: Progress | None = None,
+    rebuild: bool = False,
+    in_memory: bool = False,
+) -> RefreshReport:
+    """Bring the index on ``conn`` up to date with the files, in the database as it is.
+
+    A first look, without any lock, compares the walk with the index. When
+    nothing changed, that is all. Otherwise the write lock is taken and the
+    changes are applied, from the first look's list when it was short and no
+    other process has written since, else from a second walk streamed straight
+    into the parser, so that memory does not grow with the catalogue.
+    """
+    return _Refresh(conn, source).run(progress, rebuild, in_memory)
+
+
+def stored_fingerprint(conn: sqlite3.Connection) -> str:
+    """The catalogues' choice of keys as of the last refresh (see ``_Catalogues``)."""
+    value = meta(conn, "fields")
+    return DEFAULT_FINGERPRINT if value is None else value
+
+
+@dataclass
+class _Plan:
+    items: list[_Change] | None  # None: more than PLAN_LIMIT, not kept
+    changes: int
+    reads: int
+    files: int
+
+
+@dataclass
+class _Tally:
+    files: int = 0
+
+
+#: A file to read: (path as text, stamp, stored hash, whether the index has it, and the
+#: raw path when it differs from the text one).
+_ToRead = tuple[str, int, "str | None", bool, "str | None"]
+#: A difference: a file to read, or (path, None, None, True, None) for a file that is gone.
+_Change = tuple[str, "int | None", "str | None", bool, "str | None"]
+#: What reading it gave: the files-table row (path, root, id, size, mtime_ns), whether
+#: the index had it, the content hash, and the article's row, a Problem, or None when
+#: the content is unchanged. Flat tuples, because they cross from worker to writer.
+_ReadResult = tuple[writes.FileRow, bool, "str | None", "ArticleRow | Problem | None"]
+
+
+class _Refresh:
+    """One refresh of the index on ``conn``."""
+
+    def __init__(self, conn: sqlite3.Connection, source: Source) -> None:
+        self.conn = conn
+        self.source = source
+        self.catalogues = _Catalogues.read(source.roots, source.exclusions, source.warn)
+        self.fulltext = False  # whether this refresh keeps the full-text index
+
+    def run(self, progress: Progress | None, rebuild: bool, in_memory: bool) -> RefreshReport:
+        started = time.perf_counter()
+        conn = self.conn
+        if not rebuild and self.catalogues.fingerprint != stored_fingerprint(conn):
+            # A catalogue reads its fields from other keys now: every file is read again.
+            # Should that refresh not finish, the next one reads them all the same.
+            with write_transaction(conn):
+                writes.forget_stamps(conn)
+        seen = writes.data_version(conn)
+        problems: list[Problem] = []
+        filling = not rebuild and writes.is_empty(conn)
+        plan = self._count() if filling else self._plan(problems)
+        if filling and not plan.files:  # nothing found by name: look properly, for problems
+            plan = self._plan(problems)
+        if not rebuild and not plan.changes and writes.walk_problem_count(conn) == len(problems):
+            return RefreshReport(unchanged=plan.files, problems=problem_count(conn))
+        # Filling an empty index writes every page once: without the write-ahead log
+        # that is one write instead of two (log, then checkpoint). A rollback journal
+        # keeps it atomic; other processes wait for it as they would for the lock.
+        rollback_journal = (
+            filling
+            and plan.reads >= POOL_THRESHOLD
+            and not in_memory
+            and journal_mode(conn, "delete")
+        )
+        # A second process refreshing at the same time waits here, then finds nothing to do.
+        try:
+            report, files = self._locked(plan, seen, rebuild, problems, progress)
+        finally:
+            if rollback_journal:
+                journal_mode(conn, "wal")
+        return RefreshReport(
+            added=report.added,
+            changed=report.changed,
+            removed=report.removed,
+            unchanged=files - report.added - report.changed,
+            problems=problem_count(conn),
+            seconds=time.perf_counter() - started,
+            names=report.names,
+        )
+
+    def _locked(
+        self,
+        plan: _Plan,
+        seen: int,
+        rebuild: bool,
+        problems: list[Problem],
+        progress: Progress | None,
+    ) -> tuple[RefreshReport, int]:
+        """Apply the changes in one write transaction; also says how many files there are."""
+        conn = self.conn
+        with write_transaction(conn):
+            self.fulltext = fulltext_built(conn)
+            if rebuild:
+                writes.empty(conn)
+            stories.ensure_schema(conn)
+            first_new = writes.next_rowid(conn)
+            changes: Iterator[_Change]
+            expected = plan.files if rebuild else plan.reads
+            tally = _Tally(plan.files)
+            if rebuild or plan.items is None or writes.data_version(conn) != seen:
+                problems = []
+                tally = _Tally()
+                changes = self._changes(problems, tally)
+            else:
+                changes = iter(plan.items)
+            report = self._apply(changes, expected, problems, progress)
+            if stories.ready(conn):  # else grouped when first needed
+                stories.update(conn, first_new)
+            writes.finish(conn, self.source.roots, self.catalogues.fingerprint)
+        return report, tally.files
+
+    def _count(self) -> _Plan:
+        """The first look at an empty index: every file is new, so names are enough.
+
+        Counting by name (no stat, no comparison) sizes the progress bar and picks
+        the bulk path; the walk that matters runs once, under the write lock.
+        """
+        roots, selections = self.source.roots, self.catalogues.selections
+        files = sum(len(folder.files) for folder in walk_folders(roots, [], False, selections))
+        return _Plan(None, files, files, files)
+
+    def _plan(self, problems: list[Problem]) -> _Plan:
+        """The first look: how many files, what changed (kept while the list is short)."""
+        tally = _Tally()
+        items: list[_Change] | None = []
+        changes = reads = 0
+        for change in self._changes(problems, tally):
+            changes += 1
+            reads += change[1] is not None
+            if items is not None:
+                items.append(change)
+                if len(items) > PLAN_LIMIT:
+                    items = None  # too many to hold: stream them again under the lock
+        return _Plan(items, changes, reads, tally.files)
+
+    def _changes(self, problems: list[Problem], tally: _Tally) -> Iterator[_Change]:
+        """Every difference between the files and the index, one folder at a time.
+
+        Yields ``(path, stamp, stored hash, indexed, raw path)`` for a file to read
+        and ``(path, None, None, True, None)`` for one that is gone. Paths are text
+        (see ``text_path``); the raw path, for reading, is given only where it differs.
+        """
+        conn, roots = self.conn, self.source.roots
+        singles = {text_path(root) for root in roots if not os.path.isdir(root)}
+        visited: set[str] = set()
+        for folder in walk_folders(roots, problems, True, self.catalogues.selections):
+            tally.files += len(folder.files)
+            files, raw = text_keys(folder.files)
+            if folder.whole:
+                folder_path = text_path(folder.path)
+                visited.add(folder_path)
+                rows = writes.folder_stamps(conn, folder_path)
+            else:
+                rows = writes.path_stamps(conn, list(files))
+            stored = stamps(rows)
+            if stored == files:  # the usual case, nothing changed: compared in C
+                continue
+            for path, now in files.items():
+                then = stored.pop(path, None)
+                if then is None:
+                    yield (path, now, None, False, raw.get(path))
+                elif then != now:
+                    yield (path, now, writes.stored_hash(conn, path), True, raw.get(path))
+            for path in stored:
+                if path not in singles:
+                    yield (path, None, None, True, None)
+        for folder_path in writes.stored_folders(conn):
+            if folder_path not in visited:
+                for path in writes.folder_paths(conn, folder_path):
+                    if path not in singles:
+                        yield (path, None, None, True, None)
+
+    def _apply(
+        self,
+        changes: Iterator[_Change],
+        expected: int,
+        walk_problems: list[Problem],
+        progress: Progress | None,
+    ) -> RefreshReport:
+        """Read the changed files and store what they hold; forget the files that are gone."""
+        conn = self.conn
+        # Filling an empty index: the secondary indexes are built once at the end
+        # (a sort), which is much faster than row-by-row upkeep.
+        bulk = expected >= POOL_THRESHOLD and not writes.has_articles(conn)
+        if bulk:
+            writes.drop_indexes(conn)
+        gone: list[str] = []
+        tally = _Applied(writes.next_rowid(conn))
+        reading = _Reading(
+            self.source.roots, self.source.max_size, self.catalogues.keys, self.fulltext
+        )
+        parallel = expected >= POOL_THRESHOLD
+        for results in _read_all(_batches(changes, gone), reading, parallel):
+            writes.write_batch(conn, tally.batch(results, self.fulltext), self.fulltext)
+            if progress is not None:
+                progress(tally.done, max(expected, tally.done))
+        if bulk:
+            writes.build_indexes(conn)
+        for path, file_id in writes.remove_files(conn, gone, self.fulltext):
+            tally.names.append(("removed", file_id, path))
+        writes.replace_walk_problems(conn, walk_problems)
+        return RefreshReport(
+            tally.added, tally.changed, len(gone), tally.unchanged, names=tuple(tally.names)
+        )
+
+
+def _batches(changes: Iterator[_Change], gone: list[str]) -> Iterator[list[_ToRead]]:
+    """The files to read, in batches for the workers; the paths of those gone to ``gone``."""
+    batch: list[_ToRead] = []
+    for path, now, old_hash, known, raw in changes:
+        if now is None:
+            gone.append(path)
+            continue
+        batch.append((path, now, old_hash, known, raw))
+        if len(batch) == _BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+@dataclass
+class _Applied:
+    """What the refresh stored so far: counts, names, and the next article's rowid."""
+
+    next_rowid: int
+    added: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    done: int = 0
+    names: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def batch(self, results: list[_ReadResult], fulltext: bool) -> writes.Batch:
+        """The rows to store for one batch of read files."""
+        batch = writes.Batch()
+        for file_row, known, digest, result in results:
+            path, root, file_id, size, mtime_ns = file_row
+            if result is None:  # same content, new stat
+                self.unchanged += 1
+                batch.stats.append((size, mtime_ns, path))
+                continue
+            if known:
+                self.changed += 1
+                batch.replaced.append(path)
+                self.names.append(("changed", file_id, path))
+            else:
+                self.added += 1
+                self.names.append(("added", file_id, path))
+            if isinstance(result, Problem):
+                batch.problems.append(result)
+            else:
+                batch.add_article(self.next_rowid, root, result, fulltext)
+                self.next_rowid += 1
+            batch.add_file(file_row, digest, ok=not isinstance(result, Problem))
+        self.done += len(results)
+        return batch
+
+
+@dataclass(frozen=True)
+class _Catalogues:
+    """What the roots' ``newscat.toml`` files and the command line say, read at each
+    refresh so that an edit shows on the next command: which files each folder root
+    leaves out, which keys its fields are read from (by text root, only where a
+    catalogue chose its own), and a fingerprint of those choices."""
+
+    selections: Mapping[str, Selection]
+    keys: Mapping[str, FieldKeys]
+    fingerprint: str
+
+    @classmethod
+    def read(cls, roots: Sequence[str], exclusions: Exclusions, warn: Warn) -> _Catalogues:
+        """A catalogue file that cannot be used is said once through ``warn``; that
+        catalogue is then read as if it had none."""
+        selections: dict[str, Selection] = {}
+        keys: dict[str, FieldKeys] = {}
+        chosen: dict[str, dict[str, list[str]]] = {}
+        for root in roots:
+            if not os.path.isdir(root):
+                continue
+            try:
+                config = load_catalog_config(root)
+            except ConfigError as exc:
+                warn(f"{exc}; reading the catalogue without it")
+                config = CatalogConfig(root)
+            selections[root] = exclusions.selection(config.exclude)
+            if config.fields:
+                keys[text_path(root)] = field_keys(config.fields)
+                chosen[text_path(root)] = {k: list(v) for k, v in config.fields.items()}
+        fingerprint = json.dumps(chosen, sort_keys=True) if chosen else DEFAULT_FINGERPRINT
+        return cls(selections, keys, fingerprint)
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """How the workers read files: the roots, the size limit, each catalogue's keys
+    (by text root), and whether bodies travel back (for the full-text index)."""
+
+    roots: Sequence[str]
+    max_size: int
+    keys: Mapping[str, FieldKeys]
+    bodies: bool = False
+
+
+def _read_batch(batch: Sequence[_ToRead], reading: _Reading) -> list[_ReadResult]:
+    roots, max_size, keys = reading.roots, reading.max_size, reading.keys
+    text_roots = [text_path(root) for root in roots]
+    out: list[_ReadResult] = []
+    started = time.time_ns()
+    for path, file_stamp, old_hash, known, raw in batch:
+        entry = file_entry(path, file_stamp, text_roots)
+        digest, result = read_article(
+            raw or path, entry.id, old_hash, max_size, name=path, keys=keys.get(entry.root)
+        )
+        # A file changed moments before it was read may change again within the same
+        # tick of the file system's clock, keeping its size and mtime: its stamp is
+        # stored as one no file has, so that the next refresh reads it again.
+        racy = started - entry.mtime_ns < RACY_NS
+        row = (entry.path, entry.root, entry.id, entry.size, RACY_MTIME if racy else entry.mtime_ns)
+        stored: ArticleRow | Problem | None = result if not isinstance(result, Article) else None
+        if isinstance(result, Article):
+            stored = article_row(result, None if raw is None else path_bytes(raw), reading.bodies)
+        out.append((row, known, digest, stored))
+    return out
+
+
+def _read_all(
+    batches: Iterator[list[_ToRead]], reading: _Reading, parallel: bool
+) -> Iterator[list[_ReadResult]]:
+    """Read and parse batches of files, in order, across every core when ``parallel``.
+
+    At most a few batches per worker are in flight, so however many files there
+    are, memory holds only those.
+    """
+    workers = os.cpu_count() or 1
+    if not parallel or workers < 2:
+        for batch in batches:
+            yield _read_batch(batch, reading)
+        return
+    # start-up time: only a large refresh starts worker processes
+    import multiprocessing
+    from collections import deque
+
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    # Workers start with SIGINT and SIGTERM blocked and then leave both to this
+    # process: Ctrl-C (sent to the whole process group) or SIGTERM interrupts the
+    # writer here, which rolls back and stops the pool; a worker never prints its
+    # own traceback, and none outlives the command.
+    held = signals.hold()
+    try:
+        pool = multiprocessing.get_context(method).Pool(workers, initializer=_start_worker)
+    finally:
+        signals.release(held)
+    with pool:
+        pending: deque[Any] = deque()
+        for batch in batches:
+            pending.append(pool.apply_async(_read_batch, (batch, reading)))
+            if len(pending) >= workers * 3:
+                yield pending.popleft().get()
+        while pending:
+            yield pending.popleft().get()
+
+
+def _start_worker() -> None:
+    """In a pool worker: ignore Ctrl-C (the parent handles it); die quietly on SIGTERM."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signals.release(set())

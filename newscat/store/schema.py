@@ -1,0 +1,254 @@
+"""The index's schema, written once: its tables, the connection that lays them out,
+and how an Article maps to a row of ``articles`` and back."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from newscat.cache import record_roots
+from newscat.fields import FRONT_MATTER, STORED_FIELDS, Field
+from newscat.model import Article, Problem
+from newscat.store import stories
+from newscat.store.sqlfunctions import register as register_functions
+
+SCHEMA_VERSION = 9
+#: The part of an id after its last "_" (the whole id when it has none) and its last
+#: path segment: indexed, so that the REF rules and handles never scan every id.
+#: A query uses the index only when it spells the expression exactly so.
+_ID_SUFFIX = "substr({id}, length(rtrim({id}, replace({id}, '_', ''))) + 1)"
+_ID_LEAF = "substr({id}, length(rtrim({id}, replace({id}, '/', ''))) + 1)"
+#: In-place upgrades from older schema versions; any other version is rebuilt.
+#: Version 9 keeps no bodies (the files hold them; the full-text index keeps its own
+#: copy once built), so what older versions stored is read again: none is upgraded.
+_ID_INDEXES = (
+    f"CREATE INDEX IF NOT EXISTS articles_suffix ON articles({_ID_SUFFIX.format(id='id')})",
+    f"CREATE INDEX IF NOT EXISTS articles_leaf ON articles({_ID_LEAF.format(id='id')})",
+)
+_UPGRADES: dict[int, str] = {}
+#: How long a command waits for another process's refresh to finish.
+BUSY_SECONDS = 600.0
+#: meta 'fulltext' holds this once the full-text index is built and kept in step.
+FULLTEXT_BUILT = "built"
+#: The modification time stored for a file to be read again next time: one no file has.
+RACY_MTIME = -1
+
+#: Secondary indexes, kept apart because filling an empty index drops them and builds
+#: them once at the end (a sort), which is much faster than row-by-row upkeep.
+INDEXES = (
+    "CREATE INDEX IF NOT EXISTS problems_path ON problems(path)",
+    "CREATE INDEX IF NOT EXISTS articles_id ON articles(id)",
+    *_ID_INDEXES,
+    "CREATE INDEX IF NOT EXISTS articles_date ON articles(date DESC, id, path)",
+    "CREATE INDEX IF NOT EXISTS topics_key ON topics(key, article)",
+    "CREATE INDEX IF NOT EXISTS topics_article ON topics(article)",
+)
+
+_STORED_DECLARATIONS = ",\n    ".join(f"{spec.stored_name} {spec.stored}" for spec in STORED_FIELDS)
+
+SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS files (
+    path TEXT PRIMARY KEY,
+    root TEXT NOT NULL,
+    id TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    dir TEXT NOT NULL,              -- the folder, so a refresh compares one folder at a time
+    hash TEXT,
+    status TEXT NOT NULL            -- 'ok' or 'error'
+) WITHOUT ROWID;
+-- Covering, so that comparing a folder reads this index alone, in order.
+CREATE INDEX IF NOT EXISTS files_dir ON files(dir, path, size, mtime_ns);
+CREATE TABLE IF NOT EXISTS problems (
+    path TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    code TEXT NOT NULL,
+    message TEXT NOT NULL,
+    line INTEGER,
+    col INTEGER
+);
+-- One column per stored field of the registry (newscat.fields), after the root.
+CREATE TABLE IF NOT EXISTS articles (
+    rowid INTEGER PRIMARY KEY,
+    root TEXT NOT NULL,
+    {_STORED_DECLARATIONS}
+);
+CREATE TABLE IF NOT EXISTS topics (
+    article INTEGER NOT NULL,           -- articles.rowid
+    topic TEXT NOT NULL,                -- as written
+    key TEXT NOT NULL                   -- casefolded, for matching and grouping
+);
+-- Built on the first full-text search (meta 'fulltext' = 'built'), then kept in step
+-- with articles by the refresh itself (newscat.store.writes), in batches. Its rowid is
+-- the article's; it keeps its own copy of the texts, the only copy of bodies in the index.
+CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
+    title, excerpt, body, tokenize='unicode61 remove_diacritics 2'
+);
+{";".join(INDEXES)};
+{stories.SCHEMA}
+"""
+
+#: The stored fields' columns, in the order of ``article_row`` and ``article_from_row``.
+ARTICLE_COLUMNS = ", ".join(spec.stored_name for spec in STORED_FIELDS)
+
+#: The parts of an id a REF may start with, as SQL over ``articles AS a`` (each indexed):
+#: the id, the part after its last ``_``, its last segment.
+ID_PARTS = {
+    "id": "a.id",
+    "suffix": _ID_SUFFIX.format(id="a.id"),
+    "leaf": _ID_LEAF.format(id="a.id"),
+}
+
+
+def connect(target: str, roots: Sequence[str] = ()) -> sqlite3.Connection:
+    """A connection to the index at ``target`` (a file, or ``:memory:``), laid out
+    on first use; ``OtherSchema`` when another newscat laid it out."""
+    conn = sqlite3.connect(
+        target, timeout=BUSY_SECONDS, isolation_level=None, check_same_thread=False
+    )
+    register_functions(conn)
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if target != ":memory:":
+            when_unlocked(lambda: conn.execute("PRAGMA journal_mode = WAL"))
+            conn.execute("PRAGMA synchronous = NORMAL")
+        if version == 0:
+            # A new database (or one another process is creating right now): IF NOT EXISTS
+            # throughout, so that two processes creating it at once both succeed.
+            conn.executescript(
+                f"BEGIN IMMEDIATE; {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+            )
+            if target != ":memory:":
+                record_roots(conn, roots)
+        elif version in _UPGRADES:
+            conn.executescript(
+                f"BEGIN IMMEDIATE; {_UPGRADES[version]} PRAGMA user_version = {SCHEMA_VERSION}; "
+                "COMMIT;"
+            )
+        elif version != SCHEMA_VERSION:
+            raise OtherSchema(f"schema version {version}; this one uses {SCHEMA_VERSION}")
+        conn.execute("SELECT count(*) FROM files").fetchone()
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+class OtherSchema(sqlite3.DatabaseError):
+    """A database that another (newer, or much older) newscat laid out."""
+
+
+def when_unlocked(step: Callable[[], object], seconds: float = BUSY_SECONDS) -> None:
+    """Run a step that SQLite may refuse while another process holds a lock, retrying."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            step()
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+def journal_mode(conn: sqlite3.Connection, mode: str) -> bool:
+    """Switch the journal mode; False when other connections keep it from changing."""
+    try:
+        row = conn.execute(f"PRAGMA journal_mode = {mode}").fetchone()
+    except sqlite3.OperationalError:
+        return False
+    return bool(row and str(row[0]).lower() == mode)
+
+
+def remove_database(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(str(path) + suffix)
+
+
+#: SQLite's result codes for a mistake in newscat's own SQL, not a state of the disk.
+_SQL_MISTAKES = (1, 21, 25)  # SQLITE_ERROR, SQLITE_MISUSE, SQLITE_RANGE
+
+
+def is_bug(exc: sqlite3.Error) -> bool:
+    """Whether an error is newscat's own (where Python tells): no fallback would help."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in _SQL_MISTAKES
+
+
+def is_corrupt(exc: sqlite3.Error) -> bool:
+    """Whether an error says the database file itself is damaged (not merely unwritable)."""
+    name = getattr(exc, "sqlite_errorname", "")
+    if name:
+        return name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB"))
+    return isinstance(exc, sqlite3.DatabaseError) and not isinstance(
+        exc, sqlite3.OperationalError | sqlite3.IntegrityError
+    )
+
+
+def meta(conn: sqlite3.Connection, key: str) -> str | None:
+    """A value of the ``meta`` table, or None."""
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return None if row is None else str(row[0])
+
+
+def set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
+    conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+
+def fulltext_built(conn: sqlite3.Connection) -> bool:
+    return meta(conn, "fulltext") == FULLTEXT_BUILT
+
+
+def problem_count(conn: sqlite3.Connection) -> int:
+    """How many stored problems are errors."""
+    return int(conn.execute("SELECT count(*) FROM problems WHERE severity = 'error'").fetchone()[0])
+
+
+#: Where the front matter sits in an article's row (``article_row``).
+FRONT_MATTER_AT = [spec.name for spec in STORED_FIELDS].index(FRONT_MATTER)
+
+ArticleRow = tuple[tuple[Any, ...], tuple[str, ...], tuple[Problem, ...], "str | None"]
+
+
+def article_row(article: Article, raw_name: str | None = None, body: bool = False) -> ArticleRow:
+    """What the index stores for an article: its column values (in ``ARTICLE_COLUMNS``
+    order, less ``root``), its topics, its warnings, and its body when ``body`` (for
+    the full-text index, once built). Built in the worker processes, so that only flat
+    tuples cross back to the writer. ``raw_name`` is the name's bytes as base64 when
+    the name is not UTF-8."""
+    if raw_name is not None:
+        article = dataclasses.replace(article, path_bytes=raw_name)
+    row = tuple(_to_sql(spec, article) for spec in STORED_FIELDS)
+    return row, article.topics, article.warnings, article.body if body else None
+
+
+def _to_sql(spec: Field, article: Article) -> Any:
+    """A stored field's column value: lists and mappings as JSON text, a bool as 1/0."""
+    value = getattr(article, spec.name)
+    if spec.type == "mapping":
+        return article.front_matter_json or json.dumps(value, ensure_ascii=False)
+    if spec.type == "list of text":
+        return json.dumps(list(value), ensure_ascii=False)
+    if spec.type == "bool":
+        return None if value is None else int(value)
+    return value
+
+
+def from_sql(spec: Field, value: Any) -> Any:
+    """The Article attribute a stored column holds (what ``article_row`` stores, undone)."""
+    if spec.type == "mapping":
+        return json.loads(value)
+    if spec.type == "list of text":
+        return tuple(json.loads(value))
+    if spec.type == "bool":
+        return None if value is None else bool(value)
+    return value

@@ -1,0 +1,223 @@
+"""What the refresh runs against the index: the stored stamps it compares the walk
+with, and its writes in bulk, one batch of read files at a time (newscat.refresh
+decides what to read; this module decides how it is stored)."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from newscat.cache import record_roots
+from newscat.catalog import text_path
+from newscat.fields import STORED_FIELDS
+from newscat.model import Problem
+from newscat.store import stories
+from newscat.store.schema import ARTICLE_COLUMNS, INDEXES, RACY_MTIME, ArticleRow, set_meta
+
+_INSERT_ARTICLE = (
+    f"INSERT INTO articles(rowid, root, {ARTICLE_COLUMNS}) "
+    f"VALUES ({','.join('?' * (2 + len(STORED_FIELDS)))})"
+)
+_INSERT_TEXT = "INSERT INTO fts(rowid, title, excerpt, body) VALUES (?, ?, ?, ?)"
+_STORED_NAMES = [spec.stored_name for spec in STORED_FIELDS]
+#: Where title and excerpt (with the body, what the full-text index holds) sit in an
+#: article's row (``article_row``).
+_TITLE, _EXCERPT = (_STORED_NAMES.index(name) for name in ("title", "excerpt"))
+
+#: The files table's row of a file read: (path, root, id, size, mtime_ns).
+FileRow = tuple[str, str, str, int, int]
+
+
+# --- what the walk is compared with -----------------------------------------------------
+
+
+def folder_stamps(conn: sqlite3.Connection, folder: str) -> list[tuple[Any, ...]]:
+    """(path, size, mtime_ns) of every stored file in a folder."""
+    return conn.execute(
+        "SELECT path, size, mtime_ns FROM files WHERE dir = ?", (folder,)
+    ).fetchall()
+
+
+def path_stamps(conn: sqlite3.Connection, paths: Sequence[str]) -> list[tuple[Any, ...]]:
+    """(path, size, mtime_ns) of those of ``paths`` the index holds."""
+    marks = ",".join("?" * len(paths))
+    return conn.execute(
+        f"SELECT path, size, mtime_ns FROM files WHERE path IN ({marks})", list(paths)
+    ).fetchall()
+
+
+def stored_hash(conn: sqlite3.Connection, path: str) -> str | None:
+    digest = conn.execute("SELECT hash FROM files WHERE path = ?", (path,))
+    return digest.fetchone()[0]  # type: ignore[no-any-return]
+
+
+def stored_folders(conn: sqlite3.Connection) -> list[str]:
+    return [row[0] for row in conn.execute("SELECT DISTINCT dir FROM files").fetchall()]
+
+
+def folder_paths(conn: sqlite3.Connection, folder: str) -> list[str]:
+    gone = conn.execute("SELECT path FROM files WHERE dir = ?", (folder,))
+    return [row[0] for row in gone.fetchall()]
+
+
+def walk_problem_count(conn: sqlite3.Connection) -> int:
+    """How many stored problems belong to no file (the walk's own)."""
+    return int(
+        conn.execute(
+            "SELECT count(*) FROM problems WHERE path NOT IN (SELECT path FROM files)"
+        ).fetchone()[0]
+    )
+
+
+def is_empty(conn: sqlite3.Connection) -> bool:
+    return conn.execute("SELECT 1 FROM files LIMIT 1").fetchone() is None
+
+
+def has_articles(conn: sqlite3.Connection) -> bool:
+    return conn.execute("SELECT 1 FROM articles LIMIT 1").fetchone() is not None
+
+
+def data_version(conn: sqlite3.Connection) -> int:
+    """A number that changes whenever another connection commits to the database."""
+    return int(conn.execute("PRAGMA data_version").fetchone()[0])
+
+
+def next_rowid(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("SELECT coalesce(max(rowid), 0) + 1 FROM articles").fetchone()[0])
+
+
+# --- writes -------------------------------------------------------------------------------
+
+
+def forget_stamps(conn: sqlite3.Connection) -> None:
+    """Make every file read again (as changed): each stored stamp and hash is set to
+    one no file has."""
+    conn.execute("UPDATE files SET mtime_ns = ?, hash = NULL", (RACY_MTIME,))
+
+
+def empty(conn: sqlite3.Connection) -> None:
+    """Forget every file, article and problem (a rebuild)."""
+    conn.execute("DELETE FROM fts")
+    for table in ("articles", "topics", "files", "problems"):
+        conn.execute(f"DELETE FROM {table}")
+    stories.reset(conn)
+
+
+def drop_indexes(conn: sqlite3.Connection) -> None:
+    """Drop the secondary indexes before filling an empty index (``build_indexes`` after)."""
+    for statement in INDEXES:
+        conn.execute(f"DROP INDEX {statement.split()[5]}")
+
+
+def build_indexes(conn: sqlite3.Connection) -> None:
+    for statement in INDEXES:
+        conn.execute(statement)
+
+
+@dataclass
+class Batch:
+    """One batch of read files, as rows for each table."""
+
+    #: (size, mtime_ns, path) of files whose content did not change.
+    stats: list[tuple[int, int, str]] = field(default_factory=list)
+    #: Paths whose old article, topics and problems go before the new ones come in.
+    replaced: list[str] = field(default_factory=list)
+    #: Rows of the files table: (path, root, id, size, mtime_ns, dir, hash, status).
+    files: list[tuple[Any, ...]] = field(default_factory=list)
+    articles: list[tuple[Any, ...]] = field(default_factory=list)
+    topics: list[tuple[int, str, str]] = field(default_factory=list)
+    texts: list[tuple[int, str | None, str | None, str | None]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    def add_file(self, row: FileRow, digest: str | None, ok: bool) -> None:
+        self.files.append((*row, os.path.dirname(row[0]), digest, "ok" if ok else "error"))
+
+    def add_article(self, rowid: int, root: str, stored: ArticleRow, fulltext: bool) -> None:
+        row, topics, warnings, body = stored
+        self.articles.append((rowid, root, *row))
+        if fulltext:
+            self.texts.append((rowid, row[_TITLE], row[_EXCERPT], body))
+        self.topics.extend((rowid, t, t.casefold()) for t in topics)
+        self.problems.extend(warnings)
+
+
+def write_batch(conn: sqlite3.Connection, batch: Batch, fulltext: bool) -> None:
+    """Store a batch (its full-text rows too when ``fulltext``, the index being built)."""
+    conn.executemany("UPDATE files SET size = ?, mtime_ns = ? WHERE path = ?", batch.stats)
+    delete_paths(conn, batch.replaced, files=False, fulltext=fulltext)
+    conn.executemany(_INSERT_ARTICLE, batch.articles)
+    if fulltext:
+        conn.executemany(_INSERT_TEXT, batch.texts)
+    conn.executemany("INSERT INTO topics(article, topic, key) VALUES (?, ?, ?)", batch.topics)
+    insert_problems(conn, batch.problems)
+    conn.executemany(
+        "INSERT OR REPLACE INTO files(path, root, id, size, mtime_ns, dir, hash, status) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        batch.files,
+    )
+
+
+def remove_files(
+    conn: sqlite3.Connection, paths: Sequence[str], fulltext: bool
+) -> list[tuple[str, str]]:
+    """Forget files that are gone; returns (path, id) of each, by path."""
+    removed: list[tuple[str, str]] = []
+    for batch in chunks(paths, 500):
+        marks = ",".join("?" * len(batch))
+        removed.extend(
+            conn.execute(f"SELECT path, id FROM files WHERE path IN ({marks}) ORDER BY path", batch)
+        )
+        delete_paths(conn, batch, files=True, fulltext=fulltext)
+    return removed
+
+
+def replace_walk_problems(conn: sqlite3.Connection, problems: Iterable[Problem]) -> None:
+    """Forget the problems of files no longer stored and of the last walk; store this walk's."""
+    conn.execute("DELETE FROM problems WHERE path NOT IN (SELECT path FROM files)")
+    insert_problems(conn, problems)
+
+
+def finish(conn: sqlite3.Connection, roots: Sequence[str], fingerprint: str) -> None:
+    """Note the roots, the catalogues' choice of keys and when the refresh ran."""
+    record_roots(conn, roots)
+    set_meta(conn, "fields", fingerprint)
+    set_meta(conn, "last_refresh", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+
+
+def insert_problems(conn: sqlite3.Connection, problems: Iterable[Problem]) -> None:
+    conn.executemany(
+        "INSERT INTO problems(path, severity, code, message, line, col) VALUES (?, ?, ?, ?, ?, ?)",
+        [(text_path(p.path), p.severity, p.code, p.message, p.line, p.column) for p in problems],
+    )
+
+
+def delete_paths(
+    conn: sqlite3.Connection, paths: Sequence[str], files: bool, fulltext: bool
+) -> None:
+    """Forget what the index holds for these paths (the file rows too, when ``files``;
+    their full-text entries when ``fulltext``, the full-text index being built)."""
+    for batch in chunks(paths, 500):
+        marks = ",".join("?" * len(batch))
+        rowids = [
+            row[0]
+            for row in conn.execute(f"SELECT rowid FROM articles WHERE path IN ({marks})", batch)
+        ]
+        if rowids:  # their text, topics and story rows go with them
+            stories.forget(conn, rowids)
+            held = ",".join("?" * len(rowids))
+            if fulltext:
+                conn.execute(f"DELETE FROM fts WHERE rowid IN ({held})", rowids)
+            conn.execute(f"DELETE FROM topics WHERE article IN ({held})", rowids)
+            conn.execute(f"DELETE FROM articles WHERE rowid IN ({held})", rowids)
+        conn.execute(f"DELETE FROM problems WHERE path IN ({marks})", batch)
+        if files:
+            conn.execute(f"DELETE FROM files WHERE path IN ({marks})", batch)
+
+
+def chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
