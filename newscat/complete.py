@@ -27,10 +27,11 @@ def complete_topics(ctx: click.Context, param: click.Parameter, incomplete: str)
     """``-t/--topic``: topics by how many articles have them, matching case-insensitively."""
 
     def read(conn: sqlite3.Connection) -> list[CompletionItem]:
+        # start-up time: each completion loads only what it needs
+        from newscat.store.reads import topic_names
+
         prefix = incomplete.casefold()
-        rows = conn.execute(
-            "SELECT min(topic), count(*) AS n FROM topics GROUP BY key ORDER BY n DESC, key"
-        )
+        rows = topic_names(conn)
         return [
             CompletionItem(topic, help=_articles(n))
             for topic, n in rows
@@ -44,11 +45,11 @@ def complete_providers(ctx: click.Context, param: click.Parameter, incomplete: s
     """``-p/--provider``: provider names and domains."""
 
     def read(conn: sqlite3.Connection) -> list[CompletionItem]:
+        # start-up time: each completion loads only what it needs
+        from newscat.store.reads import provider_domain_counts
+
         prefix = incomplete.casefold()
-        rows = conn.execute(
-            "SELECT provider, domain, count(*) AS n FROM articles "
-            "GROUP BY provider, domain ORDER BY n DESC, provider"
-        )
+        rows = provider_domain_counts(conn)
         items: dict[str, CompletionItem] = {}
         for name, domain, n in rows:
             for value, other in ((name, domain), (domain, name)):
@@ -77,12 +78,11 @@ def complete_types(ctx: click.Context, param: click.Parameter, incomplete: str) 
 
 
 def _column_values(conn: sqlite3.Connection, spec: Field, incomplete: str) -> list[CompletionItem]:
+    # start-up time: each completion loads only what it needs
+    from newscat.store.reads import column_values
+
     prefix = incomplete.casefold()
-    column = spec.stored_name
-    rows = conn.execute(
-        f"SELECT {column}, count(*) AS n FROM articles WHERE {column} IS NOT NULL "
-        f"GROUP BY {column} ORDER BY n DESC, {column}"
-    )
+    rows = column_values(conn, spec.stored_name)
     return [
         CompletionItem(value, help=_articles(n))
         for value, n in rows
@@ -126,12 +126,10 @@ def _field_names(ctx: click.Context, sort: bool) -> list[str]:
     column = REGISTRY[FRONT_MATTER].stored_name
 
     def read(conn: sqlite3.Connection) -> list[CompletionItem]:
-        rows = conn.execute(
-            f"SELECT DISTINCT j.key FROM (SELECT {column} FROM articles LIMIT ?) AS a, "
-            f"json_each(a.{column}) AS j",
-            (KEY_SAMPLE,),
-        )
-        return [CompletionItem(key) for (key,) in rows]
+        # start-up time: each completion loads only what it needs
+        from newscat.store.reads import front_matter_keys
+
+        return [CompletionItem(key) for key in front_matter_keys(conn, column, KEY_SAMPLE)]
 
     for item in _safely(ctx, read):
         names.setdefault(front_matter_name((str(item.value),)))
@@ -146,19 +144,14 @@ def complete_refs(ctx: click.Context, param: click.Parameter, incomplete: str) -
     it), so the shell narrows them as the user types on; a part several articles
     share is offered once, its description naming them."""
     # start-up time: each completion loads only what it needs
-    from newscat.store.index import prefix_condition
+    from newscat.store.reads import ids_by_part
     from newscat.store.schema import ID_PARTS
 
     def read(conn: sqlite3.Connection) -> list[CompletionItem]:
         for part, expression in ID_PARTS.items():
             if part != "id" and not incomplete:
                 break
-            where, params = prefix_condition(expression, incomplete)
-            rows = conn.execute(
-                f"SELECT a.id, {expression}, a.title FROM articles AS a WHERE {where} "
-                f"ORDER BY {expression}, a.id LIMIT ?",
-                [*params, MAX_ITEMS + 1],
-            ).fetchall()
+            rows = ids_by_part(conn, expression, incomplete, MAX_ITEMS + 1)
             if len(rows) == 1:
                 return [CompletionItem(rows[0][0], help=_one_line(rows[0][2]))]
             if rows:

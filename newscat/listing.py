@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from newscat.dates import resolve_now
 from newscat.errors import UsageError
 from newscat.query import Compiled, Filters, Query, compile_filters, compile_query, known_paths
+from newscat.store import reads
 from newscat.store.state import seen_sql
 from newscat.where import compile_where, no_catalogue
 
@@ -44,8 +45,6 @@ _ROW_COLUMNS = "a.path, a.id, a.date, a.provider, a.domain, a.quality, a.title, 
 #: The consumer whose seen marks the reader keeps: what the user has read in it.
 READER = "browse"
 _SEEN = seen_sql(READER)
-#: Each article's story (an article the stories have not reached yet is its own).
-_STORY_KEY = "IFNULL((SELECT st.story FROM story_items AS st WHERE st.article = a.rowid), a.id)"
 _tables = itertools.count(1)
 
 
@@ -98,38 +97,14 @@ class Listing:
     def _count(self) -> int:
         if self._table is None:
             return self.index.count(self.compiled.where, self.compiled.params)
-        return self._collapse(self._table)
-
-    def _collapse(self, table: str) -> int:
-        """Write the story-collapsed order into a temporary table of this connection:
-        one row per story (its first matching article in the list's order, and how many
-        more match), numbered in order. One sort of the matching articles, then every
-        page and every look-up is read by position."""
-        compiled = self.compiled
-        self.index.ensure_stories()
-        conn = self.index.conn
-        conn.execute(f"DROP TABLE IF EXISTS {table}")
-        conn.execute(
-            f"CREATE TABLE {table} (pos INTEGER PRIMARY KEY, article INTEGER, more INTEGER)"
-        )
-        conn.execute(
-            f"INSERT INTO {table} (pos, article, more) "
-            "SELECT row_number() OVER (ORDER BY pos), article, more FROM ("
-            "SELECT a.rowid AS article, "
-            f"row_number() OVER (PARTITION BY {_STORY_KEY} ORDER BY {compiled.order}) AS rank, "
-            f"count(*) OVER (PARTITION BY {_STORY_KEY}) - 1 AS more, "
-            f"row_number() OVER (ORDER BY {compiled.order}) AS pos "
-            f"FROM articles AS a WHERE {compiled.where}) WHERE rank = 1",
-            compiled.order_params + compiled.params + compiled.order_params,
-        )
-        return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+        return reads.collapse_stories(self.index, self._table, self.compiled)
 
     def close(self) -> None:
         """Drop the temporary table of a collapsed listing (and close an owned index)."""
         if self.owned:
             self.index.close()  # the temporary table goes with its connection
         elif self._table is not None:
-            self.index.conn.execute(f"DROP TABLE IF EXISTS {self._table}")
+            reads.drop_table(self.index, self._table)
 
     @property
     def pages_held(self) -> int:
@@ -159,11 +134,8 @@ class Listing:
     def _read(self, offset: int, limit: int) -> list[Row]:
         compiled = self.compiled
         if self._table is not None:
-            rows = self.index.conn.execute(
-                f"SELECT {_ROW_COLUMNS}, t.more, {_SEEN} FROM {self._table} AS t "
-                "JOIN articles AS a ON a.rowid = t.article WHERE t.pos > ? ORDER BY t.pos LIMIT ?",
-                (offset, limit),
-            ).fetchall()
+            columns = f"{_ROW_COLUMNS}, t.more, {_SEEN}"
+            rows = reads.collapsed_page(self.index, self._table, columns, offset, limit)
         else:
             rows = self.index.select_columns(
                 f"{_ROW_COLUMNS}, 0, {_SEEN}",
@@ -179,33 +151,13 @@ class Listing:
         """The first row after row ``after`` whose article was not read in the reader
         before, else the first such row from the top; None when every row was read.
         One pass over the matching articles in the list's order."""
-        compiled = self.compiled
-        if self._table is not None:
-            found = self.index.conn.execute(
-                f"SELECT t.pos - 1 FROM {self._table} AS t JOIN articles AS a "
-                f"ON a.rowid = t.article WHERE NOT {_SEEN} "
-                "ORDER BY t.pos <= ?, t.pos LIMIT 1",
-                (after + 1,),
-            ).fetchone()
-        else:
-            found = self.index.conn.execute(
-                f"SELECT pos FROM (SELECT row_number() OVER (ORDER BY {compiled.order}) - 1 "
-                f"AS pos, {_SEEN} AS seen FROM articles AS a WHERE {compiled.where}) "
-                "WHERE NOT seen ORDER BY pos <= ?, pos LIMIT 1",
-                compiled.order_params + compiled.params + [after],
-            ).fetchone()
-        return None if found is None else int(found[0])
+        return reads.first_unmarked(self.index, self.compiled, self._table, _SEEN, after)
 
     def find(self, path: str, near: int) -> int | None:
         """Where the article from file ``path`` now is, looked for within ``FIND_WINDOW``
         rows of ``near`` (new articles shift the list by a few rows, not by thousands)."""
         if self._table is not None:
-            found = self.index.conn.execute(
-                f"SELECT t.pos FROM {self._table} AS t JOIN articles AS a "
-                "ON a.rowid = t.article WHERE a.path = ?",
-                (path,),
-            ).fetchone()
-            return None if found is None else int(found[0]) - 1
+            return reads.collapsed_position(self.index, self._table, path)
         start = max(0, near - FIND_WINDOW)
         compiled = self.compiled
         rows = self.index.select_columns(

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from newscat.fields import REGISTRY
+from newscat.store import reads
 
 if TYPE_CHECKING:
     from newscat.query import Filters
@@ -55,39 +57,20 @@ def unknown_values(index: Index, filters: Filters) -> list[Unknown]:
 
 def _occurs(index: Index, kind: Kind, value: str) -> bool:
     folded = value.casefold()
-    params: list[str | int]
     if kind == "topic":
-        sql, params = "SELECT 1 FROM topics WHERE key = ? LIMIT 1", [folded]
-    elif kind == "provider":
-        domain = value.lower().strip(".")
-        sql = (
-            "SELECT 1 FROM articles AS a WHERE nc_fold(a.provider) = ? OR a.domain = ? "
-            "OR substr(a.domain, -?) = ? LIMIT 1"
-        )
-        params = [folded, domain, len(domain) + 1, "." + domain]
-    else:
-        column = REGISTRY[kind].stored_name
-        sql = f"SELECT 1 FROM articles AS a WHERE nc_fold(a.{column}) = ? LIMIT 1"
-        params = [folded]
-    return index.conn.execute(sql, params).fetchone() is not None
+        return reads.topic_occurs(index, folded)
+    if kind == "provider":
+        return reads.provider_occurs(index, folded, value.lower().strip("."))
+    return reads.value_occurs(index, REGISTRY[kind].stored_name, folded)
 
 
 def _values(index: Index, kind: Kind) -> list[str]:
     """The catalogue's distinct values of a kind, most common first."""
     if kind == "topic":
-        sql = "SELECT min(topic) FROM topics GROUP BY key ORDER BY count(*) DESC, key"
-    elif kind == "provider":
-        sql = (
-            "SELECT v FROM (SELECT provider AS v FROM articles UNION ALL "
-            "SELECT domain FROM articles) WHERE v IS NOT NULL GROUP BY v ORDER BY count(*) DESC, v"
-        )
-    else:
-        column = REGISTRY[kind].stored_name
-        sql = (
-            f"SELECT {column} FROM articles WHERE {column} IS NOT NULL "
-            f"GROUP BY {column} ORDER BY count(*) DESC, {column}"
-        )
-    return [str(row[0]) for row in index.conn.execute(sql)]
+        return [topic for topic, _ in reads.topic_names(index.conn)]
+    if kind == "provider":
+        return reads.provider_names(index)
+    return [str(value) for value, _ in reads.column_values(index.conn, REGISTRY[kind].stored_name)]
 
 
 def _closest(value: str, known: list[str]) -> tuple[str, ...]:
@@ -102,11 +85,11 @@ def _closest(value: str, known: list[str]) -> tuple[str, ...]:
     return tuple(by_fold[fold] for fold in close)
 
 
-#: Filters that need a field, and the SQL that tells whether any article has it.
-_NEEDS: tuple[tuple[str, str], ...] = (
-    ("date", "SELECT 1 FROM articles WHERE date IS NOT NULL LIMIT 1"),
-    ("topics", "SELECT 1 FROM topics LIMIT 1"),
-    ("provider", "SELECT 1 FROM articles WHERE provider IS NOT NULL OR domain IS NOT NULL LIMIT 1"),
+#: Filters that need a field, and how to tell whether any article has it.
+_NEEDS: tuple[tuple[str, Callable[[Index], bool]], ...] = (
+    ("date", reads.has_dates),
+    ("topics", reads.has_topics),
+    ("provider", reads.has_providers),
 )
 _DATE_WORDS = re.compile(r"(?<![\w.`])(?:date|age)(?![\w.`])", re.IGNORECASE)
 
@@ -121,8 +104,6 @@ def missing_fields(index: Index, filters: Filters) -> list[str]:
         "topics": bool(filters.topics),
         "provider": bool(filters.providers),
     }
-    if index.conn.execute("SELECT 1 FROM articles LIMIT 1").fetchone() is None:
+    if not reads.has_articles(index):
         return []
-    return [
-        name for name, sql in _NEEDS if wanted[name] and index.conn.execute(sql).fetchone() is None
-    ]
+    return [name for name, has in _NEEDS if wanted[name] and not has(index)]

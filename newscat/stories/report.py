@@ -8,6 +8,7 @@ from typing import Any
 from newscat.fields import RELATED_KEY
 from newscat.model import Article
 from newscat.query import Compiled, Filters, compile_filters, known_paths
+from newscat.store import reads
 from newscat.store.index import Index
 from newscat.stories.grouping import related_urls
 
@@ -69,36 +70,11 @@ def story_rows(
     story as they narrow a list. The best article has the highest quality
     (then the earliest date); its title names the story.
     """
-    index.ensure_stories()
     where, params = compile_filters(filters, known_paths(index))
-    sql = f"""
-        WITH m AS (
-            SELECT a.rowid AS rid, a.id AS id, a.date AS date, a.title AS title,
-                   a.url AS url, a.quality AS quality, a.heat AS heat,
-                   coalesce(a.provider, a.domain) AS provider,
-                   s.story AS story, s.provider AS pkey
-            FROM articles AS a JOIN story_items AS s ON s.article = a.rowid
-            WHERE {where}
-        ),
-        g AS (
-            SELECT story, min(date) AS first, max(date) AS last,
-                   count(DISTINCT pkey) AS coverage, count(*) AS n,
-                   max(quality) AS best, sum(heat) AS heat
-            FROM m GROUP BY story
-            HAVING count(DISTINCT pkey) >= ?
-            ORDER BY coverage DESC, last IS NULL, last DESC, n DESC, story
-            LIMIT ?
-        )
-        SELECT g.story, g.first, g.last, g.coverage, g.n, g.best, g.heat,
-               m.id, m.date, m.provider, m.title, m.url, m.quality
-        FROM g JOIN m ON m.story = g.story
-        ORDER BY g.coverage DESC, g.last IS NULL, g.last DESC, g.n DESC, g.story,
-                 m.quality IS NULL, m.quality DESC, m.date IS NULL, m.date, m.id
-    """
     rows: dict[str, list[Any]] = {}
     members: dict[str, list[Member]] = {}
-    for story, first, last, coverage, n, best, heat, *member in index.conn.execute(
-        sql, [*params, min_coverage, -1 if limit is None else limit]
+    for story, first, last, coverage, n, best, heat, *member in reads.story_member_rows(
+        index, where, params, min_coverage, limit
     ):
         if story not in rows:
             rows[story] = [story, first, last, max(1, coverage), n, best, heat]
@@ -120,10 +96,7 @@ def also_in_catalogue(index: Index, article: Article, limit: int) -> tuple[list[
     many there are in all."""
     if article.story is None:
         return [], 0
-    where = "a.rowid IN (SELECT article FROM story_items WHERE story = ?) AND a.path != ?"
-    params = [article.story, article.path]
-    found = list(index.select(where, params, order="a.date IS NULL, a.date, a.id", limit=limit))
-    return found, len(found) if len(found) < limit else index.count(where, params)
+    return reads.story_members(index, article, limit)
 
 
 def related_in_catalogue(index: Index, article: Article) -> dict[int, str]:
@@ -131,35 +104,18 @@ def related_in_catalogue(index: Index, article: Article) -> dict[int, str]:
     related = article.front_matter.get(RELATED_KEY)
     entries = related if isinstance(related, list) else [related] if related else []
     found: dict[int, str] = {}
-    if entries:
-        index.ensure_stories()
     for position, entry in enumerate(entries):
         urls = list(related_urls([entry]))
-        if not urls:
-            continue
-        marks = ",".join("?" * len(urls))
-        row = index.conn.execute(
-            f"SELECT id FROM story_items WHERE canonical_url IN ({marks}) ORDER BY id LIMIT 1",
-            urls,
-        ).fetchone()
-        if row is not None:
-            found[position] = row[0]
+        article_id = reads.id_of_url(index, urls) if urls else None
+        if article_id is not None:
+            found[position] = article_id
     return found
-
-
-#: An article's story, or the article itself when it has none.
-_STORY_OF = "coalesce((SELECT s.story FROM story_items AS s WHERE s.article = a.rowid), a.id)"
 
 
 def collapse(compiled: Compiled) -> Compiled:
     """The same query with one row per story: the story's matching article that sorts first."""
-    first = (
-        f"SELECT rid FROM (SELECT a.rowid AS rid, row_number() OVER "
-        f"(PARTITION BY {_STORY_OF} ORDER BY {compiled.order}) AS r "
-        f"FROM articles AS a WHERE {compiled.where}) WHERE r = 1"
-    )
     return Compiled(
-        f"({compiled.where}) AND a.rowid IN ({first})",
+        reads.first_of_each_story(compiled.where, compiled.order),
         [*compiled.params, *compiled.order_params, *compiled.params],
         compiled.order,
         compiled.order_params,
@@ -168,6 +124,4 @@ def collapse(compiled: Compiled) -> Compiled:
 
 def matches_per_story(index: Index, compiled: Compiled) -> dict[str, int]:
     """How many articles of each story the (uncollapsed) query matches."""
-    index.ensure_stories()
-    sql = f"SELECT {_STORY_OF}, count(*) FROM articles AS a WHERE {compiled.where} GROUP BY 1"
-    return {story: count for story, count in index.conn.execute(sql, compiled.params)}
+    return reads.matches_per_story(index, compiled.where, compiled.params)
