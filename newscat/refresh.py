@@ -40,7 +40,7 @@ from newscat.store.schema import (
     meta,
     problem_count,
 )
-from newscat.transactions import write_transaction
+from newscat.store.transactions import write_transaction
 
 #: Below this many files to parse, a process pool costs more than it saves.
 POOL_THRESHOLD = 400

@@ -51,8 +51,8 @@ from newscat.model import Article, Problem
 from newscat.text import human_size, inert
 
 if TYPE_CHECKING:
-    from newscat.cache import CacheEntry
     from newscat.fields import FieldRow
+    from newscat.store.cache import CacheEntry
     from newscat.stories.report import StoryRow
     from newscat.summary import Group, Stats
     from newscat.trends import Trend

@@ -8,7 +8,7 @@ import shutil
 import time
 from pathlib import Path
 
-from newscat import cache
+from newscat.store import cache
 from newscat.store.index import database_name
 from tests.conftest import SEEDS, run
 

@@ -12,7 +12,7 @@ from newscat.commands.common import default_format, emit
 from newscat.text import human_size
 
 if TYPE_CHECKING:
-    from newscat.cache import CacheEntry
+    from newscat.store.cache import CacheEntry
 
 CACHE_FORMATS = ("table", "tsv", "json")
 
@@ -45,8 +45,8 @@ def cache_command(prune: bool, format_: str | None, cache_dir: str | None, color
       newscat cache -f json | jq '.[] | select(.state == "ok") | .size'
     """
     # start-up time: loaded only when the command runs
-    from newscat import cache
     from newscat.formats import Shape, write_records
+    from newscat.store import cache
     from newscat.store.index import default_cache_dir
 
     directory = Path(cache_dir).expanduser() if cache_dir else default_cache_dir()

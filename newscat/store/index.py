@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from newscat.cache import mark_used
 from newscat.fields import (
     BODY_SQL,
     FRONT_MATTER,
@@ -35,6 +34,7 @@ from newscat.model import DEFAULT_MAX_SIZE, Article, Problem
 from newscat.refresh import RefreshReport, Source, refresh, stored_fingerprint
 from newscat.store import state as state_store
 from newscat.store import stories
+from newscat.store.cache import mark_used
 from newscat.store.schema import (
     ARTICLE_COLUMNS,
     FRONT_MATTER_AT,
@@ -51,7 +51,7 @@ from newscat.store.schema import (
     remove_database,
     set_meta,
 )
-from newscat.transactions import write_transaction
+from newscat.store.transactions import write_transaction
 
 ENV_CACHE_DIR = "NEWSCAT_CACHE_DIR"
 _FULLTEXT_BATCH = 2000

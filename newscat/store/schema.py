@@ -13,10 +13,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from newscat.cache import record_roots
 from newscat.fields import FRONT_MATTER, STORED_FIELDS, Field
 from newscat.model import Article, Problem
 from newscat.store import stories
+from newscat.store.cache import record_roots
 from newscat.store.sqlfunctions import register as register_functions
 
 SCHEMA_VERSION = 9

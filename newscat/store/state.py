@@ -24,11 +24,11 @@ import os
 import re
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from newscat.transactions import write_transaction
+from newscat.store.transactions import write_transaction
 
 #: The file in the state dir.
 STATE_FILE = "state.sqlite3"
@@ -104,6 +104,17 @@ def attach(conn: sqlite3.Connection, path: Path | None, warn: Warn) -> bool:
             )
     _attach(conn, ":memory:")
     return False
+
+
+@contextlib.contextmanager
+def opened(path: Path | None, warn: Warn) -> Iterator[tuple[sqlite3.Connection, bool]]:
+    """A connection of its own with the state database attached (as ``attach`` does),
+    and whether it is a file; closed on leaving."""
+    conn = sqlite3.connect(":memory:", isolation_level=None, timeout=600.0)
+    try:
+        yield conn, attach(conn, path, warn)
+    finally:
+        conn.close()
 
 
 def _attach(conn: sqlite3.Connection, target: str) -> None:

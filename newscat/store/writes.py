@@ -11,11 +11,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from newscat.cache import record_roots
 from newscat.catalog import text_path
 from newscat.fields import STORED_FIELDS
 from newscat.model import Problem
 from newscat.store import stories
+from newscat.store.cache import record_roots
 from newscat.store.schema import ARTICLE_COLUMNS, INDEXES, RACY_MTIME, ArticleRow, set_meta
 
 _INSERT_ARTICLE = (
