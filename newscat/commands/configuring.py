@@ -212,12 +212,10 @@ def seen_command(
       newscat seen -f tsv
     """
     # start-up time: loaded only when the command runs
-    import sqlite3
-
     from newscat.app import App
     from newscat.dates import parse_when, resolve_now, to_iso
     from newscat.errors import UsageError
-    from newscat.store.state import attach, check_consumer, consumers, reset_seen
+    from newscat.store.state import check_consumer, consumers, opened, reset_seen
 
     name = consumer
     forgetting = reset or since is not None
@@ -229,10 +227,8 @@ def seen_command(
         except ValueError as exc:
             raise UsageError(str(exc)) from None
     app = App.from_options({"quiet": quiet})
-    conn = sqlite3.connect(":memory:", isolation_level=None, timeout=600.0)
-    try:
-        path = app.state_file()
-        kept = attach(conn, path if path.exists() or forgetting else None, app.warn)
+    path = app.state_file()
+    with opened(path if path.exists() or forgetting else None, app.warn) as (conn, kept):
         if forgetting and name is not None:
             if not kept:
                 raise NewscatError(f"cannot change the seen marks: {path} is not available")
@@ -247,8 +243,6 @@ def seen_command(
                 click.echo(f"forgot {forgot} {marks} of {name}{made}", err=True)
             return
         rows = [c for c in consumers(conn) if name is None or c.name == name]
-    finally:
-        conn.close()
     fmt = default_format(shape)
     if fmt == "table":
         if not rows:
