@@ -29,6 +29,7 @@ from newscat.errors import OutputError, UsageError
 from newscat.fields import Context
 from newscat.formats import csv_cell, flat_text
 from newscat.model import Article
+from newscat.store import export as sqlite_export
 from newscat.text import line_text
 
 # --- field values ---------------------------------------------------------------------------
@@ -490,36 +491,14 @@ def _reason(exc: OSError) -> str:
 
 # --- the SQLite export ----------------------------------------------------------------------
 
-SQLITE_SCHEMA_VERSION = 2
-
-#: The ``articles`` columns of the SQLite export: every field with an export column.
-SQLITE_FIELDS = fields.EXPORT_FIELDS
-#: The schema of ``newscat export -f sqlite`` (documented in the README).
-SQLITE_SCHEMA = (
-    "CREATE TABLE articles (\n"
-    + ",\n".join(f"    {spec.name} {spec.export_sql}" for spec in SQLITE_FIELDS)
-    + "\n);\n"
-    + """CREATE INDEX articles_date ON articles(date);
-CREATE INDEX articles_provider ON articles(provider);
-CREATE TABLE article_topics (
-    article_id TEXT NOT NULL REFERENCES articles(id),
-    position INTEGER NOT NULL,
-    topic TEXT NOT NULL,
-    PRIMARY KEY (article_id, position)
-);
-CREATE INDEX article_topics_topic ON article_topics(topic COLLATE NOCASE);
-"""
-)
-_INSERT = (
-    f"INSERT INTO articles ({', '.join(spec.name for spec in SQLITE_FIELDS)}) "
-    f"VALUES ({', '.join('?' * len(SQLITE_FIELDS))})"
-)
+#: The ``articles`` columns of the SQLite export, in the order of its rows.
+SQLITE_FIELDS = sqlite_export.FIELDS
 
 
 def write_sqlite(
     path: str, articles: Iterable[Article], check: Callable[[int], None] | None = None
 ) -> int:
-    """The articles as a new SQLite database at ``path`` (schema: SQLITE_SCHEMA).
+    """The articles as a new SQLite database at ``path`` (schema: ``newscat.store.export``).
 
     The database is built in a temporary file beside ``path`` and renamed into
     place when complete, so a failure leaves any existing file as it was.
@@ -527,34 +506,26 @@ def write_sqlite(
     """
     now = _now()
     with atomic_path(path) as temp:
-        conn = sqlite3.connect(temp, isolation_level=None)
         try:
-            conn.execute("PRAGMA journal_mode = DELETE")
-            conn.execute("BEGIN")
-            _create_schema(conn)
+            database = sqlite_export.Export(temp)
+        except sqlite3.Error as exc:
+            raise OutputError(f"cannot write {path}: {exc}") from None
+        try:
             count = 0
             for article in articles:
-                _insert_sqlite(conn, article, now)
+                _insert_sqlite(database, article, now)
                 count += 1
             if check is not None:
                 check(count)
-            conn.execute(f"PRAGMA user_version = {SQLITE_SCHEMA_VERSION}")
-            conn.execute("COMMIT")
+            database.commit()
         except sqlite3.Error as exc:
             raise OutputError(f"cannot write {path}: {exc}") from None
         finally:
-            conn.close()
+            database.close()
     return count
 
 
-def _create_schema(conn: sqlite3.Connection) -> None:
-    # executescript would commit the open transaction; run the statements one by one.
-    for statement in SQLITE_SCHEMA.split(";"):
-        if statement.strip():
-            conn.execute(statement)
-
-
-def _insert_sqlite(conn: sqlite3.Connection, article: Article, now: datetime) -> None:
+def _insert_sqlite(database: sqlite_export.Export, article: Article, now: datetime) -> None:
     row = []
     for spec in SQLITE_FIELDS:
         if spec.name == fields.FRONT_MATTER and article.front_matter_json:
@@ -562,16 +533,12 @@ def _insert_sqlite(conn: sqlite3.Connection, article: Article, now: datetime) ->
         else:
             row.append(_sql_value(spec.get(article, Context(now))))
     try:
-        conn.execute(_INSERT, row)
-    except sqlite3.IntegrityError:
+        database.add(row, article.id, article.topics)
+    except sqlite_export.SameId:
         raise OutputError(
             f"two articles have the id {article.id!r} (the second is {article.path}); "
             "export each catalogue root on its own"
         ) from None
-    conn.executemany(
-        "INSERT INTO article_topics VALUES (?, ?, ?)",
-        [(article.id, i, topic) for i, topic in enumerate(article.topics)],
-    )
 
 
 def _sql_value(value: Any) -> Any:
