@@ -12,6 +12,7 @@ there (a comment on or just above it: start-up time, an optional dependency).
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,7 +27,7 @@ LAYERS: list[tuple[str, set[str]]] = [
         "inert text, records, errors and small helpers",
         {
             "newscat.text", "newscat.model", "newscat.errors", "newscat.signals",
-            "newscat.transactions", "newscat.handles", "newscat.ignore", "newscat.launch",
+            "newscat.store.transactions", "newscat.handles", "newscat.ignore", "newscat.launch",
             "newscat.pager", "newscat.dates", "newscat.stories.urls", "newscat.split",
             "newscat.plainyaml",
         },
@@ -36,7 +37,7 @@ LAYERS: list[tuple[str, set[str]]] = [
         "fields, parsing, configuration files",
         {"newscat.fields", "newscat.parse", "newscat.config", "newscat.store.state"},
     ),
-    ("finding files", {"newscat.catalog", "newscat.cache"}),
+    ("finding files", {"newscat.catalog"}),
     (
         "the store (schema, every statement) and the refresh",
         {"newscat.store", "newscat.refresh", "newscat.stories", "newscat.stories.grouping", "newscat.watch"},
@@ -73,6 +74,20 @@ CLI_LAYER = {
 }
 #: Terminal output: Rich tables, pages and the full-screen reader.
 OUTPUT_LAYER = {"newscat.render", "newscat.browse"}
+
+#: The store: the one place that opens a database, runs SQL and spells out a statement.
+#: Elsewhere SQL appears only as conditions and orders over ``articles AS a`` (what
+#: the query layer compiles) and columns, handed to the store's functions.
+STORE = {"newscat.store"}
+#: Modules outside the store that still open a database, run or spell a statement,
+#: each with its reason. Exact: an entry that no longer does so fails too.
+SQL_OUTSIDE_THE_STORE: dict[str, str] = {}
+
+_STATEMENT = re.compile(
+    r"\s*(SELECT|INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER|PRAGMA|WITH|BEGIN|COMMIT"
+    r"|ROLLBACK|SAVEPOINT|RELEASE|ATTACH|DETACH|VACUUM|ANALYZE|REINDEX)\b"
+)
+_RUNS = {"execute", "executemany", "executescript"}
 
 
 def _modules() -> dict[str, Path]:
@@ -215,6 +230,37 @@ def _bodies(function: ast.AST) -> Iterator[list[ast.stmt]]:
             yield handler.body
 
 
+def _sql(path: Path) -> Iterator[str]:
+    """``line: what`` for each call that opens a database (``sqlite3.connect``) or runs SQL
+    (``.execute``, ``.executemany``, ``.executescript``), and each string (f-strings'
+    pieces included, docstrings not) that starts with an SQL statement's keyword."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            called = node.func
+            if called.attr in _RUNS or (
+                called.attr == "connect"
+                and isinstance(called.value, ast.Name)
+                and called.value.id == "sqlite3"
+            ):
+                yield f"{node.lineno}: {called.attr}()"
+        elif (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and id(node) not in docstrings
+            and (statement := _STATEMENT.match(node.value))
+        ):
+            yield f"{node.lineno}: {statement.group(1)}"
+
+
 def _importers(library: str) -> set[str]:
     return {
         name
@@ -298,3 +344,30 @@ def test_imports_inside_functions_and_for_type_checking_count(tmp_path: Path) ->
     )
     found = set(_imports("newscat.m", module))
     assert {"newscat.store.index", "newscat.render", "newscat.export"} <= found
+
+
+def test_only_the_store_runs_or_spells_sql() -> None:
+    found = {
+        name: list(_sql(path))
+        for name, path in MODULES.items()
+        if not _in(name, STORE) and name not in SQL_OUTSIDE_THE_STORE
+    }
+    assert {name: uses for name, uses in found.items() if uses} == {}
+    stale = [name for name in SQL_OUTSIDE_THE_STORE if not list(_sql(MODULES[name]))]
+    assert stale == []
+
+
+def test_sql_outside_the_store_is_found(tmp_path: Path) -> None:
+    module = tmp_path / "m.py"
+    module.write_text(
+        '"""SELECT in a docstring is prose."""\n'
+        "import sqlite3\n"
+        "def f(conn, table):\n"
+        '    """DELETE here too."""\n'
+        '    where = "a.id = ? AND a.rowid IN (SELECT article FROM topics)"\n'
+        '    conn.execute(f"SELECT id FROM {table} WHERE {where}")\n'
+        "    sqlite3.connect(':memory:')\n"
+        '    return "  INSERT INTO t VALUES (1)", "Select a field", conn.executemany\n',
+        encoding="utf-8",
+    )
+    assert sorted(_sql(module)) == ["6: SELECT", "6: execute()", "7: connect()", "8: INSERT"]
