@@ -261,7 +261,6 @@ def _walk_dir(
     # Each folder to visit, with its path relative to the root and the .gitignore
     # rules that apply inside it.
     stack: list[tuple[str, str, tuple[Rules, ...]]] = [(root, "", ())]
-    is_regular = stat.S_ISREG
     while stack:
         directory, relative, chain = stack.pop()
         try:
@@ -274,50 +273,63 @@ def _walk_dir(
             continue
         if selection is not None and selection.gitignore:
             chain = selection.folder_rules(chain, relative, _gitignore_text(items))
-        found: Walked = {}
-        for item in items:
-            name = item.name
-            if name[0] == ".":
-                continue
-            try:
-                if item.is_dir():
-                    below = f"{relative}/{name}" if relative else name
-                    if selection is not None and selection.leaves_out(chain, below, True):
-                        continue
-                    try:
-                        info = item.stat()
-                    except OSError as exc:  # too long a path, or gone: say so, go on
-                        problems.append(
-                            Problem(
-                                item.path, "unreadable", f"cannot read directory: {exc.strerror}"
-                            )
-                        )
-                        continue
-                    key = (info.st_dev, info.st_ino)
-                    if key not in seen_dirs:
-                        seen_dirs.add(key)
-                        stack.append((item.path, below, chain))
+        found, below = _scan(items, relative, chain, skip, problems, stat_files, selection)
+        for path, sub_relative, info in below:
+            key = (info.st_dev, info.st_ino)
+            if key not in seen_dirs:
+                seen_dirs.add(key)
+                stack.append((path, sub_relative, chain))
+        yield Folder(directory, found)
+
+
+def _scan(
+    items: Sequence[os.DirEntry[str]],
+    relative: str,
+    chain: tuple[Rules, ...],
+    skip: Walked,
+    problems: list[Problem],
+    stat_files: bool,
+    selection: Selection | None,
+) -> tuple[Walked, list[tuple[str, str, os.stat_result]]]:
+    """One folder's article files (with their stamps when ``stat_files``, else 0) and
+    its subfolders to visit: (path, path relative to the root, stat)."""
+    found: Walked = {}
+    below: list[tuple[str, str, os.stat_result]] = []
+    is_regular = stat.S_ISREG
+    for item in items:
+        name = item.name
+        if name[0] == ".":
+            continue
+        try:
+            if item.is_dir():
+                sub = f"{relative}/{name}" if relative else name
+                if selection is not None and selection.leaves_out(chain, sub, True):
                     continue
-                if not name.lower().endswith(ARTICLE_SUFFIXES):
-                    continue
-                if selection is not None and selection.leaves_out(
-                    chain, f"{relative}/{name}" if relative else name, False
-                ):
-                    continue
-                if not stat_files:
-                    if item.is_file() and item.path not in skip:
-                        found[item.path] = 0
-                    continue
-                info = item.stat()
-            except OSError as exc:
-                if is_candidate(name):
+                try:
+                    below.append((item.path, sub, item.stat()))
+                except OSError as exc:  # too long a path, or gone: say so, go on
                     problems.append(
-                        Problem(item.path, "unreadable", f"cannot read: {exc.strerror}")
+                        Problem(item.path, "unreadable", f"cannot read directory: {exc.strerror}")
                     )
                 continue
-            if is_regular(info.st_mode) and item.path not in skip:
-                found[item.path] = (info.st_size << _MTIME_BITS) | (info.st_mtime_ns & _MTIME_MASK)
-        yield Folder(directory, found)
+            if not name.lower().endswith(ARTICLE_SUFFIXES):
+                continue
+            if selection is not None and selection.leaves_out(
+                chain, f"{relative}/{name}" if relative else name, False
+            ):
+                continue
+            if not stat_files:
+                if item.is_file() and item.path not in skip:
+                    found[item.path] = 0
+                continue
+            info = item.stat()
+        except OSError as exc:
+            if is_candidate(name):
+                problems.append(Problem(item.path, "unreadable", f"cannot read: {exc.strerror}"))
+            continue
+        if is_regular(info.st_mode) and item.path not in skip:
+            found[item.path] = (info.st_size << _MTIME_BITS) | (info.st_mtime_ns & _MTIME_MASK)
+    return found, below
 
 
 def _gitignore_text(items: Sequence[os.DirEntry[str]]) -> str | None:

@@ -139,6 +139,29 @@ def compile_filters(filters: Filters, known: KnownPaths = no_catalogue) -> tuple
 
 
 def _compile_filters(filters: Filters, now: datetime, known: KnownPaths) -> tuple[str, list[Any]]:
+    parts = _value_parts(filters) + _time_parts(filters, now)
+    if filters.unseen is not None:
+        parts.append((f"NOT {SEEN_SQL}", [filters.unseen]))
+    if filters.published is not None:
+        parts.append((f"IFNULL(a.published, 0) = {int(filters.published)}", []))
+    if filters.match is not None:
+        parts.append(
+            ("a.rowid IN (SELECT rowid FROM fts WHERE fts MATCH ?)", [to_fts(filters.match)])
+        )
+    for expression in filters.where:
+        text, params = compile_where(expression, now, known)
+        parts.append((text, params))
+    for more in filters.also:
+        text, params = _compile_filters(more, now, known)
+        if text != "1":
+            parts.append((text, params))
+    if not parts:
+        return "1", []
+    return " AND ".join(f"({text})" for text, _ in parts), [p for _, ps in parts for p in ps]
+
+
+def _value_parts(filters: Filters) -> list[tuple[str, list[Any]]]:
+    """The conditions of -t, -p, --category, --type and the score bounds."""
     parts: list[tuple[str, list[Any]]] = []
     for value in filters.topics:
         keys = [topic.strip().casefold() for topic in value.split(",") if topic.strip()]
@@ -164,6 +187,12 @@ def _compile_filters(filters: Filters, now: datetime, known: KnownPaths) -> tupl
     ):
         if bound is not None:
             parts.append((f"{column} {op} ?", [bound]))
+    return parts
+
+
+def _time_parts(filters: Filters, now: datetime) -> list[tuple[str, list[Any]]]:
+    """The conditions of --since, --until (a whole day when it names one) and --arrived-since."""
+    parts: list[tuple[str, list[Any]]] = []
     if filters.since is not None:
         start, _ = parse_when(filters.since, now, option="--since")
         parts.append(("a.date >= ?", [to_iso(start)]))
@@ -176,24 +205,7 @@ def _compile_filters(filters: Filters, now: datetime, known: KnownPaths) -> tupl
     if filters.arrived_since is not None:
         start, _ = parse_when(filters.arrived_since, now, option="--arrived-since")
         parts.append((f"{ARRIVED_SQL} >= ?", [to_iso(start)]))
-    if filters.unseen is not None:
-        parts.append((f"NOT {SEEN_SQL}", [filters.unseen]))
-    if filters.published is not None:
-        parts.append((f"IFNULL(a.published, 0) = {int(filters.published)}", []))
-    if filters.match is not None:
-        parts.append(
-            ("a.rowid IN (SELECT rowid FROM fts WHERE fts MATCH ?)", [to_fts(filters.match)])
-        )
-    for expression in filters.where:
-        text, params = compile_where(expression, now, known)
-        parts.append((text, params))
-    for more in filters.also:
-        text, params = _compile_filters(more, now, known)
-        if text != "1":
-            parts.append((text, params))
-    if not parts:
-        return "1", []
-    return " AND ".join(f"({text})" for text, _ in parts), [p for _, ps in parts for p in ps]
+    return parts
 
 
 def _marks(values: list[Any]) -> str:

@@ -131,49 +131,59 @@ def fit_widths(
         natural.append(min(longest, caps.get(name, longest)))
     widths: dict[int, int] = dict(enumerate(natural))
     flex = [i for i, name in enumerate(header) if name in flexible]
-
-    def total() -> int:
-        return sum(widths.values()) + _GAP * (len(widths) - 1)
-
-    def shrink(floor: int) -> None:  # floor: 0 comfortable, 1 least; the first column last
-        for i in reversed(flex):
-            if i in widths and total() > width:
-                least = min(natural[i], flexible[header[i]][floor])
-                widths[i] = max(least, widths[i] - (total() - width))
-
-    if total() > width and not keep:  # a column empty in every row says nothing: all go
+    if _total(widths) > width and not keep:  # a column empty in every row says nothing: all go
         for i in range(len(header)):
             if rows and not any(row[i] for row in rows):
                 widths.pop(i)
-    if total() > width:  # every flexible column to its comfortable width; the rest comes back
+    if _total(widths) > width:  # every flexible column to its comfortable width
         for i in flex:
             if i in widths:
                 widths[i] = min(natural[i], flexible[header[i]][0])
     if not keep:
         for i in [header.index(name) for name in drop_order if name in header]:
-            if total() <= width:
+            if _total(widths) <= width:
                 break
             widths.pop(i, None)
-    shrink(1)
-    while total() > width:  # the last resort: the widest column gives one cell (_WHOLE last)
+    for i in reversed(flex):  # to their least width; the first column last
+        if i in widths and _total(widths) > width:
+            least = min(natural[i], flexible[header[i]][1])
+            widths[i] = max(least, widths[i] - (_total(widths) - width))
+    _squeeze(widths, header, width)
+    _give_back(widths, natural, [i for i in flex if i in widths], header, width)
+    return [widths.get(i) for i in range(len(header))]
+
+
+def _total(widths: dict[int, int]) -> int:
+    """A table's width in cells: its columns and the gaps between them."""
+    return sum(widths.values()) + _GAP * (len(widths) - 1)
+
+
+def _squeeze(widths: dict[int, int], header: Sequence[str], width: int) -> None:
+    """The last resort: the widest column gives one cell at a time (_WHOLE ones last)."""
+    while _total(widths) > width:
         widest = max(
             widths, key=lambda i: (header[i] not in _WHOLE and widths[i] > 3, widths[i], i)
         )
         if widths[widest] <= 1:
             break
         widths[widest] -= 1
-    # Give back what is left: to a snippet and the title alike (the reasons for a -m
-    # table) a cell at a time, then to the others in column order.
-    shared = [i for i in flex if i in widths and header[i] == "snippet"]
-    shared += [i for i in flex if i in widths and header[i] == "title"] if shared else []
-    while total() < width and any(widths[i] < natural[i] for i in shared):
+
+
+def _give_back(
+    widths: dict[int, int], natural: list[int], flex: list[int], header: Sequence[str], width: int
+) -> None:
+    """Give what is left of ``width`` back to the flexible columns shown (``flex``): to a
+    snippet and the title alike (the reasons for a -m table) a cell at a time, then to
+    the others in column order."""
+    shared = [i for i in flex if header[i] == "snippet"]
+    shared += [i for i in flex if header[i] == "title"] if shared else []
+    while _total(widths) < width and any(widths[i] < natural[i] for i in shared):
         for i in shared:
-            if widths[i] < natural[i] and total() < width:
+            if widths[i] < natural[i] and _total(widths) < width:
                 widths[i] += 1
     for i in flex:
-        if i in widths and total() < width:
-            widths[i] = min(natural[i], widths[i] + width - total())
-    return [widths.get(i) for i in range(len(header))]
+        if _total(widths) < width:
+            widths[i] = min(natural[i], widths[i] + width - _total(widths))
 
 
 def local_day(iso: str) -> str:
