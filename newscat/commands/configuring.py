@@ -14,6 +14,8 @@ from newscat.options import SessionOptions, catalog_options
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
+    from newscat.store.state import Consumer
+
 
 def _cell(value: Any) -> str:
     """A value as one inert line: control characters escaped, so a file cannot steer the terminal."""
@@ -243,7 +245,12 @@ def seen_command(
                 click.echo(f"forgot {forgot} {marks} of {name}{made}", err=True)
             return
         rows = [c for c in consumers(conn) if name is None or c.name == name]
-    fmt = default_format(shape)
+    _show_consumers(rows, name, default_format(shape))
+
+
+def _show_consumers(rows: list[Consumer], name: str | None, fmt: str) -> None:
+    """The consumers' marks: a table on a terminal, else tsv records (a consumer NAME
+    asked for gets its row even without marks)."""
     if fmt == "table":
         if not rows:
             who = f"{name} has" if name is not None else "no consumer has"

@@ -40,7 +40,14 @@ from newscat.options import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from typing_extensions import Unpack
+
+    from newscat.export import OutputSpec
+    from newscat.model import Article
+    from newscat.query import Query
+    from newscat.store.index import Index
 
 
 class ExportOptions(SessionOptions, FilterOptions, SortOptions, UnseenOptions, SearchOptions):
@@ -122,14 +129,7 @@ def export_command(**opts: Unpack[ExportOptions]) -> None:
     """
     # start-up time: loaded only when the command runs
     from newscat.app import App
-    from newscat.export import (
-        WRITERS,
-        OutputSpec,
-        atomic_text,
-        export_columns,
-        output_fields,
-        write_sqlite,
-    )
+    from newscat.export import WRITERS
 
     output = opts["output"] if opts["output"] not in (None, "-") else None
     app = App.from_options(opts)
@@ -140,18 +140,7 @@ def export_command(**opts: Unpack[ExportOptions]) -> None:
     _check_target(fmt, output, opts)
     query = query_from(opts)
     compiled, index = compile_for(app, query)  # a bad query fails before any output is opened
-    requested = parse_fields(opts["fields"])
-    fields = (
-        export_columns(index)
-        if requested is None and fmt in ("csv", "tsv")
-        else output_fields(fmt, requested, index)
-    )
-    spec = OutputSpec(
-        fields=fields,
-        header=not opts["no_header"],
-        computed=computed_for(index, fmt, fields, query.filters.match),
-        title=feed_title(opts),
-    )
+    spec = _output_spec(index, fmt, query, opts)
     delivery = Delivery(index, opts["unseen"], opts["peek"])
     if opts["unseen"] and fmt == "parquet":
         raise UsageError("--unseen does not apply to -f parquet")
@@ -163,24 +152,55 @@ def export_command(**opts: Unpack[ExportOptions]) -> None:
             explain_nothing(app, index, query.filters)
         fail_if_empty(opts, count)
         return
-    if fmt == "sqlite":
-        count = write_sqlite(output, articles, check=lambda n: fail_if_empty(opts, n))
-    elif fmt == "parquet":
+    if fmt == "parquet":
         # start-up time: loaded only when the command runs
         from newscat.parquet import write_dataset
 
         by_month = compiled.select_by_month(index, query.limit, query.offset)
         count = write_dataset(output, by_month, check=lambda n: fail_if_empty(opts, n))
     else:
-        with atomic_text(output) as out:
-            count = WRITERS[fmt](out, articles, spec)
-            fail_if_empty(opts, count)
+        count = _write_file(output, fmt, articles, spec, opts)
     delivery.done()  # the file is in place
     if count == 0:
         explain_nothing(app, index, query.filters)
     if not app.quiet:
         noun = "article" if count == 1 else "articles"
         click.echo(f"exported {count} {noun} to {output}", err=True)
+
+
+def _output_spec(index: Index, fmt: str, query: Query, opts: ExportOptions) -> OutputSpec:
+    """What the writer writes: the columns (every export column for csv and tsv unless
+    --fields names them), the header, the computed fields, a feed's title."""
+    # start-up time: loaded only when the command runs
+    from newscat.export import OutputSpec, export_columns, output_fields
+
+    requested = parse_fields(opts["fields"])
+    fields = (
+        export_columns(index)
+        if requested is None and fmt in ("csv", "tsv")
+        else output_fields(fmt, requested, index)
+    )
+    return OutputSpec(
+        fields=fields,
+        header=not opts["no_header"],
+        computed=computed_for(index, fmt, fields, query.filters.match),
+        title=feed_title(opts),
+    )
+
+
+def _write_file(
+    output: str, fmt: str, articles: Iterable[Article], spec: OutputSpec, opts: ExportOptions
+) -> int:
+    """The articles in a file of their own (SQLite, or a text format), put in place whole."""
+    # start-up time: loaded only when the command runs
+    from newscat.export import WRITERS, atomic_text, write_sqlite
+
+    if fmt == "sqlite":
+        return write_sqlite(output, articles, check=lambda n: fail_if_empty(opts, n))
+    with atomic_text(output) as out:
+        count = WRITERS[fmt](out, articles, spec)
+        fail_if_empty(opts, count)
+    return count
 
 
 def _check_target(fmt: str, output: str | None, opts: ExportOptions) -> None:

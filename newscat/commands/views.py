@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 import click
@@ -32,9 +32,14 @@ from newscat.options import (
 )
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from rich.table import Table
     from typing_extensions import Unpack
 
+    from newscat.app import App
+    from newscat.model import Article
+    from newscat.store.index import Index
     from newscat.summary import Group
 
 #: How many other articles of its story a page lists (then how many more, and how to list them).
@@ -88,15 +93,7 @@ def show_command(
     index, _ = app.open()
     articles = [resolve(index, ref) for ref in refs]
     if raw:
-        out = sys.stdout.buffer
-        for article in articles:
-            try:
-                with open(article.file_path(), "rb") as handle:
-                    data = handle.read()
-            except OSError as exc:  # gone or changed since the refresh
-                raise NewscatError(f"cannot read {article.path}: {exc.strerror or exc}") from None
-            out.write(data)
-        out.flush()
+        _write_files(articles)
         return
     if format_ == "json":
         # start-up time: loaded only when the command runs
@@ -106,11 +103,28 @@ def show_command(
         records = [record(article, context) for article in articles]
         click.echo(json_text(records[0] if len(records) == 1 else records, indent=2))
         return
+    _print_pages(app, index, articles, resolve_now(now))
+
+
+def _write_files(articles: Sequence[Article]) -> None:
+    """Each article's file as it is, byte for byte."""
+    out = sys.stdout.buffer
+    for article in articles:
+        try:
+            with open(article.file_path(), "rb") as handle:
+                data = handle.read()
+        except OSError as exc:  # gone or changed since the refresh
+            raise NewscatError(f"cannot read {article.path}: {exc.strerror or exc}") from None
+        out.write(data)
+    out.flush()
+
+
+def _print_pages(app: App, index: Index, articles: Sequence[Article], moment: datetime) -> None:
+    """One page per article, paged, between separators."""
     # start-up time: Rich only for the terminal
     from newscat.render import article_page, make_console, page_separator
     from newscat.stories.report import also_in_catalogue, related_in_catalogue
 
-    moment = resolve_now(now)
     handles = index.handles()
     with paged(app):
         console = make_console(app.color)
@@ -181,7 +195,17 @@ def _group_command(kind: Literal["topic", "provider"]) -> click.Command:
 
         return groups_table(groups, kind, width)
 
-    options = [
+    # Filters first, then this command's own options, then the catalogue options (as in list).
+    decorated: Any = catalog_options(command)
+    for option in reversed(_group_options(kind)):
+        decorated = option(decorated)
+    decorated = search_argument(filter_options(decorated))
+    return click.command(f"{kind}s", help=_GROUP_HELP[kind])(decorated)
+
+
+def _group_options(kind: Literal["topic", "provider"]) -> list[Callable[[Any], Any]]:
+    """The options of ``topics`` and ``providers`` of their own."""
+    return [
         click.option(
             "-s", "--sort", type=click.Choice(GROUP_SORTS), default="count", show_default=True,
             help="Most articles, name (A–Z), best average quality or heat, or newest article.",
@@ -199,12 +223,6 @@ def _group_command(kind: Literal["topic", "provider"]) -> click.Command:
         ),
         click.option("--no-header", is_flag=True, help="Leave out the header row (tsv, csv)."),
     ]  # fmt: skip
-    # Filters first, then this command's own options, then the catalogue options (as in list).
-    decorated: Any = catalog_options(command)
-    for option in reversed(options):
-        decorated = option(decorated)
-    decorated = search_argument(filter_options(decorated))
-    return click.command(f"{kind}s", help=_GROUP_HELP[kind])(decorated)
 
 
 _GROUP_HELP = {
