@@ -56,11 +56,20 @@ from newscat.options import (
 from newscat.settings import DEFAULT_LIMIT as TERMINAL_LIMIT
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from rich.table import Table
     from typing_extensions import Unpack
 
     from newscat.app import App
+    from newscat.export import OutputSpec
     from newscat.fields import FieldRow
+    from newscat.model import Article
+    from newscat.query import Compiled, Query
+    from newscat.store.index import Index
+
+    #: A value computed per article (a collapsed row's count of the rest of its story).
+    PerArticle = Callable[[Article], Any]
 
 LIST_FORMATS = (
     "table", "tsv", "csv", "json", "jsonl", "ids", "paths", "markdown", "atom", "rss",
@@ -207,21 +216,13 @@ def list_command(**opts: Unpack[ListOptions]) -> None:
     """
     # start-up time: loaded only when the command runs
     from newscat.app import App
-    from newscat.export import (
-        NUL_SEPARATED,
-        WRITERS,
-        OutputSpec,
-        check_null,
-        output_fields,
-        write_template,
-    )
-    from newscat.fields import MATCH_TABLE_COLUMNS, needs_front_matter, needs_stories
+    from newscat.export import NUL_SEPARATED, WRITERS, check_null, write_template
+    from newscat.fields import needs_front_matter, needs_stories
 
     app = App.from_options(opts)
     opts = apply_searches(opts, app, LIST_FORMATS, listing=True)
     terminal = output_is_terminal()
     fmt = _list_format(opts, terminal)
-    template_text = opts["template"]
     check_null(fmt, opts["null"])
     if opts["all_"] and opts["limit"] is not None:
         raise UsageError("-n/--limit and -a/--all cannot be used together")
@@ -229,25 +230,10 @@ def list_command(**opts: Unpack[ListOptions]) -> None:
     compiled, index = compile_for(app, query)
     more = None
     if opts["collapse"]:
-        # start-up time: loaded only when the command runs
-        from newscat.stories.report import collapse, matches_per_story
-
-        per_story = matches_per_story(index, compiled)
-        compiled = collapse(compiled)
-
-        def more(article: Any) -> Any:
-            extra = per_story.get(article.story or article.id, 1) - 1
-            if fmt == "table":
-                return f"+{extra} more" if extra else ""
-            return extra
-
+        compiled, more = _collapsed(index, compiled, fmt)
     delivery = Delivery(index, opts["unseen"], opts["peek"])  # --count marks nothing
     if opts["count"]:
-        count = index.count(compiled.where, compiled.params)
-        emit(lambda out: out.write(f"{count}\n"))
-        if count == 0:
-            explain_nothing(app, index, query.filters)
-        fail_if_empty(opts, count)
+        _count_only(app, index, compiled, query, opts)
         return
     # A table and a template are for people: on a terminal, the first rows, paged.
     for_people = fmt in ("table", "template")
@@ -255,32 +241,8 @@ def list_command(**opts: Unpack[ListOptions]) -> None:
     shortened = limit is None and not opts["all_"] and terminal and for_people
     if shortened:
         limit = _terminal_limit(app)
-    requested = parse_fields(opts["fields"])
-    match = query.filters.match
-    template = None
-    if template_text is not None:
-        # start-up time: loaded only when the command runs
-        from newscat.export import parse_template
-
-        template = parse_template(template_text, index)
-        requested = tuple(name for _, name, _ in template.parts if name)
-    fields = output_fields("json" if template else fmt, requested, index)
-    if requested is None and match is not None and fmt == "table":
-        fields = MATCH_TABLE_COLUMNS
-    if requested is None and more is not None and fields is not None and "title" in fields:
-        at = list(fields).index("title") + 1
-        fields = (*fields[:at], "more", *fields[at:])
-    computed = computed_for(index, fmt, fields, match, records_snippet=True)
-    spec = OutputSpec(
-        fields=fields,
-        header=not opts["no_header"],
-        null=opts["null"],
-        color=app.color,
-        computed=dataclasses.replace(computed, more=more),
-        named=requested is not None,
-        template=template,
-        title=feed_title(opts),
-    )
+    spec = _list_spec(app, index, fmt, query.filters.match, more, opts)
+    fields, template = spec.fields, spec.template
     # Grouping runs only when the output shows a story field (None: whole records).
     articles_shown = fmt not in NUL_SEPARATED  # ids and paths show nothing of an article
     stories = bool(opts["collapse"]) or (articles_shown and needs_stories(fields))
@@ -300,6 +262,67 @@ def list_command(**opts: Unpack[ListOptions]) -> None:
             if total > query.offset + count:
                 note(app, _more_to_see(query.offset, count, total))
     fail_if_empty(opts, count)
+
+
+def _collapsed(index: Index, compiled: Compiled, fmt: str) -> tuple[Compiled, PerArticle]:
+    """The query with one row per story, and each row's count of the story's other
+    matching articles (as "+N more" in a table)."""
+    # start-up time: loaded only when the command runs
+    from newscat.stories.report import collapse, matches_per_story
+
+    per_story = matches_per_story(index, compiled)
+
+    def more(article: Any) -> Any:
+        extra = per_story.get(article.story or article.id, 1) - 1
+        if fmt == "table":
+            return f"+{extra} more" if extra else ""
+        return extra
+
+    return collapse(compiled), more
+
+
+def _count_only(
+    app: App, index: Index, compiled: Compiled, query: Query, opts: ListOptions
+) -> None:
+    """``--count``: how many articles match, and nothing else (no seen marks either)."""
+    count = index.count(compiled.where, compiled.params)
+    emit(lambda out: out.write(f"{count}\n"))
+    if count == 0:
+        explain_nothing(app, index, query.filters)
+    fail_if_empty(opts, count)
+
+
+def _list_spec(
+    app: App, index: Index, fmt: str, match: str | None, more: PerArticle | None, opts: ListOptions
+) -> OutputSpec:
+    """What list writes: the fields (a -m table's own columns, "more" after the title of
+    a collapsed list), a template, the computed fields, and how."""
+    # start-up time: loaded only when the command runs
+    from newscat.export import OutputSpec, output_fields, parse_template
+    from newscat.fields import MATCH_TABLE_COLUMNS
+
+    requested = parse_fields(opts["fields"])
+    template = None
+    if opts["template"] is not None:
+        template = parse_template(opts["template"], index)
+        requested = tuple(name for _, name, _ in template.parts if name)
+    fields = output_fields("json" if template else fmt, requested, index)
+    if requested is None and match is not None and fmt == "table":
+        fields = MATCH_TABLE_COLUMNS
+    if requested is None and more is not None and fields is not None and "title" in fields:
+        at = list(fields).index("title") + 1
+        fields = (*fields[:at], "more", *fields[at:])
+    computed = computed_for(index, fmt, fields, match, records_snippet=True)
+    return OutputSpec(
+        fields=fields,
+        header=not opts["no_header"],
+        null=opts["null"],
+        color=app.color,
+        computed=dataclasses.replace(computed, more=more),
+        named=requested is not None,
+        template=template,
+        title=feed_title(opts),
+    )
 
 
 def _list_format(opts: ListOptions, terminal: bool) -> str:
