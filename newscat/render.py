@@ -632,28 +632,12 @@ def related_table(
     scores: list[float | None] = []
     urls: list[str | None] = []
     for item in items:
-        entry = item if isinstance(item, dict) else {"title": item}
-        date = normalise_date(summary_value(entry, "date"))
-        provider = summary_value(entry, "provider")
-        quality = summary_value(entry, "quality")
-        score: float | None = None
-        if isinstance(quality, (int, float, str)) and not isinstance(quality, bool):
-            try:
-                score = float(quality)
-            except ValueError:
-                score = None
-        url = summary_value(entry, "url")
-        rows.append(
-            [
-                local_day(date) if date else "",
-                "" if provider is None else _shown(provider),
-                number(score) if score is not None else _shown(quality or ""),
-                _shown(summary_value(entry, "title") or "(untitled)"),
-                *([inert(handle(here[len(rows)]) if len(rows) in here else "")] if here else []),
-            ]
-        )
+        row, score, url = _related_row(item if isinstance(item, dict) else {"title": item})
+        if here:
+            row.append(inert(handle(here[len(rows)])) if len(rows) in here else "")
+        rows.append(row)
         scores.append(score)
-        urls.append(url if isinstance(url, str) else None)
+        urls.append(url)
     widths = fit_widths(fields, rows, width)
     table = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 1))
     shown = [i for i, w in enumerate(widths) if w is not None]
@@ -672,6 +656,28 @@ def related_table(
             cells.append(cell)
         table.add_row(*cells)
     return table
+
+
+def _related_row(entry: Mapping[str, Any]) -> tuple[list[str], float | None, str | None]:
+    """A related entry's date, provider, quality and title cells, its quality as a
+    number (None when it is none) and its URL."""
+    date = normalise_date(summary_value(entry, "date"))
+    provider = summary_value(entry, "provider")
+    quality = summary_value(entry, "quality")
+    score: float | None = None
+    if isinstance(quality, (int, float, str)) and not isinstance(quality, bool):
+        try:
+            score = float(quality)
+        except ValueError:
+            score = None
+    url = summary_value(entry, "url")
+    cells = [
+        local_day(date) if date else "",
+        "" if provider is None else _shown(provider),
+        number(score) if score is not None else _shown(quality or ""),
+        _shown(summary_value(entry, "title") or "(untitled)"),
+    ]
+    return cells, score, url if isinstance(url, str) else None
 
 
 def page_separator() -> Rule:
