@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 #: The name of git's ignore file, read in every folder of a catalogue.
 GITIGNORE = ".gitignore"
@@ -158,12 +159,30 @@ class Rules:
             if not path.startswith(self.base + "/"):
                 return None
             path = path[len(self.base) + 1 :]
+        if not (self._any_folder if is_folder else self._any_file).fullmatch(path):
+            return None  # the usual case, one match in C instead of one per pattern
         for pattern in reversed(self.patterns):
             if pattern.folders_only and not is_folder:
                 continue
             if pattern.regex.fullmatch(path):
                 return not pattern.negate
         return None
+
+    @cached_property
+    def _any_folder(self) -> re.Pattern[str]:
+        """Matches every path some pattern matches."""
+        return _any(self.patterns)
+
+    @cached_property
+    def _any_file(self) -> re.Pattern[str]:
+        """Matches every file path some pattern (not for folders only) matches."""
+        return _any(tuple(pattern for pattern in self.patterns if not pattern.folders_only))
+
+
+def _any(patterns: tuple[Pattern, ...]) -> re.Pattern[str]:
+    if not patterns:
+        return re.compile(r"(?!)")  # matches nothing
+    return re.compile("|".join(f"(?:{one.regex.pattern})" for one in patterns), re.DOTALL)
 
 
 def rules(lines: Iterable[str], base: str = "", strict: bool = False) -> Rules:

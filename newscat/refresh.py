@@ -18,6 +18,7 @@ from typing import Any
 
 from newscat import signals
 from newscat.catalog import (
+    Walked,
     file_entry,
     path_bytes,
     read_article,
@@ -46,6 +47,11 @@ from newscat.store.transactions import write_transaction
 POOL_THRESHOLD = 400
 #: The first look keeps at most this many changes; beyond, the refresh streams them.
 PLAN_LIMIT = 5000
+#: The walk's comparison reads the stored stamps of this many folders (or of the
+#: folders holding this many files) in one query; fewer than SQLite's oldest limit
+#: of 999 bound values.
+FOLDERS_PER_READ = 500
+FILES_PER_READ = 8192
 _BATCH = 256
 #: A file modified less than this long before it is read is read again next time
 #: (file system clocks tick coarsely: a few milliseconds on Linux, 2 s on FAT).
@@ -245,32 +251,57 @@ class _Refresh:
         conn, roots = self.conn, self.source.roots
         singles = {text_path(root) for root in roots if not os.path.isdir(root)}
         visited: set[str] = set()
+        # Whole folders wait in a batch, so that one query reads the stamps of many
+        # (a query per folder cost as much as the stat calls on a real site).
+        pending: list[tuple[str, Walked, dict[str, str]]] = []
+        pending_files = 0
         for folder in walk_folders(roots, problems, True, self.catalogues.selections):
             tally.files += len(folder.files)
             files, raw = text_keys(folder.files)
-            if folder.whole:
-                folder_path = text_path(folder.path)
-                visited.add(folder_path)
-                rows = writes.folder_stamps(conn, folder_path)
-            else:
-                rows = writes.path_stamps(conn, list(files))
-            stored = stamps(rows)
-            if stored == files:  # the usual case, nothing changed: compared in C
+            if not folder.whole:
+                stored = stamps(writes.path_stamps(conn, list(files)))
+                yield from self._differences(files, raw, stored, singles)
                 continue
-            for path, now in files.items():
-                then = stored.pop(path, None)
-                if then is None:
-                    yield (path, now, None, False, raw.get(path))
-                elif then != now:
-                    yield (path, now, writes.stored_hash(conn, path), True, raw.get(path))
-            for path in stored:
-                if path not in singles:
-                    yield (path, None, None, True, None)
+            folder_path = text_path(folder.path)
+            visited.add(folder_path)
+            pending.append((folder_path, files, raw))
+            pending_files += len(files)
+            if len(pending) >= FOLDERS_PER_READ or pending_files >= FILES_PER_READ:
+                yield from self._folder_differences(pending, singles)
+                pending = []
+                pending_files = 0
+        yield from self._folder_differences(pending, singles)
         for folder_path in writes.stored_folders(conn):
             if folder_path not in visited:
                 for path in writes.folder_paths(conn, folder_path):
                     if path not in singles:
                         yield (path, None, None, True, None)
+
+    def _folder_differences(
+        self, pending: list[tuple[str, Walked, dict[str, str]]], singles: set[str]
+    ) -> Iterator[_Change]:
+        """The differences in a batch of whole folders ``(folder, files, raw paths)``."""
+        if not pending:
+            return
+        stored_rows = writes.folders_stamps(self.conn, [folder for folder, _, _ in pending])
+        for folder_path, files, raw in pending:
+            stored = stamps(stored_rows.get(folder_path, ()))
+            if stored != files:  # the usual case, nothing changed, is compared in C
+                yield from self._differences(files, raw, stored, singles)
+
+    def _differences(
+        self, files: Walked, raw: dict[str, str], stored: Walked, singles: set[str]
+    ) -> Iterator[_Change]:
+        """What differs between the files of one folder and their stored stamps."""
+        for path, now in files.items():
+            then = stored.pop(path, None)
+            if then is None:
+                yield (path, now, None, False, raw.get(path))
+            elif then != now:
+                yield (path, now, writes.stored_hash(self.conn, path), True, raw.get(path))
+        for path in stored:
+            if path not in singles:
+                yield (path, None, None, True, None)
 
     def _apply(
         self,

@@ -67,6 +67,23 @@ def test_gitignore_pattern_rules(
     assert left_out([rules(patterns)], path, is_folder) is expected
 
 
+def test_many_patterns_in_one_file_decide_as_each_alone_would() -> None:
+    """A file of many patterns is first tried as one expression; the answer must be the
+    one that trying its patterns one by one, last first, gives."""
+    every = [line for patterns, _, _, _ in CASES for line in patterns]
+    for order in (every, every[::-1]):
+        one_file = rules(order)
+        for _, path, is_folder, _ in CASES:
+            expected = None
+            for pattern in reversed(one_file.patterns):
+                if pattern.folders_only and not is_folder:
+                    continue
+                if pattern.regex.fullmatch(path):
+                    expected = not pattern.negate
+                    break
+            assert one_file.decide(path, is_folder) is expected, (path, is_folder)
+
+
 def test_a_deeper_file_overrides_the_one_above() -> None:
     chain = [rules(["*.md"]), rules(["!keep.md"], base="sub")]
     assert left_out(chain, "sub/keep.md", False) is False

@@ -82,6 +82,36 @@ def test_edits_deletions_renames_and_new_files_are_reflected(tmp_path: Path) -> 
     assert hits == 1
 
 
+def test_changes_are_seen_in_every_batch_of_folders(tmp_path: Path) -> None:
+    """The walk compares many folders per query: a change in the first, the last or a
+    folder at a batch's edge is seen, and so is a folder that is gone or new."""
+    cat = tmp_path / "cat"
+    folders = refresh_module.FOLDERS_PER_READ * 2 + 3
+    for n in range(folders):
+        write_article(cat, f"f{n:04d}/a.md", title=f"A {n}", date="2024-01-02")
+    for n in range(0, folders, 7):  # some folders hold more than one file
+        write_article(cat, f"f{n:04d}/b.md", title=f"B {n}", date="2024-01-02")
+    index = open_index([cat], tmp_path / "cache")
+    first = index.refresh()
+    assert (first.added, first.unchanged) == (folders + len(range(0, folders, 7)), 0)
+    edge = refresh_module.FOLDERS_PER_READ
+    edited = [0, edge - 1, edge, edge + 1, folders - 1]
+    for n in edited:
+        write_article(cat, f"f{n:04d}/a.md", title=f"Edited {n}", date="2024-01-02")
+        os.utime(cat / f"f{n:04d}/a.md", ns=(1, 1))  # the same size would not show it
+    for path in sorted((cat / f"f{edge + 2:04d}").iterdir()):
+        path.unlink()
+    (cat / f"f{edge + 2:04d}").rmdir()
+    write_article(cat, "zz-new/a.md", title="New", date="2024-01-02")
+    report = index.refresh()
+    gone = 1 + ((edge + 2) % 7 == 0)
+    assert (report.added, report.changed, report.removed) == (1, len(edited), gone)
+    titles = {a.id: a.title for a in index.select(order="a.id")}
+    assert [titles[f"f{n:04d}/a"] for n in edited] == [f"Edited {n}" for n in edited]
+    assert f"f{edge + 2:04d}/a" not in titles and titles["zz-new/a"] == "New"
+    assert index.refresh().unchanged == len(titles)
+
+
 def test_touching_a_file_reparses_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cat = tmp_path / "cat"
     make_catalogue(cat, 3)

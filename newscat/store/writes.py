@@ -42,6 +42,20 @@ def folder_stamps(conn: sqlite3.Connection, folder: str) -> list[tuple[Any, ...]
     ).fetchall()
 
 
+def folders_stamps(
+    conn: sqlite3.Connection, folders: Sequence[str]
+) -> dict[str, list[tuple[Any, ...]]]:
+    """(path, size, mtime_ns) of every stored file in each of ``folders`` (at most
+    999 of them: SQLite's oldest limit of bound values), by folder."""
+    marks = ",".join("?" * len(folders))
+    found: dict[str, list[tuple[Any, ...]]] = {}
+    for folder, path, size, mtime_ns in conn.execute(
+        f"SELECT dir, path, size, mtime_ns FROM files WHERE dir IN ({marks})", list(folders)
+    ):
+        found.setdefault(folder, []).append((path, size, mtime_ns))
+    return found
+
+
 def path_stamps(conn: sqlite3.Connection, paths: Sequence[str]) -> list[tuple[Any, ...]]:
     """(path, size, mtime_ns) of those of ``paths`` the index holds."""
     marks = ",".join("?" * len(paths))
