@@ -453,6 +453,8 @@ def _report_line(report: Any) -> str:
 def _watch(app: App, rebuild: bool, status: bool, verbose: bool, shape: str) -> None:
     """``index --watch``: refresh on every change until Ctrl-C or SIGTERM."""
     # start-up time: loaded only when the command runs
+    from newscat.starting import spawn as spawn_starter
+    from newscat.starting import stop as stop_starter
     from newscat.store.index import Index
     from newscat.watch import Watcher, stop_on_signals
 
@@ -475,7 +477,11 @@ def _watch(app: App, rebuild: bool, status: bool, verbose: bool, shape: str) -> 
 
     watcher = Watcher(index, report)
     stop_on_signals(watcher)
-    watcher.run(ready)
+    starter = spawn_starter()
+    try:
+        watcher.run(ready)
+    finally:
+        stop_starter(starter)
 
 
 @cli.command("fields")

@@ -16,7 +16,9 @@ import sys
 HELP_COLUMNS = 80
 
 
-def main() -> None:
+def main(starter: bool = True) -> None:
+    """Run newscat on ``sys.argv``; ``starter`` false: never hand the command to a
+    preloaded starter (the starter itself runs commands so)."""
     args = sys.argv[1:]
     if args in (["--version"], ["-V"]):
         # start-up time: --version and --help answer before anything loads
@@ -30,6 +32,13 @@ def main() -> None:
 
         sys.stdout.write(TOP_LEVEL_HELP)
         return
+    if starter:
+        # start-up time: a running starter spares the imports below
+        from newscat.starting import run_through_starter
+
+        code = run_through_starter()
+        if code is not None:
+            sys.exit(code)
     # start-up time: --version and --help answer before anything loads
     import signal
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -46,10 +47,15 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("COLUMNS", "120")
     monkeypatch.setenv("TZ", "UTC")  # tables show local time; tests read them in UTC
+    # A watcher's starter listens in the runtime folder: one of the test's own, with a
+    # path short enough for a Unix socket.
+    runtime = tempfile.mkdtemp(prefix="nc-run-", dir="/tmp")
+    monkeypatch.setenv("XDG_RUNTIME_DIR", runtime)
     time.tzset()
     yield cache
     monkeypatch.undo()
     time.tzset()
+    shutil.rmtree(runtime, ignore_errors=True)
 
 
 @pytest.fixture

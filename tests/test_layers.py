@@ -55,7 +55,7 @@ LAYERS: list[tuple[str, set[str]]] = [
     (
         "the command line",
         {
-            "newscat", "newscat.__main__", "newscat._help", "newscat.entry", "newscat.cli",
+            "newscat", "newscat.__main__", "newscat._help", "newscat.entry", "newscat.starting", "newscat.starter", "newscat.cli",
             "newscat.settings", "newscat.app", "newscat.options", "newscat.complete",
             "newscat.shells", "newscat.commands",
         },

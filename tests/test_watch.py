@@ -167,7 +167,8 @@ def test_sigterm_stops_it_cleanly(cat: Path, isolated_env: Path, children: list[
     child = Child(cat, isolated_env)
     children.append(child)
     child.wait_ready()
-    _article(cat, "more.md", "More")
+    _article(cat, ".more.md", "More")  # hidden while written, so no refresh sees half of it
+    (cat / ".more.md").rename(cat / "more.md")
     assert _titles(cat)[0] == "More"
 
     child.proc.send_signal(signal.SIGTERM)

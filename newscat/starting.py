@@ -1,0 +1,243 @@
+"""The caller's side of the preloaded starter (see ``newscat.starter``), and what
+both sides share: where the socket is, who may be served, how a request is framed.
+
+The entry point imports this before anything else: its module level imports only
+``os`` and ``sys``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import socket
+    import subprocess
+
+#: Set to ``off`` to start every command afresh.
+ENV_SWITCH = "NEWSCAT_STARTER"
+PROTOCOL = b"newscat-starter 1"
+#: Longer paths do not fit a Unix socket's address on every system.
+_MAX_SOCKET_PATH = 100
+#: The variables Python reads as it starts (locale, encodings, paths, hashing) and
+#: the time zone: a starter serves only callers whose values are its own.
+_STARTUP_PREFIXES = ("PYTHON", "LC_")
+_STARTUP_NAMES = frozenset({"LANG", "LANGUAGE", "TZ"})
+#: What a forked command answers its caller first.
+ACCEPTED = b"pid "
+REFUSED = b"refused "
+EXIT = b"exit "
+
+
+def socket_path() -> str | None:
+    """Where the starter listens: ``$XDG_RUNTIME_DIR/newscat/starter.sock``, else
+    ``$TMPDIR/newscat-UID/starter.sock``; None when the path would be too long."""
+    runtime = os.environ.get("XDG_RUNTIME_DIR", "")
+    if runtime and os.path.isabs(runtime):
+        folder = os.path.join(runtime, "newscat")
+    else:
+        temporary = os.environ.get("TMPDIR", "") or "/tmp"
+        folder = os.path.join(temporary, f"newscat-{os.getuid()}")
+    path = os.path.join(folder, "starter.sock")
+    return path if len(os.fsencode(path)) <= _MAX_SOCKET_PATH else None
+
+
+def identity() -> bytes:
+    """What must be the same in the caller and the starter: the interpreter, its
+    options and import path, and this newscat."""
+    # already loaded: the entry point is in it
+    import newscat
+
+    return repr(
+        (
+            sys.executable,
+            sys.version,
+            tuple(sys.flags),
+            sys.path[1:],  # the first entry is the script's folder or the working folder
+            os.path.dirname(os.path.abspath(newscat.__file__)),
+            newscat.__version__,
+        )
+    ).encode()
+
+
+def startup_settings(environ: dict[bytes, bytes]) -> list[tuple[bytes, bytes]]:
+    """The environment variables Python read as it started, and the time zone."""
+    found = []
+    for key, value in environ.items():
+        name = key.decode("latin-1")
+        if (name.startswith(_STARTUP_PREFIXES) or name in _STARTUP_NAMES) and name != ENV_SWITCH:
+            found.append((key, value))
+    return sorted(found)
+
+
+# --- the caller's side --------------------------------------------------------------------
+
+
+def run_through_starter() -> int | None:
+    """Run this command in the starter and return its exit status; None when it must
+    start afresh (no starter, not one for this caller, or a terminal involved)."""
+    if os.environ.get(ENV_SWITCH, "").lower() in ("off", "0", "no", "false"):
+        return None
+    try:
+        if os.isatty(0) or os.isatty(1):  # pagers, editors and prompts need a terminal
+            return None
+        cwd = os.getcwdb()
+    except OSError:
+        return None
+    path = socket_path()
+    if path is None or not os.path.exists(path):
+        return None
+    # start-up time: the socket module only when a starter may be listening
+    import socket
+
+    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        conn.connect(path)
+        if peer_uid(conn) != os.getuid():
+            return None
+        umask = os.umask(0o022)
+        os.umask(umask)
+        items = [PROTOCOL, identity(), cwd, str(umask).encode(), str(len(sys.argv)).encode()]
+        items += [os.fsencode(arg) for arg in sys.argv]
+        items += [key + b"=" + value for key, value in os.environb.items()]
+        payload = frame(items)
+        socket.send_fds(conn, [payload[:65536]], [0, 1, 2])
+        if len(payload) > 65536:
+            conn.sendall(payload[65536:])
+        reader = _Lines(conn)
+        first = reader.line()
+        if first is None or not first.startswith(ACCEPTED):
+            return None
+        pid = int(first[len(ACCEPTED) :])
+        return _wait_for(reader, pid)
+    except (OSError, ValueError):
+        return None
+    finally:
+        conn.close()
+
+
+def _wait_for(reader: _Lines, pid: int) -> int:
+    """Pass signals on to the forked command until its exit status arrives."""
+    # start-up time: only once a starter has answered
+    import contextlib
+    import signal
+
+    def forward(signum: int, frame: object) -> None:
+        with contextlib.suppress(OSError):  # it has ended already
+            os.kill(pid, signum)
+
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT):
+        signal.signal(signum, forward)
+    last = reader.line()
+    if last is None or not last.startswith(EXIT):
+        sys.stderr.write("newscat: error: the starter stopped before the command ended\n")
+        return 1
+    return int(last[len(EXIT) :])
+
+
+def peer_uid(conn: socket.socket) -> int:
+    # start-up time: loaded by the caller already
+    import socket
+    import struct
+
+    credentials = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+    return int(struct.unpack("3i", credentials)[1])
+
+
+def frame(items: list[bytes]) -> bytes:
+    body = b"".join(len(item).to_bytes(4, "big") + item for item in items)
+    return len(body).to_bytes(4, "big") + body
+
+
+def unframe(body: bytes) -> list[bytes]:
+    items: list[bytes] = []
+    at = 0
+    while at < len(body):
+        size = int.from_bytes(body[at : at + 4], "big")
+        items.append(body[at + 4 : at + 4 + size])
+        at += 4 + size
+    return items
+
+
+class _Lines:
+    """Lines from a socket, one at a time."""
+
+    def __init__(self, conn: socket.socket) -> None:
+        self.conn = conn
+        self.buffer = b""
+
+    def line(self) -> bytes | None:
+        while b"\n" not in self.buffer:
+            chunk = self.conn.recv(4096)
+            if not chunk:
+                return None
+            self.buffer += chunk
+        line, _, self.buffer = self.buffer.partition(b"\n")
+        return line
+
+
+# --- the watcher's side: a starter beside it ---------------------------------------------
+
+
+def spawn() -> subprocess.Popen[bytes] | None:
+    """Start a starter for this newscat, unless one already listens or the platform
+    lacks what it needs. It ends when this process does (however it ends)."""
+    # start-up time: only the watcher starts a starter
+    import socket
+    import subprocess
+
+    path = socket_path()
+    if path is None or not hasattr(socket, "SO_PEERCRED") or not hasattr(socket, "send_fds"):
+        return None
+    if listening(path):
+        return None
+    keep_alive, ours = os.pipe()
+    package_parent = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "newscat.starter", path, str(keep_alive)],
+            cwd=package_parent,  # so that -m finds this very newscat first
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            pass_fds=(keep_alive,),
+            start_new_session=True,  # Ctrl-C in the watcher's terminal is not for commands
+        )
+    except OSError:
+        os.close(ours)
+        return None
+    finally:
+        os.close(keep_alive)
+    # The write end stays open in this process alone (never inherited): when this
+    # process ends, the starter reads end-of-file and stops.
+    os.set_inheritable(ours, False)
+    process._newscat_keep_alive = ours  # type: ignore[attr-defined]
+    return process
+
+
+def stop(process: subprocess.Popen[bytes] | None) -> None:
+    """Stop a starter this process spawned."""
+    if process is None:
+        return
+    keep_alive = getattr(process, "_newscat_keep_alive", None)
+    if keep_alive is not None:
+        os.close(keep_alive)
+    try:
+        process.wait(timeout=5)
+    except Exception:  # a starter that hangs is killed, never waited on forever
+        process.kill()
+
+
+def listening(path: str) -> bool:
+    # start-up time: only the watcher asks
+    import socket
+
+    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        probe.connect(path)
+        return True
+    except OSError:
+        return False
+    finally:
+        probe.close()
