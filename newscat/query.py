@@ -74,6 +74,11 @@ class Query:
     offset: int = 0
 
 
+#: A page this short (``-n``) tests a topic on each article in the sort's order and
+#: stops at the page's end; longer ones, and every count, look the topic up.
+PAGE_SCAN_ROWS = 1000
+
+
 @dataclass(frozen=True)
 class Compiled:
     """A WHERE condition and ORDER BY clause over ``articles AS a``, with their parameters."""
@@ -82,6 +87,9 @@ class Compiled:
     params: list[Any]
     order: str
     order_params: list[Any]
+    #: The same condition written for a short page (see ``PAGE_SCAN_ROWS``); empty
+    #: when it is the same text.
+    paged_where: str = ""
 
     def select(
         self,
@@ -95,7 +103,10 @@ class Compiled:
         (without their story fields unless ``stories``, without their front matter as
         written unless ``front_matter``)."""
         params = self.params + self.order_params
-        return index.select(self.where, params, self.order, limit, offset, stories, front_matter)
+        where = self.where
+        if self.paged_where and limit is not None and limit + offset <= PAGE_SCAN_ROWS:
+            where = self.paged_where
+        return index.select(where, params, self.order, limit, offset, stories, front_matter)
 
     def select_by_month(self, index: Index, limit: int | None, offset: int) -> Iterator[Article]:
         """The same articles as ``select``, newest month first, so each month's are together."""
@@ -128,9 +139,12 @@ def compile_query(query: Query, known: KnownPaths = no_catalogue) -> Compiled:
     ``known`` lists the paths the catalogue's front matter holds (called only
     when a name is not a built-in field), so that any key is queryable.
     """
-    where, params = compile_filters(query.filters, known)
+    now = resolve_now(query.filters.now)
+    where, params = _compile_filters(query.filters, now, known)
     order, order_params = compile_order(query.sort, query.filters, known)
-    return Compiled(where, params, order, order_params)
+    # The same conditions and parameters, a topic written for a short page.
+    paged, _ = _compile_filters(query.filters, now, known, scan=True)
+    return Compiled(where, params, order, order_params, paged if paged != where else "")
 
 
 def compile_filters(filters: Filters, known: KnownPaths = no_catalogue) -> tuple[str, list[Any]]:
@@ -138,8 +152,11 @@ def compile_filters(filters: Filters, known: KnownPaths = no_catalogue) -> tuple
     return _compile_filters(filters, resolve_now(filters.now), known)
 
 
-def _compile_filters(filters: Filters, now: datetime, known: KnownPaths) -> tuple[str, list[Any]]:
-    parts = _value_parts(filters) + _time_parts(filters, now)
+def _compile_filters(
+    filters: Filters, now: datetime, known: KnownPaths, scan: bool = False
+) -> tuple[str, list[Any]]:
+    """The filters as SQL (``scan``: topics written for a short page, see ``_value_parts``)."""
+    parts = _value_parts(filters, scan) + _time_parts(filters, now)
     if filters.unseen is not None:
         parts.append((f"NOT {SEEN_SQL}", [filters.unseen]))
     if filters.published is not None:
@@ -152,7 +169,7 @@ def _compile_filters(filters: Filters, now: datetime, known: KnownPaths) -> tupl
         text, params = compile_where(expression, now, known)
         parts.append((text, params))
     for more in filters.also:
-        text, params = _compile_filters(more, now, known)
+        text, params = _compile_filters(more, now, known, scan)
         if text != "1":
             parts.append((text, params))
     if not parts:
@@ -160,16 +177,28 @@ def _compile_filters(filters: Filters, now: datetime, known: KnownPaths) -> tupl
     return " AND ".join(f"({text})" for text, _ in parts), [p for _, ps in parts for p in ps]
 
 
-def _value_parts(filters: Filters) -> list[tuple[str, list[Any]]]:
-    """The conditions of -t, -p, --category, --type and the score bounds."""
+def _value_parts(filters: Filters, scan: bool = False) -> list[tuple[str, list[Any]]]:
+    """The conditions of -t, -p, --category, --type and the score bounds.
+
+    A topic is looked up in the topics' index (its articles fetched by rowid: cheap
+    for any topic, common or rare), or with ``scan`` tested on each article as the
+    sort order comes (best for a short page of a common topic, which ends after a
+    few rows)."""
     parts: list[tuple[str, list[Any]]] = []
     for value in filters.topics:
         keys = [topic.strip().casefold() for topic in value.split(",") if topic.strip()]
-        if keys:
+        if keys and scan:
             parts.append(
                 (
                     "EXISTS (SELECT 1 FROM topics AS t WHERE t.article = a.rowid "
                     f"AND t.key IN ({_marks(keys)}))",
+                    list(keys),
+                )
+            )
+        elif keys:
+            parts.append(
+                (
+                    f"a.rowid IN (SELECT t.article FROM topics AS t WHERE t.key IN ({_marks(keys)}))",
                     list(keys),
                 )
             )

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from newscat.errors import UsageError
+from newscat.query import Filters, Query, compile_query, known_paths
 from newscat.store.index import Index
-from tests.query_support import ALL, open_index, select_ids, write_catalogue
+from tests.query_support import ALL, NOW, open_index, select_ids, write_catalogue
 
 
 @pytest.fixture(scope="module")
@@ -184,6 +185,26 @@ SORT_CASES: list[tuple[list[str], list[str]]] = [
 @pytest.mark.parametrize(("sort", "expected"), SORT_CASES)
 def test_sort(index: Index, sort: list[str], expected: list[str]) -> None:
     assert select_ids(index, sort=sort) == expected
+
+
+@pytest.mark.parametrize(
+    "topics",
+    [("AI Ethics",), ("ai policy, AI Ethics",), ("AI Ethics", "AI Policy"), ("nothing",), ()],
+)
+@pytest.mark.parametrize("sort", [["-date"], ["quality"], ["id"]])
+def test_a_short_page_is_the_start_of_the_whole_list(
+    index: Index, topics: tuple[str, ...], sort: list[str]
+) -> None:
+    """A short page tests topics article by article, a whole list looks them up: the
+    two ways agree, page by page."""
+    query = Query(filters=Filters(topics=topics, now=NOW), sort=tuple(sort))
+    compiled = compile_query(query, lambda: known_paths(index))
+    assert bool(compiled.paged_where) == bool(topics)
+    whole = [a.id for a in compiled.select(index, None, 0)]
+    assert whole == select_ids(index, sort=sort, topics=topics)
+    for offset in range(len(whole) + 1):
+        page = [a.id for a in compiled.select(index, 3, offset)]
+        assert page == whole[offset : offset + 3]
 
 
 def test_limit_and_offset(index: Index) -> None:
