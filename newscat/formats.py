@@ -25,6 +25,8 @@ from newscat.model import Problem
 
 def flat_text(value: Any) -> str:
     """A value as one cell of tsv/csv: lists ``; ``-joined, mappings as JSON, null empty."""
+    if type(value) is str:  # most cells: nothing to flatten
+        return value
     if value is None:
         return ""
     if isinstance(value, bool):

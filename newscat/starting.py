@@ -12,7 +12,7 @@ import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    import socket
+    import _socket
     import subprocess
 
 #: Set to ``off`` to start every command afresh.
@@ -88,10 +88,12 @@ def run_through_starter() -> int | None:
     path = socket_path()
     if path is None or not os.path.exists(path):
         return None
-    # start-up time: the socket module only when a starter may be listening
-    import socket
+    # start-up time: only when a starter may be listening; the C modules, since the
+    # Python socket module's enums alone cost several milliseconds
+    import _socket
+    import array
 
-    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    conn = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
     try:
         conn.connect(path)
         if peer_uid(conn) != os.getuid():
@@ -102,9 +104,9 @@ def run_through_starter() -> int | None:
         items += [os.fsencode(arg) for arg in sys.argv]
         items += [key + b"=" + value for key, value in os.environb.items()]
         payload = frame(items)
-        socket.send_fds(conn, [payload[:65536]], [0, 1, 2])
-        if len(payload) > 65536:
-            conn.sendall(payload[65536:])
+        streams = [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, array.array("i", [0, 1, 2]))]
+        sent = conn.sendmsg([payload[:65536]], streams)
+        conn.sendall(payload[sent:])
         reader = _Lines(conn)
         first = reader.line()
         if first is None or not first.startswith(ACCEPTED):
@@ -119,16 +121,20 @@ def run_through_starter() -> int | None:
 
 def _wait_for(reader: _Lines, pid: int) -> int:
     """Pass signals on to the forked command until its exit status arrives."""
-    # start-up time: only once a starter has answered
-    import contextlib
-    import signal
+    # start-up time: only once a starter has answered; the C module, without the
+    # enums that make the signal module cost several milliseconds
+    import importlib
+
+    _signal = importlib.import_module("_signal")
 
     def forward(signum: int, frame: object) -> None:
-        with contextlib.suppress(OSError):  # it has ended already
+        try:
             os.kill(pid, signum)
+        except ProcessLookupError:  # it has ended already
+            return
 
-    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT):
-        signal.signal(signum, forward)
+    for signum in (_signal.SIGINT, _signal.SIGTERM, _signal.SIGHUP, _signal.SIGQUIT):
+        _signal.signal(signum, forward)
     last = reader.line()
     if last is None or not last.startswith(EXIT):
         sys.stderr.write("newscat: error: the starter stopped before the command ended\n")
@@ -136,13 +142,13 @@ def _wait_for(reader: _Lines, pid: int) -> int:
     return int(last[len(EXIT) :])
 
 
-def peer_uid(conn: socket.socket) -> int:
+def peer_uid(conn: _socket.socket) -> int:
+    """The user id of the process at the other end of a Unix socket."""
     # start-up time: loaded by the caller already
-    import socket
-    import struct
+    import _socket
 
-    credentials = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
-    return int(struct.unpack("3i", credentials)[1])
+    credentials = conn.getsockopt(_socket.SOL_SOCKET, _socket.SO_PEERCRED, 12)  # pid, uid, gid
+    return int.from_bytes(credentials[4:8], sys.byteorder, signed=True)
 
 
 def frame(items: list[bytes]) -> bytes:
@@ -163,7 +169,7 @@ def unframe(body: bytes) -> list[bytes]:
 class _Lines:
     """Lines from a socket, one at a time."""
 
-    def __init__(self, conn: socket.socket) -> None:
+    def __init__(self, conn: _socket.socket) -> None:
         self.conn = conn
         self.buffer = b""
 

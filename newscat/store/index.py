@@ -37,12 +37,13 @@ from newscat.store import stories
 from newscat.store.cache import mark_used
 from newscat.store.schema import (
     ARTICLE_COLUMNS,
+    ATTRIBUTES,
+    CONVERTED,
     FRONT_MATTER_AT,
     FULLTEXT_BUILT,
     ID_PARTS,
     OtherSchema,
     connect,
-    from_sql,
     fulltext_built,
     is_bug,
     is_corrupt,
@@ -536,9 +537,9 @@ def _prefixed(columns: str) -> str:
 def article_from_row(row: Sequence[Any]) -> Article:
     """An Article from a row of ``ARTICLE_COLUMNS`` (and the story columns, when present)."""
     stored, story = row[: len(STORED_FIELDS)], row[len(STORED_FIELDS) :]
-    values = {
-        spec.name: from_sql(spec, value) for spec, value in zip(STORED_FIELDS, stored, strict=True)
-    }
+    values = dict(zip(ATTRIBUTES, stored, strict=True))
+    for name, convert in CONVERTED:  # the few columns not stored as they are shown
+        values[name] = convert(values[name])
     values.update(zip(STORY_FIELDS, story[: len(STORY_FIELDS)], strict=True) if story else ())
     return Article(
         **values,

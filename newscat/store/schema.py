@@ -243,12 +243,22 @@ def _to_sql(spec: Field, article: Article) -> Any:
     return value
 
 
-def from_sql(spec: Field, value: Any) -> Any:
-    """The Article attribute a stored column holds (what ``article_row`` stores, undone)."""
-    if spec.type == "mapping":
-        return json.loads(value)
-    if spec.type == "list of text":
-        return tuple(json.loads(value))
-    if spec.type == "bool":
-        return None if value is None else bool(value)
-    return value
+def _bool_from_sql(value: Any) -> bool | None:
+    return None if value is None else bool(value)
+
+
+def _list_from_sql(value: Any) -> tuple[Any, ...]:
+    return tuple(json.loads(value))
+
+
+_FROM_SQL: dict[str, Callable[[Any], Any]] = {
+    "mapping": json.loads,
+    "list of text": _list_from_sql,
+    "bool": _bool_from_sql,
+}
+#: The Article attribute each stored column holds, in order.
+ATTRIBUTES = tuple(spec.name for spec in STORED_FIELDS)
+#: How what ``article_row`` stores is undone, for the columns not stored as they are.
+CONVERTED = tuple(
+    (spec.name, _FROM_SQL[spec.type]) for spec in STORED_FIELDS if spec.type in _FROM_SQL
+)
