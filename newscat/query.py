@@ -24,14 +24,8 @@ from newscat.fields import (
 )
 from newscat.match import to_fts
 from newscat.store.state import ARRIVED_SQL, SEEN_SQL
-from newscat.where import (
-    KnownPaths,
-    Token,
-    WhereError,
-    compile_where,
-    no_catalogue,
-    resolve,
-)
+from newscat.where import KnownPaths, compile_where, no_catalogue, resolve
+from newscat.where_syntax import Token, WhereError
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

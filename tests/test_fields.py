@@ -19,7 +19,8 @@ from newscat.errors import UsageError
 from newscat.export import resolve_fields
 from newscat.query import Filters, compile_order, known_paths
 from newscat.store.index import Index
-from newscat.where import WhereError, compile_where
+from newscat.where import compile_where
+from newscat.where_syntax import WhereError
 from tests.query_support import open_index, write_catalogue
 
 NORMALISED = [

@@ -43,7 +43,10 @@ LAYERS: list[tuple[str, set[str]]] = [
         {"newscat.store", "newscat.refresh", "newscat.stories", "newscat.stories.grouping", "newscat.watch"},
     ),
     ("REFs", {"newscat.refs"}),
-    ("filters, -m and the query language to SQL", {"newscat.query", "newscat.where", "newscat.match"}),
+    (
+        "filters, -m and the query language to SQL",
+        {"newscat.query", "newscat.where", "newscat.where_syntax", "newscat.match"},
+    ),
     (
         "summaries and listings over a query",
         {"newscat.summary", "newscat.trends", "newscat.stories.report", "newscat.suggest", "newscat.listing"},
