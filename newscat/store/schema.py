@@ -19,19 +19,21 @@ from newscat.store import stories
 from newscat.store.cache import record_roots
 from newscat.store.sqlfunctions import register as register_functions
 
+#: Raised with every change to the tables below (a stored field of the registry added,
+#: removed or retyped included): an index of another version is rebuilt.
 SCHEMA_VERSION = 9
 #: The part of an id after its last "_" (the whole id when it has none) and its last
 #: path segment: indexed, so that the REF rules and handles never scan every id.
 #: A query uses the index only when it spells the expression exactly so.
 _ID_SUFFIX = "substr({id}, length(rtrim({id}, replace({id}, '_', ''))) + 1)"
 _ID_LEAF = "substr({id}, length(rtrim({id}, replace({id}, '/', ''))) + 1)"
-#: In-place upgrades from older schema versions; any other version is rebuilt.
-#: Version 9 keeps no bodies (the files hold them; the full-text index keeps its own
-#: copy once built), so what older versions stored is read again: none is upgraded.
 _ID_INDEXES = (
     f"CREATE INDEX IF NOT EXISTS articles_suffix ON articles({_ID_SUFFIX.format(id='id')})",
     f"CREATE INDEX IF NOT EXISTS articles_leaf ON articles({_ID_LEAF.format(id='id')})",
 )
+#: In-place upgrades from older schema versions; any other version is rebuilt.
+#: Version 9 keeps no bodies (the files hold them; the full-text index keeps its own
+#: copy once built), so what older versions stored is read again: none is upgraded.
 _UPGRADES: dict[int, str] = {}
 #: How long a command waits for another process's refresh to finish.
 BUSY_SECONDS = 600.0
