@@ -1,7 +1,8 @@
-"""The SQLite index: schema, incremental refresh, and reads.
+"""The open index: where its file lives, the fallback to memory, and its reads.
 
 One database per set of catalogue roots lives in the cache dir (or in memory
-with ``--no-cache``); every command refreshes it first and then reads from it.
+with ``--no-cache``); every command refreshes it first (``newscat.refresh``) and
+then reads from it. Its tables are ``newscat.store.schema``'s.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from newscat.fields import (
-    BODY_SQL,
     FRONT_MATTER,
     REGISTRY,
     STORED_FIELDS,
@@ -33,14 +33,13 @@ from newscat.ignore import Exclusions
 from newscat.model import DEFAULT_MAX_SIZE, Article, Problem
 from newscat.refresh import RefreshReport, Source, refresh, stored_fingerprint
 from newscat.store import state as state_store
-from newscat.store import stories
+from newscat.store import stories, writes
 from newscat.store.cache import mark_used
 from newscat.store.schema import (
     ARTICLE_COLUMNS,
     ATTRIBUTES,
     CONVERTED,
     FRONT_MATTER_AT,
-    FULLTEXT_BUILT,
     ID_PARTS,
     OtherSchema,
     connect,
@@ -55,7 +54,6 @@ from newscat.store.schema import (
 from newscat.store.transactions import write_transaction
 
 ENV_CACHE_DIR = "NEWSCAT_CACHE_DIR"
-_FULLTEXT_BATCH = 2000
 #: How every full-text condition reads in SQL (see newscat.query).
 _SEARCHES_TEXT = "fts MATCH"
 
@@ -344,23 +342,9 @@ class Index:
         self._build(lambda: self._fill_fulltext(progress))
 
     def _fill_fulltext(self, progress: Progress | None) -> None:
-        conn = self.conn
-        with write_transaction(conn):
+        with write_transaction(self.conn):
             if not fulltext_built(self.conn):  # another process may have built it meanwhile
-                conn.execute("DELETE FROM fts")
-                low, high, total = conn.execute(
-                    "SELECT coalesce(min(rowid), 1), coalesce(max(rowid), 0), count(*) FROM articles"
-                ).fetchone()
-                done = 0
-                for start in range(low, high + 1, _FULLTEXT_BATCH):
-                    done += conn.execute(
-                        "INSERT INTO fts(rowid, title, excerpt, body) SELECT rowid, title, "
-                        f"excerpt, {BODY_SQL} FROM articles AS a WHERE rowid BETWEEN ? AND ?",
-                        (start, start + _FULLTEXT_BATCH - 1),
-                    ).rowcount
-                    if progress is not None:
-                        progress(done, max(total, done))
-                set_meta(conn, "fulltext", FULLTEXT_BUILT)
+                writes.fill_fulltext(self.conn, progress)
 
     # --- reads ----------------------------------------------------------------------------
 

@@ -1,27 +1,36 @@
-"""What the refresh runs against the index: the stored stamps it compares the walk
-with, and its writes in bulk, one batch of read files at a time (newscat.refresh
-decides what to read; this module decides how it is stored)."""
+"""The index's writes: what the refresh runs (the stored stamps it compares the walk
+with, and its writes in bulk, one batch of read files at a time; newscat.refresh
+decides what to read, this module how it is stored), and the full-text index's
+first fill."""
 
 from __future__ import annotations
 
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from newscat.catalog import text_path
-from newscat.fields import STORED_FIELDS
+from newscat.fields import BODY_SQL, STORED_FIELDS
 from newscat.model import Problem
 from newscat.store import stories
 from newscat.store.cache import record_roots
-from newscat.store.schema import ARTICLE_COLUMNS, INDEXES, RACY_MTIME, ArticleRow, set_meta
+from newscat.store.schema import (
+    ARTICLE_COLUMNS,
+    FULLTEXT_BUILT,
+    INDEXES,
+    RACY_MTIME,
+    ArticleRow,
+    set_meta,
+)
 
 _INSERT_ARTICLE = (
     f"INSERT INTO articles(rowid, root, {ARTICLE_COLUMNS}) "
     f"VALUES ({','.join('?' * (2 + len(STORED_FIELDS)))})"
 )
+_FULLTEXT_BATCH = 2000
 _INSERT_TEXT = "INSERT INTO fts(rowid, title, excerpt, body) VALUES (?, ?, ?, ?)"
 _STORED_NAMES = [spec.stored_name for spec in STORED_FIELDS]
 #: Where title and excerpt (with the body, what the full-text index holds) sit in an
@@ -200,6 +209,27 @@ def finish(conn: sqlite3.Connection, roots: Sequence[str], fingerprint: str) -> 
     record_roots(conn, roots)
     set_meta(conn, "fields", fingerprint)
     set_meta(conn, "last_refresh", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+
+
+def fill_fulltext(
+    conn: sqlite3.Connection, progress: Callable[[int, int], None] | None = None
+) -> None:
+    """Build the full-text index from every article (titles, excerpts, and bodies read
+    from their files), in batches, each counted to ``progress``; then mark it built."""
+    conn.execute("DELETE FROM fts")
+    low, high, total = conn.execute(
+        "SELECT coalesce(min(rowid), 1), coalesce(max(rowid), 0), count(*) FROM articles"
+    ).fetchone()
+    done = 0
+    for start in range(low, high + 1, _FULLTEXT_BATCH):
+        done += conn.execute(
+            "INSERT INTO fts(rowid, title, excerpt, body) SELECT rowid, title, "
+            f"excerpt, {BODY_SQL} FROM articles AS a WHERE rowid BETWEEN ? AND ?",
+            (start, start + _FULLTEXT_BATCH - 1),
+        ).rowcount
+        if progress is not None:
+            progress(done, max(total, done))
+    set_meta(conn, "fulltext", FULLTEXT_BUILT)
 
 
 def insert_problems(conn: sqlite3.Connection, problems: Iterable[Problem]) -> None:
