@@ -6,7 +6,9 @@ every module sits in one layer of LAYERS and imports only from its own layer or
 those below; no two modules depend on each other (directly or round a loop); only
 the command line layer imports click; only the terminal output layer (and the
 command line above it) imports Rich; an import inside a function says why it is
-there (a comment on or just above it: start-up time, an optional dependency).
+there (a comment on or just above it: start-up time, an optional dependency); and
+only the store (``newscat/store/``) opens a database, runs SQL or spells out a
+statement.
 """
 
 from __future__ import annotations
