@@ -22,6 +22,10 @@ from tests.test_index import make_catalogue
 
 def newscat(*args: str, cache: Path, cwd: Path | None = None) -> subprocess.Popen[str]:
     env = dict(os.environ, NEWSCAT_CACHE_DIR=str(cache), PYTHONPATH=str(ROOT))
+    # The module's fixture runs before each test's isolated environment: never the
+    # user's state database or config (another newscat may hold the state's lock).
+    env.setdefault("NEWSCAT_STATE_DIR", str(cache.parent / "state"))
+    env.setdefault("NEWSCAT_CONFIG", str(cache.parent / "config.toml"))
     return subprocess.Popen(
         [sys.executable, "-m", "newscat", *args],
         env=env,
