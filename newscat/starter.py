@@ -32,6 +32,7 @@ from newscat.starting import (
     REFUSED,
     identity,
     peer_uid,
+    socket_path,
     startup_settings,
     unframe,
 )
@@ -47,7 +48,7 @@ _REQUEST_SECONDS = 5.0
 # --- the starter's side --------------------------------------------------------------------
 
 
-def serve(path: str, keep_alive: int) -> None:
+def serve(keep_alive: int) -> None:
     """The starter's loop: preload, listen, fork a command per caller, report each
     exit status, and stop when the watcher does or when newscat's files change."""
     # the starter's own process
@@ -61,8 +62,9 @@ def serve(path: str, keep_alive: int) -> None:
     own_identity = identity()
     own_settings = startup_settings(dict(os.environb))
     loaded = _loaded_files()
-    listener = _listen(path)
-    if listener is None:
+    path = socket_path(own_identity)
+    listener = None if path is None else _listen(path)
+    if path is None or listener is None:
         return
     wake_read, wake_write = os.pipe()
     os.set_blocking(wake_write, False)
@@ -392,5 +394,5 @@ def _run() -> int:
     return code
 
 
-if __name__ == "__main__" and len(sys.argv) == 3:
-    serve(sys.argv[1], int(sys.argv[2]))
+if __name__ == "__main__" and len(sys.argv) == 2:
+    serve(int(sys.argv[1]))

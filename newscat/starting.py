@@ -30,16 +30,21 @@ REFUSED = b"refused "
 EXIT = b"exit "
 
 
-def socket_path() -> str | None:
-    """Where the starter listens: ``$XDG_RUNTIME_DIR/newscat/starter.sock``, else
-    ``$TMPDIR/newscat-UID/starter.sock``; None when the path would be too long."""
+def socket_path(who: bytes) -> str | None:
+    """Where the starter for ``who`` (an ``identity``) listens:
+    ``$XDG_RUNTIME_DIR/newscat/starter-KEY.sock``, else
+    ``$TMPDIR/newscat-UID/starter-KEY.sock``, KEY a checksum of ``who`` (so that each
+    Python and newscat has a starter of its own); None when the path would be too long."""
+    # start-up time: a checksum from a module built into the interpreter
+    import zlib
+
     runtime = os.environ.get("XDG_RUNTIME_DIR", "")
     if runtime and os.path.isabs(runtime):
         folder = os.path.join(runtime, "newscat")
     else:
         temporary = os.environ.get("TMPDIR", "") or "/tmp"
         folder = os.path.join(temporary, f"newscat-{os.getuid()}")
-    path = os.path.join(folder, "starter.sock")
+    path = os.path.join(folder, f"starter-{zlib.crc32(who):08x}.sock")
     return path if len(os.fsencode(path)) <= _MAX_SOCKET_PATH else None
 
 
@@ -85,7 +90,8 @@ def run_through_starter() -> int | None:
         cwd = os.getcwdb()
     except OSError:
         return None
-    path = socket_path()
+    who = identity()
+    path = socket_path(who)
     if path is None or not os.path.exists(path):
         return None
     # start-up time: only when a starter may be listening; the C modules, since the
@@ -100,7 +106,7 @@ def run_through_starter() -> int | None:
             return None
         umask = os.umask(0o022)
         os.umask(umask)
-        items = [PROTOCOL, identity(), cwd, str(umask).encode(), str(len(sys.argv)).encode()]
+        items = [PROTOCOL, who, cwd, str(umask).encode(), str(len(sys.argv)).encode()]
         items += [os.fsencode(arg) for arg in sys.argv]
         items += [key + b"=" + value for key, value in os.environb.items()]
         payload = frame(items)
@@ -193,7 +199,7 @@ def spawn() -> subprocess.Popen[bytes] | None:
     import socket
     import subprocess
 
-    path = socket_path()
+    path = socket_path(identity())
     if path is None or not hasattr(socket, "SO_PEERCRED") or not hasattr(socket, "send_fds"):
         return None
     if listening(path):
@@ -202,7 +208,7 @@ def spawn() -> subprocess.Popen[bytes] | None:
     package_parent = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     try:
         process = subprocess.Popen(
-            [sys.executable, "-m", "newscat.starter", path, str(keep_alive)],
+            [sys.executable, "-m", "newscat.starter", str(keep_alive)],
             cwd=package_parent,  # so that -m finds this very newscat first
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,

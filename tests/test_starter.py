@@ -37,16 +37,32 @@ def _env(**extra: str) -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(ROOT), **extra}
 
 
+def _socket_path() -> str:
+    """Where the starter of a caller run as the tests run them listens."""
+    where = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from newscat import starting as s; print(s.socket_path(s.identity()))",
+        ],
+        env=_env(),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert where != "None"
+    return where
+
+
 class Starter:
     """A starter in a process of its own, as a watcher starts one."""
 
     def __init__(self) -> None:
-        path = starting.socket_path()
-        assert path is not None
+        path = _socket_path()
         self.path = path
         self.read_end, self.keep_alive = os.pipe()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "newscat.starter", path, str(self.read_end)],
+            [sys.executable, "-m", "newscat.starter", str(self.read_end)],
             cwd=ROOT,
             env=_env(),
             pass_fds=(self.read_end,),
@@ -209,8 +225,7 @@ def test_no_starter_means_a_fresh_start(tmp_path: Path) -> None:
 
 
 def test_a_stale_socket_is_not_a_starter(tmp_path: Path) -> None:
-    path = starting.socket_path()
-    assert path is not None
+    path = _socket_path()
     os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
     dead = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     dead.bind(path)
@@ -277,8 +292,7 @@ def test_the_watcher_starts_a_starter_and_it_ends_with_the_watcher(tmp_path: Pat
     try:
         assert watcher.stdout is not None
         assert any(line.startswith(b"watching ") for line in watcher.stdout)
-        path = starting.socket_path()
-        assert path is not None
+        path = _socket_path()
         deadline = time.monotonic() + 60
         while _through(["--version"], tmp_path).returncode == 99:
             assert time.monotonic() < deadline, "no starter listened"
@@ -293,6 +307,11 @@ def test_the_watcher_starts_a_starter_and_it_ends_with_the_watcher(tmp_path: Pat
         assert time.monotonic() < deadline, "the starter outlived its watcher"
         time.sleep(0.05)
     assert _through(["--version"], tmp_path).returncode == 99
+
+
+def test_each_python_and_newscat_has_a_socket_of_its_own() -> None:
+    assert starting.socket_path(b"one") != starting.socket_path(b"two")
+    assert starting.socket_path(b"one") == starting.socket_path(b"one")
 
 
 def test_a_changed_newscat_file_stops_the_starter(tmp_path: Path) -> None:
