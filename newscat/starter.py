@@ -52,7 +52,6 @@ def serve(keep_alive: int) -> None:
     """The starter's loop: preload, listen, fork a command per caller, report each
     exit status, and stop when the watcher does or when newscat's files change."""
     # the starter's own process
-    import contextlib
     import select
     import signal
 
@@ -72,30 +71,53 @@ def serve(keep_alive: int) -> None:
     signal.set_wakeup_fd(wake_write)
     signal.signal(signal.SIGCHLD, lambda *_: None)
     waiting: dict[int, socket.socket] = {}  # forked command's pid: its caller
+    hung_up: set[socket.socket] = set()  # callers gone, their commands told to stop
+    open_for_callers = True
     try:
-        while True:
-            watched: list[Any] = [listener, keep_alive, wake_read, *waiting.values()]
+        # Once the watcher has ended or newscat has changed, no new caller is taken;
+        # the commands under way still run to their end and report it.
+        while open_for_callers or waiting:
+            watched: list[Any] = [wake_read, *(c for c in waiting.values() if c not in hung_up)]
+            if open_for_callers:
+                watched += [listener, keep_alive]
             ready, _, _ = select.select(watched, [], [])
             if wake_read in ready:
-                while True:
-                    try:
-                        if not os.read(wake_read, 512):
-                            break
-                    except BlockingIOError:
-                        break
-            _reap(waiting)
-            if keep_alive in ready:
-                return  # the watcher has ended
+                _drain(wake_read)
+            _reap(waiting, hung_up)
             for conn in [c for c in waiting.values() if c in ready]:
-                _caller_gone(conn, waiting)
-            if listener in ready:
-                if _changed(loaded):
-                    return  # newscat was upgraded or edited: callers start afresh
+                if _caller_gone(conn, waiting):
+                    hung_up.add(conn)
+            if not open_for_callers:
+                continue
+            if keep_alive in ready or (listener in ready and _changed(loaded)):
+                open_for_callers = False
+                _stop_listening(listener, path)
+            elif listener in ready:
                 _accept(listener, own_identity, own_settings, waiting, (wake_read, wake_write))
     finally:
-        with contextlib.suppress(OSError):
-            os.unlink(path)
-        listener.close()
+        _stop_listening(listener, path)
+
+
+def _drain(fd: int) -> None:
+    """Empty the pipe that wakes the loop when a signal arrives."""
+    while True:
+        try:
+            if not os.read(fd, 512):
+                return
+        except BlockingIOError:
+            return
+
+
+def _stop_listening(listener: socket.socket, path: str) -> None:
+    """Take no more callers (the socket's file removed first, so that none find it)."""
+    # the starter's own process
+    import contextlib
+
+    if listener.fileno() == -1:
+        return
+    with contextlib.suppress(OSError):
+        os.unlink(path)
+    listener.close()
 
 
 #: Beside every newscat module: what commands load from elsewhere.
@@ -224,7 +246,7 @@ def _accept(
     waiting[pid] = conn
 
 
-def _reap(waiting: dict[int, socket.socket]) -> None:
+def _reap(waiting: dict[int, socket.socket], hung_up: set[socket.socket]) -> None:
     """Tell each caller whose command has ended its exit status."""
     # the starter's own process
     import contextlib
@@ -239,6 +261,7 @@ def _reap(waiting: dict[int, socket.socket]) -> None:
         conn = waiting.pop(pid, None)
         if conn is None:
             continue
+        hung_up.discard(conn)
         code = os.waitstatus_to_exitcode(status)
         if code < 0:  # ended by a signal: as a shell reports it
             code = 128 - code
@@ -247,8 +270,9 @@ def _reap(waiting: dict[int, socket.socket]) -> None:
         conn.close()
 
 
-def _caller_gone(conn: socket.socket, waiting: dict[int, socket.socket]) -> None:
-    """A caller that went away (killed) takes its command with it, as a hangup would."""
+def _caller_gone(conn: socket.socket, waiting: dict[int, socket.socket]) -> bool:
+    """A caller that went away (killed) takes its command with it, as a hangup would;
+    True when it has gone."""
     # the starter's own process
     import contextlib
     import signal
@@ -258,11 +282,12 @@ def _caller_gone(conn: socket.socket, waiting: dict[int, socket.socket]) -> None
     except OSError:
         data = b""
     if data:
-        return
+        return False
     for pid, caller in list(waiting.items()):
         if caller is conn:
             with contextlib.suppress(OSError):  # it has ended already
                 os.kill(pid, signal.SIGTERM)
+    return True
 
 
 class _Request:

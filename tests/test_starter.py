@@ -263,6 +263,22 @@ def test_signals_reach_the_served_command(served: Starter, tmp_path: Path) -> No
     assert proc.wait(timeout=30) == 0
 
 
+def test_commands_under_way_end_and_report_after_the_watcher_is_gone(tmp_path: Path) -> None:
+    pytest.importorskip("watchdog")
+    one = Starter()
+    proc, _ = _watching_command(tmp_path)
+    os.close(one.keep_alive)  # the watcher that started the starter has ended
+    deadline = time.monotonic() + 30
+    while os.path.exists(one.path):  # no new callers are taken
+        assert time.monotonic() < deadline, "the starter still listens"
+        time.sleep(0.05)
+    assert _through(["--version"], tmp_path).returncode == 99
+    assert one.proc.poll() is None  # while a command it runs is under way
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=30) == 0  # its status still reported
+    assert one.proc.wait(timeout=30) == 0
+
+
 def test_a_caller_killed_takes_its_command_with_it(served: Starter, tmp_path: Path) -> None:
     pytest.importorskip("watchdog")
     proc, cat = _watching_command(tmp_path)
