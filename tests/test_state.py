@@ -70,6 +70,48 @@ def test_arrival_is_recorded_and_kept_across_refreshes(catalog: Path) -> None:
     )
 
 
+def test_arrivals_whose_recording_never_ran_are_given_by_the_next_refresh(
+    catalog: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """New articles get their arrival path by path; when a refresh stored articles but
+    their recording never ran (a crash between the two), the next refresh gives them
+    theirs, with or without new articles of its own."""
+    from newscat.store import state as state_store
+
+    real = state_store.record_arrivals
+
+    def lost(*args: object, **kwargs: object) -> int:
+        raise sqlite3.OperationalError("the process died here")
+
+    assert run("index", "-C", str(catalog)).exit_code == 0
+    monkeypatch.setattr(state_store, "record_arrivals", lost)
+    write_article(catalog, "first.md", "Body.", title="First", date="2024-01-02")
+    assert run("index", "-C", str(catalog)).exit_code == 0
+    assert "first.md" not in arrivals()
+    monkeypatch.setattr(state_store, "record_arrivals", real)
+    assert run("index", "-C", str(catalog)).exit_code == 0  # nothing changed since
+    assert "first.md" in arrivals()
+
+    monkeypatch.setattr(state_store, "record_arrivals", lost)
+    write_article(catalog, "second.md", "Body.", title="Second", date="2024-01-02")
+    assert run("index", "-C", str(catalog)).exit_code == 0
+    monkeypatch.setattr(state_store, "record_arrivals", real)
+    write_article(catalog, "third.md", "Body.", title="Third", date="2024-01-02")
+    assert run("index", "-C", str(catalog)).exit_code == 0  # its own new article, and more
+    assert {"second.md", "third.md"} <= set(arrivals())
+    asked: list[object] = []
+
+    def spied(*args: object, **kwargs: object) -> int:
+        asked.append(args[3] if len(args) > 3 else kwargs.get("only"))
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(state_store, "record_arrivals", spied)
+    write_article(catalog, "fourth.md", "Body.", title="Fourth", date="2024-01-02")
+    assert run("index", "-C", str(catalog)).exit_code == 0  # path by path again
+    assert len(arrivals()) == 6
+    assert asked == [[str(catalog / "fourth.md")]]
+
+
 def test_a_rename_of_unchanged_content_keeps_the_arrival_and_a_copy_does_not(catalog: Path) -> None:
     run("index", "-C", str(catalog))
     backdate(f"{NHS}.txt")

@@ -43,6 +43,7 @@ from newscat.store.schema import (
     ID_PARTS,
     OtherSchema,
     connect,
+    delete_meta,
     fulltext_built,
     is_bug,
     is_corrupt,
@@ -54,6 +55,9 @@ from newscat.store.schema import (
 from newscat.store.transactions import write_transaction
 
 ENV_CACHE_DIR = "NEWSCAT_CACHE_DIR"
+#: Up to this many new articles, arrival times are given path by path; beyond, one
+#: pass over the whole index is cheaper.
+_ARRIVALS_BY_PATH = 5000
 #: How every full-text condition reads in SQL (see newscat.query).
 _SEARCHES_TEXT = "fts MATCH"
 
@@ -257,12 +261,27 @@ class Index:
         conn = self.conn
         try:
             current = state_store.token(conn)
-            if not (report.added or report.changed) and meta(conn, "state_token") == current:
+            same_state = meta(conn, "state_token") == current
+            pending = meta(conn, writes.ARRIVALS_PENDING)
+            if not (report.added or report.changed or pending) and same_state:
                 return
             changed = [path for what, _, path in report.names if what == "changed"]
+            added = [path for what, _, path in report.names if what == "added"]
             with write_transaction(conn):
-                state_store.record_arrivals(conn, state_store.utc_now(), changed)
+                # Only this refresh's new articles need looking at, unless another's
+                # are waiting too (a recording that never ran), or the state database
+                # is not the one last used.
+                pending = meta(conn, writes.ARRIVALS_PENDING)
+                whole = (
+                    not same_state
+                    or pending == "more"
+                    or (pending == "one" and not added)  # another refresh's
+                    or len(added) > _ARRIVALS_BY_PATH
+                )
+                only = None if whole else added
+                state_store.record_arrivals(conn, state_store.utc_now(), changed, only)
                 set_meta(conn, "state_token", current)
+                delete_meta(conn, writes.ARRIVALS_PENDING)
         except sqlite3.Error as exc:
             self.warn(f"cannot record arrival times in the state database ({exc})")
 

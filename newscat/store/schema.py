@@ -206,6 +206,10 @@ def set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
     conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
 
 
+def delete_meta(conn: sqlite3.Connection, key: str) -> None:
+    conn.execute("DELETE FROM meta WHERE key = ?", (key,))
+
+
 def fulltext_built(conn: sqlite3.Connection) -> bool:
     return meta(conn, "fulltext") == FULLTEXT_BUILT
 

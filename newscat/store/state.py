@@ -20,6 +20,7 @@ This module is the core API (no click): ``mark_seen``, ``unseen_ids``,
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import sqlite3
@@ -156,8 +157,14 @@ def token(conn: sqlite3.Connection) -> str:
 # -- arrivals --------------------------------------------------------------------------------
 
 
-def record_arrivals(conn: sqlite3.Connection, now: str, changed: Iterable[str] = ()) -> int:
-    """Give every article of the index that has no arrival one; returns how many got one.
+def record_arrivals(
+    conn: sqlite3.Connection,
+    now: str,
+    changed: Iterable[str] = (),
+    only: Sequence[str] | None = None,
+) -> int:
+    """Give every article of the index that has no arrival one (of ``only`` those
+    paths, when given); returns how many got one.
 
     A new path whose content hash matches an arrival whose file is gone (not in
     this index and not on disk) is that file renamed: the arrival moves to the new
@@ -169,15 +176,18 @@ def record_arrivals(conn: sqlite3.Connection, now: str, changed: Iterable[str] =
         "WHERE path = ?",
         [(path, path) for path in changed],
     )
+    among = "" if only is None else "AND a.path IN (SELECT value FROM json_each(?))"
+    paths = () if only is None else (json.dumps(list(only)),)
     candidates = conn.execute(
-        """
+        f"""
         SELECT a.path, r.key, r.path
         FROM articles AS a JOIN files AS f ON f.path = a.path
         JOIN state.arrivals AS r ON r.hash = f.hash
         WHERE NOT EXISTS (SELECT 1 FROM state.arrivals AS x WHERE x.path = a.path)
-          AND NOT EXISTS (SELECT 1 FROM files AS g WHERE g.path = r.path)
+          AND NOT EXISTS (SELECT 1 FROM files AS g WHERE g.path = r.path) {among}
         ORDER BY a.path, r.key
-        """
+        """,
+        paths,
     ).fetchall()
     moved: set[int] = set()
     taken: set[str] = set()
@@ -190,8 +200,8 @@ def record_arrivals(conn: sqlite3.Connection, now: str, changed: Iterable[str] =
     cursor = conn.execute(
         "INSERT INTO state.arrivals(path, hash, arrived) SELECT a.path, f.hash, ? "
         "FROM articles AS a JOIN files AS f ON f.path = a.path "
-        "WHERE NOT EXISTS (SELECT 1 FROM state.arrivals AS r WHERE r.path = a.path)",
-        (now,),
+        f"WHERE NOT EXISTS (SELECT 1 FROM state.arrivals AS r WHERE r.path = a.path) {among}",
+        (now, *paths),
     )
     return max(cursor.rowcount, 0)
 

@@ -23,6 +23,7 @@ from newscat.store.schema import (
     INDEXES,
     RACY_MTIME,
     ArticleRow,
+    meta,
     set_meta,
 )
 
@@ -128,6 +129,17 @@ def empty(conn: sqlite3.Connection) -> None:
     for table in ("articles", "topics", "files", "problems"):
         conn.execute(f"DELETE FROM {table}")
     stories.reset(conn)
+
+
+#: meta: "one" when the articles of one refresh await their arrival times, "more" when
+#: those of several may (one refresh's recording never ran): then all are looked at.
+ARRIVALS_PENDING = "arrivals_pending"
+
+
+def arrivals_pending(conn: sqlite3.Connection) -> None:
+    """Note, with the articles just stored, that their arrival times are yet to come."""
+    state = "one" if meta(conn, ARRIVALS_PENDING) is None else "more"
+    set_meta(conn, ARRIVALS_PENDING, state)
 
 
 def drop_indexes(conn: sqlite3.Connection) -> None:
