@@ -88,9 +88,14 @@ class App:
             click.echo(f"newscat: warning: {message}", err=True)
 
     def open(
-        self, rebuild: bool = False, summary: bool = True, watched: bool = True
+        self,
+        rebuild: bool = False,
+        summary: bool = True,
+        watched: bool = True,
+        all_names: bool = False,
     ) -> tuple[Index, RefreshReport]:
-        """Open the index, refresh it, and say on stderr how many files were skipped.
+        """Open the index, refresh it, and say on stderr how many files were skipped
+        (``all_names``: the report names every file, not only the first thousands).
 
         While a healthy watcher (``index --watch``) holds the index, and it has caught up
         with every change made before this call, the refresh is skipped (``watched``).
@@ -106,7 +111,7 @@ class App:
             if watched and not rebuild and _watcher_caught_up(index):
                 report = index.unchanged()
             else:
-                report = index.refresh(progress=progress.update, rebuild=rebuild)
+                report = index.refresh(progress.update, rebuild, all_names)
             if self.fulltext:
                 index.ensure_fulltext(progress=progress.update)
         finally:

@@ -402,7 +402,8 @@ def index_command(
     if watch:
         _watch(app, rebuild, status, verbose, shape)
         return
-    index, report = app.open(rebuild=rebuild, summary=False, watched=False)
+    named = verbose or shape == "json"  # every file named, however many
+    index, report = app.open(rebuild=rebuild, summary=False, watched=False, all_names=named)
     if full:
         index.ensure_stories()
         index.ensure_fulltext()
@@ -475,7 +476,7 @@ def _watch(app: App, rebuild: bool, status: bool, verbose: bool, shape: str) -> 
             roots = ", ".join(index.roots)
             click.echo(f"watching {roots} (pid {os.getpid()}); Ctrl-C stops")
 
-    watcher = Watcher(index, report)
+    watcher = Watcher(index, report, all_names=verbose)
     stop_on_signals(watcher)
     starter = spawn_starter()
     try:

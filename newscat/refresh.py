@@ -47,6 +47,9 @@ from newscat.store.transactions import write_transaction
 POOL_THRESHOLD = 400
 #: The first look keeps at most this many changes; beyond, the refresh streams them.
 PLAN_LIMIT = 5000
+#: A report names at most this many files (a cold build of a million need not hold a
+#: million names), unless all are asked for.
+NAMES_KEPT = 10_000
 #: The walk's comparison reads the stored stamps of this many folders (or of the
 #: folders holding this many files) in one query; fewer than SQLite's oldest limit
 #: of 999 bound values.
@@ -75,6 +78,8 @@ class RefreshReport:
     problems: int = 0
     seconds: float = 0.0
     names: tuple[tuple[str, str, str], ...] = ()
+    #: False when ``names`` holds only the first ``NAMES_KEPT`` (the counts are whole).
+    names_complete: bool = True
 
 
 @dataclass(frozen=True)
@@ -94,6 +99,7 @@ def refresh(
     progress: Progress | None = None,
     rebuild: bool = False,
     in_memory: bool = False,
+    all_names: bool = False,
 ) -> RefreshReport:
     """Bring the index on ``conn`` up to date with the files, in the database as it is.
 
@@ -101,9 +107,11 @@ def refresh(
     nothing changed, that is all. Otherwise the write lock is taken and the
     changes are applied, from the first look's list when it was short and no
     other process has written since, else from a second walk streamed straight
-    into the parser, so that memory does not grow with the catalogue.
+    into the parser, so that memory does not grow with the catalogue: the report
+    names the first ``NAMES_KEPT`` files it added, changed or removed, or all of them
+    with ``all_names``.
     """
-    return _Refresh(conn, source).run(progress, rebuild, in_memory)
+    return _Refresh(conn, source, all_names).run(progress, rebuild, in_memory)
 
 
 def stored_fingerprint(conn: sqlite3.Connection) -> str:
@@ -139,9 +147,10 @@ _ReadResult = tuple[writes.FileRow, bool, "str | None", "ArticleRow | Problem | 
 class _Refresh:
     """One refresh of the index on ``conn``."""
 
-    def __init__(self, conn: sqlite3.Connection, source: Source) -> None:
+    def __init__(self, conn: sqlite3.Connection, source: Source, all_names: bool = False) -> None:
         self.conn = conn
         self.source = source
+        self.all_names = all_names
         self.catalogues = _Catalogues.read(source.roots, source.exclusions, source.warn)
         self.fulltext = False  # whether this refresh keeps the full-text index
 
@@ -184,6 +193,7 @@ class _Refresh:
             problems=problem_count(conn),
             seconds=time.perf_counter() - started,
             names=report.names,
+            names_complete=report.names_complete,
         )
 
     def _locked(
@@ -320,7 +330,7 @@ class _Refresh:
         if bulk:
             writes.drop_indexes(conn)
         gone: list[str] = []
-        tally = _Applied(writes.next_rowid(conn))
+        tally = _Applied(writes.next_rowid(conn), None if self.all_names else NAMES_KEPT)
         reading = _Reading(
             self.source.roots, self.source.max_size, self.catalogues.keys, self.fulltext
         )
@@ -332,10 +342,15 @@ class _Refresh:
         if bulk:
             writes.build_indexes(conn)
         for path, file_id in writes.remove_files(conn, gone, self.fulltext):
-            tally.names.append(("removed", file_id, path))
+            tally.name("removed", file_id, path)
         writes.replace_walk_problems(conn, walk_problems)
         return RefreshReport(
-            tally.added, tally.changed, len(gone), tally.unchanged, names=tuple(tally.names)
+            tally.added,
+            tally.changed,
+            len(gone),
+            tally.unchanged,
+            names=tuple(tally.names),
+            names_complete=tally.names_complete,
         )
 
 
@@ -359,11 +374,20 @@ class _Applied:
     """What the refresh stored so far: counts, names, and the next article's rowid."""
 
     next_rowid: int
+    #: How many names to keep (None: all).
+    keep: int | None = None
+    names_complete: bool = True
     added: int = 0
     changed: int = 0
     unchanged: int = 0
     done: int = 0
     names: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def name(self, what: str, file_id: str, path: str) -> None:
+        if self.keep is None or len(self.names) < self.keep:
+            self.names.append((what, file_id, path))
+        else:
+            self.names_complete = False
 
     def batch(self, results: list[_ReadResult], fulltext: bool) -> writes.Batch:
         """The rows to store for one batch of read files."""
@@ -377,10 +401,10 @@ class _Applied:
             if known:
                 self.changed += 1
                 batch.replaced.append(path)
-                self.names.append(("changed", file_id, path))
+                self.name("changed", file_id, path)
             else:
                 self.added += 1
-                self.names.append(("added", file_id, path))
+                self.name("added", file_id, path)
             if isinstance(result, Problem):
                 batch.problems.append(result)
             else:

@@ -147,8 +147,10 @@ class Watcher:
         index: Index,
         report: Callable[[RefreshReport], None] = lambda r: None,
         heartbeat: float = 1.0,
+        all_names: bool = False,
     ) -> None:
         self.index = index
+        self.all_names = all_names
         self.report = report
         self.heartbeat = heartbeat
         self.roots = [os.path.realpath(root) for root in index.roots]
@@ -206,7 +208,7 @@ class Watcher:
             self._release_lock()
             raise
         try:
-            self.report(self.index.refresh())
+            self.report(self.index.refresh(all_names=self.all_names))
             ready()
             while True:
                 with self._cond:
@@ -219,7 +221,7 @@ class Watcher:
                 if not observer.is_alive() or not all(e.is_alive() for e in observer.emitters):
                     raise NewscatError("the file-system watch stopped; no longer watching")
                 if pending.dirty:
-                    self.report(self.index.refresh())
+                    self.report(self.index.refresh(all_names=self.all_names))
                 _remove(pending.cookies or [])
         finally:
             observer.stop()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import os
 import signal
 import sqlite3
@@ -110,6 +111,30 @@ def test_changes_are_seen_in_every_batch_of_folders(tmp_path: Path) -> None:
     assert [titles[f"f{n:04d}/a"] for n in edited] == [f"Edited {n}" for n in edited]
     assert f"f{edge + 2:04d}/a" not in titles and titles["zz-new/a"] == "New"
     assert index.refresh().unchanged == len(titles)
+
+
+def test_a_report_names_the_first_files_unless_all_are_asked_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cold build of a million files does not hold a million names; `index -v` and
+    `index -f json` still name every file, and every article still gets its arrival."""
+    monkeypatch.setattr(refresh_module, "NAMES_KEPT", 3)
+    make_catalogue(tmp_path / "cat", 5)
+    index = open_index([tmp_path / "cat"], tmp_path / "cache")
+    report = index.refresh()
+    assert (report.added, len(report.names), report.names_complete) == (5, 3, False)
+    arrived = index.conn.execute("SELECT count(*) FROM state.arrivals").fetchone()[0]
+    assert arrived == 5
+    make_catalogue(tmp_path / "cat", 5, start=5)
+    assert len(index.refresh(all_names=True).names) == 5
+    make_catalogue(tmp_path / "cat", 5, start=10)
+    listed = run("index", "-v", "-C", str(tmp_path / "cat"), "--cache-dir", str(tmp_path / "c2"))
+    assert listed.stdout.count("added ") == 15
+    make_catalogue(tmp_path / "cat", 4, start=15)
+    as_json = run(
+        "index", "-f", "json", "-C", str(tmp_path / "cat"), "--cache-dir", str(tmp_path / "c2")
+    )
+    assert len(json.loads(as_json.stdout)["added"]) == 4
 
 
 def test_touching_a_file_reparses_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -204,7 +204,9 @@ class Index:
 
     # --- refresh --------------------------------------------------------------------------
 
-    def refresh(self, progress: Progress | None = None, rebuild: bool = False) -> RefreshReport:
+    def refresh(
+        self, progress: Progress | None = None, rebuild: bool = False, all_names: bool = False
+    ) -> RefreshReport:
         """Bring the index up to date with the files.
 
         When the database cannot be written (a full disk, a read-only or vanished
@@ -214,11 +216,11 @@ class Index:
         corrupt on the way is removed, to be rebuilt next time.
         """
         try:
-            report = self._refresh(progress, rebuild)
+            report = self._refresh(progress, rebuild, all_names)
             self._check_still_there()
         except sqlite3.Error as exc:
             self._to_memory(exc)
-            report = self._refresh(progress, rebuild)
+            report = self._refresh(progress, rebuild, all_names)
         self._record_arrivals(report)
         return report
 
@@ -265,6 +267,9 @@ class Index:
             pending = meta(conn, writes.ARRIVALS_PENDING)
             if not (report.added or report.changed or pending) and same_state:
                 return
+            # Without every name (a large refresh), every stored hash is brought up to
+            # date and every article looked at.
+            complete = report.names_complete
             changed = [path for what, _, path in report.names if what == "changed"]
             added = [path for what, _, path in report.names if what == "added"]
             with write_transaction(conn):
@@ -273,13 +278,16 @@ class Index:
                 # is not the one last used.
                 pending = meta(conn, writes.ARRIVALS_PENDING)
                 whole = (
-                    not same_state
+                    not complete
+                    or not same_state
                     or pending == "more"
                     or (pending == "one" and not added)  # another refresh's
                     or len(added) > _ARRIVALS_BY_PATH
                 )
                 only = None if whole else added
-                state_store.record_arrivals(conn, state_store.utc_now(), changed, only)
+                state_store.record_arrivals(
+                    conn, state_store.utc_now(), changed if complete else None, only
+                )
                 set_meta(conn, "state_token", current)
                 delete_meta(conn, writes.ARRIVALS_PENDING)
         except sqlite3.Error as exc:
@@ -299,10 +307,13 @@ class Index:
             "this answer is right, and the next run builds the index again"
         )
 
-    def _refresh(self, progress: Progress | None, rebuild: bool) -> RefreshReport:
+    def _refresh(
+        self, progress: Progress | None, rebuild: bool, all_names: bool = False
+    ) -> RefreshReport:
         """Bring the index up to date with the files, in the database as it is."""
         source = Source(self.roots, self.exclusions, self.max_size, self.warn)
-        return refresh(self.conn, source, progress, rebuild, self.location == ":memory:")
+        in_memory = self.location == ":memory:"
+        return refresh(self.conn, source, progress, rebuild, in_memory, all_names)
 
     def unchanged(self) -> RefreshReport:
         """The report of a refresh that found nothing to do (a watcher did the work).

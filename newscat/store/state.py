@@ -160,22 +160,31 @@ def token(conn: sqlite3.Connection) -> str:
 def record_arrivals(
     conn: sqlite3.Connection,
     now: str,
-    changed: Iterable[str] = (),
+    changed: Iterable[str] | None = (),
     only: Sequence[str] | None = None,
 ) -> int:
     """Give every article of the index that has no arrival one (of ``only`` those
-    paths, when given); returns how many got one.
+    paths, when given); returns how many got one. ``changed`` None: any file may have
+    changed.
 
     A new path whose content hash matches an arrival whose file is gone (not in
     this index and not on disk) is that file renamed: the arrival moves to the new
     path, keeping its time and its seen marks. ``changed`` paths have new content:
     their stored hash is brought up to date. Runs inside the caller's transaction.
     """
-    conn.executemany(
-        "UPDATE state.arrivals SET hash = (SELECT f.hash FROM files AS f WHERE f.path = ?) "
-        "WHERE path = ?",
-        [(path, path) for path in changed],
-    )
+    if changed is None:
+        conn.execute(
+            "UPDATE state.arrivals SET hash = "
+            "(SELECT f.hash FROM files AS f WHERE f.path = arrivals.path) "
+            "WHERE EXISTS (SELECT 1 FROM files AS f "
+            "WHERE f.path = arrivals.path AND f.hash IS NOT arrivals.hash)"
+        )
+    else:
+        conn.executemany(
+            "UPDATE state.arrivals SET hash = (SELECT f.hash FROM files AS f WHERE f.path = ?) "
+            "WHERE path = ?",
+            [(path, path) for path in changed],
+        )
     among = "" if only is None else "AND a.path IN (SELECT value FROM json_each(?))"
     paths = () if only is None else (json.dumps(list(only)),)
     candidates = conn.execute(
