@@ -137,7 +137,8 @@ def connect(target: str, roots: Sequence[str] = ()) -> sqlite3.Connection:
             )
         elif version != SCHEMA_VERSION:
             raise OtherSchema(f"schema version {version}; this one uses {SCHEMA_VERSION}")
-        conn.execute("SELECT count(*) FROM files").fetchone()
+        # A first read of a table (not a count: that reads all of it, 60 ms at a million).
+        conn.execute("SELECT 1 FROM files LIMIT 1").fetchone()
     except BaseException:
         conn.close()
         raise
