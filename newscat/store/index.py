@@ -280,7 +280,7 @@ class Index:
                 whole = (
                     not complete
                     or not same_state
-                    or pending == "more"
+                    or pending == "several"
                     or (pending == "one" and not added)  # another refresh's
                     or len(added) > _ARRIVALS_BY_PATH
                 )

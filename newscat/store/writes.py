@@ -131,14 +131,14 @@ def empty(conn: sqlite3.Connection) -> None:
     stories.reset(conn)
 
 
-#: meta: "one" when the articles of one refresh await their arrival times, "more" when
-#: those of several may (one refresh's recording never ran): then all are looked at.
+#: meta: "one" when the articles of one refresh await their arrival times, "several" when
+#: those of more than one may (a recording never ran): then all are looked at.
 ARRIVALS_PENDING = "arrivals_pending"
 
 
 def arrivals_pending(conn: sqlite3.Connection) -> None:
     """Note, with the articles just stored, that their arrival times are yet to come."""
-    state = "one" if meta(conn, ARRIVALS_PENDING) is None else "more"
+    state = "one" if meta(conn, ARRIVALS_PENDING) is None else "several"
     set_meta(conn, ARRIVALS_PENDING, state)
 
 
