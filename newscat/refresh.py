@@ -55,6 +55,9 @@ NAMES_KEPT = 10_000
 #: of 999 bound values.
 FOLDERS_PER_READ = 500
 FILES_PER_READ = 8192
+#: A folder of this many files is read with a query of its own (the batch's rows are
+#: sorted into folders in Python, which costs more than a query for a large folder).
+OWN_READ_FILES = 64
 _BATCH = 256
 #: A file modified less than this long before it is read is read again next time
 #: (file system clocks tick coarsely: a few milliseconds on Linux, 2 s on FAT).
@@ -276,6 +279,11 @@ class _Refresh:
                 continue
             folder_path = text_path(folder.path)
             visited.add(folder_path)
+            if len(files) >= OWN_READ_FILES:  # a large folder: its own query, read in C
+                stored = stamps(writes.folder_stamps(conn, folder_path))
+                if stored != files:
+                    yield from self._differences(files, raw, stored, singles)
+                continue
             pending.append((folder_path, files, raw))
             pending_files += len(files)
             if len(pending) >= FOLDERS_PER_READ or pending_files >= FILES_PER_READ:

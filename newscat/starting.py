@@ -118,9 +118,13 @@ def run_through_starter() -> int | None:
         if first is None or not first.startswith(ACCEPTED):
             return None
         pid = int(first[len(ACCEPTED) :])
-        return _wait_for(reader, pid)
     except (OSError, ValueError):
-        return None
+        conn.close()
+        return None  # nothing ran: a fresh start does the command
+    try:
+        # From here on the command runs in the starter: whatever happens, it is never
+        # started a second time.
+        return _wait_for(reader, pid)
     finally:
         conn.close()
 
@@ -141,11 +145,14 @@ def _wait_for(reader: _Lines, pid: int) -> int:
 
     for signum in (_signal.SIGINT, _signal.SIGTERM, _signal.SIGHUP, _signal.SIGQUIT):
         _signal.signal(signum, forward)
-    last = reader.line()
-    if last is None or not last.startswith(EXIT):
-        sys.stderr.write("newscat: error: the starter stopped before the command ended\n")
-        return 1
-    return int(last[len(EXIT) :])
+    try:
+        last = reader.line()
+    except OSError:
+        last = None
+    if last is not None and last.startswith(EXIT) and last[len(EXIT) :].isdigit():
+        return int(last[len(EXIT) :])
+    sys.stderr.write("newscat: error: the starter stopped before the command ended\n")
+    return 1
 
 
 def peer_uid(conn: _socket.socket) -> int:

@@ -252,6 +252,9 @@ def _watching_command(tmp_path: Path) -> tuple[subprocess.Popen[bytes], Path]:
     assert proc.stdout is not None
     for line in proc.stdout:  # a report of the first refresh, then this
         if line.startswith(b"watching "):
+            pid = line.rsplit(b"(pid ", 1)[1].split(b")")[0].decode()
+            with open(tmp_path / "pids", "a", encoding="utf-8") as pids:
+                pids.write(pid + "\n")
             return proc, tmp_path / "cat"
     raise AssertionError(f"the served watcher ended: {proc.wait()}")
 
@@ -277,6 +280,24 @@ def test_commands_under_way_end_and_report_after_the_watcher_is_gone(tmp_path: P
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=30) == 0  # its status still reported
     assert one.proc.wait(timeout=30) == 0
+
+
+def test_a_starter_killed_under_a_command_is_an_error_never_a_second_run(
+    served: Starter, tmp_path: Path
+) -> None:
+    pytest.importorskip("watchdog")
+    proc, _ = _watching_command(tmp_path)
+    served.proc.kill()
+    served.proc.wait(timeout=30)
+    assert proc.wait(timeout=30) == 1
+    served.end = lambda: None  # type: ignore[method-assign]  # it is gone already
+    # The orphaned command holds the caller's streams until it ends.
+    for line in (tmp_path / "pids").read_text().split():
+        os.kill(int(line), signal.SIGTERM)
+    assert proc.stderr is not None and proc.stderr.read() == (
+        b"newscat: error: the starter stopped before the command ended\n"
+    )
+    assert proc.stdout is not None and proc.stdout.read() == b""  # no fresh watcher began
 
 
 def test_a_caller_killed_takes_its_command_with_it(served: Starter, tmp_path: Path) -> None:
