@@ -293,7 +293,7 @@ def test_a_starter_killed_under_a_command_is_an_error_never_a_second_run(
     served.end = lambda: None  # type: ignore[method-assign]  # it is gone already
     # The orphaned command holds the caller's streams until it ends.
     for line in (tmp_path / "pids").read_text().split():
-        os.kill(int(line), signal.SIGTERM)
+        os.kill(int(line), signal.SIGKILL)
     assert proc.stderr is not None and proc.stderr.read() == (
         b"newscat: error: the starter stopped before the command ended\n"
     )
