@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import base64
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from newscat.split import read_body
 
 Severity = Literal["error", "warning"]
+#: Where a command's one-line warnings go.
+Warn = Callable[[str], None]
+#: Told (done, total) as a long piece of work goes on.
+Progress = Callable[[int, int], None]
 
 #: Files larger than this are refused without being read whole.
 DEFAULT_MAX_SIZE = 16 * 1024 * 1024

@@ -12,7 +12,7 @@ import os
 import signal
 import sqlite3
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,7 +30,7 @@ from newscat.catalog import (
 from newscat.config import CatalogConfig, ConfigError, load_catalog_config
 from newscat.fields import FieldKeys, field_keys
 from newscat.ignore import Exclusions, Selection
-from newscat.model import Article, Problem
+from newscat.model import Article, Problem, Progress, Warn
 from newscat.store import stories, writes
 from newscat.store.schema import (
     RACY_MTIME,
@@ -64,9 +64,6 @@ _BATCH = 256
 RACY_NS = 2_000_000_000
 #: What meta 'fields' holds when no catalogue chose its own keys.
 DEFAULT_FINGERPRINT = "{}"
-
-Warn = Callable[[str], None]
-Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)

@@ -227,7 +227,7 @@ def _accept(
             if not chunk:
                 raise ValueError("short request")
             body += chunk
-        request = _Request.read(unframe(body))
+        request = _Request(unframe(body))
         why = request.refusal(own_identity, own_settings)
         if why:
             conn.sendall(REFUSED + why.encode() + b"\n")
@@ -305,10 +305,6 @@ class _Request:
         for item in items[5 + count :]:
             key, _, value = item.partition(b"=")
             self.environ[key] = value
-
-    @classmethod
-    def read(cls, items: list[bytes]) -> _Request:
-        return cls(items)
 
     def refusal(self, own_identity: bytes, own_settings: list[tuple[bytes, bytes]]) -> str:
         """Why this starter cannot stand in for a fresh start ('' when it can)."""

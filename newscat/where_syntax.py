@@ -7,6 +7,7 @@ checker and the compiler (``newscat.where``) use the same.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -201,21 +202,29 @@ def parse(source: str) -> Node:
 
 
 def parse_or(source: str, tokens: list[Token], pos: int) -> tuple[int, Node]:
-    pos, first = parse_and(source, tokens, pos)
-    items = [first]
-    while _is_keyword(tokens[pos], "or"):
-        pos, item = parse_and(source, tokens, pos + 1)
-        items.append(item)
-    return pos, items[0] if len(items) == 1 else Or(tuple(items))
+    return _parse_chain(source, tokens, pos, "or", parse_and, Or)
 
 
 def parse_and(source: str, tokens: list[Token], pos: int) -> tuple[int, Node]:
-    pos, first = parse_unary(source, tokens, pos)
+    return _parse_chain(source, tokens, pos, "and", parse_unary, And)
+
+
+def _parse_chain(
+    source: str,
+    tokens: list[Token],
+    pos: int,
+    keyword: str,
+    parse_item: Callable[[str, list[Token], int], tuple[int, Node]],
+    join: Callable[[tuple[Node, ...]], Node],
+) -> tuple[int, Node]:
+    """Items parsed by ``parse_item`` and separated by ``keyword``; one item alone
+    stands for itself, more are joined by ``join``."""
+    pos, first = parse_item(source, tokens, pos)
     items = [first]
-    while _is_keyword(tokens[pos], "and"):
-        pos, item = parse_unary(source, tokens, pos + 1)
+    while _is_keyword(tokens[pos], keyword):
+        pos, item = parse_item(source, tokens, pos + 1)
         items.append(item)
-    return pos, items[0] if len(items) == 1 else And(tuple(items))
+    return pos, items[0] if len(items) == 1 else join(tuple(items))
 
 
 def parse_unary(source: str, tokens: list[Token], pos: int) -> tuple[int, Node]:

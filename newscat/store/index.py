@@ -30,7 +30,7 @@ from newscat.fields import (
 )
 from newscat.handles import Handles, after_prefix
 from newscat.ignore import Exclusions
-from newscat.model import DEFAULT_MAX_SIZE, Article, Problem
+from newscat.model import DEFAULT_MAX_SIZE, Article, Problem, Progress, Warn
 from newscat.refresh import RefreshReport, Source, refresh, stored_fingerprint
 from newscat.store import state as state_store
 from newscat.store import stories, writes
@@ -60,9 +60,6 @@ ENV_CACHE_DIR = "NEWSCAT_CACHE_DIR"
 _ARRIVALS_BY_PATH = 5000
 #: How every full-text condition reads in SQL (see newscat.query).
 _SEARCHES_TEXT = "fts MATCH"
-
-Warn = Callable[[str], None]
-Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)

@@ -25,10 +25,11 @@ import os
 import re
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from newscat.model import Warn
 from newscat.store.transactions import write_transaction
 
 #: The file in the state dir.
@@ -58,8 +59,6 @@ CREATE TABLE IF NOT EXISTS state.seen (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS state.seen_marked ON seen(consumer, marked);
 """
-
-Warn = Callable[[str], None]
 
 
 def utc_now() -> str:
