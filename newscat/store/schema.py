@@ -8,7 +8,6 @@ import dataclasses
 import json
 import os
 import sqlite3
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from newscat.model import Article, Problem
 from newscat.store import stories
 from newscat.store.cache import record_roots
 from newscat.store.sqlfunctions import register as register_functions
+from newscat.store.transactions import when_unlocked
 
 #: Raised with every change to the tables below (a stored field of the registry added,
 #: removed or retyped included): an index of another version is rebuilt.
@@ -147,19 +147,6 @@ def connect(target: str, roots: Sequence[str] = ()) -> sqlite3.Connection:
 
 class OtherSchema(sqlite3.DatabaseError):
     """A database that another (newer, or much older) newscat laid out."""
-
-
-def when_unlocked(step: Callable[[], object], seconds: float = BUSY_SECONDS) -> None:
-    """Run a step that SQLite may refuse while another process holds a lock, retrying."""
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            step()
-            return
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) or time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
 
 
 def journal_mode(conn: sqlite3.Connection, mode: str) -> bool:

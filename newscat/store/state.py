@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from newscat.model import Warn
-from newscat.store.transactions import write_transaction
+from newscat.store.transactions import when_unlocked, write_transaction
 
 #: The file in the state dir.
 STATE_FILE = "state.sqlite3"
@@ -120,7 +120,7 @@ def opened(path: Path | None, warn: Warn) -> Iterator[tuple[sqlite3.Connection, 
 def _attach(conn: sqlite3.Connection, target: str) -> None:
     conn.execute("ATTACH DATABASE ? AS state", (target,))
     if target != ":memory:":
-        conn.execute("PRAGMA state.journal_mode = WAL")
+        when_unlocked(lambda: conn.execute("PRAGMA state.journal_mode = WAL"))
         conn.execute("PRAGMA state.synchronous = NORMAL")
     conn.executescript(f"BEGIN IMMEDIATE; {_SCHEMA} COMMIT;")
     conn.execute("SELECT 1 FROM state.arrivals LIMIT 1").fetchone()  # a first read, not a count
