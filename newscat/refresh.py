@@ -224,7 +224,7 @@ class _Refresh:
             report = self._apply(changes, expected, problems, progress)
             if stories.ready(conn):  # else grouped when first needed
                 stories.update(conn, first_new)
-            if report.added:
+            if report.added or report.changed:
                 writes.arrivals_pending(conn)
             writes.finish(conn, self.source.roots, self.catalogues.fingerprint)
         return report, tally.files

@@ -112,6 +112,21 @@ def test_arrivals_whose_recording_never_ran_are_given_by_the_next_refresh(
     assert asked == [[str(catalog / "fourth.md")]]
 
 
+def test_a_file_that_becomes_an_article_gets_its_arrival(catalog: Path) -> None:
+    """A file half written when one refresh read it (a problem, no article) and whole
+    at the next is changed, not added: it arrives then, as an article."""
+    (catalog / "torn.md").write_text("---\ntitle: [unclosed\n", encoding="utf-8")
+    result = run("index", "-C", str(catalog))
+    assert result.exit_code == 0
+    assert ", 1 with problems " in result.stdout
+    assert "torn.md" not in arrivals()
+    write_article(catalog, "torn.md", "Body.", title="Whole now", date="2024-01-02")
+    os.utime(catalog / "torn.md", (2_000_000_000, 2_000_000_000))
+    assert run("index", "-C", str(catalog)).exit_code == 0
+    assert "torn.md" in arrivals()
+    assert listed(catalog, "-F", "id,arrived", "-w", "arrived is empty") == "id\tarrived\n"
+
+
 def test_a_rename_of_unchanged_content_keeps_the_arrival_and_a_copy_does_not(catalog: Path) -> None:
     run("index", "-C", str(catalog))
     backdate(f"{NHS}.txt")

@@ -268,7 +268,9 @@ class Index:
             # date and every article looked at.
             complete = report.names_complete
             changed = [path for what, _, path in report.names if what == "changed"]
-            added = [path for what, _, path in report.names if what == "added"]
+            # A changed file may be new as an article: one half written (a problem)
+            # when the last refresh read it.
+            fresh = [path for what, _, path in report.names if what in ("added", "changed")]
             with write_transaction(conn):
                 # Only this refresh's new articles need looking at, unless another's
                 # are waiting too (a recording that never ran), or the state database
@@ -278,10 +280,10 @@ class Index:
                     not complete
                     or not same_state
                     or pending == "several"
-                    or (pending == "one" and not added)  # another refresh's
-                    or len(added) > _ARRIVALS_BY_PATH
+                    or (pending == "one" and not fresh)  # another refresh's
+                    or len(fresh) > _ARRIVALS_BY_PATH
                 )
-                only = None if whole else added
+                only = None if whole else fresh
                 state_store.record_arrivals(
                     conn, state_store.utc_now(), changed if complete else None, only
                 )
