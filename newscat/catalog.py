@@ -11,7 +11,7 @@ import base64
 import hashlib
 import os
 import stat
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -258,9 +258,27 @@ def _walk_dir(
     if (top.st_dev, top.st_ino) in seen_dirs:
         return
     seen_dirs.add((top.st_dev, top.st_ino))
-    # Each folder to visit, with its path relative to the root and the .gitignore
-    # rules that apply inside it.
-    stack: list[tuple[str, str, tuple[Rules, ...]]] = [(root, "", ())]
+    yield from walk_from([(root, "", ())], skip, problems, seen_dirs, stat_files, selection)
+
+
+#: A folder still to visit: its path, its path relative to the root, and the
+#: .gitignore rules that apply inside it.
+Start = tuple[str, str, tuple[Rules, ...]]
+
+
+def walk_from(
+    stack: list[Start],
+    skip: Walked,
+    problems: list[Problem],
+    seen_dirs: set[tuple[int, int]],
+    stat_files: bool,
+    selection: Selection | None,
+) -> Generator[Folder, None, None]:
+    """The folders of a walk from ``stack`` (visited last first), depth first; every
+    folder is visited once (``seen_dirs``: device and inode). The stack is the caller's:
+    after a folder is yielded it holds the folders found so far and still to visit."""
+    if selection is not None and selection.empty:
+        selection = None
     while stack:
         directory, relative, chain = stack.pop()
         try:

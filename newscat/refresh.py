@@ -12,12 +12,15 @@ import os
 import signal
 import sqlite3
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
-from newscat import signals
+from newscat import forked, signals
 from newscat.catalog import (
+    Folder,
+    Start,
     Walked,
     file_entry,
     path_bytes,
@@ -26,6 +29,7 @@ from newscat.catalog import (
     text_keys,
     text_path,
     walk_folders,
+    walk_from,
 )
 from newscat.config import CatalogConfig, ConfigError, load_catalog_config
 from newscat.fields import FieldKeys, field_keys
@@ -47,6 +51,10 @@ from newscat.store.transactions import write_transaction
 POOL_THRESHOLD = 400
 #: The first look keeps at most this many changes; beyond, the refresh streams them.
 PLAN_LIMIT = 5000
+#: From this many stored files the first look is shared among processes, at most
+#: ``MAX_WALKERS`` (one per core).
+SHARED_WALK_FILES = 20_000
+MAX_WALKERS = 4
 #: A report names at most this many files (a cold build of a million need not hold a
 #: million names), unless all are asked for.
 NAMES_KEPT = 10_000
@@ -131,6 +139,53 @@ class _Plan:
 @dataclass
 class _Tally:
     files: int = 0
+
+
+@dataclass
+class _Look:
+    """What a first look (or one share of it) found: the changes while they are at
+    most ``PLAN_LIMIT`` (else None), how many, how many files to read, how many files,
+    the walk's problems and the folders visited."""
+
+    items: list[_Change] | None = field(default_factory=list)
+    changes: int = 0
+    reads: int = 0
+    files: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    visited: set[str] = field(default_factory=set)
+
+    def add(self, change: _Change) -> None:
+        self.changes += 1
+        self.reads += change[1] is not None
+        if self.items is not None:
+            self.items.append(change)
+            if len(self.items) > PLAN_LIMIT:
+                self.items = None  # too many to hold: stream them again under the lock
+
+    def merge(self, other: _Look) -> None:
+        """Add what ``other`` found after what this look found."""
+        if self.items is not None:
+            self.items = None if other.items is None else self.items + other.items
+            if self.items is not None and len(self.items) > PLAN_LIMIT:
+                self.items = None
+        self.changes += other.changes
+        self.reads += other.reads
+        self.files += other.files
+        self.problems += other.problems
+        self.visited |= other.visited
+
+
+def _shares(counts: Sequence[int], parts: int) -> list[list[int]]:
+    """``parts`` shares of the indexes of ``counts``, as even in their sums as a
+    greedy pick makes them (the largest first, each to the lightest share); each in
+    ascending order."""
+    shares: list[list[int]] = [[] for _ in range(parts)]
+    loads = [0] * parts
+    for index in sorted(range(len(counts)), key=lambda i: -counts[i]):
+        lightest = loads.index(min(loads))
+        shares[lightest].append(index)
+        loads[lightest] += counts[index]
+    return [sorted(share) for share in shares if share]
 
 
 #: A file to read: (path as text, stamp, stored hash, whether the index has it, and the
@@ -241,17 +296,115 @@ class _Refresh:
 
     def _plan(self, problems: list[Problem]) -> _Plan:
         """The first look: how many files, what changed (kept while the list is short)."""
+        shared = self._shared_plan(problems)
+        if shared is not None:
+            return shared
+        look = _Look()
         tally = _Tally()
-        items: list[_Change] | None = []
-        changes = reads = 0
         for change in self._changes(problems, tally):
-            changes += 1
-            reads += change[1] is not None
-            if items is not None:
-                items.append(change)
-                if len(items) > PLAN_LIMIT:
-                    items = None  # too many to hold: stream them again under the lock
-        return _Plan(items, changes, reads, tally.files)
+            look.add(change)
+        return _Plan(look.items, look.changes, look.reads, tally.files)
+
+    def _shared_plan(self, problems: list[Problem]) -> _Plan | None:
+        """The first look at a large catalogue, shared: this process and forked copies
+        of it each walk some of the root's subfolders and compare them with the index,
+        which halves the time on two cores (the stat calls are what takes it; threads
+        would queue for the interpreter's lock after each). The answer is the serial
+        walk's, in its order.
+
+        None when sharing does not apply: more than one root, one core, a catalogue
+        under ``SHARED_WALK_FILES`` files, or a folder reached from two shares (links),
+        which the serial walk visits once, under the path it meets first.
+        """
+        roots = self.source.roots
+        workers = min(forked.workers(), MAX_WALKERS)
+        if workers < 2 or len(roots) != 1 or not os.path.isdir(roots[0]):
+            return None
+        root = roots[0]
+        selection = self.catalogues.selections.get(root)
+        try:
+            top = os.stat(root)
+        except OSError:
+            return None
+        seen = {(top.st_dev, top.st_ino)}
+        stack: list[Start] = [(root, "", ())]
+        head = _Look()
+        walk = walk_from(stack, {}, head.problems, seen, True, selection)
+        first = next(walk, None)  # the root folder: the stack now holds its subfolders
+        walk.close()
+        starts = stack[::-1]  # in the order the serial walk visits them
+        if first is None or len(starts) < 2:
+            return None
+        counts = writes.tree_file_counts(self.conn, [text_path(path) for path, _, _ in starts])
+        if sum(counts) < SHARED_WALK_FILES:
+            return None
+        shares = _shares(counts, min(workers, len(starts)))
+        tally = _Tally()
+        for change in self._compared([first], tally, head.visited, set()):
+            head.add(change)
+        head.files = tally.files
+        found = self._walk_shares([[starts[i] for i in share] for share in shares], seen, selection)
+        if found is None:
+            return None
+        looks: dict[int, _Look] = {}
+        for share, share_looks in zip(shares, found, strict=True):
+            looks.update(zip(share, share_looks, strict=True))
+        total = _Look()
+        for look in [head, *(looks[i] for i in range(len(starts)))]:
+            total.merge(look)
+        for change in self._gone(total.visited, set()):
+            total.add(change)
+        problems.extend(total.problems)
+        return _Plan(total.items, total.changes, total.reads, total.files)
+
+    def _walk_shares(
+        self, shares: list[list[Start]], seen: set[tuple[int, int]], selection: Selection | None
+    ) -> list[list[_Look]] | None:
+        """Each share's looks, the first share walked here and the others in forked
+        copies; None when a copy failed or two shares met the same folder."""
+        children: list[forked.Child[tuple[list[_Look], set[tuple[int, int]]]]] = []
+        try:
+            for share in shares[1:]:
+                children.append(forked.Child(partial(self._copy_looks, share, seen, selection)))
+            results: list[tuple[list[_Look], set[tuple[int, int]]] | None]
+            results = [self._looks(shares[0], set(seen), selection)]
+            results += [child.result() for child in children]
+        finally:
+            for child in children:
+                child.stop()
+        met: set[tuple[int, int]] = set()
+        for result in results:
+            if result is None or not met.isdisjoint(result[1]):
+                return None
+            met |= result[1]
+        return [result[0] for result in results if result is not None]
+
+    def _copy_looks(
+        self, starts: list[Start], seen: set[tuple[int, int]], selection: Selection | None
+    ) -> tuple[list[_Look], set[tuple[int, int]]]:
+        """``_looks`` in a forked copy, with a connection of its own."""
+        conn = writes.reopened(self.conn)
+        if conn is None:
+            raise sqlite3.OperationalError("no index file to read")
+        self.conn = conn
+        return self._looks(starts, seen, selection)
+
+    def _looks(
+        self, starts: list[Start], seen: set[tuple[int, int]], selection: Selection | None
+    ) -> tuple[list[_Look], set[tuple[int, int]]]:
+        """What walking from each of ``starts`` in turn found, and the folders
+        (device, inode) met that ``seen`` did not hold."""
+        before = set(seen)
+        looks = []
+        for start in starts:
+            look = _Look()
+            tally = _Tally()
+            folders = walk_from([start], {}, look.problems, seen, True, selection)
+            for change in self._compared(folders, tally, look.visited, set()):
+                look.add(change)
+            look.files = tally.files
+            looks.append(look)
+        return looks, seen - before
 
     def _changes(self, problems: list[Problem], tally: _Tally) -> Iterator[_Change]:
         """Every difference between the files and the index, one folder at a time.
@@ -260,14 +413,25 @@ class _Refresh:
         and ``(path, None, None, True, None)`` for one that is gone. Paths are text
         (see ``text_path``); the raw path, for reading, is given only where it differs.
         """
-        conn, roots = self.conn, self.source.roots
-        singles = {text_path(root) for root in roots if not os.path.isdir(root)}
+        singles = self._singles()
         visited: set[str] = set()
+        folders = walk_folders(self.source.roots, problems, True, self.catalogues.selections)
+        yield from self._compared(folders, tally, visited, singles)
+        yield from self._gone(visited, singles)
+
+    def _singles(self) -> set[str]:
+        return {text_path(root) for root in self.source.roots if not os.path.isdir(root)}
+
+    def _compared(
+        self, folders: Iterable[Folder], tally: _Tally, visited: set[str], singles: set[str]
+    ) -> Iterator[_Change]:
+        """The differences in the files of ``folders``; their paths go to ``visited``."""
+        conn = self.conn
         # Whole folders wait in a batch, so that one query reads the stamps of many
         # (a query per folder cost as much as the stat calls on a real site).
         pending: list[tuple[str, Walked, dict[str, str]]] = []
         pending_files = 0
-        for folder in walk_folders(roots, problems, True, self.catalogues.selections):
+        for folder in folders:
             tally.files += len(folder.files)
             files, raw = text_keys(folder.files)
             if not folder.whole:
@@ -288,9 +452,12 @@ class _Refresh:
                 pending = []
                 pending_files = 0
         yield from self._folder_differences(pending, singles)
-        for folder_path in writes.stored_folders(conn):
+
+    def _gone(self, visited: set[str], singles: set[str]) -> Iterator[_Change]:
+        """The files of stored folders the walk did not visit: gone."""
+        for folder_path in writes.stored_folders(self.conn):
             if folder_path not in visited:
-                for path in writes.folder_paths(conn, folder_path):
+                for path in writes.folder_paths(self.conn, folder_path):
                     if path not in singles:
                         yield (path, None, None, True, None)
 

@@ -31,7 +31,7 @@ LAYERS: list[tuple[str, set[str]]] = [
             "newscat.text", "newscat.model", "newscat.errors", "newscat.signals",
             "newscat.store.transactions", "newscat.handles", "newscat.ignore", "newscat.launch",
             "newscat.pager", "newscat.dates", "newscat.stories.urls", "newscat.split",
-            "newscat.plainyaml",
+            "newscat.plainyaml", "newscat.forked",
         },
     ),
     # The state database's schema sits with the registry: the field 'arrived' reads it.

@@ -19,6 +19,7 @@ from newscat.store import stories
 from newscat.store.cache import record_roots
 from newscat.store.schema import (
     ARTICLE_COLUMNS,
+    BUSY_SECONDS,
     FULLTEXT_BUILT,
     INDEXES,
     RACY_MTIME,
@@ -72,6 +73,26 @@ def path_stamps(conn: sqlite3.Connection, paths: Sequence[str]) -> list[tuple[An
     return conn.execute(
         f"SELECT path, size, mtime_ns FROM files WHERE path IN ({marks})", list(paths)
     ).fetchall()
+
+
+def tree_file_counts(conn: sqlite3.Connection, folders: Sequence[str]) -> list[int]:
+    """How many files the index holds in each of ``folders`` and the folders below it."""
+    return [
+        conn.execute(
+            "SELECT count(*) FROM files WHERE dir = ?1 OR (dir > ?1 || '/' AND dir < ?1 || '0')",
+            (folder,),
+        ).fetchone()[0]
+        for folder in folders
+    ]
+
+
+def reopened(conn: sqlite3.Connection) -> sqlite3.Connection | None:
+    """A new connection to the index file ``conn`` reads (None for one in memory): for a
+    forked process, which must not use a connection opened before the fork."""
+    path = conn.execute("SELECT file FROM pragma_database_list WHERE name = 'main'").fetchone()
+    if not path or not path[0]:
+        return None
+    return sqlite3.connect(path[0], timeout=BUSY_SECONDS, isolation_level=None)
 
 
 def stored_hash(conn: sqlite3.Connection, path: str) -> str | None:

@@ -1,0 +1,151 @@
+"""The first look at a large catalogue is shared among forked processes, and gives the
+serial walk's answer, in its order: the same report, problems and index. A share
+that fails, or two shares that meet the same folder through a link, send the
+refresh back to the serial walk."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from newscat import forked, refresh
+from tests.conftest import run, write_article
+
+
+@pytest.fixture
+def children(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Share every first look (however small the catalogue) between two processes;
+    each forked copy's pid is noted."""
+    monkeypatch.setattr(refresh, "SHARED_WALK_FILES", 0)
+    monkeypatch.setattr(forked, "workers", lambda: 2)
+    made: list[int] = []
+    real = forked.Child.__init__
+
+    def noted(self: forked.Child[object], work: object) -> None:
+        real(self, work)  # type: ignore[arg-type]
+        made.append(self.pid)
+
+    monkeypatch.setattr(forked.Child, "__init__", noted)
+    return made
+
+
+def build(root: Path) -> None:
+    for folder in ("a", "b", "c", "d", "e/deep", "e/deep/er", "f"):
+        for number in range(3):
+            name = f"{folder}/{number}.md"
+            write_article(root, name, "Body.", title=name, date="2024-01-02")
+    write_article(root, "top.md", "Body.", title="Top", date="2024-01-02")
+
+
+def change(root: Path) -> None:
+    write_article(root, "c/new.md", "Body.", title="New", date="2024-01-03")
+    write_article(root, "g/newer.md", "Body.", title="Newer", date="2024-01-03")
+    write_article(root, "top2.md", "Body.", title="Top 2", date="2024-01-03")
+    write_article(root, "a/0.md", "Edited.", title="Edited", date="2024-01-03")
+    os.utime(root / "a/0.md", (2_000_000_000, 2_000_000_000))
+    (root / "b/1.md").unlink()
+    shutil.rmtree(root / "d")
+    (root / "e/deep/er/2.md").write_text("---\ntitle: [unclosed\n---\n", encoding="utf-8")
+
+
+def report(root: Path, cache: Path) -> dict[str, object]:
+    result = run("index", "-C", str(root), "--cache-dir", str(cache), "-f", "json")
+    assert (result.exit_code, result.stderr) == (0, "")
+    found = json.loads(result.stdout)
+    del found["seconds"]
+    return found  # type: ignore[no-any-return]
+
+
+def answers(root: Path, cache: Path) -> tuple[str, str]:
+    where = ("-C", str(root), "--cache-dir", str(cache))
+    listed = run("list", *where, "-f", "tsv", "-F", "id,title", "-s", "id")
+    checked = run("check", *where, "-f", "json")
+    return listed.stdout, checked.stdout
+
+
+def serial_and_shared(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, children: list[int]
+) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+    """Index the catalogue into two caches, change it, refresh both again: one with
+    a serial walk, one shared. Returns each cache's reports."""
+    root = tmp_path / "cat"
+    build(root)
+    serial, shared = tmp_path / "serial", tmp_path / "shared"
+    reports: dict[Path, list[dict[str, object]]] = {serial: [], shared: []}
+    for step in (None, change, None):
+        if step is not None:
+            step(root)
+        for cache in (serial, shared):
+            with monkeypatch.context() as patched:
+                if cache == serial:
+                    patched.setattr(forked, "workers", lambda: 1)
+                reports[cache].append(report(root, cache))
+    assert answers(root, serial) == answers(root, shared)
+    return reports[serial], reports[shared]
+
+
+def test_a_shared_walk_gives_the_serial_walks_report_in_its_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, children: list[int]
+) -> None:
+    serial, shared = serial_and_shared(tmp_path, monkeypatch, children)
+    assert shared == serial
+    first, changed, unchanged = shared
+    assert len(first["added"]) == 22  # type: ignore[arg-type]
+    assert (len(changed["added"]), len(changed["changed"]), len(changed["removed"])) == (  # type: ignore[arg-type]
+        3,
+        2,
+        4,
+    )
+    assert changed["problems"] == 1
+    assert unchanged["unchanged"] == 21
+    # The first build has nothing to compare with (no look is shared); the later
+    # refreshes (and the commands' own) share theirs with one forked copy each.
+    assert len(children) >= 2
+
+
+def test_two_shares_meeting_one_folder_through_a_link_walk_serially(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, children: list[int]
+) -> None:
+    """``a/link`` is ``b``'s subfolder: the serial walk reads it once, under the path
+    it meets first, and so must the shared one."""
+    root = tmp_path / "cat"
+    for name in ("a/1.md", "a/2.md", "b/sub/1.md", "b/sub/2.md", "b/3.md"):
+        write_article(root, name, "Body.", title=name, date="2024-01-02")
+    (root / "a/link").symlink_to(root / "b/sub", target_is_directory=True)
+    serial, shared = tmp_path / "serial", tmp_path / "shared"
+    with monkeypatch.context() as patched:
+        patched.setattr(forked, "workers", lambda: 1)
+        report(root, serial)
+    report(root, shared)
+    write_article(root, "b/sub/3.md", "Body.", title="b/sub/3.md", date="2024-01-03")
+    with monkeypatch.context() as patched:
+        patched.setattr(forked, "workers", lambda: 1)
+        expected = report(root, serial)
+    assert report(root, shared) == expected
+    assert len(expected["added"]) == 1  # type: ignore[arg-type]
+    assert children  # the shares were walked, then found to overlap
+    listed, _ = answers(root, shared)
+    assert len(listed.splitlines()) == 1 + 6  # a header, then each article once
+    assert answers(root, shared) == answers(root, serial)
+
+
+def test_a_share_that_fails_sends_the_refresh_back_to_the_serial_walk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, children: list[int]
+) -> None:
+    def fails(*args: object) -> object:
+        raise OSError("the copy failed")
+
+    monkeypatch.setattr(refresh._Refresh, "_copy_looks", fails)
+    serial, shared = serial_and_shared(tmp_path, monkeypatch, children)
+    assert shared == serial
+    assert len(children) >= 2
+
+
+def test_shares_are_even_by_files_and_keep_the_walk_order() -> None:
+    assert refresh._shares([5, 1, 1, 1, 4], 2) == [[0, 2], [1, 3, 4]]
+    assert refresh._shares([1, 1], 4) == [[0], [1]]
+    assert refresh._shares([3, 0, 2], 1) == [[0, 1, 2]]
