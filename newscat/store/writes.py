@@ -79,8 +79,10 @@ def tree_file_counts(conn: sqlite3.Connection, folders: Sequence[str]) -> list[i
     """How many files the index holds in each of ``folders`` and the folders below it."""
     return [
         conn.execute(
-            "SELECT count(*) FROM files WHERE dir = ?1 OR (dir > ?1 || '/' AND dir < ?1 || '0')",
-            (folder,),
+            # Two ranges of the folders' index (an OR of them reads far more).
+            "SELECT (SELECT count(*) FROM files WHERE dir = ?) "
+            "+ (SELECT count(*) FROM files WHERE dir > ? AND dir < ?)",
+            (folder, folder + "/", folder + "0"),  # "0" is the character after "/"
         ).fetchone()[0]
         for folder in folders
     ]
