@@ -387,3 +387,128 @@ def test_the_store_leaves_the_front_matter_unread_when_asked(tmp_path: Path) -> 
     assert (lean.story, full.story) == (None, "b-rates")
     assert dataclasses.replace(lean, front_matter=full.front_matter, story=full.story,
                                coverage=full.coverage, canonical_url=full.canonical_url) == full  # fmt: skip
+
+
+def test_grouping_everything_in_passes_agrees_with_grouping_in_memory(tmp_path: Path) -> None:
+    """The index groups a whole catalogue in passes over its tables (memory of about a
+    window); ``grouping.clusters`` and ``grouping.join`` do it over a list in memory.
+    Look-alike headlines for two months, shared URLs, related links, undated articles
+    and providers: every article's cluster and story agree."""
+    from newscat.stories import grouping
+
+    rng = random.Random(5)
+    root = tmp_path / "cat"
+    root.mkdir()
+    for number in range(400):
+        words = rng.choice(TEMPLATES).split()
+        if rng.random() < 0.5:
+            words[rng.randrange(len(words))] = rng.choice(WORDS)
+        hour = rng.randint(0, 24 * 60)
+        day, time_of_day = divmod(hour, 24)
+        date = f"2024-{3 + day // 30:02d}-{1 + day % 30:02d}T{time_of_day:02d}:00:00Z"
+        if rng.random() < 0.05:
+            date = ""  # undated: a story of its own
+        url = f"https://s{rng.randint(0, 3)}.example/{rng.randint(0, 300)}"
+        related = [f"https://s0.example/{rng.randint(0, 300)}"] if rng.random() < 0.1 else None
+        write(root, f"n{number:03d}", " ".join(words), date, rng.choice("ABCD"), url, related)
+    index = Index.open([str(root)], tmp_path / "cache")
+    try:
+        index.refresh()
+        index.ensure_stories()
+        items = list(store._read_articles(index.conn, "", []))
+        placed = grouping.clusters(items)
+        joined = grouping.join(items, placed)
+        expected = {
+            item.key: (
+                placed[item.key].cluster,
+                placed[item.key].start,
+                *dataclasses.astuple(joined[item.key]),
+            )
+            for item in items
+        }
+        stored = {
+            row[0]: tuple(row[1:])
+            for row in index.conn.execute(
+                "SELECT article, cluster, cluster_date, story, coverage, size FROM story_items"
+            )
+        }
+    finally:
+        index.close()
+    assert stored == expected
+    sizes = [size for *_, size in stored.values()]
+    assert len(stored) == 400 and max(sizes) > 3  # stories formed
+
+
+def test_the_clusterer_holds_about_a_window_of_articles() -> None:
+    """Placing a year of articles in date order, what it keeps is a window's worth."""
+    from datetime import datetime, timedelta, timezone
+
+    from newscat.stories import grouping
+
+    rng = random.Random(3)
+    start = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    items = []
+    for number in range(365 * 30):
+        moment = start + timedelta(minutes=48 * number)  # 30 a day
+        title = " ".join(rng.sample(WORDS, 6))
+        items.append(
+            grouping.story_item(
+                number, f"a{number:05d}", date=moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                title=title, excerpt=None, provider=None, domain=None, url=None,
+            )
+        )  # fmt: skip
+    clusterer = grouping.Clusterer(items)
+    for item in items:
+        clusterer.place(item)
+    window_of_articles = 30 * 3
+    assert len(clusterer._items) <= 3 * window_of_articles  # two windows, and a day
+    assert len(clusterer._entries) <= (grouping._SWEEP_EVERY + 3 * window_of_articles) * 6
+
+
+def test_changes_far_apart_are_placed_apart_and_agree_with_a_rebuild(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two changes two months apart in a catalogue of three months: each is placed
+    again with about a window around it, not everything between them."""
+    from newscat.stories import grouping
+
+    rng = random.Random(8)
+    root = tmp_path / "cat"
+    root.mkdir()
+
+    def article(number: int, day: int) -> None:
+        words = rng.choice(TEMPLATES).split()
+        words[rng.randrange(len(words))] = rng.choice(WORDS)
+        date = f"2024-{1 + day // 28:02d}-{1 + day % 28:02d}T{rng.randint(0, 23):02d}:00:00Z"
+        write(root, f"n{number:04d}", " ".join(words), date, rng.choice("ABC"),
+              f"https://s.example/{number}")  # fmt: skip
+
+    for number in range(84 * 6):
+        article(number, number // 6)
+    cache = tmp_path / "cache"
+    index = Index.open([str(root)], cache)
+    try:
+        index.refresh()
+        index.ensure_stories()
+    finally:
+        index.close()
+    article(10_000, 5)
+    article(10_001, 70)
+    placed: list[str] = []
+    real = grouping.Clusterer.place
+
+    def counted(self: grouping.Clusterer, item: grouping.StoryItem) -> grouping.Placed:
+        placed.append(item.id)
+        return real(self, item)
+
+    monkeypatch.setattr(grouping.Clusterer, "place", counted)
+    index = Index.open([str(root)], cache)
+    try:
+        index.refresh()
+        kept = _stored(index)
+        assert 0 < len(placed) < 84 * 6 // 2  # around each change, not the span between
+        monkeypatch.setattr(grouping.Clusterer, "place", real)
+        store.rebuild(index.conn)
+        assert kept == _stored(index)
+    finally:
+        index.close()

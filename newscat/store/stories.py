@@ -19,6 +19,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from array import array
+from bisect import bisect_left
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import timedelta
 from typing import Any
@@ -30,7 +33,6 @@ from newscat.stories.grouping import (
     Clusterer,
     Placed,
     StoryItem,
-    clusters,
     instant,
     join,
     order,
@@ -43,6 +45,8 @@ _META_KEY = "stories"
 #: Above this many new articles (or a tenth of the catalogue), grouping everything at
 #: once is cheaper than placing them one date range at a time.
 BULK_MIN = 2000
+#: Rows written per statement when the whole catalogue is grouped.
+_BATCH = 2000
 _ISO = "%Y-%m-%dT%H:%M:%SZ"
 
 SCHEMA = """
@@ -169,7 +173,7 @@ def update(conn: sqlite3.Connection, first_new: int, window: timedelta = DEFAULT
     dates = [date for date, _ in gone if instant(date)] + [
         item.date for item in items if item.date and instant(item.date)
     ]
-    moved = _replace(conn, min(dates), max(dates), window) if dates else []
+    moved = _replace(conn, dates, window)
     _rejoin(
         conn,
         [item.key for item in items] + moved,
@@ -181,40 +185,68 @@ def _alone(item: StoryItem) -> Assignment:
     return Assignment(item.id, 1, 1)
 
 
-def _replace(conn: sqlite3.Connection, first: str, last: str, window: timedelta) -> list[int]:
-    """Place again the articles from ``first`` on; the keys whose cluster changed."""
+def _replace(conn: sqlite3.Connection, dates: Sequence[str], window: timedelta) -> list[int]:
+    """Place again the articles from each changed date on; the keys whose cluster
+    changed. Changes far apart are placed apart: what lies between them, placed as
+    before, is not read (100 changes spread over a catalogue read a few windows each,
+    not the whole catalogue)."""
+    pending = sorted(set(dates))
+    moved: list[int] = []
+    while pending:
+        keys, settled = _replace_from(conn, pending, window)
+        moved += keys
+        if settled is None:
+            break
+        pending = [date for date in pending if date > settled]
+    return moved
+
+
+def _replace_from(
+    conn: sqlite3.Connection, dates: Sequence[str], window: timedelta
+) -> tuple[list[int], str | None]:
+    """Place again from ``dates[0]`` on, until the placements agree with the stored ones
+    for a whole window after the last change met (one of ``dates``, or an article
+    placed anew); store them. The keys placed anew, and the date from which the
+    stored placements stand (None: the end of the catalogue was reached)."""
+    first = dates[0]
+    changes = [moment for moment in map(instant, dates) if moment is not None]
     low = _shift(first, -window)
     span = 2 * window
     while True:
-        high = _shift(last, span)
+        high = _shift(first, span)
         context = _load_placed(conn, "date >= ? AND date < ?", [low, first])
         todo = _load_placed(conn, "date >= ? AND date <= ?", [first, high])
         todo.sort(key=lambda pair: order(pair[0]))
         clusterer = Clusterer([item for item, _ in context + todo], window)
         for item, placed in sorted(context, key=lambda pair: order(pair[0])):
             clusterer.seed(item, placed)
-        barrier = instant(last)
+        barrier = changes[0]
+        met = 0  # the changes passed so far
         moved: list[tuple[int, Placed]] = []
-        settled = False
+        settled: str | None = None
         for item, stored in todo:
             moment = item.moment
-            if moment is not None and barrier is not None and moment > barrier + window:
-                settled = True
-                break
+            if moment is not None:
+                while met < len(changes) and changes[met] <= moment:
+                    barrier = max(barrier, changes[met])
+                    met += 1
+                if moment > barrier + window:
+                    settled = item.date
+                    break
             placed = clusterer.place(item)
             if placed != stored:
                 moved.append((item.key, placed))
-                if moment is not None and (barrier is None or moment > barrier):
+                if moment is not None and moment > barrier:
                     barrier = moment
         more = conn.execute("SELECT 1 FROM story_items WHERE date > ? LIMIT 1", [high]).fetchone()
-        if settled or more is None:
+        if settled is not None or more is None:
             break
         span *= 4  # placements still differed at the end of what was read: read further
     conn.executemany(
         "UPDATE story_items SET cluster = ?, cluster_date = ? WHERE article = ?",
         [(placed.cluster, placed.start, key) for key, placed in moved],
     )
-    return [key for key, _ in moved]
+    return [key for key, _ in moved], settled
 
 
 def _rejoin(conn: sqlite3.Connection, keys: Sequence[int], stories: Sequence[str]) -> None:
@@ -248,21 +280,134 @@ def _rejoin(conn: sqlite3.Connection, keys: Sequence[int], stories: Sequence[str
 
 
 def rebuild(conn: sqlite3.Connection, window: timedelta = DEFAULT_WINDOW) -> None:
-    """Group the whole catalogue at once."""
+    """Group the whole catalogue at once, in three passes over the tables, each holding
+    about one window of articles (memory does not grow with the catalogue): every
+    article's words are stored, placed alone; the clusters are placed in date order;
+    the stories are joined from clusters, URLs and links, by sorting in SQLite."""
     ensure_schema(conn)
     for table in ("story_items", "story_links", "story_changes"):
         conn.execute(f"DELETE FROM {table}")
-    items = list(_read_articles(conn, "", []))
-    placed = clusters(items, window)
-    found = join(items, placed)
     for statement in _INDEXES:
         conn.execute(f"DROP INDEX IF EXISTS {statement.split()[5]}")
-    _insert(conn, items, {key: (placed[key], found[key]) for key in placed})
+    frequency = _store_alone(conn)
+    _place_all(conn, window, frequency)
     for statement in _INDEXES:
-        conn.execute(statement)
+        if "story_items(story)" not in statement:
+            conn.execute(statement)
+    _join_all(conn)
+    conn.execute(_INDEXES[2])
     conn.execute(
         "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (_META_KEY, STORIES_VERSION)
     )
+
+
+def _store_alone(conn: sqlite3.Connection) -> Counter[str]:
+    """Store every article's grouping row, placed alone; how many titles have each word."""
+    frequency: Counter[str] = Counter()
+    batch: list[StoryItem] = []
+    for item in _read_articles(conn, "", []):
+        frequency.update(item.title_words)
+        batch.append(item)
+        if len(batch) >= _BATCH:
+            _insert(conn, batch, {i.key: (Placed(i.id, i.date), _alone(i)) for i in batch})
+            batch = []
+    _insert(conn, batch, {i.key: (Placed(i.id, i.date), _alone(i)) for i in batch})
+    return frequency
+
+
+#: The order articles are placed in and a story's first article is chosen by (as
+#: ``grouping.order``, then the order they were read in).
+_IN_ORDER = "ORDER BY s.date IS NULL, s.date, s.id, s.article"
+
+
+def _place_all(conn: sqlite3.Connection, window: timedelta, frequency: Counter[str]) -> None:
+    """Place every article in its cluster, in date order."""
+    clusterer = Clusterer((), window, frequency)
+    moved: list[tuple[str, str | None, int]] = []
+    # The sort is SQLite's, spilling to disk: all rows are sorted before the first
+    # comes back, so the updates below cannot disturb the reading.
+    for row in conn.execute(f"SELECT {_ITEM_COLUMNS} FROM story_items AS s {_IN_ORDER}"):
+        item = _item(row)
+        placed = clusterer.place(item)
+        if placed.cluster != item.id or placed.start != item.date:
+            moved.append((placed.cluster, placed.start, item.key))
+            if len(moved) >= _BATCH:
+                _move(conn, moved)
+                moved = []
+    _move(conn, moved)
+
+
+def _move(conn: sqlite3.Connection, moved: list[tuple[str, str | None, int]]) -> None:
+    conn.executemany(
+        "UPDATE story_items SET cluster = ?, cluster_date = ? WHERE article = ?", moved
+    )
+
+
+def _join_all(conn: sqlite3.Connection) -> None:
+    """Join every cluster into stories (as ``grouping.join``): clusters that share a
+    canonical URL, or that one's ``related`` names, are one story. Union-find over
+    arrays of article numbers; the pairs to join come from sorted reads."""
+    keys = array(
+        "q", (row[0] for row in conn.execute("SELECT article FROM story_items ORDER BY article"))
+    )
+    parent = array("q", range(len(keys)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def union(a: int, b: int) -> None:
+        root_a, root_b = find(bisect_left(keys, a)), find(bisect_left(keys, b))
+        if root_a != root_b:
+            parent[max(root_a, root_b)] = min(root_a, root_b)
+
+    for column in ("cluster", "canonical_url"):
+        previous: tuple[Any, int] | None = None
+        for value, key in conn.execute(
+            f"SELECT {column}, article FROM story_items WHERE {column} IS NOT NULL "
+            f"ORDER BY {column}"
+        ):
+            if previous is not None and previous[0] == value:
+                union(previous[1], key)
+            previous = (value, key)
+    for key, other in conn.execute(
+        "SELECT l.article, s.article FROM story_links AS l "
+        "JOIN story_items AS s ON s.canonical_url = l.url"
+    ):
+        union(key, other)
+    conn.execute("CREATE TEMP TABLE story_join (article INTEGER PRIMARY KEY, root INTEGER)")
+    conn.execute("CREATE TEMP TABLE story_first (root INTEGER PRIMARY KEY, story TEXT)")
+    conn.execute(
+        "CREATE TEMP TABLE story_sized (root INTEGER PRIMARY KEY, coverage INTEGER, size INTEGER)"
+    )
+    try:
+        for start in range(0, len(keys), _BATCH):
+            conn.executemany(
+                "INSERT INTO story_join(article, root) VALUES (?, ?)",
+                [(keys[i], find(i)) for i in range(start, min(start + _BATCH, len(keys)))],
+            )
+        # A story is named after its first article in order.
+        conn.execute(
+            "INSERT OR IGNORE INTO story_first(root, story) SELECT j.root, s.id "
+            f"FROM story_items AS s JOIN story_join AS j ON j.article = s.article {_IN_ORDER}"
+        )
+        conn.execute(
+            "INSERT INTO story_sized(root, coverage, size) "
+            "SELECT j.root, max(1, count(DISTINCT s.provider)), count(*) "
+            "FROM story_items AS s JOIN story_join AS j ON j.article = s.article GROUP BY j.root"
+        )
+        conn.execute(
+            "UPDATE story_items SET (story, coverage, size) = ("
+            "SELECT f.story, z.coverage, z.size FROM story_join AS j "
+            "JOIN story_first AS f ON f.root = j.root JOIN story_sized AS z ON z.root = j.root "
+            "WHERE j.article = story_items.article)"
+        )
+    finally:
+        conn.execute("DROP TABLE temp.story_join")
+        conn.execute("DROP TABLE temp.story_first")
+        conn.execute("DROP TABLE temp.story_sized")
 
 
 def _read_articles(conn: sqlite3.Connection, where: str, params: list[Any]) -> Iterator[StoryItem]:

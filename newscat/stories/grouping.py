@@ -410,6 +410,10 @@ class Placed:
     start: str | None
 
 
+#: Sweep the postings after this many articles have left the window.
+_SWEEP_EVERY = 4096
+
+
 class _Entry:
     """The members of one cluster indexed under one word."""
 
@@ -441,16 +445,30 @@ class Clusterer:
     last word of each.
     """
 
-    def __init__(self, vocabulary: Iterable[StoryItem], window: timedelta = DEFAULT_WINDOW):
+    def __init__(
+        self,
+        vocabulary: Iterable[StoryItem],
+        window: timedelta = DEFAULT_WINDOW,
+        frequency: Counter[str] | None = None,
+    ):
+        """``frequency`` is how many titles of the vocabulary have each word, when the
+        caller counted them (then ``vocabulary`` is not read)."""
         self.window = window
-        self._frequency: Counter[str] = Counter()
-        for item in vocabulary:
-            self._frequency.update(item.title_words)
+        if frequency is None:
+            frequency = Counter()
+            for item in vocabulary:
+                frequency.update(item.title_words)
+        self._frequency = frequency
         # Per title word, the clusters with members indexed under it, about oldest first.
         self._postings: dict[str, deque[_Entry]] = {}
         self._entries: dict[tuple[str, str], _Entry] = {}
-        self._items: list[StoryItem] = []
-        self._placed: list[Placed] = []
+        # The articles added, by their number, while a cluster they are in may take more
+        # (dropped a window after that: memory stays that of about two windows).
+        self._items: dict[int, StoryItem] = {}
+        self._placed: dict[int, Placed] = {}
+        self._added: deque[tuple[datetime, int]] = deque()
+        self._count = 0
+        self._since_sweep = 0
         # The window before the next article: its excerpts' words, and how many have each.
         self._recent: deque[tuple[datetime, frozenset[str]]] = deque()
         self._counts: Counter[str] = Counter()
@@ -468,6 +486,7 @@ class Clusterer:
         recent, counts = self._recent, self._counts
         while recent and recent[0][0] < oldest:
             counts.subtract(recent.popleft()[1])
+        self._forget(oldest)
         floor = max(COMMON_MIN, math.floor(COMMON_SHARE * len(recent)) + 1)
         common = frozenset(word for word in item.text_words if counts[word] >= floor)
         prefix = self._prefix(item)
@@ -483,10 +502,11 @@ class Clusterer:
                 if entry.start >= oldest:
                     choices.setdefault(entry.cluster, (entry.start, set()))[1].update(entry.members)
         placed = Placed(item.id, item.date)
+        items = self._items
         for cluster in sorted(choices, key=lambda c: (choices[c][0], c)):
-            members = choices[cluster][1]
-            if any(similar(item, self._items[j], common) for j in members):
-                placed = self._placed[next(iter(members))]
+            members = [j for j in choices[cluster][1] if j in items]
+            if any(similar(item, items[j], common) for j in members):
+                placed = self._placed[members[0]]
                 break
         self._add(item, placed, prefix)
         return placed
@@ -495,9 +515,11 @@ class Clusterer:
         moment, start = item.moment, instant(placed.start)
         if moment is None or start is None:
             return
-        index = len(self._items)
-        self._items.append(item)
-        self._placed.append(placed)
+        index = self._count
+        self._count += 1
+        self._items[index] = item
+        self._placed[index] = placed
+        self._added.append((moment, index))
         self._recent.append((moment, item.text_words))
         self._counts.update(item.text_words)
         for word in prefix:
@@ -506,6 +528,28 @@ class Clusterer:
                 entry = self._entries[(word, placed.cluster)] = _Entry(start, placed.cluster)
                 self._postings.setdefault(word, deque()).append(entry)
             entry.members.append(index)
+
+    def _forget(self, oldest: datetime) -> None:
+        """Drop what no article from now on can be compared with: clusters that started
+        before ``oldest`` and articles published a window before that. Once per
+        ``_SWEEP_EVERY`` articles dropped, every posting is swept (a word may not come
+        up again for years)."""
+        added = self._added
+        horizon = oldest - self.window
+        while added and added[0][0] < horizon:
+            index = added.popleft()[1]
+            del self._items[index]
+            del self._placed[index]
+            self._since_sweep += 1
+        if self._since_sweep < _SWEEP_EVERY:
+            return
+        self._since_sweep = 0
+        for word in list(self._postings):
+            posting = self._postings[word]
+            while posting and posting[0].start < oldest:
+                del self._entries[(word, posting.popleft().cluster)]
+            if not posting:
+                del self._postings[word]
 
     def _prefix(self, item: StoryItem) -> list[str]:
         words = item.title_words
