@@ -24,6 +24,7 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import timedelta
+from itertools import islice
 from typing import Any
 
 from newscat.fields import FRONT_MATTER, REGISTRY, RELATED_KEY
@@ -358,11 +359,16 @@ def _join_all(conn: sqlite3.Connection) -> None:
             i = parent[i]
         return i
 
-    def union(a: int, b: int) -> None:
+    for a, b in _pairs(conn):
         root_a, root_b = find(bisect_left(keys, a)), find(bisect_left(keys, b))
         if root_a != root_b:
             parent[max(root_a, root_b)] = min(root_a, root_b)
+    _store_stories(conn, ((keys[i], find(i)) for i in range(len(keys))))
 
+
+def _pairs(conn: sqlite3.Connection) -> Iterator[tuple[int, int]]:
+    """Articles of one story, two at a time: of one cluster, of one canonical URL, and
+    one whose ``related`` names the other's URL."""
     for column in ("cluster", "canonical_url"):
         previous: tuple[Any, int] | None = None
         for value, key in conn.execute(
@@ -370,25 +376,25 @@ def _join_all(conn: sqlite3.Connection) -> None:
             f"ORDER BY {column}"
         ):
             if previous is not None and previous[0] == value:
-                union(previous[1], key)
+                yield previous[1], key
             previous = (value, key)
-    for key, other in conn.execute(
+    yield from conn.execute(
         "SELECT l.article, s.article FROM story_links AS l "
         "JOIN story_items AS s ON s.canonical_url = l.url"
-    ):
-        union(key, other)
+    )
+
+
+def _store_stories(conn: sqlite3.Connection, roots: Iterator[tuple[int, int]]) -> None:
+    """Store each article's story from ``(article, one article of its story)``: the
+    story is named after its first article in order, and counts its providers."""
     conn.execute("CREATE TEMP TABLE story_join (article INTEGER PRIMARY KEY, root INTEGER)")
     conn.execute("CREATE TEMP TABLE story_first (root INTEGER PRIMARY KEY, story TEXT)")
     conn.execute(
         "CREATE TEMP TABLE story_sized (root INTEGER PRIMARY KEY, coverage INTEGER, size INTEGER)"
     )
     try:
-        for start in range(0, len(keys), _BATCH):
-            conn.executemany(
-                "INSERT INTO story_join(article, root) VALUES (?, ?)",
-                [(keys[i], find(i)) for i in range(start, min(start + _BATCH, len(keys)))],
-            )
-        # A story is named after its first article in order.
+        while batch := list(islice(roots, _BATCH)):
+            conn.executemany("INSERT INTO story_join(article, root) VALUES (?, ?)", batch)
         conn.execute(
             "INSERT OR IGNORE INTO story_first(root, story) SELECT j.root, s.id "
             f"FROM story_items AS s JOIN story_join AS j ON j.article = s.article {_IN_ORDER}"
@@ -405,9 +411,8 @@ def _join_all(conn: sqlite3.Connection) -> None:
             "WHERE j.article = story_items.article)"
         )
     finally:
-        conn.execute("DROP TABLE temp.story_join")
-        conn.execute("DROP TABLE temp.story_first")
-        conn.execute("DROP TABLE temp.story_sized")
+        for table in ("story_join", "story_first", "story_sized"):
+            conn.execute(f"DROP TABLE temp.{table}")
 
 
 def _read_articles(conn: sqlite3.Connection, where: str, params: list[Any]) -> Iterator[StoryItem]:
