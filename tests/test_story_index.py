@@ -512,3 +512,61 @@ def test_changes_far_apart_are_placed_apart_and_agree_with_a_rebuild(
         assert kept == _stored(index)
     finally:
         index.close()
+
+
+def test_an_article_back_with_a_new_body_keeps_its_place_unplaced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Grouping reads the title, excerpt, date, provider and links, not the body: an
+    article whose body changed is stored again with its old place and story (nothing
+    is placed again), and the result still equals a rebuild; a changed title is placed."""
+    from newscat.stories import grouping
+
+    rng = random.Random(9)
+    root = tmp_path / "cat"
+    root.mkdir()
+    for number in range(120):
+        words = rng.choice(TEMPLATES).split()
+        words[rng.randrange(len(words))] = rng.choice(WORDS)
+        date = f"2024-03-{1 + number // 6:02d}T{rng.randint(0, 23):02d}:00:00Z"
+        write(root, f"n{number:03d}", " ".join(words), date, rng.choice("ABC"),
+              f"https://s.example/{number}")  # fmt: skip
+    cache = tmp_path / "cache"
+    index = Index.open([str(root)], cache)
+    try:
+        index.refresh()
+        index.ensure_stories()
+        before = _stored(index)
+    finally:
+        index.close()
+    for number in range(0, 120, 10):
+        path = root / f"n{number:03d}.md"
+        path.write_text(path.read_text(encoding="utf-8") + "\nA new paragraph.\n", "utf-8")
+        os.utime(path, ns=(path.stat().st_mtime_ns + 10**9,) * 2)
+    placed: list[str] = []
+    real = grouping.Clusterer.place
+
+    def counted(self: grouping.Clusterer, item: grouping.StoryItem) -> grouping.Placed:
+        placed.append(item.id)
+        return real(self, item)
+
+    monkeypatch.setattr(grouping.Clusterer, "place", counted)
+    index = Index.open([str(root)], cache)
+    try:
+        report = index.refresh()
+        assert report.changed == 12
+        assert placed == []
+        assert _stored(index) == before
+    finally:
+        index.close()
+    write(root, "n050", "Court blocks rail union strike vote over budget dispute",
+          "2024-03-09T12:00:00Z", "A", "https://s.example/50")  # fmt: skip
+    index = Index.open([str(root)], cache)
+    try:
+        index.refresh()
+        assert "n050" in placed
+        kept = _stored(index)
+        store.rebuild(index.conn)
+        assert kept == _stored(index)
+    finally:
+        index.close()

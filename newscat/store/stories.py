@@ -72,7 +72,13 @@ CREATE TABLE IF NOT EXISTS story_links (
 );
 CREATE TABLE IF NOT EXISTS story_changes (
     date TEXT,                      -- a removed article's date
-    story TEXT NOT NULL             -- and its story, to be joined again
+    story TEXT NOT NULL,            -- and its story, to be joined again
+    id TEXT NOT NULL,               -- its id and what grouping read of it (``_fingerprint``):
+    fingerprint TEXT NOT NULL,      -- the same article back unchanged keeps its place
+    cluster TEXT NOT NULL,
+    cluster_date TEXT,
+    coverage INTEGER NOT NULL,
+    size INTEGER NOT NULL
 );
 """
 
@@ -110,6 +116,9 @@ def ensure_schema(conn: sqlite3.Connection) -> None:
         for table in ("story_items", "story_links", "story_changes"):
             conn.execute(f"DROP TABLE IF EXISTS {table}")
         conn.execute("DELETE FROM meta WHERE key = ?", (_META_KEY,))
+    changes = {row[1] for row in conn.execute("PRAGMA table_info(story_changes)")}
+    if changes and "fingerprint" not in changes:  # empty between refreshes: made anew
+        conn.execute("DROP TABLE story_changes")
     for statement in SCHEMA.split(";"):
         if statement.strip():
             conn.execute(statement)
@@ -134,10 +143,18 @@ def forget(conn: sqlite3.Connection, rowids: Sequence[int]) -> None:
     if not rowids or not ready(conn):
         return
     marks = ",".join("?" * len(rowids))
-    conn.execute(
-        "INSERT INTO story_changes(date, story) "
-        f"SELECT date, story FROM story_items WHERE article IN ({marks})",
+    rows = conn.execute(
+        f"SELECT {_ITEM_COLUMNS}, cluster, cluster_date, story, coverage, size "
+        f"FROM story_items WHERE article IN ({marks})",
         list(rowids),
+    ).fetchall()
+    conn.executemany(
+        "INSERT INTO story_changes(date, story, id, fingerprint, cluster, cluster_date, "
+        "coverage, size) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (row[2], row[10], row[1], _fingerprint(row[1:8]), *row[8:10], *row[11:13])
+            for row in rows
+        ],
     )
     conn.execute(f"DELETE FROM story_items WHERE article IN ({marks})", list(rowids))
     conn.execute(f"DELETE FROM story_links WHERE article IN ({marks})", list(rowids))
@@ -164,14 +181,12 @@ def update(conn: sqlite3.Connection, first_new: int, window: timedelta = DEFAULT
     if new >= max(BULK_MIN, total // 10):
         rebuild(conn, window)
         return
-    gone = list(conn.execute("SELECT date, story FROM story_changes"))
-    conn.execute("DELETE FROM story_changes")
-    items = list(_read_articles(conn, "WHERE rowid >= ?", [first_new]))
+    items, gone = _unchanged_kept(conn, list(_read_articles(conn, "WHERE rowid >= ?", [first_new])))
     if not items and not gone:
         return
     _insert(conn, items, {item.key: (Placed(item.id, item.date), _alone(item)) for item in items})
     # Only dated articles are placed among others; an undated one is a cluster of its own.
-    dates = [date for date, _ in gone if instant(date)] + [
+    dates = [date for date, _ in gone if date and instant(date)] + [
         item.date for item in items if item.date and instant(item.date)
     ]
     moved = _replace(conn, dates, window)
@@ -180,6 +195,36 @@ def update(conn: sqlite3.Connection, first_new: int, window: timedelta = DEFAULT
         [item.key for item in items] + moved,
         [story for _, story in gone],
     )
+
+
+def _unchanged_kept(
+    conn: sqlite3.Connection, items: list[StoryItem]
+) -> tuple[list[StoryItem], list[tuple[str | None, str]]]:
+    """Store the new articles that came back as they went (a new body, say: what
+    grouping reads is the same) with their old place and story. The other new
+    articles, and the (date, story) of the removed ones that did not come back."""
+    before: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
+    for row in conn.execute(
+        "SELECT id, fingerprint, date, story, cluster, cluster_date, coverage, size "
+        "FROM story_changes"
+    ):
+        before.setdefault((row[0], row[1]), []).append(row[2:])
+    conn.execute("DELETE FROM story_changes")
+    kept: dict[int, tuple[Placed, Assignment]] = {}
+    for item in items:
+        same = before.get((item.id, _fingerprint(_item_values(item)[1:8])))
+        if same:
+            _, story, cluster, cluster_date, coverage, size = same.pop()
+            kept[item.key] = (Placed(cluster, cluster_date), Assignment(story, coverage, size))
+    _insert(conn, [item for item in items if item.key in kept], kept)
+    gone = [(row[0], row[1]) for rows in before.values() for row in rows]
+    return [item for item in items if item.key not in kept], gone
+
+
+def _fingerprint(values: Sequence[Any]) -> str:
+    """What grouping reads of an article, as its ``story_items`` row holds it (id, date,
+    provider, canonical URL, related URLs, title words, text words), in one string."""
+    return "\x1f".join("\x1e" if value is None else str(value) for value in values)
 
 
 def _alone(item: StoryItem) -> Assignment:
@@ -442,11 +487,8 @@ def _insert(
     for item in items:
         placed, story = found[item.key]
         rows.append(
-            (
-                item.key, item.id, item.date, item.provider, item.url, "\n".join(item.related),
-                " ".join(sorted(item.title_words)), " ".join(sorted(item.text_words)),
-                placed.cluster, placed.start, story.story, story.coverage, story.size,
-            )
+            (*_item_values(item), placed.cluster, placed.start, story.story, story.coverage,
+             story.size)
         )  # fmt: skip
         links.extend((url, item.key) for url in item.related)
     conn.executemany(
@@ -455,6 +497,14 @@ def _insert(
         rows,
     )
     conn.executemany("INSERT INTO story_links(url, article) VALUES (?, ?)", links)
+
+
+def _item_values(item: StoryItem) -> tuple[Any, ...]:
+    """The values of ``_ITEM_COLUMNS`` for an item, as ``story_items`` stores them."""
+    return (
+        item.key, item.id, item.date, item.provider, item.url, "\n".join(item.related),
+        " ".join(sorted(item.title_words)), " ".join(sorted(item.text_words)),
+    )  # fmt: skip
 
 
 def _item(row: Sequence[Any]) -> StoryItem:
