@@ -217,7 +217,7 @@ def list_command(**opts: Unpack[ListOptions]) -> None:
     # start-up time: loaded only when the command runs
     from newscat.app import App
     from newscat.export import NUL_SEPARATED, WRITERS, check_null, write_template
-    from newscat.fields import needs_front_matter, needs_stories
+    from newscat.fields import needs_arrived, needs_front_matter, needs_stories
 
     app = App.from_options(opts)
     opts = apply_searches(opts, app, LIST_FORMATS, listing=True)
@@ -247,7 +247,10 @@ def list_command(**opts: Unpack[ListOptions]) -> None:
     articles_shown = fmt not in NUL_SEPARATED  # ids and paths show nothing of an article
     stories = bool(opts["collapse"]) or (articles_shown and needs_stories(fields))
     front_matter = articles_shown and needs_front_matter(fields)
-    articles = delivery.track(compiled.select(index, limit, query.offset, stories, front_matter))
+    arrived = articles_shown and needs_arrived(fields)
+    articles = delivery.track(
+        compiled.select(index, limit, query.offset, stories, front_matter, arrived)
+    )
     with paged(app) if for_people else contextlib.nullcontext():
         writer = write_template if template is not None else WRITERS[fmt]
         count = emit(lambda out: writer(out, articles, spec))

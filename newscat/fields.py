@@ -264,6 +264,14 @@ def needs_stories(names: Sequence[str] | None) -> bool:
     return names is None or any(name in STORY_FIELDS for name in names)
 
 
+def needs_arrived(names: Sequence[str] | None) -> bool:
+    """Whether output of these fields (None: the full record) shows the arrival time,
+    which each row looks up in the state database."""
+    return names is None or any(
+        name in REGISTRY and REGISTRY[name].source == Column(ARRIVED_SQL) for name in names
+    )
+
+
 def needs_front_matter(names: Sequence[str] | None) -> bool:
     """Whether output of these fields (None: the full record) reads the front matter as
     written: the field itself, or a path into it (any name the registry does not hold)."""

@@ -92,15 +92,18 @@ class Compiled:
         offset: int,
         stories: bool = True,
         front_matter: bool = True,
+        arrived: bool = True,
     ) -> Iterator[Article]:
         """The matching articles from ``index``, sorted and paged, as a lazy cursor
         (without their story fields unless ``stories``, without their front matter as
-        written unless ``front_matter``)."""
+        written unless ``front_matter``, without their arrival time unless ``arrived``)."""
         params = self.params + self.order_params
         where = self.where
         if self.paged_where and limit is not None and limit + offset <= PAGE_SCAN_ROWS:
             where = self.paged_where
-        return index.select(where, params, self.order, limit, offset, stories, front_matter)
+        return index.select(
+            where, params, self.order, limit, offset, stories, front_matter, arrived
+        )
 
     def select_by_month(self, index: Index, limit: int | None, offset: int) -> Iterator[Article]:
         """The same articles as ``select``, newest month first, so each month's are together."""

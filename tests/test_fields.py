@@ -246,3 +246,19 @@ def test_the_stored_columns_come_from_the_registry(root: Path, tmp_path: Path) -
         assert from_index == dataclasses.replace(parsed, body="")  # the index keeps no body
         assert from_index.text() == parsed.body  # it is read from the file
         assert article_row(parsed, body=True)[3] == parsed.body
+
+
+def test_what_an_output_of_some_fields_reads() -> None:
+    """Story fields, the front matter as written and arrival times are each read only
+    when the output shows them (None: the whole record shows everything)."""
+    from newscat.fields import needs_arrived, needs_front_matter, needs_stories
+
+    assert [needs(None) for needs in (needs_stories, needs_arrived, needs_front_matter)] == [
+        True, True, True,
+    ]  # fmt: skip
+    plain = ["id", "date", "title", "provider", "quality", "heat", "topics"]
+    assert [needs(plain) for needs in (needs_stories, needs_arrived, needs_front_matter)] == [
+        False, False, False,
+    ]  # fmt: skip
+    assert needs_arrived([*plain, "arrived"]) and not needs_arrived(["arrivals"])
+    assert needs_stories(["id", "story"]) and needs_front_matter(["id", "provider.name"])

@@ -386,14 +386,20 @@ class Index:
         offset: int = 0,
         stories: bool = True,
         front_matter: bool = True,
+        arrived: bool = True,
     ) -> Iterator[Article]:
         """Articles matching an SQL condition over ``articles AS a`` (parameters bound).
         Without ``stories`` their story fields are left None (no grouping is needed);
-        without ``front_matter`` their front matter is left empty (not read or decoded)."""
+        without ``front_matter`` their front matter is left empty (not read or decoded);
+        without ``arrived``, their arrival time (a look-up in the state database)."""
         story_columns = _STORY_COLUMNS if stories else _NO_STORY_COLUMNS
         self._needs(where, order, story_columns)
         columns = _SELECTED if front_matter else _SELECTED_LEAN
-        sql = f"SELECT {columns}, {story_columns} FROM articles AS a WHERE {where} ORDER BY {order}"
+        arrival = state_store.ARRIVED_SQL if arrived else "NULL"
+        sql = (
+            f"SELECT {columns}, {story_columns}, {arrival} FROM articles AS a "
+            f"WHERE {where} ORDER BY {order}"
+        )
         args = list(params)
         if limit is not None or offset:
             sql += " LIMIT ? OFFSET ?"
@@ -537,10 +543,8 @@ def _column_sql(spec: Field) -> str:
 
 #: The story an article belongs to, looked up per row (a join would change the query plan
 #: that lets the default listing read the date index and stop at the limit).
-_STORY_COLUMNS = (
-    ", ".join(_column_sql(REGISTRY[name]) for name in STORY_FIELDS) + f", {state_store.ARRIVED_SQL}"
-)  # and when newscat first saw it
-_NO_STORY_COLUMNS = ", ".join(["NULL"] * len(STORY_FIELDS) + [state_store.ARRIVED_SQL])
+_STORY_COLUMNS = ", ".join(_column_sql(REGISTRY[name]) for name in STORY_FIELDS)
+_NO_STORY_COLUMNS = ", ".join(["NULL"] * len(STORY_FIELDS))
 
 
 def _prefixed(columns: str) -> str:
