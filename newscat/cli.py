@@ -216,8 +216,7 @@ def list_command(**opts: Unpack[ListOptions]) -> None:
     """
     # start-up time: loaded only when the command runs
     from newscat.app import App
-    from newscat.export import NUL_SEPARATED, WRITERS, check_null, write_template
-    from newscat.fields import needs_arrived, needs_front_matter, needs_stories
+    from newscat.export import WRITERS, check_null, write_template
 
     app = App.from_options(opts)
     opts = apply_searches(opts, app, LIST_FORMATS, listing=True)
@@ -242,15 +241,9 @@ def list_command(**opts: Unpack[ListOptions]) -> None:
     if shortened:
         limit = _terminal_limit(app)
     spec = _list_spec(app, index, fmt, query.filters.match, more, opts)
-    fields, template = spec.fields, spec.template
-    # Grouping runs only when the output shows a story field (None: whole records).
-    articles_shown = fmt not in NUL_SEPARATED  # ids and paths show nothing of an article
-    stories = bool(opts["collapse"]) or (articles_shown and needs_stories(fields))
-    front_matter = articles_shown and needs_front_matter(fields)
-    arrived = articles_shown and needs_arrived(fields)
-    articles = delivery.track(
-        compiled.select(index, limit, query.offset, stories, front_matter, arrived)
-    )
+    template = spec.template
+    reads = _reads(fmt, spec.fields, bool(opts["collapse"]))
+    articles = delivery.track(compiled.select(index, limit, query.offset, *reads))
     with paged(app) if for_people else contextlib.nullcontext():
         writer = write_template if template is not None else WRITERS[fmt]
         count = emit(lambda out: writer(out, articles, spec))
@@ -265,6 +258,22 @@ def list_command(**opts: Unpack[ListOptions]) -> None:
             if total > query.offset + count:
                 note(app, _more_to_see(query.offset, count, total))
     fail_if_empty(opts, count)
+
+
+def _reads(fmt: str, fields: Sequence[str] | None, collapse: bool) -> tuple[bool, bool, bool]:
+    """What a listing reads beyond the articles' columns: their stories (grouping runs
+    for them), their front matter as written, their arrival times; each only when the
+    output shows it (fields None: whole records)."""
+    # start-up time: loaded only when the command runs
+    from newscat.export import NUL_SEPARATED
+    from newscat.fields import needs_arrived, needs_front_matter, needs_stories
+
+    shown = fmt not in NUL_SEPARATED  # ids and paths show nothing of an article
+    return (
+        collapse or (shown and needs_stories(fields)),
+        shown and needs_front_matter(fields),
+        shown and needs_arrived(fields),
+    )
 
 
 def _collapsed(index: Index, compiled: Compiled, fmt: str) -> tuple[Compiled, PerArticle]:
