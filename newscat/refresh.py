@@ -320,6 +320,10 @@ class _Refresh:
         workers = min(forked.workers(), MAX_WALKERS)
         if workers < 2 or len(roots) != 1 or not os.path.isdir(roots[0]):
             return None
+        # The article numbers bound the catalogue's size from above, at no cost: a small
+        # catalogue is walked serially without counting anything.
+        if writes.next_rowid(self.conn) <= SHARED_WALK_FILES:
+            return None
         root = roots[0]
         selection = self.catalogues.selections.get(root)
         try:
@@ -339,10 +343,7 @@ class _Refresh:
         if sum(counts) < SHARED_WALK_FILES:
             return None
         shares = _shares(counts, min(workers, len(starts)))
-        tally = _Tally()
-        for change in self._compared([first], tally, head.visited, set()):
-            head.add(change)
-        head.files = tally.files
+        self._look_at(head, [first])
         found = self._walk_shares([[starts[i] for i in share] for share in shares], seen, selection)
         if found is None:
             return None
@@ -398,13 +399,16 @@ class _Refresh:
         looks = []
         for start in starts:
             look = _Look()
-            tally = _Tally()
-            folders = walk_from([start], {}, look.problems, seen, True, selection)
-            for change in self._compared(folders, tally, look.visited, set()):
-                look.add(change)
-            look.files = tally.files
+            self._look_at(look, walk_from([start], {}, look.problems, seen, True, selection))
             looks.append(look)
         return looks, seen - before
+
+    def _look_at(self, look: _Look, folders: Iterable[Folder]) -> None:
+        """Add to ``look`` the differences in ``folders`` and how many files they hold."""
+        tally = _Tally()
+        for change in self._compared(folders, tally, look.visited, set()):
+            look.add(change)
+        look.files += tally.files
 
     def _changes(self, problems: list[Problem], tally: _Tally) -> Iterator[_Change]:
         """Every difference between the files and the index, one folder at a time.

@@ -465,12 +465,26 @@ def test_the_clusterer_holds_about_a_window_of_articles() -> None:
     assert len(clusterer._entries) <= (grouping._SWEEP_EVERY + 3 * window_of_articles) * 6
 
 
+def placements(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The ids of the articles the clusterer places from now on, in order."""
+    from newscat.stories import grouping
+
+    placed: list[str] = []
+    real = grouping.Clusterer.place
+
+    def counted(self: grouping.Clusterer, item: grouping.StoryItem) -> grouping.Placed:
+        placed.append(item.id)
+        return real(self, item)
+
+    monkeypatch.setattr(grouping.Clusterer, "place", counted)
+    return placed
+
+
 def test_changes_far_apart_are_placed_apart_and_agree_with_a_rebuild(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Two changes two months apart in a catalogue of three months: each is placed
     again with about a window around it, not everything between them."""
-    from newscat.stories import grouping
 
     rng = random.Random(8)
     root = tmp_path / "cat"
@@ -494,20 +508,12 @@ def test_changes_far_apart_are_placed_apart_and_agree_with_a_rebuild(
         index.close()
     article(10_000, 5)
     article(10_001, 70)
-    placed: list[str] = []
-    real = grouping.Clusterer.place
-
-    def counted(self: grouping.Clusterer, item: grouping.StoryItem) -> grouping.Placed:
-        placed.append(item.id)
-        return real(self, item)
-
-    monkeypatch.setattr(grouping.Clusterer, "place", counted)
+    placed = placements(monkeypatch)
     index = Index.open([str(root)], cache)
     try:
         index.refresh()
         kept = _stored(index)
         assert 0 < len(placed) < 84 * 6 // 2  # around each change, not the span between
-        monkeypatch.setattr(grouping.Clusterer, "place", real)
         store.rebuild(index.conn)
         assert kept == _stored(index)
     finally:
@@ -520,7 +526,6 @@ def test_an_article_back_with_a_new_body_keeps_its_place_unplaced(
     """Grouping reads the title, excerpt, date, provider and links, not the body: an
     article whose body changed is stored again with its old place and story (nothing
     is placed again), and the result still equals a rebuild; a changed title is placed."""
-    from newscat.stories import grouping
 
     rng = random.Random(9)
     root = tmp_path / "cat"
@@ -543,14 +548,7 @@ def test_an_article_back_with_a_new_body_keeps_its_place_unplaced(
         path = root / f"n{number:03d}.md"
         path.write_text(path.read_text(encoding="utf-8") + "\nA new paragraph.\n", "utf-8")
         os.utime(path, ns=(path.stat().st_mtime_ns + 10**9,) * 2)
-    placed: list[str] = []
-    real = grouping.Clusterer.place
-
-    def counted(self: grouping.Clusterer, item: grouping.StoryItem) -> grouping.Placed:
-        placed.append(item.id)
-        return real(self, item)
-
-    monkeypatch.setattr(grouping.Clusterer, "place", counted)
+    placed = placements(monkeypatch)
     index = Index.open([str(root)], cache)
     try:
         report = index.refresh()

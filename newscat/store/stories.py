@@ -84,10 +84,12 @@ CREATE TABLE IF NOT EXISTS story_changes (
 
 #: Built after the rows when the whole catalogue is grouped at once (a sort each,
 #: much faster than keeping them up row by row).
+#: Built last by ``rebuild``, once the stories are known.
+_BY_STORY = "CREATE INDEX IF NOT EXISTS story_items_story ON story_items(story)"
 _INDEXES = (
     "CREATE INDEX IF NOT EXISTS story_items_url ON story_items(canonical_url)",
     "CREATE INDEX IF NOT EXISTS story_items_date ON story_items(date)",
-    "CREATE INDEX IF NOT EXISTS story_items_story ON story_items(story)",
+    _BY_STORY,
     "CREATE INDEX IF NOT EXISTS story_items_cluster ON story_items(cluster)",
     "CREATE INDEX IF NOT EXISTS story_links_url ON story_links(url)",
     "CREATE INDEX IF NOT EXISTS story_links_article ON story_links(article)",
@@ -184,7 +186,7 @@ def update(conn: sqlite3.Connection, first_new: int, window: timedelta = DEFAULT
     items, gone = _unchanged_kept(conn, list(_read_articles(conn, "WHERE rowid >= ?", [first_new])))
     if not items and not gone:
         return
-    _insert(conn, items, {item.key: (Placed(item.id, item.date), _alone(item)) for item in items})
+    _insert_alone(conn, items)
     # Only dated articles are placed among others; an undated one is a cluster of its own.
     dates = [date for date, _ in gone if date and instant(date)] + [
         item.date for item in items if item.date and instant(item.date)
@@ -225,6 +227,15 @@ def _fingerprint(values: Sequence[Any]) -> str:
     """What grouping reads of an article, as its ``story_items`` row holds it (id, date,
     provider, canonical URL, related URLs, title words, text words), in one string."""
     return "\x1f".join("\x1e" if value is None else str(value) for value in values)
+
+
+def _insert_alone(conn: sqlite3.Connection, items: Sequence[StoryItem]) -> None:
+    """Store articles each in a cluster and a story of its own (until placed)."""
+    _insert(conn, items, {item.key: (_placed_alone(item), _alone(item)) for item in items})
+
+
+def _placed_alone(item: StoryItem) -> Placed:
+    return Placed(item.id, item.date)
 
 
 def _alone(item: StoryItem) -> Assignment:
@@ -338,10 +349,10 @@ def rebuild(conn: sqlite3.Connection, window: timedelta = DEFAULT_WINDOW) -> Non
     frequency = _store_alone(conn)
     _place_all(conn, window, frequency)
     for statement in _INDEXES:
-        if "story_items(story)" not in statement:
+        if statement != _BY_STORY:
             conn.execute(statement)
     _join_all(conn)
-    conn.execute(_INDEXES[2])
+    conn.execute(_BY_STORY)
     conn.execute(
         "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (_META_KEY, STORIES_VERSION)
     )
@@ -355,9 +366,9 @@ def _store_alone(conn: sqlite3.Connection) -> Counter[str]:
         frequency.update(item.title_words)
         batch.append(item)
         if len(batch) >= _BATCH:
-            _insert(conn, batch, {i.key: (Placed(i.id, i.date), _alone(i)) for i in batch})
+            _insert_alone(conn, batch)
             batch = []
-    _insert(conn, batch, {i.key: (Placed(i.id, i.date), _alone(i)) for i in batch})
+    _insert_alone(conn, batch)
     return frequency
 
 
@@ -375,7 +386,7 @@ def _place_all(conn: sqlite3.Connection, window: timedelta, frequency: Counter[s
     for row in conn.execute(f"SELECT {_ITEM_COLUMNS} FROM story_items AS s {_IN_ORDER}"):
         item = _item(row)
         placed = clusterer.place(item)
-        if placed.cluster != item.id or placed.start != item.date:
+        if placed != _placed_alone(item):
             moved.append((placed.cluster, placed.start, item.key))
             if len(moved) >= _BATCH:
                 _move(conn, moved)
