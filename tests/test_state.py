@@ -379,3 +379,38 @@ def test_core_api_marks_lists_and_resets(catalog: Path, tmp_path: Path) -> None:
         assert unseen_ids(index.conn, "browse") == [NHS, DH]
     finally:
         index.close()
+
+
+def test_bringing_every_hash_up_to_date_costs_with_the_index_not_the_state(
+    catalog: Path, tmp_path: Path
+) -> None:
+    """A large refresh brings every stored arrival hash of its files up to date; the
+    state database holds every other catalogue's arrivals too, and those are not read."""
+    from newscat.store import state as state_store
+
+    index = Index.open([str(catalog)], None, state=tmp_path / "s" / STATE_FILE)
+    index.refresh()
+    try:
+        conn = index.conn
+        conn.executemany(
+            "INSERT INTO state.arrivals(path, hash, arrived) VALUES (?, ?, ?)",
+            ((f"/elsewhere/{i}.md", f"h{i}", OLD) for i in range(5_000)),
+        )
+        mine = str(catalog / f"{NHS}.txt")
+        conn.execute("UPDATE state.arrivals SET hash = 'stale' WHERE path = ?", (mine,))
+        steps = 0
+
+        def count() -> int:
+            nonlocal steps
+            steps += 1
+            return 0
+
+        conn.set_progress_handler(count, 1)
+        state_store.record_arrivals(conn, "2030-01-01T00:00:00Z", changed=None)
+        conn.set_progress_handler(None, 1)
+        hashes = dict(conn.execute("SELECT path, hash FROM state.arrivals WHERE path = ?", (mine,)))
+        stored = conn.execute("SELECT hash FROM files WHERE path = ?", (mine,)).fetchone()[0]
+        assert hashes == {mine: stored}
+        assert steps < 5_000  # each row of the state read would take several
+    finally:
+        index.close()

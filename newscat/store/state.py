@@ -156,6 +156,16 @@ def token(conn: sqlite3.Connection) -> str:
 # -- arrivals --------------------------------------------------------------------------------
 
 
+#: Bring every stored arrival hash of this index's files up to date. The index's files
+#: lead (CROSS JOIN keeps them outside): the state database holds every catalogue's
+#: arrivals, often far more than one index, and a scan of it would cost with its size.
+REHASH_ALL = (
+    "UPDATE state.arrivals SET hash = (SELECT f.hash FROM files AS f WHERE f.path = arrivals.path) "
+    "WHERE path IN (SELECT f.path FROM files AS f CROSS JOIN state.arrivals AS r "
+    "ON r.path = f.path WHERE f.hash IS NOT r.hash)"
+)
+
+
 def record_arrivals(
     conn: sqlite3.Connection,
     now: str,
@@ -172,12 +182,7 @@ def record_arrivals(
     their stored hash is brought up to date. Runs inside the caller's transaction.
     """
     if changed is None:
-        conn.execute(
-            "UPDATE state.arrivals SET hash = "
-            "(SELECT f.hash FROM files AS f WHERE f.path = arrivals.path) "
-            "WHERE EXISTS (SELECT 1 FROM files AS f "
-            "WHERE f.path = arrivals.path AND f.hash IS NOT arrivals.hash)"
-        )
+        conn.execute(REHASH_ALL)
     else:
         conn.executemany(
             "UPDATE state.arrivals SET hash = (SELECT f.hash FROM files AS f WHERE f.path = ?) "
