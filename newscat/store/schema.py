@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from newscat.catalog import text_path
 from newscat.fields import FRONT_MATTER, STORED_FIELDS, Field
 from newscat.model import Article, Problem
 from newscat.store import stories
@@ -210,19 +211,35 @@ def problem_count(conn: sqlite3.Connection) -> int:
 #: Where the front matter sits in an article's row (``article_row``).
 FRONT_MATTER_AT = [spec.name for spec in STORED_FIELDS].index(FRONT_MATTER)
 
-ArticleRow = tuple[tuple[Any, ...], tuple[str, ...], tuple[Problem, ...], "str | None"]
+#: A stored problem: (path, severity, code, message, line, col), as the table holds it.
+ProblemRow = tuple[str, str, str, str, "int | None", "int | None"]
+ArticleRow = tuple[tuple[Any, ...], tuple[str, ...], tuple[ProblemRow, ...], "str | None"]
+
+
+def problem_row(problem: Problem) -> ProblemRow:
+    """A problem as the problems table stores it (its path as text)."""
+    return (
+        text_path(problem.path),
+        problem.severity,
+        problem.code,
+        problem.message,
+        problem.line,
+        problem.column,
+    )
 
 
 def article_row(article: Article, raw_name: str | None = None, body: bool = False) -> ArticleRow:
     """What the index stores for an article: its column values (in ``ARTICLE_COLUMNS``
-    order, less ``root``), its topics, its warnings, and its body when ``body`` (for
-    the full-text index, once built). Built in the worker processes, so that only flat
-    tuples cross back to the writer. ``raw_name`` is the name's bytes as base64 when
+    order, less ``root``), its topics, its warnings' rows, and its body when ``body``
+    (for the full-text index, once built). Built in the worker processes, so that only
+    flat tuples cross back to the writer (a real catalogue has a warning or two for
+    nearly every article, and objects cost several times more to send). ``raw_name`` is the name's bytes as base64 when
     the name is not UTF-8."""
     if raw_name is not None:
         article = dataclasses.replace(article, path_bytes=raw_name)
     row = tuple(_to_sql(spec, article) for spec in STORED_FIELDS)
-    return row, article.topics, article.warnings, article.body if body else None
+    warnings = tuple(problem_row(problem) for problem in article.warnings)
+    return row, article.topics, warnings, article.body if body else None
 
 
 def _to_sql(spec: Field, article: Article) -> Any:

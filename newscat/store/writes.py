@@ -12,7 +12,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from newscat.catalog import text_path
 from newscat.fields import BODY_SQL, STORED_FIELDS
 from newscat.model import Problem
 from newscat.store import stories
@@ -24,7 +23,9 @@ from newscat.store.schema import (
     INDEXES,
     RACY_MTIME,
     ArticleRow,
+    ProblemRow,
     meta,
+    problem_row,
     set_meta,
 )
 
@@ -33,6 +34,9 @@ _INSERT_ARTICLE = (
     f"VALUES ({','.join('?' * (2 + len(STORED_FIELDS)))})"
 )
 _FULLTEXT_BATCH = 2000
+_INSERT_PROBLEM = (
+    "INSERT INTO problems(path, severity, code, message, line, col) VALUES (?, ?, ?, ?, ?, ?)"
+)
 _INSERT_TEXT = "INSERT INTO fts(rowid, title, excerpt, body) VALUES (?, ?, ?, ?)"
 _STORED_NAMES = [spec.stored_name for spec in STORED_FIELDS]
 #: Where title and excerpt (with the body, what the full-text index holds) sit in an
@@ -190,6 +194,8 @@ class Batch:
     topics: list[tuple[int, str, str]] = field(default_factory=list)
     texts: list[tuple[int, str | None, str | None, str | None]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    #: The articles' warnings, as rows of the problems table.
+    warnings: list[ProblemRow] = field(default_factory=list)
 
     def add_file(self, row: FileRow, digest: str | None, ok: bool) -> None:
         self.files.append((*row, os.path.dirname(row[0]), digest, "ok" if ok else "error"))
@@ -200,7 +206,7 @@ class Batch:
         if fulltext:
             self.texts.append((rowid, row[_TITLE], row[_EXCERPT], body))
         self.topics.extend((rowid, t, t.casefold()) for t in topics)
-        self.problems.extend(warnings)
+        self.warnings.extend(warnings)
 
 
 def write_batch(conn: sqlite3.Connection, batch: Batch, fulltext: bool) -> None:
@@ -212,6 +218,7 @@ def write_batch(conn: sqlite3.Connection, batch: Batch, fulltext: bool) -> None:
         conn.executemany(_INSERT_TEXT, batch.texts)
     conn.executemany("INSERT INTO topics(article, topic, key) VALUES (?, ?, ?)", batch.topics)
     insert_problems(conn, batch.problems)
+    conn.executemany(_INSERT_PROBLEM, batch.warnings)
     conn.executemany(
         "INSERT OR REPLACE INTO files(path, root, id, size, mtime_ns, dir, hash, status) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -268,10 +275,7 @@ def fill_fulltext(
 
 
 def insert_problems(conn: sqlite3.Connection, problems: Iterable[Problem]) -> None:
-    conn.executemany(
-        "INSERT INTO problems(path, severity, code, message, line, col) VALUES (?, ?, ?, ?, ?, ?)",
-        [(text_path(p.path), p.severity, p.code, p.message, p.line, p.column) for p in problems],
-    )
+    conn.executemany(_INSERT_PROBLEM, [problem_row(problem) for problem in problems])
 
 
 def delete_paths(
