@@ -220,7 +220,10 @@ class _Refresh:
         seen = writes.data_version(conn)
         problems: list[Problem] = []
         filling = not rebuild and writes.is_empty(conn)
-        plan = self._count() if filling else self._plan(problems)
+        if filling:
+            plan = self._count(None if progress is not None else POOL_THRESHOLD)
+        else:
+            plan = self._plan(problems)
         if filling and not plan.files:  # nothing found by name: look properly, for problems
             plan = self._plan(problems)
         if not rebuild and not plan.changes and writes.walk_problem_count(conn) == len(problems):
@@ -284,14 +287,20 @@ class _Refresh:
             writes.finish(conn, self.source.roots, self.catalogues.fingerprint)
         return report, tally.files
 
-    def _count(self) -> _Plan:
+    def _count(self, enough: int | None) -> _Plan:
         """The first look at an empty index: every file is new, so names are enough.
 
         Counting by name (no stat, no comparison) sizes the progress bar and picks
-        the bulk path; the walk that matters runs once, under the write lock.
+        the bulk path; the walk that matters runs once, under the write lock. Without
+        a progress bar the count stops at ``enough``, which decides the path: on a
+        large catalogue a whole count is a serial walk while the second core idles.
         """
         roots, selections = self.source.roots, self.catalogues.selections
-        files = sum(len(folder.files) for folder in walk_folders(roots, [], False, selections))
+        files = 0
+        for folder in walk_folders(roots, [], False, selections):
+            files += len(folder.files)
+            if enough is not None and files >= enough:
+                break
         return _Plan(None, files, files, files)
 
     def _plan(self, problems: list[Problem]) -> _Plan:

@@ -546,3 +546,36 @@ def test_every_read_that_searches_builds_it_first(tmp_path: Path) -> None:
     where = "a.rowid IN (SELECT rowid FROM fts WHERE fts MATCH ?)"
     assert index.count(where, ["neural"]) == 2
     assert [a.id for a in index.select(where, ["article 1"])] == ["00/00001_0000000000000001"]
+
+
+def test_a_first_fill_without_a_progress_bar_counts_only_enough_to_choose_its_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The count before a first fill sizes the progress bar; without one it stops as soon
+    as it knows the fill is large (the whole walk comes under the lock anyway)."""
+    cat = tmp_path / "cat"
+    for folder in range(6):
+        make_catalogue(cat, 10, start=folder * 100)  # six folders of ten
+    monkeypatch.setattr(refresh_module, "POOL_THRESHOLD", 5)
+    counted: list[int] = []
+    walk = refresh_module.walk_folders
+
+    def spied(*args: object, **kwargs: object) -> object:
+        for folder in walk(*args, **kwargs):  # type: ignore[arg-type]
+            if args[2] is False:  # stat_files: the count by name
+                counted.append(len(folder.files))
+            yield folder
+
+    monkeypatch.setattr(refresh_module, "walk_folders", spied)
+    quiet = open_index([cat], tmp_path / "quiet")
+    report = quiet.refresh()
+    assert (report.added, report.unchanged, quiet.file_count()) == (60, 0, 60)
+    assert 5 <= sum(counted) < 60
+    counted.clear()
+    progress: list[tuple[int, int]] = []
+    shown = open_index([cat], tmp_path / "shown")
+    shown.refresh(progress=lambda done, total: progress.append((done, total)))
+    assert sum(counted) == 60
+    assert progress[-1] == (60, 60)
+    query = "SELECT id, date, title, record FROM articles ORDER BY id"
+    assert quiet.conn.execute(query).fetchall() == shown.conn.execute(query).fetchall()
