@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import importlib
 import os
 import sys
 import time
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from newscat import __version__
+from newscat.commands import browsing, caching, checking, configuring, exporting, stories, views
 from newscat.commands.common import (
     Delivery,
     compile_for,
@@ -90,28 +90,6 @@ class ListOptions(SessionOptions, FilterOptions, SortOptions, UnseenOptions, Sea
     all_: bool
 
 
-#: The commands of the modules in newscat.commands, by name: each module is imported only
-#: when one of its commands runs (or help lists them all). A test checks this against
-#: every module's COMMANDS.
-LAZY_COMMANDS = {
-    "browse": "browsing",
-    "cache": "caching",
-    "check": "checking",
-    "config": "configuring",
-    "searches": "configuring",
-    "seen": "configuring",
-    "export": "exporting",
-    "open": "exporting",
-    "edit": "exporting",
-    "stories": "stories",
-    "trends": "stories",
-    "show": "views",
-    "topics": "views",
-    "providers": "views",
-    "stats": "views",
-}
-
-
 class CommandError(click.ClickException):
     """A failure shown as ``Error: message`` (exit 1)."""
 
@@ -140,18 +118,6 @@ class NewscatGroup(click.Group):
 
             install()  # completion replies that keep values with spaces whole
         super()._main_shell_completion(ctx_args, prog_name, complete_var)
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted({*self.commands, *LAZY_COMMANDS})
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        """A command by name; one of another module is imported when first asked for."""
-        module = LAZY_COMMANDS.get(cmd_name)
-        if module is not None and cmd_name not in self.commands:
-            # start-up time: a command imports only its own module
-            for command in importlib.import_module(f"newscat.commands.{module}").COMMANDS:
-                self.add_command(command)
-        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -580,6 +546,11 @@ def _fields_table(rows: Sequence[FieldRow], width: int) -> Table:
     from newscat.render import fields_table  # start-up time: Rich only for a table
 
     return fields_table(rows, width)
+
+
+for _module in (views, exporting, checking, caching, browsing, configuring, stories):
+    for _command in _module.COMMANDS:
+        cli.add_command(_command)
 
 
 def main() -> None:
