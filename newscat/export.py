@@ -179,8 +179,19 @@ def _columns(spec: OutputSpec) -> Sequence[str]:
 
 def _rows(articles: Iterable[Article], spec: OutputSpec) -> Iterator[dict[str, Any]]:
     columns = _columns(spec)
+    getters = [(name, _getter(name, spec)) for name in columns]  # each name resolved once
     for article in articles:
-        yield {name: _value(article, name, spec) for name in columns}
+        yield {name: get(article) for name, get in getters}
+
+
+def _getter(name: str, spec: OutputSpec) -> Callable[[Article], Any]:
+    """What ``_value`` gives for ``name``, with the name resolved once for every row."""
+    ref = fields.named_ref(name)
+    context = spec.computed
+    if name == "snippet" or ref.field is None:
+        return lambda article: _value(article, name, spec)
+    get = ref.field.get
+    return lambda article: get(article, context)
 
 
 def _shape(spec: OutputSpec) -> formats.Shape:

@@ -113,8 +113,12 @@ def write_tsv(out: IO[str], records: Records, shape: Shape) -> int:
     if shape.header:
         out.write("\t".join(tsv_cell(name) for name in shape.columns) + "\n")
     count = 0
+    columns = shape.columns
     for record in records:
-        out.write("\t".join(tsv_cell(record[name]) for name in shape.columns) + "\n")
+        cells = [flat_text(record[name]) for name in columns]
+        if _TSV_SPECIAL.search("".join(cells)):  # the rare row with something to escape
+            cells = [tsv_cell(cell) for cell in cells]
+        out.write("\t".join(cells) + "\n")
         count += 1
     return count
 
@@ -125,8 +129,12 @@ def write_csv(out: IO[str], records: Records, shape: Shape) -> int:
     if shape.header:
         writer.writerow(shape.columns)
     count = 0
+    columns = shape.columns
     for record in records:
-        writer.writerow([csv_cell(record[name]) for name in shape.columns])
+        cells = [flat_text(record[name]) for name in columns]
+        if _CSV_SPECIAL.search("".join(cells)):  # the rare row with something to escape
+            cells = [csv_cell(cell) for cell in cells]
+        writer.writerow(cells)
         count += 1
     return count
 
