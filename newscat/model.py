@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -96,6 +97,17 @@ class Article:
     #: and ``text()`` reads the body from the file.
     body_in_file: bool = field(default=False, compare=False)
 
+    @classmethod
+    def stored(cls, values: dict[str, Any]) -> Article:
+        """An article from the index: ``values`` maps every attribute but the defaulted
+        ones to a value of its type, as the index wrote it. Built without ``__init__``
+        (a frozen dataclass sets each of its 23 attributes through a call): listings
+        build one per row, and this takes a quarter of the time. ``values`` is used."""
+        article = object.__new__(cls)
+        article.__dict__.update(_DEFAULTS)
+        article.__dict__.update(values)
+        return article
+
     def text(self) -> str:
         """The body: the one parsed, or (from the index) the file's, read now."""
         return read_body(self.file_path()) if self.body_in_file else self.body
@@ -103,6 +115,14 @@ class Article:
     def file_path(self) -> str:
         """The path to open the file by: ``path``, or the raw name when it is not UTF-8."""
         return file_path(self.path, self.path_bytes)
+
+
+#: Every attribute of an Article that has a default, with it.
+_DEFAULTS = {
+    spec.name: spec.default
+    for spec in dataclasses.fields(Article)
+    if spec.default is not dataclasses.MISSING
+}
 
 
 def file_path(path: str, path_bytes: str | None) -> str:

@@ -244,6 +244,8 @@ def test_the_stored_columns_come_from_the_registry(root: Path, tmp_path: Path) -
         assert body is None  # bodies travel only for the full-text index
         from_index = article_from_row(row)
         assert from_index == dataclasses.replace(parsed, body="")  # the index keeps no body
+        assert vars(from_index).keys() == {spec.name for spec in dataclasses.fields(Article)}
+        assert from_index.body_in_file
         assert from_index.text() == parsed.body  # it is read from the file
         assert article_row(parsed, body=True)[3] == parsed.body
 

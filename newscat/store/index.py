@@ -557,13 +557,12 @@ def article_from_row(row: Sequence[Any]) -> Article:
     values = dict(zip(ATTRIBUTES, stored, strict=True))
     for name, convert in CONVERTED:  # the few columns not stored as they are shown
         values[name] = convert(values[name])
-    values.update(zip(STORY_FIELDS, story[: len(STORY_FIELDS)], strict=True) if story else ())
-    return Article(
-        **values,
-        body_in_file=True,
-        front_matter_json=row[FRONT_MATTER_AT],
-        arrived=story[len(STORY_FIELDS)] if story else None,
-    )
+    if story:
+        values.update(zip(STORY_FIELDS, story[: len(STORY_FIELDS)], strict=True))
+        values["arrived"] = story[len(STORY_FIELDS)]
+    values["body_in_file"] = True
+    values["front_matter_json"] = row[FRONT_MATTER_AT]
+    return Article.stored(values)
 
 
 def ref_conditions(ref: str) -> list[tuple[str, list[str]]]:

@@ -259,11 +259,16 @@ def _bool_from_sql(value: Any) -> bool | None:
 
 
 def _list_from_sql(value: Any) -> tuple[Any, ...]:
-    return tuple(json.loads(value))
+    return () if value == "[]" else tuple(json.loads(value))
+
+
+def _mapping_from_sql(value: Any) -> Any:
+    # The empty one is what a listing that shows no front matter selects for every row.
+    return {} if value == "{}" else json.loads(value)
 
 
 _FROM_SQL: dict[str, Callable[[Any], Any]] = {
-    "mapping": json.loads,
+    "mapping": _mapping_from_sql,
     "list of text": _list_from_sql,
     "bool": _bool_from_sql,
 }
