@@ -36,6 +36,8 @@ FieldType = Literal[
 
 #: The name under which the full record holds the front matter as written.
 FRONT_MATTER = "front_matter"
+#: When newscat first saw an article: kept in the state database, not in the index.
+ARRIVED = "arrived"
 
 
 @dataclass(frozen=True)
@@ -229,7 +231,7 @@ FIELDS: tuple[Field, ...] = (
            export_sql="INTEGER"),
     _field("canonical_url", "text", Column(_story_sql("canonical_url")), help="url in canonical form",
            export_sql="TEXT"),
-    _field("arrived", "date", Column(ARRIVED_SQL), help="when newscat first saw the article",
+    _field(ARRIVED, "date", Column(ARRIVED_SQL), help="when newscat first saw the article",
            export_sql="TEXT"),
     _field(FRONT_MATTER, "mapping", FrontMatterPath(()), get=_front_matter,
            help="every front-matter key and value as written", export_sql="TEXT NOT NULL",

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from newscat.fields import (
+    ARRIVED,
     FRONT_MATTER,
     REGISTRY,
     STORED_FIELDS,
@@ -559,7 +560,7 @@ def article_from_row(row: Sequence[Any]) -> Article:
         values[name] = convert(values[name])
     if story:
         values.update(zip(STORY_FIELDS, story[: len(STORY_FIELDS)], strict=True))
-        values["arrived"] = story[len(STORY_FIELDS)]
+        values[ARRIVED] = story[len(STORY_FIELDS)]
     values["body_in_file"] = True
     values["front_matter_json"] = row[FRONT_MATTER_AT]
     return Article.stored(values)
