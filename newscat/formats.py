@@ -108,17 +108,27 @@ Records = Iterable[Mapping[str, Any]]
 Writer = Callable[[IO[str], Records, Shape], int]
 
 
+def _cells(
+    record: Mapping[str, Any],
+    columns: Sequence[str],
+    special: re.Pattern[str],
+    cell: Callable[[Any], str],
+) -> list[str]:
+    """A record's cells, flattened; escaped by ``cell`` only in the rare row where
+    ``special`` finds something to escape (one search for the row, not one a cell)."""
+    cells = [flat_text(record[name]) for name in columns]
+    if special.search("".join(cells)):
+        return [cell(text) for text in cells]
+    return cells
+
+
 def write_tsv(out: IO[str], records: Records, shape: Shape) -> int:
     """Tab-separated values: one line a record, every cell escaped by ``tsv_cell``."""
     if shape.header:
         out.write("\t".join(tsv_cell(name) for name in shape.columns) + "\n")
     count = 0
-    columns = shape.columns
     for record in records:
-        cells = [flat_text(record[name]) for name in columns]
-        if _TSV_SPECIAL.search("".join(cells)):  # the rare row with something to escape
-            cells = [tsv_cell(cell) for cell in cells]
-        out.write("\t".join(cells) + "\n")
+        out.write("\t".join(_cells(record, shape.columns, _TSV_SPECIAL, tsv_cell)) + "\n")
         count += 1
     return count
 
@@ -129,12 +139,8 @@ def write_csv(out: IO[str], records: Records, shape: Shape) -> int:
     if shape.header:
         writer.writerow(shape.columns)
     count = 0
-    columns = shape.columns
     for record in records:
-        cells = [flat_text(record[name]) for name in columns]
-        if _CSV_SPECIAL.search("".join(cells)):  # the rare row with something to escape
-            cells = [csv_cell(cell) for cell in cells]
-        writer.writerow(cells)
+        writer.writerow(_cells(record, shape.columns, _CSV_SPECIAL, csv_cell))
         count += 1
     return count
 

@@ -99,13 +99,15 @@ class Article:
 
     @classmethod
     def stored(cls, values: dict[str, Any]) -> Article:
-        """An article from the index: ``values`` maps every attribute but the defaulted
-        ones to a value of its type, as the index wrote it. Built without ``__init__``
-        (a frozen dataclass sets each of its 23 attributes through a call): listings
-        build one per row, and this takes a quarter of the time. ``values`` is used."""
+        """An article from the index (which keeps no bodies: ``text()`` reads the file):
+        ``values`` maps every attribute but the defaulted ones to a value of its type,
+        as the index wrote it. Built without ``__init__`` (a frozen dataclass sets each
+        of its 23 attributes through a call): listings build one per row, and this
+        takes a quarter of the time."""
         article = object.__new__(cls)
         article.__dict__.update(_DEFAULTS)
         article.__dict__.update(values)
+        article.__dict__["body_in_file"] = True
         return article
 
     def text(self) -> str:

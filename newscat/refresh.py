@@ -591,7 +591,7 @@ class _Applied:
                 self.added += 1
                 self.name("added", file_id, path)
             if isinstance(result, Problem):
-                batch.problems.append(result)
+                batch.add_problem(result)
             else:
                 batch.add_article(self.next_rowid, root, result, fulltext)
                 self.next_rowid += 1

@@ -561,7 +561,6 @@ def article_from_row(row: Sequence[Any]) -> Article:
     if story:
         values.update(zip(STORY_FIELDS, story[: len(STORY_FIELDS)], strict=True))
         values[ARRIVED] = story[len(STORY_FIELDS)]
-    values["body_in_file"] = True
     values["front_matter_json"] = row[FRONT_MATTER_AT]
     return Article.stored(values)
 

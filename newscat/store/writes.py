@@ -193,9 +193,8 @@ class Batch:
     articles: list[tuple[Any, ...]] = field(default_factory=list)
     topics: list[tuple[int, str, str]] = field(default_factory=list)
     texts: list[tuple[int, str | None, str | None, str | None]] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    #: The articles' warnings, as rows of the problems table.
-    warnings: list[ProblemRow] = field(default_factory=list)
+    #: Rows of the problems table: files that are not articles, and articles' warnings.
+    problems: list[ProblemRow] = field(default_factory=list)
 
     def add_file(self, row: FileRow, digest: str | None, ok: bool) -> None:
         self.files.append((*row, os.path.dirname(row[0]), digest, "ok" if ok else "error"))
@@ -206,7 +205,10 @@ class Batch:
         if fulltext:
             self.texts.append((rowid, row[_TITLE], row[_EXCERPT], body))
         self.topics.extend((rowid, t, t.casefold()) for t in topics)
-        self.warnings.extend(warnings)
+        self.problems.extend(warnings)
+
+    def add_problem(self, problem: Problem) -> None:
+        self.problems.append(problem_row(problem))
 
 
 def write_batch(conn: sqlite3.Connection, batch: Batch, fulltext: bool) -> None:
@@ -217,8 +219,7 @@ def write_batch(conn: sqlite3.Connection, batch: Batch, fulltext: bool) -> None:
     if fulltext:
         conn.executemany(_INSERT_TEXT, batch.texts)
     conn.executemany("INSERT INTO topics(article, topic, key) VALUES (?, ?, ?)", batch.topics)
-    insert_problems(conn, batch.problems)
-    conn.executemany(_INSERT_PROBLEM, batch.warnings)
+    conn.executemany(_INSERT_PROBLEM, batch.problems)
     conn.executemany(
         "INSERT OR REPLACE INTO files(path, root, id, size, mtime_ns, dir, hash, status) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
