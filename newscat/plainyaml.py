@@ -57,8 +57,10 @@ def plain_tag(value: str) -> str:
     return tag
 
 
-#: ``key: value`` at the start of a line; a key of words, digits, spaces and ``_./-``.
-_KEY = re.compile(r"([A-Za-z0-9_](?:[A-Za-z0-9_. /-]*[A-Za-z0-9_./-])?):(?: +(.*))?")
+#: A key this reader reads: words, digits, spaces and ``_./-`` (no colon: the first
+#: colon of a line ends its key), not starting with ``.``, ``-``, ``/`` or a space,
+#: nor ending with a space.
+_KEY_NAME = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_. /-]*[A-Za-z0-9_./-])?")
 #: What this reader leaves to YAML anywhere in the text: characters YAML refuses or
 #: reads as line breaks (NEL, LS, PS, a lone CR), and tabs.
 _SPECIAL = re.compile("[^\x0a\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -94,8 +96,30 @@ def common_value(tag: str, text: str) -> Any:
     return UNCOMMON
 
 
+#: Scalars already read, by their text: the same words and quoted names recur in
+#: every article. Every value is immutable; ``_UNSURE`` marks a text left to YAML.
+_SCALARS: dict[str, Any] = {}
+_SCALARS_MAX = 50_000
+_UNSURE: Any = object()
+_MISSING: Any = object()
+
+
 def scalar(text: str) -> Any:
     """A one-line scalar as safe YAML loading gives it (``text`` is stripped, not empty)."""
+    value = _SCALARS.get(text, _MISSING)
+    if value is _MISSING:
+        try:
+            value = _scalar(text)
+        except _Unsure:
+            value = _UNSURE
+        if len(_SCALARS) < _SCALARS_MAX:
+            _SCALARS[text] = value
+    if value is _UNSURE:
+        raise _Unsure
+    return value
+
+
+def _scalar(text: str) -> Any:
     first = text[0]
     if first == '"':
         match = _DOUBLE.fullmatch(text)
@@ -165,15 +189,16 @@ class _Reader:
         self.indents: list[int] = []
         self.texts: list[str] = []
         self.dashes: list[bool] = []
+        numbers, indents, texts = self.numbers, self.indents, self.texts
         for number, line in enumerate(lines):
             text = line.lstrip(" ")
             if text and text[0] != "#":
-                self.numbers.append(number)
-                self.indents.append(len(line) - len(text))
-                self.texts.append(text)
-                self.dashes.append(_dash(text))
-        self.indents.append(-1)
-        self.texts.append("")
+                numbers.append(number)
+                indents.append(len(line) - len(text))
+                texts.append(text)
+        self.dashes = [text[0] == "-" and text[1:2] in _DASH_ENDS for text in texts]
+        indents.append(-1)
+        texts.append("")
         self.dashes.append(False)
 
     def mapping(self, indent: int, depth: int) -> dict[str, Any]:
@@ -187,17 +212,12 @@ class _Reader:
                 if column > indent:
                     raise _Unsure
                 return out  # the parent's, or a sequence entry no mapping can hold
-            match = _KEY.fullmatch(texts[at])
-            if match is None:
-                raise _Unsure
-            key, text = match.group(1, 2)
+            key, text = _key(texts[at])
             if key in out:
                 raise _Unsure  # a repeated key: YAML's loader reports it
             if depth == 0:
                 self.where[key] = self.numbers[at]
             self.at = at + 1
-            if text is not None:
-                text = text.rstrip(" ")
             if text:
                 out[key] = self.scalar_line(text, column)
             else:
@@ -235,7 +255,7 @@ class _Reader:
             entry = texts[at][1:].lstrip(" ")
             if not entry or _dash(entry):
                 raise _Unsure  # an entry below the dash, or a list in a list
-            if _KEY.fullmatch(entry):  # a mapping that starts on the dash's line
+            if _is_key(entry):  # a mapping that starts on the dash's line
                 indents[at] = column + len(texts[at]) - len(entry)
                 texts[at] = entry
                 dashes[at] = False
@@ -247,4 +267,39 @@ class _Reader:
 
 def _dash(text: str) -> bool:
     """Whether a line's text (after its indentation) starts a sequence entry."""
-    return text[:1] == "-" and (len(text) == 1 or text[1] == " ")
+    return text[:1] == "-" and text[1:2] in _DASH_ENDS
+
+
+_DASH_ENDS = ("", " ")
+#: Keys already checked against ``_KEY_NAME``, and what the check said.
+_KEYS: dict[str, bool] = {}
+_KEYS_MAX = 10_000
+
+
+def _key_name(key: str) -> bool:
+    """Whether ``key`` (the text before a line's first colon) is a key this reader reads."""
+    known = _KEYS.get(key)
+    if known is None:
+        known = _KEY_NAME.fullmatch(key) is not None
+        if len(_KEYS) < _KEYS_MAX:
+            _KEYS[key] = known
+    return known
+
+
+def _key(text: str) -> tuple[str, str]:
+    """A ``key: value`` line's key and value (stripped; empty when written below)."""
+    colon = text.find(":")
+    if colon > 0:
+        rest = text[colon + 1 :]
+        if (not rest or rest[0] == " ") and _key_name(key := text[:colon]):
+            return key, rest.strip(" ")
+    raise _Unsure
+
+
+def _is_key(text: str) -> bool:
+    """Whether ``text`` starts with a ``key:`` this reader reads (``_key`` would take it)."""
+    colon = text.find(":")
+    if colon <= 0:
+        return False
+    rest = text[colon + 1 :]
+    return (not rest or rest[0] == " ") and _key_name(text[:colon])
