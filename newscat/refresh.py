@@ -42,6 +42,7 @@ from newscat.store.schema import (
     article_row,
     fulltext_built,
     journal_mode,
+    large_pages,
     meta,
     problem_count,
 )
@@ -237,6 +238,8 @@ class _Refresh:
             and not in_memory
             and journal_mode(conn, "delete")
         )
+        if rollback_journal:
+            large_pages(conn)
         # A second process refreshing at the same time waits here, then finds nothing to do.
         try:
             report, files = self._locked(plan, seen, rebuild, problems, progress)

@@ -311,6 +311,32 @@ def test_an_index_of_an_older_schema_is_read_again(tmp_path: Path) -> None:
     assert article.path_bytes == base64.b64encode(os.fsencode(str(cat / "caf\udce9.txt"))).decode()
 
 
+def test_a_large_first_fill_lays_the_index_out_in_large_pages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An index first filled with many articles is laid out in LARGE_PAGES (its rows are
+    kilobytes of front matter); a small one keeps small pages, and so a small file. Both
+    are read again as they were written."""
+    monkeypatch.setattr(refresh_module, "POOL_THRESHOLD", 5)
+    small, large = tmp_path / "small", tmp_path / "large"
+    make_catalogue(small, 4)
+    make_catalogue(large, 6)
+    for cat, count in ((small, 4), (large, 6)):
+        index = open_index([cat], tmp_path / "cache")
+        assert index.refresh().added == count
+        index.conn.close()
+    pages = {}
+    for cat, count in ((small, 4), (large, 6)):
+        index = open_index([cat], tmp_path / "cache")  # the schema version survived
+        assert index.refresh().unchanged == count
+        assert len(ids(index)) == count
+        assert index.conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        pages[cat] = index.conn.execute("PRAGMA page_size").fetchone()[0]
+        index.conn.close()
+    assert pages[large] == schema.LARGE_PAGES
+    assert pages[small] < schema.LARGE_PAGES
+
+
 def test_a_catalogue_emptied_of_articles_keeps_its_walk_problems_once(tmp_path: Path) -> None:
     cat = tmp_path / "cat"
     make_catalogue(cat, 1)

@@ -23,6 +23,8 @@ from newscat.store.transactions import when_unlocked
 #: Raised with every change to the tables below (a stored field of the registry added,
 #: removed or retyped included): an index of another version is rebuilt.
 SCHEMA_VERSION = 9
+#: The page size, in bytes, of an index filled with many articles at once.
+LARGE_PAGES = 16384
 #: The part of an id after its last "_" (the whole id when it has none) and its last
 #: path segment: indexed, so that the REF rules and handles never scan every id.
 #: A query uses the index only when it spells the expression exactly so.
@@ -148,6 +150,22 @@ def connect(target: str, roots: Sequence[str] = ()) -> sqlite3.Connection:
 
 class OtherSchema(sqlite3.DatabaseError):
     """A database that another (newer, or much older) newscat laid out."""
+
+
+def large_pages(conn: sqlite3.Connection) -> bool:
+    """Lay out again, in pages of ``LARGE_PAGES`` bytes, an index about to be filled
+    with many articles (outside the write-ahead log, where a page size cannot change);
+    False when it could not be done. Its rows hold kilobytes of front matter, which fill
+    large pages with less waste: the index is about a fifth smaller and faster to fill.
+    A small index keeps small pages, and with them a small file and small writes."""
+    if conn.execute("PRAGMA page_size").fetchone()[0] == LARGE_PAGES:
+        return True
+    try:
+        conn.execute(f"PRAGMA page_size = {LARGE_PAGES}")
+        conn.execute("VACUUM")  # nearly empty: it takes milliseconds
+    except sqlite3.OperationalError:
+        return False
+    return bool(conn.execute("PRAGMA page_size").fetchone()[0] == LARGE_PAGES)
 
 
 def journal_mode(conn: sqlite3.Connection, mode: str) -> bool:
