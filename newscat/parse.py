@@ -54,6 +54,9 @@ _BLOCK_INDENT = re.compile(r"^[ \t]*(?:[-?:](?=[ \t]|$)[ \t]*)*", re.MULTILINE)
 # A quick test that no line starts with a run of indentation and block indicators
 # long enough to nest deeply; only when one does is the line-by-line scan run.
 _LONG_BLOCK_PREFIX = re.compile(rf"^[ \t?:-]{{{_SCAN_DEPTH}}}", re.MULTILINE)
+#: json.dumps(value, ensure_ascii=False, allow_nan=False), without making an encoder
+#: for every file.
+_FRONT_JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
 _TIMESTAMP_TAG = plainyaml.TIMESTAMP
 _HTTP_URL = re.compile(r"^https?://\S+$", re.IGNORECASE)
 _SEQ = "tag:yaml.org,2002:seq"
@@ -241,7 +244,7 @@ def _parse(data: bytes, path: str, article_id: str, keys: FieldKeys) -> Article 
         kind = "a list" if isinstance(value, list) else f"a single {_kind(value)}"
         return Problem(path, "not-a-mapping", f"front matter is {kind}, not a mapping", 2, 1)
     try:
-        front_json = json.dumps(value, ensure_ascii=False, allow_nan=False)
+        front_json = _FRONT_JSON(value)
     except (TypeError, ValueError):
         value = _json_safe(value)
         front_json = json.dumps(value, ensure_ascii=False)

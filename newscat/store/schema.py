@@ -260,13 +260,17 @@ def article_row(article: Article, raw_name: str | None = None, body: bool = Fals
     return row, article.topics, warnings, article.body if body else None
 
 
+#: json.dumps(value, ensure_ascii=False), without making an encoder for every value.
+_TO_JSON = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def _to_sql(spec: Field, article: Article) -> Any:
     """A stored field's column value: lists and mappings as JSON text, a bool as 1/0."""
     value = getattr(article, spec.name)
     if spec.type == "mapping":
-        return article.front_matter_json or json.dumps(value, ensure_ascii=False)
+        return article.front_matter_json or _TO_JSON(value)
     if spec.type == "list of text":
-        return json.dumps(list(value), ensure_ascii=False)
+        return _TO_JSON(list(value))
     if spec.type == "bool":
         return None if value is None else int(value)
     return value
