@@ -96,10 +96,12 @@ def common_value(tag: str, text: str) -> Any:
     return UNCOMMON
 
 
-#: Scalars already read, by their text: the same words and quoted names recur in
-#: every article. Every value is immutable; ``_UNSURE`` marks a text left to YAML.
+#: Short scalars already read, by their text: the same words and quoted names recur in
+#: every article (titles, links and dates rarely do, and are not kept: that would only
+#: take memory). Every value is immutable; ``_UNSURE`` marks a text left to YAML.
 _SCALARS: dict[str, Any] = {}
-_SCALARS_MAX = 50_000
+_SCALARS_MAX = 20_000
+_SCALAR_KEPT_LENGTH = 40
 _UNSURE: Any = object()
 _MISSING: Any = object()
 
@@ -112,7 +114,7 @@ def scalar(text: str) -> Any:
             value = _scalar(text)
         except _Unsure:
             value = _UNSURE
-        if len(_SCALARS) < _SCALARS_MAX:
+        if len(text) <= _SCALAR_KEPT_LENGTH and len(_SCALARS) < _SCALARS_MAX:
             _SCALARS[text] = value
     if value is _UNSURE:
         raise _Unsure
