@@ -149,7 +149,7 @@ def _flow_list(text: str) -> list[Any]:
     """``[a, b, c]`` on one line, of plain or quoted scalars without commas."""
     if text[-1] != "]" or _NOT_IN_FLOW.search(text, 1, len(text) - 1):
         raise _Unsure
-    items = [item.strip() for item in text[1:-1].split(",")]
+    items = [item.strip(" ") for item in text[1:-1].split(",")]  # only spaces: "x\xa0" stays
     if items and not items[-1]:
         items.pop()  # YAML allows a trailing comma
     if not all(items):
@@ -276,6 +276,7 @@ _DASH_ENDS = ("", " ")
 #: Keys already checked against ``_KEY_NAME``, and what the check said.
 _KEYS: dict[str, bool] = {}
 _KEYS_MAX = 10_000
+_KEY_KEPT_LENGTH = 64
 
 
 def _key_name(key: str) -> bool:
@@ -283,7 +284,7 @@ def _key_name(key: str) -> bool:
     known = _KEYS.get(key)
     if known is None:
         known = _KEY_NAME.fullmatch(key) is not None
-        if len(_KEYS) < _KEYS_MAX:
+        if len(key) <= _KEY_KEPT_LENGTH and len(_KEYS) < _KEYS_MAX:
             _KEYS[key] = known
     return known
 

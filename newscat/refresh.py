@@ -238,10 +238,10 @@ class _Refresh:
             and not in_memory
             and journal_mode(conn, "delete")
         )
-        if rollback_journal:
-            large_pages(conn)
         # A second process refreshing at the same time waits here, then finds nothing to do.
         try:
+            if rollback_journal:
+                large_pages(conn)
             report, files = self._locked(plan, seen, rebuild, problems, progress)
         finally:
             if rollback_journal:

@@ -321,20 +321,37 @@ def test_a_large_first_fill_lays_the_index_out_in_large_pages(
     small, large = tmp_path / "small", tmp_path / "large"
     make_catalogue(small, 4)
     make_catalogue(large, 6)
+    pages = {}
     for cat, count in ((small, 4), (large, 6)):
         index = open_index([cat], tmp_path / "cache")
         assert index.refresh().added == count
+        # back in the write-ahead log after the fill, the schema's version kept
+        assert index.conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        assert index.conn.execute("PRAGMA user_version").fetchone() == (schema.SCHEMA_VERSION,)
+        pages[cat] = index.conn.execute("PRAGMA page_size").fetchone()[0]
         index.conn.close()
-    pages = {}
-    for cat, count in ((small, 4), (large, 6)):
-        index = open_index([cat], tmp_path / "cache")  # the schema version survived
+        index = open_index([cat], tmp_path / "cache")
         assert index.refresh().unchanged == count
         assert len(ids(index)) == count
-        assert index.conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
-        pages[cat] = index.conn.execute("PRAGMA page_size").fetchone()[0]
         index.conn.close()
     assert pages[large] == schema.LARGE_PAGES
     assert pages[small] < schema.LARGE_PAGES
+
+
+def test_an_index_filled_meanwhile_is_not_laid_out_again(tmp_path: Path) -> None:
+    """Laying an index out again rewrites all of it: only a nearly empty one is (another
+    process may have filled it since this one found it empty)."""
+    conn = sqlite3.connect(tmp_path / "full.sqlite3", isolation_level=None)
+    conn.execute("PRAGMA page_size = 4096")
+    conn.execute("CREATE TABLE t(x)")
+    conn.executemany("INSERT INTO t VALUES (?)", [("x" * 2000,) for _ in range(1000)])
+    assert schema.large_pages(conn) is False
+    assert conn.execute("PRAGMA page_size").fetchone() == (4096,)
+    conn.execute("DELETE FROM t")
+    conn.execute("VACUUM")
+    assert schema.large_pages(conn) is True
+    assert conn.execute("PRAGMA page_size").fetchone() == (schema.LARGE_PAGES,)
+    conn.close()
 
 
 def test_a_catalogue_emptied_of_articles_keeps_its_walk_problems_once(tmp_path: Path) -> None:

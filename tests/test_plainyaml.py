@@ -28,7 +28,7 @@ SCALARS = [
     "[ ]", "[,]", "[a, 'b']", "[1, 2.5, yes]", "[-a, b]", "x, y", "x [y] {z}", "@x", "`x",
     "!tag x", "!!str 5", "&a x", "*a", "|", ">-", "?", "-", "- x", "%x", "=", "<<",
     "http://example.com/a?b=c#d", "a\tb", "a\x85b", "a\u2028b", "a\rb", "é ü", "😀",
-    "trailing   ", "tab\t", "\tlead", "a \t#b", '"x" y', "'x' y", "a ' b", 'a " b', "{a: b}", "{}",
+    "trailing   ", "[a\xa0, b]", "tab\t", "\tlead", "a \t#b", '"x" y', "'x' y", "a ' b", 'a " b', "{a: b}", "{}",
 ]  # fmt: skip
 INDENTS = [0, 0, 0, 1, 2, 2, 3, 4, 4, 6]
 SHAPES = ["key: value", "key:", "- value", "- key: value", "- key:", "-", "# comment", "", "value"]
@@ -91,6 +91,7 @@ def assert_same(front: str) -> bool:
 @example("a:\n  b: 1\n  b: 2")  # repeated keys below the top
 @example("- a: 1\n- b")
 @example("a:\n- x\nb:\n  - y\n  - z: 1\n    w:\n    - v")
+@example("k: [x\xa0, b]\nl: [\u3000a, b\u2003, c]")  # only spaces separate flow items
 def test_the_fast_reader_gives_what_yaml_gives_or_steps_aside(front: str) -> None:
     assert_same(front)
 

@@ -25,6 +25,9 @@ from newscat.store.transactions import when_unlocked
 SCHEMA_VERSION = 9
 #: The page size, in bytes, of an index filled with many articles at once.
 LARGE_PAGES = 16384
+#: At most how many pages an index may have to be laid out again in large pages: an
+#: empty one has a few dozen.
+_NEARLY_EMPTY_PAGES = 256
 #: The part of an id after its last "_" (the whole id when it has none) and its last
 #: path segment: indexed, so that the REF rules and handles never scan every id.
 #: A query uses the index only when it spells the expression exactly so.
@@ -160,6 +163,8 @@ def large_pages(conn: sqlite3.Connection) -> bool:
     A small index keeps small pages, and with them a small file and small writes."""
     if conn.execute("PRAGMA page_size").fetchone()[0] == LARGE_PAGES:
         return True
+    if conn.execute("PRAGMA page_count").fetchone()[0] > _NEARLY_EMPTY_PAGES:
+        return False  # filled meanwhile by another process: laying it out again would be slow
     try:
         conn.execute(f"PRAGMA page_size = {LARGE_PAGES}")
         conn.execute("VACUUM")  # nearly empty: it takes milliseconds
