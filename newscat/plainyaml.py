@@ -190,7 +190,6 @@ class _Reader:
         self.numbers: list[int] = []
         self.indents: list[int] = []
         self.texts: list[str] = []
-        self.dashes: list[bool] = []
         numbers, indents, texts = self.numbers, self.indents, self.texts
         for number, line in enumerate(lines):
             text = line.lstrip(" ")
@@ -198,7 +197,7 @@ class _Reader:
                 numbers.append(number)
                 indents.append(len(line) - len(text))
                 texts.append(text)
-        self.dashes = [text[0] == "-" and text[1:2] in _DASH_ENDS for text in texts]
+        self.dashes: list[bool] = list(map(_dash, texts))
         indents.append(-1)
         texts.append("")
         self.dashes.append(False)
@@ -257,7 +256,7 @@ class _Reader:
             entry = texts[at][1:].lstrip(" ")
             if not entry or _dash(entry):
                 raise _Unsure  # an entry below the dash, or a list in a list
-            if _is_key(entry):  # a mapping that starts on the dash's line
+            if _split_key(entry) is not None:  # a mapping that starts on the dash's line
                 indents[at] = column + len(texts[at]) - len(entry)
                 texts[at] = entry
                 dashes[at] = False
@@ -289,20 +288,20 @@ def _key_name(key: str) -> bool:
     return known
 
 
-def _key(text: str) -> tuple[str, str]:
-    """A ``key: value`` line's key and value (stripped; empty when written below)."""
+def _split_key(text: str) -> tuple[str, str] | None:
+    """A ``key: value`` line's key and value (stripped; empty when written below), or
+    None when the line does not start with a key this reader reads."""
     colon = text.find(":")
     if colon > 0:
         rest = text[colon + 1 :]
         if (not rest or rest[0] == " ") and _key_name(key := text[:colon]):
             return key, rest.strip(" ")
-    raise _Unsure
+    return None
 
 
-def _is_key(text: str) -> bool:
-    """Whether ``text`` starts with a ``key:`` this reader reads (``_key`` would take it)."""
-    colon = text.find(":")
-    if colon <= 0:
-        return False
-    rest = text[colon + 1 :]
-    return (not rest or rest[0] == " ") and _key_name(text[:colon])
+def _key(text: str) -> tuple[str, str]:
+    """``_split_key`` of a line that must be a key's."""
+    found = _split_key(text)
+    if found is None:
+        raise _Unsure
+    return found
