@@ -64,8 +64,6 @@ _KEY_NAME = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_. /-]*[A-Za-z0-9_./-])?")
 #: What this reader leaves to YAML anywhere in the text: characters YAML refuses or
 #: reads as line breaks (NEL, LS, PS, a lone CR), and tabs.
 _SPECIAL = re.compile("[^\x0a\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_DOUBLE = re.compile(r'"([^"\\]*)"')
-_SINGLE = re.compile(r"'((?:[^']|'')*)'")
 #: A plain scalar with these is a mapping, a comment or an error: left to YAML.
 _NOT_PLAIN = re.compile(r": |:$| #")
 _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
@@ -124,15 +122,19 @@ def scalar(text: str) -> Any:
 def _scalar(text: str) -> Any:
     first = text[0]
     if first == '"':
-        match = _DOUBLE.fullmatch(text)
-        if match is None:
-            raise _Unsure
-        return match.group(1)
+        inner = text[1:-1]
+        if len(text) < 2 or text[-1] != '"' or '"' in inner or "\\" in inner:
+            raise _Unsure  # an escape, or more after the closing quote
+        return inner
     if first == "'":
-        match = _SINGLE.fullmatch(text)
-        if match is None:
+        inner = text[1:-1]
+        if len(text) < 2 or text[-1] != "'":
             raise _Unsure
-        return match.group(1).replace("''", "'")
+        if "'" in inner:  # only doubled, as the quotes it stands for
+            if "'" in inner.replace("''", ""):
+                raise _Unsure  # more after the closing quote
+            inner = inner.replace("''", "'")
+        return inner
     if first in _INDICATORS or _NOT_PLAIN.search(text):
         raise _Unsure
     tag = plain_tag(text)
@@ -161,7 +163,7 @@ def load(front: str) -> tuple[dict[str, Any], dict[str, int]] | None:
     """The front matter as safe YAML loading gives it (keys as written), with the line
     of each top-level key (0 for the front matter's first line); None when YAML must
     read it."""
-    if _SPECIAL.search(front):
+    if not _plain_characters(front):
         return None
     reader = _Reader(front.split("\n"))
     try:
@@ -171,6 +173,19 @@ def load(front: str) -> tuple[dict[str, Any], dict[str, int]] | None:
     if reader.at < len(reader.numbers):
         return None  # a line no mapping took: YAML says what is wrong with it
     return value, reader.where
+
+
+#: The ASCII characters ``_SPECIAL`` finds: controls (a tab too) but the line feed.
+_CONTROLS = bytes(c for c in range(128) if c != 0x0A and (c < 0x20 or c == 0x7F))
+
+
+def _plain_characters(front: str) -> bool:
+    """Whether ``front`` holds none of the characters this reader leaves to YAML (text
+    all in ASCII is checked in one pass over its bytes, several times faster)."""
+    if front.isascii():
+        data = front.encode("ascii")
+        return len(data.translate(None, _CONTROLS)) == len(data)
+    return _SPECIAL.search(front) is None
 
 
 #: How deeply this reader nests block collections before leaving the text to YAML.
@@ -187,18 +202,17 @@ class _Reader:
         #: Per line that holds something: its number, indentation, text after the
         #: indentation, and whether that starts a sequence entry. A last entry with
         #: indentation -1 ends every block.
-        self.numbers: list[int] = []
-        self.indents: list[int] = []
-        self.texts: list[str] = []
-        numbers, indents, texts = self.numbers, self.indents, self.texts
-        for number, line in enumerate(lines):
-            text = line.lstrip(" ")
-            if text and text[0] != "#":
-                numbers.append(number)
-                indents.append(len(line) - len(text))
-                texts.append(text)
-        self.dashes: list[bool] = list(map(_dash, texts))
-        indents.append(-1)
+        texts = [line.lstrip(" ") for line in lines]
+        kept = [number for number, text in enumerate(texts) if text and text[0] != "#"]
+        if len(kept) < len(texts):
+            texts = [texts[number] for number in kept]
+        self.numbers = kept
+        self.indents = [
+            len(lines[number]) - len(text) for number, text in zip(kept, texts, strict=True)
+        ]
+        self.texts = texts
+        self.dashes = list(map(_dash, texts))
+        self.indents.append(-1)
         texts.append("")
         self.dashes.append(False)
 
@@ -213,16 +227,29 @@ class _Reader:
                 if column > indent:
                     raise _Unsure
                 return out  # the parent's, or a sequence entry no mapping can hold
-            key, text = _key(texts[at])
-            if key in out:
-                raise _Unsure  # a repeated key: YAML's loader reports it
+            # ``_split_key`` and ``scalar_line`` written out: this runs once a line
+            line = texts[at]
+            colon = line.find(":")
+            key = line[:colon]
+            if colon <= 0 or key in out or (not _KEYS.get(key, False) and not _key_name(key)):
+                raise _Unsure  # not a key's line, or a repeated key (YAML reports it)
+            text = line[colon + 1 :]
+            if text and text[0] != " ":
+                raise _Unsure  # "key:value" is one plain scalar
             if depth == 0:
                 self.where[key] = self.numbers[at]
-            self.at = at + 1
-            if text:
-                out[key] = self.scalar_line(text, column)
-            else:
+            at += 1
+            self.at = at
+            text = text.strip(" ")
+            if not text:
                 out[key] = self.block(column, depth)
+            elif indents[at] > column:
+                raise _Unsure  # a multi-line scalar, or an error
+            else:
+                value = _SCALARS.get(text, _MISSING)
+                if value is _MISSING or value is _UNSURE or text[0] == "[":
+                    value = _flow_list(text) if text[0] == "[" else scalar(text)
+                out[key] = value
 
     def block(self, column: int, depth: int) -> Any:
         """The value of a key at ``column`` written below it (None when nothing is)."""
@@ -297,11 +324,3 @@ def _split_key(text: str) -> tuple[str, str] | None:
         if (not rest or rest[0] == " ") and _key_name(key := text[:colon]):
             return key, rest.strip(" ")
     return None
-
-
-def _key(text: str) -> tuple[str, str]:
-    """``_split_key`` of a line that must be a key's."""
-    found = _split_key(text)
-    if found is None:
-        raise _Unsure
-    return found
