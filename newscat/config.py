@@ -24,11 +24,6 @@ from typing import Any
 
 from newscat.errors import NewscatError
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
-
 ENV_CONFIG = "NEWSCAT_CONFIG"
 ENV_STATE_DIR = "NEWSCAT_STATE_DIR"
 APP_NAME = "newscat"
@@ -109,9 +104,14 @@ def load_toml(path: str | os.PathLike[str]) -> tuple[dict[str, Any], str]:
         at = exc.start
         row, col = data.count(b"\n", 0, at) + 1, at - (data.rfind(b"\n", 0, at) + 1) + 1
         raise ConfigError(path, f"not valid UTF-8 at byte {at}", row, col) from None
+    # start-up time: the TOML parser loads only when there is a file to read
+    if sys.version_info >= (3, 11):
+        from tomllib import TOMLDecodeError, loads
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        from tomli import TOMLDecodeError, loads
     try:
-        return tomllib.loads(text), text
-    except tomllib.TOMLDecodeError as exc:
+        return loads(text), text
+    except TOMLDecodeError as exc:
         message, line, column = _decode_error(exc, text)
         raise ConfigError(path, f"invalid TOML: {message}", line, column) from None
 

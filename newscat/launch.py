@@ -12,7 +12,6 @@ import os
 import re
 import shlex
 import shutil
-import subprocess
 import sys
 from collections.abc import Mapping
 
@@ -84,6 +83,8 @@ def open_url(url: str, environ: Mapping[str, str] | None = None) -> bool:
         return False
     command = browser_command(url, env)
     if command is not None:
+        import subprocess  # start-up time: only when a browser is opened
+
         try:
             return subprocess.run(command, check=False).returncode == 0
         except OSError:

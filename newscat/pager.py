@@ -10,7 +10,6 @@ plain ``less`` also quits on a short page and keeps colours.
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Mapping
 
 from newscat.launch import CommandLineError, user_command
@@ -42,6 +41,8 @@ def run_pager(command: str, text: str) -> None:
         argv = user_command(command, "pager")
     except CommandLineError as exc:
         raise PagerError(str(exc)) from None
+    import subprocess  # start-up time: only when a pager runs
+
     env = dict(os.environ)
     env.setdefault("LESS", "FRX")
     env.setdefault("LV", "-c")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import sys
 from typing import TYPE_CHECKING
 
@@ -299,6 +298,8 @@ def edit_command(refs: tuple[str, ...], **session: Unpack[SessionOptions]) -> No
         if exc.unreadable:
             raise UsageError(str(exc)) from None
         raise NewscatError(f"{exc}; set $VISUAL or $EDITOR") from None
+    import subprocess  # start-up time: only when an editor runs
+
     status = subprocess.call([*argv, *paths])
     if status != 0:
         raise NewscatError(f"the editor {editor!r} exited with status {status}")
@@ -309,6 +310,8 @@ def _launch(url: str, environ: dict[str, str]) -> bool:
     system's; True when the browser took it."""
     command = browser_command(url, environ) if is_safe_url(url) else None
     if command is not None:
+        import subprocess  # start-up time: only when a browser is opened
+
         try:
             return subprocess.run(command, check=False).returncode == 0
         except OSError:
