@@ -104,8 +104,7 @@ def load_toml(path: str | os.PathLike[str]) -> tuple[dict[str, Any], str]:
         at = exc.start
         row, col = data.count(b"\n", 0, at) + 1, at - (data.rfind(b"\n", 0, at) + 1) + 1
         raise ConfigError(path, f"not valid UTF-8 at byte {at}", row, col) from None
-    # start-up time: the TOML parser loads only when there is a file to read
-    if sys.version_info >= (3, 11):
+    if sys.version_info >= (3, 11):  # start-up time: loaded only for a file to read
         from tomllib import TOMLDecodeError, loads
     else:  # pragma: no cover - exercised on Python 3.10 only
         from tomli import TOMLDecodeError, loads
