@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from newscat.dates import ACCEPTED_FORMS
 from tests.conftest import SEED_IDS, SEEDS, run
@@ -193,6 +196,50 @@ def test_zone_names_read_the_same_on_every_machine(
     finally:
         monkeypatch.setenv("TZ", "UTC")
         time.tzset()
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    moment=st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2100, 12, 31)),
+    minutes=st.integers(-(23 * 60 + 59), 23 * 60 + 59),
+    separator=st.sampled_from([" ", "T"]),
+    gap=st.sampled_from(["", " "]),
+    colon=st.sampled_from(["", ":"]),
+    seconds=st.booleans(),
+)
+def test_a_date_whose_offset_is_written_loosely_is_the_instant_it_names(
+    moment: datetime, minutes: int, separator: str, gap: str, colon: str, seconds: bool
+) -> None:
+    """Jekyll's "2019-07-02 11:21:02 -0400" and its neighbours: ISO 8601 but for a space
+    before the offset or the offset's colon."""
+    from newscat.dates import normalise_date
+
+    moment = moment.replace(second=moment.second if seconds else 0, microsecond=0)
+    sign = "-" if minutes < 0 else "+"
+    hours, rest = divmod(abs(minutes), 60)
+    clock = "%H:%M:%S" if seconds else "%H:%M"
+    written = (
+        moment.strftime(f"%Y-%m-%d{separator}{clock}") + f"{gap}{sign}{hours:02d}{colon}{rest:02d}"
+    )
+    utc = moment - timedelta(minutes=minutes)
+    assert normalise_date(written) == utc.strftime("%Y-%m-%dT%H:%M:%SZ"), written
+
+
+@pytest.mark.parametrize(
+    ("written", "utc"),
+    [
+        ("2019-07-02 11:21:02 -0400", "2019-07-02T15:21:02Z"),
+        ("2019-07-02 11:21:02 +0000", "2019-07-02T11:21:02Z"),
+        ("2019-07-02 23:30 +05:30", "2019-07-02T18:00:00Z"),
+        ("2019-12-31T22:00:00 -0300", "2020-01-01T01:00:00Z"),
+        ("2019-02-30 11:21:02 -0400", None),  # no such day
+        ("2019-07-02 25:21:02 -0400", None),  # no such hour
+    ],
+)
+def test_jekyll_dates_read_as_written(written: str, utc: str | None) -> None:
+    from newscat.dates import normalise_date
+
+    assert normalise_date(written) == utc
 
 
 def test_an_unknown_zone_is_named_by_check_and_warns_nothing_else(tmp_path: Path) -> None:
