@@ -234,6 +234,10 @@ def test_a_date_whose_offset_is_written_loosely_is_the_instant_it_names(
         ("2019-12-31T22:00:00 -0300", "2020-01-01T01:00:00Z"),
         ("2019-02-30 11:21:02 -0400", None),  # no such day
         ("2019-07-02 25:21:02 -0400", None),  # no such hour
+        ("0999-07-02 11:21:02 -0400", "0999-07-02T15:21:02Z"),  # sorts before 2019
+        ("0001-01-01 00:30 +0100", None),  # before the first instant a date can hold
+        ("0001-01-01T00:30+01:00", None),
+        ("9999-12-31 23:30 -0100", None),  # after the last
     ],
 )
 def test_jekyll_dates_read_as_written(written: str, utc: str | None) -> None:
@@ -256,3 +260,16 @@ def test_an_unknown_zone_is_named_by_check_and_warns_nothing_else(tmp_path: Path
         f"{folder / 'a.md'}:3:1: warning: bad-date: "
         "date 'May 19, 2022 9:13 AL' is not a date: unknown time zone 'AL'\n"
     )
+
+
+def test_a_date_out_of_range_in_utc_leaves_the_article_read_without_one() -> None:
+    from newscat.model import Article
+    from newscat.parse import parse_article
+
+    data = b"---\ntitle: t\ndate: 0001-01-01 00:30 +0100\nurl: https://x.org/a\n---\nbody\n"
+    article = parse_article(data, "x.md", "x")
+    assert isinstance(article, Article)
+    assert article.date is None
+    assert [(w.code, w.message) for w in article.warnings] == [
+        ("bad-date", "date '0001-01-01 00:30 +0100' is not a date")
+    ]

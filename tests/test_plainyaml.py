@@ -93,6 +93,10 @@ def assert_same(front: str) -> bool:
 @example("- a: 1\n- b")
 @example("a:\n- x\nb:\n  - y\n  - z: 1\n    w:\n    - v")
 @example("k: [x\xa0, b]\nl: [\u3000a, b\u2003, c]")  # only spaces separate flow items
+@example("k: ''\nl: \"\"\nm: 'it''s'''")  # empty quoted scalars; doubled quotes
+@example("k: 'a''b'c'")  # a quote after the closing one: YAML refuses it
+@example("k: 'x''")  # the last quote is half of a doubled one: unclosed
+@example('k: "a\\b"')  # an escape: left to YAML
 def test_the_fast_reader_gives_what_yaml_gives_or_steps_aside(front: str) -> None:
     assert_same(front)
 
