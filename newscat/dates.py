@@ -51,6 +51,22 @@ def to_iso(moment: datetime) -> str:
     )
 
 
+def _iso_moment(text: str) -> datetime | None:
+    """``text`` read as ISO 8601 (a trailing Z too) or, only when it is not, as a date
+    whose offset is written loosely (``_LOOSE_OFFSET``); None when it is neither."""
+    try:
+        return datetime.fromisoformat(text[:-1] + "+00:00" if text[-1:] in "zZ" else text)
+    except ValueError:
+        pass
+    loose = _LOOSE_OFFSET.match(text)
+    if loose is None:
+        return None
+    try:
+        return datetime.fromisoformat(f"{loose[1]}{loose[2]}:{loose[3]}")
+    except ValueError:
+        return None
+
+
 def _aware(moment: datetime) -> datetime:
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
 
@@ -72,15 +88,12 @@ def normalise_date(value: Any) -> str | None:
         return None
     if _CANONICAL.match(text):  # already YYYY-MM-DDTHH:MM:SSZ, as most files are
         return text if _valid_canonical(text) else None
-    loose = _LOOSE_OFFSET.match(text)
-    if loose:
-        iso = f"{loose[1]}{loose[2]}:{loose[3]}"
-    else:
-        iso = text[:-1] + "+00:00" if text[-1:] in "zZ" else text
-    try:
-        return to_iso(_aware(datetime.fromisoformat(iso)))
-    except (ValueError, OverflowError):  # overflow: a date whose UTC is out of range
-        pass
+    moment = _iso_moment(text)
+    if moment is not None:
+        try:
+            return to_iso(_aware(moment))
+        except OverflowError:  # a date whose instant in UTC is out of range
+            return None
     from dateutil import parser as dateparser  # imported only for the rare non-ISO date
 
     try:

@@ -181,7 +181,7 @@ _CONTROLS = bytes(c for c in range(128) if c != 0x0A and (c < 0x20 or c == 0x7F)
 
 def _plain_characters(front: str) -> bool:
     """Whether ``front`` holds none of the characters this reader leaves to YAML (text
-    all in ASCII is checked in one pass over its bytes, several times faster)."""
+    all in ASCII is checked by ``bytes.translate``, several times faster than the regex)."""
     if front.isascii():
         data = front.encode("ascii")
         return len(data.translate(None, _CONTROLS)) == len(data)
