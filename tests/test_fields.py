@@ -223,11 +223,12 @@ def test_the_stored_columns_come_from_the_registry(root: Path, tmp_path: Path) -
     from newscat.catalog import read_article
     from newscat.model import Article
     from newscat.store.index import article_from_row
-    from newscat.store.schema import article_row
+    from newscat.store.schema import ID_PART_COLUMNS, article_row, id_parts
 
     index = open_index(root, tmp_path / "cache")
     declared = [row[1] for row in index.conn.execute("PRAGMA table_info(articles)")]
-    assert declared == ["rowid", "root", *(spec.stored_name for spec in fields.STORED_FIELDS)]
+    stored_names = [spec.stored_name for spec in fields.STORED_FIELDS]
+    assert declared == ["rowid", "root", *stored_names, *ID_PART_COLUMNS.split(", ")]
     assert [name for name, _ in parquet.COLUMNS] == [spec.name for spec in fields.RECORD_FIELDS]
     out = tmp_path / "out.sqlite"
     result = CliRunner().invoke(
@@ -242,7 +243,8 @@ def test_the_stored_columns_come_from_the_registry(root: Path, tmp_path: Path) -
         assert isinstance(parsed, Article), parsed
         row, _, _, body = article_row(parsed)
         assert body is None  # bodies travel only for the full-text index
-        from_index = article_from_row(row)
+        assert row[len(stored_names) :] == id_parts(parsed.id)
+        from_index = article_from_row(row[: len(stored_names)])
         assert from_index == dataclasses.replace(parsed, body="")  # the index keeps no body
         assert vars(from_index).keys() == {spec.name for spec in dataclasses.fields(Article)}
         assert from_index.body_in_file

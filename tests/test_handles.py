@@ -280,7 +280,7 @@ def test_the_handles_of_shown_rows_cost_the_same_in_a_catalogue_twenty_times_lar
 
 
 def test_an_index_of_the_previous_schema_is_rebuilt_with_the_id_indexes(tmp_path: Path) -> None:
-    """Version 8 stored bodies; it is read again, not upgraded, and says so once."""
+    """An index of an older schema is read again, not upgraded, and says so once."""
     cache = tmp_path / "cache"
     run("index", "--cache-dir", str(cache))
     (db,) = cache.glob("catalog-*.sqlite3")
@@ -302,3 +302,17 @@ def test_an_index_of_the_previous_schema_is_rebuilt_with_the_id_indexes(tmp_path
     conn.close()
     assert {"articles_suffix", "articles_leaf"} <= names
     assert version == schema.SCHEMA_VERSION
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab_/-.é0", max_size=12))
+def test_the_stored_parts_of_an_id_are_what_the_ref_rules_say(article_id: str) -> None:
+    """The part after the last "_" (the whole id without one) and the last segment, as
+    the SQL that defined them before they were stored computes them."""
+    conn = sqlite3.connect(":memory:")
+    sql = (
+        "SELECT substr(?1, length(rtrim(?1, replace(?1, '_', ''))) + 1), "
+        "substr(?1, length(rtrim(?1, replace(?1, '/', ''))) + 1)"
+    )
+    assert schema.id_parts(article_id) == conn.execute(sql, (article_id,)).fetchone()
+    conn.close()

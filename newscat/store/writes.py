@@ -20,6 +20,7 @@ from newscat.store.schema import (
     ARTICLE_COLUMNS,
     BUSY_SECONDS,
     FULLTEXT_BUILT,
+    ID_PART_COLUMNS,
     INDEXES,
     RACY_MTIME,
     ArticleRow,
@@ -30,8 +31,8 @@ from newscat.store.schema import (
 )
 
 _INSERT_ARTICLE = (
-    f"INSERT INTO articles(rowid, root, {ARTICLE_COLUMNS}) "
-    f"VALUES ({','.join('?' * (2 + len(STORED_FIELDS)))})"
+    f"INSERT INTO articles(rowid, root, {ARTICLE_COLUMNS}, {ID_PART_COLUMNS}) "
+    f"VALUES ({','.join('?' * (4 + len(STORED_FIELDS)))})"
 )
 _FULLTEXT_BATCH = 2000
 _INSERT_PROBLEM = (
