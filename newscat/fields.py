@@ -384,6 +384,23 @@ def field_keys(overrides: Mapping[str, Sequence[str]] | None = None) -> dict[str
     return keys
 
 
+#: Warnings the index derives from an article's row instead of storing them (on a real
+#: site nearly every article has one or both; stored, they were a quarter of the index):
+#: code -> (the field whose value is then missing, the code of the warning said instead
+#: when a key was there but unreadable, if any).
+MISSING_WARNINGS: dict[str, tuple[str, str | None]] = {
+    "missing-date": ("date", "bad-date"),
+    "missing-url": ("url", None),
+}
+#: The line and column a missing field's warning points at: the front matter's first line.
+MISSING_AT = (2, 1)
+
+
+def missing_message(name: str, keys: FieldKeys | None = None) -> str:
+    """What a field's warning says when no key of its chain gave a value."""
+    return f"no {name} (read from {describe_chain(name, keys)})"
+
+
 def describe_chain(name: str, keys: FieldKeys | None = None) -> str:
     """A field's key chain as prose: ``publishedDateTime, date, publishDate or pubDate``."""
     chain = [key.replace("!", "not ", 1) for key in (keys or DEFAULT_KEYS).get(name, ())]

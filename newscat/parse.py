@@ -29,7 +29,7 @@ from newscat.fields import (
     PROVIDER_NAME_KEY,
     FieldKeys,
     FieldType,
-    describe_chain,
+    missing_message,
 )
 from newscat.model import Article, Problem
 
@@ -815,14 +815,12 @@ def _article(
         why = f": unknown time zone {zone!r}" if zone else ""
         complaints.append((key, "bad-date", f"{key} {raw!r} is not a date{why}"))
     elif date is None:
-        complaints.append(
-            ("", "missing-date", f"no date (read from {describe_chain('date', keys)})")
-        )
+        complaints.append(("", "missing-date", missing_message("date", keys)))
 
     url_key, url_value = _first(front_matter, chain("url"))
     url = _text(url_value)
     if url is None:
-        complaints.append(("", "missing-url", f"no url (read from {describe_chain('url', keys)})"))
+        complaints.append(("", "missing-url", missing_message("url", keys)))
     elif url_key is not None and not _HTTP_URL.match(url):
         complaints.append((url_key, "bad-url", f"{url_key} {url!r} is not an http(s) URL"))
 

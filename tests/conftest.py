@@ -114,3 +114,32 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
 
 def remount(target: Path, options: str) -> None:
     subprocess.run(["mount", "-o", f"remount,{options}", str(target)], check=True)
+
+
+def index_warnings_are_the_parsers(root: Path, cache: Path) -> dict[str, int]:
+    """Assert that the index reports, for each article under ``root``, exactly the
+    warnings the parser gives it (the index stores some and derives the others); the
+    number of each code."""
+    from collections import Counter
+
+    from newscat.catalog import read_article
+    from newscat.model import Article
+    from newscat.store.index import Index
+
+    index = Index.open([str(root)], cache)
+    try:
+        index.refresh()
+        reported: dict[str, list[tuple[Any, ...]]] = {}
+        for p in index.problems(severity="warning"):
+            reported.setdefault(p.path, []).append((p.code, p.message, p.line, p.column))
+        counts: Counter[str] = Counter()
+        for stored in index.select():
+            _, parsed = read_article(stored.path, stored.id)
+            assert isinstance(parsed, Article), stored.path
+            expected = sorted((w.code, w.message, w.line, w.column) for w in parsed.warnings)
+            assert sorted(reported.pop(stored.path, [])) == expected, stored.path
+            counts.update(code for code, *_ in expected)
+        assert [path for path, found in reported.items() if found] == []
+    finally:
+        index.close()
+    return dict(counts)

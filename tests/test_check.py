@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from newscat.cli import cli
+from tests.conftest import index_warnings_are_the_parsers
 
 SEEDS = str(Path(__file__).resolve().parent.parent / "seeds")
 GOOD = "---\ntitle: Fine\npublishedDateTime: 2022-05-19T09:13:00Z\nwebUrl: https://e.com/{n}\n---\n"
@@ -276,3 +277,48 @@ def test_help_has_a_summary_and_examples() -> None:
     assert "List every problem in the catalogue, with file and line." in result.stdout
     assert "newscat check --errors-only --rebuild" in result.stdout
     assert re.search(r"^  check +List every problem", run(["--help"]).stdout, re.MULTILINE)
+
+
+def test_missing_fields_are_worded_with_the_catalogues_own_keys(tmp_path: Path) -> None:
+    """The index derives "missing" warnings from the stored row: the wording follows the
+    catalogue's [fields] as of the last refresh, and a key that is there but unreadable
+    gives its own warning instead."""
+    site = make_root(
+        tmp_path,
+        {
+            "newscat.toml": '[fields]\nurl = ["link"]\ndate = ["when", "date"]\n',
+            "a.md": "---\ntitle: A\n---\n",
+            "b.md": "---\ntitle: B\nwhen: someday\nlink: https://e.com/b\n---\n",
+            "c.md": "---\ntitle: C\nwhen: 2024-01-02\nlink: https://e.com/c\n---\n",
+        },
+    )
+    cache = str(tmp_path / "cache")
+    result = run(["check", "-C", str(site), "--cache-dir", cache, "-f", "lines"])
+    assert (result.exit_code, result.stdout) == (
+        0,
+        f"{site / 'a.md'}:2:1: warning: missing-date: no date (read from when or date)\n"
+        f"{site / 'a.md'}:2:1: warning: missing-url: no url (read from link)\n"
+        f"{site / 'b.md'}:3:1: warning: bad-date: when 'someday' is not a date\n",
+    )
+    (site / "newscat.toml").write_text('[fields]\nurl = ["href", "link"]\n', encoding="utf-8")
+    result = run(["check", "-C", str(site), "--cache-dir", cache, "-f", "lines"])
+    assert (result.exit_code, result.stdout) == (
+        0,
+        f"{site / 'a.md'}:2:1: warning: missing-date: no date (read from "
+        "publishedDateTime, date, publishDate or pubDate)\n"
+        f"{site / 'a.md'}:2:1: warning: missing-url: no url (read from href or link)\n"
+        f"{site / 'b.md'}:2:1: warning: missing-date: no date (read from "
+        "publishedDateTime, date, publishDate or pubDate)\n"
+        f"{site / 'c.md'}:2:1: warning: missing-date: no date (read from "
+        "publishedDateTime, date, publishDate or pubDate)\n",
+    )
+
+
+def test_the_index_gives_every_warning_the_parser_gives(tmp_path: Path) -> None:
+    """Through the core API, on the committed corpus: what the index reports for each
+    article (stored or derived) is exactly the parser's warnings."""
+    corpus = Path(__file__).resolve().parent / "corpus" / "valid"
+    counts = index_warnings_are_the_parsers(corpus, tmp_path / "cache")
+    assert min(counts.get(code, 0) for code in ("missing-date", "missing-url", "bad-date")) >= 1, (
+        counts
+    )

@@ -25,7 +25,7 @@ else:  # pragma: no cover - Python 3.10
 
 from newscat.model import Article, Problem
 from newscat.parse import parse_article
-from tests.conftest import YAML_LOADERS, run
+from tests.conftest import YAML_LOADERS, index_warnings_are_the_parsers, run
 from tests.real_support import same
 
 CORPUS = Path(os.environ.get("NEWSCAT_REAL_CORPUS", "/work/corpus"))
@@ -361,3 +361,13 @@ def test_every_handle_of_a_real_catalogue_names_its_article(name: str) -> None:
         assert len(handle) >= MIN_LENGTH or handle == article.id
         assert resolve(index, handle).path == article.path, (article.id, handle)
     index.close()
+
+
+@pytest.mark.parametrize("name", SITES)
+def test_the_index_gives_every_warning_the_parser_gives_on_a_real_site(
+    name: str, tmp_path: Path
+) -> None:
+    """Real sites lack url and date in nearly every file: the index derives those
+    warnings from the stored rows, and must give exactly the parser's."""
+    counts = index_warnings_are_the_parsers(_site(name), tmp_path / "cache")
+    assert sum(counts.values()) > 0, counts

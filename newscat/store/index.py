@@ -20,6 +20,8 @@ from typing import Any, NamedTuple
 from newscat.fields import (
     ARRIVED,
     FRONT_MATTER,
+    MISSING_AT,
+    MISSING_WARNINGS,
     REGISTRY,
     STORED_FIELDS,
     STORIES_TABLE,
@@ -28,6 +30,8 @@ from newscat.fields import (
     Field,
     PathStats,
     catalogue_paths,
+    field_keys,
+    missing_message,
 )
 from newscat.handles import Handles, after_prefix
 from newscat.ignore import Exclusions
@@ -479,17 +483,40 @@ class Index:
                 yield value
 
     def problems(self, severity: str | None = None) -> list[Problem]:
-        """Stored problems, errors first, then by path and line."""
+        """Stored problems and the warnings derived from articles' rows (those of
+        ``MISSING_WARNINGS``), errors first, then by path and line."""
         sql = "SELECT path, code, message, line, col, severity FROM problems"
         args: list[Any] = []
         if severity is not None:
             sql += " WHERE severity = ?"
             args.append(severity)
-        sql += " ORDER BY severity = 'warning', path, line, code"
-        return [
+        found = [
             Problem(path, code, message, line, col, sev)
             for path, code, message, line, col, sev in self.conn.execute(sql, args)
         ]
+        if severity in (None, "warning"):
+            found.extend(self._missing())
+        found.sort(key=lambda p: (p.severity == "warning", p.path, p.line or 0, p.code))
+        return found
+
+    def _missing(self) -> Iterator[Problem]:
+        """A warning for each article that lacks a field of ``MISSING_WARNINGS``, worded
+        with its catalogue's keys as of the last refresh."""
+        chosen = json.loads(stored_fingerprint(self.conn))
+        line, column = MISSING_AT
+        for code, (name, instead) in MISSING_WARNINGS.items():
+            sql = f"SELECT a.path, a.root FROM articles AS a WHERE a.{REGISTRY[name].stored_name} IS NULL"
+            args: list[str] = []
+            if instead is not None:
+                sql += " AND NOT EXISTS (SELECT 1 FROM problems AS p WHERE p.path = a.path AND p.code = ?)"
+                args.append(instead)
+            messages: dict[str, str] = {}
+            for path, root in self.conn.execute(sql, args):
+                message = messages.get(root)
+                if message is None:
+                    keys = field_keys(chosen[root]) if root in chosen else None
+                    message = messages[root] = missing_message(name, keys)
+                yield Problem(path, code, message, line, column, "warning")
 
     def shared_values(self) -> list[Shared]:
         """Values that several articles share: an id (code ``duplicate-id``), or a URL in

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from newscat.catalog import text_path
-from newscat.fields import FRONT_MATTER, STORED_FIELDS, Field
+from newscat.fields import FRONT_MATTER, MISSING_WARNINGS, STORED_FIELDS, Field
 from newscat.model import Article, Problem
 from newscat.store import stories
 from newscat.store.cache import record_roots
@@ -259,14 +259,17 @@ def problem_row(problem: Problem) -> ProblemRow:
 def article_row(article: Article, raw_name: str | None = None, body: bool = False) -> ArticleRow:
     """What the index stores for an article: its column values (in ``ARTICLE_COLUMNS``
     order, less ``root``, then ``ID_PART_COLUMNS``), its topics, its warnings' rows, and its body when ``body``
-    (for the full-text index, once built). Built in the worker processes, so that only
+    (for the full-text index, once built). Warnings the index derives
+    (``MISSING_WARNINGS``) are left out. Built in the worker processes, so that only
     flat tuples cross back to the writer (a real catalogue has a warning or two for
     nearly every article, and objects cost several times more to send). ``raw_name`` is the name's bytes as base64 when
     the name is not UTF-8."""
     if raw_name is not None:
         article = dataclasses.replace(article, path_bytes=raw_name)
     row = (*(_to_sql(spec, article) for spec in STORED_FIELDS), *id_parts(article.id))
-    warnings = tuple(problem_row(problem) for problem in article.warnings)
+    warnings = tuple(
+        problem_row(problem) for problem in article.warnings if problem.code not in MISSING_WARNINGS
+    )
     return row, article.topics, warnings, article.body if body else None
 
 
