@@ -68,6 +68,10 @@ _SPECIAL = re.compile("[^\x0a\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U000
 _NOT_PLAIN = re.compile(r": |:$| #")
 _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
 _NOT_IN_FLOW = re.compile(r"[\[\]{}\"'#:]")
+#: The inside of a double-quoted scalar whose only escapes are \" \\ and \/ (titles
+#: that quote a word): read here; any other escape is left to YAML.
+_SIMPLE_ESCAPES = re.compile(r'(?:[^"\\]|\\["\\/])*')
+_ESCAPED = re.compile(r'\\(["\\/])')
 _CONSTRUCTOR = SafeConstructor()
 
 
@@ -123,8 +127,12 @@ def _scalar(text: str) -> Any:
     first = text[0]
     if first == '"':
         inner = text[1:-1]
-        if len(text) < 2 or text[-1] != '"' or '"' in inner or "\\" in inner:
-            raise _Unsure  # an escape, or more after the closing quote
+        if len(text) < 2 or text[-1] != '"':
+            raise _Unsure
+        if '"' in inner or "\\" in inner:
+            if not _SIMPLE_ESCAPES.fullmatch(inner):
+                raise _Unsure  # another escape, or more after the closing quote
+            return _ESCAPED.sub(r"\1", inner)
         return inner
     if first == "'":
         inner = text[1:-1]

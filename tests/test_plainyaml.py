@@ -29,6 +29,8 @@ SCALARS = [
     "!tag x", "!!str 5", "&a x", "*a", "|", ">-", "?", "-", "- x", "%x", "=", "<<",
     "http://example.com/a?b=c#d", "a\tb", "a\x85b", "a\u2028b", "a\rb", "é ü", "😀",
     "''", '""', "'''", "'a'''", "'a''b'c'", "'it''s'''", '"a"b"', '"a\\b"', "'x''", '"x""',
+    '"a \\"b\\" c"', '"a\\\\b"', '"a\\/b"', '"a\\\\"', '"a\\"', '"\\\\\\""', '"a\\tb"',
+    '"a\\u00e9"', '"a\\\\\\"b"', '"\\"x\\" y"',
     "trailing   ", "[a\xa0, b]", "tab\t", "\tlead", "a \t#b", '"x" y', "'x' y", "a ' b", 'a " b', "{a: b}", "{}",
 ]  # fmt: skip
 INDENTS = [0, 0, 0, 1, 2, 2, 3, 4, 4, 6]
@@ -96,7 +98,8 @@ def assert_same(front: str) -> bool:
 @example("k: ''\nl: \"\"\nm: 'it''s'''")  # empty quoted scalars; doubled quotes
 @example("k: 'a''b'c'")  # a quote after the closing one: YAML refuses it
 @example("k: 'x''")  # the last quote is half of a doubled one: unclosed
-@example('k: "a\\b"')  # an escape: left to YAML
+@example('k: "a\\b"')  # an escape this reader does not read: left to YAML
+@example('k: "say \\"hi\\" \\\\ a\\/b"\nl: "x\\"')  # the escapes it reads; one unclosed
 def test_the_fast_reader_gives_what_yaml_gives_or_steps_aside(front: str) -> None:
     assert_same(front)
 
@@ -111,6 +114,7 @@ def test_the_fast_reader_reads_the_usual_shapes() -> None:
         "none: ~\nnothing: null\nflag: yes\ncount: 0\nratio: .5\n",
         "provider:\n  name: A\n  domain: a.example\ntopics:\n- x\nrelated:\n  - title: t\n"
         "    provider:\n      name: B\n    tags:\n    - u\n  - plain\n  -   webUrl: https://b\n",
+        'title: "The \\"[bold]\\" question"\npath: "C:\\\\x\\/y"\n',
     ]
     for front in fronts:
         assert assert_same(front), front
@@ -150,3 +154,18 @@ def test_the_fast_reader_agrees_with_yaml_on_the_real_corpus() -> None:
     fronts = _real_fronts()
     read = sum(assert_same(front) for _, front in fronts)
     assert read >= len(fronts) // 2, (read, len(fronts))  # most real front matter is plain
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet='a"\\/ntu0x é', max_size=12))
+def test_double_quoted_escapes_are_yamls_or_left_to_it(inner: str) -> None:
+    """The escapes the reader reads (\\" \\\\ \\/) give what YAML gives; any other, an
+    unclosed quote or text after it leaves the front matter to YAML."""
+    front = f'k: "{inner}"\n'
+    fast = plainyaml.load(front)
+    try:
+        expected = yaml.safe_load(front)
+    except yaml.YAMLError:
+        assert fast is None
+        return
+    assert fast is None or fast[0] == expected
