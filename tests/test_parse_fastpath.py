@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newscat import parse, plainyaml
+from newscat import parse, plainyaml, split
 from newscat.model import Article
 
 
@@ -96,3 +97,33 @@ def test_plain_scalars_written_by_hand() -> None:
 def test_anchors_and_merge_keys_take_the_standard_path() -> None:
     front = "base: &b {x: 1}\nother:\n  <<: *b\n  y: 2\nsame: *b\n"
     assert _parse(front) == {"base": {"x": 1}, "other": {"x": 1, "y": 2}, "same": {"x": 1}}
+
+
+#: The closing line as the spec words it, a multiline pattern tried at every character.
+_CLOSING_LINE = {
+    False: re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE),
+    True: re.compile(r"^\+\+\+[ \t]*$", re.MULTILINE),
+}
+
+
+_LINES = ["---", "+++", "...", "--- ", "---\t", "----", " ---", "-- -", "a: b", "", "x---",
+          "+++ ", "... x", "...\t ", "\r", "---\r", "\u2028"]  # fmt: skip
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.sampled_from(_LINES), max_size=8).map("\n".join))
+def test_the_front_matter_ends_at_the_first_closing_line(text: str) -> None:
+    """split.cut finds the closing line the way its definition (a line of ``---`` or
+    ``...``, TOML's ``+++``, and trailing blanks) says, on texts full of near misses."""
+    opening = split.opens(text)
+    if opening is None:
+        return
+    toml = opening.re is split.TOML_OPEN
+    closing = _CLOSING_LINE[toml].search(text, opening.end())
+    parts = split.cut(text, opening)
+    if closing is None:
+        assert parts is None
+    else:
+        assert parts == split.Parts(
+            toml, text[opening.end() : closing.start()], text[closing.end() :].strip("\n")
+        )
