@@ -25,6 +25,7 @@ from newscat.dates import normalise_date, unknown_zone
 from newscat.fields import (
     DEFAULT_KEYS,
     FIELDS,
+    MISSING_AT,
     PROVIDER_DOMAIN_KEY,
     PROVIDER_NAME_KEY,
     FieldKeys,
@@ -836,7 +837,9 @@ def _article(
 
     plain = {name: read(front_matter, chain(name), complaints) for name, read in _PLAIN_FIELDS}
     warnings = tuple(
-        Problem(path, code, message, _key_line(node, key), 1, "warning")
+        # A missing field's warning points at the front matter's first line, as the
+        # index that derives it does (not at a key that happens to be empty).
+        Problem(path, code, message, *((_key_line(node, key), 1) if key else MISSING_AT), "warning")
         for key, code, message in complaints
     )
     return Article(

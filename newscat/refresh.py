@@ -276,7 +276,13 @@ class _Refresh:
             changes: Iterator[_Change]
             expected = plan.files if rebuild else plan.reads
             tally = _Tally(plan.files)
-            if rebuild or plan.items is None or writes.data_version(conn) != seen:
+            moved = writes.data_version(conn) != seen  # another refresh wrote meanwhile
+            if moved and not rebuild and self.catalogues.fingerprint != stored_fingerprint(conn):
+                # ... and read the files with other keys (newscat.toml changed in between):
+                # all are read again here, so the keys stored at the end are those every
+                # row was read with.
+                writes.forget_stamps(conn)
+            if rebuild or plan.items is None or moved:
                 problems = []
                 tally = _Tally()
                 changes = self._changes(problems, tally)

@@ -6,6 +6,7 @@ import json
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -322,3 +323,71 @@ def test_the_index_gives_every_warning_the_parser_gives(tmp_path: Path) -> None:
     assert min(counts.get(code, 0) for code in ("missing-date", "missing-url", "bad-date")) >= 1, (
         counts
     )
+
+
+def test_a_missing_field_is_placed_on_the_first_line_even_beside_an_empty_key(
+    tmp_path: Path,
+) -> None:
+    site = make_root(tmp_path, {"a.md": '---\ntitle: A\n"": x\n---\n'})
+    result = run(["check", "-C", str(site), "--cache-dir", str(tmp_path / "c"), "-f", "tsv"])
+    assert [line.split("\t")[1:5] for line in result.stdout.splitlines()[1:]] == [
+        ["2", "1", "warning", "missing-date"],
+        ["2", "1", "warning", "missing-url"],
+    ]
+    counts = index_warnings_are_the_parsers(site, tmp_path / "cache")
+    assert counts == {"missing-date": 1, "missing-url": 1}
+
+
+def test_keys_changed_during_another_refresh_are_never_stored_apart_from_the_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Process 2 reads newscat.toml, the user edits it, process 1 refreshes with the new
+    keys while process 2 waits for the lock: process 2 reads every file again with the
+    keys it stores, so what check says matches what the rows hold; the next refresh
+    reads the catalogue with the keys the file now says."""
+    from newscat import refresh
+    from newscat.store.index import Index
+
+    site = make_root(
+        tmp_path,
+        {
+            "newscat.toml": '[fields]\nurl = ["link"]\n',
+            "a.md": "---\ntitle: A\nhref: https://e.com/a\n---\n",
+            "b.md": "---\ntitle: B\nlink: https://e.com/b\n---\n",
+        },
+    )
+    cache = tmp_path / "cache"
+    first = Index.open([str(site)], cache)
+    first.refresh()
+    (site / "c.md").write_text("---\ntitle: C\n---\n", encoding="utf-8")
+    second = Index.open([str(site)], cache)
+    source = refresh.Source(second.roots, second.exclusions, second.max_size, second.warn)
+    waiting = refresh._Refresh(second.conn, source)  # it read the keys: link
+    (site / "newscat.toml").write_text('[fields]\nurl = ["href"]\n', encoding="utf-8")
+    locked = waiting._locked
+
+    def after_the_other(*args: Any, **kwargs: Any) -> Any:
+        first.refresh()  # the other process, with the new keys, took the lock first
+        return locked(*args, **kwargs)
+
+    monkeypatch.setattr(waiting, "_locked", after_the_other)
+    waiting.run(None, False, False)
+
+    def urls(index: Index) -> dict[str, Any]:
+        rows = index.conn.execute("SELECT path, url FROM articles").fetchall()
+        said = {p.path: p.message for p in index.problems() if p.code == "missing-url"}
+        return {Path(path).name: url or said[path] for path, url in rows}
+
+    assert urls(second) == {
+        "a.md": "no url (read from link)",
+        "b.md": "https://e.com/b",
+        "c.md": "no url (read from link)",
+    }
+    second.refresh()
+    assert urls(second) == {
+        "a.md": "https://e.com/a",
+        "b.md": "no url (read from href)",
+        "c.md": "no url (read from href)",
+    }
+    first.close()
+    second.close()

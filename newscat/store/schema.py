@@ -22,7 +22,7 @@ from newscat.store.transactions import when_unlocked
 
 #: Raised with every change to the tables below (a stored field of the registry added,
 #: removed or retyped included): an index of another version is rebuilt.
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 #: The page size, in bytes, of an index filled with many articles at once.
 LARGE_PAGES = 16384
 #: At most how many pages an index may have to be laid out again in large pages: an
@@ -39,7 +39,8 @@ _ID_INDEXES = (
 #: In-place upgrades from older schema versions; any other version is rebuilt.
 #: Version 9 keeps no bodies (the files hold them; the full-text index keeps its own
 #: copy once built), so what older versions stored is read again: none is upgraded.
-#: Version 10 stores the parts of each id the REF rules index (``id_parts``).
+#: Version 10 stores the parts of each id the REF rules index (``id_parts``); version
+#: 11 stores no warning it can derive (``MISSING_WARNINGS``).
 _UPGRADES: dict[int, str] = {}
 #: How long a command waits for another process's refresh to finish.
 BUSY_SECONDS = 600.0
