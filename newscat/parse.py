@@ -837,9 +837,7 @@ def _article(
 
     plain = {name: read(front_matter, chain(name), complaints) for name, read in _PLAIN_FIELDS}
     warnings = tuple(
-        # A missing field's warning points at the front matter's first line, as the
-        # index that derives it does (not at a key that happens to be empty).
-        Problem(path, code, message, *((_key_line(node, key), 1) if key else MISSING_AT), "warning")
+        Problem(path, code, message, _key_line(node, key), 1, "warning")
         for key, code, message in complaints
     )
     return Article(
@@ -861,7 +859,10 @@ def _article(
 def _key_line(node: yaml.Node | Mapping[str, int] | None, key: str) -> int | None:
     """The file line of a top-level key, or of the front matter's start when it is missing.
     ``node`` is the composed document, or the line (counted from the front matter's
-    first) of each key."""
+    first) of each key. No key ("", a field no key gave) is the front matter's start,
+    where the index places the warnings it derives (not the line of an empty key)."""
+    if not key:
+        return MISSING_AT[0]
     if isinstance(node, Mapping):
         return node.get(key, 0) + 2
     if not isinstance(node, yaml.MappingNode):

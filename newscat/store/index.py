@@ -502,7 +502,7 @@ class Index:
     def _missing(self) -> Iterator[Problem]:
         """A warning for each article that lacks a field of ``MISSING_WARNINGS``, worded
         with its catalogue's keys as of the last refresh."""
-        chosen = json.loads(stored_fingerprint(self.conn))
+        chosen = self.chosen_keys()
         line, column = MISSING_AT
         for code, (name, instead) in MISSING_WARNINGS.items():
             sql = f"SELECT a.path, a.root FROM articles AS a WHERE a.{REGISTRY[name].stored_name} IS NULL"

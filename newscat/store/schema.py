@@ -259,12 +259,12 @@ def problem_row(problem: Problem) -> ProblemRow:
 
 def article_row(article: Article, raw_name: str | None = None, body: bool = False) -> ArticleRow:
     """What the index stores for an article: its column values (in ``ARTICLE_COLUMNS``
-    order, less ``root``, then ``ID_PART_COLUMNS``), its topics, its warnings' rows, and its body when ``body``
-    (for the full-text index, once built). Warnings the index derives
-    (``MISSING_WARNINGS``) are left out. Built in the worker processes, so that only
+    order, less ``root``, then ``ID_PART_COLUMNS``), its topics, its warnings' rows
+    (less those the index derives, ``MISSING_WARNINGS``), and its body when ``body``
+    (for the full-text index, once built). Built in the worker processes, so that only
     flat tuples cross back to the writer (a real catalogue has a warning or two for
-    nearly every article, and objects cost several times more to send). ``raw_name`` is the name's bytes as base64 when
-    the name is not UTF-8."""
+    nearly every article, and objects cost several times more to send). ``raw_name``
+    is the name's bytes as base64 when the name is not UTF-8."""
     if raw_name is not None:
         article = dataclasses.replace(article, path_bytes=raw_name)
     row = (*(_to_sql(spec, article) for spec in STORED_FIELDS), *id_parts(article.id))
