@@ -107,13 +107,15 @@ class App:
         if context is not None:  # close the database when the command ends
             context.call_on_close(index.close)
         progress = _ProgressBar(enabled=not self.quiet and sys.stderr.isatty(), color=self.color)
+        # Without a bar to size, a first fill does not count the catalogue before it starts.
+        update = progress.update if progress.enabled else None
         try:
             if watched and not rebuild and _watcher_caught_up(index):
                 report = index.unchanged()
             else:
-                report = index.refresh(progress.update, rebuild, all_names)
+                report = index.refresh(update, rebuild, all_names)
             if self.fulltext:
-                index.ensure_fulltext(progress=progress.update)
+                index.ensure_fulltext(progress=update)
         finally:
             progress.stop()
         if summary and report.problems and not self.quiet:

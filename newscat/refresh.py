@@ -282,13 +282,14 @@ class _Refresh:
                 # all are read again here, so the keys stored at the end are those every
                 # row was read with.
                 writes.forget_stamps(conn)
+            fresh = writes.is_empty(conn)  # no file stored: every one is new
             if rebuild or plan.items is None or moved:
                 problems = []
                 tally = _Tally()
-                changes = self._changes(problems, tally)
+                changes = self._changes(problems, tally, fresh)
             else:
                 changes = iter(plan.items)
-            report = self._apply(changes, expected, problems, progress)
+            report = self._apply(changes, expected, problems, progress, fresh)
             if stories.ready(conn):  # else grouped when first needed
                 stories.update(conn, first_new)
             if report.added or report.changed:
@@ -428,16 +429,26 @@ class _Refresh:
             look.add(change)
         look.files += tally.files
 
-    def _changes(self, problems: list[Problem], tally: _Tally) -> Iterator[_Change]:
+    def _changes(
+        self, problems: list[Problem], tally: _Tally, fresh: bool = False
+    ) -> Iterator[_Change]:
         """Every difference between the files and the index, one folder at a time.
 
         Yields ``(path, stamp, stored hash, indexed, raw path)`` for a file to read
         and ``(path, None, None, True, None)`` for one that is gone. Paths are text
         (see ``text_path``); the raw path, for reading, is given only where it differs.
+        ``fresh``: the index holds no file (under the write lock), so none is looked up.
         """
         singles = self._singles()
         visited: set[str] = set()
         folders = walk_folders(self.source.roots, problems, True, self.catalogues.selections)
+        if fresh:
+            for folder in folders:
+                tally.files += len(folder.files)
+                files, raw = text_keys(folder.files)
+                for path, now in files.items():
+                    yield (path, now, None, False, raw.get(path))
+            return
         yield from self._compared(folders, tally, visited, singles)
         yield from self._gone(visited, singles)
 
@@ -515,14 +526,16 @@ class _Refresh:
         expected: int,
         walk_problems: list[Problem],
         progress: Progress | None,
+        fresh: bool = False,
     ) -> RefreshReport:
         """Read the changed files and store what they hold; forget the files that are gone."""
         conn = self.conn
         # Filling an empty index: the secondary indexes are built once at the end
-        # (a sort), which is much faster than row-by-row upkeep.
+        # (a sort), which is much faster than row-by-row upkeep; the files table's too
+        # when it was empty (``fresh``: then the walk compares no stored stamps).
         bulk = expected >= POOL_THRESHOLD and not writes.has_articles(conn)
         if bulk:
-            writes.drop_indexes(conn)
+            writes.drop_indexes(conn, files=fresh)
         gone: list[str] = []
         tally = _Applied(writes.next_rowid(conn), None if self.all_names else NAMES_KEPT)
         reading = _Reading(
@@ -534,7 +547,7 @@ class _Refresh:
             if progress is not None:
                 progress(tally.done, max(expected, tally.done))
         if bulk:
-            writes.build_indexes(conn)
+            writes.build_indexes(conn, files=fresh)
         for path, file_id in writes.remove_files(conn, gone, self.fulltext):
             tally.name("removed", file_id, path)
         writes.replace_walk_problems(conn, walk_problems)

@@ -217,6 +217,15 @@ def test_parallel_parse_gives_the_same_index_as_serial(
     assert _fts_ids(parallel, "article 42") == ["00/00042_000000000000002a"]
     for index in (serial, parallel):
         index.conn.execute("INSERT INTO fts(fts) VALUES ('integrity-check')")
+    # The bulk fill dropped the secondary indexes and built them again: the same ones,
+    # and sound (the files table's, which the walk compares with, included).
+    schema_sql = "SELECT type, name, sql FROM sqlite_master ORDER BY name"
+    assert (
+        parallel.conn.execute(schema_sql).fetchall() == serial.conn.execute(schema_sql).fetchall()
+    )
+    assert parallel.conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    (cat / "00" / "00003_0000000000000003.txt").unlink()
+    assert (parallel.refresh().removed, parallel.file_count()) == (1, 60)
 
 
 def _fts_ids(index: Index, words: str) -> list[str]:
@@ -622,3 +631,9 @@ def test_a_first_fill_without_a_progress_bar_counts_only_enough_to_choose_its_pa
     assert progress[-1] == (60, 60)
     query = "SELECT id, date, title, record FROM articles ORDER BY id"
     assert quiet.conn.execute(query).fetchall() == shown.conn.execute(query).fetchall()
+    # The command line shows no bar when stderr is not a terminal, so it counts no more.
+    counted.clear()
+    result = run("index", "-C", str(cat), "--cache-dir", str(tmp_path / "cli"))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("60 added, 0 changed, 0 removed, 0 unchanged")
+    assert 5 <= sum(counted) < 60

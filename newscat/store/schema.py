@@ -60,6 +60,10 @@ INDEXES = (
     "CREATE INDEX IF NOT EXISTS topics_article ON topics(article)",
 )
 
+#: Covering, so that comparing a folder reads this index alone, in order. A first fill
+#: compares nothing, so it builds this one at the end too.
+FILES_INDEX = "CREATE INDEX IF NOT EXISTS files_dir ON files(dir, path, size, mtime_ns)"
+
 _STORED_DECLARATIONS = ",\n    ".join(f"{spec.stored_name} {spec.stored}" for spec in STORED_FIELDS)
 
 SCHEMA = f"""
@@ -74,8 +78,7 @@ CREATE TABLE IF NOT EXISTS files (
     hash TEXT,
     status TEXT NOT NULL            -- 'ok' or 'error'
 ) WITHOUT ROWID;
--- Covering, so that comparing a folder reads this index alone, in order.
-CREATE INDEX IF NOT EXISTS files_dir ON files(dir, path, size, mtime_ns);
+{FILES_INDEX};
 CREATE TABLE IF NOT EXISTS problems (
     path TEXT NOT NULL,
     severity TEXT NOT NULL,
