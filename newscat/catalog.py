@@ -14,7 +14,7 @@ import stat
 from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from newscat.errors import UsageError
 from newscat.ignore import GITIGNORE, Rules, Selection
@@ -337,10 +337,13 @@ def _scan(
             ):
                 continue
             if not stat_files:
-                if item.is_file() and item.path not in skip:
-                    found[item.path] = 0
-                continue
-            info = item.stat()
+                if item.is_file():
+                    if item.path not in skip:
+                        found[item.path] = 0
+                    continue
+                if not item.is_symlink():
+                    continue
+            info = item.stat()  # a link that leads nowhere is said as with stat_files
         except OSError as exc:
             if is_candidate(name):
                 problems.append(Problem(item.path, "unreadable", f"cannot read: {exc.strerror}"))
@@ -378,6 +381,31 @@ def read_article(
     re-parse). A file over ``max_size`` is refused without being read whole.
     ``name`` is the path as the catalogue shows it (default: ``text_path(path)``).
     """
+    read = read_file_article(path, article_id, known_hash, max_size, name, keys)
+    return read.digest, read.result
+
+
+class ReadFile(NamedTuple):
+    """What ``read_file_article`` found: the content hash and result of ``read_article``,
+    and the size and modification time of the file as read (None when it could not
+    be opened)."""
+
+    digest: str | None
+    result: Article | Problem | None
+    size: int | None = None
+    mtime_ns: int | None = None
+
+
+def read_file_article(
+    path: str,
+    article_id: str,
+    known_hash: str | None = None,
+    max_size: int = DEFAULT_MAX_SIZE,
+    name: str | None = None,
+    keys: FieldKeys | None = None,
+) -> ReadFile:
+    """``read_article``, and the stat of the open file, taken before it was read: a
+    stamp that can only be older than the content read, never newer."""
     shown = text_path(path) if name is None else name
     try:
         # O_NONBLOCK: a file swapped for a FIFO after the walk must not hang the read.
@@ -385,23 +413,27 @@ def read_article(
         try:
             info = os.fstat(fd)
             if not stat.S_ISREG(info.st_mode):
-                return None, Problem(shown, "unreadable", "cannot read: not a regular file")
+                problem = Problem(shown, "unreadable", "cannot read: not a regular file")
+                return ReadFile(None, problem, info.st_size, info.st_mtime_ns)
             # The stat refuses a large file unread; the bounded read catches one still growing.
             data = b"" if info.st_size > max_size else _read_bounded(fd, info.st_size, max_size)
         finally:
             os.close(fd)
         if info.st_size > max_size or len(data) > max_size:
-            return None, Problem(
-                shown, "too-large", f"file is larger than the {_size(max_size)} limit"
+            message = f"file is larger than the {_size(max_size)} limit"
+            return ReadFile(
+                None, Problem(shown, "too-large", message), info.st_size, info.st_mtime_ns
             )
     except OSError as exc:
-        return None, Problem(shown, "unreadable", f"cannot read: {exc.strerror or exc}")
+        return ReadFile(None, Problem(shown, "unreadable", f"cannot read: {exc.strerror or exc}"))
     from newscat.parse import parse_article  # YAML is loaded only when a file is read
 
     digest = hashlib.blake2b(data, digest_size=16).hexdigest()
     if digest == known_hash:
-        return digest, None
-    return digest, parse_article(data, shown, article_id, keys)
+        return ReadFile(digest, None, info.st_size, info.st_mtime_ns)
+    return ReadFile(
+        digest, parse_article(data, shown, article_id, keys), info.st_size, info.st_mtime_ns
+    )
 
 
 def _read_bounded(fd: int, expected: int, max_size: int) -> bytes:

@@ -24,7 +24,7 @@ from newscat.catalog import (
     Walked,
     file_entry,
     path_bytes,
-    read_article,
+    read_file_article,
     stamps,
     text_keys,
     text_path,
@@ -441,7 +441,8 @@ class _Refresh:
         """
         singles = self._singles()
         visited: set[str] = set()
-        folders = walk_folders(self.source.roots, problems, True, self.catalogues.selections)
+        # A first fill stats no file: each is new, and the reader stats it as it opens it.
+        folders = walk_folders(self.source.roots, problems, not fresh, self.catalogues.selections)
         if fresh:
             for folder in folders:
                 tally.files += len(folder.files)
@@ -674,14 +675,18 @@ def _read_batch(batch: Sequence[_ToRead], reading: _Reading) -> list[_ReadResult
     started = time.time_ns()
     for path, file_stamp, old_hash, known, raw in batch:
         entry = file_entry(path, file_stamp, text_roots)
-        digest, result = read_article(
+        digest, result, size, mtime_ns = read_file_article(
             raw or path, entry.id, old_hash, max_size, name=path, keys=keys.get(entry.root)
         )
+        # The stamp stored is that of the file as read (the walk of a first fill takes
+        # none); the walk's when it could not be opened.
+        if size is None or mtime_ns is None:
+            size, mtime_ns = entry.size, entry.mtime_ns
         # A file changed moments before it was read may change again within the same
         # tick of the file system's clock, keeping its size and mtime: its stamp is
         # stored as one no file has, so that the next refresh reads it again.
-        racy = started - entry.mtime_ns < RACY_NS
-        row = (entry.path, entry.root, entry.id, entry.size, RACY_MTIME if racy else entry.mtime_ns)
+        racy = started - mtime_ns < RACY_NS
+        row = (entry.path, entry.root, entry.id, size, RACY_MTIME if racy else mtime_ns)
         stored: ArticleRow | Problem | None = result if not isinstance(result, Article) else None
         if isinstance(result, Article):
             stored = article_row(result, None if raw is None else path_bytes(raw), reading.bodies)

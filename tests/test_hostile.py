@@ -444,6 +444,7 @@ def test_index_refresh_survives_a_file_deleted_after_the_walk(
 ) -> None:
     root = make_root(tmp_path, {"gone.md": GOOD.format(n=1), "stays.md": GOOD.format(n=2)})
     real_walk = catalog.walk_folders
+    walks: list[bool] = []
 
     def walk_then_delete(
         roots: list[str],
@@ -451,8 +452,9 @@ def test_index_refresh_survives_a_file_deleted_after_the_walk(
         stat_files: bool = True,
         selections: Mapping[str, Selection] | None = None,
     ) -> Iterator[catalog.Folder]:
+        walks.append(stat_files)
         yield from real_walk(roots, problems, stat_files, selections)
-        if stat_files:  # the walk that reads, not a count by name
+        if len(walks) == 2:  # the walk that reads, after the first fill's count by name
             (root / "gone.md").unlink()
 
     monkeypatch.setattr("newscat.refresh.walk_folders", walk_then_delete)
@@ -470,6 +472,7 @@ def test_file_replaced_between_walk_and_read(
 ) -> None:
     root = make_root(tmp_path, {"swap.md": GOOD.format(n=1)})
     real_walk = catalog.walk_folders
+    walks: list[bool] = []
 
     def walk_then_replace(
         roots: list[str],
@@ -477,8 +480,9 @@ def test_file_replaced_between_walk_and_read(
         stat_files: bool = True,
         selections: Mapping[str, Selection] | None = None,
     ) -> Iterator[catalog.Folder]:
+        walks.append(stat_files)
         yield from real_walk(roots, problems, stat_files, selections)
-        if stat_files:  # the walk that reads, not a count by name
+        if len(walks) == 2:  # the walk that reads, after the first fill's count by name
             (root / "swap.md").write_text("not an article any more\n")
 
     monkeypatch.setattr("newscat.refresh.walk_folders", walk_then_replace)

@@ -148,14 +148,14 @@ def test_touching_a_file_reparses_nothing(tmp_path: Path, monkeypatch: pytest.Mo
     target = cat / "00/00001_0000000000000001.txt"
     os.utime(target, ns=(time.time_ns(), time.time_ns() - 5_000_000_000))
     parsed: list[str] = []
-    real = refresh_module.read_article
+    real = refresh_module.read_file_article
 
     def spy(path: str, *args: object, **kwargs: object) -> object:
         result = real(path, *args, **kwargs)  # type: ignore[arg-type]
-        parsed.append(path if result[1] is not None else "unchanged")
+        parsed.append(path if result.result is not None else "unchanged")
         return result
 
-    monkeypatch.setattr(refresh_module, "read_article", spy)
+    monkeypatch.setattr(refresh_module, "read_file_article", spy)
     report = index.refresh()
     assert (report.added, report.changed, report.unchanged) == (0, 0, 3)
     assert parsed == ["unchanged"]
@@ -609,31 +609,62 @@ def test_a_first_fill_without_a_progress_bar_counts_only_enough_to_choose_its_pa
     for folder in range(6):
         make_catalogue(cat, 10, start=folder * 100)  # six folders of ten
     monkeypatch.setattr(refresh_module, "POOL_THRESHOLD", 5)
-    counted: list[int] = []
+    walks: list[int] = []  # the files each walk found: the count's, then the fill's
     walk = refresh_module.walk_folders
 
     def spied(*args: object, **kwargs: object) -> object:
+        walks.append(0)
         for folder in walk(*args, **kwargs):  # type: ignore[arg-type]
-            if args[2] is False:  # stat_files: the count by name
-                counted.append(len(folder.files))
+            walks[-1] += len(folder.files)
             yield folder
 
     monkeypatch.setattr(refresh_module, "walk_folders", spied)
     quiet = open_index([cat], tmp_path / "quiet")
     report = quiet.refresh()
     assert (report.added, report.unchanged, quiet.file_count()) == (60, 0, 60)
-    assert 5 <= sum(counted) < 60
-    counted.clear()
+    assert len(walks) == 2 and 5 <= walks[0] < 60 and walks[1] == 60
+    walks.clear()
     progress: list[tuple[int, int]] = []
     shown = open_index([cat], tmp_path / "shown")
     shown.refresh(progress=lambda done, total: progress.append((done, total)))
-    assert sum(counted) == 60
+    assert walks == [60, 60]
     assert progress[-1] == (60, 60)
     query = "SELECT id, date, title, record FROM articles ORDER BY id"
     assert quiet.conn.execute(query).fetchall() == shown.conn.execute(query).fetchall()
     # The command line shows no bar when stderr is not a terminal, so it counts no more.
-    counted.clear()
+    walks.clear()
     result = run("index", "-C", str(cat), "--cache-dir", str(tmp_path / "cli"))
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("60 added, 0 changed, 0 removed, 0 unchanged")
-    assert 5 <= sum(counted) < 60
+    assert len(walks) == 2 and 5 <= walks[0] < 60 and walks[1] == 60
+
+
+@pytest.mark.parametrize("threshold", [1, 10_000], ids=["pool", "serial"])
+def test_a_first_fill_stores_the_stamps_of_the_files_as_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, threshold: int
+) -> None:
+    """A first fill's walk stats no file; what it stores is what a stat would give, a
+    dangling link is said at once, and the next refresh finds nothing changed."""
+    monkeypatch.setattr(refresh_module, "POOL_THRESHOLD", threshold)
+    cat = tmp_path / "cat"
+    make_catalogue(cat, 12)
+    (cat / "dangling.md").symlink_to(cat / "nowhere.md")
+    (cat / "linked.md").symlink_to(cat / "00" / "00003_0000000000000003.txt")
+    old = time.time_ns() - 60_000_000_000  # a minute ago: not racy
+    for path in cat.rglob("*.txt"):
+        os.utime(path, ns=(old, old))
+    index = open_index([cat], tmp_path / "cache")
+    report = index.refresh()
+    assert (report.added, report.unchanged) == (13, 0)
+    assert [(p.path, p.code) for p in index.problems()] == [
+        (str(cat / "dangling.md"), "unreadable")
+    ]
+    stored = index.conn.execute("SELECT path, size, mtime_ns FROM files ORDER BY path")
+    expected = sorted(
+        (str(path), path.stat().st_size, path.stat().st_mtime_ns)
+        for path in [*cat.rglob("*.txt"), cat / "linked.md"]
+    )
+    assert stored.fetchall() == expected
+    again = index.refresh()
+    assert (again.added, again.changed, again.unchanged) == (0, 0, 13)
+    assert [p.code for p in index.problems()] == ["unreadable"]
