@@ -8,11 +8,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
 
 from newscat import forked, refresh
+from newscat.store import writes
 from tests.conftest import run, write_article
 
 
@@ -149,3 +151,20 @@ def test_shares_are_even_by_files_and_keep_the_walk_order() -> None:
     assert refresh._shares([5, 1, 1, 1, 4], 2) == [[0, 2], [1, 3, 4]]
     assert refresh._shares([1, 1], 4) == [[0], [1]]
     assert refresh._shares([3, 0, 2], 1) == [[0, 1, 2]]
+
+
+def test_each_subtree_is_sized_by_its_files_and_folders(tmp_path: Path) -> None:
+    """What the shares are weighed by: the files the index holds under each folder, and
+    the folders that hold them (a folder, its listing and its lookup, costs the walk
+    more than a file does)."""
+    root = tmp_path / "cat"
+    build(root)
+    write_article(root, "a.md", "Body.", title="Beside a", date="2024-01-02")  # not under a/
+    write_article(root, "a-b/1.md", "Body.", title="Beside a too", date="2024-01-02")
+    cache = tmp_path / "cache"
+    report(root, cache)
+    (database,) = cache.glob("*.sqlite3")
+    conn = sqlite3.connect(database)
+    folders = [str(root / name) for name in ("a", "e", "e/deep", "f", "g")]
+    assert writes.tree_sizes(conn, folders) == [(3, 1), (6, 2), (6, 2), (3, 1), (0, 0)]
+    conn.close()

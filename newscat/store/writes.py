@@ -81,17 +81,19 @@ def path_stamps(conn: sqlite3.Connection, paths: Sequence[str]) -> list[tuple[An
     ).fetchall()
 
 
-def tree_file_counts(conn: sqlite3.Connection, folders: Sequence[str]) -> list[int]:
-    """How many files the index holds in each of ``folders`` and the folders below it."""
-    return [
-        conn.execute(
+def tree_sizes(conn: sqlite3.Connection, folders: Sequence[str]) -> list[tuple[int, int]]:
+    """How many files, and how many folders holding files, the index has in each of
+    ``folders`` and the folders below it."""
+    sizes = []
+    for folder in folders:
+        rows = conn.execute(
             # Two ranges of the folders' index (an OR of them reads far more).
-            "SELECT (SELECT count(*) FROM files WHERE dir = ?) "
-            "+ (SELECT count(*) FROM files WHERE dir > ? AND dir < ?)",
+            "SELECT count(*), count(DISTINCT dir) FROM files WHERE dir = ? UNION ALL "
+            "SELECT count(*), count(DISTINCT dir) FROM files WHERE dir > ? AND dir < ?",
             (folder, folder + "/", folder + "0"),  # "0" is the character after "/"
-        ).fetchone()[0]
-        for folder in folders
-    ]
+        ).fetchall()
+        sizes.append((sum(row[0] for row in rows), sum(row[1] for row in rows)))
+    return sizes
 
 
 def reopened(conn: sqlite3.Connection) -> sqlite3.Connection | None:
