@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from newscat.errors import UsageError
-from newscat.ignore import GITIGNORE, Rules, Selection
+from newscat.ignore import GITIGNORE, FileTests, Rules, Selection
 from newscat.model import ARTICLE_SUFFIXES, DEFAULT_MAX_SIZE, Article, Problem
 from newscat.text import line_text
 
@@ -289,9 +289,12 @@ def walk_from(
                 Problem(directory, "unreadable", f"cannot read directory: {exc.strerror}")
             )
             continue
-        if selection is not None and selection.gitignore:
-            chain = selection.folder_rules(chain, relative, _gitignore_text(items))
-        found, below = _scan(items, relative, chain, skip, problems, stat_files, selection)
+        tests: FileTests = ()
+        if selection is not None:
+            if selection.gitignore:
+                chain = selection.folder_rules(chain, relative, _gitignore_text(items))
+            tests = selection.file_tests(chain, relative)
+        found, below = _scan(items, relative, chain, tests, skip, problems, stat_files, selection)
         for path, sub_relative, info in below:
             key = (info.st_dev, info.st_ino)
             if key not in seen_dirs:
@@ -304,13 +307,15 @@ def _scan(
     items: Sequence[os.DirEntry[str]],
     relative: str,
     chain: tuple[Rules, ...],
+    tests: FileTests,
     skip: Walked,
     problems: list[Problem],
     stat_files: bool,
     selection: Selection | None,
 ) -> tuple[Walked, list[tuple[str, str, os.stat_result]]]:
     """One folder's article files (with their stamps when ``stat_files``, else 0) and
-    its subfolders to visit: (path, path relative to the root, stat)."""
+    its subfolders to visit: (path, path relative to the root, stat). ``tests``: the
+    folder's ``Selection.file_tests``, which spare most files the rules."""
     found: Walked = {}
     below: list[tuple[str, str, os.stat_result]] = []
     is_regular = stat.S_ISREG
@@ -332,9 +337,15 @@ def _scan(
                 continue
             if not name.lower().endswith(ARTICLE_SUFFIXES):
                 continue
-            if selection is not None and selection.leaves_out(
-                chain, f"{relative}/{name}" if relative else name, False
-            ):
+            for prefix, pattern in tests:
+                if pattern.fullmatch(prefix + name) is not None:
+                    left = selection is not None and selection.leaves_out(
+                        chain, f"{relative}/{name}" if relative else name, False
+                    )
+                    break
+            else:
+                left = False
+            if left:
                 continue
             if not stat_files:
                 if item.is_file():

@@ -25,6 +25,8 @@ from functools import cached_property
 
 #: The name of git's ignore file, read in every folder of a catalogue.
 GITIGNORE = ".gitignore"
+#: What a folder's files are checked with before the rules decide (``Selection.file_tests``).
+FileTests = tuple[tuple[str, "re.Pattern[str]"], ...]
 
 
 class BadPattern(ValueError):
@@ -159,7 +161,7 @@ class Rules:
             if not path.startswith(self.base + "/"):
                 return None
             path = path[len(self.base) + 1 :]
-        if not (self._any_folder if is_folder else self._any_file).fullmatch(path):
+        if not (self._any_folder if is_folder else self.any_file).fullmatch(path):
             return None  # the usual case, one match in C instead of one per pattern
         for pattern in reversed(self.patterns):
             if pattern.folders_only and not is_folder:
@@ -174,9 +176,14 @@ class Rules:
         return _any(self.patterns)
 
     @cached_property
-    def _any_file(self) -> re.Pattern[str]:
+    def any_file(self) -> re.Pattern[str]:
         """Matches every file path some pattern (not for folders only) matches."""
         return _any(tuple(pattern for pattern in self.patterns if not pattern.folders_only))
+
+    @cached_property
+    def has_file_patterns(self) -> bool:
+        """Whether some pattern can match a file (not only folders)."""
+        return any(not pattern.folders_only for pattern in self.patterns)
 
 
 def _any(patterns: tuple[Pattern, ...]) -> re.Pattern[str]:
@@ -228,6 +235,23 @@ class Selection:
             return chain
         found = rules(text.splitlines(), folder)
         return (*chain, found) if found.patterns else chain
+
+    def file_tests(self, chain: Sequence[Rules], folder: str) -> FileTests:
+        """What the walk checks each file of ``folder`` (relative to the root) with before
+        asking ``leaves_out``: ``(prefix, pattern)`` pairs, one per set of rules that has
+        patterns for files. ``leaves_out`` can be true for a file only when some
+        pattern fully matches its prefix and name, so a folder with none (the usual
+        case) needs no check per file, and the rest one match in C per set."""
+        inside = f"{folder}/" if folder else ""
+        tests: list[tuple[str, re.Pattern[str]]] = []
+        for rules in (self.exclude, *chain):
+            if not rules.has_file_patterns:
+                continue
+            if not rules.base:
+                tests.append((inside, rules.any_file))
+            elif inside.startswith(rules.base + "/"):
+                tests.append((inside[len(rules.base) + 1 :], rules.any_file))
+        return tuple(tests)
 
     def leaves_out(self, chain: Sequence[Rules], path: str, is_folder: bool) -> bool:
         """Whether the walk skips ``path`` (relative to the root, ``/``-separated)."""

@@ -7,8 +7,10 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
-from newscat.ignore import BadPattern, compile_pattern, left_out, rules
+from newscat.ignore import BadPattern, Selection, compile_pattern, left_out, rules
 from newscat.store.index import Index
 from tests.conftest import run, write_article
 
@@ -82,6 +84,44 @@ def test_many_patterns_in_one_file_decide_as_each_alone_would() -> None:
                     expected = not pattern.negate
                     break
             assert one_file.decide(path, is_folder) is expected, (path, is_folder)
+
+
+_SEGMENT = st.sampled_from(["a", "b", "sub", "x.md", "keep.md", "draft"])
+_LINE = st.sampled_from(
+    [
+        "*.md", "!keep.md", "/x.md", "sub/", "sub/*.md", "**/draft/*", "a/**", "x.*",
+        "!sub/x.md", "b", "[ab].md", "?.md", "draft", "/sub/**/keep.md", "#c", "",
+    ]
+)  # fmt: skip
+
+
+@settings(max_examples=400)
+@example([(["/x.md"], ["sub"])], [], ["sub"], "x.md")  # anchored in a deeper folder
+@example([(["sub/*.md"], [])], [], ["sub"], "a.md")  # a path pattern from the root
+@given(
+    st.lists(st.tuples(st.lists(_LINE, max_size=4), st.lists(_SEGMENT, max_size=2)), max_size=3),
+    st.lists(_LINE, max_size=3),
+    st.lists(_SEGMENT, max_size=3),
+    st.sampled_from(["x.md", "keep.md", "a.md", "draft.md", "b"]),
+)
+def test_a_folders_file_tests_let_through_no_file_the_rules_leave_out(
+    files: list[tuple[list[str], list[str]]], globs: list[str], folder: list[str], name: str
+) -> None:
+    """The walk asks the rules about a file only when one of its folder's tests matches:
+    whatever the rules leave out, some test must match."""
+    relative = "/".join(folder)
+    chain = tuple(
+        rules(lines, "/".join(base))
+        for lines, base in files
+        if relative == "/".join(base) or relative.startswith("/".join(base) + "/") or not base
+    )
+    selection = Selection(rules(globs))
+    path = f"{relative}/{name}" if relative else name
+    tests = selection.file_tests(chain, relative)
+    if selection.leaves_out(chain, path, False):
+        assert any(pattern.fullmatch(prefix + name) for prefix, pattern in tests)
+    if not any(r.patterns for r in (selection.exclude, *chain)):
+        assert tests == ()
 
 
 def test_a_deeper_file_overrides_the_one_above() -> None:
