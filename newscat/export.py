@@ -12,12 +12,10 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import difflib
 import json
 import os
 import sqlite3
 import string
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -117,6 +115,8 @@ def _field_names(paths: Mapping[tuple[str, ...], fields.PathStats]) -> list[str]
 def _unknown_field(name: str, paths: Mapping[tuple[str, ...], fields.PathStats]) -> UsageError:
     valid = _field_names(paths)
     message = f"unknown field {name!r}"
+    import difflib  # start-up time: only a mistyped field needs a suggestion
+
     close = difflib.get_close_matches(name, fields.spellings(paths), n=1)
     if close:
         message += f" (did you mean {close[0]!r}?)"
@@ -448,6 +448,8 @@ def atomic_path(path: str) -> Iterator[str]:
     if os.path.isdir(target):
         raise OutputError(f"cannot write {path}: it is a directory")
     directory = os.path.dirname(target)
+    import tempfile  # start-up time: only an output file needs one
+
     held = signals.hold()  # a signal now would leave the file made but not yet ours to remove
     try:
         fd, temp = tempfile.mkstemp(

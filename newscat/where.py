@@ -10,7 +10,6 @@ text it writes itself is column names and operators it chose.
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from collections.abc import Callable
@@ -60,6 +59,8 @@ def resolve(
     if found is not None:
         return found
     dotted = ".".join(segments)
+    import difflib  # start-up time: only a mistyped field needs a suggestion
+
     close = difflib.get_close_matches(dotted, spellings(paths), n=1, cutoff=0.6)
     hint = f"Did you mean {close[0]!r}?" if close else "Run `newscat fields` to see every field."
     raise WhereError(source, f"unknown field {dotted!r}", token.start, token.end, hint)
