@@ -337,15 +337,7 @@ def _scan(
                 continue
             if not name.lower().endswith(ARTICLE_SUFFIXES):
                 continue
-            for prefix, pattern in tests:
-                if pattern.fullmatch(prefix + name) is not None:
-                    left = selection is not None and selection.leaves_out(
-                        chain, f"{relative}/{name}" if relative else name, False
-                    )
-                    break
-            else:
-                left = False
-            if left:
+            if tests and _left_out(tests, selection, chain, relative, name):
                 continue
             if not stat_files:
                 if item.is_file():
@@ -362,6 +354,22 @@ def _scan(
         if is_regular(info.st_mode) and item.path not in skip:
             found[item.path] = (info.st_size << _MTIME_BITS) | (info.st_mtime_ns & _MTIME_MASK)
     return found, below
+
+
+def _left_out(
+    tests: FileTests,
+    selection: Selection | None,
+    chain: tuple[Rules, ...],
+    relative: str,
+    name: str,
+) -> bool:
+    """Whether the file ``name`` of folder ``relative`` is left out: the rules are
+    asked only when one of the folder's ``tests`` matches it."""
+    for prefix, pattern in tests:
+        if pattern.fullmatch(prefix + name) is not None:
+            path = f"{relative}/{name}" if relative else name
+            return selection is not None and selection.leaves_out(chain, path, False)
+    return False
 
 
 def _gitignore_text(items: Sequence[os.DirEntry[str]]) -> str | None:
