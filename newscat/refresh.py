@@ -60,6 +60,8 @@ MAX_WALKERS = 4
 #: the index. Measured on eleven real sites, so that a site of many small folders (one
 #: page bundle each) does not make its share the slow one.
 FOLDER_COST = 4
+#: The stamp a first fill's walk gives every file (it stats none): no stamp is negative.
+UNSTATTED = -1
 #: A report names at most this many files (a cold build of a million need not hold a
 #: million names), unless all are asked for.
 NAMES_KEPT = 10_000
@@ -293,13 +295,13 @@ class _Refresh:
                 changes = self._changes(problems, tally, fresh)
             else:
                 changes = iter(plan.items)
-            report = self._apply(changes, expected, problems, progress, fresh)
+            report, vanished = self._apply(changes, expected, problems, progress, fresh)
             if stories.ready(conn):  # else grouped when first needed
                 stories.update(conn, first_new)
             if report.added or report.changed:
                 writes.arrivals_pending(conn)
             writes.finish(conn, self.source.roots, self.catalogues.fingerprint)
-        return report, tally.files
+        return report, tally.files - vanished
 
     def _count(self, enough: int | None) -> _Plan:
         """The first look at an empty index: every file is new, so names are enough.
@@ -452,8 +454,8 @@ class _Refresh:
             for folder in folders:
                 tally.files += len(folder.files)
                 files, raw = text_keys(folder.files)
-                for path, now in files.items():
-                    yield (path, now, None, False, raw.get(path))
+                for path in files:
+                    yield (path, UNSTATTED, None, False, raw.get(path))
             return
         yield from self._compared(folders, tally, visited, singles)
         yield from self._gone(visited, singles)
@@ -533,8 +535,9 @@ class _Refresh:
         walk_problems: list[Problem],
         progress: Progress | None,
         fresh: bool = False,
-    ) -> RefreshReport:
-        """Read the changed files and store what they hold; forget the files that are gone."""
+    ) -> tuple[RefreshReport, int]:
+        """Read the changed files and store what they hold; forget the files that are gone.
+        Also says how many files the walk found that were not there to read after all."""
         conn = self.conn
         # Filling an empty index: the secondary indexes are built once at the end
         # (a sort), which is much faster than row-by-row upkeep; the files table's too
@@ -549,7 +552,8 @@ class _Refresh:
         )
         parallel = expected >= POOL_THRESHOLD
         for results in _read_all(_batches(changes, gone), reading, parallel):
-            writes.write_batch(conn, tally.batch(results, self.fulltext), self.fulltext)
+            batch = tally.batch(results, self.fulltext, walk_problems)
+            writes.write_batch(conn, batch, self.fulltext)
             if progress is not None:
                 progress(tally.done, max(expected, tally.done))
         if bulk:
@@ -557,7 +561,7 @@ class _Refresh:
         for path, file_id in writes.remove_files(conn, gone, self.fulltext):
             tally.name("removed", file_id, path)
         writes.replace_walk_problems(conn, walk_problems)
-        return RefreshReport(
+        report = RefreshReport(
             tally.added,
             tally.changed,
             len(gone),
@@ -565,6 +569,7 @@ class _Refresh:
             names=tuple(tally.names),
             names_complete=tally.names_complete,
         )
+        return report, tally.vanished
 
 
 def _batches(changes: Iterator[_Change], gone: list[str]) -> Iterator[list[_ToRead]]:
@@ -594,6 +599,8 @@ class _Applied:
     changed: int = 0
     unchanged: int = 0
     done: int = 0
+    #: Files the walk found that could not be reached after all (see ``batch``).
+    vanished: int = 0
     names: list[tuple[str, str, str]] = field(default_factory=list)
 
     def name(self, what: str, file_id: str, path: str) -> None:
@@ -602,11 +609,19 @@ class _Applied:
         else:
             self.names_complete = False
 
-    def batch(self, results: list[_ReadResult], fulltext: bool) -> writes.Batch:
-        """The rows to store for one batch of read files."""
+    def batch(
+        self, results: list[_ReadResult], fulltext: bool, walk_problems: list[Problem]
+    ) -> writes.Batch:
+        """The rows to store for one batch of read files. A file a first fill's walk
+        found but neither open nor stat could reach is the walk's problem, as with
+        every other walk: it goes to ``walk_problems``, and is no file of the index."""
         batch = writes.Batch()
         for file_row, known, digest, result in results:
             path, root, file_id, size, mtime_ns = file_row
+            if size == UNSTATTED and isinstance(result, Problem):
+                walk_problems.append(result)
+                self.vanished += 1
+                continue
             if result is None:  # same content, new stat
                 self.unchanged += 1
                 batch.stats.append((size, mtime_ns, path))
@@ -686,7 +701,18 @@ def _read_batch(batch: Sequence[_ToRead], reading: _Reading) -> list[_ReadResult
         # The stamp stored is that of the file as read (the walk of a first fill takes
         # none); the walk's when it could not be opened.
         if size is None or mtime_ns is None:
-            size, mtime_ns = entry.size, entry.mtime_ns
+            if file_stamp != UNSTATTED:
+                size, mtime_ns = entry.size, entry.mtime_ns
+            else:  # what the walk would have said, had it stat'ed the file
+                try:
+                    info = os.stat(raw or path)
+                except OSError as exc:
+                    gone = Problem(path, "unreadable", f"cannot read: {exc.strerror}")
+                    out.append(
+                        ((entry.path, entry.root, entry.id, UNSTATTED, 0), known, None, gone)
+                    )
+                    continue
+                size, mtime_ns = info.st_size, info.st_mtime_ns
         # A file changed moments before it was read may change again within the same
         # tick of the file system's clock, keeping its size and mtime: its stamp is
         # stored as one no file has, so that the next refresh reads it again.

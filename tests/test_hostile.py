@@ -459,11 +459,15 @@ def test_index_refresh_survives_a_file_deleted_after_the_walk(
 
     monkeypatch.setattr("newscat.refresh.walk_folders", walk_then_delete)
     index = Index.open([str(root)], None)
-    index.refresh()
+    report = index.refresh()
     assert [a.id for a in index.select()] == ["stays"]
-    assert [p.code for p in index.problems()] == ["unreadable"]
+    assert [(p.path, p.code) for p in index.problems()] == [(str(root / "gone.md"), "unreadable")]
+    # A first fill's walk stats no file: one it found that neither opens nor stats is
+    # the walk's problem, as a walk that stats would have said, and no file of the index.
+    assert (report.added, report.unchanged, index.file_count()) == (1, 0, 1)
     monkeypatch.setattr("newscat.refresh.walk_folders", real_walk)
-    index.refresh()  # the next refresh forgets the vanished file
+    report = index.refresh()  # the next refresh forgets the vanished file
+    assert (report.added, report.removed, report.unchanged) == (0, 0, 1)
     assert index.problems() == []
 
 

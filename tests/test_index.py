@@ -643,8 +643,9 @@ def test_a_first_fill_without_a_progress_bar_counts_only_enough_to_choose_its_pa
 def test_a_first_fill_stores_the_stamps_of_the_files_as_read(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, threshold: int
 ) -> None:
-    """A first fill's walk stats no file; what it stores is what a stat would give, a
-    dangling link is said at once, and the next refresh finds nothing changed."""
+    """A first fill's walk stats no file; what it stores is what a stat would give (for
+    a file it cannot open too), a dangling link is said at once, and the next refresh
+    finds nothing changed."""
     monkeypatch.setattr(refresh_module, "POOL_THRESHOLD", threshold)
     cat = tmp_path / "cat"
     make_catalogue(cat, 12)
@@ -653,11 +654,21 @@ def test_a_first_fill_stores_the_stamps_of_the_files_as_read(
     old = time.time_ns() - 60_000_000_000  # a minute ago: not racy
     for path in cat.rglob("*.txt"):
         os.utime(path, ns=(old, old))
+    locked = cat / "00" / "00005_0000000000000005.txt"
+    real_open = os.open
+
+    def guarded(path: str, flags: int, *args: int) -> int:  # as chmod 000 for a user
+        if str(path) == str(locked):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, flags, *args)
+
+    monkeypatch.setattr(os, "open", guarded)
     index = open_index([cat], tmp_path / "cache")
     report = index.refresh()
     assert (report.added, report.unchanged) == (13, 0)
-    assert [(p.path, p.code) for p in index.problems()] == [
-        (str(cat / "dangling.md"), "unreadable")
+    assert sorted((p.path, p.code) for p in index.problems()) == [
+        (str(locked), "unreadable"),
+        (str(cat / "dangling.md"), "unreadable"),
     ]
     stored = index.conn.execute("SELECT path, size, mtime_ns FROM files ORDER BY path")
     expected = sorted(
@@ -667,4 +678,33 @@ def test_a_first_fill_stores_the_stamps_of_the_files_as_read(
     assert stored.fetchall() == expected
     again = index.refresh()
     assert (again.added, again.changed, again.unchanged) == (0, 0, 13)
-    assert [p.code for p in index.problems()] == ["unreadable"]
+    assert [p.code for p in index.problems()] == ["unreadable", "unreadable"]
+
+
+def test_a_first_fill_that_waited_for_another_reads_as_a_refresh(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whether the index is empty is decided under the write lock: a first fill that
+    waited while another process filled the index compares with what that one stored."""
+    monkeypatch.setattr(refresh_module, "POOL_THRESHOLD", 5)
+    cat = tmp_path / "cat"
+    make_catalogue(cat, 30)
+    cache = tmp_path / "cache"
+    waiting = open_index([cat], cache)
+    real = refresh_module._Refresh._locked
+    others: list[int] = []
+
+    def after_another(self: object, *args: object) -> object:
+        if not others:  # the other process fills the index first
+            others.append(0)
+            others[0] = open_index([cat], cache).refresh().added
+        return real(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(refresh_module._Refresh, "_locked", after_another)
+    report = waiting.refresh()
+    assert others == [30]
+    assert (report.added, report.changed, report.unchanged) == (0, 0, 30)
+    assert waiting.file_count() == 30
+    assert waiting.conn.execute("SELECT count(*) FROM articles").fetchone() == (30,)
+    names = {row[0] for row in waiting.conn.execute("SELECT name FROM sqlite_master")}
+    assert "files_dir" in names
