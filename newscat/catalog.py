@@ -385,29 +385,12 @@ def _gitignore_text(items: Sequence[os.DirEntry[str]]) -> str | None:
     return None
 
 
-def read_article(
-    path: str,
-    article_id: str,
-    known_hash: str | None = None,
-    max_size: int = DEFAULT_MAX_SIZE,
-    name: str | None = None,
-    keys: FieldKeys | None = None,
-) -> tuple[str | None, Article | Problem | None]:
-    """Read and parse one file: ``(content hash, result)``. ``keys`` says which
-    front-matter keys each field is read from (default: newscat's own choice).
-
-    The result is None when the content hash equals ``known_hash`` (nothing to
-    re-parse). A file over ``max_size`` is refused without being read whole.
-    ``name`` is the path as the catalogue shows it (default: ``text_path(path)``).
-    """
-    read = read_file_article(path, article_id, known_hash, max_size, name, keys)
-    return read.digest, read.result
-
-
 class ReadFile(NamedTuple):
-    """What ``read_file_article`` found: the content hash and result of ``read_article``,
-    and the size and modification time of the file as read (None when it could not
-    be opened)."""
+    """What ``read_article`` found: the content hash (None when the file was not read
+    whole), the result (None when the hash equals the one known), and the file's size
+    and modification time: from the open file, taken before it was read, so a stamp
+    never newer than the content; from a stat when it could not be opened; None when
+    neither could reach it."""
 
     digest: str | None
     result: Article | Problem | None
@@ -415,7 +398,7 @@ class ReadFile(NamedTuple):
     mtime_ns: int | None = None
 
 
-def read_file_article(
+def read_article(
     path: str,
     article_id: str,
     known_hash: str | None = None,
@@ -423,8 +406,13 @@ def read_file_article(
     name: str | None = None,
     keys: FieldKeys | None = None,
 ) -> ReadFile:
-    """``read_article``, and the stat of the open file, taken before it was read: a
-    stamp that can only be older than the content read, never newer."""
+    """Read and parse one file. ``keys`` says which front-matter keys each field is
+    read from (default: newscat's own choice).
+
+    The result is None when the content hash equals ``known_hash`` (nothing to
+    re-parse). A file over ``max_size`` is refused without being read whole.
+    ``name`` is the path as the catalogue shows it (default: ``text_path(path)``).
+    """
     shown = text_path(path) if name is None else name
     try:
         # O_NONBLOCK: a file swapped for a FIFO after the walk must not hang the read.
@@ -444,15 +432,17 @@ def read_file_article(
                 None, Problem(shown, "too-large", message), info.st_size, info.st_mtime_ns
             )
     except OSError as exc:
-        return ReadFile(None, Problem(shown, "unreadable", f"cannot read: {exc.strerror or exc}"))
+        problem = Problem(shown, "unreadable", f"cannot read: {exc.strerror or exc}")
+        try:
+            info = os.stat(path)
+        except OSError:
+            return ReadFile(None, problem)
+        return ReadFile(None, problem, info.st_size, info.st_mtime_ns)
     from newscat.parse import parse_article  # YAML is loaded only when a file is read
 
     digest = hashlib.blake2b(data, digest_size=16).hexdigest()
-    if digest == known_hash:
-        return ReadFile(digest, None, info.st_size, info.st_mtime_ns)
-    return ReadFile(
-        digest, parse_article(data, shown, article_id, keys), info.st_size, info.st_mtime_ns
-    )
+    result = None if digest == known_hash else parse_article(data, shown, article_id, keys)
+    return ReadFile(digest, result, info.st_size, info.st_mtime_ns)
 
 
 def _read_bounded(fd: int, expected: int, max_size: int) -> bytes:

@@ -24,7 +24,7 @@ from newscat.catalog import (
     Walked,
     file_entry,
     path_bytes,
-    read_file_article,
+    read_article,
     stamps,
     text_keys,
     text_path,
@@ -182,16 +182,16 @@ class _Look:
         self.visited |= other.visited
 
 
-def _shares(counts: Sequence[int], parts: int) -> list[list[int]]:
-    """``parts`` shares of the indexes of ``counts`` (costs), as even in their sums as a
+def _shares(costs: Sequence[int], parts: int) -> list[list[int]]:
+    """``parts`` shares of the indexes of ``costs``, as even in their sums as a
     greedy pick makes them (the largest first, each to the lightest share); each in
     ascending order."""
     shares: list[list[int]] = [[] for _ in range(parts)]
     loads = [0] * parts
-    for index in sorted(range(len(counts)), key=lambda i: -counts[i]):
+    for index in sorted(range(len(costs)), key=lambda i: -costs[i]):
         lightest = loads.index(min(loads))
         shares[lightest].append(index)
-        loads[lightest] += counts[index]
+        loads[lightest] += costs[index]
     return [sorted(share) for share in shares if share]
 
 
@@ -450,23 +450,23 @@ class _Refresh:
         visited: set[str] = set()
         # A first fill stats no file: each is new, and the reader stats it as it opens it.
         folders = walk_folders(self.source.roots, problems, not fresh, self.catalogues.selections)
-        if fresh:
-            for folder in folders:
-                tally.files += len(folder.files)
-                files, raw = text_keys(folder.files)
-                for path in files:
-                    yield (path, UNSTATTED, None, False, raw.get(path))
-            return
-        yield from self._compared(folders, tally, visited, singles)
-        yield from self._gone(visited, singles)
+        yield from self._compared(folders, tally, visited, singles, fresh)
+        if not fresh:
+            yield from self._gone(visited, singles)
 
     def _singles(self) -> set[str]:
         return {text_path(root) for root in self.source.roots if not os.path.isdir(root)}
 
     def _compared(
-        self, folders: Iterable[Folder], tally: _Tally, visited: set[str], singles: set[str]
+        self,
+        folders: Iterable[Folder],
+        tally: _Tally,
+        visited: set[str],
+        singles: set[str],
+        fresh: bool = False,
     ) -> Iterator[_Change]:
-        """The differences in the files of ``folders``; their paths go to ``visited``."""
+        """The differences in the files of ``folders``; their paths go to ``visited``.
+        ``fresh``: the index holds no file, so every one is new (and has no stamp yet)."""
         conn = self.conn
         # Whole folders wait in a batch, so that one query reads the stamps of many
         # (a query per folder cost as much as the stat calls on a real site).
@@ -475,6 +475,9 @@ class _Refresh:
         for folder in folders:
             tally.files += len(folder.files)
             files, raw = text_keys(folder.files)
+            if fresh:
+                yield from ((path, UNSTATTED, None, False, raw.get(path)) for path in files)
+                continue
             if not folder.whole:
                 stored = stamps(writes.path_stamps(conn, list(files)))
                 yield from self._differences(files, raw, stored, singles)
@@ -695,24 +698,15 @@ def _read_batch(batch: Sequence[_ToRead], reading: _Reading) -> list[_ReadResult
     started = time.time_ns()
     for path, file_stamp, old_hash, known, raw in batch:
         entry = file_entry(path, file_stamp, text_roots)
-        digest, result, size, mtime_ns = read_file_article(
+        digest, result, size, mtime_ns = read_article(
             raw or path, entry.id, old_hash, max_size, name=path, keys=keys.get(entry.root)
         )
         # The stamp stored is that of the file as read (the walk of a first fill takes
-        # none); the walk's when it could not be opened.
+        # none); the walk's when neither open nor stat reached it, and on a first fill
+        # then none: the file is the walk's problem (``_Applied.batch``).
         if size is None or mtime_ns is None:
-            if file_stamp != UNSTATTED:
-                size, mtime_ns = entry.size, entry.mtime_ns
-            else:  # what the walk would have said, had it stat'ed the file
-                try:
-                    info = os.stat(raw or path)
-                except OSError as exc:
-                    gone = Problem(path, "unreadable", f"cannot read: {exc.strerror}")
-                    out.append(
-                        ((entry.path, entry.root, entry.id, UNSTATTED, 0), known, None, gone)
-                    )
-                    continue
-                size, mtime_ns = info.st_size, info.st_mtime_ns
+            unstatted = file_stamp == UNSTATTED
+            size, mtime_ns = (UNSTATTED, 0) if unstatted else (entry.size, entry.mtime_ns)
         # A file changed moments before it was read may change again within the same
         # tick of the file system's clock, keeping its size and mtime: its stamp is
         # stored as one no file has, so that the next refresh reads it again.

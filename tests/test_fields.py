@@ -239,7 +239,7 @@ def test_the_stored_columns_come_from_the_registry(root: Path, tmp_path: Path) -
         exported = [row[1] for row in conn.execute("PRAGMA table_info(articles)")]
     assert exported == [spec.name for spec in fields.EXPORT_FIELDS]
     for stored in index.select():
-        _, parsed = read_article(stored.path, stored.id)
+        _, parsed, *_ = read_article(stored.path, stored.id)
         assert isinstance(parsed, Article), parsed
         row, _, _, body = article_row(parsed)
         assert body is None  # bodies travel only for the full-text index

@@ -359,7 +359,7 @@ def test_sparse_large_file_is_refused_without_being_read(tmp_path: Path) -> None
         handle.write(b"---\ntitle: huge\n---\n")
         handle.truncate(4 * 1024 * 1024 * 1024)  # 4 GiB, sparse: no disk used
     tracemalloc.start()
-    digest, found = read_article(str(big), "huge")
+    digest, found, *_ = read_article(str(big), "huge")
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert isinstance(found, Problem)
@@ -380,7 +380,7 @@ def test_file_that_grows_past_the_limit_after_the_stat(
         return os.stat_result((info.st_mode, *[0] * 5, 10, *[0] * 3))
 
     monkeypatch.setattr(catalog.os, "fstat", small_fstat)
-    _, found = read_article(str(path), "growing", max_size=50)
+    _, found, *_ = read_article(str(path), "growing", max_size=50)
     assert isinstance(found, Problem)
     assert found.code == "too-large"
 
@@ -397,7 +397,7 @@ def test_file_that_grows_after_the_stat_is_read_whole(
         return os.stat_result((info.st_mode, *[0] * 5, 10, *[0] * 3))
 
     monkeypatch.setattr(catalog.os, "fstat", small_fstat)
-    digest, found = read_article(str(path), "growing")
+    digest, found, *_ = read_article(str(path), "growing")
     assert isinstance(found, Article)
     assert found.body == "tail " * 20000
     assert digest == hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
@@ -433,7 +433,7 @@ def test_file_deleted_between_walk_and_read(tmp_path: Path) -> None:
     root = make_root(tmp_path, {"gone.md": GOOD.format(n=1), "stays.md": GOOD.format(n=2)})
     walked = [p for folder in walk_folders([str(root)], []) for p in folder.files]
     (root / "gone.md").unlink()
-    _, found = read_article(str(root / "gone.md"), "gone")
+    _, found, *_ = read_article(str(root / "gone.md"), "gone")
     assert str(root / "gone.md") in walked
     assert isinstance(found, Problem)
     assert (found.code, found.message) == ("unreadable", "cannot read: No such file or directory")
@@ -502,7 +502,7 @@ def test_file_replaced_between_walk_and_read(
 def test_file_replaced_by_a_fifo_does_not_hang(tmp_path: Path) -> None:
     fifo = tmp_path / "pipe.md"
     os.mkfifo(fifo)
-    _, found = read_article(str(fifo), "pipe")
+    _, found, *_ = read_article(str(fifo), "pipe")
     assert isinstance(found, Problem)
     assert (found.code, found.message) == ("unreadable", "cannot read: not a regular file")
 

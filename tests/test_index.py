@@ -148,14 +148,14 @@ def test_touching_a_file_reparses_nothing(tmp_path: Path, monkeypatch: pytest.Mo
     target = cat / "00/00001_0000000000000001.txt"
     os.utime(target, ns=(time.time_ns(), time.time_ns() - 5_000_000_000))
     parsed: list[str] = []
-    real = refresh_module.read_file_article
+    real = refresh_module.read_article
 
     def spy(path: str, *args: object, **kwargs: object) -> object:
         result = real(path, *args, **kwargs)  # type: ignore[arg-type]
         parsed.append(path if result.result is not None else "unchanged")
         return result
 
-    monkeypatch.setattr(refresh_module, "read_file_article", spy)
+    monkeypatch.setattr(refresh_module, "read_article", spy)
     report = index.refresh()
     assert (report.added, report.changed, report.unchanged) == (0, 0, 3)
     assert parsed == ["unchanged"]
