@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -412,5 +413,72 @@ def test_bringing_every_hash_up_to_date_costs_with_the_index_not_the_state(
         stored = conn.execute("SELECT hash FROM files WHERE path = ?", (mine,)).fetchone()[0]
         assert hashes == {mine: stored}
         assert steps < 5_000  # each row of the state read would take several
+    finally:
+        index.close()
+
+
+def _refusing(
+    database: str,
+) -> Callable[[int, str | None, str | None, str | None, str | None], int]:
+    """An SQLite authorizer that refuses every write to ``database`` (main: the index
+    file, state: the state database), as a disk that fills at that moment would: a
+    refusal SQLite itself makes, at the moment a full disk cannot be timed."""
+    writes = (sqlite3.SQLITE_INSERT, sqlite3.SQLITE_UPDATE, sqlite3.SQLITE_DELETE)
+
+    def authorize(
+        action: int, _arg1: str | None, _arg2: str | None, db: str | None, _trigger: str | None
+    ) -> int:
+        return sqlite3.SQLITE_DENY if action in writes and db == database else sqlite3.SQLITE_OK
+
+    return authorize
+
+
+def test_an_index_that_cannot_take_the_arrival_marks_moves_to_memory_not_the_state(
+    catalog: Path, tmp_path: Path
+) -> None:
+    """When the index file refuses the write that marks arrivals recorded (a disk that
+    filled after the refresh), the one warning names the index, which moves to memory;
+    the state database, which could be written, has the arrivals."""
+    cache = tmp_path / "cache"
+    first = Index.open([str(catalog)], cache, state=tmp_path / "one" / STATE_FILE)
+    first.refresh()
+    location = first.location
+    first.close()
+    said: list[str] = []
+    other = tmp_path / "two" / STATE_FILE  # another state database: recorded again
+    index = Index.open([str(catalog)], cache, said.append, state=other)
+    index.conn.set_authorizer(_refusing("main"))
+    try:
+        report = index.unchanged()
+        assert said == [
+            f"cannot write the index at {location} (not authorized); indexing in memory this time"
+        ]
+        assert (index.location, report.problems) == (":memory:", 0)
+        assert index.count() == 2
+    finally:
+        index.close()
+    conn = sqlite3.connect(other)
+    try:
+        assert sorted(Path(p).name for (p,) in conn.execute("SELECT path FROM arrivals")) == [
+            f"{NHS}.txt",
+            f"{DH}.txt",
+        ]
+    finally:
+        conn.close()
+
+
+def test_a_state_database_that_cannot_be_written_is_named_and_the_index_stays(
+    catalog: Path, tmp_path: Path
+) -> None:
+    said: list[str] = []
+    index = Index.open(
+        [str(catalog)], tmp_path / "cache", said.append, state=tmp_path / "s" / STATE_FILE
+    )
+    location = index.location
+    index.conn.set_authorizer(_refusing("state"))
+    try:
+        index.refresh()
+        assert said == ["cannot record arrival times in the state database (not authorized)"]
+        assert index.location == location != ":memory:"
     finally:
         index.close()

@@ -8,6 +8,7 @@ then reads from it. Its tables are ``newscat.store.schema``'s.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -217,13 +218,23 @@ class Index:
         once through ``warn`` and indexes in memory instead. A database found
         corrupt on the way is removed, to be rebuilt next time.
         """
+        again = functools.partial(self._refresh, progress, rebuild, all_names)
+        return self._settled(again, again)
+
+    def _settled(
+        self, first: Callable[[], RefreshReport], again: Callable[[], RefreshReport]
+    ) -> RefreshReport:
+        """``first``'s report, its new articles given their arrival times. When the index
+        file cannot be written (by ``first`` or by the recording), the index moves to
+        memory and ``again`` fills it there."""
         try:
-            report = self._refresh(progress, rebuild, all_names)
+            report = first()
             self._check_still_there()
+            self._record_arrivals(report)
         except sqlite3.Error as exc:
             self._to_memory(exc)
-            report = self._refresh(progress, rebuild, all_names)
-        self._record_arrivals(report)
+            report = again()
+            self._record_arrivals(report)
         return report
 
     def _to_memory(self, exc: sqlite3.Error) -> None:
@@ -259,43 +270,60 @@ class Index:
         """Give new articles their arrival time in the state database.
 
         Only after a refresh that added or changed files, or when this index last
-        recorded into another state database (or one since lost); a state database
-        that cannot be written says so once and the command goes on.
+        recorded into another state database (or one since lost). A state database
+        that cannot be written says so once and the command goes on. An index file
+        that cannot be written (its marks of what is recorded) raises, the arrivals
+        recorded: the caller moves the index to memory, as for any write of it.
         """
-        conn = self.conn
         try:
-            current = state_store.token(conn)
-            same_state = meta(conn, "state_token") == current
-            pending = meta(conn, writes.ARRIVALS_PENDING)
-            if not (report.added or report.changed or pending) and same_state:
+            self._arrivals(report, marked=True)
+        except sqlite3.Error as exc:
+            # One transaction writes both databases, and SQLite's error does not say
+            # which refused: the state database alone is tried again.
+            try:
+                self._arrivals(report, marked=False)
+            except sqlite3.Error as again:
+                self.warn(f"cannot record arrival times in the state database ({again})")
                 return
-            # Without every name (a large refresh), every stored hash is brought up to
-            # date and every article looked at.
-            complete = report.names_complete
-            changed = [path for what, _, path in report.names if what == "changed"]
-            # A changed file may be new as an article: one half written (a problem)
-            # when the last refresh read it.
-            fresh = [path for what, _, path in report.names if what in ("added", "changed")]
-            with write_transaction(conn):
-                # Only this refresh's new articles need looking at, unless another's
-                # are waiting too (a recording that never ran), or the state database
-                # is not the one last used.
-                pending = meta(conn, writes.ARRIVALS_PENDING)
-                whole = (
-                    not complete
-                    or not same_state
-                    or pending == "several"
-                    or (pending == "one" and not fresh)  # another refresh's
-                    or len(fresh) > _ARRIVALS_BY_PATH
-                )
-                only = None if whole else fresh
-                state_store.record_arrivals(
-                    conn, state_store.utc_now(), changed if complete else None, only
-                )
+            if self.location != ":memory:":
+                raise exc
+
+    def _arrivals(self, report: RefreshReport, marked: bool) -> None:
+        """Record the arrivals ``_record_arrivals`` means, in one transaction; ``marked``:
+        with the index's marks that they are recorded (which state database, none
+        pending), else writing the state database only (recorded again next time)."""
+        conn = self.conn
+        current = state_store.token(conn)
+        same_state = meta(conn, "state_token") == current
+        pending = meta(conn, writes.ARRIVALS_PENDING)
+        if not (report.added or report.changed or pending) and same_state:
+            return
+        # Without every name (a large refresh), every stored hash is brought up to
+        # date and every article looked at.
+        complete = report.names_complete
+        changed = [path for what, _, path in report.names if what == "changed"]
+        # A changed file may be new as an article: one half written (a problem)
+        # when the last refresh read it.
+        fresh = [path for what, _, path in report.names if what in ("added", "changed")]
+        with write_transaction(conn):
+            # Only this refresh's new articles need looking at, unless another's
+            # are waiting too (a recording that never ran), or the state database
+            # is not the one last used.
+            pending = meta(conn, writes.ARRIVALS_PENDING)
+            whole = (
+                not complete
+                or not same_state
+                or pending == "several"
+                or (pending == "one" and not fresh)  # another refresh's
+                or len(fresh) > _ARRIVALS_BY_PATH
+            )
+            only = None if whole else fresh
+            state_store.record_arrivals(
+                conn, state_store.utc_now(), changed if complete else None, only
+            )
+            if marked:
                 set_meta(conn, "state_token", current)
                 delete_meta(conn, writes.ARRIVALS_PENDING)
-        except sqlite3.Error as exc:
-            self.warn(f"cannot record arrival times in the state database ({exc})")
 
     def _check_still_there(self) -> None:
         """Say once when the database file was removed (or replaced) since it was opened.
@@ -325,9 +353,10 @@ class Index:
         Arrivals are still recorded if the watcher recorded them in another state
         database (or in none).
         """
-        report = RefreshReport(problems=problem_count(self.conn))
-        self._record_arrivals(report)
-        return report
+        return self._settled(
+            lambda: RefreshReport(problems=problem_count(self.conn)),
+            lambda: self._refresh(None, False),
+        )
 
     def chosen_keys(self) -> dict[str, dict[str, list[str]]]:
         """The ``[fields]`` each root's ``newscat.toml`` chose, as of the last refresh
