@@ -417,63 +417,77 @@ def test_bringing_every_hash_up_to_date_costs_with_the_index_not_the_state(
         index.close()
 
 
+#: Every write SQLite asks an authorizer about.
+WRITES = (sqlite3.SQLITE_INSERT, sqlite3.SQLITE_UPDATE, sqlite3.SQLITE_DELETE)
+
+
 def _refusing(
-    database: str,
+    database: str, actions: tuple[int, ...] = WRITES, table: str | None = None
 ) -> Callable[[int, str | None, str | None, str | None, str | None], int]:
-    """An SQLite authorizer that refuses every write to ``database`` (main: the index
-    file, state: the state database), as a disk that fills at that moment would: a
-    refusal SQLite itself makes, at the moment a full disk cannot be timed."""
-    writes = (sqlite3.SQLITE_INSERT, sqlite3.SQLITE_UPDATE, sqlite3.SQLITE_DELETE)
+    """An SQLite authorizer that refuses ``actions`` in ``database`` (main: the index
+    file, state: the state database), in any table or in ``table``: SQLite itself
+    refuses, where a disk that fills at just that moment cannot be arranged."""
 
     def authorize(
-        action: int, _arg1: str | None, _arg2: str | None, db: str | None, _trigger: str | None
+        action: int, name: str | None, _arg2: str | None, db: str | None, _trigger: str | None
     ) -> int:
-        return sqlite3.SQLITE_DENY if action in writes and db == database else sqlite3.SQLITE_OK
+        refused = action in actions and db == database and table in (None, name)
+        return sqlite3.SQLITE_DENY if refused else sqlite3.SQLITE_OK
 
     return authorize
 
 
-def test_an_index_that_cannot_take_the_arrival_marks_moves_to_memory_not_the_state(
-    catalog: Path, tmp_path: Path
-) -> None:
-    """When the index file refuses the write that marks arrivals recorded (a disk that
-    filled after the refresh), the one warning names the index, which moves to memory;
-    the state database, which could be written, has the arrivals."""
-    cache = tmp_path / "cache"
-    first = Index.open([str(catalog)], cache, state=tmp_path / "one" / STATE_FILE)
-    first.refresh()
-    location = first.location
-    first.close()
-    said: list[str] = []
-    other = tmp_path / "two" / STATE_FILE  # another state database: recorded again
-    index = Index.open([str(catalog)], cache, said.append, state=other)
-    index.conn.set_authorizer(_refusing("main"))
+def _pending(index_file: str) -> str | None:
+    """The index file's note that arrivals are yet to be recorded."""
+    conn = sqlite3.connect(index_file)
     try:
-        report = index.unchanged()
-        assert said == [
-            f"cannot write the index at {location} (not authorized); indexing in memory this time"
-        ]
-        assert (index.location, report.problems) == (":memory:", 0)
-        assert index.count() == 2
-    finally:
-        index.close()
-    conn = sqlite3.connect(other)
-    try:
-        assert sorted(Path(p).name for (p,) in conn.execute("SELECT path FROM arrivals")) == [
-            f"{NHS}.txt",
-            f"{DH}.txt",
-        ]
+        row = conn.execute("SELECT value FROM meta WHERE key = 'arrivals_pending'").fetchone()
+        return None if row is None else str(row[0])
     finally:
         conn.close()
 
 
-def test_a_state_database_that_cannot_be_written_is_named_and_the_index_stays(
+def test_arrivals_are_kept_when_the_index_cannot_note_them_recorded(
     catalog: Path, tmp_path: Path
 ) -> None:
+    """A refresh stores a new article; the index then refuses the note that its arrival
+    is recorded (a disk that filled after the refresh). The arrival is in the state
+    database all the same, nothing is said, the index stays a file, and the next
+    refresh, which records again, keeps the first time."""
+    cache, state = tmp_path / "cache", state_file()
+    index = Index.open([str(catalog)], cache, state=state)
+    index.refresh()
+    location = index.location
+    index.close()
+    write_article(catalog, "new.md", "Body.", title="New", date="2024-01-02")
     said: list[str] = []
-    index = Index.open(
-        [str(catalog)], tmp_path / "cache", said.append, state=tmp_path / "s" / STATE_FILE
-    )
+    index = Index.open([str(catalog)], cache, said.append, state=state)
+    index.conn.set_authorizer(_refusing("main", (sqlite3.SQLITE_DELETE,), "meta"))
+    try:
+        report = index.refresh()
+        assert (said, report.added, index.location) == ([], 1, location)
+    finally:
+        index.close()
+    first = arrivals()["new.md"]
+    assert _pending(location) == "one"  # recorded again next time
+    backdate("new.md")
+    index = Index.open([str(catalog)], cache, said.append, state=state)
+    try:
+        assert index.refresh().added == 0
+    finally:
+        index.close()
+    assert (said, arrivals()["new.md"], _pending(location)) == ([], OLD, None)
+    assert first != OLD
+
+
+def test_a_state_database_that_cannot_be_written_is_named_and_keeps_the_note(
+    catalog: Path, tmp_path: Path
+) -> None:
+    """The state database refuses the arrivals: the warning names it, the index stays a
+    file and keeps its note, and the next refresh records them."""
+    cache, state = tmp_path / "cache", state_file()
+    said: list[str] = []
+    index = Index.open([str(catalog)], cache, said.append, state=state)
     location = index.location
     index.conn.set_authorizer(_refusing("state"))
     try:
@@ -482,3 +496,11 @@ def test_a_state_database_that_cannot_be_written_is_named_and_the_index_stays(
         assert index.location == location != ":memory:"
     finally:
         index.close()
+    assert _pending(location) == "one"
+    index = Index.open([str(catalog)], cache, said.append, state=state)
+    try:
+        index.refresh()
+    finally:
+        index.close()
+    assert set(arrivals()) == {f"{NHS}.txt", f"{DH}.txt"}
+    assert (len(said), _pending(location)) == (1, None)

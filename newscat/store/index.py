@@ -8,7 +8,6 @@ then reads from it. Its tables are ``newscat.store.schema``'s.
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
 import json
 import os
@@ -49,7 +48,6 @@ from newscat.store.schema import (
     ID_PARTS,
     OtherSchema,
     connect,
-    delete_meta,
     fulltext_built,
     is_bug,
     is_corrupt,
@@ -218,23 +216,13 @@ class Index:
         once through ``warn`` and indexes in memory instead. A database found
         corrupt on the way is removed, to be rebuilt next time.
         """
-        again = functools.partial(self._refresh, progress, rebuild, all_names)
-        return self._settled(again, again)
-
-    def _settled(
-        self, first: Callable[[], RefreshReport], again: Callable[[], RefreshReport]
-    ) -> RefreshReport:
-        """``first``'s report, its new articles given their arrival times. When the index
-        file cannot be written (by ``first`` or by the recording), the index moves to
-        memory and ``again`` fills it there."""
         try:
-            report = first()
+            report = self._refresh(progress, rebuild, all_names)
             self._check_still_there()
-            self._record_arrivals(report)
         except sqlite3.Error as exc:
             self._to_memory(exc)
-            report = again()
-            self._record_arrivals(report)
+            report = self._refresh(progress, rebuild, all_names)
+        self._record_arrivals(report)
         return report
 
     def _to_memory(self, exc: sqlite3.Error) -> None:
@@ -271,33 +259,44 @@ class Index:
 
         Only after a refresh that added or changed files, or when this index last
         recorded into another state database (or one since lost). A state database
-        that cannot be written says so once and the command goes on. An index file
-        that cannot be written (its marks of what is recorded) raises, the arrivals
-        recorded: the caller moves the index to memory, as for any write of it.
+        that cannot be written says so once and the command goes on.
+
+        The arrivals are committed first, in the state database alone; then the index
+        notes that they are recorded. SQLite commits two attached WAL databases one
+        after the other, so one transaction for both could keep the note and lose the
+        arrivals. When the index cannot take the note (a full disk), the next refresh
+        records again, which adds nothing twice: nothing is lost, and nothing is said.
         """
         try:
-            self._arrivals(report, marked=True)
+            recorded = self._record(report)
         except sqlite3.Error as exc:
-            # One transaction writes both databases, and SQLite's error does not say
-            # which refused: the state database alone is tried again.
-            try:
-                self._arrivals(report, marked=False)
-            except sqlite3.Error as again:
-                self.warn(f"cannot record arrival times in the state database ({again})")
-                return
-            if self.location != ":memory:":
-                raise exc
+            self.warn(f"cannot record arrival times in the state database ({exc})")
+            return
+        if recorded is None:
+            return
+        token, pending = recorded
+        try:
+            with write_transaction(self.conn):
+                set_meta(self.conn, "state_token", token)
+                # Unless another refresh has noted articles of its own since.
+                self.conn.execute(
+                    "DELETE FROM meta WHERE key = ? AND value IS ?",
+                    (writes.ARRIVALS_PENDING, pending),
+                )
+        except sqlite3.Error as exc:
+            if is_bug(exc):
+                raise
 
-    def _arrivals(self, report: RefreshReport, marked: bool) -> None:
-        """Record the arrivals ``_record_arrivals`` means, in one transaction; ``marked``:
-        with the index's marks that they are recorded (which state database, none
-        pending), else writing the state database only (recorded again next time)."""
+    def _record(self, report: RefreshReport) -> tuple[str, str | None] | None:
+        """Record the arrivals ``_record_arrivals`` means, in a transaction that writes
+        the state database alone; the state database's token and the index's pending
+        note as they were, or None when there was nothing to record."""
         conn = self.conn
         current = state_store.token(conn)
         same_state = meta(conn, "state_token") == current
         pending = meta(conn, writes.ARRIVALS_PENDING)
         if not (report.added or report.changed or pending) and same_state:
-            return
+            return None
         # Without every name (a large refresh), every stored hash is brought up to
         # date and every article looked at.
         complete = report.names_complete
@@ -321,9 +320,7 @@ class Index:
             state_store.record_arrivals(
                 conn, state_store.utc_now(), changed if complete else None, only
             )
-            if marked:
-                set_meta(conn, "state_token", current)
-                delete_meta(conn, writes.ARRIVALS_PENDING)
+        return current, pending
 
     def _check_still_there(self) -> None:
         """Say once when the database file was removed (or replaced) since it was opened.
@@ -353,10 +350,9 @@ class Index:
         Arrivals are still recorded if the watcher recorded them in another state
         database (or in none).
         """
-        return self._settled(
-            lambda: RefreshReport(problems=problem_count(self.conn)),
-            lambda: self._refresh(None, False),
-        )
+        report = RefreshReport(problems=problem_count(self.conn))
+        self._record_arrivals(report)
+        return report
 
     def chosen_keys(self) -> dict[str, dict[str, list[str]]]:
         """The ``[fields]`` each root's ``newscat.toml`` chose, as of the last refresh
