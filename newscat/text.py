@@ -48,6 +48,19 @@ def line_text(text: str) -> str:
     return _LINE_SPECIAL.sub(_line_escape, text)
 
 
+#: What a URL printed for people and scripts alike cannot hold as it is: whitespace and
+#: every character a terminal could act on.
+_URL_SPECIAL = re.compile(r"[\s\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def url_text(url: str) -> str:
+    """A URL as one inert line: whitespace and control characters percent-encoded (their
+    UTF-8 bytes), as a browser sends them; the same address, nothing a terminal acts on."""
+    return _URL_SPECIAL.sub(
+        lambda match: "".join(f"%{byte:02X}" for byte in match.group().encode("utf-8")), url
+    )
+
+
 def human_size(size: int) -> str:
     """``512 B``, ``1.5 kB``, ``12.3 MB``, ``4.1 GB`` (powers of 1000, as ``du --si``)."""
     if size < 1000:

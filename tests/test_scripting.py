@@ -283,7 +283,14 @@ def test_completion_scripts(shell: str, marker: str) -> None:
 
 
 @pytest.fixture
-def launched(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+def launched(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[str]:
+    """The URLs handed to the system's launcher (``click.launch``), with an ``xdg-open``
+    on the PATH, as a desktop has."""
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    (tools / "xdg-open").write_text("#!/bin/sh\nexit 0\n", encoding="utf-8")
+    (tools / "xdg-open").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tools}{os.pathsep}{os.environ.get('PATH', '')}")
     calls: list[str] = []
 
     def launch(url: str, wait: bool = False, locate: bool = False) -> int:
@@ -329,6 +336,22 @@ def test_open_prints_the_url_when_the_launcher_fails(
     browser = "newscat-test-no-such-browser"  # not found: the system's launcher is asked
     result = CliRunner().invoke(cli, ["open", "000"], env={**env, "BROWSER": browser})
     assert (result.exit_code, result.stdout) == (0, URL_A + "\n")
+
+
+def test_open_prints_the_url_without_xdg_open(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """With no ``xdg-open`` the system has no launcher: the URL is printed, not handed to
+    a launcher that would say it was opened whatever happened."""
+    _no_browser(monkeypatch)
+    monkeypatch.setenv("PATH", str(tmp_path))  # nothing on it
+    asked: list[str] = []
+    monkeypatch.setattr(click, "launch", lambda url, wait=False, locate=False: asked.append(url))
+    browser = "newscat-test-no-such-browser"
+    result = CliRunner().invoke(
+        cli, ["open", "000"], env={**env, "BROWSER": browser, "DISPLAY": ":0"}
+    )
+    assert (result.exit_code, result.stdout, result.stderr, asked) == (0, URL_A + "\n", "", [])
 
 
 def test_open_runs_the_browser_the_config_file_names(

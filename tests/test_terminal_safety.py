@@ -88,3 +88,20 @@ def test_check_json_stays_valid_json(hostile: Path) -> None:
     result = run(["check", "--no-cache", "-C", str(hostile), "-f", "json"])
     files = {Path(r["file"]).name for r in json.loads(result.stdout)}
     assert files == {HOSTILE_NAME, "[red]broken\x1b]0;t\x07.md"}
+
+
+def test_open_prints_urls_and_ids_inert(tmp_path: Path) -> None:
+    """A URL from a file is printed percent-encoded (the same address, nothing a terminal
+    acts on), and an id in an error as ``-f ids`` prints it."""
+    root = tmp_path / "cat"
+    root.mkdir()
+    url = "https://ok.example/a b\x1b]0;HACKED\x07\x1b[2J\u202e\x9b"
+    yaml_url = url.encode("unicode_escape").decode("ascii")
+    (root / "d.md").write_text(f'---\ntitle: D\nwebUrl: "{yaml_url}"\n---\n', encoding="utf-8")
+    (root / "n\x1b]0;T\x07.md").write_text("---\ntitle: N\n---\n", encoding="utf-8")
+    result = run(["open", "--no-cache", "-C", str(root), "--print", "d"])
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout == "https://ok.example/a%20b%1B]0;HACKED%07%1B[2J%E2%80%AE%C2%9B\n"
+    result = run(["open", "--no-cache", "-C", str(root), "n"])
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == "Error: no webUrl: n\\x1b]0;T\\x07\n"

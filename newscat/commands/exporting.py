@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import sys
 from typing import TYPE_CHECKING
 
@@ -37,6 +38,7 @@ from newscat.options import (
     sort_options,
     unseen_options,
 )
+from newscat.text import line_text, url_text
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -256,7 +258,7 @@ def open_command(
     articles = [resolve(index, ref) for ref in refs]  # every REF checked first
     missing = [article.id for article in articles if not article.url]
     if missing:
-        raise NewscatError(f"no webUrl: {', '.join(missing)}")
+        raise NewscatError(f"no webUrl: {', '.join(map(line_text, missing))}")
     # The browser your config file names, else $BROWSER; never a catalogue's choice.
     browser = app.settings["browser"].value
     environ = {**os.environ, "BROWSER": browser} if browser else dict(os.environ)
@@ -266,7 +268,7 @@ def open_command(
         if print_only or not _launch(url, environ):
             printed.append(url)
     if printed:
-        emit(lambda out: out.write("".join(url + "\n" for url in printed)))
+        emit(lambda out: out.write("".join(url_text(url) + "\n" for url in printed)))
 
 
 @click.command("edit", cls=RefCommand)
@@ -320,11 +322,15 @@ def _launch(url: str, environ: dict[str, str]) -> bool:
 
 
 def _can_launch(url: str, environ: dict[str, str]) -> bool:
-    """Only http(s) URLs are handed to the system, and only when it has a browser to show them."""
+    """Only http(s) URLs are handed to the system, and only when it has a browser to show
+    them. Elsewhere than macOS and Windows that takes ``xdg-open``: without it, click hands
+    the URL to Python's ``webbrowser`` and says it was opened whatever happened."""
     if not re.match(r"^https?://[^\s\x00-\x1f\x7f]+$", url, re.IGNORECASE):
         return False
     if sys.platform in ("darwin", "win32", "cygwin"):
         return True
+    if shutil.which("xdg-open") is None:
+        return False
     return any(environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "BROWSER"))
 
 
