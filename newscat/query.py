@@ -264,7 +264,13 @@ def compile_order(
             match = _first_match(filters)
             if match is None:
                 raise UsageError("sort key 'rank' needs -m/--match")
-            expr = "(SELECT fts.rank FROM fts WHERE fts MATCH ? AND fts.rowid = a.rowid)"
+            # The search runs once: its ranks by rowid, looked up through an index SQLite
+            # builds for them (LIMIT -1 keeps the subquery from being folded into a
+            # search per article, which costs with the square of the matches).
+            expr = (
+                "(SELECT r.score FROM (SELECT rowid AS rid, rank AS score FROM fts "
+                "WHERE fts MATCH ? LIMIT -1) AS r WHERE r.rid = a.rowid)"
+            )
             # bm25: lower is better, so ascending puts the best match first.
             terms.append(f"{expr} {'DESC' if descending else 'ASC'}")
             params.append(to_fts(match))
