@@ -807,14 +807,16 @@ def _article(
         if date is not None:
             break
         unreadable = unreadable or (key, raw)
+    named_date = None
     if date is None:
         named = _NAME_DATE.match(os.path.basename(path))
-        date = normalise_date(named.group(1)) if named else None
-    if date is None and unreadable is not None:
+        date = named_date = normalise_date(named.group(1)) if named else None
+    if unreadable is not None and date in (None, named_date):  # said, whatever stands in
         key, raw = unreadable
         zone = unknown_zone(raw) if isinstance(raw, str) else None
         why = f": unknown time zone {zone!r}" if zone else ""
-        complaints.append((key, "bad-date", f"{key} {raw!r} is not a date{why}"))
+        instead = "; the date is the file name's" if date is not None else ""
+        complaints.append((key, "bad-date", f"{key} {raw!r} is not a date{why}{instead}"))
     elif date is None:
         complaints.append(("", "missing-date", missing_message("date", keys)))
 

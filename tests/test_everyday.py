@@ -262,6 +262,25 @@ def test_an_unknown_zone_is_named_by_check_and_warns_nothing_else(tmp_path: Path
     )
 
 
+def test_an_unreadable_date_is_said_when_the_file_name_gives_one(tmp_path: Path) -> None:
+    """A Jekyll post whose date cannot be read takes its file name's day, and check says
+    why (jekyll's own 3.9.3 post has ``date: 2023-01-29 18:30:22 2023 -0800``)."""
+    folder = tmp_path / "c"
+    folder.mkdir()
+    name = "2023-01-29-jekyll-3-9-3-released.md"
+    (folder / name).write_text(
+        '---\ntitle: x\ndate: 2023-01-29 18:30:22 2023 -0800\nurl: https://x.example/a\n---\n',
+        encoding="utf-8",
+    )
+    result = run("list", "-C", str(folder), "-F", "date", "-f", "jsonl")
+    assert (result.stdout, result.stderr) == ('{"date": "2023-01-29T00:00:00Z"}\n', "")
+    result = run("check", "-C", str(folder))
+    assert result.stdout == (
+        f"{folder / name}:3:1: warning: bad-date: date '2023-01-29 18:30:22 2023 -0800' "
+        "is not a date; the date is the file name's\n"
+    )
+
+
 def test_a_date_out_of_range_in_utc_leaves_the_article_read_without_one() -> None:
     from newscat.model import Article
     from newscat.parse import parse_article
