@@ -269,7 +269,7 @@ def test_an_unreadable_date_is_said_when_the_file_name_gives_one(tmp_path: Path)
     folder.mkdir()
     name = "2023-01-29-jekyll-3-9-3-released.md"
     (folder / name).write_text(
-        '---\ntitle: x\ndate: 2023-01-29 18:30:22 2023 -0800\nurl: https://x.example/a\n---\n',
+        "---\ntitle: x\ndate: 2023-01-29 18:30:22 2023 -0800\nurl: https://x.example/a\n---\n",
         encoding="utf-8",
     )
     result = run("list", "-C", str(folder), "-F", "date", "-f", "jsonl")
