@@ -8,7 +8,8 @@ escapes, and only http(s) URLs become links.
 Each entry has a title (else the id), a link (``url``), a time (``date``, else
 the file's modification time), an author (``provider``), categories (``topics``),
 a summary (``excerpt``) and an id that stays the same from one run to the next:
-the ``url``, else ``urn:newscat:`` and the article's id.
+the ``url``, else ``urn:newscat:`` and the article's id; an id an earlier entry has
+is ``urn:newscat:file:`` and the article's path.
 """
 
 from __future__ import annotations
@@ -46,9 +47,17 @@ def web_url(article: Article) -> str | None:
     return url if url and _WEB.match(url) else None
 
 
-def entry_id(article: Article) -> str:
-    """A stable id: the article's web URL, else ``urn:newscat:`` and its id."""
-    return web_url(article) or "urn:newscat:" + quote(article.id, safe="/:@-._~")
+def entry_id(article: Article, taken: set[str] | None = None) -> str:
+    """A stable id: the article's web URL, else ``urn:newscat:`` and its id. When an
+    earlier entry of the feed has that id (``taken``: two articles of one URL, one id
+    under two roots), ``urn:newscat:file:`` and the article's file path: a reader takes
+    entries of one id for one entry, and would show only one of them."""
+    found = web_url(article) or "urn:newscat:" + quote(article.id, safe="/:@-._~")
+    if taken is not None:
+        if found in taken:
+            found = "urn:newscat:file:" + quote(article.path, safe="/:@-._~")
+        taken.add(found)
+    return found
 
 
 def updated(article: Article) -> datetime:
@@ -114,6 +123,7 @@ def write_atom(out: IO[str], articles: Iterable[Article], title: str) -> int:
     _write(out, _leaf("generator", "newscat"), 1)
     newest = _EPOCH
     count = 0
+    taken: set[str] = set()
     for article in articles:
         count += 1
         when = updated(article)
@@ -123,7 +133,7 @@ def write_atom(out: IO[str], articles: Iterable[Article], title: str) -> int:
         url = web_url(article)
         if url:
             _sub(entry, "link", rel="alternate", href=url)
-        _sub(entry, "id", entry_id(article))
+        _sub(entry, "id", entry_id(article, taken))
         _sub(entry, "updated", _rfc3339(when))
         if article.date:
             _sub(entry, "published", _rfc3339(when))
@@ -160,6 +170,7 @@ def write_rss(out: IO[str], articles: Iterable[Article], title: str) -> int:
     _write(out, _leaf("generator", "newscat"), 2)
     newest = _EPOCH
     count = 0
+    taken: set[str] = set()
     for article in itertools.chain(() if first is None else (first,), items):
         count += 1
         when = updated(article)
@@ -169,7 +180,8 @@ def write_rss(out: IO[str], articles: Iterable[Article], title: str) -> int:
         url = web_url(article)
         if url:
             _sub(item, "link", url)
-        _sub(item, "guid", entry_id(article), isPermaLink="true" if url else "false")
+        guid = entry_id(article, taken)
+        _sub(item, "guid", guid, isPermaLink="true" if guid == url else "false")
         _sub(item, "pubDate", format_datetime(when, usegmt=True))
         if article.provider:
             _sub(item, "dc:creator", article.provider)

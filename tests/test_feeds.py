@@ -120,6 +120,31 @@ def test_no_url_or_date_gives_a_urn_and_the_files_time(tmp_path: Path, fmt: str)
     assert "author" not in entry and "tags" not in entry
 
 
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_every_entry_has_an_id_of_its_own(tmp_path: Path, fmt: str) -> None:
+    """Two articles of one URL (a site's topic pages), and one id under two roots: a
+    reader takes entries of one id for one, so the later ones get their file's path."""
+    one, two = tmp_path / "one", tmp_path / "two"
+    for name in ("a.md", "b.md"):
+        write_article(one, name, title=name, webUrl="https://example.com/")
+    write_article(one, "404.md", title="Lost")
+    write_article(two, "404.md", title="Lost too")
+
+    parsed = feed("-C", str(one), "-C", str(two), "-f", fmt, "--sort", "path")
+
+    ids = [entry.id for entry in parsed.entries]
+    assert ids == [
+        "urn:newscat:404",
+        "https://example.com/",
+        f"urn:newscat:file:{one / 'b.md'}",
+        f"urn:newscat:file:{two / '404.md'}",
+    ]
+    if fmt == "rss":  # only the URL itself is the item's permalink
+        result = run("list", "-C", str(one), "-C", str(two), "-f", "rss", "--sort", "path")
+        guids = ET.fromstring(result.stdout).iter("guid")
+        assert [guid.get("isPermaLink") for guid in guids] == ["false", "true", "false", "false"]
+
+
 def test_an_empty_feed_is_still_a_feed() -> None:
     for fmt in FORMATS:
         parsed = feed("-f", fmt, "--min-quality", "1000")
