@@ -17,10 +17,11 @@ from datetime import datetime, timezone
 from typing import IO, TYPE_CHECKING, Any, Literal
 
 from rich.cells import cell_len
-from rich.console import Console, RenderableType
+from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.console import Group as Stack
 from rich.padding import Padding
 from rich.rule import Rule
+from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
@@ -937,10 +938,78 @@ def problems_table(
     """Problems grouped by file, as linters show them: the path whole on its own line (the
     terminal wraps it), then ``line:col  severity  code  message`` with the message
     wrapped in its own column, so that the whole fits ``width``."""
-    places = [_place(p) for p in problems]
-    codes = [inert(p.code) for p in problems]
-    place_width = max(cell_len(x) for x in places)
-    code_width = min(max(cell_len(x) for x in codes), 24)
+    return _ProblemLines(problems, show)
+
+
+class _ProblemLines:
+    """``problems_table``, written a line at a time: what a Rich grid per file gives, at
+    a tenth of its cost (11 s for the 28,000 warnings of a real catalogue).
+
+    Columns, two spaces apart and indented two under the path: the place right-justified
+    and dim, the severity and the code (cut at 24 cells) in its colour, the message
+    folded into what is left of the width, every line padded to it.
+    """
+
+    def __init__(self, problems: Sequence[Problem], show: Callable[[str], str]) -> None:
+        self.problems = problems
+        self.show = show
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        problems = self.problems
+        if not problems:
+            return
+        places = [_place(p) for p in problems]
+        codes = [inert(p.code) for p in problems]
+        place_width = max(cell_len(x) for x in places)
+        code_width = min(max(cell_len(x) for x in codes), 24)
+        indent = 2 + place_width + 2 + len("warning") + 2 + code_width + 2
+        width = options.max_width - indent
+        if width < _LEAST_MESSAGE:  # a terminal too narrow: Rich's grids shrink every column
+            yield _problem_grids(problems, places, codes, place_width, code_width, self.show)
+            return
+        dim, bold = console.get_style("dim"), console.get_style("bold")
+        styles = {"error": console.get_style("red"), "warning": console.get_style("yellow")}
+        gap, new_line = Segment("  "), Segment.line()
+        current: str | None = None
+        for problem, place, code in zip(problems, places, codes, strict=True):
+            if problem.path != current:
+                if current is not None:
+                    yield new_line
+                current = problem.path
+                yield Segment(inert(self.show(problem.path)), bold)
+                yield new_line
+            style = styles["error"] if problem.severity == "error" else styles["warning"]
+            cut = Text(code)
+            cut.truncate(code_width, overflow="ellipsis", pad=True)
+            yield gap
+            yield Segment(" " * (place_width - cell_len(place)) + place, dim)
+            yield gap
+            yield Segment(problem.severity.ljust(len("warning")), style)
+            yield gap
+            yield Segment(cut.plain, style)
+            yield gap
+            lines = Text(inert(problem.message)).wrap(console, width, overflow="fold")
+            for number, line in enumerate(lines):
+                if number:
+                    yield Segment(" " * indent)
+                line.pad_right(width - cell_len(line.plain))
+                yield from line.render(console)
+                yield new_line
+
+
+#: The least width of the message column written line by line.
+_LEAST_MESSAGE = 10
+
+
+def _problem_grids(
+    problems: Sequence[Problem],
+    places: Sequence[str],
+    codes: Sequence[str],
+    place_width: int,
+    code_width: int,
+    show: Callable[[str], str],
+) -> RenderableType:
+    """The problems as a Rich grid per file, which shrinks its columns to fit."""
     parts: list[RenderableType] = []
     current: str | None = None
     table = Table.grid()
@@ -950,7 +1019,11 @@ def problems_table(
             if parts:
                 parts.append(Text(""))
             path = Text(inert(show(problem.path)), style="bold", no_wrap=True, overflow="ignore")
-            table = _problem_grid(place_width, code_width)
+            table = Table.grid(padding=(0, 2), pad_edge=False)
+            table.add_column(width=place_width, justify="right", no_wrap=True)
+            table.add_column(width=len("warning"), no_wrap=True)
+            table.add_column(width=code_width, no_wrap=True, overflow="ellipsis")
+            table.add_column(overflow="fold", ratio=1)
             parts += [path, Padding(table, (0, 0, 0, 2))]  # indented under the path
         style = "red" if problem.severity == "error" else "yellow"
         table.add_row(
@@ -966,15 +1039,6 @@ def _place(problem: Problem) -> str:
     if problem.line is None:
         return ""
     return f"{problem.line}:{problem.column}" if problem.column is not None else str(problem.line)
-
-
-def _problem_grid(place_width: int, code_width: int) -> Table:
-    table = Table.grid(padding=(0, 2), pad_edge=False)
-    table.add_column(width=place_width, justify="right", no_wrap=True)
-    table.add_column(width=len("warning"), no_wrap=True)
-    table.add_column(width=code_width, no_wrap=True, overflow="ellipsis")
-    table.add_column(overflow="fold", ratio=1)
-    return table
 
 
 def fields_table(rows: Sequence[FieldRow], width: int) -> Table:
