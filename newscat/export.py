@@ -15,6 +15,7 @@ import contextlib
 import json
 import os
 import sqlite3
+import stat
 import string
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -438,15 +439,31 @@ def check_null(fmt: str, null: bool) -> None:
 
 
 @contextlib.contextmanager
-def atomic_path(path: str) -> Iterator[str]:
+def atomic_path(path: str, stream: bool = False) -> Iterator[str]:
     """A temporary path beside ``path`` that replaces it only if the block succeeds.
 
     On any failure the temporary file is removed and an existing ``path`` is
     left as it was; an OSError becomes an OutputError with a one-line reason.
+    Through a symbolic link, the file it names is replaced and the link kept. What
+    is no regular file (``/dev/null``, ``/dev/stdout``, a named pipe) is never
+    replaced: with ``stream`` (text) the block writes to it as it is, else it is
+    refused.
     """
-    target = os.path.abspath(path)
-    if os.path.isdir(target):
+    try:
+        info: os.stat_result | None = os.stat(path)
+    except OSError:
+        info = None
+    if info is not None and stat.S_ISDIR(info.st_mode):
         raise OutputError(f"cannot write {path}: it is a directory")
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        if not stream:
+            raise OutputError(f"cannot write {path}: not a regular file")
+        try:
+            yield path
+        except OSError as exc:
+            raise OutputError(f"cannot write {path}: {_reason(exc)}") from None
+        return
+    target = os.path.realpath(path) if os.path.islink(path) else os.path.abspath(path)
     directory = os.path.dirname(target)
     import tempfile  # start-up time: only an output file needs one
 
@@ -474,22 +491,31 @@ def atomic_path(path: str) -> Iterator[str]:
 
 @contextlib.contextmanager
 def atomic_text(path: str) -> Iterator[IO[str]]:
-    """A UTF-8 text file that appears at ``path`` only when fully written (see atomic_path)."""
-    with atomic_path(path) as temp, open(temp, "w", encoding="utf-8", newline="") as out:
+    """A UTF-8 text file that appears at ``path`` only when fully written (see atomic_path;
+    a device or a pipe is written as it is)."""
+    with (
+        atomic_path(path, stream=True) as temp,
+        open(temp, "w", encoding="utf-8", newline="") as out,
+    ):
         yield out
         out.flush()
-        os.fsync(out.fileno())
+        if stat.S_ISREG(os.fstat(out.fileno()).st_mode):
+            os.fsync(out.fileno())
 
 
 def _copy_mode(target: str, temp: str) -> None:
-    """Keep an existing file's permissions; a new file gets the usual umask-based ones."""
+    """Keep an existing file's permissions and, where allowed, its owner and group; a new
+    file gets the usual umask-based permissions."""
     try:
-        mode = os.stat(target).st_mode & 0o7777
+        info = os.stat(target)
     except FileNotFoundError:
         umask = os.umask(0)
         os.umask(umask)
-        mode = 0o666 & ~umask
-    os.chmod(temp, mode)
+        os.chmod(temp, 0o666 & ~umask)
+        return
+    with contextlib.suppress(OSError):  # only root may give a file away
+        os.chown(temp, info.st_uid, info.st_gid)
+    os.chmod(temp, info.st_mode & 0o7777)
 
 
 def _remove(path: str) -> None:

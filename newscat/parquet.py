@@ -62,13 +62,40 @@ def partition(date: str | None) -> tuple[str, str]:
 
 
 def check_target(path: str) -> None:
-    """Refuse a target that is a file, or a folder with something other than a dataset in it."""
+    """Refuse a target that is a file, or a folder with something other than a dataset in it
+    (a re-export replaces the whole folder: nothing else of it may be lost)."""
     if os.path.isfile(path):
         raise UsageError(f"-f parquet writes a folder, and {path} is a file")
-    if os.path.isdir(path) and os.listdir(path) and not os.path.exists(os.path.join(path, MARKER)):
+    if not os.path.isdir(path) or not os.listdir(path):
+        return
+    if not os.path.exists(os.path.join(path, MARKER)):
         raise UsageError(
             f"{path} is not empty and holds no newscat dataset; give a new or empty folder"
         )
+    other = _not_of_the_dataset(path)
+    if other is not None:
+        raise UsageError(
+            f"{path} holds a newscat dataset and {other}, which a new export would remove; "
+            "move it, or give a new or empty folder"
+        )
+
+
+#: The folders of a dataset, by depth: a year's, then a month's in it.
+_PARTITIONS = ("year=", "month=")
+
+
+def _not_of_the_dataset(path: str) -> str | None:
+    """The first thing in a dataset's folder that an export did not write, or None."""
+    for folder, folders, files in os.walk(path):
+        depth = 0 if folder == path else os.path.relpath(folder, path).count(os.sep) + 1
+        for name in sorted(folders):
+            if depth >= len(_PARTITIONS) or not name.startswith(_PARTITIONS[depth]):
+                return os.path.join(folder, name)
+        for name in sorted(files):
+            kept = (depth == 0 and name == MARKER) or (depth == 2 and name.endswith(".parquet"))
+            if not kept:
+                return os.path.join(folder, name)
+    return None
 
 
 def write_dataset(

@@ -515,3 +515,61 @@ def test_export_csv_columns_follow_the_catalogue(run: Any, catalog: Path) -> Non
     assert odd_record["body"] == "Body text."
     assert odd_record["date"] == "2022-05-19T09:13:00Z"
     assert odd_record["front_matter"]["publishedDateTime"] == "May 19, 2022 9:13 AM"
+
+
+# --- what is at the output path -------------------------------------------------------------
+
+
+def test_export_through_a_symlink_replaces_the_file_it_names(run: Any, tmp_path: Path) -> None:
+    real = tmp_path / "t.csv"
+    real.write_text("OLD\n", encoding="utf-8")
+    link = tmp_path / "link.csv"
+    link.symlink_to(real.name)
+    result = run("export", "-f", "csv", "-F", "id", "-o", str(link))
+    assert (result.exit_code, result.stdout) == (0, "")
+    assert link.is_symlink() and os.readlink(link) == real.name
+    assert real.read_bytes() == f"id\n{B}\n{A}\n".encode()
+
+
+def test_export_to_a_named_pipe_writes_into_it(run: Any, tmp_path: Path) -> None:
+    import stat
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    result = run("export", "-f", "jsonl", "-F", "id", "-o", str(fifo))
+    reader.join(timeout=10)
+    assert result.exit_code == 0
+    assert got == [f'{{"id": "{B}"}}\n{{"id": "{A}"}}\n'.encode()]
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    refused = run("export", "-f", "sqlite", "-o", str(fifo))  # a database cannot be streamed
+    assert (refused.exit_code, refused.stderr) == (
+        1,
+        f"Error: cannot write {fifo}: not a regular file\n",
+    )
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+
+
+@pytest.mark.skipif(
+    os.geteuid() != 0, reason="making a device file and giving a file away need root"
+)
+def test_export_never_replaces_a_device_nor_takes_a_file_from_its_owner(
+    run: Any, tmp_path: Path
+) -> None:
+    import stat
+
+    null = tmp_path / "null"
+    os.mknod(null, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+    assert run("export", "-f", "csv", "-o", str(null)).exit_code == 0
+    assert stat.S_ISCHR(os.stat(null).st_mode)
+    theirs = tmp_path / "theirs.csv"
+    theirs.write_text("OLD\n", encoding="utf-8")
+    os.chown(theirs, 65534, 65534)
+    os.chmod(theirs, 0o640)
+    assert run("export", "-f", "csv", "-F", "id", "-o", str(theirs)).exit_code == 0
+    info = os.stat(theirs)
+    assert (info.st_uid, info.st_gid, info.st_mode & 0o7777) == (65534, 65534, 0o640)
+    assert theirs.read_text(encoding="utf-8").startswith("id")

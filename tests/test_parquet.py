@@ -212,6 +212,34 @@ def test_an_existing_folder_that_is_not_a_dataset_is_refused(tmp_path: Path) -> 
     assert onto_file.stderr == f"Error: -f parquet writes a folder, and {a_file} is a file\n"
 
 
+@pytest.mark.parametrize(
+    ("mine", "named"),
+    [("NOTES.txt", "NOTES.txt"), ("analysis/query.sql", "analysis"),
+     ("year=2024/notes.md", "year=2024/notes.md")],
+)  # fmt: skip
+def test_a_dataset_folder_holding_the_users_files_is_refused(
+    tmp_path: Path, mine: str, named: str
+) -> None:
+    """A re-export replaces the dataset's whole folder: one that also holds something of
+    the user's is refused, and nothing of it is lost; a dataset alone is replaced."""
+    root = _catalogue(tmp_path / "cat")
+    out = tmp_path / "pq"
+    assert run("export", "-C", str(root), "-f", "parquet", "-o", str(out)).exit_code == 0
+    again = run("export", "-C", str(root), "-f", "parquet", "-o", str(out))
+    assert (again.exit_code, again.stderr) == (0, f"exported 5 articles to {out}\n")
+    (out / mine).parent.mkdir(parents=True, exist_ok=True)
+    (out / mine).write_text("keep me", encoding="utf-8")
+
+    refused = run("export", "-C", str(root), "-f", "parquet", "-o", str(out))
+
+    assert (refused.exit_code, refused.stdout) == (2, "")
+    assert refused.stderr == (
+        f"Error: {out} holds a newscat dataset and {out / named}, which a new export would remove; "
+        "move it, or give a new or empty folder\n"
+    )
+    assert (out / mine).read_text(encoding="utf-8") == "keep me"
+
+
 def test_nothing_matched_with_fail_empty_leaves_no_folder(tmp_path: Path) -> None:
     root = _catalogue(tmp_path / "cat")
     out = tmp_path / "dataset"
