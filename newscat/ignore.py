@@ -93,6 +93,8 @@ def _translate(glob: str) -> str:
             elif whole_segment:
                 out.append("(?:.*/)?")  # **/: any number of folders, none included
                 i += 1
+                while glob.startswith("**/", i):  # **/**/ says no more, and each more
+                    i += 3  # would make the match backtrack exponentially
             else:
                 out.append("[^/]*")
             continue

@@ -36,6 +36,9 @@ from newscat.model import Article, Problem
 
 #: How many nodes a document may expand to through aliases before it is an "alias bomb".
 MAX_EXPANDED_NODES = 200_000
+#: The most characters of text the scalars may hold once aliases are expanded: one long
+#: value repeated by aliases is as much a bomb as many values (a 1 MB file made 1 GB).
+MAX_EXPANDED_TEXT = 10_000_000
 #: How deeply collections may nest (checked exactly on the composed document).
 #: Real articles nest four or five levels; the JSON encoder and the rest of the
 #: pipeline recurse, so a bound well below Python's recursion limit keeps them safe.
@@ -433,6 +436,9 @@ def _compose_and_build(
     if shape.size > MAX_EXPANDED_NODES:
         message = f"aliases expand the front matter past {MAX_EXPANDED_NODES:,} values"
         return _node_problem(path, "alias-bomb", message, shape.at)
+    if shape.text > MAX_EXPANDED_TEXT:
+        message = f"aliases expand the front matter past {MAX_EXPANDED_TEXT:,} characters"
+        return _node_problem(path, "alias-bomb", message, shape.at)
     if shape.depth > MAX_DEPTH:
         return _node_problem(path, "too-deep", _DEEP_MESSAGE, shape.at)
     return loader.construct_document(node), node
@@ -542,6 +548,7 @@ def _position(exc: yaml.MarkedYAMLError) -> tuple[int | None, int | None]:
 @dataclass
 class _Shape:
     size: int = 0  # nodes once every alias is expanded (stops counting past the bound)
+    text: int = 0  # characters of their scalars, the same way
     depth: int = 0  # deepest nesting of collections
     cycle: bool = False  # an alias points back to a value that contains it
     at: yaml.Node | None = None  # where a bound was passed
@@ -554,6 +561,7 @@ def _shape(root: yaml.Node) -> _Shape:
     costs more than one visit per node; an alias to an ancestor is reported as a cycle.
     """
     sizes: dict[int, int] = {}
+    texts: dict[int, int] = {}
     depths: dict[int, int] = {}
     open_nodes: set[int] = set()
     stack: list[tuple[yaml.Node, bool]] = [(root, False)]
@@ -564,9 +572,10 @@ def _shape(root: yaml.Node) -> _Shape:
         if children_done:
             open_nodes.discard(key)
             sizes[key] = min(1 + sum(sizes[id(c)] for c in children), MAX_EXPANDED_NODES + 1)
+            texts[key] = min(sum(texts[id(c)] for c in children), MAX_EXPANDED_TEXT + 1)
             depths[key] = 1 + max((depths[id(c)] for c in children), default=0)
-            if sizes[key] > MAX_EXPANDED_NODES:
-                return _Shape(sizes[key], depths[key], at=node)
+            if sizes[key] > MAX_EXPANDED_NODES or texts[key] > MAX_EXPANDED_TEXT:
+                return _Shape(sizes[key], texts[key], depths[key], at=node)
             continue
         if key in sizes:
             continue
@@ -574,13 +583,14 @@ def _shape(root: yaml.Node) -> _Shape:
             return _Shape(cycle=True, at=node)
         if not children:
             sizes[key], depths[key] = 1, 0
+            texts[key] = len(node.value) if isinstance(node, yaml.ScalarNode) else 0
             continue
         if len(open_nodes) >= MAX_DEPTH:
             return _Shape(depth=len(open_nodes) + 1, at=node)
         open_nodes.add(key)
         stack.append((node, True))
         stack.extend((child, False) for child in children if id(child) not in sizes)
-    return _Shape(sizes[id(root)], depths[id(root)])
+    return _Shape(sizes[id(root)], texts[id(root)], depths[id(root)])
 
 
 def _node_problem(path: str, code: str, message: str, node: yaml.Node | None) -> Problem:

@@ -404,3 +404,14 @@ def test_a_blog_authors_name_is_its_provider_unless_it_has_one(tmp_path: Path) -
     shown = run("show", "2024-05-02-b", "-C", str(root), "-q").stdout
     assert "Other front matter" in shown and "author" in shown
     assert "Other front matter" not in run("show", "2024-05-01-a", "-C", str(root), "-q").stdout
+
+
+def test_repeated_any_folders_mean_one_and_match_in_linear_time() -> None:
+    """``**/**/…/x`` is ``**/x``: the same matches, without the backtracking that a
+    dozen of them on a deep path took minutes over (a hostile .gitignore in a clone)."""
+    many = compile_pattern("/".join(["**"] * 12) + "/x")
+    one = compile_pattern("**/x")
+    assert many is not None and one is not None
+    assert many.regex.pattern == one.regex.pattern
+    deep = "/".join(["a"] * 24)
+    assert many.regex.fullmatch(deep + "/x") and not many.regex.fullmatch(deep + "/y")

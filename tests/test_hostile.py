@@ -108,6 +108,23 @@ def test_alias_bomb_billion_laughs_is_refused() -> None:
     assert (found.line, found.column) == (7, 4)  # the value of `f`, where the bound is passed
 
 
+def test_one_long_value_repeated_by_aliases_is_a_bomb_too(tmp_path: Path) -> None:
+    """A 1 MB string repeated by a thousand aliases is a gigabyte of front matter: one
+    alias-bomb problem, and the other articles are read."""
+    text = '---\na: &a "' + "x" * 1_000_000 + '"\nb: [' + "*a, " * 1000 + "]\n---\n"
+    found = problem(text)
+    assert found.code == "alias-bomb"
+    assert found.message == "aliases expand the front matter past 10,000,000 characters"
+    assert (found.line, found.column) == (3, 4)
+    folder = tmp_path / "cat"
+    folder.mkdir()
+    (folder / "bomb.md").write_text(text, encoding="utf-8")
+    (folder / "fine.md").write_text("---\ntitle: Fine\n---\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["list", "--no-cache", "-C", str(folder), "-F", "title"])
+    assert (result.exit_code, result.stdout) == (0, "title\nFine\n")
+    assert result.stderr == "1 file skipped; run `newscat check`\n"
+
+
 def test_small_aliases_still_work() -> None:
     article = parse("---\ntitle: t\nbase: &b {name: x}\nother: *b\n---\n")
     assert isinstance(article, Article)
