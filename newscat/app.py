@@ -18,6 +18,7 @@ import click
 
 from newscat.catalog import resolve_roots
 from newscat.config import Search, UserConfig, load_catalog_config, load_user_config
+from newscat.errors import INDEX_META
 from newscat.ignore import Exclusions
 from newscat.refresh import RefreshReport
 from newscat.settings import Setting, available_searches, effective
@@ -106,6 +107,7 @@ class App:
         context = click.get_current_context(silent=True)
         if context is not None:  # close the database when the command ends
             context.call_on_close(index.close)
+            context.meta[INDEX_META] = index  # for what a damaged database makes of an error
         progress = _ProgressBar(enabled=not self.quiet and sys.stderr.isatty(), color=self.color)
         # Without a bar to size, a first fill does not count the catalogue before it starts.
         update = progress.update if progress.enabled else None

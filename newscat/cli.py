@@ -33,7 +33,7 @@ from newscat.commands.common import (
     parse_fields,
     show_rows,
 )
-from newscat.errors import NewscatError, UsageError
+from newscat.errors import INDEX_META, NewscatError, UsageError
 from newscat.formats import json_text, tsv_cell
 from newscat.options import (
     FilterOptions,
@@ -54,6 +54,7 @@ from newscat.options import (
     unseen_options,
 )
 from newscat.settings import DEFAULT_LIMIT as TERMINAL_LIMIT
+from newscat.text import inert
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -137,8 +138,13 @@ class NewscatGroup(click.Group):
         except Exception as exc:
             if debugging(ctx):
                 raise
+            index = ctx.meta.get(INDEX_META)
+            damaged = index.damaged(exc) if index is not None else None
+            if damaged is not None:
+                raise CommandError(damaged) from None
             raise CommandError(
-                f"internal error: {type(exc).__name__}: {exc} (run again with --debug for details)"
+                f"internal error: {type(exc).__name__}: {inert(str(exc))} "
+                "(run again with --debug for details)"
             ) from None
 
 

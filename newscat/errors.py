@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+#: Where a command keeps its open index (``click.Context.meta``), so that an error a
+#: damaged database raises can be told apart from newscat's own.
+INDEX_META = "newscat.index"
+
 
 class NewscatError(Exception):
     """A failure the user must act on (exit 1)."""

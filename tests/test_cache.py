@@ -136,3 +136,50 @@ def test_sizes_read_like_du_si() -> None:
         "123.5 kB",
         "5.1 GB",
     ]
+
+
+# --- a database damaged under newscat ---------------------------------------------------------
+
+
+def test_an_index_damaged_in_a_row_is_removed_and_built_anew(
+    catalog: Path, isolated_env: Path
+) -> None:
+    """Text of a stored row that is not UTF-8 (a damaged page) ends the command with one
+    line naming the index, which is removed; the next run builds it anew."""
+    assert run("index", "-C", str(catalog)).exit_code == 0
+    [database] = isolated_env.glob("*.sqlite3")
+    data = database.read_bytes()
+    assert b"NHS report calls" in data
+    database.write_bytes(data.replace(b"NHS report calls", b"NHS r\xffport calls"))
+
+    result = run("list", "-C", str(catalog), "-F", "id,title")
+
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: the index at {database} is damaged (Could not")
+    assert result.stderr.endswith("); removed it: run the command again to build it anew\n")
+    assert len(result.stderr.splitlines()) == 1 and "internal" not in result.stderr
+    assert not database.exists()
+    again = run("list", "-C", str(catalog), "-F", "title")
+    assert (again.exit_code, again.stderr) == (0, "")
+    assert any(line.startswith("NHS report calls") for line in again.stdout.splitlines())
+
+
+def test_a_state_database_damaged_under_a_command_is_moved_aside(
+    catalog: Path, isolated_env: Path
+) -> None:
+    assert run("list", "-C", str(catalog), "--unseen", "me", "--peek").exit_code == 0
+    state = isolated_env.parent / "state" / "state.sqlite3"
+    data = bytearray(state.read_bytes())
+    data[4096 * 2 : 4096 * 3] = b"\xff" * 4096  # a page of its tables, overwritten
+    state.write_bytes(bytes(data))
+
+    result = run("list", "-C", str(catalog), "-F", "id,arrived")
+
+    assert result.exit_code == 1
+    [aside] = state.parent.glob("state.sqlite3.damaged-*")
+    assert result.stderr == (
+        f"Error: the state database at {state} is damaged (database disk image is malformed); "
+        f"moved it to {aside}: run the command again\n"
+    )
+    assert aside.read_bytes() == bytes(data)
+    assert run("list", "-C", str(catalog), "-F", "id,arrived").exit_code == 0

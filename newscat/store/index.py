@@ -57,11 +57,14 @@ from newscat.store.schema import (
     set_meta,
 )
 from newscat.store.transactions import write_transaction
+from newscat.text import inert
 
 ENV_CACHE_DIR = "NEWSCAT_CACHE_DIR"
 #: Up to this many new articles, arrival times are given path by path; beyond, one
 #: pass over the whole index is cheaper.
 _ARRIVALS_BY_PATH = 5000
+#: How Python's sqlite3 says a stored text is not UTF-8 (the bytes of a damaged page).
+_DAMAGED_TEXT = "Could not decode to UTF-8"
 #: How every full-text condition reads in SQL (see newscat.query).
 _SEARCHES_TEXT = "fts MATCH"
 
@@ -321,6 +324,52 @@ class Index:
                 conn, state_store.utc_now(), changed if complete else None, only
             )
         return current, pending
+
+    def damaged(self, exc: Exception) -> str | None:
+        """What to say of an error that ended a command when it shows a damaged database
+        (a corrupt page, text that is not UTF-8, a record that is not JSON), that database
+        put out of the way first: the index removed, to be built again; the state
+        database moved aside, never deleted. None for any other error."""
+        if not isinstance(exc, sqlite3.DatabaseError):
+            return None
+        text = str(exc)
+        if not (is_corrupt(exc) or text.startswith(_DAMAGED_TEXT) or text == "malformed JSON"):
+            return None
+        self.conn.close()
+        said = inert(text)
+        if not self._state_whole() and self.state is not None:
+            try:
+                aside = state_store.move_aside(self.state)
+            except OSError:
+                return f"the state database at {self.state} is damaged ({said})"
+            return (
+                f"the state database at {self.state} is damaged ({said}); moved it to "
+                f"{aside}: run the command again"
+            )
+        if self.location == ":memory:":
+            return None
+        remove_database(Path(self.location))
+        return (
+            f"the index at {self.location} is damaged ({said}); removed it: run the "
+            "command again to build it anew"
+        )
+
+    def _state_whole(self) -> bool:
+        """Whether the state database file (if any) passes SQLite's quick check, read
+        through a connection of its own (the command's may be mid-statement)."""
+        if self.state is None or not self.state.exists():
+            return True
+        try:
+            conn = sqlite3.connect(f"{self.state.as_uri()}?mode=ro", uri=True)
+        except sqlite3.Error:
+            return False
+        try:
+            row = conn.execute("PRAGMA quick_check(1)").fetchone()
+        except sqlite3.Error:
+            return False
+        finally:
+            conn.close()
+        return row is not None and row[0] == "ok"
 
     def _check_still_there(self) -> None:
         """Say once when the database file was removed (or replaced) since it was opened.

@@ -81,12 +81,8 @@ def attach(conn: sqlite3.Connection, path: Path | None, warn: Warn) -> bool:
         except sqlite3.DatabaseError as exc:
             _detach(conn)
             if _is_damaged(exc) and path.exists():
-                aside = path.with_name(f"{path.name}.damaged-{int(time.time())}")
                 with contextlib.suppress(OSError):
-                    os.replace(path, aside)
-                    for suffix in ("-wal", "-shm"):
-                        with contextlib.suppress(FileNotFoundError):
-                            os.remove(str(path) + suffix)
+                    aside = move_aside(path)
                     warn(f"the state database at {path} is damaged ({exc}); moved it to {aside}")
                     try:
                         _attach(conn, str(path))
@@ -115,6 +111,17 @@ def opened(path: Path | None, warn: Warn) -> Iterator[tuple[sqlite3.Connection, 
         yield conn, attach(conn, path, warn)
     finally:
         conn.close()
+
+
+def move_aside(path: Path) -> Path:
+    """Move a damaged state database aside (never deleted: it is state), beside it; where
+    it went. OSError when it cannot be moved."""
+    aside = path.with_name(f"{path.name}.damaged-{int(time.time())}")
+    os.replace(path, aside)
+    for suffix in ("-wal", "-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(str(path) + suffix)
+    return aside
 
 
 def _attach(conn: sqlite3.Connection, target: str) -> None:
