@@ -7,6 +7,7 @@ the files on disk, with warnings and the skipped-files summary on stderr.
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 import time
 from collections.abc import Mapping
@@ -21,9 +22,10 @@ from newscat.config import Search, UserConfig, load_catalog_config, load_user_co
 from newscat.errors import INDEX_META
 from newscat.ignore import Exclusions
 from newscat.refresh import RefreshReport
-from newscat.settings import Setting, available_searches, effective
+from newscat.settings import COMMAND_LINE, Setting, available_searches, effective
 from newscat.store.index import Index
 from newscat.store.state import STATE_FILE
+from newscat.text import line_text
 
 #: Where ``--no-pager`` given before the command (``newscat --no-pager list``, as with
 #: ``git --no-pager log``) is recorded: the context's ``meta``, which click shares
@@ -122,8 +124,17 @@ class App:
             progress.stop()
         if summary and report.problems and not self.quiet:
             files = "file" if report.problems == 1 else "files"
-            click.echo(f"{report.problems} {files} skipped; run `newscat check`", err=True)
+            check = f"newscat check{self.catalog_options()}"
+            click.echo(f"{report.problems} {files} skipped; run `{check}`", err=True)
         return index, report
+
+    def catalog_options(self) -> str:
+        """The ``-C`` options that name this catalogue again, when the command line named
+        it (otherwise the same defaults find it), shell-quoted and inert."""
+        setting = self.settings.get("catalog")
+        if setting is None or setting.source != COMMAND_LINE:
+            return ""
+        return "".join(f" -C {shlex.quote(line_text(root))}" for root in self.roots)
 
 
 def exclusions_from(opts: Mapping[str, Any]) -> Exclusions:

@@ -889,9 +889,8 @@ def help_notes() -> list[str]:
         't:TOPIC and p:PROVIDER (quote spaces: t:"AI Ethics"), or a whole --where '
         "expression; it narrows the command line's filters.",
         "Stories: one row each, +N counting their other articles; c expands them.",
-        "Articles read in this session are dimmed. Not yet: read marks kept between "
-        "sessions, and a key for the next unread article (they wait for newscat's "
-        "seen marks).",
+        "Articles you have read are dimmed: the marks are kept between sessions (as "
+        "the consumer 'browse' of newscat seen), and n goes to the next unread one.",
     ]
 
 

@@ -269,6 +269,22 @@ def test_check_reads_the_stored_problems_and_rebuild_rereads(tmp_path: Path) -> 
 def test_list_summarises_skipped_files_and_check_details_them(mixed: Path) -> None:
     listed = run(["list", "--no-cache", "-C", str(mixed), "-f", "ids"])
     assert (listed.exit_code, listed.stdout) == (0, "good\nodd\n")
+    assert listed.stderr == f"1 file skipped; run `newscat check -C {mixed}`\n"
+
+
+def test_the_hint_names_the_catalogue_as_the_command_line_did(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``newscat check`` as hinted checks the same catalogue: ``-C`` for each root the
+    command line named (quoted for the shell), nothing more for one the environment did."""
+    roots = [make_root(tmp_path / "a b", {"bad.md": "no front matter\n"}), tmp_path / "it's"]
+    roots[1].mkdir()
+    listed = run(["list", "--no-cache", "-C", str(roots[0]), "-C", str(roots[1]), "-f", "ids"])
+    assert listed.stderr == (
+        f"1 file skipped; run `newscat check -C '{roots[0]}' -C '{tmp_path}/it'\"'\"'s'`\n"
+    )
+    monkeypatch.setenv("NEWSCAT_CATALOG", str(roots[0]))
+    listed = run(["list", "--no-cache", "-f", "ids"])
     assert listed.stderr == "1 file skipped; run `newscat check`\n"
 
 

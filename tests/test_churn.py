@@ -28,11 +28,11 @@ from tests.conftest import ROOT, remount
 
 #: What a query may print on stderr while files change under it: a half-written file
 #: is a problem until it is complete.
-SKIPPED = re.compile(r"\A(\d+ files? skipped; run `newscat check`\n)?\Z")
+SKIPPED = re.compile(r"\A(\d+ files? skipped; run `newscat check -C [^`\n]+`\n)?\Z")
 _WARNING = (
     r"newscat: warning: cannot (?:write|use) the index at [^\n]*; indexing in memory this time\n"
 )
-_SUMMARY = r"\d+ files? skipped; run `newscat check`\n"
+_SUMMARY = r"\d+ files? skipped; run `newscat check -C [^`\n]+`\n"
 #: The same, with the one warning of a cache that cannot be written: before the summary
 #: when the refresh found the disk full, after it when building the stories did.
 FALLBACK = re.compile(rf"\A(?:(?:{_WARNING})?(?:{_SUMMARY})?|{_SUMMARY}{_WARNING})\Z")

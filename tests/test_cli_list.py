@@ -199,7 +199,7 @@ def test_mixed_folder_lists_good_files_and_summarises_the_rest(tmp_path: Path) -
         (folder / name).write_bytes(data)
     result = run("list", "-C", str(folder), "-f", "ids")
     assert (result.exit_code, result.stdout) == (0, "good\n")
-    assert result.stderr == f"{len(bad)} files skipped; run `newscat check`\n"
+    assert result.stderr == f"{len(bad)} files skipped; run `newscat check -C {folder}`\n"
     assert "Traceback" not in result.stdout + result.stderr
 
 

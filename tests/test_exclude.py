@@ -266,7 +266,7 @@ def test_a_bad_newscat_toml_is_one_warning_and_the_catalogue_still_reads(site: P
         f"newscat: warning: {site / 'newscat.toml'}:3: 'when' is not read from front matter; "
         "[fields] may set date, title, excerpt, url, provider, topics, category, type, "
         "quality, heat, published; reading the catalogue without it",
-        "1 file skipped; run `newscat check`",
+        f"1 file skipped; run `newscat check -C {site}`",
     ]
 
 

@@ -168,7 +168,7 @@ def test_a_broken_file_with_a_latin1_name_is_a_problem_named_as_text(hostile: Pa
     listed = run("list", "-C", str(hostile), "--count")
     assert (listed.stdout, listed.stderr) == (
         f"{len(NAMES)}\n",
-        "1 file skipped; run `newscat check`\n",
+        f"1 file skipped; run `newscat check -C {hostile}`\n",
     )
 
 

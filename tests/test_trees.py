@@ -95,7 +95,7 @@ def test_a_folder_past_path_max_is_a_problem_and_the_rest_is_listed(tmp_path: Pa
         os.close(fd)
     result = run("list", "-C", str(root), "-f", "ids")
     assert (result.exit_code, result.stdout) == (0, "near\n")
-    assert result.stderr == "1 file skipped; run `newscat check`\n"
+    assert result.stderr == f"1 file skipped; run `newscat check -C {root}`\n"
     check = run("check", "-C", str(root), "-f", "json")
     (problem,) = [p for p in json.loads(check.stdout) if p["severity"] == "error"]
     assert problem["code"] == "unreadable"
@@ -173,7 +173,7 @@ def test_a_folder_that_cannot_be_read_is_a_problem_and_the_rest_is_listed(
         listed = (done.exit_code, done.stdout, done.stderr)
         done = run("check", "-f", "tsv", *args)
         checked = (done.exit_code, done.stdout, done.stderr)
-    assert listed == (0, "open/a\n", "1 file skipped; run `newscat check`\n"), listed
+    assert listed == (0, "open/a\n", f"1 file skipped; run `newscat check -C {root}`\n"), listed
     assert checked[0] == 1
     assert checked[1].splitlines()[1:] == [
         f"{root}/locked\t\t\terror\tunreadable\tcannot read directory: Permission denied"

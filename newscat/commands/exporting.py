@@ -110,8 +110,7 @@ def export_command(**opts: Unpack[ExportOptions]) -> None:
     and body. csv and tsv hold one row per article with lists '; '-joined and
     mappings flattened to dotted columns (provider.name); the opaque 'secured'
     payload, images and related are left out unless --fields names them. The
-    sqlite database has the tables articles, article_topics, images and
-    related. parquet writes a folder of Parquet files partitioned by year and
+    sqlite database has the tables articles and article_topics. parquet writes a folder of Parquet files partitioned by year and
     month of the date (year=2024/month=05, year=unknown/month=unknown), with
     the normalised columns and front_matter as JSON; it needs pyarrow
     (pip install "newscat[parquet]"). atom and rss write an Atom 1.0 or RSS
