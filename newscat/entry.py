@@ -19,6 +19,13 @@ HELP_COLUMNS = 80
 def main(starter: bool = True) -> None:
     """Run newscat on ``sys.argv``; ``starter`` false: never hand the command to a
     preloaded starter (the starter itself runs commands so)."""
+    try:
+        _main(starter)
+    except KeyboardInterrupt:  # Ctrl-C while Python loads newscat, before the CLI's own
+        sys.exit(130)  # handler is in place: no traceback, the status a shell expects
+
+
+def _main(starter: bool) -> None:
     args = sys.argv[1:]
     if args in (["--version"], ["-V"]):
         # start-up time: --version and --help answer before anything loads

@@ -122,6 +122,17 @@ def _float_or_text(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
     return number if math.isfinite(number) else node.value
 
 
+def _int_or_text(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    """A whole number, or its text when Python will not write it out in decimal (past
+    its limit of digits, 4,300 by default): JSON and the terminal could not show it."""
+    try:
+        number = loader.construct_yaml_int(node)  # type: ignore[arg-type]
+        str(number)
+    except ValueError:
+        return node.value
+    return number
+
+
 def _sorted_set(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
     """A ``!!set`` as the sorted list of its members' text."""
     return sorted(loader.construct_mapping(node))  # type: ignore[arg-type]
@@ -131,6 +142,7 @@ _LOSSLESS = {
     _TIMESTAMP_TAG: _as_text,
     "tag:yaml.org,2002:binary": _as_text,
     "tag:yaml.org,2002:float": _float_or_text,
+    "tag:yaml.org,2002:int": _int_or_text,
     "tag:yaml.org,2002:set": _sorted_set,
 }
 

@@ -94,7 +94,10 @@ def common_value(tag: str, text: str) -> Any:
     if tag == BOOL:
         return BOOLS[text.lower()]
     if tag == INT and text.isascii() and text.isdigit() and (text[0] != "0" or text == "0"):
-        return int(text)
+        try:
+            return int(text)
+        except ValueError:  # past Python's limit of digits: kept as written, as YAML does here
+            return text
     return UNCOMMON
 
 

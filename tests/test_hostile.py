@@ -125,6 +125,19 @@ def test_one_long_value_repeated_by_aliases_is_a_bomb_too(tmp_path: Path) -> Non
     assert result.stderr == f"1 file skipped; run `newscat check -C {folder}`\n"
 
 
+@pytest.mark.parametrize("written", ["1" + "0" * 5000, "0x" + "f" * 5000])
+def test_a_number_past_pythons_digits_is_kept_as_text(written: str, yaml_loader: str) -> None:
+    """A whole number Python will not write out in decimal (past 4,300 digits) is kept
+    as the text it was written as, on either reader: a bad-score warning, not an
+    internal error."""
+    for extra in ("", "other: &a 1\n"):  # the plain reader, then YAML's (an anchor)
+        article = parse(f"---\ntitle: x\nquality: {written}\n{extra}---\n")
+        assert isinstance(article, Article)
+        assert article.front_matter["quality"] == written
+        assert article.quality is None
+        assert [w.code for w in article.warnings if w.code == "bad-score"] == ["bad-score"]
+
+
 def test_small_aliases_still_work() -> None:
     article = parse("---\ntitle: t\nbase: &b {name: x}\nother: *b\n---\n")
     assert isinstance(article, Article)

@@ -168,3 +168,28 @@ def test_sigterm_mid_export_leaves_no_file_and_keeps_the_old_one(
     assert (proc.returncode, out, err) == (143, "", "")
     assert [p.name for p in out_dir.iterdir()] == [target.name]
     assert target.read_text() == "the previous export\n"
+
+
+def test_ctrl_c_while_newscat_loads_exits_130_without_a_traceback(tmp_path: Path) -> None:
+    """Ctrl-C in the first tenth of a second, while Python still imports newscat, comes
+    before the command line's own handler: it stops as quietly. (The interrupt is raised
+    by an import hook at the moment ``newscat.cli`` is imported, where a real one lands.)"""
+    script = (
+        "import sys\n"
+        "class Interrupt:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'newscat.cli':\n"
+        "            raise KeyboardInterrupt\n"
+        "sys.meta_path.insert(0, Interrupt())\n"
+        "sys.argv = ['newscat', 'list']\n"
+        "from newscat.entry import main\n"
+        "main(starter=False)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (130, "", "")
