@@ -176,10 +176,38 @@ def test_a_state_database_damaged_under_a_command_is_moved_aside(
     result = run("list", "-C", str(catalog), "-F", "id,arrived")
 
     assert result.exit_code == 1
-    [aside] = state.parent.glob("state.sqlite3.damaged-*")
+    [aside] = [
+        p
+        for p in state.parent.glob("state.sqlite3.damaged-*")
+        if not p.name.endswith(("-wal", "-shm"))
+    ]
     assert result.stderr == (
         f"Error: the state database at {state} is damaged (database disk image is malformed); "
         f"moved it to {aside}: run the command again\n"
     )
     assert aside.read_bytes() == bytes(data)
     assert run("list", "-C", str(catalog), "-F", "id,arrived").exit_code == 0
+
+
+def test_newscats_own_mistake_is_no_damage(catalog: Path, isolated_env: Path) -> None:
+    """An error the sqlite3 module raises itself (wrong bindings, a closed connection) is
+    newscat's mistake: an internal error, and the index is left alone."""
+    import sqlite3
+
+    from newscat.store.index import Index
+
+    index = Index.open([str(catalog)], isolated_env)
+    index.refresh()
+    location = Path(index.location)
+    try:
+        index.conn.execute("SELECT ?", (1, 2))
+    except sqlite3.Error as exc:
+        assert index.damaged(exc) is None
+    else:
+        raise AssertionError("the bindings were accepted")
+    index.close()
+    try:
+        index.conn.execute("SELECT 1")
+    except sqlite3.Error as exc:
+        assert index.damaged(exc) is None
+    assert location.exists()

@@ -330,10 +330,12 @@ class Index:
         (a corrupt page, text that is not UTF-8, a record that is not JSON), that database
         put out of the way first: the index removed, to be built again; the state
         database moved aside, never deleted. None for any other error."""
-        if not isinstance(exc, sqlite3.DatabaseError):
-            return None
+        if not isinstance(exc, sqlite3.DatabaseError) or isinstance(exc, sqlite3.ProgrammingError):
+            return None  # a misuse of the module (newscat's own mistake) is no damage
         text = str(exc)
-        if not (is_corrupt(exc) or text.startswith(_DAMAGED_TEXT) or text == "malformed JSON"):
+        name = getattr(exc, "sqlite_errorname", None) or ""
+        corrupt = name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB"))
+        if not (corrupt or text.startswith(_DAMAGED_TEXT) or text == "malformed JSON"):
             return None
         self.conn.close()
         said = inert(text)
@@ -362,14 +364,15 @@ class Index:
         try:
             conn = sqlite3.connect(f"{self.state.as_uri()}?mode=ro", uri=True)
         except sqlite3.Error:
-            return False
+            return True  # not known to be damaged: it stays where it is
         try:
             row = conn.execute("PRAGMA quick_check(1)").fetchone()
-        except sqlite3.Error:
-            return False
+        except sqlite3.Error as exc:  # busy, or unreadable: damaged only when SQLite says so
+            name = getattr(exc, "sqlite_errorname", None) or ""
+            return not name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB"))
         finally:
             conn.close()
-        return row is not None and row[0] == "ok"
+        return row is None or row[0] == "ok"
 
     def _check_still_there(self) -> None:
         """Say once when the database file was removed (or replaced) since it was opened.

@@ -118,9 +118,9 @@ def move_aside(path: Path) -> Path:
     it went. OSError when it cannot be moved."""
     aside = path.with_name(f"{path.name}.damaged-{int(time.time())}")
     os.replace(path, aside)
-    for suffix in ("-wal", "-shm"):
+    for suffix in ("-wal", "-shm"):  # its log goes with it: marks not yet in the file
         with contextlib.suppress(FileNotFoundError):
-            os.remove(str(path) + suffix)
+            os.replace(str(path) + suffix, str(aside) + suffix)
     return aside
 
 
