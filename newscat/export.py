@@ -14,6 +14,7 @@ import base64
 import contextlib
 import json
 import os
+import re
 import sqlite3
 import stat
 import string
@@ -449,6 +450,8 @@ def atomic_path(path: str, stream: bool = False) -> Iterator[str]:
     replaced: with ``stream`` (text) the block writes to it as it is, else it is
     refused.
     """
+    if _descriptor(path) is not None:  # /dev/stdout and the like: an open file of the caller's
+        raise OutputError(f"cannot write {path}: not a regular file")
     try:
         info: os.stat_result | None = os.stat(path)
     except OSError:
@@ -463,7 +466,7 @@ def atomic_path(path: str, stream: bool = False) -> Iterator[str]:
         except OSError as exc:
             raise OutputError(f"cannot write {path}: {_reason(exc)}") from None
         return
-    target = os.path.realpath(path) if os.path.islink(path) else os.path.abspath(path)
+    target = _followed(path) if os.path.islink(path) else os.path.abspath(path)
     directory = os.path.dirname(target)
     import tempfile  # start-up time: only an output file needs one
 
@@ -489,10 +492,51 @@ def atomic_path(path: str, stream: bool = False) -> Iterator[str]:
         raise
 
 
+#: The names of the caller's own open files: written through the open descriptor (its
+#: offset, its append mode), never reopened, truncated or replaced.
+_DESCRIPTORS = {"/dev/stdin": 0, "/dev/stdout": 1, "/dev/stderr": 2}
+_DESCRIPTOR_PATH = re.compile(r"/(?:dev/fd|proc/self/fd)/(\d+)")
+
+
+def _descriptor(path: str) -> int | None:
+    """The descriptor ``path`` names (``/dev/stdout``, ``/dev/fd/3``), or None."""
+    given = os.path.abspath(path)
+    found = _DESCRIPTOR_PATH.fullmatch(given)
+    return int(found.group(1)) if found else _DESCRIPTORS.get(given)
+
+
+def _followed(link: str) -> str:
+    """The file a symbolic link names, to be replaced in its place; OutputError where the
+    kernel would not follow the link either (``fs.protected_symlinks``: a link in a
+    sticky, world-writable folder, such as /tmp, that someone else owns), or where it
+    leads to an open descriptor."""
+    try:
+        folder = os.stat(os.path.dirname(os.path.abspath(link)))
+        owner = os.lstat(link).st_uid
+    except OSError as exc:
+        raise OutputError(f"cannot write {link}: {_reason(exc)}") from None
+    shared = folder.st_mode & stat.S_ISVTX and folder.st_mode & stat.S_IWOTH
+    if shared and owner not in (os.geteuid(), folder.st_uid):
+        raise OutputError(f"cannot write {link}: a link in a shared folder that someone else owns")
+    target = os.path.realpath(link)
+    if target.startswith(("/proc/", "/dev/fd/")):
+        raise OutputError(f"cannot write {link}: not a regular file")
+    return target
+
+
 @contextlib.contextmanager
 def atomic_text(path: str) -> Iterator[IO[str]]:
     """A UTF-8 text file that appears at ``path`` only when fully written (see atomic_path;
-    a device or a pipe is written as it is)."""
+    a device or a pipe is written as it is, an open descriptor through itself)."""
+    descriptor = _descriptor(path)
+    if descriptor is not None:
+        try:
+            out = os.fdopen(os.dup(descriptor), "w", encoding="utf-8", newline="")
+        except OSError as exc:
+            raise OutputError(f"cannot write {path}: {_reason(exc)}") from None
+        with out:
+            yield out
+        return
     with (
         atomic_path(path, stream=True) as temp,
         open(temp, "w", encoding="utf-8", newline="") as out,

@@ -9,11 +9,12 @@ Each entry has a title (else the id), a link (``url``), a time (``date``, else
 the file's modification time), an author (``provider``), categories (``topics``),
 a summary (``excerpt``) and an id that stays the same from one run to the next:
 the ``url``, else ``urn:newscat:`` and the article's id; an id an earlier entry has
-is ``urn:newscat:file:`` and the article's path.
+gives way to ``urn:newscat:`` and the id, else that and a digest of the file's path.
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
 import itertools
 import os
@@ -48,15 +49,21 @@ def web_url(article: Article) -> str | None:
 
 
 def entry_id(article: Article, taken: set[str] | None = None) -> str:
-    """A stable id: the article's web URL, else ``urn:newscat:`` and its id. When an
-    earlier entry of the feed has that id (``taken``: two articles of one URL, one id
-    under two roots), ``urn:newscat:file:`` and the article's file path: a reader takes
-    entries of one id for one entry, and would show only one of them."""
-    found = web_url(article) or "urn:newscat:" + quote(article.id, safe="/:@-._~")
-    if taken is not None:
-        if found in taken:
-            found = "urn:newscat:file:" + quote(article.path, safe="/:@-._~")
-        taken.add(found)
+    """A stable id: the article's web URL, else ``urn:newscat:`` and its id. A reader
+    takes entries of one id for one entry, so when an earlier entry of the feed has it
+    (``taken``): ``urn:newscat:`` and the id (two articles of one URL), else that and a
+    digest of the file's path (one id under two roots), which says nothing of where
+    the catalogue is kept."""
+    first = "urn:newscat:" + quote(article.id, safe="/:@-._~")
+    found = web_url(article) or first
+    if taken is None:
+        return found
+    if found in taken:
+        found = first
+    if found in taken:
+        digest = hashlib.blake2b(article.path.encode("utf-8", "surrogateescape"), digest_size=8)
+        found = f"{first}:{digest.hexdigest()}"
+    taken.add(found)
     return found
 
 

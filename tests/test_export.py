@@ -573,3 +573,54 @@ def test_export_never_replaces_a_device_nor_takes_a_file_from_its_owner(
     info = os.stat(theirs)
     assert (info.st_uid, info.st_gid, info.st_mode & 0o7777) == (65534, 65534, 0o640)
     assert theirs.read_text(encoding="utf-8").startswith("id")
+
+
+def test_export_to_dev_stdout_writes_through_the_open_file(catalog: Path, tmp_path: Path) -> None:
+    """``-o /dev/stdout`` is the caller's own open file: appended to when the shell opened
+    it so (``>>``), never truncated or replaced; a database is refused there."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    log = tmp_path / "log.txt"
+    log.write_text("OLD\n", encoding="utf-8")
+    inode = os.stat(log).st_ino
+    command = [sys.executable, "-m", "newscat", "export", "-C", str(catalog), "-f", "csv", "-F",
+               "id", "-o", "/dev/stdout"]  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    with open(log, "a", encoding="utf-8") as out:
+        done = subprocess.run(command, stdout=out, stderr=subprocess.PIPE, env=env, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert log.read_text(encoding="utf-8") == f"OLD\nid\n{B}\n{A}\n"
+    assert os.stat(log).st_ino == inode
+    command[command.index("csv")] = "sqlite"
+    del command[command.index("-F") : command.index("-F") + 2]
+    with open(log, "a", encoding="utf-8") as out:
+        done = subprocess.run(command, stdout=out, stderr=subprocess.PIPE, env=env, timeout=60)
+    assert done.returncode == 1
+    assert done.stderr == b"Error: cannot write /dev/stdout: not a regular file\n"
+    assert log.read_text(encoding="utf-8") == f"OLD\nid\n{B}\n{A}\n"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="a link someone else owns needs root to make")
+def test_a_link_someone_else_planted_in_a_shared_folder_is_not_followed(
+    run: Any, tmp_path: Path
+) -> None:
+    """As the kernel's fs.protected_symlinks: a link in a sticky, world-writable folder
+    (/tmp) that another user owns is not followed to replace its target."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    victim = tmp_path / "passwd"
+    victim.write_text("root:x:0:0\n", encoding="utf-8")
+    link = shared / "x.json"
+    link.symlink_to(victim)
+    os.lchown(link, 65534, 65534)
+    result = run("export", "-f", "json", "-o", str(link))
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (
+        f"Error: cannot write {link}: a link in a shared folder that someone else owns\n"
+    )
+    assert victim.read_text(encoding="utf-8") == "root:x:0:0\n"
+    assert link.is_symlink()
