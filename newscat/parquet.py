@@ -85,8 +85,14 @@ _PARTITIONS = ("year=", "month=")
 
 
 def _not_of_the_dataset(path: str) -> str | None:
-    """The first thing in a dataset's folder that an export did not write, or None."""
-    for folder, folders, files in os.walk(path):
+    """The first thing in a dataset's folder that an export did not write, or None; a
+    folder that cannot be read counts, as what it holds cannot be told."""
+    unreadable: list[str] = []
+    for folder, folders, files in os.walk(
+        path, onerror=lambda exc: unreadable.append(exc.filename)
+    ):
+        if unreadable:
+            return str(unreadable[0])
         depth = 0 if folder == path else os.path.relpath(folder, path).count(os.sep) + 1
         for name in sorted(folders):
             if depth >= len(_PARTITIONS) or not name.startswith(_PARTITIONS[depth]):
@@ -95,7 +101,7 @@ def _not_of_the_dataset(path: str) -> str | None:
             kept = (depth == 0 and name == MARKER) or (depth == 2 and name.endswith(".parquet"))
             if not kept:
                 return os.path.join(folder, name)
-    return None
+    return str(unreadable[0]) if unreadable else None
 
 
 def write_dataset(
