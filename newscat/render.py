@@ -1045,9 +1045,13 @@ def fields_table(rows: Sequence[FieldRow], width: int) -> Table:
     """``newscat fields``: name, type, how many articles have it, an example."""
     table = Table("name", "type", "articles", "example", box=None, pad_edge=False)
     table.columns[2].justify = "right"
+    # A name is what -F and --where take: it stays whole (folded if it must), and the
+    # example gives way first.
+    longest = max((cell_len(inert(row.name)) for row in rows), default=len("name"))
+    table.columns[0].min_width = min(longest, max(width // 2, len("name")))
     for row in rows:
         table.add_row(
-            Text(inert(row.name), no_wrap=True, overflow="fold"),
+            Text(inert(row.name), overflow="fold"),
             Text(row.type, no_wrap=True),
             Text(f"{row.articles:,}", style="" if row.articles else "dim"),
             Text(inert(flat_text(row.example)), no_wrap=True, overflow="ellipsis"),

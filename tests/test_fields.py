@@ -102,6 +102,22 @@ def test_table(root: Path) -> None:
     assert "meta.editor.name" in out
 
 
+def test_a_table_80_columns_wide_shows_every_name_whole(tmp_path: Path) -> None:
+    """A name is what -F and --where take: at 80 columns the example gives way, never
+    the name (a cut name looks valid and is not)."""
+    key = "a_rather_long_front_matter_key_name_here"
+    (tmp_path / "a.md").write_text(
+        f"---\ntitle: T\nprovider:\n  name: NHS HEE\n  domain: hee.nhs.uk\n{key}: 1\n---\n",
+        encoding="utf-8",
+    )
+    args = ["fields", "--no-cache", "-C", str(tmp_path), "-f", "table"]
+    got = CliRunner().invoke(cli, args, env={"COLUMNS": "80"})
+    assert got.exit_code == 0
+    names = [line.split()[0] for line in got.stdout.splitlines()[1:] if line.strip()]
+    assert {key, "front_matter.provider.name", "front_matter.provider.domain"} <= set(names)
+    assert max(len(line) for line in got.stdout.splitlines()) <= 80
+
+
 def test_every_listed_name_works_with_f_where_and_sort(root: Path) -> None:
     runner = CliRunner()
     base = ["--no-cache", "-C", str(root)]
