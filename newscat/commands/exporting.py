@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import sys
 from typing import TYPE_CHECKING
@@ -110,9 +109,10 @@ def export_command(**opts: Unpack[ExportOptions]) -> None:
     and body. csv and tsv hold one row per article with lists '; '-joined and
     mappings flattened to dotted columns (provider.name); the opaque 'secured'
     payload, images and related are left out unless --fields names them. The
-    sqlite database has the tables articles and article_topics. parquet writes a folder of Parquet files partitioned by year and
-    month of the date (year=2024/month=05, year=unknown/month=unknown), with
-    the normalised columns and front_matter as JSON; it needs pyarrow
+    sqlite database has the tables articles and article_topics. parquet writes
+    a folder of Parquet files partitioned by year and month of the date
+    (year=2024/month=05, year=unknown/month=unknown), with the normalised
+    columns and front_matter as JSON; it needs pyarrow
     (pip install "newscat[parquet]"). atom and rss write an Atom 1.0 or RSS
     2.0 feed for any feed reader: title, link (url), date (else the file's
     modification time), author (provider), categories (topics), summary
@@ -324,7 +324,7 @@ def _can_launch(url: str, environ: dict[str, str]) -> bool:
     """Only http(s) URLs are handed to the system, and only when it has a browser to show
     them. Elsewhere than macOS and Windows that takes ``xdg-open``: without it, click hands
     the URL to Python's ``webbrowser`` and says it was opened whatever happened."""
-    if not re.match(r"^https?://[^\s\x00-\x1f\x7f]+$", url, re.IGNORECASE):
+    if not is_safe_url(url):
         return False
     if sys.platform in ("darwin", "win32", "cygwin"):
         return True

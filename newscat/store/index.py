@@ -50,13 +50,12 @@ from newscat.store.schema import (
     connect,
     fulltext_built,
     is_bug,
-    is_corrupt,
     meta,
     problem_count,
     remove_database,
     set_meta,
 )
-from newscat.store.transactions import write_transaction
+from newscat.store.transactions import is_corrupt, write_transaction
 from newscat.text import inert
 
 ENV_CACHE_DIR = "NEWSCAT_CACHE_DIR"
@@ -330,12 +329,10 @@ class Index:
         (a corrupt page, text that is not UTF-8, a record that is not JSON), that database
         put out of the way first: the index removed, to be built again; the state
         database moved aside, never deleted. None for any other error."""
-        if not isinstance(exc, sqlite3.DatabaseError) or isinstance(exc, sqlite3.ProgrammingError):
-            return None  # a misuse of the module (newscat's own mistake) is no damage
+        if not isinstance(exc, sqlite3.DatabaseError):
+            return None
         text = str(exc)
-        name = getattr(exc, "sqlite_errorname", None) or ""
-        corrupt = name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB"))
-        if not (corrupt or text.startswith(_DAMAGED_TEXT) or text == "malformed JSON"):
+        if not (is_corrupt(exc) or text.startswith(_DAMAGED_TEXT) or text == "malformed JSON"):
             return None
         self.conn.close()
         said = inert(text)
@@ -368,8 +365,7 @@ class Index:
         try:
             row = conn.execute("PRAGMA quick_check(1)").fetchone()
         except sqlite3.Error as exc:  # busy, or unreadable: damaged only when SQLite says so
-            name = getattr(exc, "sqlite_errorname", None) or ""
-            return not name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB"))
+            return not is_corrupt(exc)
         finally:
             conn.close()
         return row is None or row[0] == "ok"

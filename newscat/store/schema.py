@@ -207,16 +207,6 @@ def is_bug(exc: sqlite3.Error) -> bool:
     return code is not None and code & 0xFF in _SQL_MISTAKES
 
 
-def is_corrupt(exc: sqlite3.Error) -> bool:
-    """Whether an error says the database file itself is damaged (not merely unwritable)."""
-    name = getattr(exc, "sqlite_errorname", "")
-    if name:
-        return name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB"))
-    return isinstance(exc, sqlite3.DatabaseError) and not isinstance(
-        exc, sqlite3.OperationalError | sqlite3.IntegrityError
-    )
-
-
 def meta(conn: sqlite3.Connection, key: str) -> str | None:
     """A value of the ``meta`` table, or None."""
     row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()

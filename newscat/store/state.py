@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from newscat.model import Warn
-from newscat.store.transactions import when_unlocked, write_transaction
+from newscat.store.transactions import is_corrupt, when_unlocked, write_transaction
 
 #: The file in the state dir.
 STATE_FILE = "state.sqlite3"
@@ -80,7 +80,7 @@ def attach(conn: sqlite3.Connection, path: Path | None, warn: Warn) -> bool:
             return True
         except sqlite3.DatabaseError as exc:
             _detach(conn)
-            if _is_damaged(exc) and path.exists():
+            if is_corrupt(exc) and path.exists():
                 with contextlib.suppress(OSError):
                     aside = move_aside(path)
                     warn(f"the state database at {path} is damaged ({exc}); moved it to {aside}")
@@ -139,13 +139,6 @@ def _detach(conn: sqlite3.Connection) -> None:
             conn.execute("ROLLBACK")
     with contextlib.suppress(sqlite3.Error):
         conn.execute("DETACH DATABASE state")
-
-
-def _is_damaged(exc: sqlite3.Error) -> bool:
-    name = getattr(exc, "sqlite_errorname", "")
-    if name:
-        return name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB"))
-    return not isinstance(exc, sqlite3.OperationalError)
 
 
 def token(conn: sqlite3.Connection) -> str:

@@ -38,3 +38,16 @@ def when_unlocked(step: Callable[[], object], seconds: float = 600.0) -> None:
             if "locked" not in str(exc) or time.monotonic() > deadline:
                 raise
             time.sleep(0.05)
+
+
+def is_corrupt(exc: sqlite3.Error) -> bool:
+    """Whether an error says the database file itself is damaged (not merely unwritable);
+    a misuse of the sqlite3 module (newscat's own mistake) never does."""
+    if isinstance(exc, sqlite3.ProgrammingError | sqlite3.InterfaceError):
+        return False
+    name = getattr(exc, "sqlite_errorname", "")
+    if name:
+        return name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB"))
+    return isinstance(exc, sqlite3.DatabaseError) and not isinstance(
+        exc, sqlite3.OperationalError | sqlite3.IntegrityError
+    )
