@@ -129,12 +129,27 @@ class App:
         return index, report
 
     def catalog_options(self) -> str:
-        """The ``-C`` options that name this catalogue again, when the command line named
-        it (otherwise the same defaults find it), shell-quoted and inert."""
+        """The options that name this catalogue, its cache and its exclusions again, as
+        far as the command line gave them (otherwise the same defaults find them), so
+        that the command they go into reads the same files into the same index;
+        shell-quoted and inert."""
+        words: list[str] = []
         setting = self.settings.get("catalog")
-        if setting is None or setting.source != COMMAND_LINE:
-            return ""
-        return "".join(f" -C {shlex.quote(line_text(root))}" for root in self.roots)
+        if setting is not None and setting.source == COMMAND_LINE:
+            words += [f"-C {_quoted(root)}" for root in self.roots]
+        words += [f"--exclude {_quoted(glob)}" for glob in self.exclusions.exclude]
+        if not self.exclusions.gitignore:
+            words.append("--no-ignore")
+        cache = self.settings.get("cache-dir")
+        if self.cache_dir is None:  # only --no-cache keeps the index in memory
+            words.append("--no-cache")
+        elif cache is not None and cache.source == COMMAND_LINE:
+            words.append(f"--cache-dir {_quoted(str(self.cache_dir))}")
+        return "".join(f" {word}" for word in words)
+
+
+def _quoted(text: str) -> str:
+    return shlex.quote(line_text(text))
 
 
 def exclusions_from(opts: Mapping[str, Any]) -> Exclusions:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -269,7 +270,7 @@ def test_check_reads_the_stored_problems_and_rebuild_rereads(tmp_path: Path) -> 
 def test_list_summarises_skipped_files_and_check_details_them(mixed: Path) -> None:
     listed = run(["list", "--no-cache", "-C", str(mixed), "-f", "ids"])
     assert (listed.exit_code, listed.stdout) == (0, "good\nodd\n")
-    assert listed.stderr == f"1 file skipped; run `newscat check -C {mixed}`\n"
+    assert listed.stderr == f"1 file skipped; run `newscat check -C {mixed} --no-cache`\n"
 
 
 def test_the_hint_names_the_catalogue_as_the_command_line_did(
@@ -281,11 +282,38 @@ def test_the_hint_names_the_catalogue_as_the_command_line_did(
     roots[1].mkdir()
     listed = run(["list", "--no-cache", "-C", str(roots[0]), "-C", str(roots[1]), "-f", "ids"])
     assert listed.stderr == (
-        f"1 file skipped; run `newscat check -C '{roots[0]}' -C '{tmp_path}/it'\"'\"'s'`\n"
+        f"1 file skipped; run `newscat check -C '{roots[0]}' -C '{tmp_path}/it'\"'\"'s' --no-cache`\n"
     )
     monkeypatch.setenv("NEWSCAT_CATALOG", str(roots[0]))
     listed = run(["list", "--no-cache", "-f", "ids"])
-    assert listed.stderr == "1 file skipped; run `newscat check`\n"
+    assert listed.stderr == "1 file skipped; run `newscat check --no-cache`\n"
+
+
+def test_the_hint_repeats_the_exclusions_and_the_cache_so_check_reads_the_same_index(
+    tmp_path: Path,
+) -> None:
+    """The hinted command, run as written, finds the files the listing skipped in the
+    index the listing wrote (with other exclusions it would be another index)."""
+    root = make_root(
+        tmp_path / "cat",
+        {"bad.md": "no front matter\n", "drafts/worse.md": "none here either\n"},
+    )
+    (root / ".gitignore").write_text("ignored/\n")
+    (root / "ignored").mkdir()
+    (root / "ignored" / "odd.md").write_text("---\n: [\n---\n")
+    cache = tmp_path / "my cache"
+    given = ["-C", str(root), "--exclude", "drafts/", "--no-ignore", "--cache-dir", str(cache)]
+    listed = run(["list", *given, "-f", "ids"])
+    hinted = f"-C {root} --exclude drafts/ --no-ignore --cache-dir '{cache}'"
+    assert listed.stderr == f"2 files skipped; run `newscat check {hinted}`\n"
+    indexes = sorted(cache.iterdir())
+    checked = run(["check", *shlex.split(hinted), "-f", "tsv"])
+    assert checked.exit_code == 1
+    assert sorted(line.split("\t")[0] for line in checked.stdout.splitlines()[1:]) == [
+        str(root / "bad.md"),
+        str(root / "ignored" / "odd.md"),
+    ]
+    assert sorted(cache.iterdir()) == indexes  # no second index was built
 
 
 def test_help_has_a_summary_and_examples() -> None:

@@ -122,7 +122,7 @@ def test_one_long_value_repeated_by_aliases_is_a_bomb_too(tmp_path: Path) -> Non
     (folder / "fine.md").write_text("---\ntitle: Fine\n---\n", encoding="utf-8")
     result = CliRunner().invoke(cli, ["list", "--no-cache", "-C", str(folder), "-F", "title"])
     assert (result.exit_code, result.stdout) == (0, "title\nFine\n")
-    assert result.stderr == f"1 file skipped; run `newscat check -C {folder}`\n"
+    assert result.stderr == f"1 file skipped; run `newscat check -C {folder} --no-cache`\n"
 
 
 @pytest.mark.parametrize("written", ["1" + "0" * 5000, "0x" + "f" * 5000])
@@ -564,7 +564,7 @@ def test_unreadable_file_via_permission_error(
     )
     listed = run(["list", "--no-cache", "-C", str(root), "-f", "ids"])
     assert (listed.exit_code, listed.stdout) == (0, "open\n")
-    assert listed.stderr == f"1 file skipped; run `newscat check -C {root}`\n"
+    assert listed.stderr == f"1 file skipped; run `newscat check -C {root} --no-cache`\n"
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads a chmod 000 file anyway")

@@ -173,7 +173,8 @@ def test_a_folder_that_cannot_be_read_is_a_problem_and_the_rest_is_listed(
         listed = (done.exit_code, done.stdout, done.stderr)
         done = run("check", "-f", "tsv", *args)
         checked = (done.exit_code, done.stdout, done.stderr)
-    assert listed == (0, "open/a\n", f"1 file skipped; run `newscat check -C {root}`\n"), listed
+    hint = f"1 file skipped; run `newscat check -C {root} --cache-dir {cache}`\n"
+    assert listed == (0, "open/a\n", hint), listed
     assert checked[0] == 1
     assert checked[1].splitlines()[1:] == [
         f"{root}/locked\t\t\terror\tunreadable\tcannot read directory: Permission denied"
