@@ -6,6 +6,7 @@ the files on disk, with warnings and the skipped-files summary on stderr.
 
 from __future__ import annotations
 
+import itertools
 import os
 import shlex
 import sys
@@ -17,12 +18,12 @@ from typing import Any
 
 import click
 
-from newscat.catalog import resolve_roots
-from newscat.config import Search, UserConfig, load_catalog_config, load_user_config
+from newscat.catalog import is_candidate, resolve_roots
+from newscat.config import CATALOG_FILE, Search, UserConfig, load_catalog_config, load_user_config
 from newscat.errors import INDEX_META
 from newscat.ignore import Exclusions
 from newscat.refresh import RefreshReport
-from newscat.settings import COMMAND_LINE, Setting, available_searches, effective
+from newscat.settings import COMMAND_LINE, DEFAULT, Setting, available_searches, effective
 from newscat.store.index import Index
 from newscat.store.state import STATE_FILE
 from newscat.text import line_text
@@ -122,11 +123,30 @@ class App:
                 index.ensure_fulltext(progress=update)
         finally:
             progress.stop()
+        if summary and not self.quiet and sys.stderr.isatty() and self._here_unread():
+            self.warn("showing the bundled samples; -C . reads the articles here")
         if summary and report.problems and not self.quiet:
             files = "file" if report.problems == 1 else "files"
             check = f"newscat check{self.catalog_options()}"
             click.echo(f"{report.problems} {files} skipped; run `{check}`", err=True)
         return index, report
+
+    def _here_unread(self) -> bool:
+        """Whether the catalogue is the bundled samples only by default while the current
+        folder holds a ``newscat.toml`` or articles (files that open with front matter;
+        its first thousand names looked at): a user who changed into their catalogue
+        and forgot ``-C``."""
+        setting = self.settings.get("catalog")
+        if setting is None or setting.source != DEFAULT:
+            return False
+        try:
+            here = os.getcwd()
+            if any(os.path.samefile(here, root) for root in self.roots):
+                return False
+            with os.scandir(here) as entries:
+                return any(_catalogue_file(entry) for entry in itertools.islice(entries, 1000))
+        except OSError:
+            return False
 
     def catalog_options(self) -> str:
         """The options that name this catalogue, its cache and its exclusions again, as
@@ -146,6 +166,16 @@ class App:
         elif cache is not None and cache.source == COMMAND_LINE:
             words.append(f"--cache-dir {_quoted(str(self.cache_dir))}")
         return "".join(f" {word}" for word in words)
+
+
+def _catalogue_file(entry: os.DirEntry[str]) -> bool:
+    """Whether ``entry`` is a catalogue's ``newscat.toml`` or a file with front matter."""
+    if entry.name == CATALOG_FILE:
+        return entry.is_file()
+    if not is_candidate(entry.name) or not entry.is_file():
+        return False
+    with open(entry.path, "rb") as file:
+        return file.read(8).removeprefix(b"\xef\xbb\xbf").startswith(b"---")
 
 
 def _quoted(text: str) -> str:

@@ -53,6 +53,7 @@ def in_pty(
     columns: int = 80,
     lines: int = 24,
     unset: tuple[str, ...] = (),
+    cwd: Path = ROOT,
 ) -> str:
     """Run newscat with a terminal of ``columns`` x ``lines``; everything it showed there.
     ``unset`` names variables to remove from the environment unless ``env`` sets them."""
@@ -67,7 +68,7 @@ def in_pty(
         stdout=slave,
         stderr=slave,
         env=full_env,
-        cwd=str(ROOT),
+        cwd=str(cwd),
         close_fds=True,
     )
     os.close(slave)
@@ -214,6 +215,37 @@ def test_an_empty_table_on_a_terminal_says_so(tmp_path: Path) -> None:
     ]
     shown = plain(in_pty(["topics", "-C", str(SEEDS), "--min-quality", "99"], env))
     assert shown.strip() == "No topics match."
+
+
+def test_the_samples_shown_by_default_in_a_folder_of_articles_say_how_to_read_those(
+    tmp_path: Path,
+) -> None:
+    """Changed into a catalogue and forgot ``-C``: the bundled samples are listed, and a
+    line on the terminal's stderr says so; not where nothing here is an article, nor
+    when a catalogue was named, nor in a pipe."""
+    env = {"NEWSCAT_CACHE_DIR": str(tmp_path / "c"), "NO_COLOR": "1"}
+    unset = ("NEWSCAT_CATALOG", "NEWSCAT_CONFIG")
+    env["NEWSCAT_CONFIG"] = str(tmp_path / "none.toml")
+    note = "newscat: warning: showing the bundled samples; -C . reads the articles here"
+    site = tmp_path / "site"
+    write_article(site, "post.md", title="Mine", publishedDateTime="2024-01-01T00:00:00Z")
+    shown = plain(in_pty(["list", "-F", "id"], env, unset=unset, cwd=site))
+    samples = ["id", "002_6ef551387f7f8ea7", "000_50e039b255de019a"]
+    assert [line.rstrip() for line in shown.splitlines()] == [note, *samples]
+    shown = plain(in_pty(["list", "-C", ".", "-F", "id"], env, unset=unset, cwd=site))
+    assert [line.rstrip() for line in shown.splitlines()] == ["id", "post"]
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "README.md").write_text("# Only a readme\n")
+    shown = plain(in_pty(["list", "-F", "id", "-n", "1"], env, unset=unset, cwd=docs))
+    assert not shown.startswith("newscat:"), shown
+    full_env = {k: v for k, v in os.environ.items() if k not in unset}
+    piped = subprocess.run(
+        [sys.executable, "-m", "newscat", "list", "-F", "id", "-n", "1"],
+        env=dict(full_env, **env, PYTHONPATH=str(ROOT)), cwd=site, capture_output=True,
+        text=True, check=False,
+    )  # fmt: skip
+    assert (piped.returncode, piped.stderr) == (0, "")
 
 
 def test_show_pages_a_long_article(tmp_path: Path, recorder: tuple[dict[str, str], Path]) -> None:
