@@ -76,6 +76,22 @@ def is_candidate(name: str) -> bool:
     return not name.startswith(".") and name.lower().endswith(ARTICLE_SUFFIXES)
 
 
+#: What a file that is not a regular one is, by its kind (a folder is walked instead).
+_KINDS = (
+    (stat.S_ISFIFO, "a named pipe"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+)
+
+
+def not_regular(mode: int) -> str:
+    """Why a file of this mode (not a regular file) is not read, naming its kind."""
+    kind = next((kind for test, kind in _KINDS if test(mode)), "")
+    why = "cannot read: not a regular file"
+    return f"{why} ({kind})" if kind else why
+
+
 def article_id(relative: str) -> str:
     """The id of a file from its path relative to its root: no extension, ``/`` separators."""
     stem, _ = os.path.splitext(relative)
@@ -205,7 +221,7 @@ def walk_folders(
             problems.append(Problem(root, "unreadable", f"cannot read: {exc.strerror}"))
             continue
         if not stat.S_ISREG(info.st_mode):
-            problems.append(Problem(root, "unreadable", "cannot read: not a regular file"))
+            problems.append(Problem(root, "unreadable", not_regular(info.st_mode)))
             continue
         singles[root] = stamp(info.st_size, info.st_mtime_ns)
     by_folder: dict[str, Walked] = {}
@@ -339,19 +355,20 @@ def _scan(
                 continue
             if tests and _left_out(tests, selection, chain, relative, name):
                 continue
-            if not stat_files:
-                if item.is_file():
-                    if item.path not in skip:
-                        found[item.path] = 0
-                    continue
-                if not item.is_symlink():
-                    continue
-            info = item.stat()  # a link that leads nowhere is said as with stat_files
+            if not stat_files and item.is_file():
+                if item.path not in skip:
+                    found[item.path] = 0
+                continue
+            # A link that leads nowhere, and a file that is no regular one, are said
+            # whether or not files are stat'ed (the rare rest is stat'ed to tell).
+            info = item.stat()
         except OSError as exc:
             if is_candidate(name):
                 problems.append(Problem(item.path, "unreadable", f"cannot read: {exc.strerror}"))
             continue
-        if is_regular(info.st_mode) and item.path not in skip:
+        if not is_regular(info.st_mode):  # never opened: a FIFO would hold the walk
+            problems.append(Problem(item.path, "unreadable", not_regular(info.st_mode)))
+        elif item.path not in skip:
             found[item.path] = (info.st_size << _MTIME_BITS) | (info.st_mtime_ns & _MTIME_MASK)
     return found, below
 
@@ -420,7 +437,7 @@ def read_article(
         try:
             info = os.fstat(fd)
             if not stat.S_ISREG(info.st_mode):
-                problem = Problem(shown, "unreadable", "cannot read: not a regular file")
+                problem = Problem(shown, "unreadable", not_regular(info.st_mode))
                 return ReadFile(None, problem, info.st_size, info.st_mtime_ns)
             # The stat refuses a large file unread; the bounded read catches one still growing.
             data = b"" if info.st_size > max_size else _read_bounded(fd, info.st_size, max_size)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -534,7 +535,10 @@ def test_file_replaced_by_a_fifo_does_not_hang(tmp_path: Path) -> None:
     os.mkfifo(fifo)
     _, found, *_ = read_article(str(fifo), "pipe")
     assert isinstance(found, Problem)
-    assert (found.code, found.message) == ("unreadable", "cannot read: not a regular file")
+    assert (found.code, found.message) == (
+        "unreadable",
+        "cannot read: not a regular file (a named pipe)",
+    )
 
 
 def test_a_fifo_given_as_a_root_does_not_hang(tmp_path: Path) -> None:
@@ -542,7 +546,48 @@ def test_a_fifo_given_as_a_root_does_not_hang(tmp_path: Path) -> None:
     os.mkfifo(fifo)
     result = run(["check", "--no-cache", "-C", str(fifo), "-f", "tsv"])
     assert result.exit_code == 1
-    assert "\tunreadable\tcannot read: not a regular file\n" in result.stdout
+    assert "\tunreadable\tcannot read: not a regular file (a named pipe)\n" in result.stdout
+
+
+@pytest.mark.parametrize("cache", [True, False])
+def test_a_fifo_among_the_articles_is_a_problem_never_opened(tmp_path: Path, cache: bool) -> None:
+    """Whether the first fill counts files by name (the cache) or stats them (no cache),
+    a FIFO with an article's suffix is said, never opened: opening it would wait for a
+    writer forever."""
+    root = make_root(tmp_path, {"good.md": GOOD.format(n=1)})
+    fifo = root / "sub" / "pipe.md"
+    fifo.parent.mkdir()
+    os.mkfifo(fifo)
+    where = ["--cache-dir", str(tmp_path / "cache")] if cache else ["--no-cache"]
+    for _ in range(2):  # the first fill, then a look at an index already filled
+        checked = run(["check", *where, "-C", str(root), "-f", "tsv"])
+        assert (checked.exit_code, checked.stderr) == (1, "1 error, 0 warnings in 1 file\n")
+        assert checked.stdout == (
+            "file\tline\tcolumn\tseverity\tcode\tmessage\n"
+            f"{fifo}\t\t\terror\tunreadable\tcannot read: not a regular file (a named pipe)\n"
+        )
+        listed = run(["list", *where, "-C", str(root), "-f", "ids"])
+        assert (listed.exit_code, listed.stdout) == (0, "good\n")
+        assert listed.stderr == f"1 file skipped; run `newscat check -C {root}`\n"
+
+
+def test_a_socket_among_the_articles_is_a_problem(tmp_path: Path) -> None:
+    root = make_root(tmp_path, {"good.md": GOOD.format(n=1)})
+    with socket.socket(socket.AF_UNIX) as listening:
+        listening.bind(str(root / "sock.md"))
+        found: list[Problem] = []
+        walked = {path for folder in walk_folders([str(root)], found) for path in folder.files}
+    assert walked == {str(root / "good.md")}
+    assert [(p.path, p.code, p.message) for p in found] == [
+        (str(root / "sock.md"), "unreadable", "cannot read: not a regular file (a socket)")
+    ]
+
+
+def test_a_fifo_without_an_article_suffix_is_not_said(tmp_path: Path) -> None:
+    root = make_root(tmp_path, {"good.md": GOOD.format(n=1)})
+    os.mkfifo(root / "pipe")
+    checked = run(["check", "--no-cache", "-C", str(root)])
+    assert (checked.exit_code, checked.stdout, checked.stderr) == (0, "", "no problems in 1 file\n")
 
 
 def test_unreadable_file_via_permission_error(
