@@ -208,8 +208,9 @@ FIELDS: tuple[Field, ...] = (
     _field("url", "text", help="the article's web address",
            keys=("webUrl", "url", "link"), export_sql="TEXT", shown=8, stored="TEXT", drop=3,
            flex=(24, 10), whole=True, own_line=True),
-    _field("provider", "text", help="who published it (a name)",
-           keys=("provider", "source", "publisher", "author"), export_sql="TEXT", stored="TEXT",
+    _field("provider", "text", help="who published it (a name; several joined with ', ')",
+           keys=("provider", "source", "publisher", "author", "authors"), export_sql="TEXT",
+           stored="TEXT",
            drop=8, cap=18),
     _field("domain", "text", help="the provider's domain, else the url's host",
            export_sql="TEXT", stored="TEXT", cap=22),
@@ -343,15 +344,39 @@ SECTION_KEYS = frozenset({IMAGES_KEY, RELATED_KEY, ORIGINAL_URL_KEY}) | OPAQUE_K
 RELATED_URL_KEYS = (*DEFAULT_KEYS["url"], "ampWebUrl", "cdnAmpWebUrl")
 
 
+def joined_names(items: Sequence[Any]) -> tuple[str | None, str | None]:
+    """A provider written as a list (several authors): its names joined with ", ", each
+    once, and the first domain its mappings give. An item is a name or a mapping with
+    ``name`` (and ``domain``); what is not text is left out. None where there is none."""
+    names: list[str] = []
+    domain: str | None = None
+    for item in items:
+        if isinstance(item, Mapping):
+            found = item.get(PROVIDER_DOMAIN_KEY)
+            if domain is None and isinstance(found, str) and found.strip():
+                domain = found
+            item = item.get(PROVIDER_NAME_KEY)
+        name = item.strip() if isinstance(item, str) else ""
+        if name and name not in names:
+            names.append(name)
+    return ", ".join(names) or None, domain
+
+
 def summary_value(entry: Mapping[str, Any], name: str) -> Any:
     """A field of a nested article summary (an entry of ``related``): the first key of the
-    field's default chain that the entry holds; the provider's name when it is a mapping."""
+    field's default chain that the entry holds; the provider's name when it is a mapping,
+    its names joined when it is a list."""
     for key in DEFAULT_KEYS.get(name, ()):
         if key.startswith("!") or entry.get(key) is None:
             continue
         found = entry[key]
         if isinstance(found, Mapping):
             return found.get(PROVIDER_NAME_KEY) or found.get(PROVIDER_DOMAIN_KEY)
+        if name == "provider" and isinstance(found, list):
+            joined, domain = joined_names(found)
+            if joined is None and domain is None:
+                continue
+            return joined or domain
         return found
     return None
 

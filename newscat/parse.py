@@ -30,6 +30,7 @@ from newscat.fields import (
     PROVIDER_NAME_KEY,
     FieldKeys,
     FieldType,
+    joined_names,
     missing_message,
 )
 from newscat.model import Article, Problem
@@ -738,6 +739,28 @@ def _first(front_matter: Mapping[str, Any], keys: Iterable[str]) -> tuple[str | 
     return None, None
 
 
+def _read_provider(
+    front_matter: Mapping[str, Any], chain: Iterable[str]
+) -> tuple[str | None, str | None]:
+    """The provider's name and domain from the first key of the chain that holds one: a
+    name, a mapping with ``name`` and ``domain``, or a list of names or of such mappings
+    (several authors). A list that names none (``author: []``) counts as no value."""
+    for key in chain:
+        found = front_matter.get(key)  # the usual case, without a call
+        if found is None and "." in key:
+            found = _at(front_matter, key)
+        if found is None or key.startswith("!"):
+            continue
+        if isinstance(found, dict):
+            return _text(found.get(PROVIDER_NAME_KEY)), _text(found.get(PROVIDER_DOMAIN_KEY))
+        if not isinstance(found, list):
+            return _text(found), None
+        names, domain = joined_names(found)
+        if names is not None or domain is not None:
+            return names, domain
+    return None, None
+
+
 Complaints = list[tuple[str, str, str]]  # (key, code, message)
 
 
@@ -849,14 +872,7 @@ def _article(
     elif url_key is not None and not _HTTP_URL.match(url):
         complaints.append((url_key, "bad-url", f"{url_key} {url!r} is not an http(s) URL"))
 
-    provider_value = _first(front_matter, chain("provider"))[1]
-    provider: str | None
-    domain: str | None
-    if isinstance(provider_value, dict):
-        provider = _text(provider_value.get(PROVIDER_NAME_KEY))
-        domain = _text(provider_value.get(PROVIDER_DOMAIN_KEY))
-    else:
-        provider, domain = _text(provider_value), None
+    provider, domain = _read_provider(front_matter, chain("provider"))
     domain = domain.strip().lower() if domain else _host(url)
 
     plain = {name: read(front_matter, chain(name), complaints) for name, read in _PLAIN_FIELDS}

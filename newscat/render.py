@@ -793,7 +793,7 @@ def stories_table(
             "last": (row.last or "")[:10],
             "quality": number(row.best_quality),
             "heat": number(row.total_heat),
-            "providers": inert(", ".join(row.providers)),
+            "providers": inert("; ".join(row.providers)),
             "title": inert(row.title or ""),
         }
         cells.append([values[name] for name in fields])

@@ -406,6 +406,51 @@ def test_a_blog_authors_name_is_its_provider_unless_it_has_one(tmp_path: Path) -
     assert "Other front matter" not in run("show", "2024-05-01-a", "-C", str(root), "-q").stdout
 
 
+def test_several_authors_are_the_provider_joined(tmp_path: Path) -> None:
+    """A byline written as a list (``author:`` or Hugo's ``authors:``) is the provider,
+    its names joined; an empty list counts as no value, so the next key is read."""
+    root = tmp_path / "blog"
+    files = {
+        "a.md": "author:\n  - Robert Smith\n  - Jane Doe\n",
+        "b.md": "author: [Ann, Bob]\n",
+        "c.md": "authors:\n  - name: Cy\n    domain: CY.example\n  - 42\n  - name: Di\n",
+        "d.md": "author: []\nauthors: [Ed]\n",
+        "e.md": "author: []\n",
+        "f.md": "author: [1, true, '']\n",
+    }
+    for name, front in files.items():
+        (root / name).parent.mkdir(exist_ok=True)
+        (root / name).write_text(f"---\ntitle: T\nurl: https://blog.example/{name}\n{front}---\n")
+    result = run("list", "-C", str(root), "-F", "id,provider,domain", "--sort", "id", "-q")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout == (
+        "id\tprovider\tdomain\n"
+        "a\tRobert Smith, Jane Doe\tblog.example\n"
+        "b\tAnn, Bob\tblog.example\n"
+        "c\tCy, Di\tcy.example\n"
+        "d\tEd\tblog.example\n"
+        "e\t\tblog.example\n"
+        "f\t\tblog.example\n"
+    )
+    nobody = run("list", "-C", str(root), "-w", "not provider", "-f", "ids", "-q")
+    assert nobody.stdout == "e\nf\n"
+    # Each article is one provider, whatever its byline: coverage counts bylines.
+    stories = run("stories", "-C", str(root), "-f", "tsv", "--no-header", "-q")
+    assert [line.split("\t")[7] for line in stories.stdout.splitlines()] == [
+        "Robert Smith, Jane Doe", "Ann, Bob", "Cy, Di", "Ed", "blog.example", "blog.example",
+    ]  # fmt: skip
+
+
+def test_a_catalogues_fields_still_choose_the_providers_keys(tmp_path: Path) -> None:
+    root = tmp_path / "blog"
+    write_article(root, "a.md", title="A", author=["Ann", "Bob"], writers=["Cy", "Di"])
+    (root / "newscat.toml").write_text('[fields]\nprovider = ["writers"]\n')
+    result = run("list", "-C", str(root), "-F", "id,provider", "-q")
+    assert result.stdout == "id\tprovider\na\tCy, Di\n"
+    (root / "newscat.toml").write_text('[fields]\nprovider = ["publisher"]\n')
+    assert run("list", "-C", str(root), "-F", "provider", "-q").stdout == "provider\n\n"
+
+
 def test_repeated_any_folders_mean_one_and_match_in_linear_time() -> None:
     """``**/**/…/x`` is ``**/x``: the same matches, without the backtracking that a
     dozen of them on a deep path took minutes over (a hostile .gitignore in a clone)."""

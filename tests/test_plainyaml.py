@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from newscat import parse, plainyaml, split
-from newscat.model import Problem
+from newscat.model import Article, Problem
 
 KEYS = [
     "title", "date", "tags", "external help file", "1", "0x10", "yes", "null", "a.b",
@@ -131,6 +131,33 @@ def test_the_parser_gives_the_same_article_either_way(monkeypatch: pytest.Monkey
     assert fast == slow
     assert [(w.code, w.line) for w in fast.warnings] == [(w.code, w.line) for w in slow.warnings]
     assert sorted(w.line for w in fast.warnings) == [5, 6]  # quality, webUrl
+
+
+@pytest.mark.parametrize(
+    ("front", "provider", "domain"),
+    [
+        ("author:\n  - Robert Smith\n  - Jane Doe\n", "Robert Smith, Jane Doe", "e.com"),
+        ("author:\n- Robert Smith\n- 'Jane Doe'\n", "Robert Smith, Jane Doe", "e.com"),
+        ("author: [A, B, A]\n", "A, B", "e.com"),
+        ("authors:\n  - name: A\n    domain: A.example\n  - name: B\n  - 7\n", "A, B", "a.example"),
+        ("author: []\nauthors: [C]\n", "C", "e.com"),
+        ("author: []\n", None, "e.com"),
+        ("author:\n  - yes\n  - 12\n  - ''\n  - ~\n", None, "e.com"),
+        ("source: S\nauthor: [A, B]\n", "S", "e.com"),
+    ],
+)
+def test_a_list_of_authors_is_read_the_same_either_way(
+    monkeypatch: pytest.MonkeyPatch, front: str, provider: str | None, domain: str
+) -> None:
+    """The provider from a list, with the fast reader and with YAML: the same article."""
+    assert assert_same(front), front  # the fast reader reads these shapes
+    text = f"---\ntitle: T\nurl: https://e.com/a\n{front}---\n".encode()
+    fast = parse.parse_article(text, "a.md", "a")
+    monkeypatch.setattr(plainyaml, "load", lambda front: None)
+    slow = parse.parse_article(text, "a.md", "a")
+    assert fast == slow
+    assert isinstance(fast, Article)
+    assert (fast.provider, fast.domain) == (provider, domain)
 
 
 def _real_fronts() -> list[tuple[Path, str]]:

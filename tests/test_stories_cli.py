@@ -62,7 +62,7 @@ def test_the_table_names_each_story_by_a_handle(tmp_path: Path) -> None:
     assert result.exit_code == 0
     first = result.stdout.splitlines()[1]
     assert first.split()[:3] == ["a", "2", "3"]
-    assert "Alpha, Beta" in first
+    assert "Alpha; Beta" in first
 
 
 def test_show_names_the_rest_of_the_story_and_related_items_in_the_catalogue(
