@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -17,12 +18,21 @@ from pathlib import Path
 import pytest
 
 from newscat.store.index import Index, database_name
-from newscat.store.state import STATE_FILE, mark_seen, reset_seen, unseen_ids
-from tests.conftest import ROOT, run, write_article
+from newscat.store.state import (
+    STATE_FILE,
+    StateUnavailable,
+    consumers,
+    mark_seen,
+    opened,
+    reset_seen,
+    unseen_ids,
+)
+from tests.conftest import ROOT, remount, run, write_article
 
 NHS = "000_50e039b255de019a"
 DH = "002_6ef551387f7f8ea7"
 OLD = "2020-01-01T00:00:00Z"
+NOT_A_DIR = os.strerror(errno.ENOTDIR)
 
 
 def state_file() -> Path:
@@ -361,6 +371,61 @@ def test_an_unusable_state_dir_keeps_nothing_and_says_so(
     assert (result.exit_code, result.stdout) == (0, f"{DH}\n{NHS}\n")
 
 
+def test_seen_says_why_when_the_state_dir_is_a_file(
+    catalog: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Showing no marks would be a wrong answer, and forgetting none a lost request: each
+    is one error naming the state dir and why (exit 1), never a silent empty list."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    for state in (blocker, blocker / "state"):
+        monkeypatch.setenv("NEWSCAT_STATE_DIR", str(state))
+        why = f"cannot use the state dir {state} ({NOT_A_DIR})"
+        for args, doing in [
+            ((), "show"), (("digest", "-f", "tsv"), "show"), (("-f", "table"), "show"),
+            (("digest", "--reset"), "change"), (("digest", "--since", "1d"), "change"),
+        ]:  # fmt: skip
+            result = run("seen", *args)
+            assert (result.exit_code, result.stdout, result.stderr) == (
+                1, "", f"Error: cannot {doing} the seen marks: {why}\n",
+            ), args  # fmt: skip
+    # Other commands go on without arrival times, and say so in one line.
+    result = run("list", "-C", str(catalog), "-f", "ids")
+    assert (result.exit_code, result.stdout) == (0, f"{DH}\n{NHS}\n")
+    assert result.stderr == (
+        f"newscat: warning: {why}; arrival times and seen marks are not kept this time\n"
+    )
+
+
+def test_seen_before_anything_was_kept_is_empty_and_makes_nothing(tmp_path: Path) -> None:
+    result = run("seen", "-f", "table")
+    assert (result.exit_code, result.stdout) == (0, "")
+    assert (
+        result.stderr == "no consumer has seen marks yet; --unseen NAME (list, export) makes them\n"
+    )
+    assert run("seen", "digest").stdout == "digest\t0\t\t\n"
+    assert not state_file().parent.exists()
+
+
+def test_seen_on_a_read_only_state_dir_says_why(
+    catalog: Path, small_disk: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A real read-only remount: the marks kept there cannot be opened, and ``seen``
+    says so (naming the database) instead of showing none."""
+    monkeypatch.setenv("NEWSCAT_STATE_DIR", str(small_disk / "state"))
+    listed(catalog, "--unseen", "digest", "-f", "ids")
+    assert run("seen", "digest").stdout.split("\t")[:2] == ["digest", "2"]
+    remount(small_disk, "ro")
+    for args, doing in [(("digest",), "show"), (("digest", "--reset"), "change")]:
+        result = run("seen", *args)
+        assert (result.exit_code, result.stdout) == (1, ""), args
+        prefix = f"Error: cannot {doing} the seen marks: cannot use the state database at "
+        assert result.stderr.startswith(f"{prefix}{state_file()} (")
+        assert result.stderr.endswith(")\n") and result.stderr.count("\n") == 1
+    remount(small_disk, "rw")
+    assert run("seen", "digest").stdout.split("\t")[:2] == ["digest", "2"]  # nothing lost
+
+
 # -- the core API ------------------------------------------------------------------------------
 
 
@@ -380,6 +445,26 @@ def test_core_api_marks_lists_and_resets(catalog: Path, tmp_path: Path) -> None:
         assert unseen_ids(index.conn, "browse") == [NHS, DH]
     finally:
         index.close()
+
+
+def test_core_api_opened_makes_nothing_to_read_and_says_why_it_cannot(tmp_path: Path) -> None:
+    said: list[str] = []
+    missing = tmp_path / "none" / STATE_FILE
+    with opened(missing, said.append, create=False) as conn:
+        assert consumers(conn) == []
+    assert not missing.parent.exists()
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x", encoding="utf-8")
+    for create in (False, True):
+        with (
+            pytest.raises(StateUnavailable) as raised,
+            opened(blocker / STATE_FILE, said.append, create=create),
+        ):
+            pass
+        assert str(raised.value) == f"cannot use the state dir {blocker} ({NOT_A_DIR})"
+    with opened(missing, said.append, create=True) as conn:
+        assert consumers(conn) == []
+    assert missing.is_file() and said == []
 
 
 def test_bringing_every_hash_up_to_date_costs_with_the_index_not_the_state(

@@ -217,7 +217,13 @@ def seen_command(
     from newscat.app import App
     from newscat.dates import parse_when, resolve_now, to_iso
     from newscat.errors import UsageError
-    from newscat.store.state import check_consumer, consumers, opened, reset_seen
+    from newscat.store.state import (
+        StateUnavailable,
+        check_consumer,
+        consumers,
+        opened,
+        reset_seen,
+    )
 
     name = consumer
     forgetting = reset or since is not None
@@ -228,24 +234,27 @@ def seen_command(
             check_consumer(name)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
+    after = None
+    if since is not None:
+        after = to_iso(parse_when(since, resolve_now(now), option="--since")[0])
     app = App.from_options({"quiet": quiet})
-    path = app.state_file()
-    with opened(path if path.exists() or forgetting else None, app.warn) as (conn, kept):
-        if forgetting and name is not None:
-            if not kept:
-                raise NewscatError(f"cannot change the seen marks: {path} is not available")
-            after = None
-            if since is not None:
-                moment, _ = parse_when(since, resolve_now(now), option="--since")
-                after = to_iso(moment)
-            forgot = reset_seen(conn, name, after)
-            if not app.quiet:
-                marks = "mark" if forgot == 1 else "marks"
-                made = f" made since {after}" if after else ""
-                click.echo(f"forgot {forgot} {marks} of {name}{made}", err=True)
-            return
-        rows = [c for c in consumers(conn) if name is None or c.name == name]
-    _show_consumers(rows, name, default_format(shape))
+    # A state database that cannot be used is an error here, not one in memory as
+    # elsewhere: no marks shown would be a wrong answer, none forgotten a lost request.
+    try:
+        with opened(app.state_file(), app.warn, create=forgetting) as conn:
+            if name is not None and forgetting:
+                forgot = reset_seen(conn, name, after)
+            else:
+                rows = [c for c in consumers(conn) if name in (None, c.name)]
+    except StateUnavailable as exc:
+        doing = "change" if forgetting else "show"
+        raise NewscatError(f"cannot {doing} the seen marks: {exc}") from None
+    if not forgetting:
+        _show_consumers(rows, name, default_format(shape))
+    elif not app.quiet:
+        marks = "mark" if forgot == 1 else "marks"
+        made = f" made since {after}" if after else ""
+        click.echo(f"forgot {forgot} {marks} of {name}{made}", err=True)
 
 
 def _show_consumers(rows: list[Consumer], name: str | None, fmt: str) -> None:
@@ -253,10 +262,8 @@ def _show_consumers(rows: list[Consumer], name: str | None, fmt: str) -> None:
     asked for gets its row even without marks)."""
     if fmt == "table":
         if not rows:
-            who = f"{name} has" if name is not None else "no consumer has"
-            click.echo(
-                f"{who} no seen marks yet; --unseen NAME (list, export) makes them", err=True
-            )
+            who = f"{name} has no" if name is not None else "no consumer has"
+            click.echo(f"{who} seen marks yet; --unseen NAME (list, export) makes them", err=True)
             return
         header = ["consumer", "seen", "first mark", "last mark"]
         cells = [[c.name, f"{c.seen:,}", _local(c.first), _local(c.last)] for c in rows]

@@ -20,6 +20,7 @@ This module is the core API (no click): ``mark_seen``, ``unseen_ids``,
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import re
@@ -29,6 +30,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from newscat.errors import NewscatError
 from newscat.model import Warn
 from newscat.store.transactions import is_corrupt, when_unlocked, write_transaction
 
@@ -74,43 +76,71 @@ def attach(conn: sqlite3.Connection, path: Path | None, warn: Warn) -> bool:
     in memory for this run. Each says so once through ``warn``.
     """
     if path is not None:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            _attach(conn, str(path))
+        why = _attach_file(conn, path, warn)
+        if why is None:
             return True
-        except sqlite3.DatabaseError as exc:
-            _detach(conn)
-            if is_corrupt(exc) and path.exists():
-                with contextlib.suppress(OSError):
-                    aside = move_aside(path)
-                    warn(f"the state database at {path} is damaged ({exc}); moved it to {aside}")
-                    try:
-                        _attach(conn, str(path))
-                        return True
-                    except sqlite3.Error:
-                        _detach(conn)
-            warn(
-                f"cannot use the state database at {path} ({exc}); arrival times and "
-                "seen marks are not kept this time"
-            )
-        except OSError as exc:
-            warn(
-                f"cannot use the state dir {path.parent} ({exc.strerror or exc}); arrival "
-                "times and seen marks are not kept this time"
-            )
+        warn(f"{why}; arrival times and seen marks are not kept this time")
     _attach(conn, ":memory:")
     return False
 
 
+class StateUnavailable(NewscatError):
+    """The state database cannot be used: its dir is not a folder, or it cannot be
+    created, opened or read (the message names the path and says why)."""
+
+
 @contextlib.contextmanager
-def opened(path: Path | None, warn: Warn) -> Iterator[tuple[sqlite3.Connection, bool]]:
-    """A connection of its own with the state database attached (as ``attach`` does),
-    and whether it is a file; closed on leaving."""
+def opened(path: Path, warn: Warn, create: bool) -> Iterator[sqlite3.Connection]:
+    """A connection of its own with the state database at ``path`` attached as ``state``,
+    closed on leaving. Without ``create``, a state database not made yet (nothing was
+    ever kept) is an empty one in memory, and none is made. StateUnavailable when it
+    cannot be used: a caller that reads or changes marks has nothing to stand in."""
     conn = sqlite3.connect(":memory:", isolation_level=None, timeout=600.0)
     try:
-        yield conn, attach(conn, path, warn)
+        if not create and not _exists(path):
+            _attach(conn, ":memory:")
+        elif (why := _attach_file(conn, path, warn)) is not None:
+            raise StateUnavailable(why)
+        yield conn
     finally:
         conn.close()
+
+
+def _exists(path: Path) -> bool:
+    """Whether there is a file at ``path``; True also when it cannot be told (a dir that
+    is a file, a folder that cannot be searched), so that opening it says why."""
+    try:
+        os.stat(path)
+    except FileNotFoundError:
+        return False
+    except (OSError, ValueError):
+        return True
+    return True
+
+
+def _attach_file(conn: sqlite3.Connection, path: Path, warn: Warn) -> str | None:
+    """Attach the state database file at ``path``, made when missing (a damaged one is
+    moved aside, said through ``warn``, and a new one made); why not when it cannot be."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _attach(conn, str(path))
+        return None
+    except sqlite3.DatabaseError as exc:
+        _detach(conn)
+        if is_corrupt(exc) and path.exists():
+            with contextlib.suppress(OSError):
+                aside = move_aside(path)
+                warn(f"the state database at {path} is damaged ({exc}); moved it to {aside}")
+                try:
+                    _attach(conn, str(path))
+                    return None
+                except sqlite3.Error:
+                    _detach(conn)
+        return f"cannot use the state database at {path} ({exc})"
+    except FileExistsError:  # the state dir is a file
+        return f"cannot use the state dir {path.parent} ({os.strerror(errno.ENOTDIR)})"
+    except OSError as exc:
+        return f"cannot use the state dir {path.parent} ({exc.strerror or exc})"
 
 
 def move_aside(path: Path) -> Path:
