@@ -389,12 +389,12 @@ READ_KEYS: frozenset[str] = frozenset(
 
 def used_keys(front_matter: Mapping[str, Any]) -> frozenset[str]:
     """The front-matter keys an article's normalised fields were read from by default:
-    of each field's chain, the first key that holds a value."""
+    of each field's chain, the first key that holds a value (an empty list holds none)."""
     used: set[str] = set()
     for chain in DEFAULT_KEYS.values():
         for key in chain:
             name = key.removeprefix("!")
-            if front_matter.get(name) is not None:
+            if front_matter.get(name) not in (None, []):
                 used.add(name)
                 break
     return frozenset(used)

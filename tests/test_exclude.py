@@ -434,6 +434,10 @@ def test_several_authors_are_the_provider_joined(tmp_path: Path) -> None:
     )
     nobody = run("list", "-C", str(root), "-w", "not provider", "-f", "ids", "-q")
     assert nobody.stdout == "e\nf\n"
+    # show lists the empty author among the other keys, not the authors it read.
+    shown = run("show", "d", "-C", str(root), "-q").stdout
+    assert shown.splitlines()[-2].startswith("Other front matter")
+    assert shown.splitlines()[-1] == "author  []"
     # Each article is one provider, whatever its byline: coverage counts bylines.
     stories = run("stories", "-C", str(root), "-f", "tsv", "--no-header", "-q")
     assert [line.split("\t")[7] for line in stories.stdout.splitlines()] == [

@@ -282,3 +282,20 @@ def test_what_an_output_of_some_fields_reads() -> None:
     ]  # fmt: skip
     assert needs_arrived([*plain, "arrived"]) and not needs_arrived(["arrivals"])
     assert needs_stories(["id", "story"]) and needs_front_matter(["id", "provider.name"])
+
+
+def test_a_related_entrys_provider_is_read_as_an_articles() -> None:
+    """The provider of a nested summary (``related``): a name, a mapping's name (else its
+    domain), or a list's names joined; an empty list is no value and the next key is read."""
+    entries = [
+        ({"provider": "Site"}, "Site"),
+        ({"provider": {"name": "Site", "domain": "site.example"}}, "Site"),
+        ({"provider": {"domain": "site.example"}}, "site.example"),
+        ({"author": ["Ann", {"name": "Bob"}, 3, "Ann"]}, "Ann, Bob"),
+        ({"author": [{"domain": "d.example"}]}, "d.example"),
+        ({"author": [], "authors": ["Cy"]}, "Cy"),
+        ({"author": []}, None),
+    ]
+    for entry, provider in entries:
+        assert fields.summary_value(entry, "provider") == provider, entry
+    assert fields.summary_value({"topics": ["a", "b"]}, "topics") == ["a", "b"]
