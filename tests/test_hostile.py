@@ -571,6 +571,23 @@ def test_a_fifo_among_the_articles_is_a_problem_never_opened(tmp_path: Path, cac
         assert listed.stderr == f"1 file skipped; run `newscat check -C {root}`\n"
 
 
+def test_a_fifo_among_the_articles_never_holds_a_real_process(tmp_path: Path) -> None:
+    """In a process of its own, with a time limit: a walk that opened the FIFO would wait
+    for a writer forever, and fail here instead of holding the test run."""
+    root = make_root(tmp_path, {"good.md": GOOD.format(n=1)})
+    os.mkfifo(root / "pipe.md")
+    env = {**os.environ, "NEWSCAT_CACHE_DIR": str(tmp_path / "cache")}
+    for args in (["list", "-f", "ids"], ["check", "-f", "tsv"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "newscat", *args, "-C", str(root)],
+            capture_output=True, text=True, timeout=60, env=env,
+        )  # fmt: skip
+        assert done.returncode == (0 if args[0] == "list" else 1), done.stderr
+    assert done.stdout.splitlines(keepends=True)[-1] == (
+        f"{root / 'pipe.md'}\t\t\terror\tunreadable\tcannot read: not a regular file (a named pipe)\n"
+    )
+
+
 def test_a_socket_among_the_articles_is_a_problem(tmp_path: Path) -> None:
     root = make_root(tmp_path, {"good.md": GOOD.format(n=1)})
     with socket.socket(socket.AF_UNIX) as listening:
