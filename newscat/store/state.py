@@ -113,7 +113,7 @@ def _exists(path: Path) -> bool:
         os.stat(path)
     except FileNotFoundError:
         return False
-    except (OSError, ValueError):
+    except OSError:
         return True
     return True
 
