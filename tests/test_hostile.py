@@ -568,7 +568,8 @@ def test_a_fifo_among_the_articles_is_a_problem_never_opened(tmp_path: Path, cac
         )
         listed = run(["list", *where, "-C", str(root), "-f", "ids"])
         assert (listed.exit_code, listed.stdout) == (0, "good\n")
-        assert listed.stderr == f"1 file skipped; run `newscat check -C {root}`\n"
+        again = f"--cache-dir {tmp_path / 'cache'}" if cache else "--no-cache"
+        assert listed.stderr == f"1 file skipped; run `newscat check -C {root} {again}`\n"
 
 
 def test_a_fifo_among_the_articles_never_holds_a_real_process(tmp_path: Path) -> None:
