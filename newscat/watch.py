@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from newscat.errors import NewscatError, UsageError
+from newscat.text import line_text
 
 if TYPE_CHECKING:
     from newscat.refresh import RefreshReport
@@ -62,6 +63,13 @@ def lock_path(database: str) -> str:
 
 def watcher_pid(database: str) -> int | None:
     """The pid of the live watcher holding this index, or None when there is none."""
+    info = _live_watcher(database)
+    return None if info is None else _pid_of(info)
+
+
+def _live_watcher(database: str) -> dict[str, Any] | None:
+    """What the live watcher holding this index says about itself ({} when it cannot be
+    read), or None when no watcher holds it."""
     try:
         fd = os.open(lock_path(database), os.O_RDONLY)
     except OSError:
@@ -72,19 +80,44 @@ def watcher_pid(database: str) -> int | None:
         except OSError as exc:
             if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
                 return None
-            return _pid(fd)
+            return _info(fd)
         fcntl.flock(fd, fcntl.LOCK_UN)  # nobody holds it: a watcher that is gone
         return None
     finally:
         os.close(fd)
 
 
-def _pid(fd: int) -> int:
+def _info(fd: int) -> dict[str, Any]:
     try:
         data = json.loads(os.pread(fd, 4096, 0) or b"{}")
-        return int(data.get("pid", 0))
-    except (OSError, ValueError, TypeError, AttributeError):
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _pid(fd: int) -> int:
+    return _pid_of(_info(fd))
+
+
+def _pid_of(info: dict[str, Any]) -> int:
+    try:
+        return int(info.get("pid", 0))
+    except (ValueError, TypeError):
         return 0
+
+
+def _identities(roots: Sequence[str]) -> list[list[int] | None]:
+    """Each root's file-system identity (device, inode), None where it cannot be had:
+    a root replaced by another folder of the same name has another."""
+    out: list[list[int] | None] = []
+    for root in roots:
+        try:
+            status = os.stat(root)
+        except OSError:
+            out.append(None)
+        else:
+            out.append([status.st_dev, status.st_ino])
+    return out
 
 
 def synced(database: str, roots: Sequence[str], timeout: float = SYNC_SECONDS) -> bool:
@@ -92,8 +125,11 @@ def synced(database: str, roots: Sequence[str], timeout: float = SYNC_SECONDS) -
     before this call; False means the caller must walk the roots itself."""
     if not roots or not all(os.path.isdir(root) for root in roots):
         return False
-    if watcher_pid(database) is None:
+    info = _live_watcher(database)
+    if info is None:
         return False
+    if info.get("identities") != _identities(roots):
+        return False  # a root replaced (or renamed away) since the watcher began: it sees another
     cookies: list[str] = []
     try:
         for root in roots:
@@ -154,6 +190,8 @@ class Watcher:
         self.report = report
         self.heartbeat = heartbeat
         self.roots = [os.path.realpath(root) for root in index.roots]
+        #: The roots' identities when watching began (see ``_identities``).
+        self.identities = _identities(index.roots)
         self._cond = threading.Condition()
         self._pending = _Pending(cookies=[])
         self._stop = False
@@ -220,6 +258,7 @@ class Watcher:
                     pending, self._pending = self._pending, _Pending(cookies=[])
                 if not observer.is_alive() or not all(e.is_alive() for e in observer.emitters):
                     raise NewscatError("the file-system watch stopped; no longer watching")
+                self._check_roots()
                 if pending.dirty:
                     self.report(self.index.refresh(all_names=self.all_names))
                 _remove(pending.cookies or [])
@@ -228,6 +267,15 @@ class Watcher:
             with contextlib.suppress(RuntimeError):
                 observer.join(timeout=5)
             self._release_lock()
+
+    def _check_roots(self) -> None:
+        """A root removed, renamed or replaced by another folder is no longer what the
+        watch follows: the watcher ends, saying so (commands walk meanwhile)."""
+        now = _identities(self.index.roots)
+        for root, then, seen in zip(self.index.roots, self.identities, now, strict=True):
+            if seen != then:
+                what = "is gone" if seen is None else "was replaced by another folder"
+                raise NewscatError(f"{line_text(root)} {what}; no longer watching")
 
     def stop(self) -> None:
         with self._cond:
@@ -273,7 +321,12 @@ class Watcher:
             pid = _pid(fd)
             os.close(fd)
             raise NewscatError(f"the catalogue is already watched (pid {pid})") from None
-        info = {"pid": os.getpid(), "roots": self.index.roots, "started": time.time()}
+        info = {
+            "pid": os.getpid(),
+            "roots": self.index.roots,
+            "identities": self.identities,
+            "started": time.time(),
+        }
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps(info).encode(), 0)
         self._lock_fd = fd

@@ -163,6 +163,36 @@ def test_a_watcher_that_does_not_answer_means_a_walk(
     assert not [p for p in cat.iterdir() if p.name.startswith(watch.COOKIE_PREFIX)]
 
 
+def test_a_root_replaced_by_another_folder_means_a_walk_at_once_and_the_watcher_ends(
+    cat: Path, isolated_env: Path, children: list[Child], refreshes: list[int]
+) -> None:
+    """The watch follows the folder it began with, wherever it goes: a new folder at the
+    root's path is not watched, so a command does not wait for a cookie nobody will see,
+    and the watcher says why it stops."""
+    child = Child(cat, isolated_env)
+    children.append(child)
+    child.wait_ready()
+    database = str(isolated_env / database_name([str(cat)]))
+    assert watch.synced(database, [str(cat)])
+    cat.rename(cat.parent / "old")
+    _article(cat, "other.md", "In the new folder")
+    answers: list[bool] = []
+    asking = threading.Thread(target=lambda: answers.append(watch.synced(database, [str(cat)])))
+    asking.start()
+    asking.join(timeout=watch.SYNC_SECONDS / 2)  # not waiting out a cookie nobody sees
+    assert answers == [False]
+
+    assert _titles(cat) == ["In the new folder"]
+    assert refreshes == [1]
+    assert child.proc.wait(timeout=30) == 1
+    assert child.proc.stderr is not None
+    assert child.proc.stderr.read() == (
+        f"Error: {cat} was replaced by another folder; no longer watching\n"
+    )
+    assert not Path(database + watch.SUFFIX).exists()
+    assert run("index", "--status", "-C", str(cat)).stdout.splitlines()[-1] == "watched       no"
+
+
 def test_sigterm_stops_it_cleanly(cat: Path, isolated_env: Path, children: list[Child]) -> None:
     child = Child(cat, isolated_env)
     children.append(child)
