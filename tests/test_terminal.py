@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from newscat.render import MARKDOWN_LIMIT
 from tests.conftest import ROOT, SEEDS, run, write_article
 
 RECORDER = """\
@@ -256,6 +257,21 @@ def test_show_pages_a_long_article(tmp_path: Path, recorder: tuple[dict[str, str
     shown = in_pty(["show", "-C", str(folder), "0123"], env)
     assert "Paragraph 39 of a long body." in seen.read_text(encoding="utf-8")
     assert shown.strip() == ""
+
+
+def test_show_pages_a_huge_article_whole_as_plain_text(
+    tmp_path: Path, recorder: tuple[dict[str, str], Path]
+) -> None:
+    env, seen = recorder
+    folder = tmp_path / "huge"
+    body = "# Heading\n\n" + "\n".join(f"Line {i} of a huge body." for i in range(9000))
+    write_article(folder, "001_0123456789abcdef.md", body=body, title="Huge")
+    assert len(body) > MARKDOWN_LIMIT
+    shown = in_pty(["show", "-C", str(folder), "0123"], env)
+    assert shown.strip() == ""
+    paged = plain(seen.read_text(encoding="utf-8")).splitlines()
+    said = paged.index(f"{len(body):,} characters: shown as plain text, not rendered as Markdown")
+    assert [line.rstrip() for line in paged[said + 2 :]] == body.splitlines()
 
 
 def test_in_a_pipe_everything_and_no_footer(big: Path) -> None:

@@ -18,6 +18,7 @@ from click.testing import CliRunner, Result
 from rich.cells import cell_len
 
 from newscat.cli import cli
+from newscat.render import MARKDOWN_LIMIT
 from tests.conftest import SEEDS
 
 SEED_A = "000_50e039b255de019a"
@@ -361,6 +362,51 @@ def test_show_page_without_scores_or_provider(catalog: Path) -> None:
     flat = " ".join(squeeze(out))
     assert "quality —" in flat and "heat —" in flat
     assert "date 2022-06-15 00:00 UTC · 1 year ago" in flat
+
+
+def long_body(size: int) -> str:
+    """A Markdown body of exactly ``size`` characters: a heading, emphasis, a link, data
+    that must stay inert, then numbered lines to the end."""
+    text = f"# Heading\n\nSome **bold** and [a link](https://example.com/x).\n\n{HOSTILE}\n\n"
+    lines = (f"Line {n} of a very long body.\n" for n in range(size))
+    while len(text) < size:
+        text += next(lines)
+    return text[:size]
+
+
+@pytest.mark.parametrize("color", ["never", "always"])
+def test_show_gives_a_huge_body_whole_as_plain_inert_text(tmp_path: Path, color: str) -> None:
+    size = MARKDOWN_LIMIT + 1
+    body = long_body(size)
+    write(tmp_path / "c", "001_0123456789abcdef.md", body, title="Huge")
+    result = run("show", "0123", "-C", str(tmp_path / "c"), "--color", color)
+    assert (result.exit_code, result.stderr) == (0, "")
+    said = f"{size:,} characters: shown as plain text, not rendered as Markdown"
+    out = result.stdout
+    if color == "always":
+        assert f"\x1b[2m{said}\x1b[0m" in out
+        assert "\x1b" not in OWN_ESCAPES.sub("", out)  # none from the file
+        out = re.sub(r"\x1b\[[0-9;]*m", "", out)
+    lines = out.splitlines()
+    start = lines.index(said)
+    assert lines[start - 2 : start] == ["Body " + "─" * 75, ""]
+    assert lines[start + 1] == ""
+    lines_fit("\n".join(lines[start:]), 80)
+    shown = lines[start + 2 :]
+    assert shown[0] == "# Heading"  # the source, not rendered
+    # Whole and in order (folded at 80 columns), each control character escaped.
+    assert " ".join(" ".join(shown).split()) == " ".join(
+        body.replace(HOSTILE, HOSTILE_SHOWN).split()
+    )
+
+
+def test_show_renders_a_body_of_the_limit_as_markdown(tmp_path: Path) -> None:
+    body = long_body(MARKDOWN_LIMIT)
+    write(tmp_path / "c", "001_0123456789abcdef.md", body, title="Long")
+    out = run("show", "0123", "-C", str(tmp_path / "c")).stdout
+    assert "# Heading" not in out and "Heading" in out  # rendered
+    assert "shown as plain text" not in out
+    assert body.splitlines()[-2] in " ".join(squeeze(out))  # to the end
 
 
 # --- topics -----------------------------------------------------------------------------------

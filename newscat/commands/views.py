@@ -73,7 +73,8 @@ def show_command(
 
     The page has the title (linked), provider, date, scores as gauges, topics,
     links, images, related articles, any other front-matter keys and the body
-    rendered as Markdown. A REF is an id, a path to the file, or a unique prefix of the id or of the
+    rendered as Markdown (one over 200,000 characters as plain text, to stay quick).
+    A REF is an id, a path to the file, or a unique prefix of the id or of the
     part after its last '_'. With several REFs, one page each; with -f json, one
     object for one REF and an array for several.
 
