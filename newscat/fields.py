@@ -123,6 +123,9 @@ class Field:
     #: Its value means nothing cut (a REF, a path or URL a user types back, a date): a table
     #: cuts it only when every other column is down to three cells.
     whole: bool = False
+    #: As a terminal table's first column, a value too long for the column goes whole on a
+    #: line of its own above its row, rather than crowd out the others (a REF a user copies).
+    hangs: bool = False
     #: The ``show`` page gives it a line of its own below the others, never folded.
     own_line: bool = False
     #: ``-m`` searches it: a column of the full-text index, which ``name:term`` names.
@@ -193,7 +196,7 @@ def _field(
 #: Every field, in the order of the full record and of ``newscat fields``.
 FIELDS: tuple[Field, ...] = (
     _field("id", "text", help="the file's path under its root, without extension",
-           export_sql="TEXT PRIMARY KEY", stored="TEXT NOT NULL", drop=5, whole=True),
+           export_sql="TEXT PRIMARY KEY", stored="TEXT NOT NULL", drop=5, whole=True, hangs=True),
     _field("path", "text", help="the file", export_sql="TEXT NOT NULL", shown=9,
            stored="TEXT NOT NULL UNIQUE", drop=4, flex=(24, 10), whole=True, own_line=True),
     _field("path_bytes", "text", help="the file's raw name, base64, if not UTF-8",
@@ -241,7 +244,7 @@ FIELDS: tuple[Field, ...] = (
     _field("age", "duration", Column("a.date"), help="time since date: age < 2w", get=_age,
            record=False),
     _field("topic", "list of text", Topics(), help="= topics", record=False, alias_of="topics"),
-    _field("ref", "text", Column("a.id"), get=_handle, record=False, whole=True,
+    _field("ref", "text", Column("a.id"), get=_handle, record=False, whole=True, hangs=True,
            help="the shortest REF naming the article (a table's first column); filters and "
            "sorting use the id"),
     Field("snippet", "text", None, _snippet, record=False, flex=(24, 10),
@@ -302,6 +305,8 @@ FLEX_WIDTHS: dict[str, tuple[int, int]] = {spec.name: spec.flex for spec in FIEL
 CAP_WIDTHS: dict[str, int] = {spec.name: spec.cap for spec in FIELDS if spec.cap}
 #: Table columns cut last: their values mean nothing cut.
 WHOLE_FIELDS = frozenset(spec.name for spec in FIELDS if spec.whole)
+#: Table columns whose long values go on a line of their own, when they come first.
+HANGING_FIELDS = frozenset(spec.name for spec in FIELDS if spec.hangs)
 #: Fields the ``show`` page gives a line of their own.
 OWN_LINE_FIELDS = frozenset(spec.name for spec in FIELDS if spec.own_line)
 #: Fields whose values are numbers (right-aligned in tables).

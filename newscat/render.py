@@ -16,7 +16,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import IO, TYPE_CHECKING, Any, Literal
 
-from rich.cells import cell_len
+from rich.cells import cell_len, chop_cells
 from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.console import Group as Stack
 from rich.padding import Padding
@@ -30,6 +30,7 @@ from newscat.fields import (
     CAP_WIDTHS,
     DROP_ORDER,
     FLEX_WIDTHS,
+    HANGING_FIELDS,
     IMAGES_KEY,
     NUMBER_FIELDS,
     OPAQUE_KEYS,
@@ -125,16 +126,77 @@ def fit_widths(
     characters count two).
     """
     flexible = _FLEX if flexible is None else flexible
-    caps = _CAP if caps is None else caps
+    natural, empty = _measure(header, rows, _CAP if caps is None else caps)
+    return _fit(header, natural, empty, width, flexible, drop_order, keep)
+
+
+#: A first column this narrow stays whole in its column: what hanging would give is little.
+HANG_OVER = 16
+
+
+def hanging_widths(
+    header: Sequence[str], rows: Sequence[Sequence[str]], width: int, keep: bool = False
+) -> list[int | None]:
+    """``fit_widths`` for an article table, whose first column may hang (a ``ref``).
+
+    When that column, whole and wider than ``HANG_OVER``, leaves another column less than
+    its comfortable width (a title squeezed by the long path ids of a real site), it
+    narrows to the longest of its values that leaves every other column that much (its
+    header at least, when none does), and each longer value goes whole on a line of its
+    own above its row. Its width says which values hang: those wider than it.
+    """
+    natural, empty = _measure(header, rows, _CAP)
+    if header[0] not in HANGING_FIELDS or natural[0] <= HANG_OVER:
+        return _fit(header, natural, empty, width, _FLEX, _DROP_ORDER, keep)
+    fitted: list[int | None] = []
+    lengths = {cell_len(row[0]) for row in rows} | {cell_len(header[0])}
+    for length in sorted(lengths, reverse=True):  # the longest first: the fewest lines
+        narrowed = [length, *natural[1:]]
+        fitted = _fit(header, narrowed, empty, width, _FLEX, _DROP_ORDER, keep)
+        if _comfortable(header, fitted, narrowed):
+            break
+    return fitted
+
+
+def _comfortable(header: Sequence[str], widths: Sequence[int | None], natural: list[int]) -> bool:
+    """Whether every column shown after the first has its natural width, or a flexible
+    column its comfortable width."""
+    for i, name in enumerate(header[1:], 1):
+        wanted = min(natural[i], _FLEX[name][0]) if name in _FLEX else natural[i]
+        shown = widths[i]
+        if shown is not None and shown < wanted:
+            return False
+    return True
+
+
+def _measure(
+    header: Sequence[str], rows: Sequence[Sequence[str]], caps: Mapping[str, int]
+) -> tuple[list[int], list[bool]]:
+    """Each column's natural width (its widest cell or header, within its cap), and
+    whether it is empty in every row."""
     natural: list[int] = []
     for i, name in enumerate(header):
         longest = max([cell_len(name)] + [cell_len(row[i]) for row in rows])
         natural.append(min(longest, caps.get(name, longest)))
+    empty = [bool(rows) and not any(row[i] for row in rows) for i in range(len(header))]
+    return natural, empty
+
+
+def _fit(
+    header: Sequence[str],
+    natural: list[int],
+    empty: list[bool],
+    width: int,
+    flexible: dict[str, tuple[int, int]],
+    drop_order: Sequence[str],
+    keep: bool,
+) -> list[int | None]:
+    """``fit_widths`` from the columns' natural widths and which are empty."""
     widths: dict[int, int] = dict(enumerate(natural))
     flex = [i for i, name in enumerate(header) if name in flexible]
     if _total(widths) > width and not keep:  # a column empty in every row says nothing: all go
         for i in range(len(header)):
-            if rows and not any(row[i] for row in rows):
+            if empty[i]:
                 widths.pop(i)
     if _total(widths) > width:  # every flexible column to its comfortable width
         for i in flex:
@@ -229,26 +291,24 @@ def articles_table(
     links: bool = True,
     computed: Context | None = None,
     keep: bool = False,
-) -> Table:
+) -> RenderableType:
     """A table of articles that fits ``width`` columns of terminal.
 
     ``computed`` gives the ``ref`` and ``snippet`` columns; with ``keep`` (columns the user named)
-    every column stays, however narrow.
+    every column stays, however narrow. A ``ref`` (or ``id``) first is never cut: one too long
+    for its column goes whole on a line of its own above its row (see ``hanging_widths``).
     """
     items = list(articles)
     values = [[field_value(a, name, computed) for name in fields] for a in items]
     rows = [
         [_plain(name, value) for name, value in zip(fields, row, strict=True)] for row in values
     ]
-    widths = fit_widths(fields, rows, width, keep=keep)
+    widths = hanging_widths(fields, rows, width, keep=keep)
     shown = [i for i, w in enumerate(widths) if w is not None]
-    table = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 1), expand=False)
-    for i in shown:
-        name = fields[i]
-        justify: Literal["left", "right"] = "right" if name in NUMBER_FIELDS else "left"
-        table.add_column(name, width=widths[i], no_wrap=True, overflow="ellipsis", justify=justify)
+    columns = [(fields[i], widths[i] or 0, fields[i] in NUMBER_FIELDS) for i in shown]
+    cells: list[list[Text]] = []
     for article, row, raw in zip(items, rows, values, strict=True):
-        cells: list[Text] = []
+        line: list[Text] = []
         for i in shown:
             name = fields[i]
             cell = _snippet_cell(raw[i]) if name == "snippet" else Text(row[i])
@@ -259,9 +319,68 @@ def articles_table(
                 cell.stylize("cyan")
             elif name == "title" and links and article.url and _safe_url(article.url):
                 cell.stylize(f"link {article.url}")
-            cells.append(cell)
-        table.add_row(*cells)
-    return table
+            line.append(cell)
+        cells.append(line)
+    return _TableLines(columns, cells, hangs=fields[shown[0]] in HANGING_FIELDS)
+
+
+class _TableLines:
+    """A table written a line at a time, as a Rich table without borders writes it
+    (columns two cells apart, a bold header, cells cut with ``…``), only faster.
+
+    With ``hangs``, a first cell too wide for its column is never cut: it goes whole on
+    a line of its own above its row (folded only where it is wider than the screen), and
+    the row's own first cell is left blank, as ``--help`` lists a long option.
+    """
+
+    def __init__(
+        self, columns: Sequence[tuple[str, int, bool]], rows: Sequence[Sequence[Text]], hangs: bool
+    ) -> None:
+        self.columns = columns  # (header, width, right-justified)
+        self.rows = rows
+        self.hangs = hangs
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        new_line = Segment.line()
+        header = self._line([Text(name) for name, _, _ in self.columns])
+        header.stylize("bold")
+        yield from header.render(console)
+        yield new_line
+        first = self.columns[0][1] if self.columns else 0
+        for row in self.rows:
+            if self.hangs and row and cell_len(row[0].plain) > first:
+                for part in _folded(row[0], options.max_width):
+                    yield from part.render(console)
+                    yield new_line
+                row = [Text(""), *row[1:]]
+            yield from self._line(row).render(console)
+            yield new_line
+
+    def _line(self, cells: Sequence[Text]) -> Text:
+        line = Text()
+        for i, (cell, (_, width, right)) in enumerate(zip(cells, self.columns, strict=True)):
+            if i:
+                line.append(" " * _GAP)
+            cell = cell.copy()
+            cell.truncate(width, overflow="ellipsis")
+            padding = " " * (width - cell_len(cell.plain))
+            if right:
+                line.append(padding)
+            line.append_text(cell)
+            if not right:
+                line.append(padding)
+        return line
+
+
+def _folded(text: Text, width: int) -> list[Text]:
+    """``text`` in pieces of at most ``width`` cells, every character kept (none of the
+    spaces a word wrap drops at its breaks)."""
+    offsets: list[int] = []
+    at = 0
+    for piece in chop_cells(text.plain, max(width, 2))[:-1]:
+        at += len(piece)
+        offsets.append(at)
+    return list(text.divide(offsets))
 
 
 def _snippet_cell(raw: Any) -> Text:

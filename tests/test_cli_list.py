@@ -134,7 +134,8 @@ def test_columns_empty_in_every_row_all_go_before_a_title_is_cut(
 def test_named_columns_on_a_narrow_terminal_keep_ids_and_dates_whole(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Seven columns named at 80: the others give cells; a cut id would be no REF."""
+    """Seven columns named at 80: a cut id would be no REF, and whole in its column it
+    would squeeze the six others, so it goes whole on a line of its own above its row."""
     monkeypatch.setenv("COLUMNS", "80")
     folder = tmp_path / "deep"
     write_article(folder, "2026/12/435_96171be4375def6e.md", title="A" * 60,
@@ -143,9 +144,11 @@ def test_named_columns_on_a_narrow_terminal_keep_ids_and_dates_whole(
     fields = "id,title,provider,quality,heat,topics,date"
     lines = run("list", "-C", str(folder), "-f", "table", "-F", fields).stdout.splitlines()
     assert all(len(line) <= 80 for line in lines)
-    cells = lines[1].split()
-    assert (cells[0], cells[-1]) == ("2026/12/435_96171be4375def6e", "2026-12-31")
-    shown = run("show", "-C", str(folder), cells[0], "-f", "json")
+    assert lines[0].split() == fields.split(",")
+    assert lines[1] == "2026/12/435_96171be4375def6e"
+    assert lines[2].startswith(" " * len("id  ") + "A" * 21 + "…  Medical Xpress")
+    assert lines[2].split()[-1] == "2026-12-31"
+    shown = run("show", "-C", str(folder), lines[1], "-f", "json")
     assert shown.exit_code == 0
 
 
