@@ -12,6 +12,7 @@ import os
 import re
 import shlex
 import sys
+import textwrap
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import IO, TYPE_CHECKING, Any, Literal
@@ -1203,11 +1204,39 @@ def cache_table(found: Sequence[CacheEntry]) -> Table:
     return table
 
 
-def aligned_text(rows: Sequence[Sequence[str]]) -> str:
-    """Rows of plain cells (already inert) as lines in aligned columns, the last one free."""
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+def aligned_text(rows: Sequence[Sequence[str]], width: int | None = None) -> str:
+    """Rows of plain cells (already inert) as lines in aligned columns, the last one free.
+
+    Given ``width``, a last cell too long for what the other columns leave (at least
+    ``_LEAST_FREE`` cells) wraps, never cut: its lines break before an option (``--x``)
+    where they can, else between words, and go on indented under the column.
+    """
+    widths = [max(cell_len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    indent = sum(widths) + _GAP * len(widths)
+    room = None if width is None else max(width - indent, _LEAST_FREE)
     lines = []
     for row in rows:
-        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
-        lines.append("  ".join([*cells, row[-1]]).rstrip())
+        cells = [cell + " " * (w - cell_len(cell)) for cell, w in zip(row, widths, strict=False)]
+        last = [row[-1]] if room is None else wrapped_options(row[-1], room)
+        lines.append("  ".join([*cells, last[0]]).rstrip())
+        lines += [" " * indent + more for more in last[1:]]
     return "\n".join(lines) + "\n"
+
+
+#: The least width a wrapped last column of ``aligned_text`` gets.
+_LEAST_FREE = 24
+
+
+def wrapped_options(text: str, width: int) -> list[str]:
+    """A command line's options in lines of at most ``width`` cells: an option and its
+    value kept together where they fit, breaking before ``--`` first, then between
+    words (a word wider than the line is split)."""
+    lines: list[str] = []
+    for option in re.split(r" (?=--)", text):
+        if lines and cell_len(lines[-1]) + 1 + cell_len(option) <= width:
+            lines[-1] += " " + option
+        elif cell_len(option) <= width:
+            lines.append(option)
+        else:
+            lines += textwrap.wrap(option, width, break_on_hyphens=False) or [option]
+    return lines or [""]

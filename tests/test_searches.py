@@ -314,3 +314,43 @@ def test_a_catalogue_file_cannot_name_the_browser(
     assert (result.exit_code, result.stdout) == (0, HEE_URL + "\n")  # no browser: printed
     assert result.stderr.startswith(f"newscat: warning: {path}:1: 'defaults' is not allowed")
     assert not marker.exists()
+
+
+LONG = """
+[searches.security-and-releases-of-2024]
+match = "security OR vulnerability OR CVE OR \\"denial of service\\" OR \\"remote code execution\\""
+where = "provider ~ nhs and heat > 60 and quality >= 50 and title ~ report and date > 2022-01-01"
+since = "2022-01-01"
+sort = "-date"
+
+[searches.ethics]
+topic = ["AI Ethics"]
+min-quality = 50
+"""
+
+
+def test_the_searches_table_fits_80_columns_and_wraps_long_options(
+    user_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Long queries wrap under the options column, an option with its value where they fit:
+    every line within 80 columns, nothing cut."""
+    user_file.write_text(LONG, encoding="utf-8")
+    monkeypatch.setenv("COLUMNS", "80")
+    result = run("searches", "-f", "table")
+    assert (result.exit_code, result.stderr) == (0, "")
+    lines = result.stdout.splitlines()
+    assert all(len(line) <= 80 for line in lines)
+    assert lines[0].split() == ["search", "articles", "options"]
+    indent = lines[0].index("options")
+    assert lines[1].split() == ["@ethics", "2", "--topic", "'AI", "Ethics'", "--min-quality", "50"]
+    name = "@security-and-releases-of-2024"
+    assert lines[2].startswith(name + "  0 ")
+    assert all(line[:indent].isspace() and line[indent] != " " for line in lines[3:])
+    wrapped = " ".join(line[indent:] for line in lines[2:])
+    tsv = run("searches", "-f", "tsv").stdout.splitlines()
+    assert wrapped == tsv[2].split("\t")[2]  # every word of the options, in order
+    assert lines[2].endswith("  --match 'security OR vulnerability OR")
+    assert lines[-1] == " " * indent + "--since 2022-01-01 --sort -date"  # kept together
+    monkeypatch.setenv("COLUMNS", "300")
+    wide = run("searches", "-f", "table").stdout.splitlines()
+    assert len(wide) == 3  # wide enough: one line each

@@ -22,10 +22,11 @@ def _cell(value: Any) -> str:
     return tsv_cell("" if value is None else value)
 
 
-def _aligned(rows: list[list[str]]) -> str:
-    from newscat.render import aligned_text  # start-up time: Rich only for a table
+def _aligned(rows: list[list[str]], wrap: bool = False) -> str:
+    """Rows in aligned columns; with ``wrap``, the last column wraps to fit the terminal."""
+    from newscat.render import aligned_text, make_console  # start-up time: Rich only for a table
 
-    return aligned_text(rows)
+    return aligned_text(rows, make_console().width if wrap else None)
 
 
 @click.command("config")
@@ -171,9 +172,8 @@ def searches_command(shape: str | None, **session: Unpack[SessionOptions]) -> No
     if not rows:
         click.echo(f"no saved searches; define [searches.NAME] in {_cell(app.user.path)}", err=True)
         return
-    else:
-        text = _aligned([["search", "articles", "options"], *[[_cell(c) for c in r] for r in rows]])
-    emit(lambda out: out.write(text))
+    cells = [[_cell(c) for c in r] for r in rows]
+    emit(lambda out: out.write(_aligned([["search", "articles", "options"], *cells], wrap=True)))
 
 
 @click.command("seen")
