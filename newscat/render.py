@@ -136,9 +136,17 @@ HANG_OVER = 16
 
 
 def hanging_widths(
-    header: Sequence[str], rows: Sequence[Sequence[str]], width: int, keep: bool = False
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    width: int,
+    keep: bool = False,
+    flexible: dict[str, tuple[int, int]] | None = None,
+    drop_order: Sequence[str] = _DROP_ORDER,
+    caps: dict[str, int] | None = None,
+    hangs: bool | None = None,
 ) -> list[int | None]:
-    """``fit_widths`` for an article table, whose first column may hang (a ``ref``).
+    """``fit_widths`` for a table whose first column may hang: a ``ref`` or an ``id``
+    (None), or any other when ``hangs``.
 
     When that column, whole and wider than ``HANG_OVER``, leaves another column less than
     its comfortable width (a title squeezed by the long path ids of a real site), it
@@ -146,24 +154,31 @@ def hanging_widths(
     header at least, when none does), and each longer value goes whole on a line of its
     own above its row. Its width says which values hang: those wider than it.
     """
-    natural, empty = _measure(header, rows, _CAP)
-    if header[0] not in HANGING_FIELDS or natural[0] <= HANG_OVER:
-        return _fit(header, natural, empty, width, _FLEX, _DROP_ORDER, keep)
+    hangs = header[0] in HANGING_FIELDS if hangs is None else hangs
+    flexible = _FLEX if flexible is None else flexible
+    natural, empty = _measure(header, rows, _CAP if caps is None else caps)
+    if not hangs or natural[0] <= HANG_OVER:
+        return _fit(header, natural, empty, width, flexible, drop_order, keep)
     fitted: list[int | None] = []
     lengths = {cell_len(row[0]) for row in rows} | {cell_len(header[0])}
     for length in sorted(lengths, reverse=True):  # the longest first: the fewest lines
         narrowed = [length, *natural[1:]]
-        fitted = _fit(header, narrowed, empty, width, _FLEX, _DROP_ORDER, keep)
-        if _comfortable(header, fitted, narrowed):
+        fitted = _fit(header, narrowed, empty, width, flexible, drop_order, keep)
+        if _comfortable(header, fitted, narrowed, flexible):
             break
     return fitted
 
 
-def _comfortable(header: Sequence[str], widths: Sequence[int | None], natural: list[int]) -> bool:
+def _comfortable(
+    header: Sequence[str],
+    widths: Sequence[int | None],
+    natural: list[int],
+    flexible: dict[str, tuple[int, int]],
+) -> bool:
     """Whether every column shown after the first has its natural width, or a flexible
     column its comfortable width."""
     for i, name in enumerate(header[1:], 1):
-        wanted = min(natural[i], _FLEX[name][0]) if name in _FLEX else natural[i]
+        wanted = min(natural[i], flexible[name][0]) if name in flexible else natural[i]
         shown = widths[i]
         if shown is not None and shown < wanted:
             return False
@@ -908,10 +923,11 @@ _STORY_DROP = ("heat", "first", "quality", "articles", "providers")
 
 def stories_table(
     rows: Sequence[StoryRow], width: int, handle: Callable[[str], str] = str
-) -> Table:
+) -> RenderableType:
     """The table of ``newscat stories``: coverage first, then dates, providers and title.
 
-    A story is named by the handle of its first article (a REF that ``show`` takes)."""
+    A story is named by the handle of its first article (a REF that ``show`` takes), whole
+    on a line of its own above its row when too long for its column."""
     fields = ["story", "cov", "articles", "first", "last", "quality", "heat", "providers", "title"]
     cells: list[list[str]] = []
     for row in rows:
@@ -928,12 +944,17 @@ def stories_table(
         }
         cells.append([values[name] for name in fields])
 
-    def cell(row: int, name: str, text: str, width: int) -> Text:
-        return _styled(text, score_style(rows[row].best_quality) if name == "quality" else "")
-
+    # The story's handle is a REF: never cut, it hangs above its row when too long.
+    widths = hanging_widths(fields, cells, width, False, _STORY_FLEX, _STORY_DROP, {}, True)
+    shown = [i for i, w in enumerate(widths) if w is not None]
     right = ("cov", "articles", "quality", "heat")
-    caps = {"story": 22}
-    return _fitted_table(fields, cells, width, _STORY_FLEX, _STORY_DROP, right, cell, caps=caps)
+    columns = [(fields[i], widths[i] or 0, fields[i] in right) for i in shown]
+    texts = [
+        [_styled(row[i], score_style(story.best_quality) if fields[i] == "quality" else "")
+         for i in shown]
+        for story, row in zip(rows, cells, strict=True)
+    ]  # fmt: skip
+    return _TableLines(columns, texts, hangs=True)
 
 
 _TREND_FLEX = {"topic": (24, 10), "provider": (22, 10), "domain": (18, 8)}

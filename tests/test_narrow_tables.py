@@ -65,17 +65,18 @@ def table(*args: str, columns: int = 80) -> Result:
     return CliRunner().invoke(cli, ["list", "-f", "table", *args], env=env)
 
 
-def rows(lines: list[str]) -> list[tuple[str, str]]:
-    """(ref, the row's line) of each article of a table whose rows all have a date: a row
-    with a blank ref cell takes the lines above it that are not rows (its hanging ref)."""
-    start = lines[0].index("date")
+def rows(lines: list[str], dated: str = "date") -> list[tuple[str, str]]:
+    """(ref, the row's line) of each article of a table whose rows all have a date (in the
+    column ``dated``, the second): a row with a blank ref cell takes the lines above it
+    that are not rows (its hanging ref)."""
+    start = lines[0].index(dated)
     found: list[tuple[str, str]] = []
     above: list[str] = []
     for line in lines[1:]:
         if not re.fullmatch(r"\d{4}-\d\d-\d\d", line[start : start + 10]):
             above.append(line)
             continue
-        ref = line[: start - 2].rstrip()
+        ref = line[: lines[0].index(lines[0].split()[1]) - 2].rstrip()
         assert bool(ref) != bool(above), (ref, above)  # in its column or above it, not both
         found.append((ref or "".join(above), line))
         above = []
@@ -147,3 +148,20 @@ def test_at_a_real_terminal_of_80_columns(real_shaped: Path, tmp_path: Path) -> 
            "NEWSCAT_PAGER": "cat"}  # fmt: skip
     lines = plain(in_pty(["list", "-C", str(real_shaped)], env)).splitlines()
     assert lines == table("-C", str(real_shaped)).stdout.splitlines()
+
+
+def test_the_stories_table_names_each_story_by_a_whole_handle(real_shaped: Path) -> None:
+    """A story is named by its first article's handle: whole, hanging when it is long."""
+    env = {"COLUMNS": "80", "NO_COLOR": "1", "TZ": "UTC"}
+    result = CliRunner().invoke(cli, ["stories", "-C", str(real_shaped), "-f", "table"], env=env)
+    lines = result.stdout.splitlines()
+    assert all(cell_len(line) <= 80 for line in lines)
+    assert lines[0].split()[:3] == ["story", "cov", "last"]
+    found = rows(lines, "last")
+    assert "en/news/_posts/2026-07-16-ruby-3-3-12-released" in [ref for ref, _ in found]
+    for ref, line in found:
+        shown = CliRunner().invoke(cli, ["show", "-C", str(real_shaped), ref, "-f", "json"])
+        assert shown.exit_code == 0, (ref, shown.stderr)
+        title = json.loads(shown.stdout)["title"]
+        written = cell(lines, line, "title")
+        assert title == written or (written.endswith("…") and title.startswith(written[:-1]))

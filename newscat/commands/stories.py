@@ -21,6 +21,7 @@ from newscat.options import (
 )
 
 if TYPE_CHECKING:
+    from rich.console import RenderableType
     from rich.table import Table
     from typing_extensions import Unpack
 
@@ -95,7 +96,7 @@ def stories_command(**opts: Unpack[StoriesOptions]) -> None:
     if not rows:
         explain_nothing(app, index, filters)
 
-    def table(rows: Sequence[StoryRow], width: int) -> Table:
+    def table(rows: Sequence[StoryRow], width: int) -> RenderableType:
         from newscat.render import stories_table  # start-up time: Rich only for a table
 
         return stories_table(rows, width, index.handles())
