@@ -368,6 +368,8 @@ class _TableLines:
                 for part in _folded(row[0], options.max_width):
                     yield from part.render(console)
                     yield new_line
+                if len(row) == 1:  # the only column: no row left below it
+                    continue
                 row = [Text(""), *row[1:]]
             yield from self._line(row).render(console)
             yield new_line

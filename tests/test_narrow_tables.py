@@ -165,3 +165,12 @@ def test_the_stories_table_names_each_story_by_a_whole_handle(real_shaped: Path)
         title = json.loads(shown.stdout)["title"]
         written = cell(lines, line, "title")
         assert title == written or (written.endswith("…") and title.startswith(written[:-1]))
+
+
+def test_a_ref_wider_than_the_terminal_alone_folds_whole(real_shaped: Path) -> None:
+    """-F ref at 30 columns: each ref whole, folded where it is wider than the screen, with
+    no empty row below it."""
+    result = table("-C", str(real_shaped), "-F", "ref", "-s", "date", "-n", "2", columns=30)
+    lines = [line.rstrip() for line in result.stdout.splitlines()]
+    refs = [f"{lang}/news/_posts/{CVE}" for lang in ("en", "zh_tw")]
+    assert lines == ["ref", *[ref[i : i + 30] for ref in refs for i in range(0, len(ref), 30)]]
