@@ -154,7 +154,7 @@ def hanging_widths(
     header at least, when none does), and each longer value goes whole on a line of its
     own above its row. Its width says which values hang: those wider than it.
     """
-    hangs = header[0] in HANGING_FIELDS if hangs is None else hangs
+    hangs = bool(header) and (header[0] in HANGING_FIELDS if hangs is None else hangs)
     flexible = _FLEX if flexible is None else flexible
     natural, empty = _measure(header, rows, _CAP if caps is None else caps)
     if not hangs or natural[0] <= HANG_OVER:
@@ -337,7 +337,7 @@ def articles_table(
                 cell.stylize(f"link {article.url}")
             line.append(cell)
         cells.append(line)
-    return _TableLines(columns, cells, hangs=fields[shown[0]] in HANGING_FIELDS)
+    return _TableLines(columns, cells, hangs=bool(shown) and fields[shown[0]] in HANGING_FIELDS)
 
 
 class _TableLines:
