@@ -22,6 +22,8 @@ from newscat.stories.grouping import (
     similar,
     story_item,
     strip_site_suffix,
+    url_versions,
+    versions,
     words,
 )
 from tests.benchmarks.stories_quality import evaluate, load
@@ -164,9 +166,84 @@ def test_words_fold_case_accents_plurals_and_endings() -> None:
     assert words("Twitter's boss") == {"twitter", "boss"}
 
 
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("Node.js 17.0.1 (Current)", {"17.0.1"}),
+        ("Node v0.10.46 (Maintenance)", {"0.10.46"}),
+        ("Ruby 2.7.0-preview1 Released", {"2.7.0preview1"}),
+        ("Ruby 2.7.0 Preview 1 released", {"2.7.0preview1"}),
+        ("Ruby 2.0.0-p645 Released", {"2.0.0p645"}),
+        ("Ruby 2.0.0-p0リリース", {"2.0.0p0"}),
+        ("Ruby 2.5.0-rc1 已发布", {"2.5.0rc1"}),
+        ("Jekyll 4.0.0.pre.alpha1 Released", {"4.0.0prealpha1"}),
+        ("Announcing Rust 1.0.0.alpha.2", {"1.0.0alpha2"}),
+        ("OpenSSL updates, 1.0.2g and 1.0.1s", {"1.0.2g", "1.0.1s"}),
+        ("Liberado Ruby Enterprise Edition 1.8.7-2011.02", {"1.8.7-2011.02"}),
+        ("Bank of England raises interest rates to 2.25%", {"2.25"}),
+        ("The Difference Between Node.js 10 LTS and Node.js 12 LTS", set()),
+        ("Spurs 2 - 1 Arsenal", set()),
+    ],
+)  # fmt: skip
+def test_versions_a_title_names(title: str, expected: set[str]) -> None:
+    assert versions(title) == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://nodejs.org/en/blog/release/v17.0.1", {"17.0.1"}),
+        ("https://example.com/news/ruby-2.7.0-preview1-released.html", {"2.7.0preview1"}),
+        ("https://example.com/v2.1/news/story.html?v=3.4", set()),  # the last segment only
+        ("https://haaretz.com/news/some-title-1.10234567", set()),  # an article's number
+        (None, set()),
+    ],
+)  # fmt: skip
+def test_versions_a_url_names(url: str | None, expected: set[str]) -> None:
+    assert url_versions(url) == expected
+
+
+def test_release_notes_of_different_versions_are_not_near_duplicates() -> None:
+    # Their words and numbers overlap ("Node", "js", "17", "0"); their versions do not.
+    day = "2021-10-20T10:00:00Z"
+    pairs = [
+        ("Node.js 17.0.0 (Current)", "Node.js 17.0.1 (Current)"),
+        ("Node.js 17.0.0 (Current)", "Node.js 16.12.0 (Current)"),
+        ("Ruby 3.1.2 Released", "Ruby 3.1.3 Released"),
+        ("Ruby 2.7.0-preview1 Released", "Ruby 2.7.0 Released"),
+        ("Ruby 2.4.8 Telah Dirilis", "Ruby 2.5.7 Telah Dirilis"),
+    ]
+    for first, second in pairs:
+        assert not near_duplicate(item(1, first, day), item(2, second, day)), (first, second)
+    # The same version, however it is spelled, still may be.
+    same = [
+        ("Ruby 2.7.0-preview1 Released", "Ruby 2.7.0 Preview 1 released"),
+        ("Node.js 17.0.0 (Current)", "Node.js v17.0.0 released | InfoWorld"),
+        ("Ruby 1.8.7-p160 and 1.8.6-p368 released", "Ruby 1.8.7-p160 released"),
+    ]
+    for first, second in same:
+        assert near_duplicate(item(1, first, day), item(2, second, day, "Q")), (first, second)
+    # A URL that names another version: different news too.
+    a = item(1, "Node.js release notes, changes and downloads", day, url="https://n.org/v17.0.0")
+    b = item(2, "Node.js release notes, changes and downloads", day, url="https://n.org/v17.0.1")
+    assert not near_duplicate(a, b)
+
+
+def test_a_post_near_two_releases_joins_one_of_them_not_both() -> None:
+    # From nodejs.org: a post that names no version is near both releases; they are
+    # different news, so they never share its story.
+    found = group([
+        item(1, "The Difference Between Node.js 10 LTS and Node.js 12 LTS", "2019-10-20T12:00:00Z"),
+        item(2, "Node.js 12.13.0 (LTS)", "2019-10-21T09:21:21Z"),
+        item(3, "Node.js 10.17.0 (LTS)", "2019-10-22T19:21:58Z"),
+    ])  # fmt: skip
+    assert [found[key].story for key in (1, 2, 3)] == ["a1", "a1", "a3"]
+
+
 # --- the fast join agrees with the obvious one -----------------------------------------------
 
-_VOCABULARY = [f"w{n}" for n in range(14)]
+#: Words, and two versions (the only words with a dot).
+_VOCABULARY = [f"w{n}" for n in range(14)] + ["1.0", "2.0"]
 _START = datetime(2024, 1, 1, tzinfo=timezone.utc)
 
 
@@ -192,10 +269,25 @@ def _items(draw: st.DrawFn) -> list[StoryItem]:
     return out  # fmt: skip
 
 
+@st.composite
+def _release_notes(draw: st.DrawFn) -> list[StoryItem]:
+    """One provider's release notes over four days: near-duplicate titles, some naming a
+    version (of three), some none (which is near both)."""
+    out = []
+    for key in range(draw(st.integers(0, 12))):
+        version = draw(st.sampled_from([(), ("1.0",), ("2.0",), ("2.1",), ("1.0", "2.0")]))
+        extra = draw(st.lists(st.sampled_from(["w4", "w5"]), max_size=2))
+        title = frozenset(["w0", "w1", "w2", "w3", *version, *extra])
+        date = (_START + timedelta(hours=draw(st.integers(0, 96)))).strftime("%Y-%m-%dT%H:%M:%SZ")
+        out.append(StoryItem(key, f"id{key}", date, "a", None, (), title, title))
+    return out
+
+
 def _brute_force(items: list[StoryItem]) -> dict[int, set[int]]:
     """The rules read literally: place in date order, comparing every earlier article
-    (excerpts without the words common in the window before); then join every pair
-    that is linked, and every pair placed in one cluster."""
+    (excerpts without the words common in the window before) of a cluster none of whose
+    members names only other versions; then join every pair that is linked, and every
+    pair placed in one cluster."""
     ordered = sorted(items, key=lambda one: (one.date is None, one.date or "", one.id))
     cluster: dict[int, str] = {}
     start: dict[str, datetime | None] = {}
@@ -218,6 +310,11 @@ def _brute_force(items: list[StoryItem]) -> dict[int, set[int]]:
                 if (first := start[cluster[other.key]]) is not None
                 and moment - first <= DEFAULT_WINDOW
                 and similar(one, other, common)
+                and not any(
+                    one.versions and member.versions and not member.versions & one.versions
+                    for member in ordered[:i]
+                    if cluster[member.key] == cluster[other.key]
+                )
             ]
         cluster[one.key] = min(choices)[1] if choices else one.id
         start.setdefault(cluster[one.key], moment)
@@ -248,6 +345,16 @@ def test_a_cluster_never_spans_more_than_the_window() -> None:
 @settings(max_examples=150, deadline=None)
 @given(_items())
 def test_group_agrees_with_comparing_every_pair(items: list[StoryItem]) -> None:
+    _agrees_with_brute_force(items)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_release_notes())
+def test_release_notes_group_as_comparing_every_pair_says(items: list[StoryItem]) -> None:
+    _agrees_with_brute_force(items)
+
+
+def _agrees_with_brute_force(items: list[StoryItem]) -> None:
     expected = _brute_force(items)
     found = group(items)
     by_key = {one.key: one for one in items}

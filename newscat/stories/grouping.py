@@ -9,6 +9,11 @@ count only when the titles share two words) and it was published
 within a time window (three days by default) of that cluster's first article.
 So a cluster never spans more than the window: similar headlines week after
 week (a weekly column, a templated feed) do not chain into one endless story.
+Titles whose numbers share none are never near-duplicates, nor are titles (or
+URLs) that name versions none of which is the same ("Node.js 17.0.0" and
+"Node.js 17.0.1", "Ruby 2.7.0-preview1" and "Ruby 2.7.0": release notes that
+look alike are different news); and an article that names versions joins no
+cluster where one names only others, even through an article that names none.
 
 Then clusters join into stories when they hold the same canonical URL (the
 same page, spelled differently) or one's ``related`` list names another's URL,
@@ -191,6 +196,19 @@ STOPWORDS = frozenset(
 
 _WORD = re.compile(r"[^\W_]+")
 _NOT_ALNUM = re.compile(r"[\W_]+")
+#: A version: numbers joined by dots ("17.0.1", "v3.1", "1.0.2g"; a decimal figure such as
+#: "2.25" too), then any pre-release or patch marks ("2.7.0-preview1", "2.7.0 preview 1",
+#: "2.0.0-p645", "4.0.0.pre.alpha1") and a build number ("1.9.0-1").
+_VERSION = re.compile(
+    r"(?<![\d.])(\d+(?:\.\d+)+(?:[a-z](?![a-z]))?)"
+    r"((?:[-. ]?(?:preview|alpha|beta|rc)[-. ]?\d*(?![a-z])"
+    r"|[-.]?(?:pre|dev)\.?\d*(?![a-z])|[-.]?p\d+(?![a-z]))*)"
+    r"(-\d+(?:\.\d+)*)?"
+)
+_MARK_SEPARATORS = re.compile(r"[-. ]")
+_DOTTED = re.compile(r"\d\.\d")
+#: In a URL, a version's numbers are short: "1.10234567" is an article's number.
+_LONG_NUMBER = re.compile(r"\d{5}")
 _APOSTROPHE = re.compile(r"['’‘`](?:s|d|ll|re|ve|m|t)?\b", re.IGNORECASE)
 #: Where a site appends its name to a headline: "Title | BBC News", "Title - Reuters".
 _SUFFIX_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " · ")
@@ -223,6 +241,14 @@ class StoryItem:
         """The numbers in the title: headlines whose numbers differ report different news."""
         return frozenset(word for word in self.title_words if word.isdigit())
 
+    @functools.cached_property
+    def versions(self) -> frozenset[str]:
+        """The versions the title names (its only words with a dot: "17.0.1",
+        "2.7.0preview1") and those the last segment of its URL names: release notes of
+        different versions are different news."""
+        named = frozenset(word for word in self.title_words if "." in word)
+        return named | url_versions(self.url) if self.url else named
+
 
 @dataclass(frozen=True)
 class Assignment:
@@ -247,7 +273,8 @@ def story_item(
 ) -> StoryItem:
     """A StoryItem from an article's normalised fields and its ``related`` value as written."""
     canonical = canonical_url(url)
-    title_words = words(strip_site_suffix(title or "", provider, domain))
+    folded = _fold(strip_site_suffix(title or "", provider, domain))
+    title_words = _content_words(folded) | _versions(folded)
     return StoryItem(
         key=key,
         id=article_id,
@@ -327,10 +354,24 @@ def _names_site(squashed: str, names: set[str]) -> bool:
 def words(text: str) -> frozenset[str]:
     """The content words of a text: case and accents folded, stop words dropped, plurals
     and common endings cut, so that rewordings of one headline share their words."""
+    return _content_words(_fold(text))
+
+
+def versions(text: str) -> frozenset[str]:
+    """The version numbers a text names ("Node.js v17.0.1" names "17.0.1"), folded as
+    ``words`` folds: "Ruby 2.7.0-preview1" and "Ruby 2.7.0" name different versions."""
+    return _versions(_fold(text))
+
+
+def _fold(text: str) -> str:
     folded = text.casefold()
     if not folded.isascii():
         folded = unicodedata.normalize("NFKD", folded)
         folded = "".join(char for char in folded if not unicodedata.combining(char))
+    return folded
+
+
+def _content_words(folded: str) -> frozenset[str]:
     folded = _APOSTROPHE.sub(" ", folded)
     out = set()
     for word in _WORD.findall(folded):
@@ -338,6 +379,27 @@ def words(text: str) -> frozenset[str]:
             continue
         out.add(stem(word))
     return frozenset(out)
+
+
+def _versions(folded: str) -> frozenset[str]:
+    if "." not in folded:  # most titles: no pattern to run
+        return frozenset()
+    return frozenset(
+        core + _MARK_SEPARATORS.sub("", marks) + build
+        for core, marks, build in _VERSION.findall(folded)
+    )
+
+
+def url_versions(url: str | None) -> frozenset[str]:
+    """The versions the last segment of a URL's path names, as ``versions`` spells them
+    (".../blog/release/v17.0.1" names "17.0.1"); numbers of more than four digits are
+    not versions there."""
+    if not url or not _DOTTED.search(url):  # most URLs: nothing more to read
+        return frozenset()
+    segment = url.split("?", 1)[0].rsplit("/", 1)[-1]
+    return frozenset(
+        found for found in _versions(segment.casefold()) if not _LONG_NUMBER.search(found)
+    )
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -380,6 +442,8 @@ def similar(a: StoryItem, b: StoryItem, common: frozenset[str] = frozenset()) ->
     out of the excerpt comparison."""
     if a.numbers and b.numbers and not a.numbers & b.numbers:
         return False  # "rates to 2.25%" and "rates to 3%", "Monday 6 March" and "Tuesday 7 March"
+    if a.versions and b.versions and not a.versions & b.versions:
+        return False  # "Node.js 17.0.0" and "Node.js 17.0.1": their numbers overlap, not their versions
     shared = len(a.title_words & b.title_words)
     if shared >= TITLE_MIN_SHARED and jaccard(a.title_words, b.title_words) >= TITLE_MIN_JACCARD:
         return True
@@ -434,7 +498,8 @@ class Clusterer:
     of its own. A cluster therefore never spans more than the window, however
     many similar articles follow one another: similar headlines a week apart
     are two stories, not one chain. Excerpts are compared without the words
-    common in the window before the article (``COMMON_SHARE``).
+    common in the window before the article (``COMMON_SHARE``). An article that
+    names versions joins no cluster with a member that names only other versions.
 
     Articles must be given in ``order`` (date, then id). ``seed`` hands over an
     article already placed (the context before a change); ``place`` decides.
@@ -472,6 +537,11 @@ class Clusterer:
         # The window before the next article: its excerpts' words, and how many have each.
         self._recent: deque[tuple[datetime, frozenset[str]]] = deque()
         self._counts: Counter[str] = Counter()
+        # The versions named by the members of each cluster that has such members, while
+        # it may take more; ``_versioned`` holds those clusters by their start (about
+        # oldest first: a cluster is dropped once the ones before it have been).
+        self._versions: dict[str, list[frozenset[str]]] = {}
+        self._versioned: deque[tuple[datetime, str]] = deque()
 
     def seed(self, item: StoryItem, placed: Placed) -> None:
         """Remember an article placed before (it comes before every one to place)."""
@@ -502,9 +572,11 @@ class Clusterer:
                 if entry.start >= oldest:
                     choices.setdefault(entry.cluster, (entry.start, set()))[1].update(entry.members)
         placed = Placed(item.id, item.date)
-        items = self._items
+        items, named = self._items, item.versions
         for cluster in sorted(choices, key=lambda c: (choices[c][0], c)):
             members = [j for j in choices[cluster][1] if j in items]
+            if named and not self._admits(cluster, named):
+                continue
             if any(similar(item, items[j], common) for j in members):
                 placed = self._placed[members[0]]
                 break
@@ -522,6 +594,10 @@ class Clusterer:
         self._added.append((moment, index))
         self._recent.append((moment, item.text_words))
         self._counts.update(item.text_words)
+        if item.versions:
+            if placed.cluster not in self._versions:
+                self._versioned.append((start, placed.cluster))
+            self._versions.setdefault(placed.cluster, []).append(item.versions)
         for word in prefix:
             entry = self._entries.get((word, placed.cluster))
             if entry is None:
@@ -534,6 +610,9 @@ class Clusterer:
         before ``oldest`` and articles published a window before that. Once per
         ``_SWEEP_EVERY`` articles dropped, every posting is swept (a word may not come
         up again for years)."""
+        versioned = self._versioned
+        while versioned and versioned[0][0] < oldest:
+            del self._versions[versioned.popleft()[1]]
         added = self._added
         horizon = oldest - self.window
         while added and added[0][0] < horizon:
@@ -550,6 +629,12 @@ class Clusterer:
                 del self._entries[(word, posting.popleft().cluster)]
             if not posting:
                 del self._postings[word]
+
+    def _admits(self, cluster: str, versions: frozenset[str]) -> bool:
+        """Whether an article that names ``versions`` may join ``cluster``: every member
+        that names versions names one of them (a post about "Node.js 12 LTS", near both
+        "12.13.0" and "10.17.0", does not join two releases)."""
+        return all(named & versions for named in self._versions.get(cluster, ()))
 
     def _prefix(self, item: StoryItem) -> list[str]:
         words = item.title_words
