@@ -183,6 +183,10 @@ def test_words_fold_case_accents_plurals_and_endings() -> None:
         ("Bank of England raises interest rates to 2.25%", {"2.25"}),
         ("The Difference Between Node.js 10 LTS and Node.js 12 LTS", set()),
         ("Spurs 2 - 1 Arsenal", set()),
+        ("CVE-2019-16255: A code injection vulnerability of Shell#[]", {"cve.2019.16255"}),
+        ("CVE-2015-8027 DoS / CVE-2015-6764 V8 OOB", {"cve.2015.8027", "cve.2015.6764"}),
+        ("Przepełnienie stosu w YAML (CVE-2014-2525)", {"cve.2014.2525"}),
+        ("XCVE-2019-16255 and CVE-19-1", set()),
     ],
 )  # fmt: skip
 def test_versions_a_title_names(title: str, expected: set[str]) -> None:
@@ -212,6 +216,11 @@ def test_release_notes_of_different_versions_are_not_near_duplicates() -> None:
         ("Ruby 3.1.2 Released", "Ruby 3.1.3 Released"),
         ("Ruby 2.7.0-preview1 Released", "Ruby 2.7.0 Released"),
         ("Ruby 2.4.8 Telah Dirilis", "Ruby 2.5.7 Telah Dirilis"),
+        # Ruby's advisories of 2019-10-01: one day, one template, different flaws.
+        (
+            "CVE-2019-16255: A code injection vulnerability of Shell#[] and Shell#test",
+            "CVE-2019-15845: A NUL injection vulnerability of File.fnmatch and File.fnmatch?",
+        ),
     ]
     for first, second in pairs:
         assert not near_duplicate(item(1, first, day), item(2, second, day)), (first, second)
@@ -220,6 +229,10 @@ def test_release_notes_of_different_versions_are_not_near_duplicates() -> None:
         ("Ruby 2.7.0-preview1 Released", "Ruby 2.7.0 Preview 1 released"),
         ("Node.js 17.0.0 (Current)", "Node.js v17.0.0 released | InfoWorld"),
         ("Ruby 1.8.7-p160 and 1.8.6-p368 released", "Ruby 1.8.7-p160 released"),
+        (
+            "CVE-2019-16255: Code injection in Shell#test",
+            "Ruby: code injection in Shell#test (CVE-2019-16255)",
+        ),
     ]
     for first, second in same:
         assert near_duplicate(item(1, first, day), item(2, second, day, "Q")), (first, second)

@@ -206,6 +206,9 @@ _VERSION = re.compile(
     r"(-\d+(?:\.\d+)*)?"
 )
 _MARK_SEPARATORS = re.compile(r"[-. ]")
+#: A CVE id ("CVE-2019-16255"), spelled as a version ("cve.2019.16255"): security
+#: advisories of one day that look alike are different news unless they name one flaw.
+_CVE = re.compile(r"(?<![\w-])cve-(\d{4})-(\d{4,})(?!\d)")
 _DOTTED = re.compile(r"\d\.\d")
 #: In a URL, a version's numbers are short: "1.10234567" is an article's number.
 _LONG_NUMBER = re.compile(r"\d{5}")
@@ -244,8 +247,8 @@ class StoryItem:
     @functools.cached_property
     def versions(self) -> frozenset[str]:
         """The versions the title names (its only words with a dot: "17.0.1",
-        "2.7.0preview1") and those the last segment of its URL names: release notes of
-        different versions are different news."""
+        "2.7.0preview1", a CVE id as "cve.2019.16255") and those the last segment of its
+        URL names: release notes of different versions are different news."""
         named = frozenset(word for word in self.title_words if "." in word)
         return named | url_versions(self.url) if self.url else named
 
@@ -382,12 +385,15 @@ def _content_words(folded: str) -> frozenset[str]:
 
 
 def _versions(folded: str) -> frozenset[str]:
-    if "." not in folded:  # most titles: no pattern to run
-        return frozenset()
-    return frozenset(
-        core + _MARK_SEPARATORS.sub("", marks) + build
-        for core, marks, build in _VERSION.findall(folded)
-    )
+    found: set[str] = set()
+    if "." in folded:  # most titles: no pattern to run
+        found.update(
+            core + _MARK_SEPARATORS.sub("", marks) + build
+            for core, marks, build in _VERSION.findall(folded)
+        )
+    if "cve-" in folded:  # an advisory's id names one flaw, as a version names a release
+        found.update(f"cve.{year}.{number}" for year, number in _CVE.findall(folded))
+    return frozenset(found)
 
 
 def url_versions(url: str | None) -> frozenset[str]:
@@ -398,7 +404,9 @@ def url_versions(url: str | None) -> frozenset[str]:
         return frozenset()
     segment = url.split("?", 1)[0].rsplit("/", 1)[-1]
     return frozenset(
-        found for found in _versions(segment.casefold()) if not _LONG_NUMBER.search(found)
+        found
+        for found in _versions(segment.casefold())
+        if found.startswith("cve.") or not _LONG_NUMBER.search(found)
     )
 
 
