@@ -352,7 +352,7 @@ def joined_names(items: Sequence[Any]) -> tuple[str | None, str | None]:
     """A provider written as a list (several authors): its names joined with ", ", each
     once, and the first domain its mappings give. An item is a name or a mapping with
     ``name`` (and ``domain``); what is not text is left out. None where there is none."""
-    names: list[str] = []
+    names: dict[str, None] = {}  # in order, each once (a set's lookup: lists run long)
     domain: str | None = None
     for item in items:
         if isinstance(item, Mapping):
@@ -361,8 +361,8 @@ def joined_names(items: Sequence[Any]) -> tuple[str | None, str | None]:
                 domain = found
             item = item.get(PROVIDER_NAME_KEY)
         name = item.strip() if isinstance(item, str) else ""
-        if name and name not in names:
-            names.append(name)
+        if name:
+            names[name] = None
     return ", ".join(names) or None, domain
 
 

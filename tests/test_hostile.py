@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import json
 import os
 import socket
 import sqlite3
@@ -570,6 +571,21 @@ def test_a_fifo_among_the_articles_is_a_problem_never_opened(tmp_path: Path, cac
         assert (listed.exit_code, listed.stdout) == (0, "good\n")
         again = f"--cache-dir {tmp_path / 'cache'}" if cache else "--no-cache"
         assert listed.stderr == f"1 file skipped; run `newscat check -C {root} {again}`\n"
+
+
+def test_a_byline_of_many_names_is_joined_in_linear_time(tmp_path: Path) -> None:
+    """200,000 authors (1.7 MB of front matter): each name once, in order. Joining them
+    by searching the names so far took minutes; a real process with a time limit
+    fails here instead of holding the test run."""
+    names = [f"n{i}" for i in range(200_000)]
+    text = f"---\ntitle: T\nauthor: [{', '.join(names + names[:10])}]\n---\nbody\n"
+    root = make_root(tmp_path, {"many.md": text})
+    done = subprocess.run(
+        [sys.executable, "-m", "newscat", "list", "--no-cache", "-C", str(root), "-f", "jsonl"],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert (done.returncode, done.stderr) == (0, "")
+    assert json.loads(done.stdout)["provider"] == ", ".join(names)
 
 
 def test_a_fifo_among_the_articles_never_holds_a_real_process(tmp_path: Path) -> None:
