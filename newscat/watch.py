@@ -88,8 +88,9 @@ def _live_watcher(database: str) -> dict[str, Any] | None:
 
 
 def _info(fd: int) -> dict[str, Any]:
+    """What the watcher wrote about itself, read whole ({} when it cannot be read)."""
     try:
-        data = json.loads(os.pread(fd, 4096, 0) or b"{}")
+        data = json.loads(os.pread(fd, max(os.fstat(fd).st_size, 1), 0) or b"{}")
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
@@ -128,7 +129,8 @@ def synced(database: str, roots: Sequence[str], timeout: float = SYNC_SECONDS) -
     info = _live_watcher(database)
     if info is None:
         return False
-    if info.get("identities") != _identities(roots):
+    began = info.get("identities")
+    if began is not None and began != _identities(roots):
         return False  # a root replaced (or renamed away) since the watcher began: it sees another
     cookies: list[str] = []
     try:

@@ -3,6 +3,8 @@ their walk only while it is alive and has caught up, and walk in every other cas
 
 from __future__ import annotations
 
+import fcntl
+import json
 import logging
 import os
 import queue
@@ -191,6 +193,25 @@ def test_a_root_replaced_by_another_folder_means_a_walk_at_once_and_the_watcher_
     )
     assert not Path(database + watch.SUFFIX).exists()
     assert run("index", "--status", "-C", str(cat)).stdout.splitlines()[-1] == "watched       no"
+
+
+def test_what_a_watcher_says_of_itself_is_read_whole_however_long(tmp_path: Path) -> None:
+    """Forty roots of long names make the lock file's JSON longer than a page: read in
+    part it would be no JSON, and every command would walk."""
+    database = str(tmp_path / "index.sqlite3")
+    roots = [str(tmp_path / f"{'r' * 120}{i}") for i in range(40)]
+    for root in roots:
+        os.mkdir(root)
+    info = {"pid": 4242, "roots": roots, "identities": watch._identities(roots), "started": 0}
+    fd = os.open(watch.lock_path(database), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # as a live watcher holds it
+        os.write(fd, json.dumps(info).encode())
+        assert os.fstat(fd).st_size > 4096
+        assert watch.watcher_pid(database) == 4242
+        assert watch._live_watcher(database) == info
+    finally:
+        os.close(fd)
 
 
 def test_sigterm_stops_it_cleanly(cat: Path, isolated_env: Path, children: list[Child]) -> None:
