@@ -41,7 +41,7 @@ from newscat.stories.grouping import (
 )
 
 #: Bump when grouping changes, so that stored stories are rebuilt.
-STORIES_VERSION = "4"
+STORIES_VERSION = "5"
 _META_KEY = "stories"
 #: Above this many new articles (or a tenth of the catalogue), grouping everything at
 #: once is cheaper than placing them one date range at a time.

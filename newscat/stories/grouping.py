@@ -388,12 +388,21 @@ def _versions(folded: str) -> frozenset[str]:
     found: set[str] = set()
     if "." in folded:  # most titles: no pattern to run
         found.update(
-            core + _MARK_SEPARATORS.sub("", marks) + build
+            _short_core(core) + _MARK_SEPARATORS.sub("", marks) + build
             for core, marks, build in _VERSION.findall(folded)
         )
     if "cve-" in folded:  # an advisory's id names one flaw, as a version names a release
         found.update(f"cve.{year}.{number}" for year, number in _CVE.findall(folded))
     return frozenset(found)
+
+
+def _short_core(core: str) -> str:
+    """A version's numbers without the trailing zeros past the second ("3.3.0" is
+    "3.3", "17.0.0" is "17.0"), so that two spellings of one release are one version."""
+    parts = core.split(".")
+    while len(parts) > 2 and parts[-1] == "0":
+        parts.pop()
+    return ".".join(parts)
 
 
 def url_versions(url: str | None) -> frozenset[str]:
