@@ -12,7 +12,6 @@ import os
 import re
 import shlex
 import sys
-import textwrap
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import IO, TYPE_CHECKING, Any, Literal
@@ -1230,36 +1229,109 @@ def cache_table(found: Sequence[CacheEntry]) -> Table:
 def aligned_text(rows: Sequence[Sequence[str]], width: int | None = None) -> str:
     """Rows of plain cells (already inert) as lines in aligned columns, the last one free.
 
-    Given ``width``, a last cell too long for what the other columns leave (at least
-    ``_LEAST_FREE`` cells) wraps, never cut: its lines break before an option (``--x``)
-    where they can, else between words, and go on indented under the column.
+    Given ``width``, a last cell too long for what the other columns leave wraps, never
+    cut (see ``wrapped_options``), indented under its column. When they leave it less than
+    ``_LEAST_FREE`` cells, every last cell goes below its row instead, indented by
+    ``_BELOW`` and wrapped to the rest of the width; a first cell too long then hangs
+    whole on a line of its own above its row, so that every line fits (``width`` ≥ 20).
     """
     widths = [max(cell_len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     indent = sum(widths) + _GAP * len(widths)
-    room = None if width is None else max(width - indent, _LEAST_FREE)
+    if width is not None and width - indent < _LEAST_FREE:
+        return _options_below(rows, widths, width)
     lines = []
     for row in rows:
         cells = [cell + " " * (w - cell_len(cell)) for cell, w in zip(row, widths, strict=False)]
-        last = [row[-1]] if room is None else wrapped_options(row[-1], room)
-        lines.append("  ".join([*cells, last[0]]).rstrip())
+        last = [row[-1]] if width is None else wrapped_options(row[-1], width - indent)
+        lines.append("  ".join([*cells, last[0]]) if last[0] else "  ".join(cells).rstrip())
         lines += [" " * indent + more for more in last[1:]]
     return "\n".join(lines) + "\n"
 
 
-#: The least width a wrapped last column of ``aligned_text`` gets.
+#: The least width a wrapped last column of ``aligned_text`` gets beside the others.
 _LEAST_FREE = 24
+#: How far ``aligned_text`` indents a last cell it puts below its row.
+_BELOW = 4
+
+
+def _options_below(rows: Sequence[Sequence[str]], widths: list[int], width: int) -> str:
+    """``aligned_text`` for a terminal too narrow for the last column beside the others:
+    each row's last cell on lines of its own below the row, indented by ``_BELOW``."""
+    others = sum(widths[1:]) + _GAP * (len(widths) - 1)
+    first = max(min(widths[0], width - others), cell_len(rows[0][0]))
+    lines = []
+    for row in rows:
+        head = row[0]
+        if cell_len(head) > first:  # hangs whole above its row, folded only if wider than all
+            lines += _wrapped_words(head, width)
+            head = ""
+        cells = [head, *row[1:-1]]
+        padded = [
+            cell + " " * (w - cell_len(cell))
+            for cell, w in zip(cells, [first, *widths[1:]], strict=True)
+        ]
+        lines.append("  ".join(padded).rstrip())
+        if row[-1]:
+            lines += [" " * _BELOW + part for part in wrapped_options(row[-1], width - _BELOW)]
+    return "\n".join(lines) + "\n"
 
 
 def wrapped_options(text: str, width: int) -> list[str]:
-    """A command line's options in lines of at most ``width`` cells: an option and its
-    value kept together where they fit, breaking before ``--`` first, then between
-    words (a word wider than the line is split)."""
+    """A command line's options in lines of at most ``width`` cells (wide characters count
+    two), never losing a character: an option and its value kept together where they
+    fit, breaking before an option (a word starting ``--`` outside quotes) first, then
+    between words; a word wider than the line is split between characters.
+
+    Where no word is split, the lines joined by single spaces give back ``text``.
+    """
+    width = max(width, 2)  # room for one wide character
     lines: list[str] = []
-    for option in re.split(r" (?=--)", text):
+    for option in _options(text):
         if lines and cell_len(lines[-1]) + 1 + cell_len(option) <= width:
             lines[-1] += " " + option
         elif cell_len(option) <= width:
             lines.append(option)
         else:
-            lines += textwrap.wrap(option, width, break_on_hyphens=False) or [option]
+            lines += _wrapped_words(option, width)
     return lines or [""]
+
+
+def _options(text: str) -> list[str]:
+    """``text`` split before each word that starts with ``--`` outside shell quotes (one
+    space apart), each option with its value: ``"--a 'x --b' --c"`` → ``--a 'x --b'``,
+    ``--c``. Joined by spaces, the parts are ``text``."""
+    parts: list[str] = []
+    start, quote = 0, ""
+    for i, char in enumerate(text):
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char == " " and text.startswith("--", i + 1) and i > start:
+            parts.append(text[start:i])
+            start = i + 1
+    return [*parts, text[start:]]
+
+
+def _wrapped_words(text: str, width: int) -> list[str]:
+    """``text`` in lines of at most ``width`` cells (≥ 2), broken at spaces; a word wider
+    than a line is cut between characters."""
+    lines: list[str] = []
+    for word in text.split(" "):
+        if lines and cell_len(lines[-1]) + 1 + cell_len(word) <= width:
+            lines[-1] += " " + word
+        elif cell_len(word) <= width:
+            lines.append(word)
+        else:
+            lines += _chopped(word, width)
+    return lines
+
+
+def _chopped(word: str, width: int) -> list[str]:
+    """``word`` cut into pieces of at most ``width`` cells (≥ 2), every character kept."""
+    pieces = [""]
+    for char in word:
+        if pieces[-1] and cell_len(pieces[-1] + char) > width:
+            pieces.append("")
+        pieces[-1] += char
+    return pieces
