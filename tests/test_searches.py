@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shlex
 import sys
 from pathlib import Path
 
+import hypothesis
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from rich.cells import cell_len
 
+from newscat.render import aligned_text, wrapped_options
 from tests.conftest import SEEDS, run, write_article
+from tests.test_terminal import in_pty
 
 NHS = "000_50e039b255de019a"  # NHS HEE, quality 58, heat 68, 2022-05-19
 DH = "002_6ef551387f7f8ea7"  # Digital Health, quality 56, heat 66, 2022-11-02
@@ -354,3 +362,139 @@ def test_the_searches_table_fits_80_columns_and_wraps_long_options(
     monkeypatch.setenv("COLUMNS", "300")
     wide = run("searches", "-f", "table").stdout.splitlines()
     assert len(wide) == 3  # wide enough: one line each
+
+
+NARROW = """
+[searches.security-and-releases-of-2024-in-japan]
+match = "セキュリティ 脆弱性 リリース 日本語の長い検索語句を含むテキスト"
+since = "2022-01-01"
+
+[searches.quoted]
+where = "title ~ 'foo --bar'"
+match = "foo --baz"
+sort = "-date"
+"""
+
+
+def test_at_40_columns_options_go_below_their_row_and_a_long_name_hangs(
+    user_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The name and count leave the options under 24 cells: they go below the row, indented
+    by 4; a name too long for its column hangs above its row; wide characters count two."""
+    user_file.write_text(NARROW, encoding="utf-8")
+    monkeypatch.setenv("COLUMNS", "40")
+    result = run("searches", "-f", "table")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout == (
+        "search                          articles\n"
+        "    options\n"
+        "@quoted                         0\n"
+        "    --where 'title ~ '\"'\"'foo\n"
+        "    --bar'\"'\"'' --match 'foo --baz'\n"
+        "    --sort -date\n"
+        "@security-and-releases-of-2024-in-japan\n"
+        "                                0\n"
+        "    --match 'セキュリティ 脆弱性\n"
+        "    リリース\n"
+        "    日本語の長い検索語句を含むテキスト'\n"
+        "    --since 2022-01-01\n"
+    )
+    assert max(cell_len(line) for line in result.stdout.splitlines()) == 40
+
+
+def test_at_60_columns_an_option_with_a_quoted_dash_dash_stays_whole(
+    user_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--bar`` and ``--baz`` are inside quotes: no break before them."""
+    user_file.write_text(NARROW, encoding="utf-8")
+    monkeypatch.setenv("COLUMNS", "60")
+    result = run("searches", "-f", "table")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout == (
+        "search                                   articles\n"
+        "    options\n"
+        "@quoted                                  0\n"
+        "    --where 'title ~ '\"'\"'foo --bar'\"'\"''\n"
+        "    --match 'foo --baz' --sort -date\n"
+        "@security-and-releases-of-2024-in-japan  0\n"
+        "    --match 'セキュリティ 脆弱性 リリース\n"
+        "    日本語の長い検索語句を含むテキスト' --since 2022-01-01\n"
+    )
+    monkeypatch.setenv("COLUMNS", "80")  # room enough beside the others: wrapped there
+    lines = run("searches", "-f", "table").stdout.splitlines()
+    assert lines[0] == "search                                   articles  options"
+    assert (
+        lines[1] == "@quoted                                  0         --where 'title ~ '\"'\"'foo"
+    )
+    assert all(cell_len(line) <= 80 for line in lines)
+
+
+def test_the_table_fits_a_real_terminal_of_40_columns(user_file: Path) -> None:
+    """The width comes from the terminal itself, not only from $COLUMNS."""
+    user_file.write_text(NARROW, encoding="utf-8")
+    shown = in_pty(["searches"], {"NEWSCAT_CONFIG": str(user_file)}, columns=40, unset=("COLUMNS",))
+    lines = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", shown).replace("\r", "").splitlines()
+    assert "    --where 'title ~ '\"'\"'foo" in lines
+    assert "    日本語の長い検索語句を含むテキスト'" in lines
+    assert max(cell_len(line) for line in lines) == 40
+
+
+def test_options_break_only_before_an_option_outside_quotes() -> None:
+    assert wrapped_options("--sort -date --match 'foo --baz'", 25) == [
+        "--sort -date",
+        "--match 'foo --baz'",
+    ]
+    assert wrapped_options('--where "a --b" --x', 15) == ['--where "a --b"', "--x"]
+    assert wrapped_options("--no-x --limit 1", 20) == ["--no-x --limit 1"]
+    assert wrapped_options("", 20) == [""]
+
+
+def test_a_word_wider_than_the_line_is_cut_between_characters_never_inside_one() -> None:
+    assert wrapped_options("--match 日本語日本語日本語", 7) == [
+        "--match",
+        "日本語",
+        "日本語",
+        "日本語",
+    ]
+    assert wrapped_options("--m abcdefghij", 4) == ["--m", "abcd", "efgh", "ij"]
+
+
+_WORDS = st.text(
+    st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")) | st.sampled_from("日本 '\"-"),
+    max_size=30,
+)
+_OPTIONS = st.lists(
+    st.tuples(st.from_regex(r"[a-z][a-z-]{0,14}", fullmatch=True), st.none() | _WORDS),
+    max_size=8,
+).map(
+    lambda pairs: " ".join(f"--{k}" if v is None else f"--{k} {shlex.quote(v)}" for k, v in pairs)
+)
+
+
+@hypothesis.settings(max_examples=500, deadline=None)
+@given(text=_OPTIONS | _WORDS, width=st.integers(20, 120))
+def test_wrapped_options_fit_and_lose_nothing(text: str, width: int) -> None:
+    lines = wrapped_options(text, width)
+    assert all(cell_len(line) <= width for line in lines)
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")  # every character, in order
+    if all(cell_len(word) <= width for word in text.split(" ")):  # no word cut
+        assert " ".join(lines) == text
+
+
+@hypothesis.settings(max_examples=300, deadline=None)
+@given(
+    names=st.lists(st.from_regex(r"@[a-z0-9-]{1,45}", fullmatch=True), min_size=1, max_size=4),
+    texts=st.lists(_OPTIONS, min_size=4, max_size=4),
+    width=st.integers(20, 120),
+)
+def test_every_line_of_the_searches_table_fits(
+    names: list[str], texts: list[str], width: int
+) -> None:
+    rows = [
+        ["search", "articles", "options"],
+        *([n, "12", t] for n, t in zip(names, texts[: len(names)], strict=True)),
+    ]
+    lines = aligned_text(rows, width).splitlines()
+    assert all(cell_len(line) <= width for line in lines)
+    shown = "".join("".join(line.split()) for line in lines)
+    assert shown == "".join("".join(cell.split()) for row in rows for cell in row)  # in order
