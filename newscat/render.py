@@ -1232,8 +1232,9 @@ def aligned_text(rows: Sequence[Sequence[str]], width: int | None = None) -> str
     Given ``width``, a last cell too long for what the other columns leave wraps, never
     cut (see ``wrapped_options``), indented under its column. When they leave it less than
     ``_LEAST_FREE`` cells, every last cell goes below its row instead, indented by
-    ``_BELOW`` and wrapped to the rest of the width; a first cell too long then hangs
-    whole on a line of its own above its row, so that every line fits (``width`` ≥ 20).
+    ``_BELOW`` and wrapped to the rest of the width; a first cell too long then goes on a
+    line of its own above its row (split only where wider than ``width``), so that every
+    line fits (for ``width`` ≥ 20 with the searches table's columns).
     """
     widths = [max(cell_len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     indent = sum(widths) + _GAP * len(widths)
