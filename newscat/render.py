@@ -130,7 +130,8 @@ def fit_widths(
     return _fit(header, natural, empty, width, flexible, drop_order, keep)
 
 
-#: A first column this narrow stays whole in its column: what hanging would give is little.
+#: A first column never narrows below this, and a value this wide never hangs: what
+#: hanging would give is little.
 HANG_OVER = 16
 
 
@@ -145,27 +146,35 @@ def hanging_widths(
     hangs: bool | None = None,
 ) -> list[int | None]:
     """``fit_widths`` for a table whose first column may hang: a ``ref`` or an ``id``
-    (None), or any other when ``hangs``.
+    (None), or any other when ``hangs``. Its width says which values hang: those wider
+    than it, each whole on a line of its own above its row.
 
-    When that column, whole and wider than ``HANG_OVER``, leaves another column less than
-    its comfortable width (a title squeezed by the long path ids of a real site), it
-    narrows to the longest of its values that leaves every other column that much (its
-    header at least, when none does), and each longer value goes whole on a line of its
-    own above its row. Its width says which values hang: those wider than it.
+    The column narrows only when that pays. Its width is the longest of its values (of
+    ``HANG_OVER`` cells or more) that leaves every other column its comfortable width,
+    else ``HANG_OVER`` (it never narrows below that); and the table hangs at that width
+    only if at most half of its rows then hang, or if without hanging a flexible column
+    would be starved (narrower than its least width: a title squeezed to a few cells by
+    the long path ids of a real site). Otherwise the column keeps its natural width.
     """
     hangs = bool(header) and (header[0] in HANGING_FIELDS if hangs is None else hangs)
     flexible = _FLEX if flexible is None else flexible
     natural, empty = _measure(header, rows, _CAP if caps is None else caps)
+    floor = min(HANG_OVER, natural[0], width) if hangs else 1
+    plain = _fit(header, natural, empty, width, flexible, drop_order, keep, floor)
     if not hangs or natural[0] <= HANG_OVER:
-        return _fit(header, natural, empty, width, flexible, drop_order, keep)
-    fitted: list[int | None] = []
-    lengths = {cell_len(row[0]) for row in rows} | {cell_len(header[0])}
-    for length in sorted(lengths, reverse=True):  # the longest first: the fewest lines
-        narrowed = [length, *natural[1:]]
-        fitted = _fit(header, narrowed, empty, width, flexible, drop_order, keep)
+        return plain
+    firsts = [cell_len(row[0]) for row in rows]
+    fitted = plain
+    for length in sorted({n for n in firsts if n >= HANG_OVER} | {HANG_OVER}, reverse=True):
+        narrowed = [length, *natural[1:]]  # the longest first: the fewest lines
+        fitted = _fit(header, narrowed, empty, width, flexible, drop_order, keep, floor)
         if _comfortable(header, fitted, narrowed, flexible):
             break
-    return fitted
+    shown = fitted[0]
+    hung = sum(n > shown for n in firsts) if shown is not None else 0
+    if 2 * hung <= len(rows) or _starved(header, plain, natural, flexible):
+        return fitted
+    return plain
 
 
 def _comfortable(
@@ -182,6 +191,21 @@ def _comfortable(
         if shown is not None and shown < wanted:
             return False
     return True
+
+
+def _starved(
+    header: Sequence[str],
+    widths: Sequence[int | None],
+    natural: list[int],
+    flexible: dict[str, tuple[int, int]],
+) -> bool:
+    """Whether a flexible column shown after the first is narrower than its least width
+    (or its natural one, when that is less)."""
+    for i, name in enumerate(header[1:], 1):
+        shown = widths[i]
+        if name in flexible and shown is not None and shown < min(natural[i], flexible[name][1]):
+            return True
+    return False
 
 
 def _measure(
@@ -205,8 +229,10 @@ def _fit(
     flexible: dict[str, tuple[int, int]],
     drop_order: Sequence[str],
     keep: bool,
+    floor: int = 1,
 ) -> list[int | None]:
-    """``fit_widths`` from the columns' natural widths and which are empty."""
+    """``fit_widths`` from the columns' natural widths and which are empty; the first
+    column never squeezed below ``floor``."""
     widths: dict[int, int] = dict(enumerate(natural))
     flex = [i for i, name in enumerate(header) if name in flexible]
     if _total(widths) > width and not keep:  # a column empty in every row says nothing: all go
@@ -226,7 +252,7 @@ def _fit(
         if i in widths and _total(widths) > width:
             least = min(natural[i], flexible[header[i]][1])
             widths[i] = max(least, widths[i] - (_total(widths) - width))
-    _squeeze(widths, header, width)
+    _squeeze(widths, header, width, floor)
     _give_back(widths, natural, [i for i in flex if i in widths], header, width)
     return [widths.get(i) for i in range(len(header))]
 
@@ -236,14 +262,16 @@ def _total(widths: dict[int, int]) -> int:
     return sum(widths.values()) + _GAP * (len(widths) - 1)
 
 
-def _squeeze(widths: dict[int, int], header: Sequence[str], width: int) -> None:
-    """The last resort: the widest column gives one cell at a time (_WHOLE ones last)."""
+def _squeeze(widths: dict[int, int], header: Sequence[str], width: int, floor: int = 1) -> None:
+    """The last resort: the widest column gives one cell at a time (_WHOLE ones last), down
+    to one cell (the first column to ``floor``)."""
     while _total(widths) > width:
-        widest = max(
-            widths, key=lambda i: (header[i] not in _WHOLE and widths[i] > 3, widths[i], i)
-        )
-        if widths[widest] <= 1:
+        giving = [i for i in widths if widths[i] > (floor if i == 0 else 1)]
+        if not giving:
             break
+        widest = max(
+            giving, key=lambda i: (header[i] not in _WHOLE and widths[i] > 3, widths[i], i)
+        )
         widths[widest] -= 1
 
 
@@ -367,7 +395,7 @@ class _TableLines:
                 for part in _folded(row[0], options.max_width):
                     yield from part.render(console)
                     yield new_line
-                if len(row) == 1:  # the only column: no row left below it
+                if not any(cell.plain for cell in row[1:]):  # nothing left below it
                     continue
                 row = [Text(""), *row[1:]]
             yield from self._line(row).render(console)

@@ -135,7 +135,8 @@ def test_named_columns_on_a_narrow_terminal_keep_ids_and_dates_whole(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Seven columns named at 80: a cut id would be no REF, and whole in its column it
-    would squeeze the six others, so it goes whole on a line of its own above its row."""
+    would starve the title and topics, so it goes whole on a line of its own above its row;
+    its column keeps ``HANG_OVER`` (16) cells, never fewer."""
     monkeypatch.setenv("COLUMNS", "80")
     folder = tmp_path / "deep"
     write_article(folder, "2026/12/435_96171be4375def6e.md", title="A" * 60,
@@ -146,7 +147,7 @@ def test_named_columns_on_a_narrow_terminal_keep_ids_and_dates_whole(
     assert all(len(line) <= 80 for line in lines)
     assert lines[0].split() == fields.split(",")
     assert lines[1] == "2026/12/435_96171be4375def6e"
-    assert lines[2].startswith(" " * len("id  ") + "A" * 21 + "…  Medical Xpress")
+    assert lines[2].startswith(" " * (16 + 2) + "A" * 11 + "…  Medical Xp…  ")
     assert lines[2].split()[-1] == "2026-12-31"
     shown = run("show", "-C", str(folder), lines[1], "-f", "json")
     assert shown.exit_code == 0

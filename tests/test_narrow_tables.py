@@ -68,12 +68,13 @@ def table(*args: str, columns: int = 80) -> Result:
 def rows(lines: list[str], dated: str = "date") -> list[tuple[str, str]]:
     """(ref, the row's line) of each article of a table whose rows all have a date (in the
     column ``dated``, the second): a row with a blank ref cell takes the lines above it
-    that are not rows (its hanging ref)."""
+    that are not rows (its hanging ref). A hanging ref may hold a date where the column
+    is (``en/news/_posts/2026-07-16-…``): a row's date has the gap before it."""
     start = lines[0].index(dated)
     found: list[tuple[str, str]] = []
     above: list[str] = []
     for line in lines[1:]:
-        if not re.fullmatch(r"\d{4}-\d\d-\d\d", line[start : start + 10]):
+        if not re.fullmatch(r"  \d{4}-\d\d-\d\d", line[start - 2 : start + 10]):
             above.append(line)
             continue
         ref = line[: lines[0].index(lines[0].split()[1]) - 2].rstrip()
