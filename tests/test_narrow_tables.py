@@ -2,7 +2,9 @@
 
 A table's ``ref`` is what a user copies into ``newscat show``: it is never cut. One too
 long for its column goes whole on a line of its own above its row, so that the titles
-keep a reasonable share of the 80 columns.
+keep a reasonable share of the 80 columns; but only when that pays: when at most half
+the rows hang, or when the titles would otherwise be starved. The column never narrows
+below 16 cells.
 """
 
 from __future__ import annotations
@@ -175,3 +177,193 @@ def test_a_ref_wider_than_the_terminal_alone_folds_whole(real_shaped: Path) -> N
     lines = [line.rstrip() for line in result.stdout.splitlines()]
     refs = [f"{lang}/news/_posts/{CVE}" for lang in ("en", "zh_tw")]
     assert lines == ["ref", *[ref[i : i + 30] for ref in refs for i in range(0, len(ref), 30)]]
+
+
+# --- when hanging pays (and when it does not) --------------------------------------------
+
+RUBY_RELEASES = ("2022-11-24-ruby-2-7-7", "2023-03-30-ruby-2-7-8", "2022-04-12-ruby-2-6-10")
+RUBY_LANGUAGES = ("en", "ja", "ko", "zh_cn", "zh_tw")
+
+
+def ruby_releases(root: Path, title: str = "Ruby {version} Released") -> None:
+    """www.ruby-lang.org's release posts: each slug under five languages, so each ref is
+    the whole path (46 cells under en/ja/ko, 49 under zh_cn/zh_tw)."""
+    for day, slug in enumerate(RUBY_RELEASES, 1):
+        version = slug.split("ruby-")[1].replace("-", ".")
+        for lang in RUBY_LANGUAGES:
+            write_article(
+                root, f"www.ruby-lang.org/{lang}/news/_posts/{slug}-released.md",
+                body=f"This release includes security fixes. Ruby {version} release notes.",
+                title=title.format(version=version, lang=lang), author="hsbt",
+                publishedDateTime=f"{slug[:10]}T0{day}:00:00Z",
+            )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def releases(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Fifteen ruby release posts (long refs) and two nodejs.org releases (short ones)."""
+    root = tmp_path_factory.mktemp("releases")
+    ruby_releases(root)
+    for minor in (6, 7):
+        write_article(
+            root, f"nodejs.org/apps/site/pages/en/blog/release/v26.{minor}.0.md",
+            body="Notable changes in this release: a new test runner.",
+            title=f"Node.js 26.{minor}.0 (Current)", author="Antoine du Hamel",
+            publishedDateTime=f"2026-08-0{minor - 3}T16:25:55Z",
+        )  # fmt: skip
+    return root
+
+
+def hanging(lines: list[str], dated: str = "date") -> list[str]:
+    """The refs of a table (see ``rows``) that hang: their row's own ref cell is blank."""
+    return [ref for ref, line in rows(lines, dated) if not line[:1].strip()]
+
+
+def widths(lines: list[str]) -> dict[str, int]:
+    """Each column's width, from a table's header (padded to its last column's width)."""
+    header = lines[0]
+    found: dict[str, int] = {}
+    for name in header.split():
+        start, end = span(lines, name)
+        found[name] = (end if end is not None else cell_len(header)) - start
+    return found
+
+
+def test_refs_do_not_hang_when_most_rows_would(releases: Path) -> None:
+    """At 100 columns, hanging fifteen of seventeen refs would grow the snippet by a few
+    cells at the cost of fifteen lines: the refs stay whole in their column, one line a
+    row, the title and the snippet above their least widths."""
+    lines = table("-C", str(releases), "-m", "release", "-n", "50", columns=100).stdout.splitlines()
+    assert len(lines) == 1 + 17
+    assert hanging(lines) == []
+    assert widths(lines) == {"ref": 49, "date": 10, "title": 22, "snippet": 13}
+    assert lines[1].startswith("en/news/_posts/2023-03-30-ruby-2-7-8-released      2023-03-30")
+    assert lines[-1].startswith("v26.6.0" + " " * (49 - 7 + 2) + "2026-08-03")
+
+
+def test_at_40_columns_the_ref_column_keeps_16_cells(releases: Path) -> None:
+    """Too narrow for any comfort, the table hangs (the titles would be starved), but the
+    ref column never narrows below 16 cells: v26.7.0 stays in its column."""
+    lines = table("-C", str(releases), "-m", "release", "-n", "50", columns=40).stdout.splitlines()
+    assert all(cell_len(line) <= 40 for line in lines)
+    assert widths(lines)["ref"] == 16
+    assert hanging(lines) == [
+        f"{lang}/news/_posts/{slug}-released" for slug in RUBY_RELEASES[1::-1] + RUBY_RELEASES[2:]
+        for lang in RUBY_LANGUAGES
+    ]  # fmt: skip
+    assert lines[-2].startswith("v26.7.0" + " " * (16 - 7 + 2) + "2026-08-04")
+    assert lines[-1].startswith("v26.6.0" + " " * (16 - 7 + 2) + "2026-08-03")
+
+
+@pytest.fixture(scope="module")
+def mastodon(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """docs.joinmastodon.org's pages, in two languages each: refs of 15 to 24 cells."""
+    root = tmp_path_factory.mktemp("mastodon")
+    pages = {
+        "admin/optional/tor": "Onion services", "admin/moderation": "Moderation actions",
+        "user/run-your-own": "Running your own server", "admin/migrating":
+        "Migrating to a new machine", "user/network": "Using the network features",
+    }  # fmt: skip
+    for lang in ("en", "zh-cn"):
+        for page, title in pages.items():
+            write_article(
+                root, f"mastodon-docs/content/{lang}/{page}.md", title=title,
+                body=f"How a Mastodon server does it ({lang}): every server follows these steps.",
+            )  # fmt: skip
+    return root
+
+
+def test_at_60_columns_refs_of_15_to_24_cells_stay_in_their_column(mastodon: Path) -> None:
+    """No width leaves title and snippet comfortable at 60 columns; hanging at 16 cells
+    would hang nine rows of ten, and whole in its column the ref starves nothing."""
+    result = table("-C", str(mastodon), "-m", "server", "-n", "10", columns=60)
+    lines = result.stdout.splitlines()
+    assert all(cell_len(line) <= 60 for line in lines)
+    assert len(lines) == 1 + 10
+    assert lines[0].split() == ["ref", "title", "snippet"]
+    assert widths(lines) == {"ref": 24, "title": 22, "snippet": 10}
+    refs = {line[:24].rstrip() for line in lines[1:]}
+    assert "en/user/network" in refs and "zh-cn/admin/optional/tor" in refs
+
+
+@pytest.fixture(scope="module")
+def hugo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """gohugo.io's docs: a few methods, and a shared snippet with no title, date or
+    anything else (front matter of a ``_comment`` only), its ref 31 cells."""
+    root = tmp_path_factory.mktemp("hugo")
+    for day, name in enumerate(("NextInSection", "PrevInSection", "Next", "Prev"), 1):
+        write_article(
+            root, f"hugo-docs/content/en/methods/page/{name}.md", title=name,
+            publishedDateTime=f"2026-01-0{day}T00:00:00Z", topics=["methods"], quality=60,
+            heat=10, provider="Hugo", url=f"https://gohugo.io/methods/page/{name.lower()}/",
+        )  # fmt: skip
+    write_article(
+        root, "hugo-docs/content/en/_common/methods/page/nextinsection-and-previnsection.md",
+        body="Hugo determines the _next_ and _previous_ page by sorting…",
+        _comment="Do not remove front matter.",
+    )  # fmt: skip
+    return root
+
+
+def test_a_hanging_ref_with_nothing_else_in_its_row_has_no_blank_line_below(hugo: Path) -> None:
+    fields = "ref,title,topics,date,quality,heat,provider,url"
+    lines = table("-C", str(hugo), "-F", fields, "-s", "date", columns=80).stdout.splitlines()
+    assert all(cell_len(line) <= 80 for line in lines)
+    assert lines[0].split()[:4] == ["ref", "title", "topics", "date"]  # then cut ones
+    assert len(lines[0].split()) == 8 and widths(lines)["ref"] == 16
+    assert len(lines) == 1 + 5
+    assert [line.split()[0] for line in lines[1:]] == [
+        "NextInSection", "PrevInSection", "Next", "Prev", "nextinsection-and-previnsection"
+    ]  # fmt: skip
+    assert lines[-1] == "nextinsection-and-previnsection"  # and no line of spaces below it
+
+
+def test_a_mix_of_short_and_long_refs_hangs_the_long_ones(real_shaped: Path) -> None:
+    """nodejs.org's short refs and a few long ruby ones at 80 columns: the column takes the
+    longest short ref, six refs of fourteen hang, the titles get 30 cells."""
+    lines = table("-C", str(real_shaped), "-n", "15").stdout.splitlines()
+    assert widths(lines) == {"ref": 27, "date": 10, "title": 30, "quality": 7}
+    assert hanging(lines) == [
+        *[f"{lang}/news/_posts/2026-07-16-ruby-3-3-12-released" for lang in LANGUAGES[::-1]],
+        *[f"{lang}/news/_posts/{CVE}" for lang in ("en", "zh_tw")],
+    ]
+    assert lines[1].startswith("july-2026-security-releases  2026-07-29  Wednesday, July 29")
+
+
+@pytest.fixture(scope="module")
+def ruby_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """www.ruby-lang.org alone, every ref long, its titles long: ``plain`` its release
+    posts, ``cve`` the same and an advisory whose ref is wider than the terminal."""
+    root = tmp_path_factory.mktemp("ruby")
+    long = "Ruby {version} Released ({lang}): security fixes and a new bundler"
+    for name in ("plain", "cve"):
+        ruby_releases(root / name, long)
+    write_article(
+        root / "cve", f"www.ruby-lang.org/en/news/_posts/{CVE}.md", author="usa",
+        title="CVE-2018-6914: Unintentional file and directory creation",
+        publishedDateTime="2018-03-28T02:00:00Z",
+    )  # fmt: skip
+    return root
+
+
+def test_when_every_ref_would_hang_the_refs_stay_in_their_column(ruby_site: Path) -> None:
+    """Only 16 cells leave the title comfortable, and at 16 every ref would hang: whole in
+    their column (49 cells) the refs leave the titles 17, more than their least 12."""
+    lines = table("-C", str(ruby_site / "plain"), "-n", "20").stdout.splitlines()
+    assert len(lines) == 1 + 15
+    assert hanging(lines) == []
+    assert widths(lines) == {"ref": 49, "date": 10, "title": 17}
+    ref = "en/news/_posts/2023-03-30-ruby-2-7-8-released"
+    assert lines[1] == f"{ref:49}  2023-03-30  Ruby 2.7.8 Relea…"
+
+
+def test_when_the_titles_would_be_starved_every_ref_hangs(ruby_site: Path) -> None:
+    """A ref wider than the terminal, whole in its column, would leave the titles nothing:
+    the column narrows to 16 cells and every ref hangs (as with ``list -a`` on a real
+    catalogue)."""
+    lines = table("-C", str(ruby_site / "cve"), "-n", "20").stdout.splitlines()
+    assert all(cell_len(line) <= 80 for line in lines)
+    assert widths(lines)["ref"] == 16
+    found = hanging(lines)
+    assert len(found) == 16 == len(rows(lines))
+    assert found[-1] == CVE  # the only one of its slug: its ref is the file's name
