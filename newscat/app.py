@@ -169,13 +169,14 @@ class App:
 
 
 def _catalogue_file(entry: os.DirEntry[str]) -> bool:
-    """Whether ``entry`` is a catalogue's ``newscat.toml`` or a file with front matter."""
+    """Whether ``entry`` is a catalogue's ``newscat.toml`` or a file with front matter
+    (YAML after ``---``, or TOML after ``+++`` as Hugo and Zola sites write it)."""
     if entry.name == CATALOG_FILE:
         return entry.is_file()
     if not is_candidate(entry.name) or not entry.is_file():
         return False
     with open(entry.path, "rb") as file:
-        return file.read(8).removeprefix(b"\xef\xbb\xbf").startswith(b"---")
+        return file.read(8).removeprefix(b"\xef\xbb\xbf").startswith((b"---", b"+++"))
 
 
 def _quoted(text: str) -> str:

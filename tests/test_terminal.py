@@ -241,6 +241,11 @@ def test_the_samples_shown_by_default_in_a_folder_of_articles_say_how_to_read_th
     shown = plain(in_pty(["list", "-F", "id", "-n", "1"], env, unset=unset, cwd=docs))
     assert not shown.startswith("newscat:"), shown
     full_env = {k: v for k, v in os.environ.items() if k not in unset}
+    toml = tmp_path / "zola"  # TOML front matter, as a Zola or Hugo site writes it
+    toml.mkdir()
+    (toml / "post.md").write_text('+++\ntitle = "Mine"\ndate = 2024-01-01\n+++\nBody\n')
+    shown = plain(in_pty(["list", "-F", "id"], env, unset=unset, cwd=toml))
+    assert shown.splitlines()[0] == note
     piped = subprocess.run(
         [sys.executable, "-m", "newscat", "list", "-F", "id", "-n", "1"],
         env=dict(full_env, **env, PYTHONPATH=str(ROOT)), cwd=site, capture_output=True,
