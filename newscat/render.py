@@ -818,6 +818,9 @@ def related_table(
     shown = [i for i, w in enumerate(widths) if w is not None]
     for i in shown:
         justify: Literal["left", "right"] = "right" if fields[i] == "quality" else "left"
+        if fields[i] == "in catalogue":  # a ref: never cut; folded, every character kept
+            table.add_column(fields[i], width=widths[i], no_wrap=False, overflow="fold")
+            continue
         table.add_column(fields[i], width=widths[i], no_wrap=True, overflow="ellipsis",
                          justify=justify)  # fmt: skip
     for row, score, url in zip(rows, scores, urls, strict=True):

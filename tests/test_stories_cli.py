@@ -118,6 +118,35 @@ def test_a_related_entry_in_the_catalogue_is_named_by_its_handle(tmp_path: Path)
     assert json.loads(shown.stdout)["title"] == RATES
 
 
+@pytest.mark.parametrize("columns", [40, 60, 80])
+def test_a_related_entrys_long_handle_is_folded_never_cut(tmp_path: Path, columns: int) -> None:
+    """A handle too long for its column goes on over the next lines, every character
+    kept, so that it can still be given to ``show``."""
+    root = tmp_path / "cat"
+    (root / "en" / "news" / "_posts").mkdir(parents=True)
+    post = "en/news/_posts/2024-03-09-a-follow-up-story-about-the-rates"
+    write(root, post, "Rates follow-up", "2024-03-09T10:00:00Z", "Alpha",
+          "https://alpha.example/later")  # fmt: skip
+    write(root, "a", RATES, "2024-03-01T10:00:00Z", "Beta", "https://beta.example/f",
+          related=["https://alpha.example/later"])  # fmt: skip
+    result = CliRunner().invoke(
+        cli, ["show", "a", "-C", str(root), "--no-cache"], env={"COLUMNS": str(columns)}
+    )
+    lines = result.stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("Related (1) "))
+    at = lines[start + 1].index("in catalogue")
+    folded = []
+    for line in lines[start + 2 :]:
+        if not line.strip():
+            break
+        assert len(line) <= columns
+        folded.append(line[at:].strip())
+    handle = "".join(folded)
+    assert handle == "2024-03-09-a-follow-up-story-about-the-rates"
+    shown = CliRunner().invoke(cli, ["show", handle, "-C", str(root), "--no-cache", "-f", "json"])
+    assert json.loads(shown.stdout)["id"] == post
+
+
 @pytest.mark.parametrize("columns", [80, 120])
 def test_show_lists_the_first_ten_of_a_big_story_by_handle_then_how_to_list_them_all(
     tmp_path: Path, columns: int
