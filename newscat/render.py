@@ -185,12 +185,7 @@ def _comfortable(
 ) -> bool:
     """Whether every column shown after the first has its natural width, or a flexible
     column its comfortable width."""
-    for i, name in enumerate(header[1:], 1):
-        wanted = min(natural[i], flexible[name][0]) if name in flexible else natural[i]
-        shown = widths[i]
-        if shown is not None and shown < wanted:
-            return False
-    return True
+    return not _narrower(header, widths, natural, flexible, 0, every=True)
 
 
 def _starved(
@@ -201,9 +196,26 @@ def _starved(
 ) -> bool:
     """Whether a flexible column shown after the first is narrower than its least width
     (or its natural one, when that is less)."""
+    return _narrower(header, widths, natural, flexible, 1, every=False)
+
+
+def _narrower(
+    header: Sequence[str],
+    widths: Sequence[int | None],
+    natural: list[int],
+    flexible: dict[str, tuple[int, int]],
+    which: int,
+    every: bool,
+) -> bool:
+    """Whether a column shown after the first is narrower than its natural width, or a
+    flexible one than its ``flexible`` width ``which`` (0: comfortable, 1: least) when
+    that is less; other columns count only with ``every``."""
     for i, name in enumerate(header[1:], 1):
         shown = widths[i]
-        if name in flexible and shown is not None and shown < min(natural[i], flexible[name][1]):
+        if shown is None or not (every or name in flexible):
+            continue
+        wanted = min(natural[i], flexible[name][which]) if name in flexible else natural[i]
+        if shown < wanted:
             return True
     return False
 

@@ -96,10 +96,6 @@ def _info(fd: int) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def _pid(fd: int) -> int:
-    return _pid_of(_info(fd))
-
-
 def _pid_of(info: dict[str, Any]) -> int:
     try:
         return int(info.get("pid", 0))
@@ -320,7 +316,7 @@ class Watcher:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
-            pid = _pid(fd)
+            pid = _pid_of(_info(fd))
             os.close(fd)
             raise NewscatError(f"the catalogue is already watched (pid {pid})") from None
         info = {
