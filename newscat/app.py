@@ -24,6 +24,7 @@ from newscat.errors import INDEX_META
 from newscat.ignore import Exclusions
 from newscat.refresh import RefreshReport
 from newscat.settings import COMMAND_LINE, DEFAULT, Setting, available_searches, effective
+from newscat.split import file_opens
 from newscat.store.index import Index
 from newscat.store.state import STATE_FILE
 from newscat.text import line_text
@@ -170,13 +171,14 @@ class App:
 
 def _catalogue_file(entry: os.DirEntry[str]) -> bool:
     """Whether ``entry`` is a catalogue's ``newscat.toml`` or a file with front matter
-    (YAML after ``---``, or TOML after ``+++`` as Hugo and Zola sites write it)."""
+    (YAML after ``---``, or TOML after ``+++`` as Hugo and Zola sites write it), as the
+    parser reads it."""
     if entry.name == CATALOG_FILE:
         return entry.is_file()
     if not is_candidate(entry.name) or not entry.is_file():
         return False
     with open(entry.path, "rb") as file:
-        return file.read(8).removeprefix(b"\xef\xbb\xbf").startswith((b"---", b"+++"))
+        return file_opens(file)
 
 
 def _quoted(text: str) -> str:

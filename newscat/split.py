@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from typing import IO
 
 OPEN = re.compile(r"---[ \t]*(?:\n|$)")
 TOML_OPEN = re.compile(r"\+\+\+[ \t]*(?:\n|$)")
@@ -40,6 +41,27 @@ def decode(data: bytes) -> str:
 def opens(text: str) -> re.Match[str] | None:
     """The opening line (``---`` or TOML's ``+++``), when the text starts with one."""
     return TOML_OPEN.match(text) or OPEN.match(text)
+
+
+def file_opens(file: IO[bytes], chunk: int = 256) -> bool:
+    """Whether the file opens with front matter as the parser reads it (``decode``, then
+    ``opens``), from its first line alone, read ``chunk`` bytes at a time: an opening
+    line is only ever ``---`` or ``+++`` and blanks, so a longer line is read on only
+    while it is blanks, and no more than its start is kept."""
+    head = b""
+    while True:
+        part = file.readline(chunk)
+        if part.endswith(b"\r"):
+            part += file.read(1)  # a line feed after it: CRLF reads as LF
+        try:
+            text = decode(head + part)
+        except UnicodeDecodeError:
+            return False  # only ASCII opens, so this line does not
+        if opens(text) is None:
+            return False
+        if part.endswith(b"\n") or len(part) < chunk:
+            return True  # the line ended (or the file did) after blanks
+        head = text[:3].encode()
 
 
 def cut(text: str, opening: re.Match[str]) -> Parts | None:
