@@ -134,9 +134,8 @@ class App:
 
     def _here_unread(self) -> bool:
         """Whether the catalogue is the bundled samples only by default while the current
-        folder holds a ``newscat.toml`` or articles (files that open with front matter;
-        its first thousand names looked at): a user who changed into their catalogue
-        and forgot ``-C``."""
+        folder looks like a catalogue (``_catalogue_here``): a user who changed into their
+        catalogue and forgot ``-C``."""
         setting = self.settings.get("catalog")
         if setting is None or setting.source != DEFAULT:
             return False
@@ -144,8 +143,7 @@ class App:
             here = os.getcwd()
             if any(os.path.samefile(here, root) for root in self.roots):
                 return False
-            with os.scandir(here) as entries:
-                return any(_catalogue_file(entry) for entry in itertools.islice(entries, 1000))
+            return _catalogue_here(here)
         except OSError:
             return False
 
@@ -169,16 +167,35 @@ class App:
         return "".join(f" {word}" for word in words)
 
 
+#: How many of a folder's names ``_catalogue_here`` looks at, and how many of its
+#: article-named files it opens at most (on every command at a terminal, so few).
+NAMES_LOOKED_AT = 1000
+FILES_OPENED = 3
+
+
+def _catalogue_here(folder: str) -> bool:
+    """Whether ``folder`` holds a ``newscat.toml`` among its first thousand names, or
+    one of its first few article-named files (by name) opens with front matter."""
+    with os.scandir(folder) as entries:
+        names = list(itertools.islice(entries, NAMES_LOOKED_AT))
+    if any(entry.name == CATALOG_FILE and entry.is_file() for entry in names):
+        return True
+    articles = sorted(
+        (entry for entry in names if is_candidate(entry.name) and entry.is_file()),
+        key=lambda entry: entry.name,
+    )
+    return any(_catalogue_file(entry) for entry in articles[:FILES_OPENED])
+
+
 def _catalogue_file(entry: os.DirEntry[str]) -> bool:
-    """Whether ``entry`` is a catalogue's ``newscat.toml`` or a file with front matter
-    (YAML after ``---``, or TOML after ``+++`` as Hugo and Zola sites write it), as the
-    parser reads it."""
-    if entry.name == CATALOG_FILE:
-        return entry.is_file()
-    if not is_candidate(entry.name) or not entry.is_file():
+    """Whether the file ``entry`` opens with front matter (YAML after ``---``, or TOML
+    after ``+++`` as Hugo and Zola sites write it), as the parser reads it; not when it
+    cannot be read."""
+    try:
+        with open(entry.path, "rb") as file:
+            return file_opens(file)
+    except OSError:
         return False
-    with open(entry.path, "rb") as file:
-        return file_opens(file)
 
 
 def _quoted(text: str) -> str:

@@ -7,14 +7,18 @@ real terminal, is tested in test_terminal.py.
 
 from __future__ import annotations
 
+import builtins
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from newscat import app
 from newscat.model import Problem
 from newscat.parse import parse_article
+from newscat.settings import DEFAULT, Setting
+from tests.conftest import SEEDS
 
 #: The parser's codes for a file whose first line opens no front matter.
 NOT_OPENED = {"no-front-matter", "not-utf8"}
@@ -67,3 +71,50 @@ def test_a_file_opens_with_front_matter_for_the_note_as_for_the_parser(
 def test_the_starts_cover_both_answers() -> None:
     answers = [_parser_opens(data) for data in STARTS.values()]
     assert answers.count(True) == 10 and answers.count(False) == 16
+
+
+@pytest.fixture
+def opened(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the files the app module opens, in order."""
+    names: list[str] = []
+
+    def counting(path: str, *args: Any, **kwargs: Any) -> Any:
+        names.append(os.path.basename(path))
+        return builtins.open(path, *args, **kwargs)
+
+    monkeypatch.setattr(app, "open", counting, raising=False)
+    return names
+
+
+def _samples_unread_in(folder: Path, monkeypatch: pytest.MonkeyPatch) -> bool:
+    """Whether the samples shown by default in ``folder`` would get the note."""
+    monkeypatch.chdir(folder)
+    catalog = Setting("catalog", str(SEEDS), DEFAULT)
+    return app.App([str(SEEDS)], None, settings={"catalog": catalog})._here_unread()
+
+
+def test_a_folder_whose_first_article_files_have_no_front_matter_is_no_catalogue(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, opened: list[str]
+) -> None:
+    """The note opens three article-named files at most, the first by name; an article
+    after many notes without front matter does not make the folder a catalogue."""
+    for i in range(40):
+        (tmp_path / f"note{i:02d}.md").write_text(f"# Note {i}\n")
+    (tmp_path / "post.md").write_text("---\ntitle: Mine\n---\nBody\n")
+    (tmp_path / "photo.jpg").write_bytes(b"---\n")  # not article-named: never opened
+    assert not _samples_unread_in(tmp_path, monkeypatch)
+    assert opened == ["note00.md", "note01.md", "note02.md"]
+    opened.clear()
+    (tmp_path / "note01.md").write_text("+++\ntitle = 'Mine'\n+++\n")
+    assert _samples_unread_in(tmp_path, monkeypatch)
+    assert opened == ["note00.md", "note01.md"]
+
+
+def test_a_catalogue_file_among_a_folders_names_is_found_without_opening_a_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, opened: list[str]
+) -> None:
+    for i in range(40):
+        (tmp_path / f"note{i:02d}.md").write_text(f"# Note {i}\n")
+    (tmp_path / "newscat.toml").write_text("")
+    assert _samples_unread_in(tmp_path, monkeypatch)
+    assert opened == []
