@@ -62,9 +62,9 @@ def real_shaped(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def table(*args: str, columns: int = 80) -> Result:
+def table(*args: str, columns: int = 80, command: str = "list") -> Result:
     env = {"COLUMNS": str(columns), "NO_COLOR": "1", "TZ": "UTC"}
-    return CliRunner().invoke(cli, ["list", "-f", "table", *args], env=env)
+    return CliRunner().invoke(cli, [command, "-f", "table", *args], env=env)
 
 
 def rows(lines: list[str], dated: str = "date") -> list[tuple[str, str]]:
@@ -101,6 +101,17 @@ def cell(lines: list[str], line: str, name: str) -> str:
     return line[start:end].rstrip()
 
 
+def assert_titles_shown(root: Path, lines: list[str], found: list[tuple[str, str]]) -> None:
+    """Each row's ref, typed into ``show``, names its article: the title ``show`` gives
+    is the row's, whole or cut with an ellipsis."""
+    for ref, line in found:
+        shown = CliRunner().invoke(cli, ["show", "-C", str(root), ref, "-f", "json"])
+        assert shown.exit_code == 0, (ref, shown.stderr)
+        title = json.loads(shown.stdout)["title"]
+        written = cell(lines, line, "title")
+        assert title == written or (written.endswith("…") and title.startswith(written[:-1]))
+
+
 def test_long_path_refs_hang_whole_and_titles_keep_their_share(real_shaped: Path) -> None:
     result = table("-C", str(real_shaped))
     assert result.exit_code == 0, result.stderr
@@ -116,12 +127,7 @@ def test_long_path_refs_hang_whole_and_titles_keep_their_share(real_shaped: Path
     assert "v26.3.0" in refs and "05e0" in refs  # short ones stay in their column
     long = next(ref for ref in refs if ref.startswith("zh_tw/"))
     assert long == f"zh_tw/news/_posts/{CVE}"  # wider than the screen: folded, every character
-    for ref, line in found:
-        shown = CliRunner().invoke(cli, ["show", "-C", str(real_shaped), ref, "-f", "json"])
-        assert shown.exit_code == 0, (ref, shown.stderr)
-        title = json.loads(shown.stdout)["title"]
-        written = cell(lines, line, "title")
-        assert title == written or (written.endswith("…") and title.startswith(written[:-1]))
+    assert_titles_shown(real_shaped, lines, found)
 
 
 def test_short_refs_stay_in_their_column() -> None:
@@ -155,19 +161,12 @@ def test_at_a_real_terminal_of_80_columns(real_shaped: Path, tmp_path: Path) -> 
 
 def test_the_stories_table_names_each_story_by_a_whole_handle(real_shaped: Path) -> None:
     """A story is named by its first article's handle: whole, hanging when it is long."""
-    env = {"COLUMNS": "80", "NO_COLOR": "1", "TZ": "UTC"}
-    result = CliRunner().invoke(cli, ["stories", "-C", str(real_shaped), "-f", "table"], env=env)
-    lines = result.stdout.splitlines()
+    lines = table("-C", str(real_shaped), command="stories").stdout.splitlines()
     assert all(cell_len(line) <= 80 for line in lines)
     assert lines[0].split()[:3] == ["story", "cov", "last"]
     found = rows(lines, "last")
     assert "en/news/_posts/2026-07-16-ruby-3-3-12-released" in [ref for ref, _ in found]
-    for ref, line in found:
-        shown = CliRunner().invoke(cli, ["show", "-C", str(real_shaped), ref, "-f", "json"])
-        assert shown.exit_code == 0, (ref, shown.stderr)
-        title = json.loads(shown.stdout)["title"]
-        written = cell(lines, line, "title")
-        assert title == written or (written.endswith("…") and title.startswith(written[:-1]))
+    assert_titles_shown(real_shaped, lines, found)
 
 
 def test_a_ref_wider_than_the_terminal_alone_folds_whole(real_shaped: Path) -> None:

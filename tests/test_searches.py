@@ -7,6 +7,7 @@ import os
 import re
 import shlex
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import hypothesis
@@ -324,6 +325,21 @@ def test_a_catalogue_file_cannot_name_the_browser(
     assert not marker.exists()
 
 
+@pytest.fixture
+def searches_table(user_file: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[str, int], str]:
+    """The table of the searches a user file holds, at ``columns`` (via $COLUMNS): exit 0,
+    nothing on stderr."""
+
+    def table(searches: str, columns: int) -> str:
+        user_file.write_text(searches, encoding="utf-8")
+        monkeypatch.setenv("COLUMNS", str(columns))
+        result = run("searches", "-f", "table")
+        assert (result.exit_code, result.stderr) == (0, "")
+        return result.stdout
+
+    return table
+
+
 LONG = """
 [searches.security-and-releases-of-2024]
 match = "security OR vulnerability OR CVE OR \\"denial of service\\" OR \\"remote code execution\\""
@@ -338,15 +354,11 @@ min-quality = 50
 
 
 def test_the_searches_table_fits_80_columns_and_wraps_long_options(
-    user_file: Path, monkeypatch: pytest.MonkeyPatch
+    searches_table: Callable[[str, int], str],
 ) -> None:
     """Long queries wrap under the options column, an option with its value where they fit:
     every line within 80 columns, nothing cut."""
-    user_file.write_text(LONG, encoding="utf-8")
-    monkeypatch.setenv("COLUMNS", "80")
-    result = run("searches", "-f", "table")
-    assert (result.exit_code, result.stderr) == (0, "")
-    lines = result.stdout.splitlines()
+    lines = searches_table(LONG, 80).splitlines()
     assert all(len(line) <= 80 for line in lines)
     assert lines[0].split() == ["search", "articles", "options"]
     indent = lines[0].index("options")
@@ -359,8 +371,7 @@ def test_the_searches_table_fits_80_columns_and_wraps_long_options(
     assert wrapped == tsv[2].split("\t")[2]  # every word of the options, in order
     assert lines[2].endswith("  --match 'security OR vulnerability OR")
     assert lines[-1] == " " * indent + "--since 2022-01-01 --sort -date"  # kept together
-    monkeypatch.setenv("COLUMNS", "300")
-    wide = run("searches", "-f", "table").stdout.splitlines()
+    wide = searches_table(LONG, 300).splitlines()
     assert len(wide) == 3  # wide enough: one line each
 
 
@@ -377,15 +388,12 @@ sort = "-date"
 
 
 def test_at_40_columns_options_go_below_their_row_and_a_long_name_hangs(
-    user_file: Path, monkeypatch: pytest.MonkeyPatch
+    searches_table: Callable[[str, int], str],
 ) -> None:
     """The name and count leave the options under 24 cells: they go below the row, indented
     by 4; a name too long for its column hangs above its row; wide characters count two."""
-    user_file.write_text(NARROW, encoding="utf-8")
-    monkeypatch.setenv("COLUMNS", "40")
-    result = run("searches", "-f", "table")
-    assert (result.exit_code, result.stderr) == (0, "")
-    assert result.stdout == (
+    shown = searches_table(NARROW, 40)
+    assert shown == (
         "search                          articles\n"
         "    options\n"
         "@quoted                         0\n"
@@ -399,18 +407,14 @@ def test_at_40_columns_options_go_below_their_row_and_a_long_name_hangs(
         "    日本語の長い検索語句を含むテキスト'\n"
         "    --since 2022-01-01\n"
     )
-    assert max(cell_len(line) for line in result.stdout.splitlines()) == 40
+    assert max(cell_len(line) for line in shown.splitlines()) == 40
 
 
 def test_at_60_columns_an_option_with_a_quoted_dash_dash_stays_whole(
-    user_file: Path, monkeypatch: pytest.MonkeyPatch
+    searches_table: Callable[[str, int], str],
 ) -> None:
     """``--bar`` and ``--baz`` are inside quotes: no break before them."""
-    user_file.write_text(NARROW, encoding="utf-8")
-    monkeypatch.setenv("COLUMNS", "60")
-    result = run("searches", "-f", "table")
-    assert (result.exit_code, result.stderr) == (0, "")
-    assert result.stdout == (
+    assert searches_table(NARROW, 60) == (
         "search                                   articles\n"
         "    options\n"
         "@quoted                                  0\n"
@@ -420,8 +424,7 @@ def test_at_60_columns_an_option_with_a_quoted_dash_dash_stays_whole(
         "    --match 'セキュリティ 脆弱性 リリース\n"
         "    日本語の長い検索語句を含むテキスト' --since 2022-01-01\n"
     )
-    monkeypatch.setenv("COLUMNS", "80")  # room enough beside the others: wrapped there
-    lines = run("searches", "-f", "table").stdout.splitlines()
+    lines = searches_table(NARROW, 80).splitlines()  # room enough beside the others: wrapped there
     assert lines[0] == "search                                   articles  options"
     assert (
         lines[1] == "@quoted                                  0         --where 'title ~ '\"'\"'foo"
