@@ -254,9 +254,9 @@ class Watcher:
                     if self._stop:
                         return
                     pending, self._pending = self._pending, _Pending(cookies=[])
+                self._check_roots()  # first: a removed root's watch stops with it
                 if not observer.is_alive() or not all(e.is_alive() for e in observer.emitters):
                     raise NewscatError("the file-system watch stopped; no longer watching")
-                self._check_roots()
                 if pending.dirty:
                     self.report(self.index.refresh(all_names=self.all_names))
                 _remove(pending.cookies or [])

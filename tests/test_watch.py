@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import queue
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -193,6 +194,22 @@ def test_a_root_replaced_by_another_folder_means_a_walk_at_once_and_the_watcher_
     )
     assert not Path(database + watch.SUFFIX).exists()
     assert run("index", "--status", "-C", str(cat)).stdout.splitlines()[-1] == "watched       no"
+
+
+def test_a_root_removed_while_watched_ends_the_watcher_saying_it_is_gone(
+    cat: Path, isolated_env: Path, children: list[Child]
+) -> None:
+    """The watch of a removed folder stops with it: the watcher says the root is gone (one
+    line, no traceback), not only that its watch stopped, and leaves no lock behind."""
+    child = Child(cat, isolated_env)
+    children.append(child)
+    child.wait_ready()
+    database = str(isolated_env / database_name([str(cat)]))
+    shutil.rmtree(cat)
+    assert child.proc.wait(timeout=30) == 1
+    assert child.proc.stderr is not None
+    assert child.proc.stderr.read() == f"Error: {cat} is gone; no longer watching\n"
+    assert not Path(database + watch.SUFFIX).exists()
 
 
 def test_what_a_watcher_says_of_itself_is_read_whole_however_long(tmp_path: Path) -> None:
