@@ -13,6 +13,7 @@ import signal
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -20,9 +21,11 @@ from typing import Any
 from newscat import forked, signals
 from newscat.catalog import (
     Folder,
+    Opened,
     Start,
     Walked,
     file_entry,
+    opened_ahead,
     path_bytes,
     read_article,
     stamps,
@@ -692,31 +695,40 @@ class _Reading:
 
 
 def _read_batch(batch: Sequence[_ToRead], reading: _Reading) -> list[_ReadResult]:
-    roots, max_size, keys = reading.roots, reading.max_size, reading.keys
-    text_roots = [text_path(root) for root in roots]
-    out: list[_ReadResult] = []
+    text_roots = [text_path(root) for root in reading.roots]
     started = time.time_ns()
-    for path, file_stamp, old_hash, known, raw in batch:
-        entry = file_entry(path, file_stamp, text_roots)
-        digest, result, size, mtime_ns = read_article(
-            raw or path, entry.id, old_hash, max_size, name=path, keys=keys.get(entry.root)
-        )
-        # The stamp stored is that of the file as read (the walk of a first fill takes
-        # none); the walk's when neither open nor stat reached it, and on a first fill
-        # then none: the file is the walk's problem (``_Applied.batch``).
-        if size is None or mtime_ns is None:
-            unstatted = file_stamp == UNSTATTED
-            size, mtime_ns = (UNSTATTED, 0) if unstatted else (entry.size, entry.mtime_ns)
-        # A file changed moments before it was read may change again within the same
-        # tick of the file system's clock, keeping its size and mtime: its stamp is
-        # stored as one no file has, so that the next refresh reads it again.
-        racy = started - mtime_ns < RACY_NS
-        row = (entry.path, entry.root, entry.id, size, RACY_MTIME if racy else mtime_ns)
-        stored: ArticleRow | Problem | None = result if not isinstance(result, Article) else None
-        if isinstance(result, Article):
-            stored = article_row(result, None if raw is None else path_bytes(raw), reading.bodies)
-        out.append((row, known, digest, stored))
-    return out
+    # The next files are opened and their reading started while one is parsed.
+    with closing(opened_ahead([raw or path for path, _, _, _, raw in batch])) as ahead:
+        return [
+            _read_one(item, opened, reading, text_roots, started)
+            for item, opened in zip(batch, ahead, strict=True)
+        ]
+
+
+def _read_one(
+    item: _ToRead, opened: Opened, reading: _Reading, text_roots: list[str], started: int
+) -> _ReadResult:
+    path, file_stamp, old_hash, known, raw = item
+    entry = file_entry(path, file_stamp, text_roots)
+    digest, result, size, mtime_ns = read_article(
+        raw or path, entry.id, old_hash, reading.max_size, path, reading.keys.get(entry.root),
+        opened,
+    )  # fmt: skip
+    # The stamp stored is that of the file as read (the walk of a first fill takes
+    # none); the walk's when neither open nor stat reached it, and on a first fill
+    # then none: the file is the walk's problem (``_Applied.batch``).
+    if size is None or mtime_ns is None:
+        unstatted = file_stamp == UNSTATTED
+        size, mtime_ns = (UNSTATTED, 0) if unstatted else (entry.size, entry.mtime_ns)
+    # A file changed moments before it was read may change again within the same
+    # tick of the file system's clock, keeping its size and mtime: its stamp is
+    # stored as one no file has, so that the next refresh reads it again.
+    racy = started - mtime_ns < RACY_NS
+    row = (entry.path, entry.root, entry.id, size, RACY_MTIME if racy else mtime_ns)
+    stored: ArticleRow | Problem | None = result if not isinstance(result, Article) else None
+    if isinstance(result, Article):
+        stored = article_row(result, None if raw is None else path_bytes(raw), reading.bodies)
+    return row, known, digest, stored
 
 
 def _read_all(

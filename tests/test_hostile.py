@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tracemalloc
 from collections.abc import Iterator, Mapping
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -685,3 +686,60 @@ def test_cache_database_replaced_by_garbage(tmp_path: Path) -> None:
     again = run(["list", "-C", str(root), "--cache-dir", str(cache), "-f", "ids"])
     assert (again.stdout, again.stderr) == ("ok\n", "")
     assert sqlite3.connect(database).execute("SELECT count(*) FROM articles").fetchone() == (1,)
+
+
+# --- files opened ahead of their reading ---------------------------------------------
+
+
+def test_files_opened_ahead_give_what_read_article_gives_alone(tmp_path: Path) -> None:
+    names = [f"{n:03}.md" for n in range(catalog.READ_AHEAD * 2 + 5)]
+    root = make_root(tmp_path, {name: GOOD.format(n=n) for n, name in enumerate(names)})
+    (root / names[3]).unlink()  # gone after the walk: its error comes from the open ahead
+    (root / names[40]).write_bytes(b"\xff\xfe not utf-8")
+    paths = [str(root / name) for name in names]
+    alone = [read_article(path, name) for path, name in zip(paths, names, strict=True)]
+    with closing(catalog.opened_ahead(paths)) as ahead:
+        together = [
+            read_article(path, name, opened=opened)
+            for path, name, opened in zip(paths, names, ahead, strict=True)
+        ]
+    assert together == alone
+    assert isinstance(alone[3].result, Problem) and alone[3].result.code == "unreadable"
+    assert isinstance(alone[40].result, Problem) and alone[40].result.code == "utf-16"
+
+
+def test_an_iterator_left_early_closes_the_files_it_opened(tmp_path: Path) -> None:
+    root = make_root(tmp_path, {f"{n}.md": GOOD.format(n=n) for n in range(50)})
+    before = len(os.listdir("/proc/self/fd"))
+    ahead = catalog.opened_ahead([str(root / f"{n}.md") for n in range(50)])
+    first = next(ahead)
+    assert isinstance(first, int)
+    os.close(first)
+    assert len(os.listdir("/proc/self/fd")) > before  # the others are open, reading
+    ahead.close()
+    assert len(os.listdir("/proc/self/fd")) == before
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc")
+def test_with_few_descriptors_allowed_every_file_is_still_read(tmp_path: Path) -> None:
+    """A real process that may open only 10 more files than it has open, far fewer
+    than reading ahead would take: the reading ahead stops, and no file is said
+    unreadable for it."""
+    root = make_root(tmp_path, {f"{n:03}.md": GOOD.format(n=n) for n in range(100)})
+    code = (
+        "import os, resource, sys\n"
+        "from contextlib import closing\n"
+        "from newscat.catalog import opened_ahead, read_article\n"
+        "paths = sorted(os.path.join(sys.argv[1], name) for name in os.listdir(sys.argv[1]))\n"
+        "limit = len(os.listdir('/proc/self/fd')) + 10\n"
+        "resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))\n"
+        "with closing(opened_ahead(paths)) as ahead:\n"
+        "    for path, opened in zip(paths, ahead):\n"
+        "        found = read_article(path, path, opened=opened).result\n"
+        "        print(type(found).__name__, getattr(found, 'message', ''))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(root)], capture_output=True, text=True, timeout=120
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout == "Article \n" * 100
