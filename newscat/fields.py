@@ -350,8 +350,15 @@ RELATED_URL_KEYS = (*DEFAULT_KEYS["url"], "ampWebUrl", "cdnAmpWebUrl")
 
 def joined_names(items: Sequence[Any]) -> tuple[str | None, str | None]:
     """A provider written as a list (several authors): its names joined with ", ", each
-    once, and the first domain its mappings give. An item is a name or a mapping with
-    ``name`` (and ``domain``); what is not text is left out. None where there is none."""
+    once, and the first domain its mappings give. None where there is none."""
+    names, domain = listed_names(items)
+    return ", ".join(names) or None, domain
+
+
+def listed_names(items: Sequence[Any]) -> tuple[tuple[str, ...], str | None]:
+    """A provider written as a list (several authors): its names, each once, in order,
+    and the first domain its mappings give (None when none does). An item is a name or
+    a mapping with ``name`` (and ``domain``); what is not text is left out."""
     names: dict[str, None] = {}  # in order, each once (a set's lookup: lists run long)
     domain: str | None = None
     for item in items:
@@ -363,7 +370,7 @@ def joined_names(items: Sequence[Any]) -> tuple[str | None, str | None]:
         name = item.strip() if isinstance(item, str) else ""
         if name:
             names[name] = None
-    return ", ".join(names) or None, domain
+    return tuple(names), domain
 
 
 def summary_value(entry: Mapping[str, Any], name: str) -> Any:

@@ -80,6 +80,10 @@ class Article:
     domain: str | None = None
     url: str | None = None
     topics: tuple[str, ...] = ()
+    #: The names of a provider written as a list of two or more (several authors), each
+    #: once, as written: ``provider`` is them joined with ", ". Empty otherwise, and in an
+    #: article read from the index (which keeps them only for ``-p``).
+    provider_names: tuple[str, ...] = field(default=(), compare=False)
     #: The story: the id of its earliest article, its number of providers, and this
     #: article's canonical URL. Set by the index, which groups the whole catalogue.
     story: str | None = None
@@ -102,7 +106,7 @@ class Article:
         """An article from the index (which keeps no bodies: ``text()`` reads the file):
         ``values`` maps every attribute but the defaulted ones to a value of its type,
         as the index wrote it. Built without ``__init__`` (a frozen dataclass sets each
-        of its 23 attributes through a call): listings build one per row, and this
+        of its 24 attributes through a call): listings build one per row, and this
         takes a quarter of the time."""
         article = object.__new__(cls)
         article.__dict__.update(_DEFAULTS)

@@ -30,7 +30,7 @@ from newscat.fields import (
     PROVIDER_NAME_KEY,
     FieldKeys,
     FieldType,
-    joined_names,
+    listed_names,
     missing_message,
 )
 from newscat.model import Article, Problem
@@ -741,10 +741,11 @@ def _first(front_matter: Mapping[str, Any], keys: Iterable[str]) -> tuple[str | 
 
 def _read_provider(
     front_matter: Mapping[str, Any], chain: Iterable[str]
-) -> tuple[str | None, str | None]:
+) -> tuple[str | None, str | None, tuple[str, ...]]:
     """The provider's name and domain from the first key of the chain that holds one: a
     name, a mapping with ``name`` and ``domain``, or a list of names or of such mappings
-    (several authors). A list that names none (``author: []``) counts as no value."""
+    (several authors: their names joined). A list that names none (``author: []``)
+    counts as no value. Then the names of a list of two or more, else none."""
     for key in chain:
         found = front_matter.get(key)  # the usual case, without a call
         if found is None and "." in key:
@@ -752,13 +753,14 @@ def _read_provider(
         if found is None or key.startswith("!"):
             continue
         if isinstance(found, dict):
-            return _text(found.get(PROVIDER_NAME_KEY)), _text(found.get(PROVIDER_DOMAIN_KEY))
+            name = _text(found.get(PROVIDER_NAME_KEY))
+            return name, _text(found.get(PROVIDER_DOMAIN_KEY)), ()
         if not isinstance(found, list):
-            return _text(found), None
-        names, domain = joined_names(found)
-        if names is not None or domain is not None:
-            return names, domain
-    return None, None
+            return _text(found), None, ()
+        names, domain = listed_names(found)
+        if names or domain is not None:
+            return ", ".join(names) or None, domain, names if len(names) > 1 else ()
+    return None, None, ()
 
 
 Complaints = list[tuple[str, str, str]]  # (key, code, message)
@@ -872,7 +874,7 @@ def _article(
     elif url_key is not None and not _HTTP_URL.match(url):
         complaints.append((url_key, "bad-url", f"{url_key} {url!r} is not an http(s) URL"))
 
-    provider, domain = _read_provider(front_matter, chain("provider"))
+    provider, domain, names = _read_provider(front_matter, chain("provider"))
     domain = domain.strip().lower() if domain else _host(url)
 
     plain = {name: read(front_matter, chain(name), complaints) for name, read in _PLAIN_FIELDS}
@@ -888,6 +890,7 @@ def _article(
         date=date,
         title=title,
         provider=provider,
+        provider_names=names,
         domain=domain,
         url=url,
         warnings=(*collisions, *warnings),

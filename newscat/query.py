@@ -239,14 +239,19 @@ def _marks(values: list[Any]) -> str:
 
 
 def _providers(values: tuple[str, ...]) -> tuple[str, list[Any]]:
-    """Name (any case), domain, or a parent domain: ``nhs.uk`` matches ``hee.nhs.uk``."""
+    """Name (any case), domain, or a parent domain: ``nhs.uk`` matches ``hee.nhs.uk``.
+    The name is the provider's whole name, or one of the names of a provider written as
+    a list (several authors, whose whole name is theirs joined)."""
     terms: list[str] = []
     params: list[Any] = []
     for value in values:
         name = value.strip()
         domain = name.lower().strip(".")
-        terms.append("(nc_fold(a.provider) = ? OR a.domain = ? OR substr(a.domain, -?) = ?)")
-        params += [name.casefold(), domain, len(domain) + 1, "." + domain]
+        terms.append(
+            "(nc_fold(a.provider) = ? OR a.domain = ? OR substr(a.domain, -?) = ? "
+            "OR a.rowid IN (SELECT article FROM provider_names WHERE key = ?))"
+        )
+        params += [name.casefold(), domain, len(domain) + 1, "." + domain, name.casefold()]
     return " OR ".join(terms), params
 
 

@@ -257,7 +257,7 @@ def test_the_stored_columns_come_from_the_registry(root: Path, tmp_path: Path) -
     for stored in index.select():
         _, parsed, *_ = read_article(stored.path, stored.id)
         assert isinstance(parsed, Article), parsed
-        row, _, _, body = article_row(parsed)
+        row, _, _, body, _ = article_row(parsed)
         assert body is None  # bodies travel only for the full-text index
         assert row[len(stored_names) :] == id_parts(parsed.id)
         from_index = article_from_row(row[: len(stored_names)])

@@ -438,8 +438,10 @@ def topic_occurs(index: Index, folded: str) -> bool:
 
 
 def provider_occurs(index: Index, folded: str, domain: str) -> bool:
-    """Whether an article's provider is ``folded`` (casefolded), or its domain is
-    ``domain`` or ends in ``.domain``."""
+    """Whether an article's provider is ``folded`` (casefolded), or one of its names
+    is, or its domain is ``domain`` or ends in ``.domain``."""
+    if index.conn.execute("SELECT 1 FROM provider_names WHERE key = ?", [folded]).fetchone():
+        return True
     sql = (
         "SELECT 1 FROM articles AS a WHERE nc_fold(a.provider) = ? OR a.domain = ? "
         "OR substr(a.domain, -?) = ? LIMIT 1"

@@ -22,7 +22,7 @@ from newscat.store.transactions import when_unlocked
 
 #: Raised with every change to the tables below (a stored field of the registry added,
 #: removed or retyped included): an index of another version is rebuilt.
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 #: The page size, in bytes, of an index filled with many articles at once.
 LARGE_PAGES = 16384
 #: At most how many pages an index may have to be laid out again in large pages: an
@@ -40,7 +40,8 @@ _ID_INDEXES = (
 #: Version 9 keeps no bodies (the files hold them; the full-text index keeps its own
 #: copy once built), so what older versions stored is read again: none is upgraded.
 #: Version 10 stores the parts of each id the REF rules index (``id_parts``); version
-#: 11 stores no warning it can derive (``MISSING_WARNINGS``).
+#: 11 stores no warning it can derive (``MISSING_WARNINGS``); version 12 the names of a
+#: provider written as a list (``provider_names``), which only a new reading gives.
 _UPGRADES: dict[int, str] = {}
 #: How long a command waits for another process's refresh to finish.
 BUSY_SECONDS = 600.0
@@ -58,6 +59,8 @@ INDEXES = (
     "CREATE INDEX IF NOT EXISTS articles_date ON articles(date DESC, id, path)",
     "CREATE INDEX IF NOT EXISTS topics_key ON topics(key, article)",
     "CREATE INDEX IF NOT EXISTS topics_article ON topics(article)",
+    "CREATE INDEX IF NOT EXISTS provider_names_key ON provider_names(key, article)",
+    "CREATE INDEX IF NOT EXISTS provider_names_article ON provider_names(article)",
 )
 
 #: Covering, so that comparing a folder reads this index alone, in order. A first fill
@@ -99,6 +102,12 @@ CREATE TABLE IF NOT EXISTS topics (
     article INTEGER NOT NULL,           -- articles.rowid
     topic TEXT NOT NULL,                -- as written
     key TEXT NOT NULL                   -- casefolded, for matching and grouping
+);
+-- Each name of a provider written as a list of two or more (several authors), for -p:
+-- articles.provider holds them joined with ", ", and a name may hold a comma itself.
+CREATE TABLE IF NOT EXISTS provider_names (
+    article INTEGER NOT NULL,           -- articles.rowid
+    key TEXT NOT NULL                   -- the name casefolded (as -p folds it), each once
 );
 -- Built on the first full-text search (meta 'fulltext' = 'built'), then kept in step
 -- with articles by the refresh itself (newscat.store.writes), in batches. Its rowid is
@@ -235,7 +244,9 @@ FRONT_MATTER_AT = [spec.name for spec in STORED_FIELDS].index(FRONT_MATTER)
 
 #: A stored problem: (path, severity, code, message, line, col), as the table holds it.
 ProblemRow = tuple[str, str, str, str, "int | None", "int | None"]
-ArticleRow = tuple[tuple[Any, ...], tuple[str, ...], tuple[ProblemRow, ...], "str | None"]
+ArticleRow = tuple[
+    tuple[Any, ...], tuple[str, ...], tuple[ProblemRow, ...], "str | None", tuple[str, ...]
+]
 
 
 def problem_row(problem: Problem) -> ProblemRow:
@@ -253,18 +264,20 @@ def problem_row(problem: Problem) -> ProblemRow:
 def article_row(article: Article, raw_name: str | None = None, body: bool = False) -> ArticleRow:
     """What the index stores for an article: its column values (in ``ARTICLE_COLUMNS``
     order, less ``root``, then ``ID_PART_COLUMNS``), its topics, its warnings' rows
-    (less those the index derives, ``MISSING_WARNINGS``), and its body when ``body``
-    (for the full-text index, once built). Built in the worker processes, so that only
-    flat tuples cross back to the writer (a real catalogue has a warning or two for
-    nearly every article, and objects cost several times more to send). ``raw_name``
-    is the name's bytes as base64 when the name is not UTF-8."""
+    (less those the index derives, ``MISSING_WARNINGS``), its body when ``body`` (for
+    the full-text index, once built), and its provider's names when it has several
+    (``Article.provider_names``). Built in the worker processes, so that only flat
+    tuples cross back to the writer (a real catalogue has a warning or two for nearly
+    every article, and objects cost several times more to send). ``raw_name`` is the
+    name's bytes as base64 when the name is not UTF-8."""
     if raw_name is not None:
         article = dataclasses.replace(article, path_bytes=raw_name)
     row = (*(_to_sql(spec, article) for spec in STORED_FIELDS), *id_parts(article.id))
     warnings = tuple(
         problem_row(problem) for problem in article.warnings if problem.code not in MISSING_WARNINGS
     )
-    return row, article.topics, warnings, article.body if body else None
+    body_text = article.body if body else None
+    return row, article.topics, warnings, body_text, article.provider_names
 
 
 #: json.dumps(value, ensure_ascii=False), without making an encoder for every value.

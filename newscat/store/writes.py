@@ -157,7 +157,7 @@ def forget_stamps(conn: sqlite3.Connection) -> None:
 def empty(conn: sqlite3.Connection) -> None:
     """Forget every file, article and problem (a rebuild)."""
     conn.execute("DELETE FROM fts")
-    for table in ("articles", "topics", "files", "problems"):
+    for table in ("articles", "topics", "provider_names", "files", "problems"):
         conn.execute(f"DELETE FROM {table}")
     stories.reset(conn)
 
@@ -195,12 +195,15 @@ class Batch:
 
     #: (size, mtime_ns, path) of files whose content did not change.
     stats: list[tuple[int, int, str]] = field(default_factory=list)
-    #: Paths whose old article, topics and problems go before the new ones come in.
+    #: Paths whose old article, topics, provider names and problems go before the new
+    #: ones come in.
     replaced: list[str] = field(default_factory=list)
     #: Rows of the files table: (path, root, id, size, mtime_ns, dir, hash, status).
     files: list[tuple[Any, ...]] = field(default_factory=list)
     articles: list[tuple[Any, ...]] = field(default_factory=list)
     topics: list[tuple[int, str, str]] = field(default_factory=list)
+    #: Rows of provider_names: (article, casefolded name), of a provider of several names.
+    provider_names: list[tuple[int, str]] = field(default_factory=list)
     texts: list[tuple[int, str | None, str | None, str | None]] = field(default_factory=list)
     #: Rows of the problems table: files that are not articles, and articles' warnings.
     problems: list[ProblemRow] = field(default_factory=list)
@@ -209,11 +212,14 @@ class Batch:
         self.files.append((*row, os.path.dirname(row[0]), digest, "ok" if ok else "error"))
 
     def add_article(self, rowid: int, root: str, stored: ArticleRow, fulltext: bool) -> None:
-        row, topics, warnings, body = stored
+        row, topics, warnings, body, names = stored
         self.articles.append((rowid, root, *row))
         if fulltext:
             self.texts.append((rowid, row[_TITLE], row[_EXCERPT], body))
         self.topics.extend((rowid, t, t.casefold()) for t in topics)
+        if names:  # a provider of several names (most have one: then nothing to do)
+            keys = dict.fromkeys(name.casefold() for name in names)
+            self.provider_names.extend((rowid, key) for key in keys)
         self.problems.extend(warnings)
 
     def add_problem(self, problem: Problem) -> None:
@@ -228,6 +234,10 @@ def write_batch(conn: sqlite3.Connection, batch: Batch, fulltext: bool) -> None:
     if fulltext:
         conn.executemany(_INSERT_TEXT, batch.texts)
     conn.executemany("INSERT INTO topics(article, topic, key) VALUES (?, ?, ?)", batch.topics)
+    if batch.provider_names:
+        conn.executemany(
+            "INSERT INTO provider_names(article, key) VALUES (?, ?)", batch.provider_names
+        )
     conn.executemany(_INSERT_PROBLEM, batch.problems)
     conn.executemany(
         "INSERT OR REPLACE INTO files(path, root, id, size, mtime_ns, dir, hash, status) "
@@ -299,12 +309,13 @@ def delete_paths(
             row[0]
             for row in conn.execute(f"SELECT rowid FROM articles WHERE path IN ({marks})", batch)
         ]
-        if rowids:  # their text, topics and story rows go with them
+        if rowids:  # their text, topics, provider names and story rows go with them
             stories.forget(conn, rowids)
             held = ",".join("?" * len(rowids))
             if fulltext:
                 conn.execute(f"DELETE FROM fts WHERE rowid IN ({held})", rowids)
             conn.execute(f"DELETE FROM topics WHERE article IN ({held})", rowids)
+            conn.execute(f"DELETE FROM provider_names WHERE article IN ({held})", rowids)
             conn.execute(f"DELETE FROM articles WHERE rowid IN ({held})", rowids)
         conn.execute(f"DELETE FROM problems WHERE path IN ({marks})", batch)
         if files:
