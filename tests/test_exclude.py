@@ -434,6 +434,8 @@ def test_several_authors_are_the_provider_joined(tmp_path: Path) -> None:
     )
     nobody = run("list", "-C", str(root), "-w", "not provider", "-f", "ids", "-q")
     assert nobody.stdout == "e\nf\n"
+    # -p matches one of the names too, a mapping's included (tests/test_provider_names.py).
+    assert run("list", "-C", str(root), "-p", "di", "-f", "ids", "-q").stdout == "c\n"
     # show lists the empty author among the other keys, not the authors it read.
     shown = run("show", "d", "-C", str(root), "-q").stdout
     assert shown.splitlines()[-2].startswith("Other front matter")
