@@ -173,17 +173,53 @@ def _flow_list(text: str) -> list[Any]:
 def load(front: str) -> tuple[dict[str, Any], dict[str, int]] | None:
     """The front matter as safe YAML loading gives it (keys as written), with the line
     of each top-level key (0 for the front matter's first line); None when YAML must
-    read it."""
+    read it. Only top-level ``key: value`` lines, the commonest front matter, are read
+    by ``_flat``; any other by ``_blocks``: the two give the same for such lines."""
     if not _plain_characters(front):
         return None
-    reader = _Reader(front.split("\n"))
+    pairs = _FLAT_LINE.findall(front)
     try:
-        value = reader.mapping(0, 0)
+        if len(pairs) == front.count("\n") and front[-1:] == "\n":
+            return _flat(pairs)  # one match per line: every line is a key's
+        return _blocks(front)
     except _Unsure:
         return None
+
+
+def _blocks(front: str) -> tuple[dict[str, Any], dict[str, int]]:
+    """What ``load`` gives, read line by line by ``_Reader``; raises _Unsure when YAML
+    must read it."""
+    reader = _Reader(front.split("\n"))
+    value = reader.mapping(0, 0)
     if reader.at < len(reader.numbers):
-        return None  # a line no mapping took: YAML says what is wrong with it
+        raise _Unsure  # a line no mapping took: YAML says what is wrong with it
     return value, reader.where
+
+
+#: A top-level ``key: value`` or ``key:`` line (the key as ``_KEY_NAME`` has it; the
+#: value after the colon's space, unstripped).
+_FLAT_LINE = re.compile(rf"^({_KEY_NAME.pattern}):(?: (.*))?$", re.MULTILINE)
+
+
+def _flat(pairs: list[tuple[str, str]]) -> tuple[dict[str, Any], dict[str, int]]:
+    """The commonest front matter, only top-level ``key: value`` or ``key:`` lines
+    (no blank line, comment, indentation or ``- ``), as ``_Reader`` reads it: each
+    value through the same scalar rules, a key without a value null, a repeated key
+    left to YAML. ``pairs`` are ``_FLAT_LINE``'s matches, one per line of the front
+    matter (the caller checks there is one per line), so line ``n`` is the ``n``-th pair.
+    One regex over the whole text here is cheaper than the reader's per-line lists."""
+    where = {key: number for number, (key, _) in enumerate(pairs)}
+    if len(where) < len(pairs):
+        raise _Unsure  # a repeated key: YAML reports it
+    out: dict[str, Any] = {}
+    known = _SCALARS.get
+    for key, text in pairs:
+        text = text.strip(" ")
+        value = known(text, _MISSING)
+        if value is _MISSING or value is _UNSURE:  # "" and "[..." are never values there
+            value = (_flow_list(text) if text[0] == "[" else scalar(text)) if text else None
+        out[key] = value
+    return out, where
 
 
 #: The ASCII characters ``_SPECIAL`` finds: controls (a tab too) but the line feed.

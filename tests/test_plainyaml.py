@@ -196,3 +196,91 @@ def test_double_quoted_escapes_are_yamls_or_left_to_it(inner: str) -> None:
         assert fast is None
         return
     assert fast is None or fast[0] == expected
+
+
+# --- the flat front matter, read by one regex -------------------------------------------
+
+#: Keys this reader reads (``KEYS`` has some it does not, drawn less often).
+FLAT_KEYS = [key for key in KEYS if plainyaml._KEY_NAME.fullmatch(key)] + [
+    "ms.date", "external help file", "Download Help Link", "a/b.c-d_e", "9",
+]  # fmt: skip
+#: Keys made up: mostly of the characters keys are made of, now and then another.
+FLAT_KEY_TEXT = st.text(alphabet=st.sampled_from(list("aZ09 ._/-:#'é")), min_size=1, max_size=8)
+FLAT_TEXT = st.text(
+    alphabet=st.sampled_from(list("ab :#'\"[],-!&*|>@`%?{}.\\/~0159eéü😀\t\r\x85\u2028\xa0")),
+    max_size=12,
+)
+
+
+KEY = st.sampled_from(KEYS)
+#: A number drawn evenly (Hypothesis draws the bounds of ``integers`` far more often).
+ODDS = st.sampled_from(range(2, 42))
+
+
+@st.composite
+def flat_fronts(draw: st.DrawFn) -> str:
+    """Front matter of ``key: value`` lines only (keys now and then repeated, values
+    tricky), now and then with a line of another shape that sends it to the line reader."""
+    lines = []
+    for _ in range(draw(st.integers(0, 9))):
+        key = draw(st.sampled_from(FLAT_KEYS) if draw(ODDS) % 10 else FLAT_KEY_TEXT | KEY)
+        value = draw(
+            st.sampled_from(SCALARS)
+            if draw(ODDS) % 3
+            else FLAT_TEXT | st.just("x" * 5000) | st.just("é " * 3000)
+        )
+        space = draw(st.sampled_from([*" " * 7, "  ", "", " " * 3]))
+        trail = draw(st.sampled_from(["", "", " ", "  "]))
+        line = draw(st.sampled_from([f"{key}:{space}{value}{trail}", f"{key}:{trail}"]))
+        if draw(ODDS) == 41:
+            line = draw(st.sampled_from(["", "# c", " k: v", "- v", "   ", "k:v"]))
+        lines.append(line)
+    return "\n".join(lines) + draw(st.sampled_from(["\n", "\n", ""]))
+
+
+def by_lines(front: str) -> tuple[dict[str, Any], dict[str, int]] | None:
+    """What the line-by-line reader alone gives (None when it steps aside)."""
+    if not plainyaml._plain_characters(front):
+        return None
+    try:
+        return plainyaml._blocks(front)
+    except plainyaml._Unsure:
+        return None
+
+
+def flat(front: str) -> bool:
+    """Whether ``load`` reads ``front`` by its one regex (every line a key's)."""
+    lines = plainyaml._FLAT_LINE.findall(front)
+    return len(lines) == front.count("\n") and front.endswith("\n")
+
+
+@settings(max_examples=4000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(flat_fronts())
+@example("k: 1\nk: 2\n")  # a repeated key: left to YAML
+@example("a:\nb: 1\nc:\n")  # keys without values: null
+@example("a: x #y\nb: C#\n")  # a comment after a value: left to YAML
+@example("a: b: c\n")  # a mapping in a value: left to YAML
+@example("t: 'it''s'\nu: \"q \\\"x\\\"\"\nv: [a, 'b', 1]\nw: []\n")
+@example("k:  v  \nk2:\t\n")  # spaces around a value; a tab: left to YAML
+@example("title : x\n")  # a space before the colon: not a key this reader reads
+@example("1: a\n0x10: b\n~: c\nyes: d\n")  # keys are their text as written
+def test_the_flat_reader_gives_what_the_line_reader_and_yaml_give(front: str) -> None:
+    """Flat front matter read by one regex: the same value and key lines as the
+    line-by-line reader (or, with it, steps aside), and as YAML where it answers."""
+    assert plainyaml.load(front) == by_lines(front), front
+    assert_same(front)
+
+
+def test_the_flat_reader_reads_flat_front_matter() -> None:
+    """The usual flat front matter takes the regex's way, and is read, lines and all."""
+    front = (
+        "title: Get-Item\nms.date: 12/09/2022\nexternal help file: x.dll-Help.xml\n"
+        "Module Name: Microsoft.PowerShell.Management\nschema: 2.0.0\nonline version:\n"
+        "locale: en-us\ntags: [a, b c]\nquality: 58\ndraft: no\n"
+    )
+    assert flat(front)
+    assert assert_same(front)
+    value, lines = plainyaml.load(front) or ({}, {})
+    assert value["online version"] is None and value["quality"] == 58
+    assert value["draft"] is False and value["tags"] == ["a", "b c"]
+    assert lines == {key: number for number, key in enumerate(value)}
