@@ -822,6 +822,47 @@ _PLAIN_FIELDS = tuple(
 )
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """What reading the fields takes from a ``FieldKeys``, worked out once for it: the
+    chains of the fields with rules of their own, every other field with its reader and
+    chain, and what the warning of a missing date or url says."""
+
+    title: tuple[str, ...]
+    date: tuple[str, ...]
+    url: tuple[str, ...]
+    provider: tuple[str, ...]
+    plain: tuple[tuple[str, _Reader, tuple[str, ...]], ...]
+    no_date: str
+    no_url: str
+
+
+#: Plans by the identity of their ``FieldKeys``, each with a copy of the mapping it was
+#: made from: a mapping changed since (or a new one at a reused address) is planned again.
+_PLANS: dict[int, tuple[dict[str, tuple[str, ...]], _Plan]] = {}
+_PLANS_MAX = 64
+
+
+def _plan(keys: FieldKeys) -> _Plan:
+    """The plan for ``keys``: a catalogue parses every file with the same keys."""
+    kept = _PLANS.get(id(keys))
+    if kept is not None and kept[0] == keys:
+        return kept[1]
+    plan = _Plan(
+        title=keys.get("title", ()),
+        date=keys.get("date", ()),
+        url=keys.get("url", ()),
+        provider=keys.get("provider", ()),
+        plain=tuple((name, read, keys.get(name, ())) for name, read in _PLAIN_FIELDS),
+        no_date=missing_message("date", keys),
+        no_url=missing_message("url", keys),
+    )
+    if len(_PLANS) >= _PLANS_MAX:
+        _PLANS.clear()
+    _PLANS[id(keys)] = (dict(keys), plan)
+    return plan
+
+
 def _article(
     front_matter: dict[str, Any],
     front_json: str,
@@ -833,51 +874,23 @@ def _article(
     collisions: list[Problem],
 ) -> Article:
     complaints: Complaints = []
-
-    def chain(name: str) -> tuple[str, ...]:
-        return keys.get(name, ())
-
-    title = _text(_first(front_matter, chain("title"))[1])
+    plan = _plan(keys)
+    title = _text(_first(front_matter, plan.title)[1])
     if title is None or not title.strip():
         complaints.append(("title", "missing-title", "no title"))
+    date = _read_date(front_matter, plan, path, complaints)
 
-    date = None
-    unreadable: tuple[str, Any] | None = None
-    for key in chain("date"):
-        raw = _at(front_matter, key)
-        if raw is None:
-            continue
-        date = normalise_date(raw)
-        if date is None and isinstance(raw, str):
-            dated = _PATH_DATE.search(raw)
-            date = normalise_date("-".join(dated.group(1, 3, 4))) if dated else None
-        if date is not None:
-            break
-        unreadable = unreadable or (key, raw)
-    named_date = None
-    if date is None:
-        named = _NAME_DATE.match(os.path.basename(path))
-        date = named_date = normalise_date(named.group(1)) if named else None
-    if unreadable is not None and date in (None, named_date):  # said, whatever stands in
-        key, raw = unreadable
-        zone = unknown_zone(raw) if isinstance(raw, str) else None
-        why = f": unknown time zone {zone!r}" if zone else ""
-        instead = "; the date is the file name's" if date is not None else ""
-        complaints.append((key, "bad-date", f"{key} {raw!r} is not a date{why}{instead}"))
-    elif date is None:
-        complaints.append(("", "missing-date", missing_message("date", keys)))
-
-    url_key, url_value = _first(front_matter, chain("url"))
+    url_key, url_value = _first(front_matter, plan.url)
     url = _text(url_value)
     if url is None:
-        complaints.append(("", "missing-url", missing_message("url", keys)))
+        complaints.append(("", "missing-url", plan.no_url))
     elif url_key is not None and not _HTTP_URL.match(url):
         complaints.append((url_key, "bad-url", f"{url_key} {url!r} is not an http(s) URL"))
 
-    provider, domain, names = _read_provider(front_matter, chain("provider"))
+    provider, domain, names = _read_provider(front_matter, plan.provider)
     domain = domain.strip().lower() if domain else _host(url)
 
-    plain = {name: read(front_matter, chain(name), complaints) for name, read in _PLAIN_FIELDS}
+    plain = {name: read(front_matter, chain, complaints) for name, read, chain in plan.plain}
     warnings = tuple(
         Problem(path, code, message, _key_line(node, key), 1, "warning")
         for key, code, message in complaints
@@ -897,6 +910,37 @@ def _article(
         front_matter_json=front_json,
         **plain,
     )
+
+
+def _read_date(
+    front_matter: Mapping[str, Any], plan: _Plan, path: str, complaints: Complaints
+) -> str | None:
+    """The first key of the date's chain that holds a date (or a dated path), else the
+    date the file's name starts with; a complaint when a key held no date, or none did."""
+    date = None
+    unreadable: tuple[str, Any] | None = None
+    for key in plan.date:
+        raw = _at(front_matter, key)
+        if raw is None:
+            continue
+        date = normalise_date(raw)
+        if date is None and isinstance(raw, str):
+            dated = _PATH_DATE.search(raw)
+            date = normalise_date("-".join(dated.group(1, 3, 4))) if dated else None
+        if date is not None:
+            return date
+        unreadable = unreadable or (key, raw)
+    named = _NAME_DATE.match(os.path.basename(path))
+    date = normalise_date(named.group(1)) if named else None
+    if unreadable is not None:  # said, whatever stands in
+        key, raw = unreadable
+        zone = unknown_zone(raw) if isinstance(raw, str) else None
+        why = f": unknown time zone {zone!r}" if zone else ""
+        instead = "; the date is the file name's" if date is not None else ""
+        complaints.append((key, "bad-date", f"{key} {raw!r} is not a date{why}{instead}"))
+    elif date is None:
+        complaints.append(("", "missing-date", plan.no_date))
+    return date
 
 
 def _key_line(node: yaml.Node | Mapping[str, int] | None, key: str) -> int | None:

@@ -21,8 +21,6 @@ LONG: dict[tuple[str, str], str] = {
     "across the loop over articles",
     ("parse.py", "_parse"): "a file's checks in the order they apply (empty, UTF-16, binary, "
     "front matter), on the parser's hot path",
-    ("parse.py", "_article"): "each field of the registry read by its own rule into one "
-    "Article, on the parser's hot path",
     ("settings.py", "effective"): "a table: one pick per setting, in the order `config` shows them",
     ("store/reads.py", "trend_rows"): "its two statements written out whole, one per kind of trend",
 }
