@@ -839,6 +839,7 @@ class _Plan:
 
 #: Plans by the identity of their ``FieldKeys``, each with a copy of the mapping it was
 #: made from: a mapping changed since (or a new one at a reused address) is planned again.
+#: (Workers get the keys anew with each batch: a plan per batch, not per file.)
 _PLANS: dict[int, tuple[dict[str, tuple[str, ...]], _Plan]] = {}
 _PLANS_MAX = 64
 
@@ -859,7 +860,7 @@ def _plan(keys: FieldKeys) -> _Plan:
     )
     if len(_PLANS) >= _PLANS_MAX:
         _PLANS.clear()
-    _PLANS[id(keys)] = (dict(keys), plan)
+    _PLANS[id(keys)] = ({name: tuple(chain) for name, chain in keys.items()}, plan)
     return plan
 
 

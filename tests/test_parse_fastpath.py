@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newscat import parse, plainyaml, split
+from newscat.fields import DEFAULT_KEYS
 from newscat.model import Article
 
 
@@ -127,3 +128,30 @@ def test_the_front_matter_ends_at_the_first_closing_line(text: str) -> None:
         assert parts == split.Parts(
             toml, text[opening.end() : closing.start()], text[closing.end() :].strip("\n")
         )
+
+
+def test_each_file_is_read_by_the_keys_given_now() -> None:
+    """How the fields are read is worked out once per mapping of keys: a mapping changed
+    in place, or another one, reads by its own keys, and its warnings say which."""
+    text = b"---\ntitle: T\nwhen: 2024-01-02\nhref: https://e.com/a\n---\n"
+    keys = dict(DEFAULT_KEYS)
+    read = [parse.parse_article(text, "a.md", "a", keys)]
+    keys["date"], keys["url"] = ("when",), ("href",)
+    read.append(parse.parse_article(text, "a.md", "a", keys))
+    read.append(parse.parse_article(text, "a.md", "a", {**keys, "url": ("link", "!x")}))
+    read.append(parse.parse_article(text, "a.md", "a", keys))
+    assert all(isinstance(article, Article) for article in read)
+    said = [
+        [(a.date, a.url), *(w.message for w in a.warnings)]  # type: ignore[union-attr]
+        for a in read
+    ]
+    assert said == [
+        [
+            (None, None),
+            "no date (read from publishedDateTime, date, publishDate or pubDate)",
+            "no url (read from webUrl, url or link)",
+        ],
+        [("2024-01-02T00:00:00Z", "https://e.com/a")],
+        [("2024-01-02T00:00:00Z", None), "no url (read from link or not x)"],
+        [("2024-01-02T00:00:00Z", "https://e.com/a")],
+    ]
