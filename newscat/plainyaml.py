@@ -4,7 +4,9 @@ safe YAML loading gives, or None to leave the file to the full YAML loader.
 Nearly every real front matter is block mappings and lists by indentation
 (``key: value``, ``- item``, ``provider:`` with its keys below, a list of
 mappings) of plain or simply quoted scalars and one-line ``[a, b]`` lists.
-Reading those line by line is several times cheaper than composing YAML nodes.
+Reading those line by line is several times cheaper than composing YAML nodes;
+the commonest of all, only top-level ``key: value`` lines, is cheaper still read
+by one regex over the whole text (``_flat``).
 Anything else (anchors, tags, block scalars, flow mappings, escapes,
 continuation lines, repeated keys, characters YAML treats specially) returns
 None, and the caller loads the text with YAML as before; so does any line this
