@@ -310,8 +310,10 @@ class Watcher:
         if location == ":memory:":
             raise UsageError("index --watch needs a cache dir (not --no-cache)")
         for root in self.index.roots:
+            if not os.path.lexists(root):  # removed since the index was opened
+                raise UsageError(f"catalogue root does not exist: {line_text(root)}")
             if not os.path.isdir(root):
-                raise UsageError(f"index --watch watches folders, and {root} is a file")
+                raise UsageError(f"index --watch watches folders, and {line_text(root)} is a file")
         fd = os.open(lock_path(location), os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

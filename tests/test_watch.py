@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 
 from newscat import watch
+from newscat.errors import UsageError
 from newscat.refresh import RefreshReport
 from newscat.store.index import Index, database_name
 from tests.conftest import ROOT, run, write_article
@@ -373,3 +374,17 @@ def test_a_command_records_arrivals_the_watcher_kept_elsewhere(
 
     assert (listed.exit_code, listed.stdout) == (0, "a0\na1\na2\nfresh\n")
     assert refreshes == []
+
+
+def test_a_root_removed_before_the_watch_began_is_said_to_be_gone(
+    cat: Path, tmp_path: Path
+) -> None:
+    """The root went between the opening of the index and the taking of the watcher's
+    lock: the same error as for a root that never was, not that it is a file."""
+    index = Index.open([str(cat)], tmp_path / "cache")
+    watcher = watch.Watcher(index)
+    shutil.rmtree(cat)
+    with pytest.raises(UsageError) as raised:
+        watcher.run()
+    assert str(raised.value) == f"catalogue root does not exist: {cat}"
+    assert not os.path.exists(watch.lock_path(index.location))
