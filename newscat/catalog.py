@@ -14,7 +14,7 @@ import hashlib
 import os
 import stat
 from collections import deque
-from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, TypeAlias
@@ -461,11 +461,23 @@ def read_article(
         except OSError:
             return ReadFile(None, problem)
         return ReadFile(None, problem, info.st_size, info.st_mtime_ns)
-    from newscat.parse import parse_article  # YAML is loaded only when a file is read
-
     digest = hashlib.blake2b(data, digest_size=16).hexdigest()
-    result = None if digest == known_hash else parse_article(data, shown, article_id, keys)
+    parse = _PARSER[0] if _PARSER else _parser()
+    result = None if digest == known_hash else parse(data, shown, article_id, keys)
     return ReadFile(digest, result, info.st_size, info.st_mtime_ns)
+
+
+#: ``newscat.parse.parse_article``, once a file was read (importing it each time costs
+#: a microsecond a file).
+_PARSER: list[Callable[[bytes, str, str, FieldKeys | None], Article | Problem]] = []
+
+
+def _parser() -> Callable[[bytes, str, str, FieldKeys | None], Article | Problem]:
+    # start-up time: YAML is loaded only when a file is read
+    from newscat.parse import parse_article
+
+    _PARSER.append(parse_article)
+    return parse_article
 
 
 #: A file opened ahead of its reading (``opened_ahead``): its descriptor, the error
@@ -522,17 +534,21 @@ def _read_bounded(fd: int, expected: int, max_size: int) -> bytes:
     """Read to the end, or to one byte past ``max_size``, whichever comes first.
 
     The first read asks for the size the stat gave plus one, so an unchanged file
-    is read in one call into a buffer of its own size (not one of ``max_size``).
+    is read in one call into a buffer of its own size (not one of ``max_size``): a
+    read that gives less than asked, once the stat's size is reached, is the end.
     """
     chunks: list[bytes] = []
     total = 0
     want = expected + 1
     while total <= max_size:
-        chunk = os.read(fd, min(want, max_size + 1 - total))
+        asked = min(want, max_size + 1 - total)
+        chunk = os.read(fd, asked)
         if not chunk:
             break
         chunks.append(chunk)
         total += len(chunk)
+        if len(chunk) < asked and total >= expected:  # the end, of a file not shrunk
+            break
         want = 1 << 16
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 

@@ -208,7 +208,7 @@ def _utf16(data: bytes) -> bool:
 
 
 def _parse(data: bytes, path: str, article_id: str, keys: FieldKeys) -> Article | Problem:
-    if not data.strip():
+    if not data or data.isspace():  # (strip() would copy the whole file)
         return Problem(path, "no-front-matter", "empty file", 1, 1)
     if _utf16(data):
         return Problem(

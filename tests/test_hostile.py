@@ -436,6 +436,21 @@ def test_file_that_grows_after_the_stat_is_read_whole(
     assert digest == hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
 
 
+def test_a_file_system_that_reads_short_is_read_to_the_end(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A read may give fewer bytes than asked before the end (some FUSE file systems):
+    # the reading stops early only past the size the stat gave.
+    path = tmp_path / "short.md"
+    path.write_text(GOOD.format(n=1) + "body " * 50)
+    real_read = os.read
+    monkeypatch.setattr(catalog.os, "read", lambda fd, n: real_read(fd, min(n, 7)))
+    digest, found, *_ = read_article(str(path), "short")
+    assert isinstance(found, Article)
+    assert found.body == "body " * 50
+    assert digest == hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
+
+
 def test_size_limit_through_the_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(catalog, "DEFAULT_MAX_SIZE", 64)
     monkeypatch.setattr("newscat.store.index.DEFAULT_MAX_SIZE", 64)
