@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Literal
@@ -324,10 +324,47 @@ TABLE_COLUMNS = ("ref", *DEFAULT_COLUMNS[1:])
 MATCH_TABLE_COLUMNS = ("ref", "date", "title", "snippet")
 #: Fields whose front-matter keys a catalogue's newscat.toml may choose.
 CONFIGURABLE = tuple(spec.name for spec in FIELDS if spec.keys)
-#: Which front-matter keys each field is read from, unless a catalogue says otherwise.
-DEFAULT_KEYS: dict[str, tuple[str, ...]] = {spec.name: spec.keys for spec in FIELDS if spec.keys}
 
-FieldKeys = Mapping[str, tuple[str, ...]]
+
+class FieldKeys(Mapping[str, tuple[str, ...]]):
+    """Which front-matter keys each field is read from: field name -> chain of keys.
+    Frozen and hashable, so that what is worked out from keys (the parser's reading
+    plan) is kept by their value: equal keys, such as the copy of a catalogue's keys
+    a worker process is sent with every batch, share it."""
+
+    __slots__ = ("_chains", "_hash")
+
+    def __init__(self, chains: Mapping[str, Sequence[str]]) -> None:
+        self._chains = {name: tuple(chain) for name, chain in chains.items()}
+        self._hash = hash(frozenset(self._chains.items()))
+
+    def __getitem__(self, name: str) -> tuple[str, ...]:
+        return self._chains[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._chains)
+
+    def __len__(self) -> int:
+        return len(self._chains)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, FieldKeys):
+            return self._hash == other._hash and self._chains == other._chains
+        return super().__eq__(other)
+
+    def __reduce__(self) -> tuple[type[FieldKeys], tuple[dict[str, tuple[str, ...]]]]:
+        # Pickled without its hash: a string's hash differs from process to process.
+        return FieldKeys, (self._chains,)
+
+    def __repr__(self) -> str:
+        return f"FieldKeys({self._chains!r})"
+
+
+#: Which front-matter keys each field is read from, unless a catalogue says otherwise.
+DEFAULT_KEYS = FieldKeys({spec.name: spec.keys for spec in FIELDS if spec.keys})
 #: Front-matter keys that hold an opaque payload (never decoded): left out of csv and tsv
 #: unless named, and shown by size only.
 OPAQUE_KEYS = frozenset({"secured"})
@@ -411,13 +448,10 @@ def used_keys(front_matter: Mapping[str, Any]) -> frozenset[str]:
     return frozenset(used)
 
 
-def field_keys(overrides: Mapping[str, Sequence[str]] | None = None) -> dict[str, tuple[str, ...]]:
+def field_keys(overrides: Mapping[str, Sequence[str]] | None = None) -> FieldKeys:
     """The key chain of every configurable field: the defaults, with ``overrides`` replacing
     a field's whole chain (a catalogue's ``[fields]``)."""
-    keys = dict(DEFAULT_KEYS)
-    for name, chain in (overrides or {}).items():
-        keys[name] = tuple(chain)
-    return keys
+    return FieldKeys({**DEFAULT_KEYS, **(overrides or {})})
 
 
 #: Warnings the index derives from an article's row instead of storing them (on a real
@@ -432,12 +466,12 @@ MISSING_WARNINGS: dict[str, tuple[str, str | None]] = {
 MISSING_AT = (2, 1)
 
 
-def missing_message(name: str, keys: FieldKeys | None = None) -> str:
+def missing_message(name: str, keys: Mapping[str, Sequence[str]] | None = None) -> str:
     """What a field's warning says when no key of its chain gave a value."""
     return f"no {name} (read from {describe_chain(name, keys)})"
 
 
-def describe_chain(name: str, keys: FieldKeys | None = None) -> str:
+def describe_chain(name: str, keys: Mapping[str, Sequence[str]] | None = None) -> str:
     """A field's key chain as prose: ``publishedDateTime, date, publishDate or pubDate``."""
     chain = [key.replace("!", "not ", 1) for key in (keys or DEFAULT_KEYS).get(name, ())]
     if len(chain) < 2:

@@ -14,7 +14,7 @@ import math
 import os
 import re
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -178,12 +178,15 @@ if hasattr(yaml, "CSafeLoader"):
 
 
 def parse_article(
-    data: bytes, path: str, article_id: str, keys: FieldKeys | None = None
+    data: bytes, path: str, article_id: str, keys: Mapping[str, Sequence[str]] | None = None
 ) -> Article | Problem:
     """Parse one file's bytes. ``path`` and ``article_id`` are carried into the result;
-    ``keys`` says which front-matter keys each normalised field is read from."""
+    ``keys`` says which front-matter keys each normalised field is read from (a
+    ``FieldKeys``; any other mapping is read as it is at the call)."""
     try:
-        return _parse(data, path, article_id, DEFAULT_KEYS if keys is None else keys)
+        if not isinstance(keys, FieldKeys):
+            keys = DEFAULT_KEYS if keys is None else FieldKeys(keys)
+        return _parse(data, path, article_id, keys)
     except RecursionError:
         return _deep_problem(path, None)
     except Exception as exc:
@@ -837,17 +840,20 @@ class _Plan:
     no_url: str
 
 
-#: Plans by the identity of their ``FieldKeys``, each with a copy of the mapping it was
-#: made from: a mapping changed since (or a new one at a reused address) is planned again.
-#: (Workers get the keys anew with each batch: a plan per batch, not per file.)
-_PLANS: dict[int, tuple[dict[str, tuple[str, ...]], _Plan]] = {}
+#: Plans by their keys (frozen, so a plan kept is never stale), each beside the keys it
+#: was last asked for, which the dictionary holds: equal keys share a plan, and asked for
+#: again (as for every file of a batch) they are found by identity, with no comparison.
+_PLANS: dict[FieldKeys, tuple[FieldKeys, _Plan]] = {}
 _PLANS_MAX = 64
 
 
 def _plan(keys: FieldKeys) -> _Plan:
     """The plan for ``keys``: a catalogue parses every file with the same keys."""
-    kept = _PLANS.get(id(keys))
-    if kept is not None and kept[0] == keys:
+    kept = _PLANS.get(keys)
+    if kept is not None:
+        if kept[0] is not keys:  # equal keys, another copy: a worker's next batch
+            del _PLANS[keys]
+            _PLANS[keys] = (keys, kept[1])
         return kept[1]
     plan = _Plan(
         title=keys.get("title", ()),
@@ -860,7 +866,7 @@ def _plan(keys: FieldKeys) -> _Plan:
     )
     if len(_PLANS) >= _PLANS_MAX:
         _PLANS.clear()
-    _PLANS[id(keys)] = ({name: tuple(chain) for name, chain in keys.items()}, plan)
+    _PLANS[keys] = (keys, plan)
     return plan
 
 

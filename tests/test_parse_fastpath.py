@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import math
+import os
+import pickle
 import re
+import subprocess
+import sys
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newscat import parse, plainyaml, split
-from newscat.fields import DEFAULT_KEYS
+from newscat.fields import DEFAULT_KEYS, FieldKeys, field_keys
 from newscat.model import Article
 
 
@@ -155,3 +160,45 @@ def test_each_file_is_read_by_the_keys_given_now() -> None:
         [("2024-01-02T00:00:00Z", None), "no url (read from link or not x)"],
         [("2024-01-02T00:00:00Z", "https://e.com/a")],
     ]
+
+
+def test_equal_keys_share_one_reading_plan() -> None:
+    """Keys are frozen and kept by value: a worker's copy of a catalogue's keys (sent
+    pickled with every batch) is read by the plan made for the first copy."""
+    keys = field_keys({"url": ["href"]})
+    copy = pickle.loads(pickle.dumps(keys))
+    assert copy is not keys
+    assert parse._plan(copy) is parse._plan(keys)
+    assert parse._plan(field_keys()) is parse._plan(DEFAULT_KEYS)
+    assert parse._plan(keys) is not parse._plan(DEFAULT_KEYS)
+    assert (copy, hash(copy)) == (keys, hash(keys))
+    with pytest.raises(TypeError):
+        keys["url"] = ("link",)  # type: ignore[index]
+
+
+def test_keys_sent_to_a_process_with_another_hash_seed_are_found_by_value() -> None:
+    """A worker started afresh (spawn) hashes strings with another seed: the keys it is
+    sent must hash as its own equal keys do, not bring the sender's hash along."""
+    code = (
+        "import pickle, sys\n"
+        "from newscat.fields import field_keys\n"
+        "sent = pickle.loads(sys.stdin.buffer.read())\n"
+        "print(sent in {field_keys({'url': ['href']})}, sent == field_keys({'url': ['href']}))\n"
+    )
+    sent = pickle.dumps(field_keys({"url": ["href"]}))
+    seen = set()
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        done = subprocess.run(
+            [sys.executable, "-c", code], input=sent, capture_output=True, env=env, timeout=60
+        )
+        assert (done.returncode, done.stderr) == (0, b"")
+        seen.add(done.stdout)
+    assert seen == {b"True True\n"}
+
+
+def test_keys_given_as_any_mapping_are_read_as_they_are_now() -> None:
+    text = b"---\ntitle: T\nhref: https://e.com/a\n---\n"
+    found = parse.parse_article(text, "a.md", "a", {**DEFAULT_KEYS, "url": ["href"]})
+    assert isinstance(found, Article) and found.url == "https://e.com/a"
+    assert isinstance(FieldKeys({"url": ["href"]})["url"], tuple)
