@@ -20,6 +20,9 @@ TOML_OPEN = re.compile(r"\+\+\+[ \t]*(?:\n|$)")
 CLOSE = re.compile(r"\n(?:---|\.\.\.)[ \t]*(?=\n|\Z)")
 TOML_CLOSE = re.compile(r"\n\+\+\+[ \t]*(?=\n|\Z)")
 UTF8_BOM = b"\xef\xbb\xbf"
+#: The most bytes of a file's first line ``file_opens`` reads: an opening line of more
+#: blanks than that is taken for none.
+OPENING_MAX = 4096
 
 
 @dataclass(frozen=True)
@@ -47,10 +50,14 @@ def file_opens(file: IO[bytes], chunk: int = 256) -> bool:
     """Whether the file opens with front matter as the parser reads it (``decode``, then
     ``opens``), from its first line alone, read ``chunk`` bytes at a time: an opening
     line is only ever ``---`` or ``+++`` and blanks, so a longer line is read on only
-    while it is blanks, and no more than its start is kept."""
-    head = b""
-    while True:
-        part = file.readline(chunk)
+    while it is blanks, no more than its start is kept, and a first line that has not
+    ended within ``OPENING_MAX`` bytes is taken for no opening (however many blanks
+    follow, they are not read)."""
+    head, left = b"", OPENING_MAX
+    while left > 0:
+        want = min(chunk, left)
+        part = file.readline(want)
+        left -= len(part)
         if part.endswith(b"\r"):
             part += file.read(1)  # a line feed after it: CRLF reads as LF
         try:
@@ -59,9 +66,10 @@ def file_opens(file: IO[bytes], chunk: int = 256) -> bool:
             return False  # only ASCII opens, so this line does not
         if opens(text) is None:
             return False
-        if part.endswith(b"\n") or len(part) < chunk:
+        if part.endswith(b"\n") or len(part) < want:
             return True  # the line ended (or the file did) after blanks
         head = text[:3].encode()
+    return False
 
 
 def cut(text: str, opening: re.Match[str]) -> Parts | None:

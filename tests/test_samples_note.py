@@ -8,13 +8,14 @@ real terminal, is tested in test_terminal.py.
 from __future__ import annotations
 
 import builtins
+import io
 import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from newscat import app
+from newscat import app, split
 from newscat.model import Problem
 from newscat.parse import parse_article
 from newscat.settings import DEFAULT, Setting
@@ -66,6 +67,23 @@ def test_a_file_opens_with_front_matter_for_the_note_as_for_the_parser(
     with os.scandir(tmp_path) as entries:
         (entry,) = entries
     assert app._catalogue_file(entry) == _parser_opens(data)
+
+
+def test_a_first_line_of_blanks_is_read_no_further_than_its_bound(tmp_path: Path) -> None:
+    """An opening line of ``---`` and more blanks than ``OPENING_MAX`` bytes is taken for
+    none (the parser would read it as one): the look reads no further, however many
+    blanks follow."""
+    endless = io.BytesIO(b"---" + b" " * 10_000_000 + b"\ntitle: A\n---\n")
+    assert not split.file_opens(endless)
+    assert endless.tell() <= split.OPENING_MAX + 1
+    for blanks, opened in ((split.OPENING_MAX - 4, True), (split.OPENING_MAX - 3, False)):
+        data = b"---" + b" " * blanks + b"\ntitle: A\n---\n"
+        assert split.file_opens(io.BytesIO(data)) is opened
+        (tmp_path / "a.md").write_bytes(data)
+        with os.scandir(tmp_path) as entries:
+            (entry,) = entries
+        assert app._catalogue_file(entry) is opened
+        assert _parser_opens(data)
 
 
 def test_the_starts_cover_both_answers() -> None:
