@@ -42,21 +42,29 @@ def complete_topics(ctx: click.Context, param: click.Parameter, incomplete: str)
 
 
 def complete_providers(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
-    """``-p/--provider``: provider names and domains."""
+    """``-p/--provider``: provider names and domains, and each name of a provider written
+    as a list of several (``-p`` matches one of them too), most common first."""
 
     def read(conn: sqlite3.Connection) -> list[CompletionItem]:
         # start-up time: each completion loads only what it needs
-        from newscat.store.reads import provider_domain_counts
+        from newscat.store.reads import provider_domain_counts, provider_name_counts
 
         prefix = incomplete.casefold()
-        rows = provider_domain_counts(conn)
-        items: dict[str, CompletionItem] = {}
-        for name, domain, n in rows:
+        found: dict[str, tuple[int, CompletionItem]] = {}
+        for name, domain, n in provider_domain_counts(conn):
             for value, other in ((name, domain), (domain, name)):
-                if value and value.casefold().startswith(prefix) and value not in items:
+                if value and value.casefold().startswith(prefix) and value not in found:
                     help_text = f"{other}, {_articles(n)}" if other else _articles(n)
-                    items[value] = CompletionItem(value, help=help_text)
-        return list(items.values())
+                    found[value] = (n, CompletionItem(value, help=help_text))
+        offered = {value.casefold() for value in found}
+        for name, n in provider_name_counts(conn):
+            folded = name.casefold()
+            if folded.startswith(prefix) and folded not in offered:
+                found[name] = (
+                    n,
+                    CompletionItem(name, help=f"one of several names, {_articles(n)}"),
+                )
+        return [item for _, item in sorted(found.values(), key=lambda kept: -kept[0])]
 
     return _safely(ctx, read)
 

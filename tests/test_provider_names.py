@@ -7,6 +7,11 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import click
+import pytest
+
+from newscat.cli import cli
+from newscat.complete import complete_providers
 from tests.conftest import run
 
 #: Two articles of several authors (YAML and TOML front matter), one with a name that
@@ -139,3 +144,38 @@ def test_a_rebuild_keeps_the_names_once(tmp_path: Path) -> None:
     assert _name_rows(tmp_path / "cache") == before
     assert len(before) == 6
     assert _ids(root, "-p", "Jane Doe") == "a\nb\n"
+
+
+def _offered(incomplete: str) -> list[tuple[str, str | None]]:
+    """What ``-p`` completion offers for ``incomplete``: (value, help) of each."""
+    command = cli.commands["list"]
+    ctx = click.Context(command, info_name="list")
+    ctx.params = {"catalog": (), "cache_dir": None, "no_cache": False}
+    param = next(p for p in command.params if p.name == "provider")
+    return [(item.value, item.help) for item in complete_providers(ctx, param, incomplete)]
+
+
+def test_completion_offers_each_name_of_several_as_first_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _blog(tmp_path)
+    (root / "e.md").write_text(
+        "---\ntitle: E\nurl: https://e.example/e\nauthor: [JANE DOE, Smith]\n---\n"
+    )
+    assert run("index", "-C", str(root), "-q").exit_code == 0
+    monkeypatch.setenv("NEWSCAT_CATALOG", str(root))
+    assert _offered("jane") == [
+        ("Jane Doe", "one of several names, 3 articles"),  # a's spelling, first indexed
+        ("JANE DOE, Smith", "e.example, 1 article"),
+        ("Jane Doe, Ann Lee", "blog.example, 1 article"),
+    ]
+    assert _offered("ann") == [
+        ("Ann", "one of several names, 1 article"),
+        ("Ann Lee", "one of several names, 1 article"),
+    ]
+    # A name holding a comma is one name; one a provider has alone is offered once.
+    assert [value for value, _ in _offered("SMITH")] == ["Smith", "Smith, Jr., Ann", "Smith, Jr."]
+    assert [value for value, _ in _offered("ro")] == ["Robert Smith, Jane Doe", "Robert Smith"]
+    offered = [value for value, _ in _offered("")]
+    assert len(offered) == len(set(offered))
+    assert offered[0] == "Jane Doe"  # most common first

@@ -511,6 +511,17 @@ def provider_domain_counts(conn: sqlite3.Connection) -> list[tuple[str | None, s
     return [(provider, domain, int(n)) for provider, domain, n in conn.execute(sql)]
 
 
+def provider_name_counts(conn: sqlite3.Connection) -> list[tuple[str, int]]:
+    """Each name of the providers written as a list of several (as first written: the
+    spelling of the article indexed first) and how many articles have it, most common
+    first."""
+    sql = (
+        "SELECT name, min(article), count(*) AS n FROM provider_names "
+        "GROUP BY key ORDER BY n DESC, key"
+    )
+    return [(str(name), int(n)) for name, _, n in conn.execute(sql)]
+
+
 def front_matter_keys(conn: sqlite3.Connection, column: str, sample: int) -> list[str]:
     """The top-level keys of the front matter (stored in ``column``) of the first
     ``sample`` articles."""

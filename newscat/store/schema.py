@@ -22,7 +22,7 @@ from newscat.store.transactions import when_unlocked
 
 #: Raised with every change to the tables below (a stored field of the registry added,
 #: removed or retyped included): an index of another version is rebuilt.
-SCHEMA_VERSION = 12
+SCHEMA_VERSION = 13
 #: The page size, in bytes, of an index filled with many articles at once.
 LARGE_PAGES = 16384
 #: At most how many pages an index may have to be laid out again in large pages: an
@@ -41,7 +41,8 @@ _ID_INDEXES = (
 #: copy once built), so what older versions stored is read again: none is upgraded.
 #: Version 10 stores the parts of each id the REF rules index (``id_parts``); version
 #: 11 stores no warning it can derive (``MISSING_WARNINGS``); version 12 the names of a
-#: provider written as a list (``provider_names``), which only a new reading gives.
+#: provider written as a list (``provider_names``), which only a new reading gives;
+#: version 13 each of those names as written too (for completion), likewise.
 _UPGRADES: dict[int, str] = {}
 #: How long a command waits for another process's refresh to finish.
 BUSY_SECONDS = 600.0
@@ -107,7 +108,8 @@ CREATE TABLE IF NOT EXISTS topics (
 -- articles.provider holds them joined with ", ", and a name may hold a comma itself.
 CREATE TABLE IF NOT EXISTS provider_names (
     article INTEGER NOT NULL,           -- articles.rowid
-    key TEXT NOT NULL                   -- the name casefolded (as -p folds it), each once
+    key TEXT NOT NULL,                  -- the name casefolded (as -p folds it), each once
+    name TEXT NOT NULL                  -- as written (the article's first spelling of key)
 );
 -- Built on the first full-text search (meta 'fulltext' = 'built'), then kept in step
 -- with articles by the refresh itself (newscat.store.writes), in batches. Its rowid is

@@ -202,8 +202,9 @@ class Batch:
     files: list[tuple[Any, ...]] = field(default_factory=list)
     articles: list[tuple[Any, ...]] = field(default_factory=list)
     topics: list[tuple[int, str, str]] = field(default_factory=list)
-    #: Rows of provider_names: (article, casefolded name), of a provider of several names.
-    provider_names: list[tuple[int, str]] = field(default_factory=list)
+    #: Rows of provider_names: (article, casefolded name, name as written), of a provider
+    #: of several names.
+    provider_names: list[tuple[int, str, str]] = field(default_factory=list)
     texts: list[tuple[int, str | None, str | None, str | None]] = field(default_factory=list)
     #: Rows of the problems table: files that are not articles, and articles' warnings.
     problems: list[ProblemRow] = field(default_factory=list)
@@ -218,8 +219,10 @@ class Batch:
             self.texts.append((rowid, row[_TITLE], row[_EXCERPT], body))
         self.topics.extend((rowid, t, t.casefold()) for t in topics)
         if names:  # a provider of several names (most have one: then nothing to do)
-            keys = dict.fromkeys(name.casefold() for name in names)
-            self.provider_names.extend((rowid, key) for key in keys)
+            spelled: dict[str, str] = {}
+            for name in names:
+                spelled.setdefault(name.casefold(), name)
+            self.provider_names.extend((rowid, key, name) for key, name in spelled.items())
         self.problems.extend(warnings)
 
     def add_problem(self, problem: Problem) -> None:
@@ -236,7 +239,8 @@ def write_batch(conn: sqlite3.Connection, batch: Batch, fulltext: bool) -> None:
     conn.executemany("INSERT INTO topics(article, topic, key) VALUES (?, ?, ?)", batch.topics)
     if batch.provider_names:
         conn.executemany(
-            "INSERT INTO provider_names(article, key) VALUES (?, ?)", batch.provider_names
+            "INSERT INTO provider_names(article, key, name) VALUES (?, ?, ?)",
+            batch.provider_names,
         )
     conn.executemany(_INSERT_PROBLEM, batch.problems)
     conn.executemany(
