@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 import click
 from click.shell_completion import CompletionItem
 
+from newscat.text import inert, line_text
+
 if TYPE_CHECKING:
     from newscat.fields import Field
 
@@ -178,7 +180,7 @@ def complete_refs(ctx: click.Context, param: click.Parameter, incomplete: str) -
                 ]  # fmt: skip
         return []
 
-    return _safely(ctx, read)
+    return _safely(ctx, read, escaped=True)
 
 
 def complete_searches(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
@@ -198,16 +200,32 @@ def complete_searches(ctx: click.Context, param: click.Parameter, incomplete: st
 
 
 def _safely(
-    ctx: click.Context, read: Callable[[sqlite3.Connection], list[CompletionItem]]
+    ctx: click.Context,
+    read: Callable[[sqlite3.Connection], list[CompletionItem]],
+    escaped: bool = False,
 ) -> list[Any]:
-    """``read`` over the cached index, or [] on any error: completion must never complain."""
+    """``read`` over the cached index, or [] on any error: completion must never complain.
+
+    What is offered comes from files, and the shell shows it on the terminal: a value
+    with a character a terminal acts on (or a line break) is left out, as no one types
+    it, or with ``escaped`` offered as ``line_text`` writes it (a REF may be given so);
+    such characters in a description are shown as escapes."""
     try:
         with _cached_index(ctx) as conn:
             if conn is None:
                 return []
-            return read(conn)[:MAX_ITEMS]
+            offered = [_inert(item, escaped) for item in read(conn)]
+            return [item for item in offered if item is not None][:MAX_ITEMS]
     except Exception:
         return []
+
+
+def _inert(item: CompletionItem, escaped: bool) -> CompletionItem | None:
+    value = str(item.value)
+    shown = line_text(value)
+    if shown != value and not escaped:
+        return None
+    return CompletionItem(shown, help=None if item.help is None else inert(item.help))
 
 
 @contextlib.contextmanager

@@ -210,6 +210,30 @@ def test_completion_callbacks_directly(indexed: dict[str, str], monkeypatch: Any
     assert complete_topics(ctx, param, "") == []
 
 
+def test_completion_offers_nothing_a_terminal_acts_on(tmp_path: Path, monkeypatch: Any) -> None:
+    # The shell prints what completion offers: values and descriptions come from files.
+    root = tmp_path / "cat"
+    root.mkdir()
+    (root / "evil\x1b[2J.md").write_text(
+        '---\ntitle: "Clear\\e[2J screen"\nurl: https://x.example/a\n'
+        'provider: "Evil\\e]0;owned\\a"\ntopics: ["AI\\e[31m red", AI Safety]\n---\n'
+    )
+    (root / "plain.md").write_text(
+        "---\ntitle: Plain\nurl: https://y.example/b\nprovider: Evident\ntopics: [AI Ethics]\n---\n"
+    )
+    runner = CliRunner()
+    assert runner.invoke(cli, ["index", "-C", str(root), "-q"]).exit_code == 0
+    monkeypatch.setenv("NEWSCAT_CATALOG", str(root))
+    command = cli.commands["list"]
+    ctx = click.Context(command, info_name="list")
+    ctx.params = {"catalog": (), "cache_dir": None, "no_cache": False}
+    param = next(p for p in command.params if p.name == "topic")
+    assert [item.value for item in complete_topics(ctx, param, "ai")] == ["AI Ethics", "AI Safety"]
+    assert [item.value for item in complete_providers(ctx, param, "ev")] == ["Evident"]
+    refs = complete_refs(ctx, param, "evil")
+    assert [(item.value, item.help) for item in refs] == [("evil\\x1b[2J", "Clear\\x1b[2J screen")]
+
+
 def test_completion_reads_the_catalogue_your_config_file_names(
     tmp_path: Path, monkeypatch: Any
 ) -> None:
