@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import errno
+import functools
 import hashlib
 import os
 import stat
@@ -68,10 +69,15 @@ def resolve_roots(given: Sequence[str], environ: dict[str, str] | None = None) -
     for root in roots:
         absolute = os.path.abspath(os.path.expanduser(root))
         if not os.path.exists(absolute):
-            raise UsageError(f"catalogue root does not exist: {line_text(text_path(root))}")
+            raise missing_root(root)
         if absolute not in out:
             out.append(absolute)
     return out
+
+
+def missing_root(root: str) -> UsageError:
+    """The error for a catalogue root that does not exist (or no longer does)."""
+    return UsageError(f"catalogue root does not exist: {line_text(text_path(root))}")
 
 
 def is_candidate(name: str) -> bool:
@@ -462,21 +468,17 @@ def read_article(
             return ReadFile(None, problem)
         return ReadFile(None, problem, info.st_size, info.st_mtime_ns)
     digest = hashlib.blake2b(data, digest_size=16).hexdigest()
-    parse = _PARSER[0] if _PARSER else _parser()
-    result = None if digest == known_hash else parse(data, shown, article_id, keys)
+    result = None if digest == known_hash else _parser()(data, shown, article_id, keys)
     return ReadFile(digest, result, info.st_size, info.st_mtime_ns)
 
 
-#: ``newscat.parse.parse_article``, once a file was read (importing it each time costs
-#: a microsecond a file).
-_PARSER: list[Callable[[bytes, str, str, FieldKeys | None], Article | Problem]] = []
-
-
+@functools.cache
 def _parser() -> Callable[[bytes, str, str, FieldKeys | None], Article | Problem]:
+    """``newscat.parse.parse_article``, imported once (an import per file costs a
+    microsecond a file)."""
     # start-up time: YAML is loaded only when a file is read
     from newscat.parse import parse_article
 
-    _PARSER.append(parse_article)
     return parse_article
 
 

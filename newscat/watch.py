@@ -34,6 +34,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from newscat.catalog import missing_root, text_path
 from newscat.errors import NewscatError, UsageError
 from newscat.text import line_text
 
@@ -273,7 +274,7 @@ class Watcher:
         for root, then, seen in zip(self.index.roots, self.identities, now, strict=True):
             if seen != then:
                 what = "is gone" if seen is None else "was replaced by another folder"
-                raise NewscatError(f"{line_text(root)} {what}; no longer watching")
+                raise NewscatError(f"{line_text(text_path(root))} {what}; no longer watching")
 
     def stop(self) -> None:
         with self._cond:
@@ -311,9 +312,10 @@ class Watcher:
             raise UsageError("index --watch needs a cache dir (not --no-cache)")
         for root in self.index.roots:
             if not os.path.lexists(root):  # removed since the index was opened
-                raise UsageError(f"catalogue root does not exist: {line_text(root)}")
+                raise missing_root(root)
             if not os.path.isdir(root):
-                raise UsageError(f"index --watch watches folders, and {line_text(root)} is a file")
+                shown = line_text(text_path(root))
+                raise UsageError(f"index --watch watches folders, and {shown} is a file")
         fd = os.open(lock_path(location), os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -401,11 +401,8 @@ def test_sparse_large_file_is_refused_without_being_read(tmp_path: Path) -> None
     assert peak < 1024 * 1024
 
 
-def test_file_that_grows_past_the_limit_after_the_stat(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    path = tmp_path / "growing.md"
-    path.write_text(GOOD.format(n=1) + "x" * 100)
+def _stat_says_ten_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every file's fstat says 10 bytes: a file that grew after the stat."""
     real_fstat = os.fstat
 
     def small_fstat(fd: int) -> os.stat_result:
@@ -413,6 +410,22 @@ def test_file_that_grows_past_the_limit_after_the_stat(
         return os.stat_result((info.st_mode, *[0] * 5, 10, *[0] * 3))
 
     monkeypatch.setattr(catalog.os, "fstat", small_fstat)
+
+
+def _read_whole(path: Path, body: str) -> None:
+    """``path`` reads as an article with ``body``, hashed over all its bytes."""
+    digest, found, *_ = read_article(str(path), path.stem)
+    assert isinstance(found, Article)
+    assert found.body == body
+    assert digest == hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
+
+
+def test_file_that_grows_past_the_limit_after_the_stat(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "growing.md"
+    path.write_text(GOOD.format(n=1) + "x" * 100)
+    _stat_says_ten_bytes(monkeypatch)
     _, found, *_ = read_article(str(path), "growing", max_size=50)
     assert isinstance(found, Problem)
     assert found.code == "too-large"
@@ -423,17 +436,8 @@ def test_file_that_grows_after_the_stat_is_read_whole(
 ) -> None:
     path = tmp_path / "growing.md"
     path.write_text(GOOD.format(n=1) + "tail " * 20000)  # 100 kB: several reads
-    real_fstat = os.fstat
-
-    def small_fstat(fd: int) -> os.stat_result:
-        info = real_fstat(fd)
-        return os.stat_result((info.st_mode, *[0] * 5, 10, *[0] * 3))
-
-    monkeypatch.setattr(catalog.os, "fstat", small_fstat)
-    digest, found, *_ = read_article(str(path), "growing")
-    assert isinstance(found, Article)
-    assert found.body == "tail " * 20000
-    assert digest == hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
+    _stat_says_ten_bytes(monkeypatch)
+    _read_whole(path, "tail " * 20000)
 
 
 def test_a_file_system_that_reads_short_is_read_to_the_end(
@@ -445,10 +449,7 @@ def test_a_file_system_that_reads_short_is_read_to_the_end(
     path.write_text(GOOD.format(n=1) + "body " * 50)
     real_read = os.read
     monkeypatch.setattr(catalog.os, "read", lambda fd, n: real_read(fd, min(n, 7)))
-    digest, found, *_ = read_article(str(path), "short")
-    assert isinstance(found, Article)
-    assert found.body == "body " * 50
-    assert digest == hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
+    _read_whole(path, "body " * 50)
 
 
 def test_size_limit_through_the_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
