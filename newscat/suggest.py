@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -94,9 +94,10 @@ _NEEDS: tuple[tuple[str, Callable[[Index], bool]], ...] = (
 _DATE_WORDS = re.compile(r"(?<![\w.`])(?:date|age)(?![\w.`])", re.IGNORECASE)
 
 
-def missing_fields(index: Index, filters: Filters) -> list[str]:
-    """The normalised fields the filters need that no article in the catalogue has
-    (``date`` for --since on a catalogue whose dates newscat cannot find)."""
+def missing_fields(index: Index, filters: Filters, needs: Collection[str] = ()) -> list[str]:
+    """The normalised fields the filters, or the command (``needs``: trends count dated
+    articles by topic), need that no article in the catalogue has (``date`` for --since
+    on a catalogue whose dates newscat cannot find)."""
     wanted = {
         "date": filters.since is not None
         or filters.until is not None
@@ -104,6 +105,7 @@ def missing_fields(index: Index, filters: Filters) -> list[str]:
         "topics": bool(filters.topics),
         "provider": bool(filters.providers),
     }
+    wanted.update((name, True) for name in needs)
     if not reads.has_articles(index):
         return []
     return [name for name, has in _NEEDS if wanted[name] and not has(index)]

@@ -64,3 +64,13 @@ def test_quiet_silences_the_hint_but_not_the_failure() -> None:
 def test_the_value_is_shown_inert() -> None:
     result = run("list", "-t", "\x1b[31mred", "--no-header")
     assert result.stderr == "no topic '\\x1b[31mred' in the catalogue\n"
+
+
+def test_topics_of_a_catalogue_without_any_says_why(tmp_path: Path) -> None:
+    write_article(tmp_path, "a.md", title="Bare")
+    result = run("topics", "--no-cache", "-C", str(tmp_path), "--no-header")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        0,
+        "",
+        "no article has topics; newscat reads topics, tags or keywords — see newscat.toml\n",
+    )

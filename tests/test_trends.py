@@ -150,3 +150,22 @@ def test_sparkline_scales_to_the_largest_and_shows_any_article() -> None:
     assert sparkline([0, 1, 2, 3, 4, 5, 6, 7, 70]) == "▁▂▂▂▂▂▂▂█"
     assert sparkline([0, 0]) == "▁▁"
     assert sparkline([1, 7]) == "▂█"
+
+
+def test_a_catalogue_without_dates_or_topics_says_why(tmp_path: Path) -> None:
+    """Trends count dated articles by topic or provider: where no article has a date
+    (a site that keeps it in its paths) the empty answer says so, as ``--since`` does."""
+    write_article(tmp_path, "a.md", title="Undated", author="Ada")
+    write_article(tmp_path, "b.md", title="Undated too", author="Grace")
+    no_date = (
+        "no article has a date; newscat reads publishedDateTime, date, publishDate or "
+        "pubDate, or a YYYY-MM-DD file name — see newscat.toml\n"
+    )
+    no_topics = "no article has topics; newscat reads topics, tags or keywords — see newscat.toml\n"
+    assert run(tmp_path, "--no-cache") == (
+        0,
+        "topic\tarticles\tprevious\tchange\tratio\tcounts\tsparkline\n",
+        no_date + no_topics,
+    )
+    assert run(tmp_path, "--no-cache", "--by", "provider", "--no-header") == (0, "", no_date)
+    assert run(tmp_path, "--no-cache", "-q", "--no-header") == (0, "", "")

@@ -7,7 +7,7 @@ import io
 import shlex
 import shutil
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -244,8 +244,9 @@ def note(app: App, message: str) -> None:
     make_console(app.color, stderr=True).print(Text(message, style="dim"))
 
 
-def explain_nothing(app: App, index: Index, filters: Filters) -> None:
-    """Nothing matched: name each filter value no article has, with the closest ones."""
+def explain_nothing(app: App, index: Index, filters: Filters, needs: Collection[str] = ()) -> None:
+    """Nothing matched: name each field the filters or the command (``needs``) read that
+    no article has, and each filter value no article has, with the closest ones."""
     if app.quiet:
         return
     # start-up time: loaded only when the command runs
@@ -253,7 +254,7 @@ def explain_nothing(app: App, index: Index, filters: Filters) -> None:
     from newscat.suggest import missing_fields, unknown_values
     from newscat.text import inert
 
-    missing = missing_fields(index, filters)
+    missing = missing_fields(index, filters, needs)
     for name in missing:
         noun = {"date": "a date", "topics": "topics", "provider": "a provider"}.get(name, name)
         chosen = {tuple(keys[name]) for keys in index.chosen_keys().values() if name in keys}

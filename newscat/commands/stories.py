@@ -183,8 +183,8 @@ def trends_command(**opts: Unpack[TrendsOptions]) -> None:
     assert window is not None  # checked by the option
     kind = opts["by"]
     rows = trends(index, filters, resolve_now(opts["now"]), window, kind, opts["limit"])
-    if not rows:
-        explain_nothing(app, index, filters)
+    if not rows:  # trends count dated articles by topic or provider
+        explain_nothing(app, index, filters, ("date", "topics" if kind == "topic" else "provider"))
 
     def table(rows: Sequence[Trend], width: int) -> Table:
         from newscat.render import trends_table  # start-up time: Rich only for a table

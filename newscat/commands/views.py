@@ -179,8 +179,8 @@ def _group_command(kind: Literal["topic", "provider"]) -> click.Command:
         index, _ = app.open()
         summarise = topic_groups if kind == "topic" else provider_groups
         groups = summarise(index, filters, opts["sort"], opts["min_count"], opts["limit"])
-        if not groups:
-            explain_nothing(app, index, filters)
+        if not groups:  # an article without a provider is a row of its own: (none)
+            explain_nothing(app, index, filters, ("topics",) if kind == "topic" else ())
         show_rows(
             app,
             default_format(opts["format_"]),
