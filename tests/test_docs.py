@@ -80,6 +80,21 @@ def _bin_dir() -> str:
     return os.path.dirname(found) if found else here
 
 
+def _tools(command: str) -> list[str]:
+    """The programs a command line pipes into or runs after ``&&``: the words after a
+    ``|`` or ``&&`` outside quotes (a ``|`` in ``grep -E '^(a|b)'`` names no program)."""
+    unquoted = re.sub(r"'[^']*'|\"(?:[^\"\\]|\\.)*\"", "''", command)
+    return re.findall(r"(?:\||&&)\s*(\w+)", unquoted)
+
+
+def test_only_programs_decide_what_is_skipped() -> None:
+    assert _tools("newscat index -q && newscat x | grep -E '^(stories|full text)'") == [
+        "newscat",
+        "grep",
+    ]
+    assert _tools('newscat list | python3 -c "import a; print(1 | 2)"') == ["python3"]
+
+
 @pytest.mark.parametrize("example", EXAMPLES, ids=[f"README:{e.line}" for e in EXAMPLES])
 def test_readme_example(example: Example, tmp_path: Path) -> None:
     if example.untested is not None:
@@ -93,7 +108,7 @@ def test_readme_example(example: Example, tmp_path: Path) -> None:
         PATH=_bin_dir() + os.pathsep + os.environ["PATH"],
         PYTHONPATH=str(ROOT),
     )
-    for tool in re.findall(r"(?:\||&&)\s*(\w+)", example.command):
+    for tool in _tools(example.command):
         if shutil.which(tool, path=env["PATH"]) is None:
             pytest.skip(f"{tool} is not installed")
     env.pop("NEWSCAT_CATALOG", None)
