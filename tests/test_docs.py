@@ -95,10 +95,8 @@ def test_only_programs_decide_what_is_skipped() -> None:
     assert _tools('newscat list | python3 -c "import a; print(1 | 2)"') == ["python3"]
 
 
-@pytest.mark.parametrize("example", EXAMPLES, ids=[f"README:{e.line}" for e in EXAMPLES])
-def test_readme_example(example: Example, tmp_path: Path) -> None:
-    if example.untested is not None:
-        pytest.skip(f"README:{example.line} is marked not tested: {example.untested}")
+def _reader(tmp_path: Path) -> tuple[dict[str, str], Path]:
+    """The environment and the folder, laid out like a fresh clone, that examples run in."""
     env = dict(
         os.environ,
         NEWSCAT_CACHE_DIR=str(tmp_path / "cache"),
@@ -108,29 +106,73 @@ def test_readme_example(example: Example, tmp_path: Path) -> None:
         PATH=_bin_dir() + os.pathsep + os.environ["PATH"],
         PYTHONPATH=str(ROOT),
     )
-    for tool in _tools(example.command):
-        if shutil.which(tool, path=env["PATH"]) is None:
-            pytest.skip(f"{tool} is not installed")
     env.pop("NEWSCAT_CATALOG", None)
     clone = tmp_path / "clone"
     clone.mkdir()
     for entry in ROOT.iterdir():
         if not entry.name.startswith("."):
             (clone / entry.name).symlink_to(entry)
+    return env, clone
+
+
+def _missing_tool(example: Example, env: dict[str, str]) -> str | None:
+    return next((t for t in _tools(example.command) if not shutil.which(t, path=env["PATH"])), None)
+
+
+def _check(example: Example, env: dict[str, str], clone: Path) -> None:
+    """Run the example as written, comments and all; its exit code and output as shown."""
     done = subprocess.run(
-        ["bash", "-o", "pipefail", "-c", example.command],  # as written, comments and all
+        ["bash", "-o", "pipefail", "-c", example.command],
         cwd=clone,
         env=env,
         capture_output=True,
         text=True,
         timeout=60,
     )
-    assert done.returncode == example.exit_code, done.stderr
+    assert done.returncode == example.exit_code, f"README:{example.line}: {done.stderr}"
     assert "Traceback" not in done.stderr
     if example.output is not None:
         got = "\n".join(line.rstrip() for line in (done.stdout + done.stderr).splitlines())
         want = "\n".join(line.rstrip() for line in example.output.splitlines())
-        assert got == want
+        assert got == want, f"README:{example.line}"
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[f"README:{e.line}" for e in EXAMPLES])
+def test_readme_example(example: Example, tmp_path: Path) -> None:
+    if example.untested is not None:
+        pytest.skip(f"README:{example.line} is marked not tested: {example.untested}")
+    env, clone = _reader(tmp_path)
+    missing = _missing_tool(example, env)
+    if missing is not None:
+        pytest.skip(f"{missing} is not installed")
+    _check(example, env, clone)
+
+
+def _sections() -> dict[str, list[Example]]:
+    """The tested examples of each README section (by its heading) that has several."""
+    headings = [(m.start(), m.group(1)) for m in re.finditer(r"^#{2,3} (.+)$", README, re.M)]
+    found: dict[str, list[Example]] = {}
+    for example in EXAMPLES:
+        offset = len("\n".join(README.splitlines()[: example.line - 1]))
+        heading = ["(the top)", *(text for start, text in headings if start <= offset)][-1]
+        if example.untested is None:
+            found.setdefault(heading, []).append(example)
+    return {heading: examples for heading, examples in found.items() if len(examples) > 1}
+
+
+SECTIONS = _sections()
+
+
+@pytest.mark.parametrize("heading", list(SECTIONS))
+def test_a_reader_who_runs_a_section_in_order_sees_what_it_shows(
+    heading: str, tmp_path: Path
+) -> None:
+    """A reader copies a section's examples one after another, into one cache and one
+    state dir: what each shows must hold after the ones above it ran too."""
+    env, clone = _reader(tmp_path)
+    for example in SECTIONS[heading]:
+        if _missing_tool(example, env) is None:
+            _check(example, env, clone)
 
 
 def test_readme_shows_the_config_its_examples_use() -> None:
