@@ -383,9 +383,11 @@ class BrowseApp(App[None]):
         debug: bool = False,
         searches: dict[str, SavedSearch] | None = None,
         active: list[str] | None = None,
+        check: str = "newscat check",
     ) -> None:
         super().__init__()
         self.index = index
+        self.check = check  # the command that checks this catalogue, for skipped files
         # The saved searches' filters are kept apart, so that @ can switch them.
         self.base_query = replace(query, filters=replace(query.filters, also=()))
         self.searches = searches or {}
@@ -679,7 +681,7 @@ class BrowseApp(App[None]):
             self._show_status()
         if report is not None and report.problems:
             files = "file" if report.problems == 1 else "files"
-            self.notify(f"{report.problems} {files} skipped; run `newscat check`", markup=False)
+            self.notify(f"{report.problems} {files} skipped; run `{self.check}`", markup=False)
 
     # --- reading --------------------------------------------------------------------------
 
@@ -902,9 +904,10 @@ def run(
     debug: bool,
     searches: dict[str, SavedSearch] | None = None,
     active: list[str] | None = None,
+    check: str = "newscat check",
 ) -> BaseException | None:
     """Run the reader until the user quits; the exception that stopped it, if one did."""
-    app = BrowseApp(index, query, known, reopen, debug, searches, active)
+    app = BrowseApp(index, query, known, reopen, debug, searches, active, check)
     handler = signal.getsignal(signal.SIGTERM)
     try:
         app.run()

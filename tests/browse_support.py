@@ -51,6 +51,7 @@ def browse(
     active: list[str] | None = None,
     extra_filters: tuple[Filters, ...] = (),
     state: Path | None = None,
+    check: str = "newscat check",
 ) -> Any:
     """Run the reader on ``roots`` with ``script(app, pilot)``; returns the app afterwards."""
     from newscat.browse import BrowseApp
@@ -59,7 +60,7 @@ def browse(
     index = Index.open(names, cache_dir, state=state)
     reopen = None if cache_dir is None else (lambda: Index.open(names, cache_dir, state=state))
     query = Query(filters=replace(filters or Filters(), also=extra_filters), sort=sort)
-    app = BrowseApp(index, query, reopen=reopen, searches=searches, active=active)
+    app = BrowseApp(index, query, reopen=reopen, searches=searches, active=active, check=check)
 
     async def main() -> None:
         async with app.run_test(size=size, notifications=True) as pilot:

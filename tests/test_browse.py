@@ -497,6 +497,22 @@ def test_an_empty_index_fills_in_the_background(tmp_path: Path) -> None:
     assert "Article number 00002" in seen[0]
 
 
+def test_skipped_files_are_said_with_the_check_that_reads_the_same_catalogue(
+    tmp_path: Path,
+) -> None:
+    """As every command's summary does, the hint repeats -C: a bare ``newscat check``
+    would check the bundled samples, not the catalogue being read."""
+    folder = many(tmp_path / "cat", 2)
+    (folder / "broken.md").write_text("no front matter\n", encoding="utf-8")
+    seen: list[str] = []
+
+    async def script(app: Any, pilot: Any) -> None:
+        seen.extend(notice.message for notice in app._notifications)
+
+    browse([folder], script, check=f"newscat check -C {folder}")
+    assert seen == [f"1 file skipped; run `newscat check -C {folder}`"]
+
+
 def test_a_crash_ends_the_reader_and_is_kept_for_the_command_line() -> None:
     async def script(app: Any, pilot: Any) -> None:
         app.index.conn.close()  # every read now fails

@@ -101,6 +101,7 @@ def browse_command(**opts: Unpack[BrowseOptions]) -> None:
             debugging(click.get_current_context()),
             searches,
             active,
+            f"newscat check{app.catalog_options()}",
         )
     finally:
         index.close()
