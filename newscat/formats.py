@@ -218,12 +218,15 @@ def problem_record(problem: Problem) -> dict[str, Any]:
     }
 
 
-def write_problem_lines(out: IO[str], problems: Iterable[Problem]) -> int:
+def write_problem_lines(
+    out: IO[str], problems: Iterable[Problem], show: Callable[[str], str] = str
+) -> int:
     """``path:line:col: severity: code: message``, one line each: the form editors, grep
-    and CI annotations read (line and column left out where unknown)."""
+    and CI annotations read (line and column left out where unknown; each path as
+    ``show`` gives it)."""
     count = 0
     for problem in problems:
-        where = tsv_cell(problem.path)
+        where = tsv_cell(show(problem.path))
         if problem.line is not None:
             where += f":{problem.line}"
             if problem.column is not None:

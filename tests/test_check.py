@@ -104,6 +104,22 @@ def test_lines_are_the_default_in_a_pipe(mixed: Path) -> None:
     ]
 
 
+def test_lines_name_a_file_under_the_working_folder_as_the_table_does(
+    mixed: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``newscat check -C news | ...`` gives ``news/odd.md:3:1: ...``, as linters do and
+    the README shows; a file elsewhere keeps its whole path (as above)."""
+    monkeypatch.chdir(mixed.parent)
+    result = run(["check", "--no-cache", "-C", "cat"])
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("cat/broken.md:3:11: error: yaml-syntax: YAML: ")
+    assert lines[1:] == [
+        "cat/odd.md:2:1: warning: missing-date: no date (read from "
+        "publishedDateTime, date, publishDate or pubDate)",
+        "cat/odd.md:3:1: warning: bad-score: quality 'high' is not a number",
+    ]
+
+
 def test_tsv_on_request(mixed: Path) -> None:
     result = run(["check", "--no-cache", "-C", str(mixed), "-f", "tsv"])
     lines = result.stdout.splitlines()

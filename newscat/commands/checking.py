@@ -60,14 +60,15 @@ def check_command(
     app = App.from_options(session)
     index, _ = app.open(rebuild=rebuild, summary=False)
     fmt = default_format(format_, pipe="lines")
-    show: Callable[[str], str] = display_path if fmt == "table" else str
+    # For people and editors, a file under the working folder is named from there.
+    show: Callable[[str], str] = display_path if fmt in ("table", "lines") else str
     problems = collect_problems(index, show)
     files = index.file_count()
     errors = sum(1 for p in problems if p.severity == "error")
     warnings = len(problems) - errors
     shown = [p for p in problems if p.severity == "error"] if errors_only else problems
     if fmt == "lines":
-        emit(lambda out: write_problem_lines(out, shown))
+        emit(lambda out: write_problem_lines(out, shown, show))
     else:
 
         def table(problems: Sequence[Problem], width: int) -> RenderableType:
