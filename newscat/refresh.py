@@ -209,6 +209,39 @@ _Change = tuple[str, "int | None", "str | None", bool, "str | None"]
 _ReadResult = tuple[writes.FileRow, bool, "str | None", "ArticleRow | Problem | None"]
 
 
+@dataclass
+class _Read:
+    """What reading one batch of files gave, shaped where it was read for the writer:
+    the rows to store, which of ``rows.files`` the index had (changed, not added), the
+    files a first fill's walk found that neither open nor stat reached (the walk's
+    problems, no files of the index), and how many files the batch had."""
+
+    rows: writes.Batch = field(default_factory=writes.Batch)
+    changed: list[int] = field(default_factory=list)
+    vanished: list[Problem] = field(default_factory=list)
+    files: int = 0
+
+    def add(self, result: _ReadResult, fulltext: bool) -> None:
+        file_row, known, digest, stored = result
+        path, root, _, size, mtime_ns = file_row
+        self.files += 1
+        if size == UNSTATTED and isinstance(stored, Problem):
+            self.vanished.append(stored)
+            return
+        rows = self.rows
+        if stored is None:  # same content, new stat
+            rows.stats.append((size, mtime_ns, path))
+            return
+        if known:
+            self.changed.append(len(rows.files))
+            rows.replaced.append(path)
+        if isinstance(stored, Problem):
+            rows.add_problem(stored)
+        else:
+            rows.add_article(root, stored, fulltext)
+        rows.add_file(file_row, digest, ok=not isinstance(stored, Problem))
+
+
 class _Refresh:
     """One refresh of the index on ``conn``."""
 
@@ -557,9 +590,9 @@ class _Refresh:
             self.source.roots, self.source.max_size, self.catalogues.keys, self.fulltext
         )
         parallel = expected >= POOL_THRESHOLD
-        for results in _read_all(_batches(changes, gone), reading, parallel):
-            batch = tally.batch(results, self.fulltext, walk_problems)
-            writes.write_batch(conn, batch, self.fulltext)
+        for read in _read_all(_batches(changes, gone), reading, parallel):
+            first_rowid = tally.take(read, walk_problems)
+            writes.write_batch(conn, read.rows, self.fulltext, first_rowid)
             if progress is not None:
                 progress(tally.done, max(expected, tally.done))
         if bulk:
@@ -615,38 +648,30 @@ class _Applied:
         else:
             self.names_complete = False
 
-    def batch(
-        self, results: list[_ReadResult], fulltext: bool, walk_problems: list[Problem]
-    ) -> writes.Batch:
-        """The rows to store for one batch of read files. A file a first fill's walk
-        found but neither open nor stat could reach is the walk's problem, as with
-        every other walk: it goes to ``walk_problems``, and is no file of the index."""
-        batch = writes.Batch()
-        for file_row, known, digest, result in results:
-            path, root, file_id, size, mtime_ns = file_row
-            if size == UNSTATTED and isinstance(result, Problem):
-                walk_problems.append(result)
-                self.vanished += 1
-                continue
-            if result is None:  # same content, new stat
-                self.unchanged += 1
-                batch.stats.append((size, mtime_ns, path))
-                continue
-            if known:
-                self.changed += 1
-                batch.replaced.append(path)
-                self.name("changed", file_id, path)
-            else:
-                self.added += 1
-                self.name("added", file_id, path)
-            if isinstance(result, Problem):
-                batch.add_problem(result)
-            else:
-                batch.add_article(self.next_rowid, root, result, fulltext)
-                self.next_rowid += 1
-            batch.add_file(file_row, digest, ok=not isinstance(result, Problem))
-        self.done += len(results)
-        return batch
+    def take(self, read: _Read, walk_problems: list[Problem]) -> int:
+        """Count what one batch of read files holds, and give the rowid its first article
+        gets (its others follow in order). A file a first fill's walk found but neither
+        open nor stat could reach is the walk's problem: it goes to ``walk_problems``."""
+        rows = read.rows
+        walk_problems.extend(read.vanished)
+        self.vanished += len(read.vanished)
+        self.unchanged += len(rows.stats)
+        self.changed += len(read.changed)
+        self.added += len(rows.files) - len(read.changed)
+        self.done += read.files
+        named = (
+            rows.files if self.keep is None else rows.files[: max(0, self.keep - len(self.names))]
+        )
+        if len(named) < len(rows.files):
+            self.names_complete = False
+        changed = set(read.changed)
+        self.names.extend(
+            ("changed" if at in changed else "added", row[2], row[0])
+            for at, row in enumerate(named)
+        )
+        first_rowid = self.next_rowid
+        self.next_rowid += len(rows.articles)
+        return first_rowid
 
 
 @dataclass(frozen=True)
@@ -694,15 +719,15 @@ class _Reading:
     bodies: bool = False
 
 
-def _read_batch(batch: Sequence[_ToRead], reading: _Reading) -> list[_ReadResult]:
+def _read_batch(batch: Sequence[_ToRead], reading: _Reading) -> _Read:
     text_roots = [text_path(root) for root in reading.roots]
     started = time.time_ns()
+    read = _Read()
     # The next files are opened and their reading started while one is parsed.
     with closing(opened_ahead([raw or path for path, _, _, _, raw in batch])) as ahead:
-        return [
-            _read_one(item, opened, reading, text_roots, started)
-            for item, opened in zip(batch, ahead, strict=True)
-        ]
+        for item, opened in zip(batch, ahead, strict=True):
+            read.add(_read_one(item, opened, reading, text_roots, started), reading.bodies)
+    return read
 
 
 def _read_one(
@@ -716,7 +741,7 @@ def _read_one(
     )  # fmt: skip
     # The stamp stored is that of the file as read (the walk of a first fill takes
     # none); the walk's when neither open nor stat reached it, and on a first fill
-    # then none: the file is the walk's problem (``_Applied.batch``).
+    # then none: the file is the walk's problem (``_Read.add``).
     if size is None or mtime_ns is None:
         unstatted = file_stamp == UNSTATTED
         size, mtime_ns = (UNSTATTED, 0) if unstatted else (entry.size, entry.mtime_ns)
@@ -733,7 +758,7 @@ def _read_one(
 
 def _read_all(
     batches: Iterator[list[_ToRead]], reading: _Reading, parallel: bool
-) -> Iterator[list[_ReadResult]]:
+) -> Iterator[_Read]:
     """Read and parse batches of files, in order, across every core when ``parallel``.
 
     At most a few batches per worker are in flight, so however many files there

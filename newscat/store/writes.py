@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -191,7 +192,10 @@ def _secondary(files: bool) -> tuple[str, ...]:
 
 @dataclass
 class Batch:
-    """One batch of read files, as rows for each table."""
+    """One batch of read files, as rows for each table, made where the files were read
+    (a worker process), so that the writer has next to nothing to do per file. An
+    article's rowid is given only as the batch is stored (``write_batch``): until then
+    its topics, provider names and text hold its place among the batch's articles."""
 
     #: (size, mtime_ns, path) of files whose content did not change.
     stats: list[tuple[int, int, str]] = field(default_factory=list)
@@ -200,47 +204,58 @@ class Batch:
     replaced: list[str] = field(default_factory=list)
     #: Rows of the files table: (path, root, id, size, mtime_ns, dir, hash, status).
     files: list[tuple[Any, ...]] = field(default_factory=list)
+    #: Rows of the articles table, less the rowid: (root, *article_row's columns).
     articles: list[tuple[Any, ...]] = field(default_factory=list)
+    #: (place, topic as written, casefolded).
     topics: list[tuple[int, str, str]] = field(default_factory=list)
-    #: Rows of provider_names: (article, casefolded name, name as written), of a provider
-    #: of several names.
+    #: (place, casefolded name, name as written), of a provider of several names.
     provider_names: list[tuple[int, str, str]] = field(default_factory=list)
+    #: (place, title, excerpt, body): the full-text index's rows, when it is built.
     texts: list[tuple[int, str | None, str | None, str | None]] = field(default_factory=list)
     #: Rows of the problems table: files that are not articles, and articles' warnings.
     problems: list[ProblemRow] = field(default_factory=list)
 
     def add_file(self, row: FileRow, digest: str | None, ok: bool) -> None:
-        self.files.append((*row, os.path.dirname(row[0]), digest, "ok" if ok else "error"))
+        # One object per folder, which crosses back from a worker once per batch.
+        folder = sys.intern(os.path.dirname(row[0]))
+        self.files.append((*row, folder, digest, "ok" if ok else "error"))
 
-    def add_article(self, rowid: int, root: str, stored: ArticleRow, fulltext: bool) -> None:
+    def add_article(self, root: str, stored: ArticleRow, fulltext: bool) -> None:
         row, topics, warnings, body, names = stored
-        self.articles.append((rowid, root, *row))
+        place = len(self.articles)
+        self.articles.append((root, *row))
         if fulltext:
-            self.texts.append((rowid, row[_TITLE], row[_EXCERPT], body))
-        self.topics.extend((rowid, t, t.casefold()) for t in topics)
+            self.texts.append((place, row[_TITLE], row[_EXCERPT], body))
+        self.topics.extend((place, t, t.casefold()) for t in topics)
         if names:  # a provider of several names (most have one: then nothing to do)
             spelled: dict[str, str] = {}
             for name in names:
                 spelled.setdefault(name.casefold(), name)
-            self.provider_names.extend((rowid, key, name) for key, name in spelled.items())
+            self.provider_names.extend((place, key, name) for key, name in spelled.items())
         self.problems.extend(warnings)
 
     def add_problem(self, problem: Problem) -> None:
         self.problems.append(problem_row(problem))
 
 
-def write_batch(conn: sqlite3.Connection, batch: Batch, fulltext: bool) -> None:
-    """Store a batch (its full-text rows too when ``fulltext``, the index being built)."""
+def write_batch(conn: sqlite3.Connection, batch: Batch, fulltext: bool, first_rowid: int) -> None:
+    """Store a batch, its articles with rowids from ``first_rowid`` on, in order (its
+    full-text rows too when ``fulltext``, the index being built)."""
     conn.executemany("UPDATE files SET size = ?, mtime_ns = ? WHERE path = ?", batch.stats)
     delete_paths(conn, batch.replaced, files=False, fulltext=fulltext)
-    conn.executemany(_INSERT_ARTICLE, batch.articles)
+    conn.executemany(
+        _INSERT_ARTICLE, [(first_rowid + at, *row) for at, row in enumerate(batch.articles)]
+    )
     if fulltext:
-        conn.executemany(_INSERT_TEXT, batch.texts)
-    conn.executemany("INSERT INTO topics(article, topic, key) VALUES (?, ?, ?)", batch.topics)
+        conn.executemany(_INSERT_TEXT, _placed(batch.texts, first_rowid))
+    conn.executemany(
+        "INSERT INTO topics(article, topic, key) VALUES (?, ?, ?)",
+        _placed(batch.topics, first_rowid),
+    )
     if batch.provider_names:
         conn.executemany(
             "INSERT INTO provider_names(article, key, name) VALUES (?, ?, ?)",
-            batch.provider_names,
+            _placed(batch.provider_names, first_rowid),
         )
     conn.executemany(_INSERT_PROBLEM, batch.problems)
     conn.executemany(
@@ -248,6 +263,11 @@ def write_batch(conn: sqlite3.Connection, batch: Batch, fulltext: bool) -> None:
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         batch.files,
     )
+
+
+def _placed(rows: Sequence[tuple[Any, ...]], first_rowid: int) -> list[tuple[Any, ...]]:
+    """Rows led by an article's place among its batch's, led by its rowid instead."""
+    return [(first_rowid + place, *rest) for place, *rest in rows]
 
 
 def remove_files(
