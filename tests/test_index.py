@@ -228,6 +228,68 @@ def test_parallel_parse_gives_the_same_index_as_serial(
     assert (parallel.refresh().removed, parallel.file_count()) == (1, 60)
 
 
+def _write_authored(cat: Path, n: int, word: str) -> None:
+    """Article ``n`` (a problem when ``word`` is empty): its title, topic and two
+    authors all carry ``word``, so that every row of it says whose it is."""
+    if not word:
+        (cat / f"{n:02d}.md").write_text("---\n: : :\n---\n", encoding="utf-8")
+        return
+    write_article(cat, f"{n:02d}.md", title=f"{word} {n}", topics=[f"{word} {n}"], authors=[f"Ada {word} {n}", f"Grace {word} {n}"])  # fmt: skip
+
+
+def _owned_rows(index: Index) -> list[tuple[str, str]]:
+    """(article id, value) of every topic, provider name and full-text title, by rowid."""
+    return index.conn.execute(
+        "SELECT a.id, t.topic FROM topics AS t JOIN articles AS a ON a.rowid = t.article "
+        "UNION ALL SELECT a.id, n.name FROM provider_names AS n "
+        "JOIN articles AS a ON a.rowid = n.article "
+        "UNION ALL SELECT a.id, f.title FROM fts AS f JOIN articles AS a ON a.rowid = f.rowid "
+        "ORDER BY 1, 2"
+    ).fetchall()
+
+
+def test_each_row_a_worker_sends_belongs_to_its_own_article(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Workers send a batch's rows keyed by each article's place among the batch's
+    articles (a file that is a problem has none), the writer gives the rowids: topics,
+    provider names and full text stay with their article, filled or refreshed, and
+    new articles come after every stored one."""
+    monkeypatch.setattr(refresh_module, "POOL_THRESHOLD", 1)
+    monkeypatch.setattr(refresh_module, "_BATCH", 4)
+    cat = tmp_path / "cat"
+    cat.mkdir()
+    words = {n: "" if n % 3 == 1 else "old" for n in range(12)}
+    for n, word in words.items():
+        _write_authored(cat, n, word)
+    index = open_index([cat], tmp_path / "cache")
+    report = index.refresh()
+    assert (report.added, report.problems, report.names_complete) == (12, 4, True)
+    assert sorted(path for _, _, path in report.names) == sorted(
+        str(cat / f"{n:02d}.md") for n in words
+    )
+    index.ensure_fulltext()
+    stored_max = index.conn.execute("SELECT max(rowid) FROM articles").fetchone()[0]
+    assert stored_max == 8
+    words.update({1: "new", 2: "", 3: "new", 12: "new", 13: "", 14: "new"})
+    for n in (1, 2, 3, 12, 13, 14):
+        _write_authored(cat, n, words[n])
+    os.utime(cat / "03.md", ns=(1, 1))  # the same size would not show it
+    report = index.refresh()
+    assert (report.added, report.changed, report.problems) == (3, 3, 5)
+    expected = sorted(
+        (f"{n:02d}", f"{who}{word} {n}")
+        for n, word in words.items()
+        if word
+        for who in ("", "", "Ada ", "Grace ")  # topic, title; the two authors
+    )
+    assert _owned_rows(index) == expected
+    renewed = index.conn.execute(
+        "SELECT id FROM articles WHERE rowid > ? ORDER BY id", (stored_max,)
+    ).fetchall()
+    assert renewed == [("01",), ("03",), ("12",), ("14",)]
+
+
 def _fts_ids(index: Index, words: str) -> list[str]:
     index.ensure_fulltext()
     return [
