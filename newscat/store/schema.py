@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
+import operator
 import os
 import sqlite3
 from collections.abc import Callable, Sequence
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from newscat.catalog import text_path
-from newscat.fields import FRONT_MATTER, MISSING_WARNINGS, STORED_FIELDS, Field
+from newscat.fields import FRONT_MATTER, MISSING_WARNINGS, STORED_FIELDS
 from newscat.model import Article, Problem
 from newscat.store import stories
 from newscat.store.cache import record_roots
@@ -285,7 +286,10 @@ def article_row(article: Article, raw_name: str | None = None, body: bool = Fals
     name's bytes as base64 when the name is not UTF-8."""
     if raw_name is not None:
         article = dataclasses.replace(article, path_bytes=raw_name)
-    row = (*(_to_sql(spec, article) for spec in STORED_FIELDS), *id_parts(article.id))
+    values = list(_STORED_VALUES(article))
+    for at, to_sql in _CONVERTED_TO_SQL:
+        values[at] = to_sql(article, values[at])
+    row = (*values, *id_parts(article.id))
     warnings = tuple(
         problem_row(problem) for problem in article.warnings if problem.code not in MISSING_WARNINGS
     )
@@ -297,16 +301,25 @@ def article_row(article: Article, raw_name: str | None = None, body: bool = Fals
 _TO_JSON = json.JSONEncoder(ensure_ascii=False).encode
 
 
-def _to_sql(spec: Field, article: Article) -> Any:
-    """A stored field's column value: lists and mappings as JSON text, a bool as 1/0."""
-    value = getattr(article, spec.name)
-    if spec.type == "mapping":
-        return article.front_matter_json or _TO_JSON(value)
-    if spec.type == "list of text":
-        return _TO_JSON(list(value))
-    if spec.type == "bool":
-        return None if value is None else int(value)
-    return value
+def _mapping_to_sql(article: Article, value: Any) -> Any:
+    return article.front_matter_json or _TO_JSON(value)
+
+
+def _list_to_sql(article: Article, value: Any) -> Any:
+    return "[]" if not value else _TO_JSON(list(value))  # most lists are empty
+
+
+def _bool_to_sql(article: Article, value: Any) -> Any:
+    return None if value is None else int(value)
+
+
+#: A stored field's column value is the attribute as it is, but for lists and mappings
+#: (JSON text) and bools (1/0): what each of those columns' values goes through.
+_TO_SQL: dict[str, Callable[[Article, Any], Any]] = {
+    "mapping": _mapping_to_sql,
+    "list of text": _list_to_sql,
+    "bool": _bool_to_sql,
+}
 
 
 def _bool_from_sql(value: Any) -> bool | None:
@@ -329,6 +342,12 @@ _FROM_SQL: dict[str, Callable[[Any], Any]] = {
 }
 #: The Article attribute each stored column holds, in order.
 ATTRIBUTES = tuple(spec.name for spec in STORED_FIELDS)
+#: Every stored attribute of an article at once, in column order (one call in C).
+_STORED_VALUES = operator.attrgetter(*ATTRIBUTES)
+#: (index, conversion) of the columns not stored as they are (``_TO_SQL``).
+_CONVERTED_TO_SQL = tuple(
+    (at, _TO_SQL[spec.type]) for at, spec in enumerate(STORED_FIELDS) if spec.type in _TO_SQL
+)
 #: How what ``article_row`` stores is undone, for the columns not stored as they are.
 CONVERTED = tuple(
     (spec.name, _FROM_SQL[spec.type]) for spec in STORED_FIELDS if spec.type in _FROM_SQL
