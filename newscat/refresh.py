@@ -315,7 +315,8 @@ class _Refresh:
                 writes.empty(conn)
             stories.ensure_schema(conn)
             first_new = writes.next_rowid(conn)
-            changes: Iterator[_Change]
+            batches: Iterator[list[_ToRead]]
+            gone: list[str] = []  # the paths of the files gone
             expected = plan.files if rebuild else plan.reads
             tally = _Tally(plan.files)
             moved = writes.data_version(conn) != seen  # another refresh wrote meanwhile
@@ -328,10 +329,13 @@ class _Refresh:
             if rebuild or plan.items is None or moved:
                 problems = []
                 tally = _Tally()
-                changes = self._changes(problems, tally, fresh)
+                if fresh:
+                    batches = self._fresh_batches(problems, tally)
+                else:
+                    batches = _batches(self._changes(problems, tally), gone)
             else:
-                changes = iter(plan.items)
-            report, vanished = self._apply(changes, expected, problems, progress, fresh)
+                batches = _batches(iter(plan.items), gone)
+            report, vanished = self._apply(batches, gone, expected, problems, progress, fresh)
             if stories.ready(conn):  # else grouped when first needed
                 stories.update(conn, first_new)
             if report.added or report.changed:
@@ -472,23 +476,33 @@ class _Refresh:
             look.add(change)
         look.files += tally.files
 
-    def _changes(
-        self, problems: list[Problem], tally: _Tally, fresh: bool = False
-    ) -> Iterator[_Change]:
+    def _fresh_batches(self, problems: list[Problem], tally: _Tally) -> Iterator[list[_ToRead]]:
+        """The files to read when the index holds none (under the write lock), in batches
+        straight from the walk: every file is new, so none is stat'ed (the reader stats
+        it as it opens it), looked up or compared, and none is gone."""
+        batch: list[_ToRead] = []
+        for folder in walk_folders(self.source.roots, problems, False, self.catalogues.selections):
+            tally.files += len(folder.files)
+            files, raw = text_keys(folder.files)
+            batch.extend((path, UNSTATTED, None, False, raw.get(path)) for path in files)
+            while len(batch) >= _BATCH:
+                yield batch[:_BATCH]
+                del batch[:_BATCH]
+        if batch:
+            yield batch
+
+    def _changes(self, problems: list[Problem], tally: _Tally) -> Iterator[_Change]:
         """Every difference between the files and the index, one folder at a time.
 
         Yields ``(path, stamp, stored hash, indexed, raw path)`` for a file to read
         and ``(path, None, None, True, None)`` for one that is gone. Paths are text
         (see ``text_path``); the raw path, for reading, is given only where it differs.
-        ``fresh``: the index holds no file (under the write lock), so none is looked up.
         """
         singles = self._singles()
         visited: set[str] = set()
-        # A first fill stats no file: each is new, and the reader stats it as it opens it.
-        folders = walk_folders(self.source.roots, problems, not fresh, self.catalogues.selections)
-        yield from self._compared(folders, tally, visited, singles, fresh)
-        if not fresh:
-            yield from self._gone(visited, singles)
+        folders = walk_folders(self.source.roots, problems, True, self.catalogues.selections)
+        yield from self._compared(folders, tally, visited, singles)
+        yield from self._gone(visited, singles)
 
     def _singles(self) -> set[str]:
         return {text_path(root) for root in self.source.roots if not os.path.isdir(root)}
@@ -499,10 +513,8 @@ class _Refresh:
         tally: _Tally,
         visited: set[str],
         singles: set[str],
-        fresh: bool = False,
     ) -> Iterator[_Change]:
-        """The differences in the files of ``folders``; their paths go to ``visited``.
-        ``fresh``: the index holds no file, so every one is new (and has no stamp yet)."""
+        """The differences in the files of ``folders``; their paths go to ``visited``."""
         conn = self.conn
         # Whole folders wait in a batch, so that one query reads the stamps of many
         # (a query per folder cost as much as the stat calls on a real site).
@@ -511,9 +523,6 @@ class _Refresh:
         for folder in folders:
             tally.files += len(folder.files)
             files, raw = text_keys(folder.files)
-            if fresh:
-                yield from ((path, UNSTATTED, None, False, raw.get(path)) for path in files)
-                continue
             if not folder.whole:
                 stored = stamps(writes.path_stamps(conn, list(files)))
                 yield from self._differences(files, raw, stored, singles)
@@ -569,14 +578,16 @@ class _Refresh:
 
     def _apply(
         self,
-        changes: Iterator[_Change],
+        batches: Iterator[list[_ToRead]],
+        gone: list[str],
         expected: int,
         walk_problems: list[Problem],
         progress: Progress | None,
         fresh: bool = False,
     ) -> tuple[RefreshReport, int]:
-        """Read the changed files and store what they hold; forget the files that are gone.
-        Also says how many files the walk found that were not there to read after all."""
+        """Read the changed files and store what they hold; forget the files that are gone
+        (``gone``: their paths, complete once ``batches`` is). Also says how many files the
+        walk found that were not there to read after all."""
         conn = self.conn
         # Filling an empty index: the secondary indexes are built once at the end
         # (a sort), which is much faster than row-by-row upkeep; the files table's too
@@ -584,13 +595,12 @@ class _Refresh:
         bulk = expected >= POOL_THRESHOLD and not writes.has_articles(conn)
         if bulk:
             writes.drop_indexes(conn, files=fresh)
-        gone: list[str] = []
         tally = _Applied(writes.next_rowid(conn), None if self.all_names else NAMES_KEPT)
         reading = _Reading(
             self.source.roots, self.source.max_size, self.catalogues.keys, self.fulltext
         )
         parallel = expected >= POOL_THRESHOLD
-        for read in _read_all(_batches(changes, gone), reading, parallel):
+        for read in _read_all(batches, reading, parallel):
             first_rowid = tally.take(read, walk_problems)
             writes.write_batch(conn, read.rows, self.fulltext, first_rowid)
             if progress is not None:
