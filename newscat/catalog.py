@@ -246,23 +246,25 @@ def walk_folders(
 
 
 def file_entry(path: str, file_stamp: int, roots: Sequence[str]) -> FileEntry:
-    """The FileEntry (with its id) of a file the walk found under one of ``roots``.
+    """The FileEntry (with its id) of a file the walk found under one of ``roots``
+    (see ``root_and_id``)."""
+    size, mtime_ns = unstamp(file_stamp)
+    return FileEntry(path, *root_and_id(path, roots), size, mtime_ns)
+
+
+def root_and_id(path: str, roots: Sequence[str]) -> tuple[str, str]:
+    """The root of a file the walk found under one of ``roots``, and its id.
 
     A root that is this very file comes first; otherwise the first root that
     holds the path, as in the walk.
     """
-    size, mtime_ns = unstamp(file_stamp)
     if path in roots:  # a root that is a file is its folder's only article
-        return FileEntry(
-            path, os.path.dirname(path), article_id(os.path.basename(path)), size, mtime_ns
-        )
+        return os.path.dirname(path), article_id(os.path.basename(path))
     for root in roots:
         base = root.rstrip(os.sep) + os.sep
         if path.startswith(base):
-            return FileEntry(path, root, article_id(path[len(base) :]), size, mtime_ns)
-    return FileEntry(
-        path, os.path.dirname(path), article_id(os.path.basename(path)), size, mtime_ns
-    )
+            return root, article_id(path[len(base) :])
+    return os.path.dirname(path), article_id(os.path.basename(path))
 
 
 def _walk_dir(

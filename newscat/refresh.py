@@ -24,13 +24,14 @@ from newscat.catalog import (
     Opened,
     Start,
     Walked,
-    file_entry,
     opened_ahead,
     path_bytes,
     read_article,
+    root_and_id,
     stamps,
     text_keys,
     text_path,
+    unstamp,
     walk_folders,
     walk_from,
 )
@@ -744,22 +745,21 @@ def _read_one(
     item: _ToRead, opened: Opened, reading: _Reading, text_roots: list[str], started: int
 ) -> _ReadResult:
     path, file_stamp, old_hash, known, raw = item
-    entry = file_entry(path, file_stamp, text_roots)
+    root, file_id = root_and_id(path, text_roots)
     digest, result, size, mtime_ns = read_article(
-        raw or path, entry.id, old_hash, reading.max_size, path, reading.keys.get(entry.root),
-        opened,
-    )  # fmt: skip
+        raw or path, file_id, old_hash, reading.max_size, path, reading.keys.get(root), opened
+    )
     # The stamp stored is that of the file as read (the walk of a first fill takes
     # none); the walk's when neither open nor stat reached it, and on a first fill
     # then none: the file is the walk's problem (``_Read.add``).
     if size is None or mtime_ns is None:
         unstatted = file_stamp == UNSTATTED
-        size, mtime_ns = (UNSTATTED, 0) if unstatted else (entry.size, entry.mtime_ns)
+        size, mtime_ns = (UNSTATTED, 0) if unstatted else unstamp(file_stamp)
     # A file changed moments before it was read may change again within the same
     # tick of the file system's clock, keeping its size and mtime: its stamp is
     # stored as one no file has, so that the next refresh reads it again.
     racy = started - mtime_ns < RACY_NS
-    row = (entry.path, entry.root, entry.id, size, RACY_MTIME if racy else mtime_ns)
+    row = (path, root, file_id, size, RACY_MTIME if racy else mtime_ns)
     stored: ArticleRow | Problem | None = result if not isinstance(result, Article) else None
     if isinstance(result, Article):
         stored = article_row(result, None if raw is None else path_bytes(raw), reading.bodies)
