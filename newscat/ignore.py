@@ -29,6 +29,10 @@ GITIGNORE = ".gitignore"
 FileTests = tuple[tuple[str, "re.Pattern[str]"], ...]
 
 
+#: What the regex of a pattern without a ``/`` starts with: any folders, or none.
+_ANY_FOLDERS = "(?:.*/)?"
+
+
 class BadPattern(ValueError):
     """A glob that cannot be read (an invalid character range)."""
 
@@ -65,7 +69,7 @@ def compile_pattern(line: str) -> Pattern | None:
     if not glob:
         return None
     body = _translate(glob)
-    prefix = "" if anchored else "(?:.*/)?"
+    prefix = "" if anchored else _ANY_FOLDERS
     try:
         regex = re.compile(f"{prefix}{body}", re.DOTALL)
     except re.error as exc:
@@ -189,9 +193,17 @@ class Rules:
 
 
 def _any(patterns: tuple[Pattern, ...]) -> re.Pattern[str]:
+    """One regex matching what any of ``patterns`` matches. Those starting with any
+    folders share that start, matched once for them all instead of once each (on
+    real sites, half of the time a walk spends matching)."""
     if not patterns:
         return re.compile(r"(?!)")  # matches nothing
-    return re.compile("|".join(f"(?:{one.regex.pattern})" for one in patterns), re.DOTALL)
+    texts = [one.regex.pattern for one in patterns]
+    rests = [text[len(_ANY_FOLDERS) :] for text in texts if text.startswith(_ANY_FOLDERS)]
+    alternatives = [f"(?:{text})" for text in texts if not text.startswith(_ANY_FOLDERS)]
+    if rests:
+        alternatives.append(_ANY_FOLDERS + "(?:" + "|".join(f"(?:{rest})" for rest in rests) + ")")
+    return re.compile("|".join(alternatives), re.DOTALL)
 
 
 def rules(lines: Iterable[str], base: str = "", strict: bool = False) -> Rules:

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from newscat.ignore import BadPattern, Selection, compile_pattern, left_out, rules
+from newscat.ignore import BadPattern, Selection, _any, compile_pattern, left_out, rules
 from newscat.store.index import Index
 from tests.conftest import run, write_article
 
@@ -122,6 +122,20 @@ def test_a_folders_file_tests_let_through_no_file_the_rules_leave_out(
         assert any(pattern.fullmatch(prefix + name) for prefix, pattern in tests)
     if not any(r.patterns for r in (selection.exclude, *chain)):
         assert tests == ()
+
+
+@settings(max_examples=300)
+@given(st.lists(_LINE, max_size=6), st.lists(_SEGMENT, min_size=1, max_size=4))
+def test_one_expression_of_many_patterns_matches_where_one_of_them_does(
+    lines: list[str], segments: list[str]
+) -> None:
+    """The walk tries a file's patterns as one expression first (those matching at any
+    depth share that start): it matches a path exactly when one of the patterns does."""
+    patterns = rules(lines).patterns
+    path = "/".join(segments)
+    for chosen in (patterns, tuple(p for p in patterns if not p.folders_only)):
+        expected = any(pattern.regex.fullmatch(path) for pattern in chosen)
+        assert bool(_any(chosen).fullmatch(path)) is expected
 
 
 def test_a_deeper_file_overrides_the_one_above() -> None:
