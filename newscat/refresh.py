@@ -206,7 +206,7 @@ _ToRead = tuple[str, int, "str | None", bool, "str | None"]
 _Change = tuple[str, "int | None", "str | None", bool, "str | None"]
 #: What reading it gave: the files-table row (path, root, id, size, mtime_ns), whether
 #: the index had it, the content hash, and the article's row, a Problem, or None when
-#: the content is unchanged. Flat tuples, because they cross from worker to writer.
+#: the content is unchanged; the worker adds it to its batch's rows (``_Read``).
 _ReadResult = tuple[writes.FileRow, bool, "str | None", "ArticleRow | Problem | None"]
 
 
