@@ -818,7 +818,9 @@ def _pool(workers: int) -> Any:
         ``terminate`` wake the handler through its notifier."""
 
         def _get_sentinels(self) -> list[Any]:
-            notifier = getattr(self, "_change_notifier")  # noqa: B009 (not in the stubs)
+            notifier = getattr(self, "_change_notifier", None)  # not in the stubs
+            if notifier is None:  # a pool of another make: its own wake-ups
+                return list(getattr(super(), "_get_sentinels")())  # noqa: B009
             return [notifier._reader]
 
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
