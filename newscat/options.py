@@ -276,6 +276,7 @@ def filters_from(opts: Mapping[str, Any]) -> Filters:
     # start-up time: loaded only when the command runs
     from newscat.query import Filters
 
+    _refuse_blank(opts)
     return Filters(
         topics=tuple(opts.get("topic") or ()),
         providers=tuple(opts.get("provider") or ()),
@@ -295,6 +296,22 @@ def filters_from(opts: Mapping[str, Any]) -> Filters:
         now=opts.get("now"),
         also=tuple(opts.get("also") or ()),
     )
+
+
+#: The filters of names (option, key in the options), which a blank value would make
+#: match every article (-t: each of its comma-separated topics blank) or none.
+_NAMED_FILTERS = (("--topic", "topic"), ("--provider", "provider"),
+                  ("--category", "category"), ("--type", "type_"))  # fmt: skip
+
+
+def _refuse_blank(opts: Mapping[str, Any]) -> None:
+    """A usage error for a blank -t, -p, --category or --type (``-t "$TOPIC"`` with the
+    variable unset), as for a blank --match or --where."""
+    for option, key in _NAMED_FILTERS:
+        for value in opts.get(key) or ():
+            parts = value.split(",") if key == "topic" else [value]
+            if not any(part.strip() for part in parts):
+                raise UsageError(f"invalid {option} {value!r}: it is empty")
 
 
 def query_from(opts: Mapping[str, Any]) -> Query:

@@ -74,3 +74,27 @@ def test_topics_of_a_catalogue_without_any_says_why(tmp_path: Path) -> None:
         "",
         "no article has topics; newscat reads topics, tags or keywords — see newscat.toml\n",
     )
+
+
+@pytest.mark.parametrize(
+    ("command", "option", "value"),
+    [
+        ("list", "-t", ""),
+        ("list", "-t", " , "),
+        ("topics", "--topic", ","),
+        ("export", "-p", ""),
+        ("stats", "--category", " "),
+        ("list", "--type", ""),
+    ],
+)
+def test_a_blank_name_filter_is_a_usage_error(command: str, option: str, value: str) -> None:
+    # -t "$TOPIC" with the variable unset matched every article; -p "" matched none.
+    result = run(command, option, value, "-f", "json")
+    name = {"-t": "--topic", "-p": "--provider"}.get(option, option)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == f"Error: invalid {name} {value!r}: it is empty\n"
+
+
+def test_a_blank_part_among_topics_is_left_out() -> None:
+    result = run("list", "-t", "AI Ethics, ,", "--count")
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "2\n", "")
