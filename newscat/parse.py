@@ -94,9 +94,16 @@ class _Resolving:
     front_text: str = ""
     collisions: list[tuple[yaml.Node, yaml.Node]]
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+    def construct_mapping(self, node: yaml.Node, deep: bool = False) -> dict[Any, Any]:
         """A mapping whose keys are their text as written; two keys with the same text
-        are remembered as a collision (merged keys may be overridden silently)."""
+        are remembered as a collision (merged keys may be overridden silently). A
+        ``!!map`` or ``!!set`` tag on a scalar or a list is an error of the file."""
+        if not isinstance(node, yaml.MappingNode):
+            kind = "a list" if isinstance(node, yaml.SequenceNode) else "a scalar"
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{node.tag.replace('tag:yaml.org,2002:', '!!')} on {kind}: "
+                "expected a mapping", node.start_mark,
+            )  # fmt: skip
         own = {id(key) for key, _ in node.value}
         self.flatten_mapping(node)  # type: ignore[attr-defined]
         own &= {id(key) for key, _ in node.value}

@@ -345,6 +345,22 @@ def test_custom_tag_is_refused() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("!!set zb, a}", "YAML: !!set on a scalar: expected a mapping"),
+        ("!!set [a, b]", "YAML: !!set on a list: expected a mapping"),
+        ("!!map x", "YAML: !!map on a scalar: expected a mapping"),
+    ],
+)
+def test_a_mapping_tag_on_no_mapping_is_the_files_error(
+    value: str, message: str, yaml_loader: str
+) -> None:
+    # Found by test_fuzz: an 'internal' problem ("not enough values to unpack").
+    found = problem(f"---\ntitle: x\nmembers: {value}\n---\n")
+    assert (found.code, found.message, found.line, found.column) == ("yaml-syntax", message, 3, 10)
+
+
 def test_a_10000_character_title_is_kept_whole() -> None:
     title = "x" * 10_000
     article = parse(
