@@ -201,6 +201,8 @@ def parse_article(
 
 
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+#: How many bytes at its start tell whether a file is UTF-16 text without a byte-order mark.
+_UTF16_HEAD = 64
 
 
 def _utf16(data: bytes) -> bool:
@@ -208,7 +210,7 @@ def _utf16(data: bytes) -> bool:
     other byte of a start that is otherwise text."""
     if data.startswith(_UTF16_BOMS) and not data.startswith(b"\xff\xfe\x00\x00"):
         return True
-    head = data[:64]
+    head = data[:_UTF16_HEAD]
     if len(head) < 8:
         return False
     for zeros, text in ((head[1::2], head[0::2]), (head[0::2], head[1::2])):
@@ -222,12 +224,14 @@ def _parse(
 ) -> Article | Problem:
     if not data or data.isspace():  # (strip() would copy the whole file)
         return Problem(path, "no-front-matter", "empty file", 1, 1)
-    if _utf16(data):
+    nul = data.find(b"\0")
+    # Only a byte-order mark or a NUL near the start can make it UTF-16 (the usual file
+    # has neither, and is not looked at twice).
+    if (0 <= nul < _UTF16_HEAD or data.startswith(_UTF16_BOMS)) and _utf16(data):
         return Problem(
             path, "utf-16", "UTF-16 text; newscat reads UTF-8 (convert it: iconv -f UTF-16 -t UTF-8)",
             1, 1,
         )  # fmt: skip
-    nul = data.find(b"\0")
     if nul >= 0:
         line, column = _byte_position(data, nul)
         return Problem(path, "binary", f"binary file (NUL byte at byte {nul})", line, column)

@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from newscat import parse, plainyaml, split
 from newscat.fields import DEFAULT_KEYS, FieldKeys, field_keys
-from newscat.model import Article
+from newscat.model import Article, Problem
 
 
 class _Reference(yaml.SafeLoader):
@@ -202,3 +202,29 @@ def test_keys_given_as_any_mapping_are_read_as_they_are_now() -> None:
     found = parse.parse_article(text, "a.md", "a", {**DEFAULT_KEYS, "url": ["href"]})
     assert isinstance(found, Article) and found.url == "https://e.com/a"
     assert isinstance(FieldKeys({"url": ["href"]})["url"], tuple)
+
+
+_STARTS = st.sampled_from([b"", b"\xff\xfe", b"\xfe\xff", b"\xff\xfe\x00\x00", b"\x00", b"-"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    _STARTS,
+    st.text(alphabet="-- abc:\n\t\x00", max_size=40).flatmap(
+        lambda text: st.sampled_from(
+            [text.encode("utf-16-le"), text.encode("utf-16-be"), text.encode(), b"x" * 70]
+        )
+    ),
+    st.binary(max_size=8),
+)
+@example(b"", "title".encode("utf-16-be"), b"")  # a NUL first
+@example(b"", "title".encode("utf-16-le"), b"")
+def test_a_file_is_utf16_just_when_its_start_looks_so(
+    start: bytes, text: bytes, tail: bytes
+) -> None:
+    """UTF-16 is looked for only where a byte-order mark or an early NUL allows it: the
+    file is said to be UTF-16 exactly when its start looks like UTF-16 text."""
+    data = start + text + tail
+    found = parse.parse_article(data, "a.md", "a")
+    said = isinstance(found, Problem) and found.code == "utf-16"
+    assert said == (bool(data) and not data.isspace() and parse._utf16(data))
