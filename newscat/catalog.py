@@ -31,17 +31,6 @@ if TYPE_CHECKING:
 ENV_CATALOG = "NEWSCAT_CATALOG"
 
 
-@dataclass(frozen=True)
-class FileEntry:
-    """A candidate file as the walk found it."""
-
-    path: str
-    root: str
-    id: str
-    size: int
-    mtime_ns: int
-
-
 def bundled_seeds() -> Path:
     """The two sample articles shipped with newscat (inside the wheel, or beside a checkout)."""
     here = Path(__file__).resolve().parent
@@ -243,13 +232,6 @@ def walk_folders(
         if os.path.isdir(root):
             selection = (selections or {}).get(root)
             yield from _walk_dir(root, singles, problems, seen_dirs, stat_files, selection)
-
-
-def file_entry(path: str, file_stamp: int, roots: Sequence[str]) -> FileEntry:
-    """The FileEntry (with its id) of a file the walk found under one of ``roots``
-    (see ``root_and_id``)."""
-    size, mtime_ns = unstamp(file_stamp)
-    return FileEntry(path, *root_and_id(path, roots), size, mtime_ns)
 
 
 def root_and_id(path: str, roots: Sequence[str]) -> tuple[str, str]:

@@ -17,7 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from newscat import refresh as refresh_module
-from newscat.catalog import file_entry, stamp, unstamp
+from newscat.catalog import root_and_id, stamp, unstamp
 from newscat.store import schema
 from newscat.store.index import Index, database_name, default_cache_dir
 from tests.conftest import ROOT, article_text, run, write_article
@@ -542,12 +542,12 @@ def test_stamp_round_trips_and_tells_files_apart(size: int, mtime_ns: int) -> No
     assert stamp(size, mtime_ns) != stamp(size, mtime_ns ^ 1)
 
 
-def test_file_entry_takes_the_first_root_that_holds_the_path(tmp_path: Path) -> None:
+def test_root_and_id_take_the_first_root_that_holds_the_path(tmp_path: Path) -> None:
     outer, inner, single = str(tmp_path), str(tmp_path / "in"), str(tmp_path / "x" / "one.md")
-    assert file_entry(f"{inner}/a/b.md", stamp(1, 2), [outer, inner]).id == "in/a/b"
-    assert file_entry(f"{inner}/a/b.md", stamp(1, 2), [inner, outer]).id == "a/b"
-    entry = file_entry(single, stamp(3, 4), [single])
-    assert (entry.id, entry.root, entry.size, entry.mtime_ns) == ("one", str(tmp_path / "x"), 3, 4)
+    assert root_and_id(f"{inner}/a/b.md", [outer, inner]) == (outer, "in/a/b")
+    assert root_and_id(f"{inner}/a/b.md", [inner, outer]) == (inner, "a/b")
+    root, file_id = root_and_id(single, [single])
+    assert (file_id, root, *unstamp(stamp(3, 4))) == ("one", str(tmp_path / "x"), 3, 4)
 
 
 def _snapshot(index: Index) -> list[tuple[object, ...]]:
