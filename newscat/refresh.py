@@ -11,8 +11,9 @@ import json
 import os
 import signal
 import sqlite3
+import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from functools import partial
@@ -41,14 +42,17 @@ from newscat.ignore import Exclusions, Selection
 from newscat.model import Article, Problem, Progress, Warn
 from newscat.store import stories, writes
 from newscat.store.schema import (
+    INDEXES_WAITING,
     RACY_MTIME,
     ArticleRow,
     article_row,
+    build_waiting_indexes,
     fulltext_built,
     journal_mode,
     large_pages,
     meta,
     problem_count,
+    set_meta,
 )
 from newscat.store.transactions import write_transaction
 
@@ -110,6 +114,10 @@ class Source:
     exclusions: Exclusions
     max_size: int
     warn: Warn
+    #: The caller's work that a large first fill runs, in a thread with a connection of
+    #: its own, once its rows are committed and while it builds its indexes (``None``:
+    #: the fill builds them before it commits). It is given the fill's report.
+    alongside: Callable[[RefreshReport], None] | None = None
 
 
 def refresh(
@@ -252,6 +260,8 @@ class _Refresh:
         self.all_names = all_names
         self.catalogues = _Catalogues.read(source.roots, source.exclusions, source.warn)
         self.fulltext = False  # whether this refresh keeps the full-text index
+        #: Whether a first fill may commit its rows before it builds its indexes.
+        self.indexes_after = False
 
     def run(self, progress: Progress | None, rebuild: bool, in_memory: bool) -> RefreshReport:
         started = time.perf_counter()
@@ -285,10 +295,13 @@ class _Refresh:
         try:
             if rollback_journal:
                 large_pages(conn)
+            self.indexes_after = rollback_journal and self.source.alongside is not None
             report, files = self._locked(plan, seen, rebuild, problems, progress)
         finally:
             if rollback_journal:
                 journal_mode(conn, "wal")
+        if self.indexes_after:
+            self._indexes_alongside(report)
         return RefreshReport(
             added=report.added,
             changed=report.changed,
@@ -299,6 +312,20 @@ class _Refresh:
             names=report.names,
             names_complete=report.names_complete,
         )
+
+    def _indexes_alongside(self, report: RefreshReport) -> None:
+        """Build the indexes a first fill left waiting (its rows committed) while the
+        source's ``alongside`` runs in a thread on a connection of its own. Both are
+        SQLite's work, done outside the interpreter's lock: the cores the workers used
+        serve both at once. Should this stop in between, the next connection builds
+        them (``INDEXES_WAITING``)."""
+        assert self.source.alongside is not None
+        beside = threading.Thread(target=self.source.alongside, args=(report,), daemon=True)
+        beside.start()
+        try:
+            build_waiting_indexes(self.conn)
+        finally:
+            beside.join()
 
     def _locked(
         self,
@@ -606,7 +633,10 @@ class _Refresh:
             writes.write_batch(conn, read.rows, self.fulltext, first_rowid)
             if progress is not None:
                 progress(tally.done, max(expected, tally.done))
-        if bulk:
+        self.indexes_after = bulk and fresh and self.indexes_after
+        if self.indexes_after:
+            set_meta(conn, INDEXES_WAITING, "1")  # built once the rows are committed
+        elif bulk:
             writes.build_indexes(conn, files=fresh)
         for path, file_id in writes.remove_files(conn, gone, self.fulltext):
             tally.name("removed", file_id, path)

@@ -43,6 +43,7 @@ from newscat.store.cache import mark_used
 from newscat.store.schema import (
     ARTICLE_COLUMNS,
     ATTRIBUTES,
+    BUSY_SECONDS,
     CONVERTED,
     FRONT_MATTER_AT,
     ID_PARTS,
@@ -139,6 +140,9 @@ class Index:
         #: The state database (arrivals, seen marks); None keeps one in memory.
         self.state = state
         self.state_kept = state_store.attach(conn, state, warn)
+        #: What recording the arrivals beside a first fill's index build gave
+        #: (``_arrivals_beside``): its result in a tuple, or its error.
+        self._beside: tuple[tuple[str, str | None] | None] | sqlite3.Error | None = None
 
     # --- opening --------------------------------------------------------------------------
 
@@ -269,8 +273,11 @@ class Index:
         arrivals. When the index cannot take the note (a full disk), the next refresh
         records again, which adds nothing twice: nothing is lost, and nothing is said.
         """
+        beside, self._beside = self._beside, None
         try:
-            recorded = self._record(report)
+            if isinstance(beside, sqlite3.Error):
+                raise beside
+            recorded = self._record(report) if beside is None else beside[0]
         except sqlite3.Error as exc:
             self.warn(f"cannot record arrival times in the state database ({exc})")
             return
@@ -289,11 +296,15 @@ class Index:
             if is_bug(exc):
                 raise
 
-    def _record(self, report: RefreshReport) -> tuple[str, str | None] | None:
+    def _record(
+        self, report: RefreshReport, conn: sqlite3.Connection | None = None
+    ) -> tuple[str, str | None] | None:
         """Record the arrivals ``_record_arrivals`` means, in a transaction that writes
         the state database alone; the state database's token and the index's pending
-        note as they were, or None when there was nothing to record."""
-        conn = self.conn
+        note as they were, or None when there was nothing to record. On a connection of
+        its own (``conn``), the transaction leaves the index unlocked."""
+        own = conn is not None
+        conn = self.conn if conn is None else conn
         current = state_store.token(conn)
         same_state = meta(conn, "state_token") == current
         pending = meta(conn, writes.ARRIVALS_PENDING)
@@ -306,7 +317,7 @@ class Index:
         # A changed file may be new as an article: one half written (a problem)
         # when the last refresh read it.
         fresh = [path for what, _, path in report.names if what in ("added", "changed")]
-        with write_transaction(conn):
+        with write_transaction(conn, immediate=not own):
             # Only this refresh's new articles need looking at, unless another's
             # are waiting too (a recording that never ran), or the state database
             # is not the one last used.
@@ -388,9 +399,29 @@ class Index:
         self, progress: Progress | None, rebuild: bool, all_names: bool = False
     ) -> RefreshReport:
         """Bring the index up to date with the files, in the database as it is."""
-        source = Source(self.roots, self.exclusions, self.max_size, self.warn)
         in_memory = self.location == ":memory:"
+        kept = self.state_kept and self.state is not None and not in_memory
+        beside = self._arrivals_beside if kept else None
+        source = Source(self.roots, self.exclusions, self.max_size, self.warn, beside)
+        self._beside = None
         return refresh(self.conn, source, progress, rebuild, in_memory, all_names)
+
+    def _arrivals_beside(self, report: RefreshReport) -> None:
+        """Record the arrivals of a first fill on a connection of its own, while this one
+        builds the fill's indexes (in another thread: see ``Source.alongside``); what it
+        gives, or its error, is kept for ``_record_arrivals``."""
+        try:
+            conn = sqlite3.connect(
+                self.location, timeout=BUSY_SECONDS, isolation_level=None, check_same_thread=False
+            )
+            try:
+                conn.execute("ATTACH DATABASE ? AS state", (str(self.state),))
+                conn.execute("PRAGMA state.synchronous = NORMAL")
+                self._beside = (self._record(report, conn),)
+            finally:
+                conn.close()
+        except sqlite3.Error as exc:
+            self._beside = exc
 
     def unchanged(self) -> RefreshReport:
         """The report of a refresh that found nothing to do (a watcher did the work).

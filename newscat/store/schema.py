@@ -19,7 +19,7 @@ from newscat.model import Article, Problem
 from newscat.store import stories
 from newscat.store.cache import record_roots
 from newscat.store.sqlfunctions import register as register_functions
-from newscat.store.transactions import when_unlocked
+from newscat.store.transactions import when_unlocked, write_transaction
 
 #: Raised with every change to the tables below (a stored field of the registry added,
 #: removed or retyped included): an index of another version is rebuilt.
@@ -68,6 +68,11 @@ INDEXES = (
 #: Covering, so that comparing a folder reads this index alone, in order. A first fill
 #: compares nothing, so it builds this one at the end too.
 FILES_INDEX = "CREATE INDEX IF NOT EXISTS files_dir ON files(dir, path, size, mtime_ns)"
+#: In meta while the secondary indexes wait to be built: a large first fill commits its
+#: rows first, then builds them in a transaction of their own (``build_waiting_indexes``)
+#: while another connection records the arrivals. One stopped in between (killed, or
+#: the machine down) leaves the key, and the next connection builds them.
+INDEXES_WAITING = "indexes_waiting"
 
 _STORED_DECLARATIONS = ",\n    ".join(f"{spec.stored_name} {spec.stored}" for spec in STORED_FIELDS)
 
@@ -177,10 +182,28 @@ def connect(target: str, roots: Sequence[str] = ()) -> sqlite3.Connection:
             raise OtherSchema(f"schema version {version}; this one uses {SCHEMA_VERSION}")
         # A first read of a table (not a count: that reads all of it, 60 ms at a million).
         conn.execute("SELECT 1 FROM files LIMIT 1").fetchone()
+        if target != ":memory:":
+            build_waiting_indexes(conn)
     except BaseException:
         conn.close()
         raise
     return conn
+
+
+def build_waiting_indexes(conn: sqlite3.Connection) -> bool:
+    """Build the secondary indexes when they wait (``INDEXES_WAITING``); whether this
+    connection built them. The transaction locks only the index, not the state database
+    attached to it (which another connection may be writing meanwhile)."""
+    if conn.execute("SELECT 1 FROM meta WHERE key = ?", (INDEXES_WAITING,)).fetchone() is None:
+        return False
+    with write_transaction(conn, immediate=False):
+        # A write first, so the transaction reads what the last writer left: none when
+        # another connection built them meanwhile.
+        if not conn.execute("DELETE FROM meta WHERE key = ?", (INDEXES_WAITING,)).rowcount:
+            return False
+        for statement in (*INDEXES, FILES_INDEX):
+            conn.execute(statement)
+    return True
 
 
 class OtherSchema(sqlite3.DatabaseError):

@@ -9,13 +9,17 @@ from collections.abc import Callable, Iterator
 
 
 @contextlib.contextmanager
-def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+def write_transaction(
+    conn: sqlite3.Connection, immediate: bool = True
+) -> Iterator[sqlite3.Connection]:
     """``BEGIN IMMEDIATE`` … ``COMMIT``, rolled back on any exception (Ctrl-C included).
 
     SQLite may have rolled back already (it does on a full disk); a failing ROLLBACK
-    must not hide the error that got us here.
+    must not hide the error that got us here. ``BEGIN IMMEDIATE`` takes the write lock
+    of every attached database; without ``immediate`` only those written are locked,
+    each as it is first written.
     """
-    conn.execute("BEGIN IMMEDIATE")
+    conn.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
     try:
         yield conn
         conn.execute("COMMIT")
