@@ -297,11 +297,12 @@ class _Refresh:
                 large_pages(conn)
             self.indexes_after = rollback_journal and self.source.alongside is not None
             report, files = self._locked(plan, seen, rebuild, problems, progress)
+            if self.indexes_after:
+                # Before the write-ahead log is back: the index pages are written once.
+                self._indexes_alongside(report)
         finally:
             if rollback_journal:
                 journal_mode(conn, "wal")
-        if self.indexes_after:
-            self._indexes_alongside(report)
         return RefreshReport(
             added=report.added,
             changed=report.changed,
