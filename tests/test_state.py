@@ -172,6 +172,27 @@ def test_the_index_can_go_and_the_arrivals_stay(
     assert out == f"id\tarrived\n{NHS}\t{OLD}\n"
 
 
+@pytest.mark.parametrize("how", ["deleted", "rebuild"])
+def test_content_changed_while_the_index_was_gone_is_followed_through_a_rename(
+    catalog: Path, isolated_env: Path, how: str
+) -> None:
+    """A file edited while its index was gone (deleted, or built again): the index built
+    again tells the state its new content, so renaming it later keeps its arrival."""
+    assert run("index", "-C", str(catalog)).exit_code == 0
+    backdate(f"{NHS}.txt")
+    if how == "deleted":
+        shutil.rmtree(isolated_env)
+    path = catalog / f"{NHS}.txt"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("title:", "title: Edited", 1), encoding="utf-8"
+    )
+    again = ("--rebuild",) if how == "rebuild" else ()
+    assert run("index", *again, "-C", str(catalog)).exit_code == 0
+    path.rename(catalog / "moved.txt")
+    assert run("index", "-C", str(catalog)).exit_code == 0
+    assert arrivals() == {"moved.txt": OLD, f"{DH}.txt": arrivals()[f"{DH}.txt"]}
+
+
 def test_a_table_shows_arrived_in_local_time_to_the_minute(
     catalog: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -311,8 +311,10 @@ class Index:
         if not (report.added or report.changed or pending) and same_state:
             return None
         # Without every name (a large refresh), every stored hash is brought up to
-        # date and every article looked at.
-        complete = report.names_complete
+        # date and every article looked at; so too after filling an empty index (a
+        # first fill, or --rebuild): any file may have changed while it was gone.
+        filled = report.added and not (report.changed or report.unchanged)
+        complete = report.names_complete and not filled
         changed = [path for what, _, path in report.names if what == "changed"]
         # A changed file may be new as an article: one half written (a problem)
         # when the last refresh read it.
