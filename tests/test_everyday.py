@@ -206,18 +206,27 @@ def test_zone_names_read_the_same_on_every_machine(
     gap=st.sampled_from(["", " "]),
     colon=st.sampled_from(["", ":"]),
     seconds=st.booleans(),
+    short_hour=st.booleans(),
 )
 def test_a_date_whose_offset_is_written_loosely_is_the_instant_it_names(
-    moment: datetime, minutes: int, separator: str, gap: str, colon: str, seconds: bool
+    moment: datetime,
+    minutes: int,
+    separator: str,
+    gap: str,
+    colon: str,
+    seconds: bool,
+    short_hour: bool,
 ) -> None:
     """Jekyll's "2019-07-02 11:21:02 -0400" and its neighbours: ISO 8601 but for a space
-    before the offset or the offset's colon."""
+    before the offset or the offset's colon, or an hour of one digit."""
     from newscat.dates import normalise_date
 
     moment = moment.replace(second=moment.second if seconds else 0, microsecond=0)
     sign = "-" if minutes < 0 else "+"
     hours, rest = divmod(abs(minutes), 60)
     clock = "%H:%M:%S" if seconds else "%H:%M"
+    hour = str(moment.hour) if short_hour else f"{moment.hour:02d}"
+    clock = clock.replace("%H", hour)
     written = (
         moment.strftime(f"%Y-%m-%d{separator}{clock}") + f"{gap}{sign}{hours:02d}{colon}{rest:02d}"
     )
@@ -230,6 +239,9 @@ def test_a_date_whose_offset_is_written_loosely_is_the_instant_it_names(
     [
         ("2019-07-02 11:21:02 -0400", "2019-07-02T15:21:02Z"),
         ("2019-07-02 11:21:02 +0000", "2019-07-02T11:21:02Z"),
+        ("2013-11-22 5:00:00 +0000", "2013-11-22T05:00:00Z"),
+        ("2013-11-22 5:07 -0800", "2013-11-22T13:07:00Z"),
+        ("2013-11-22T0:00:00-01:00", "2013-11-22T01:00:00Z"),
         ("2019-07-02 23:30 +05:30", "2019-07-02T18:00:00Z"),
         ("2019-12-31T22:00:00 -0300", "2020-01-01T01:00:00Z"),
         ("2019-02-30 11:21:02 -0400", None),  # no such day
