@@ -978,23 +978,25 @@ def _article(
     for name, read, chain in chains.plain:
         plain[name] = read(front_matter, chain, complaints)
     warnings = tuple(
-        Problem(path, code, message, _key_line(node, key), 1, "warning")
+        Problem.warning(path, code, message, _key_line(node, key), 1)
         for key, code, message in complaints
     )
-    return Article(
-        id=article_id,
-        path=path,
-        front_matter=front_matter,
-        body=body,
-        date=date,
-        title=title,
-        provider=provider,
-        provider_names=names,
-        domain=domain,
-        url=url,
-        warnings=(*collisions, *warnings),
-        front_matter_json=front_json,
-        **plain,
+    return Article.parsed(
+        {
+            "id": article_id,
+            "path": path,
+            "front_matter": front_matter,
+            "body": body,
+            "date": date,
+            "title": title,
+            "provider": provider,
+            "provider_names": names,
+            "domain": domain,
+            "url": url,
+            "warnings": (*collisions, *warnings),
+            "front_matter_json": front_json,
+            **plain,
+        }
     )
 
 

@@ -1,0 +1,84 @@
+"""What the parser builds without the general constructors is what they build: an
+Article and its warnings made without the frozen dataclasses' ``__init__`` (every
+attribute, in the same order)."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from newscat import parse
+from newscat.model import Article, Problem
+
+_REQUIRED = ("id", "path", "front_matter")
+_OPTIONAL = [spec for spec in dataclasses.fields(Article) if spec.name not in _REQUIRED]
+_SAMPLES: dict[str, st.SearchStrategy[Any]] = {
+    "topics": st.lists(st.text(max_size=5), max_size=3).map(tuple),
+    "provider_names": st.lists(st.text(max_size=5), max_size=3).map(tuple),
+    "warnings": st.lists(
+        st.builds(Problem.warning, st.text(), st.text(), st.text(), st.none(), st.none()),
+        max_size=2,
+    ).map(tuple),
+    "published": st.none() | st.booleans(),
+    "quality": st.none() | st.integers() | st.floats(allow_nan=False),
+    "heat": st.none() | st.integers(),
+    "coverage": st.none() | st.integers(),
+    "body_in_file": st.booleans(),
+}
+articles = st.fixed_dictionaries(
+    {
+        "id": st.text(max_size=8),
+        "path": st.text(max_size=8),
+        "front_matter": st.dictionaries(st.text(max_size=5), st.integers(), max_size=3),
+    },
+    optional={
+        spec.name: _SAMPLES.get(spec.name, st.none() | st.text(max_size=8)) for spec in _OPTIONAL
+    },
+)
+
+
+def _attributes(value: Any) -> list[tuple[str, Any]]:
+    """Every attribute, those left out of ``==`` too, in the order the object holds them."""
+    return list(vars(value).items())
+
+
+@settings(max_examples=200, deadline=None)
+@given(articles)
+def test_an_article_parsed_is_the_article_init_makes(values: dict[str, Any]) -> None:
+    made = Article.parsed(dict(values))
+    expected = Article(**values)
+    assert _attributes(made) == _attributes(expected)
+    assert made == expected
+    assert type(made) is Article
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.title = "changed"  # type: ignore[misc]
+
+
+@given(st.text(), st.text(), st.text(), st.none() | st.integers(), st.none() | st.integers())
+def test_a_warning_is_the_problem_init_makes(
+    path: str, code: str, message: str, line: int | None, column: int | None
+) -> None:
+    made = Problem.warning(path, code, message, line, column)
+    expected = Problem(path, code, message, line, column, "warning")
+    assert _attributes(made) == _attributes(expected)
+    assert made == expected
+    assert hash(made) == hash(expected)
+
+
+CORPUS = sorted(path for path in (Path(__file__).parent / "corpus").rglob("*") if path.is_file())
+
+
+@pytest.mark.parametrize("path", CORPUS, ids=lambda path: path.name)
+def test_each_article_of_the_corpus_is_one_init_would_make(path: Path) -> None:
+    """The parser gives ``Article.parsed`` every attribute by its name and no other."""
+    result = parse.parse_article(path.read_bytes(), str(path), path.stem)
+    if not isinstance(result, Article):
+        pytest.skip(f"not an article: {result.code}")
+    values = {spec.name: getattr(result, spec.name) for spec in dataclasses.fields(Article)}
+    assert _attributes(result) == _attributes(Article(**values))
+    assert all(_attributes(w) == _attributes(Problem(**vars(w))) for w in result.warnings)
