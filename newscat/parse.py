@@ -59,9 +59,26 @@ _BLOCK_INDENT = re.compile(r"^[ \t]*(?:[-?:](?=[ \t]|$)[ \t]*)*", re.MULTILINE)
 # A quick test that no line starts with a run of indentation and block indicators
 # long enough to nest deeply; only when one does is the line-by-line scan run.
 _LONG_BLOCK_PREFIX = re.compile(rf"^[ \t?:-]{{{_SCAN_DEPTH}}}", re.MULTILINE)
-#: json.dumps(value, ensure_ascii=False, allow_nan=False), without making an encoder
-#: for every file.
-_FRONT_JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
+
+
+def _front_json() -> Callable[[dict[str, Any]], str]:
+    """json.dumps(value, ensure_ascii=False, allow_nan=False) of a front matter, without
+    making an encoder for every file: ``JSONEncoder.encode`` makes json's C encoder anew
+    for each call (half of its time); this one is made once, where json has it. Made
+    without the check for circular values: a front matter never holds one (YAML's
+    aliases that loop are refused before; the other readers build trees)."""
+    encoder = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
+    make = getattr(json.encoder, "c_make_encoder", None)  # not in json's stubs
+    if make is None:  # pragma: no cover - a Python built without json's C speed-ups
+        return encoder.encode
+    chunks = make(
+        None, encoder.default, json.encoder.encode_basestring, None,
+        encoder.key_separator, encoder.item_separator, False, False, False,
+    )  # fmt: skip
+    return lambda value: "".join(chunks(value, 0))
+
+
+_FRONT_JSON = _front_json()
 _TIMESTAMP_TAG = plainyaml.TIMESTAMP
 _HTTP_URL = re.compile(r"^https?://\S+$", re.IGNORECASE)
 _SEQ = "tag:yaml.org,2002:seq"

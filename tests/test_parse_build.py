@@ -1,10 +1,13 @@
 """What the parser builds without the general constructors is what they build: an
 Article and its warnings made without the frozen dataclasses' ``__init__`` (every
-attribute, in the same order)."""
+attribute, in the same order), and the front matter's JSON made by an encoder kept
+from file to file (the text ``json.dumps`` gives)."""
 
 from __future__ import annotations
 
 import dataclasses
+import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +71,40 @@ def test_a_warning_is_the_problem_init_makes(
     assert _attributes(made) == _attributes(expected)
     assert made == expected
     assert hash(made) == hash(expected)
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.text(), json_values, max_size=6))
+def test_the_front_matter_json_is_what_json_dumps_gives(value: dict[str, Any]) -> None:
+    expected = json.dumps(value, ensure_ascii=False, allow_nan=False)
+    assert parse._FRONT_JSON(value) == expected
+    assert parse._FRONT_JSON(value) == expected  # the kept encoder, once more
+
+
+def test_the_front_matter_json_refuses_what_json_dumps_refuses() -> None:
+    """The parser falls back on ``_json_safe`` when the encoder refuses a value, as
+    ``json.dumps`` would: a float JSON cannot hold, or a value of no JSON type."""
+    for value, error in (
+        ({"x": [math.nan]}, ValueError),
+        ({"x": {"y": math.inf}}, ValueError),
+        ({"x": (1, {2})}, TypeError),
+    ):
+        with pytest.raises(error):
+            json.dumps(value, ensure_ascii=False, allow_nan=False)
+        with pytest.raises(error):
+            parse._FRONT_JSON(value)
+        assert parse._FRONT_JSON({"after": [1, "é"]}) == '{"after": [1, "é"]}'
 
 
 CORPUS = sorted(path for path in (Path(__file__).parent / "corpus").rglob("*") if path.is_file())
