@@ -89,8 +89,19 @@ def not_regular(mode: int) -> str:
     return f"{why} ({kind})" if kind else why
 
 
+#: Whether paths are separated by ``/`` alone, as ``article_id``'s own split assumes.
+_SLASHES_ONLY = os.sep == "/" and os.altsep is None
+
+
 def article_id(relative: str) -> str:
     """The id of a file from its path relative to its root: no extension, ``/`` separators."""
+    if _SLASHES_ONLY:
+        # What os.path.splitext gives, without its three calls (each file read takes an
+        # id): the name, after the last "/", loses its last ".suffix"; a name that
+        # starts with a dot is left to splitext (".profile" has no suffix).
+        name, dot = relative.rfind("/") + 1, relative.rfind(".")
+        if name < dot and relative[name] != ".":
+            return relative[:dot]
     stem, _ = os.path.splitext(relative)
     return stem.replace(os.sep, "/")
 
