@@ -68,6 +68,15 @@ _KEY_NAME = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_. /-]*[A-Za-z0-9_./-])?")
 _SPECIAL = re.compile("[^\x0a\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 #: A plain scalar with these is a mapping, a comment or an error: left to YAML.
 _NOT_PLAIN = re.compile(r": |:$| #")
+
+
+def _not_plain(text: str) -> bool:
+    """Whether ``_NOT_PLAIN`` finds something in one line's text (no line feed, which
+    ``:$`` would also match before): a regex tries each of its three at every character,
+    and plain titles and links are long."""
+    return ": " in text or " #" in text or text[-1:] == ":"
+
+
 _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
 _NOT_IN_FLOW = re.compile(r"[\[\]{}\"'#:]")
 #: The inside of a double-quoted scalar whose only escapes are \" \\ and \/ (titles
@@ -148,7 +157,7 @@ def _scalar(text: str) -> Any:
                 raise _Unsure  # more after the closing quote
             inner = inner.replace("''", "'")
         return inner
-    if first in _INDICATORS or _NOT_PLAIN.search(text):
+    if first in _INDICATORS or _not_plain(text):
         raise _Unsure
     tag = plain_tag(text)
     value = common_value(tag, text)

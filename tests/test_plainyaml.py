@@ -284,3 +284,14 @@ def test_the_flat_reader_reads_flat_front_matter() -> None:
     assert value["online version"] is None and value["quality"] == 58
     assert value["draft"] is False and value["tags"] == ["a", "b c"]
     assert lines == {key: number for number, key in enumerate(value)}
+
+
+@given(st.text(alphabet=": #a\t", max_size=8))
+@example("a:")
+@example("a: b")
+@example("C#")
+@example("a #b")
+@example(":")
+def test_the_quick_look_for_a_scalar_that_is_not_plain_is_the_regex(text: str) -> None:
+    """``_not_plain`` says of a line's text what ``_NOT_PLAIN`` finds in it."""
+    assert plainyaml._not_plain(text) == (plainyaml._NOT_PLAIN.search(text) is not None)
