@@ -106,6 +106,16 @@ def article_id(relative: str) -> str:
     return stem.replace(os.sep, "/")
 
 
+def folder_of(path: str) -> str:
+    """``os.path.dirname(path)``, worked out without its calls where paths use ``/``
+    alone and the last ``/`` follows a name (the workers take every file's folder)."""
+    if _SLASHES_ONLY:
+        slash = path.rfind("/")
+        if slash > 0 and path[slash - 1] != "/":
+            return path[:slash]
+    return os.path.dirname(path)
+
+
 def raw_bytes(path: str) -> bytes:
     """A path as the bytes the file system holds (``os.fsdecode`` undone)."""
     try:

@@ -5,7 +5,6 @@ first fill."""
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import sys
 import time
@@ -13,6 +12,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from newscat.catalog import folder_of
 from newscat.fields import BODY_SQL, STORED_FIELDS
 from newscat.model import Problem
 from newscat.store import stories
@@ -217,7 +217,7 @@ class Batch:
 
     def add_file(self, row: FileRow, digest: str | None, ok: bool) -> None:
         # One object per folder, which crosses back from a worker once per batch.
-        folder = sys.intern(os.path.dirname(row[0]))
+        folder = sys.intern(folder_of(row[0]))
         self.files.append((*row, folder, digest, "ok" if ok else "error"))
 
     def add_article(self, root: str, stored: ArticleRow, fulltext: bool) -> None:
