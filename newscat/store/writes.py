@@ -226,7 +226,8 @@ class Batch:
         self.articles.append((root, *row))
         if fulltext:
             self.texts.append((place, row[_TITLE], row[_EXCERPT], body))
-        self.topics.extend((place, t, t.casefold()) for t in topics)
+        if topics:  # (most articles have none: then no generator)
+            self.topics.extend((place, t, t.casefold()) for t in topics)
         if names:  # a provider of several names (most have one: then nothing to do)
             spelled: dict[str, str] = {}
             for name in names:
