@@ -68,13 +68,19 @@ def _front_json() -> Callable[[dict[str, Any]], str]:
     without the check for circular values: a front matter never holds one (YAML's
     aliases that loop are refused before; the other readers build trees)."""
     encoder = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
-    make = getattr(json.encoder, "c_make_encoder", None)  # not in json's stubs
-    if make is None:  # pragma: no cover - a Python built without json's C speed-ups
+    make: Callable[..., Any] | None = getattr(json.encoder, "c_make_encoder", None)
+    sample = {"é": [1, 2.5, None, True, "\u2028"]}
+    try:
+        if make is None:  # a Python built without json's C speed-ups
+            raise ValueError("no C encoder")
+        chunks = make(
+            None, encoder.default, json.encoder.encode_basestring, None,
+            encoder.key_separator, encoder.item_separator, False, False, False,
+        )  # fmt: skip
+        if "".join(chunks(sample, 0)) != encoder.encode(sample):
+            raise ValueError("another encoder")
+    except Exception:  # no C speed-ups, or another Python's: json's own way
         return encoder.encode
-    chunks = make(
-        None, encoder.default, json.encoder.encode_basestring, None,
-        encoder.key_separator, encoder.item_separator, False, False, False,
-    )  # fmt: skip
     return lambda value: "".join(chunks(value, 0))
 
 
