@@ -1005,21 +1005,21 @@ def _article(
         for key, code, message in complaints
     )
     return Article.parsed(
-        {
-            "id": article_id,
-            "path": path,
-            "front_matter": front_matter,
-            "body": body,
-            "date": date,
-            "title": title,
-            "provider": provider,
-            "provider_names": names,
-            "domain": domain,
-            "url": url,
-            "warnings": (*collisions, *warnings),
-            "front_matter_json": front_json,
+        dict(
+            id=article_id,
+            path=path,
+            front_matter=front_matter,
+            body=body,
+            date=date,
+            title=title,
+            provider=provider,
+            provider_names=names,
+            domain=domain,
+            url=url,
+            warnings=(*collisions, *warnings),
+            front_matter_json=front_json,
             **plain,
-        }
+        )
     )
 
 
