@@ -26,6 +26,7 @@ from newscat.fields import (
     DEFAULT_KEYS,
     FIELDS,
     MISSING_AT,
+    MISSING_WARNINGS,
     PROVIDER_DOMAIN_KEY,
     PROVIDER_NAME_KEY,
     FieldKeys,
@@ -208,15 +209,21 @@ if hasattr(yaml, "CSafeLoader"):
 
 
 def parse_article(
-    data: bytes, path: str, article_id: str, keys: Mapping[str, Sequence[str]] | None = None
+    data: bytes,
+    path: str,
+    article_id: str,
+    keys: Mapping[str, Sequence[str]] | None = None,
+    derivable: bool = True,
 ) -> Article | Problem:
     """Parse one file's bytes. ``path`` and ``article_id`` are carried into the result;
     ``keys`` says which front-matter keys each normalised field is read from (a
-    ``FieldKeys``; any other mapping is read as it is at the call)."""
+    ``FieldKeys``; any other mapping is read as it is at the call). Without
+    ``derivable``, the article leaves out the warnings the index derives from what it
+    stores (``MISSING_WARNINGS``: no date, no url), which nearly every real file has."""
     try:
         if not isinstance(keys, FieldKeys):
             keys = DEFAULT_KEYS if keys is None else FieldKeys(keys)
-        return _parse(data, path, article_id, keys)
+        return _parse(data, path, article_id, keys, derivable=derivable)
     except RecursionError:
         return _deep_problem(path, None)
     except Exception as exc:
@@ -243,7 +250,12 @@ def _utf16(data: bytes) -> bool:
 
 
 def _parse(
-    data: bytes, path: str, article_id: str, keys: FieldKeys, by_layout: bool = True
+    data: bytes,
+    path: str,
+    article_id: str,
+    keys: FieldKeys,
+    by_layout: bool = True,
+    derivable: bool = True,
 ) -> Article | Problem:
     if not data or data.isspace():  # (strip() would copy the whole file)
         return Problem(path, "no-front-matter", "empty file", 1, 1)
@@ -305,7 +317,9 @@ def _parse(
         value = _json_safe(value)
         front_json = json.dumps(value, ensure_ascii=False)
     warnings = [_collision(path, first, second) for first, second in collisions]
-    return _article(value, front_json, body, path, article_id, node, keys, warnings, by_layout)
+    return _article(
+        value, front_json, body, path, article_id, node, keys, warnings, by_layout, derivable
+    )
 
 
 def _collision(path: str, first: yaml.Node, second: yaml.Node) -> Problem:
@@ -983,6 +997,7 @@ def _article(
     keys: FieldKeys,
     collisions: list[Problem],
     by_layout: bool = True,
+    derivable: bool = True,
 ) -> Article:
     """The article; its fields read through the layout of the front matter's keys, or
     (``by_layout`` false, to check the layouts against) through the plan's whole chains."""
@@ -1000,9 +1015,11 @@ def _article(
     plain = dict(chains.absent)
     for name, read, chain in chains.plain:
         plain[name] = read(front_matter, chain, complaints)
+    left_out = () if derivable else MISSING_WARNINGS
     warnings = tuple(
         Problem.warning(path, code, message, _key_line(node, key), 1)
         for key, code, message in complaints
+        if code not in left_out
     )
     return Article.parsed(
         dict(

@@ -119,3 +119,27 @@ def test_each_article_of_the_corpus_is_one_init_would_make(path: Path) -> None:
     values = {spec.name: getattr(result, spec.name) for spec in dataclasses.fields(Article)}
     assert _attributes(result) == _attributes(Article(**values))
     assert all(_attributes(w) == _attributes(Problem(**vars(w))) for w in result.warnings)
+
+
+def test_without_derivable_warnings_an_article_leaves_out_only_those() -> None:
+    """The index's workers parse without the warnings it derives (no date, no url):
+    every corpus file gives the same article less exactly those, and the same row."""
+    from newscat.fields import MISSING_WARNINGS
+    from newscat.store.schema import article_row
+
+    corpus = sorted(p for p in (Path(__file__).parent / "corpus").rglob("*") if p.is_file())
+    left_out = 0
+    for path in corpus:
+        data = path.read_bytes()
+        whole = parse.parse_article(data, str(path), path.stem)
+        lean = parse.parse_article(data, str(path), path.stem, derivable=False)
+        if not isinstance(whole, Article):
+            assert lean == whole
+            continue
+        kept = tuple(w for w in whole.warnings if w.code not in MISSING_WARNINGS)
+        left_out += len(whole.warnings) - len(kept)
+        assert isinstance(lean, Article)
+        assert lean.warnings == kept, path  # (== leaves warnings out)
+        assert _attributes(lean) == _attributes(dataclasses.replace(whole, warnings=kept))
+        assert article_row(lean) == article_row(whole), path
+    assert left_out >= 5  # the corpus has files without a date or a url
