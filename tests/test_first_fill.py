@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -162,3 +163,29 @@ def test_arrivals_that_cannot_be_recorded_beside_the_build_are_said_and_recorded
         index.close()
     assert len(_arrivals()) == COUNT and len(said) == 1
     assert "arrivals_pending" not in _meta(location)
+
+
+@pytest.mark.usefixtures("bulk")
+def test_an_unexpected_error_beside_the_build_reaches_the_caller_not_a_thread_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Anything but SQLite's errors in the arrivals' thread is raised again where the
+    command handles errors (one line, or the traceback with --debug), not printed by
+    the thread as it dies."""
+    cat = _catalogue(tmp_path / "cat")
+    died: list[BaseException | None] = []
+
+    def broken(*args: object) -> int:
+        if threading.current_thread() is threading.main_thread():
+            return 0
+        raise RuntimeError("a bug")
+
+    index = _open(cat, tmp_path / "cache", [])
+    try:
+        with monkeypatch.context() as patched, pytest.raises(RuntimeError, match="a bug"):
+            patched.setattr(state_store, "record_arrivals", broken)
+            patched.setattr(threading, "excepthook", lambda args: died.append(args.exc_value))
+            index.refresh()
+    finally:
+        index.close()
+    assert died == []

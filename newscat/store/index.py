@@ -142,7 +142,7 @@ class Index:
         self.state_kept = state_store.attach(conn, state, warn)
         #: What recording the arrivals beside a first fill's index build gave
         #: (``_arrivals_beside``): its result in a tuple, or its error.
-        self._beside: tuple[tuple[str, str | None] | None] | sqlite3.Error | None = None
+        self._beside: tuple[tuple[str, str | None] | None] | Exception | None = None
 
     # --- opening --------------------------------------------------------------------------
 
@@ -275,7 +275,7 @@ class Index:
         """
         beside, self._beside = self._beside, None
         try:
-            if isinstance(beside, sqlite3.Error):
+            if isinstance(beside, Exception):  # raised here, where errors are handled
                 raise beside
             recorded = self._record(report) if beside is None else beside[0]
         except sqlite3.Error as exc:
@@ -422,7 +422,7 @@ class Index:
                 self._beside = (self._record(report, conn),)
             finally:
                 conn.close()
-        except sqlite3.Error as exc:
+        except Exception as exc:  # raised again by _record_arrivals, in the caller's thread
             self._beside = exc
 
     def unchanged(self) -> RefreshReport:
