@@ -126,12 +126,20 @@ def scalar(text: str) -> Any:
     """A one-line scalar as safe YAML loading gives it (``text`` is stripped, not empty)."""
     value = _SCALARS.get(text, _MISSING)
     if value is _MISSING:
-        try:
-            value = _scalar(text)
-        except _Unsure:
-            value = _UNSURE
-        if len(text) <= _SCALAR_KEPT_LENGTH and len(_SCALARS) < _SCALARS_MAX:
-            _SCALARS[text] = value
+        return _new_scalar(text)
+    if value is _UNSURE:
+        raise _Unsure
+    return value
+
+
+def _new_scalar(text: str) -> Any:
+    """``scalar`` of a text not among ``_SCALARS``, kept there when it is short."""
+    try:
+        value = _scalar(text)
+    except _Unsure:
+        value = _UNSURE
+    if len(text) <= _SCALAR_KEPT_LENGTH and len(_SCALARS) < _SCALARS_MAX:
+        _SCALARS[text] = value
     if value is _UNSURE:
         raise _Unsure
     return value
@@ -226,9 +234,11 @@ def _flat(pairs: list[tuple[str, str]]) -> tuple[dict[str, Any], dict[str, int]]
     known = _SCALARS.get
     for key, text in pairs:
         text = text.strip(" ")
-        value = known(text, _MISSING)
-        if value is _MISSING or value is _UNSURE:  # "" and "[..." are never values there
-            value = (_flow_list(text) if text[0] == "[" else scalar(text)) if text else None
+        value = known(text, _MISSING)  # "" and "[..." are never keys there
+        if value is _MISSING:  # not looked up again by ``scalar``
+            value = (_flow_list(text) if text[0] == "[" else _new_scalar(text)) if text else None
+        elif value is _UNSURE:
+            raise _Unsure
         out[key] = value
     return out, where
 
