@@ -314,8 +314,14 @@ def article_row(article: Article, raw_name: str | None = None, body: bool = Fals
     for at, to_sql in _CONVERTED_TO_SQL:
         values[at] = to_sql(article, values[at])
     row = (*values, *id_parts(article.id))
-    warnings = tuple(
-        problem_row(problem) for problem in article.warnings if problem.code not in MISSING_WARNINGS
+    warnings = (
+        tuple(
+            problem_row(problem)
+            for problem in article.warnings
+            if problem.code not in MISSING_WARNINGS
+        )
+        if article.warnings  # a worker's article has none but a few (no generator then)
+        else ()
     )
     body_text = article.body if body else None
     return row, article.topics, warnings, body_text, article.provider_names
