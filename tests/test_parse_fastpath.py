@@ -135,6 +135,26 @@ def test_the_front_matter_ends_at_the_first_closing_line(text: str) -> None:
         )
 
 
+def test_a_file_is_cut_in_its_parts_without_another_python_call() -> None:
+    """The parser cuts every file: its ``Parts`` are made in C (``tuple.__new__``), not
+    by a Python ``__init__``, and are what ``Parts(...)`` makes, fields and all."""
+    text = "+++\ntitle = 't'\n+++\n\nbody\n"
+    opening = split.opens(text)
+    assert opening is not None
+    calls: list[str] = []
+    sys.setprofile(
+        lambda frame, event, _: calls.append(frame.f_code.co_name) if event == "call" else None
+    )
+    try:
+        parts = split.cut(text, opening)
+    finally:
+        sys.setprofile(None)
+    assert calls == ["cut"]
+    assert parts == split.Parts(True, "title = 't'\n", "body")
+    assert parts is not None and type(parts) is split.Parts
+    assert (parts.toml, parts.front, parts.body) == (True, "title = 't'\n", "body")
+
+
 def test_each_file_is_read_by_the_keys_given_now() -> None:
     """How the fields are read is worked out once per mapping of keys: a mapping changed
     in place, or another one, reads by its own keys, and its warnings say which."""
