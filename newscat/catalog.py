@@ -501,6 +501,8 @@ def _parser() -> Callable[[bytes, str, str, FieldKeys | None, bool], Article | P
 Opened: TypeAlias = int | OSError | None
 #: How many files ahead of the one being read ``opened_ahead`` keeps open.
 READ_AHEAD = 32
+#: Every how many files ``opened_ahead`` looks whether they are in the page cache.
+PROBE_EVERY = 32
 
 
 def _open_for_reading(path: str | bytes) -> int:
@@ -512,13 +514,17 @@ def opened_ahead(paths: Sequence[str | bytes]) -> Generator[Opened, None, None]:
     """For each path in turn, the file opened for ``read_article`` with the reading of
     its content already asked of the kernel, ``READ_AHEAD`` files ahead of the one taken.
     On a cold page cache the disk then reads many files at once instead of one after
-    another; on a warm one it costs one call per file. A file that cannot be opened
+    another. On a warm one that ask would be one call per file for nothing: every
+    ``PROBE_EVERY`` files, one file's start is looked for in the page cache
+    (``in_page_cache``), and reading is asked ahead only from a file found not there
+    to the next one found there. A file that cannot be opened
     gives its error (reported by ``read_article``, as if it had opened it). Once too
     many files are open, reading ahead stops: each file left gives None, and
     ``read_article`` opens it itself, after those opened ahead were read and closed.
     Descriptors not yet taken are closed when the iterator is closed."""
     window: deque[Opened] = deque()  # paths[index:following], opened
     following, ahead = 0, READ_AHEAD
+    advise = True
     try:
         for index in range(len(paths)):
             while ahead and following < min(index + ahead, len(paths)):
@@ -526,6 +532,11 @@ def opened_ahead(paths: Sequence[str | bytes]) -> Generator[Opened, None, None]:
                 if opened is None:
                     ahead = 0
                     break
+                if isinstance(opened, int):
+                    if following % PROBE_EVERY == 0:
+                        advise = not in_page_cache(opened)
+                    if advise:
+                        _advise(opened)
                 window.append(opened)
                 following += 1
             yield window.popleft() if index < following else None
@@ -537,16 +548,35 @@ def opened_ahead(paths: Sequence[str | bytes]) -> Generator[Opened, None, None]:
 
 def _opened(path: str | bytes) -> Opened:
     try:
-        fd = _open_for_reading(path)
+        return _open_for_reading(path)
     except OSError as exc:
         return None if exc.errno in (errno.EMFILE, errno.ENFILE) else exc
+
+
+def _advise(fd: int) -> None:
+    """Ask the kernel to start reading the open file's content."""
     if hasattr(os, "posix_fadvise"):
         # Not contextlib.suppress: for every file, its object and calls cost more than the call.
         try:  # noqa: SIM105
             os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_WILLNEED)
         except OSError:  # not a regular file: read_article says so
             pass
-    return fd
+
+
+_NOWAIT: int | None = getattr(os, "RWF_NOWAIT", None)
+
+
+def in_page_cache(fd: int) -> bool:
+    """Whether the first byte of the open file can be read without waiting for the
+    disk (Linux's RWF_NOWAIT: an empty file can); False where the system cannot say,
+    or the descriptor is no regular file's."""
+    if _NOWAIT is None:
+        return False
+    try:
+        os.preadv(fd, [bytearray(1)], 0, _NOWAIT)
+    except OSError:  # EAGAIN: not in the cache; or no such read here (a pipe, a file system)
+        return False
+    return True
 
 
 def _read_bounded(fd: int, expected: int, max_size: int) -> bytes:

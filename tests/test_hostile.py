@@ -13,6 +13,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import time
 import tracemalloc
 from collections.abc import Iterator, Mapping
 from contextlib import closing
@@ -749,6 +750,88 @@ def test_an_iterator_left_early_closes_the_files_it_opened(tmp_path: Path) -> No
     assert len(os.listdir("/proc/self/fd")) > before  # the others are open, reading
     ahead.close()
     assert len(os.listdir("/proc/self/fd")) == before
+
+
+def _file_system_type(path: Path) -> str:
+    """The type of the file system ``path`` is on ("" when /proc/mounts does not say)."""
+    best, kind = "", ""
+    with open("/proc/mounts", encoding="utf-8") as mounts:
+        for line in mounts:
+            fields = line.split()
+            point = fields[1].replace("\\040", " ")
+            if str(path).startswith(point.rstrip("/") + "/") and len(point) >= len(best):
+                best, kind = point, fields[2]
+    return kind
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "RWF_NOWAIT") or not os.path.exists("/proc/mounts"), reason="Linux only"
+)
+def test_in_page_cache_tells_a_file_read_from_one_the_cache_let_go(tmp_path: Path) -> None:
+    root = make_root(tmp_path, {"a.md": GOOD.format(n=1) * 500, "empty.md": ""})
+    fd = os.open(root / "a.md", os.O_RDONLY)
+    empty = os.open(root / "empty.md", os.O_RDONLY)
+    reading, writing = os.pipe()
+    try:
+        os.read(fd, 1 << 20)
+        assert catalog.in_page_cache(fd)
+        assert catalog.in_page_cache(empty)  # nothing to wait for
+        assert not catalog.in_page_cache(reading)  # no file's page: it cannot say
+        if _file_system_type(tmp_path) in ("tmpfs", "ramfs", "overlay", ""):
+            return  # these keep (or may keep) a file in memory whatever it is asked
+        os.fsync(fd)
+        for _ in range(50):  # the kernel lets go of clean pages not in use, mostly at once
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+            if not catalog.in_page_cache(fd):
+                break
+            time.sleep(0.01)
+        else:
+            pytest.skip("the kernel kept the file's pages")
+        os.pread(fd, 1, 0)
+        assert catalog.in_page_cache(fd)
+    finally:
+        for each in (fd, empty, reading, writing):
+            os.close(each)
+
+
+def test_reading_is_asked_ahead_only_from_a_file_not_in_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every PROBE_EVERY files opened ahead, one is looked for in the page cache; the
+    kernel is asked to read ahead from a file not found there to the next found there."""
+    count = catalog.PROBE_EVERY * 4 + 3
+    root = make_root(tmp_path, {f"{n:03}.md": GOOD.format(n=n) for n in range(count)})
+    paths = [str(root / f"{n:03}.md") for n in range(count)]
+    cold = {paths[catalog.PROBE_EVERY], paths[catalog.PROBE_EVERY * 2]}
+    probed: list[str] = []
+    advised: list[str] = []
+    by_fd: dict[int, str] = {}
+    real_open, real_advise = catalog._open_for_reading, os.posix_fadvise
+
+    def opening(path: str | bytes) -> int:
+        fd = real_open(path)
+        by_fd[fd] = str(path)
+        return fd
+
+    def probe(fd: int) -> bool:
+        probed.append(by_fd[fd])
+        return by_fd[fd] not in cold
+
+    def advise(fd: int, offset: int, length: int, advice: int) -> None:
+        advised.append(by_fd[fd])
+        real_advise(fd, offset, length, advice)
+
+    monkeypatch.setattr(catalog, "_open_for_reading", opening)
+    monkeypatch.setattr(catalog, "in_page_cache", probe)
+    monkeypatch.setattr(os, "posix_fadvise", advise)
+    with closing(catalog.opened_ahead(paths)) as ahead:
+        found = [
+            read_article(path, path, opened=opened)
+            for path, opened in zip(paths, ahead, strict=True)
+        ]
+    assert all(isinstance(each.result, Article) for each in found)
+    assert probed == paths[:: catalog.PROBE_EVERY]
+    assert advised == paths[catalog.PROBE_EVERY : catalog.PROBE_EVERY * 3]
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc")
