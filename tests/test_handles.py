@@ -17,6 +17,7 @@ from newscat.handles import (
     IdLookup,
     after_prefix,
     hash_part,
+    id_suffix,
     trailing_parts,
 )
 from newscat.refs import resolve
@@ -279,22 +280,22 @@ def test_the_handles_of_shown_rows_cost_the_same_in_a_catalogue_twenty_times_lar
     assert large_cost < 3 * small_cost, costs  # a scan of every id would cost 20 times more
 
 
-def test_an_index_of_the_previous_schema_is_rebuilt_with_the_id_indexes(tmp_path: Path) -> None:
-    """An index of an older schema is read again, not upgraded, and says so once."""
+def test_an_index_of_an_older_schema_is_rebuilt_with_the_id_indexes(tmp_path: Path) -> None:
+    """An index of a schema older than those upgraded in place is read again, and says
+    so once."""
     cache = tmp_path / "cache"
     run("index", "--cache-dir", str(cache))
     (db,) = cache.glob("catalog-*.sqlite3")
     with sqlite3.connect(db) as conn:
         conn.execute("DROP INDEX articles_suffix")
         conn.execute("DROP INDEX articles_leaf")
-        conn.execute(f"PRAGMA user_version = {schema.SCHEMA_VERSION - 1}")
+        conn.execute("PRAGMA user_version = 13")
     conn.close()
     result = run("list", "-F", "ref", "--no-header", "--cache-dir", str(cache))
     assert (result.exit_code, result.stdout) == (0, "6ef5\n50e0\n")
     assert result.stderr == (
         f"newscat: warning: the index at {db} was made by another newscat (schema version "
-        f"{schema.SCHEMA_VERSION - 1}; this one uses {schema.SCHEMA_VERSION}); "
-        "rebuilding it\n"
+        f"13; this one uses {schema.SCHEMA_VERSION}); rebuilding it\n"
     )
     with sqlite3.connect(db) as conn:
         names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
@@ -307,12 +308,49 @@ def test_an_index_of_the_previous_schema_is_rebuilt_with_the_id_indexes(tmp_path
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet="ab_/-.é0", max_size=12))
 def test_the_stored_parts_of_an_id_are_what_the_ref_rules_say(article_id: str) -> None:
-    """The part after the last "_" (the whole id without one) and the last segment, as
-    the SQL that defined them before they were stored computes them."""
+    """The part after the last "_" ("" without one: the handles' ``id_suffix``) and the
+    last segment, as the SQL that defined them before they were stored computes them."""
     conn = sqlite3.connect(":memory:")
     sql = (
-        "SELECT substr(?1, length(rtrim(?1, replace(?1, '_', ''))) + 1), "
+        "SELECT iif(instr(?1, '_'), substr(?1, length(rtrim(?1, replace(?1, '_', ''))) + 1), ''), "
         "substr(?1, length(rtrim(?1, replace(?1, '/', ''))) + 1)"
     )
     assert schema.id_parts(article_id) == conn.execute(sql, (article_id,)).fetchone()
+    assert schema.id_parts(article_id)[0] == id_suffix(article_id)
     conn.close()
+
+
+def test_an_index_of_the_previous_schema_is_upgraded_in_place(tmp_path: Path) -> None:
+    """Version 14 stored an id without "_" whole as the part after its last "_": the
+    upgrade stores "" instead, without reading the files again, and every REF and
+    handle reads as before."""
+    root = tmp_path / "cat"
+    for name in ("news/alpha-one", "news/alpha_two", "blog/beta_2024_x9", "blog/gamma"):
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / f"{name}.md").write_text(f"---\ntitle: {name}\n---\n", encoding="utf-8")
+    cache = tmp_path / "cache"
+    args = ["-C", str(root), "--cache-dir", str(cache)]
+    before = run("list", "-F", "ref,id", "--no-header", *args)
+    (db,) = cache.glob("catalog-*.sqlite3")
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE articles SET id_suffix = id WHERE instr(id, '_') = 0")
+        conn.execute("PRAGMA user_version = 14")
+    conn.close()
+    after = run("list", "-F", "ref,id", "--no-header", *args)
+    assert (after.exit_code, after.stdout, after.stderr) == (0, before.stdout, "")
+    with sqlite3.connect(db) as conn:
+        parts = conn.execute("SELECT id, id_suffix FROM articles ORDER BY id").fetchall()
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+    conn.close()
+    assert version == schema.SCHEMA_VERSION
+    assert parts == [
+        ("blog/beta_2024_x9", "x9"), ("blog/gamma", ""), ("news/alpha-one", ""),
+        ("news/alpha_two", "two"),
+    ]  # fmt: skip
+    for ref, shown in (
+        ("x9", "blog/beta_2024_x9"),
+        ("two", "news/alpha_two"),
+        ("gamma", "blog/gamma"),
+    ):
+        found = run("show", ref, "-f", "json", *args)
+        assert (found.exit_code, json.loads(found.stdout)["id"]) == (0, shown)

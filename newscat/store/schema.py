@@ -23,7 +23,7 @@ from newscat.store.transactions import when_unlocked, write_transaction
 
 #: Raised with every change to the tables below (a stored field of the registry added,
 #: removed or retyped included): an index of another version is rebuilt.
-SCHEMA_VERSION = 14
+SCHEMA_VERSION = 15
 #: The page size, in bytes, of an index filled with many articles at once.
 LARGE_PAGES = 16384
 #: At most how many pages an index may have to be laid out again in large pages: an
@@ -44,8 +44,9 @@ _ID_INDEXES = (
 #: 11 stores no warning it can derive (``MISSING_WARNINGS``); version 12 the names of a
 #: provider written as a list (``provider_names``), which only a new reading gives;
 #: version 13 each of those names as written too (for completion), likewise; version 14
-#: hashes contents with SHA-1, which the hashes stored before would not match.
-_UPGRADES: dict[int, str] = {}
+#: hashes contents with SHA-1, which the hashes stored before would not match; version
+#: 15 stores "" as the part after the last "_" of an id without one, not the whole id.
+_UPGRADES: dict[int, str] = {14: "UPDATE articles SET id_suffix = '' WHERE instr(id, '_') = 0;"}
 #: How long a command waits for another process's refresh to finish.
 BUSY_SECONDS = 600.0
 #: meta 'fulltext' holds this once the full-text index is built and kept in step.
@@ -103,7 +104,7 @@ CREATE TABLE IF NOT EXISTS articles (
     rowid INTEGER PRIMARY KEY,
     root TEXT NOT NULL,
     {_STORED_DECLARATIONS},
-    id_suffix TEXT NOT NULL,            -- id_parts(id): the part after the last "_"
+    id_suffix TEXT NOT NULL,            -- id_parts(id): the part after the last "_", or ""
     id_leaf TEXT NOT NULL               -- and the last path segment
 );
 CREATE TABLE IF NOT EXISTS topics (
@@ -139,8 +140,11 @@ ID_PARTS = {"id": "a.id", "suffix": "a.id_suffix", "leaf": "a.id_leaf"}
 
 
 def id_parts(article_id: str) -> tuple[str, str]:
-    """The parts of an id stored beside it: after its last ``_``, its last segment."""
-    return article_id.rpartition("_")[2], article_id.rpartition("/")[2]
+    """The parts of an id stored beside it: after its last ``_`` ("" without one), its
+    last segment. An id without ``_`` (most are) would have itself as the first, which
+    no REF rule needs: the rule of the id's prefixes comes first, and matches it."""
+    suffix = article_id.rpartition("_")[2] if "_" in article_id else ""
+    return suffix, article_id.rpartition("/")[2]
 
 
 def _null(value: None) -> None:
