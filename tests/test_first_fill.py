@@ -104,7 +104,7 @@ def test_a_fill_stopped_before_its_indexes_leaves_them_to_the_next_connection(
     cat = _catalogue(tmp_path / "cat")
     said: list[str] = []
 
-    def stopped(conn: sqlite3.Connection) -> bool:
+    def stopped(conn: sqlite3.Connection) -> None:
         raise KeyboardInterrupt
 
     index = _open(cat, tmp_path / "cache", said)

@@ -195,20 +195,25 @@ def connect(target: str, roots: Sequence[str] = ()) -> sqlite3.Connection:
     return conn
 
 
-def build_waiting_indexes(conn: sqlite3.Connection) -> bool:
-    """Build the secondary indexes when they wait (``INDEXES_WAITING``); whether this
-    connection built them. The transaction locks only the index, not the state database
-    attached to it (which another connection may be writing meanwhile)."""
+def secondary_indexes(files: bool) -> tuple[str, ...]:
+    """The statements that create the secondary indexes a first fill builds once at the
+    end: ``INDEXES``, and with ``files`` the files table's too."""
+    return (*INDEXES, FILES_INDEX) if files else INDEXES
+
+
+def build_waiting_indexes(conn: sqlite3.Connection) -> None:
+    """Build the secondary indexes when they wait (``INDEXES_WAITING``). The transaction
+    locks only the index, not the state database attached to it (which another
+    connection may be writing meanwhile)."""
     if conn.execute("SELECT 1 FROM meta WHERE key = ?", (INDEXES_WAITING,)).fetchone() is None:
-        return False
+        return
     with write_transaction(conn, immediate=False):
         # A write first, so the transaction reads what the last writer left: none when
         # another connection built them meanwhile.
         if not conn.execute("DELETE FROM meta WHERE key = ?", (INDEXES_WAITING,)).rowcount:
-            return False
-        for statement in (*INDEXES, FILES_INDEX):
+            return
+        for statement in secondary_indexes(files=True):
             conn.execute(statement)
-    return True
 
 
 class OtherSchema(sqlite3.DatabaseError):

@@ -20,15 +20,14 @@ from newscat.store.cache import record_roots
 from newscat.store.schema import (
     ARTICLE_COLUMNS,
     BUSY_SECONDS,
-    FILES_INDEX,
     FULLTEXT_BUILT,
     ID_PART_COLUMNS,
-    INDEXES,
     RACY_MTIME,
     ArticleRow,
     ProblemRow,
     meta,
     problem_row,
+    secondary_indexes,
     set_meta,
 )
 
@@ -177,17 +176,13 @@ def arrivals_pending(conn: sqlite3.Connection) -> None:
 def drop_indexes(conn: sqlite3.Connection, files: bool = False) -> None:
     """Drop the secondary indexes before filling an empty index (``build_indexes`` after);
     with ``files``, the files table's too (nothing is compared while it fills)."""
-    for statement in _secondary(files):
+    for statement in secondary_indexes(files):
         conn.execute(f"DROP INDEX {statement.split()[5]}")
 
 
 def build_indexes(conn: sqlite3.Connection, files: bool = False) -> None:
-    for statement in _secondary(files):
+    for statement in secondary_indexes(files):
         conn.execute(statement)
-
-
-def _secondary(files: bool) -> tuple[str, ...]:
-    return (*INDEXES, FILES_INDEX) if files else INDEXES
 
 
 @dataclass
