@@ -221,8 +221,12 @@ def parse_article(
     ``derivable``, the article leaves out the warnings the index derives from what it
     stores (``MISSING_WARNINGS``: no date, no url), which nearly every real file has."""
     try:
-        if not isinstance(keys, FieldKeys):
-            keys = DEFAULT_KEYS if keys is None else FieldKeys(keys)
+        # None first: isinstance(None, FieldKeys) asks the Mapping ABC in Python, for
+        # every file of a catalogue without keys of its own.
+        if keys is None:
+            keys = DEFAULT_KEYS
+        elif not isinstance(keys, FieldKeys):
+            keys = FieldKeys(keys)
         return _parse(data, path, article_id, keys, derivable=derivable)
     except RecursionError:
         return _deep_problem(path, None)

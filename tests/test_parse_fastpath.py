@@ -248,3 +248,26 @@ def test_a_file_is_utf16_just_when_its_start_looks_so(
     found = parse.parse_article(data, "a.md", "a")
     said = isinstance(found, Problem) and found.code == "utf-16"
     assert said == (bool(data) and not data.isspace() and parse._utf16(data))
+
+
+def _python_calls(call: Any, *args: Any) -> tuple[Any, list[str]]:
+    """What ``call(*args)`` gives, and the name of every Python function it ran."""
+    calls: list[str] = []
+    sys.setprofile(
+        lambda frame, event, _: calls.append(frame.f_code.co_name) if event == "call" else None
+    )
+    try:
+        found = call(*args)
+    finally:
+        sys.setprofile(None)
+    return found, calls
+
+
+def test_a_catalogue_without_keys_of_its_own_is_read_without_asking_the_abc() -> None:
+    """No keys (as for nearly every catalogue) are newscat's own, found without
+    ``isinstance(None, FieldKeys)``, which runs the Mapping ABC's Python check."""
+    data = b"---\ntitle: T\nurl: https://e.com/a\n---\nbody\n"
+    found, calls = _python_calls(parse.parse_article, data, "2024-01-02-a.md", "a")
+    assert "__instancecheck__" not in calls
+    assert found == parse.parse_article(data, "2024-01-02-a.md", "a", DEFAULT_KEYS)
+    assert isinstance(found, Article) and found.date == "2024-01-02T00:00:00Z"
