@@ -271,3 +271,13 @@ def test_a_catalogue_without_keys_of_its_own_is_read_without_asking_the_abc() ->
     assert "__instancecheck__" not in calls
     assert found == parse.parse_article(data, "2024-01-02-a.md", "a", DEFAULT_KEYS)
     assert isinstance(found, Article) and found.date == "2024-01-02T00:00:00Z"
+
+
+def test_a_host_is_found_without_another_python_call() -> None:
+    """The parser takes the domain of nearly every file from its URL: by a pattern
+    compiled once, not ``re.match`` of its text (two Python calls to look it up)."""
+    host, calls = _python_calls(parse._host, "https://www.Example.COM:8080/a?b#c")
+    assert (host, calls) == ("example.com", ["_host"])
+    assert parse._host("ftp://user@files.example.org/x") == "files.example.org"
+    assert parse._host("mailto:someone@example.com") is None
+    assert parse._host("") is None
