@@ -52,6 +52,8 @@ MAX_DEPTH = 100
 _SCAN_DEPTH = 2 * MAX_DEPTH
 #: A Jekyll post's file name starts with its date.
 _NAME_DATE = re.compile(r"(\d{4}-\d\d-\d\d)(?!\d)")
+#: Whether paths use ``/`` alone, where a file's name is what follows the last one.
+_SLASHES_ONLY = os.sep == "/" and os.altsep is None
 #: A dated path or permalink (Zola's ``path = "2025/06/26/Rust-1.88.0"``, Jekyll's
 #: ``/2024-01-02-title/``): the date in its segments, read when the value is no date itself.
 _PATH_DATE = re.compile(r"(?:^|/)(\d{4})([/-])(\d\d)\2(\d\d)(?=/|-|$)")
@@ -1083,7 +1085,9 @@ def _read_date(
         if date is not None:
             return date
         unreadable = unreadable or (key, raw)
-    named = _NAME_DATE.match(os.path.basename(path))
+    # Most real files are dated by their name alone: os.path.basename is two Python calls.
+    name = path[path.rfind("/") + 1 :] if _SLASHES_ONLY else os.path.basename(path)
+    named = _NAME_DATE.match(name)
     date = normalise_date(named.group(1)) if named else None
     if unreadable is not None:  # said, whatever stands in
         key, raw = unreadable

@@ -16,6 +16,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from newscat import parse, plainyaml, split
+from newscat.dates import normalise_date
 from newscat.fields import DEFAULT_KEYS, FieldKeys, field_keys
 from newscat.model import Article, Problem
 
@@ -281,3 +282,25 @@ def test_a_host_is_found_without_another_python_call() -> None:
     assert parse._host("ftp://user@files.example.org/x") == "files.example.org"
     assert parse._host("mailto:someone@example.com") is None
     assert parse._host("") is None
+
+
+_NAME_PARTS = st.sampled_from(["2024-01-02", "2024-1-02", "20240102", "1999-12-31", "x", ".", "-"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.text(alphabet="ab/.-", max_size=6), max_size=3),
+    st.lists(_NAME_PARTS | st.text(alphabet="0123456789-.a", max_size=6), max_size=4),
+)
+@example(["2024-01-02"], ["a.md"])  # a dated folder, an undated name
+@example([], ["2024-01-02", "-a.md"])
+def test_a_date_is_taken_from_the_name_after_the_last_slash(
+    folders: list[str], parts: list[str]
+) -> None:
+    """A file whose front matter holds no date is dated by its name, the part of its
+    path after the last ``/``: what ``os.path.basename`` gives, found without its calls."""
+    path = "/".join([*folders, "".join(parts)])
+    found = parse.parse_article(b"---\ntitle: t\n---\n", path, "a")
+    named = parse._NAME_DATE.match(os.path.basename(path))
+    assert isinstance(found, Article)
+    assert found.date == (normalise_date(named.group(1)) if named else None)
