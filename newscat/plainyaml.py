@@ -227,12 +227,10 @@ def _flat(pairs: list[tuple[str, str]]) -> tuple[dict[str, Any], dict[str, int]]
     left to YAML. ``pairs`` are ``_FLAT_LINE``'s matches, one per line of the front
     matter (the caller checks there is one per line), so line ``n`` is the ``n``-th pair.
     One regex over the whole text here is cheaper than the reader's per-line lists."""
-    where = {key: number for number, (key, _) in enumerate(pairs)}
-    if len(where) < len(pairs):
-        raise _Unsure  # a repeated key: YAML reports it
     out: dict[str, Any] = {}
+    where: dict[str, int] = {}  # (numbered here: a comprehension before costs more)
     known = _SCALARS.get
-    for key, text in pairs:
+    for number, (key, text) in enumerate(pairs):
         text = text.strip(" ")
         value = known(text, _MISSING)  # "" and "[..." are never keys there
         if value is _MISSING:  # not looked up again by ``scalar``
@@ -240,6 +238,9 @@ def _flat(pairs: list[tuple[str, str]]) -> tuple[dict[str, Any], dict[str, int]]
         elif value is _UNSURE:
             raise _Unsure
         out[key] = value
+        where[key] = number
+    if len(out) < len(pairs):
+        raise _Unsure  # a repeated key: YAML reports it
     return out, where
 
 

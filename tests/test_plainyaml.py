@@ -4,6 +4,7 @@ or steps aside: on generated tricky text, on the real corpus, and through the pa
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -303,3 +304,24 @@ def test_a_value_left_to_yaml_is_left_to_it_each_time_it_is_seen() -> None:
 def test_the_quick_look_for_a_scalar_that_is_not_plain_is_the_regex(text: str) -> None:
     """``_not_plain`` says of a line's text what ``_NOT_PLAIN`` finds in it."""
     assert plainyaml._not_plain(text) == (plainyaml._NOT_PLAIN.search(text) is not None)
+
+
+def test_flat_front_matter_of_known_values_is_read_without_another_python_call() -> None:
+    """Flat front matter (the commonest) whose values were seen before is read by
+    ``load`` and ``_flat`` alone: the line of each key is numbered as its value is read,
+    not by a comprehension before; the lines are as the line reader gives them."""
+    front = "title: A\ndraft: no\nquality: 58\nonline version:\nlayout: post\n"
+    first = plainyaml.load(front)
+    calls: list[str] = []
+    sys.setprofile(
+        lambda frame, event, _: calls.append(frame.f_code.co_name) if event == "call" else None
+    )
+    try:
+        again = plainyaml.load(front)
+    finally:
+        sys.setprofile(None)
+    assert calls == ["load", "_plain_characters", "_flat"]
+    assert again == first == by_lines(front)
+    assert again is not None and again[1] == {
+        "title": 0, "draft": 1, "quality": 2, "online version": 3, "layout": 4,
+    }  # fmt: skip
