@@ -325,7 +325,8 @@ def _parse(
     except (TypeError, ValueError):
         value = _json_safe(value)
         front_json = json.dumps(value, ensure_ascii=False)
-    warnings = [_collision(path, first, second) for first, second in collisions]
+    # (no comprehension run for none: flat front matter, nearly every file's, has none)
+    warnings = [_collision(path, *pair) for pair in collisions] if collisions else []
     return _article(
         value, front_json, body, path, article_id, node, keys, warnings, by_layout, derivable
     )
@@ -1024,12 +1025,10 @@ def _article(
     plain = dict(chains.absent)
     for name, read, chain in chains.plain:
         plain[name] = read(front_matter, chain, complaints)
-    left_out = () if derivable else MISSING_WARNINGS
-    warnings = tuple(
-        Problem.warning(path, code, message, _key_line(node, key), 1)
-        for key, code, message in complaints
-        if code not in left_out
-    )
+    warnings = collisions  # theirs first (the caller's list); no generator for the rest
+    for key, code, message in complaints:
+        if derivable or code not in MISSING_WARNINGS:
+            warnings.append(Problem.warning(path, code, message, _key_line(node, key), 1))
     return Article.parsed(
         dict(
             id=article_id,
@@ -1042,7 +1041,7 @@ def _article(
             provider_names=names,
             domain=domain,
             url=url,
-            warnings=(*collisions, *warnings),
+            warnings=tuple(warnings),
             front_matter_json=front_json,
             **plain,
         )

@@ -304,3 +304,25 @@ def test_a_date_is_taken_from_the_name_after_the_last_slash(
     named = parse._NAME_DATE.match(os.path.basename(path))
     assert isinstance(found, Article)
     assert found.date == (normalise_date(named.group(1)) if named else None)
+
+
+def test_warnings_are_gathered_without_a_generator() -> None:
+    """A worker's usual file (no date, no url: warnings it leaves out) runs no
+    comprehension or generator for its warnings; when there are some, a key collision's
+    come first, then the fields' in order, each kept or left out as ``derivable`` says."""
+    plain = b"---\ntitle: T\nlayout: post\n---\nbody\n"
+    parse.parse_article(plain, "a.md", "a", None, False)  # its layout worked out
+    found, calls = _python_calls(parse.parse_article, plain, "a.md", "a", None, False)
+    assert isinstance(found, Article) and found.warnings == ()
+    assert not [name for name in calls if name.startswith(("<genexpr", "<listcomp"))], calls
+    both = b"---\n1: one\n'1': two\nurl: nowhere\nquality: 2.5\n---\n"
+    lines = {"key-collision": 3, "missing-title": 2, "missing-date": 2, "bad-url": 4}
+    for derivable, codes in (
+        (True, ["key-collision", "missing-title", "missing-date", "bad-url", "bad-score"]),
+        (False, ["key-collision", "missing-title", "bad-url", "bad-score"]),
+    ):
+        found = parse.parse_article(both, "a.md", "a", None, derivable)
+        assert isinstance(found, Article)
+        assert [(w.code, w.line) for w in found.warnings] == [
+            (code, lines.get(code, 5)) for code in codes
+        ]
