@@ -85,8 +85,14 @@ def cut(text: str, opening: re.Match[str]) -> Parts | None:
     closing = (TOML_CLOSE if toml else CLOSE).search(text, start - 1)
     if closing is None:
         return None
-    front, body = text[start : closing.start() + 1], text[closing.end() :].strip("\n")
-    return _new_parts(Parts, (toml, front, body))
+    # The body is text[begin:].strip("\n"), sliced once: stripping the slice would copy
+    # the body again (nearly every file's starts after a blank line and ends with one).
+    begin, end = closing.end(), len(text)
+    while text.startswith("\n", begin):
+        begin += 1
+    while end > begin and text[end - 1] == "\n":
+        end -= 1
+    return _new_parts(Parts, (toml, text[start : closing.start() + 1], text[begin:end]))
 
 
 def body_of(data: bytes) -> str:

@@ -119,6 +119,9 @@ _LINES = ["---", "+++", "...", "--- ", "---\t", "----", " ---", "-- -", "a: b", 
 
 @settings(max_examples=2000, deadline=None)
 @given(st.lists(st.sampled_from(_LINES), max_size=8).map("\n".join))
+@example("---\na: b\n---\n\n\nbody\n\nmore\n\n\n")  # line feeds around the body
+@example("---\n---\n\n\n")  # a body of line feeds alone
+@example("---\n---")
 def test_the_front_matter_ends_at_the_first_closing_line(text: str) -> None:
     """split.cut finds the closing line the way its definition (a line of ``---`` or
     ``...``, TOML's ``+++``, and trailing blanks) says, on texts full of near misses."""
