@@ -428,6 +428,12 @@ class ReadFile(NamedTuple):
     mtime_ns: int | None = None
 
 
+#: How ``read_article`` makes the ``ReadFile`` of a file it read: ``tuple.__new__``,
+#: without the Python call of ``ReadFile.__new__`` (a cold index reads every file).
+_new_read_file: Callable[[type[ReadFile], tuple[str, Article | Problem | None, int, int]], ReadFile]
+_new_read_file = tuple.__new__
+
+
 def read_article(
     path: str,
     article_id: str,
@@ -475,7 +481,7 @@ def read_article(
         return ReadFile(None, problem, info.st_size, info.st_mtime_ns)
     digest = content_hash(data)
     result = None if digest == known_hash else _parser()(data, shown, article_id, keys, derivable)
-    return ReadFile(digest, result, info.st_size, info.st_mtime_ns)
+    return _new_read_file(ReadFile, (digest, result, info.st_size, info.st_mtime_ns))
 
 
 def content_hash(data: bytes) -> str:

@@ -8,6 +8,7 @@ import pickle
 import re
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,7 +16,7 @@ import yaml
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from newscat import parse, plainyaml, split
+from newscat import catalog, parse, plainyaml, split
 from newscat.dates import normalise_date
 from newscat.fields import DEFAULT_KEYS, FieldKeys, field_keys
 from newscat.model import Article, Problem
@@ -329,3 +330,24 @@ def test_warnings_are_gathered_without_a_generator() -> None:
         assert [(w.code, w.line) for w in found.warnings] == [
             (code, lines.get(code, 5)) for code in codes
         ]
+
+
+def test_a_file_read_gives_its_read_file_without_another_python_call(tmp_path: Path) -> None:
+    """``read_article`` makes the ``ReadFile`` of a file it read in C (``tuple.__new__``),
+    not by ``ReadFile.__new__`` in Python: what ``ReadFile(...)`` makes, fields and all."""
+    path = tmp_path / "a.md"
+    path.write_bytes(b"---\ntitle: T\n---\nbody\n")
+    catalog.read_article(str(path), "a")  # the parser loaded
+    codes: list[Any] = []
+    sys.setprofile(lambda frame, event, _: codes.append(frame.f_code) if event == "call" else None)
+    try:
+        found = catalog.read_article(str(path), "a")
+    finally:
+        sys.setprofile(None)
+    assert catalog.ReadFile.__new__.__code__ not in codes
+    info = path.stat()
+    digest = catalog.content_hash(path.read_bytes())
+    assert type(found) is catalog.ReadFile
+    assert found == catalog.ReadFile(digest, found.result, info.st_size, info.st_mtime_ns)
+    assert (found.digest, found.size, found.mtime_ns) == (digest, info.st_size, info.st_mtime_ns)
+    assert isinstance(found.result, Article) and found.result.body == "body"
