@@ -443,6 +443,7 @@ def read_article(
     keys: FieldKeys | None = None,
     opened: Opened = None,
     derivable: bool = True,
+    body: bool = True,
 ) -> ReadFile:
     """Read and parse one file. ``keys`` says which front-matter keys each field is
     read from (default: newscat's own choice).
@@ -451,7 +452,8 @@ def read_article(
     re-parse). A file over ``max_size`` is refused without being read whole.
     ``name`` is the path as the catalogue shows it (default: ``text_path(path)``).
     ``opened`` is what ``opened_ahead`` gave for it: read_article closes a descriptor.
-    ``derivable`` false leaves out the warnings the index derives (``parse_article``).
+    ``derivable`` false leaves out the warnings the index derives, ``body`` false the
+    body (``parse_article``).
     """
     shown = text_path(path) if name is None else name
     try:
@@ -480,7 +482,9 @@ def read_article(
             return ReadFile(None, problem)
         return ReadFile(None, problem, info.st_size, info.st_mtime_ns)
     digest = content_hash(data)
-    result = None if digest == known_hash else _parser()(data, shown, article_id, keys, derivable)
+    result = (
+        None if digest == known_hash else _parser()(data, shown, article_id, keys, derivable, body)
+    )
     return _new_read_file(ReadFile, (digest, result, info.st_size, info.st_mtime_ns))
 
 
@@ -493,7 +497,7 @@ def content_hash(data: bytes) -> str:
 
 
 @functools.cache
-def _parser() -> Callable[[bytes, str, str, FieldKeys | None, bool], Article | Problem]:
+def _parser() -> Callable[[bytes, str, str, FieldKeys | None, bool, bool], Article | Problem]:
     """``newscat.parse.parse_article``, imported once (an import per file costs a
     microsecond a file)."""
     # start-up time: YAML is loaded only when a file is read

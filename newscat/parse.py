@@ -219,12 +219,14 @@ def parse_article(
     article_id: str,
     keys: Mapping[str, Sequence[str]] | None = None,
     derivable: bool = True,
+    body: bool = True,
 ) -> Article | Problem:
     """Parse one file's bytes. ``path`` and ``article_id`` are carried into the result;
     ``keys`` says which front-matter keys each normalised field is read from (a
     ``FieldKeys``; any other mapping is read as it is at the call). Without
     ``derivable``, the article leaves out the warnings the index derives from what it
-    stores (``MISSING_WARNINGS``: no date, no url), which nearly every real file has."""
+    stores (``MISSING_WARNINGS``: no date, no url), which nearly every real file has.
+    Without ``body``, the article's body is left empty (a worker that sends none back)."""
     try:
         # None first: isinstance(None, FieldKeys) asks the Mapping ABC in Python, for
         # every file of a catalogue without keys of its own.
@@ -232,7 +234,7 @@ def parse_article(
             keys = DEFAULT_KEYS
         elif not isinstance(keys, FieldKeys):
             keys = FieldKeys(keys)
-        return _parse(data, path, article_id, keys, derivable=derivable)
+        return _parse(data, path, article_id, keys, derivable=derivable, body=body)
     except RecursionError:
         return _deep_problem(path, None)
     except Exception as exc:
@@ -265,6 +267,7 @@ def _parse(
     keys: FieldKeys,
     by_layout: bool = True,
     derivable: bool = True,
+    body: bool = True,
 ) -> Article | Problem:
     if not data or data.isspace():  # (strip() would copy the whole file)
         return Problem(path, "no-front-matter", "empty file", 1, 1)
@@ -291,12 +294,12 @@ def _parse(
         return Problem(
             path, "no-front-matter", "no front matter: the first line is not '---' or '+++'", 1, 1
         )
-    parts = split.cut(text, opening)
+    parts = split.cut(text, opening, body)
     if parts is None:
         return Problem(
             path, "unclosed-front-matter", "front matter opened on line 1 is never closed", 1, 1
         )
-    front, body, toml = parts.front, parts.body, parts.toml
+    front, toml = parts.front, parts.toml
 
     collisions: list[tuple[yaml.Node, yaml.Node]] = []
     node: yaml.Node | Mapping[str, int] | None = None
@@ -328,7 +331,7 @@ def _parse(
     # (no comprehension run for none: flat front matter, nearly every file's, has none)
     warnings = [_collision(path, *pair) for pair in collisions] if collisions else []
     return _article(
-        value, front_json, body, path, article_id, node, keys, warnings, by_layout, derivable
+        value, front_json, parts.body, path, article_id, node, keys, warnings, by_layout, derivable
     )
 
 

@@ -778,10 +778,10 @@ def _read_one(
     path, file_stamp, old_hash, known, raw = item
     root, file_id = root_and_id(path, text_roots)
     # The warnings the index derives (no date, no url: on nearly every real file) are
-    # not made only for article_row to leave them out.
+    # not made only for article_row to leave them out; nor is a body no row holds.
     digest, result, size, mtime_ns = read_article(
         raw or path, file_id, old_hash, reading.max_size, path, reading.keys.get(root), opened,
-        derivable=False,
+        derivable=False, body=reading.bodies,
     )  # fmt: skip
     # The stamp stored is that of the file as read (the walk of a first fill takes
     # none); the walk's when neither open nor stat reached it, and on a first fill

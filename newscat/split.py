@@ -76,8 +76,9 @@ def file_opens(file: IO[bytes], chunk: int = 256) -> bool:
     return False
 
 
-def cut(text: str, opening: re.Match[str]) -> Parts | None:
-    """The front matter and the body after ``opening``; None when it is never closed."""
+def cut(text: str, opening: re.Match[str], body: bool = True) -> Parts | None:
+    """The front matter and the body after ``opening``; None when it is never closed.
+    Without ``body``, the body is left empty (not sliced: a worker that sends none back)."""
     toml = opening.re is TOML_OPEN
     start = opening.end()
     if text[start - 1 : start] != "\n":
@@ -85,6 +86,8 @@ def cut(text: str, opening: re.Match[str]) -> Parts | None:
     closing = (TOML_CLOSE if toml else CLOSE).search(text, start - 1)
     if closing is None:
         return None
+    if not body:
+        return _new_parts(Parts, (toml, text[start : closing.start() + 1], ""))
     # The body is text[begin:].strip("\n"), sliced once: stripping the slice would copy
     # the body again (nearly every file's starts after a blank line and ends with one).
     begin, end = closing.end(), len(text)

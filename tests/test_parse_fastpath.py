@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import pickle
@@ -16,10 +17,11 @@ import yaml
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from newscat import catalog, parse, plainyaml, split
+from newscat import catalog, parse, plainyaml, refresh, split
 from newscat.dates import normalise_date
 from newscat.fields import DEFAULT_KEYS, FieldKeys, field_keys
 from newscat.model import Article, Problem
+from newscat.store.schema import article_row
 
 
 class _Reference(yaml.SafeLoader):
@@ -351,3 +353,28 @@ def test_a_file_read_gives_its_read_file_without_another_python_call(tmp_path: P
     assert found == catalog.ReadFile(digest, found.result, info.st_size, info.st_mtime_ns)
     assert (found.digest, found.size, found.mtime_ns) == (digest, info.st_size, info.st_mtime_ns)
     assert isinstance(found.result, Article) and found.result.body == "body"
+
+
+def test_a_worker_without_the_full_text_index_slices_no_body(tmp_path: Path) -> None:
+    """Without ``body`` (a worker whose batch sends no body back) the article's body is
+    left empty, never sliced; all else, and every row the index stores, is the same."""
+    text = "---\ntitle: T\ntags: [a]\n---\n\nThe body.\n\n"
+    opening = split.opens(text)
+    assert opening is not None
+    assert split.cut(text, opening, False) == split.Parts(False, "title: T\ntags: [a]\n", "")
+    path = tmp_path / "a.md"
+    path.write_text(text, encoding="utf-8")
+    whole = catalog.read_article(str(path), "a")
+    bodiless = catalog.read_article(str(path), "a", derivable=True, body=False)
+    assert isinstance(whole.result, Article) and whole.result.body == "The body."
+    assert bodiless._replace(result=None) == whole._replace(result=None)
+    assert bodiless.result == dataclasses.replace(whole.result, body="")
+    assert article_row(bodiless.result) == article_row(whole.result)
+    item = (str(path), refresh.UNSTATTED, None, False, None)
+    batches = {
+        bodies: refresh._read_batch([item], refresh._Reading((str(tmp_path),), 1 << 20, {}, bodies))
+        for bodies in (False, True)
+    }
+    assert batches[False].rows.articles == batches[True].rows.articles
+    assert batches[False].rows.texts == []
+    assert [body for *_, body in batches[True].rows.texts] == ["The body."]
