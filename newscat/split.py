@@ -46,8 +46,9 @@ def decode(data: bytes) -> str:
 
 
 def opens(text: str) -> re.Match[str] | None:
-    """The opening line (``---`` or TOML's ``+++``), when the text starts with one."""
-    return TOML_OPEN.match(text) or OPEN.match(text)
+    """The opening line (``---`` or TOML's ``+++``), when the text starts with one.
+    YAML's is looked for first: nearly every file has it (the two never both match)."""
+    return OPEN.match(text) or TOML_OPEN.match(text)
 
 
 def file_opens(file: IO[bytes], chunk: int = 256) -> bool:

@@ -378,3 +378,14 @@ def test_a_worker_without_the_full_text_index_slices_no_body(tmp_path: Path) -> 
     assert batches[False].rows.articles == batches[True].rows.articles
     assert batches[False].rows.texts == []
     assert [body for *_, body in batches[True].rows.texts] == ["The body."]
+
+
+@given(st.text(alphabet="-+. \t\na", max_size=8))
+@example("---\n")
+@example("+++\n")
+def test_the_opening_line_is_found_whichever_is_looked_for_first(text: str) -> None:
+    """YAML's opening line is looked for before TOML's: the two never both match, so
+    what ``opens`` finds is what looking the other way round finds."""
+    found = split.opens(text)
+    other = split.TOML_OPEN.match(text) or split.OPEN.match(text)
+    assert (found and (found.re, found.span())) == (other and (other.re, other.span()))
