@@ -703,6 +703,8 @@ def _json_safe(value: Any) -> Any:
 
 
 def _text(value: Any) -> str | None:
+    if type(value) is str:  # the usual value: itself, as str() gives it, without two checks
+        return value
     if value is None or isinstance(value, (dict, list)):
         return None
     if isinstance(value, bool):

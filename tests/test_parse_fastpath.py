@@ -389,3 +389,25 @@ def test_the_opening_line_is_found_whichever_is_looked_for_first(text: str) -> N
     found = split.opens(text)
     other = split.TOML_OPEN.match(text) or split.OPEN.match(text)
     assert (found and (found.re, found.span())) == (other and (other.re, other.span()))
+
+
+class _Text(str):
+    def __str__(self) -> str:
+        return "its own text"
+
+
+def _old_text(value: Any) -> str | None:
+    """``_text`` as it was before its fast path for a str."""
+    if value is None or isinstance(value, (dict, list)):
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+@given(scalars | st.lists(st.integers(), max_size=2) | st.builds(_Text, st.text(max_size=5)))
+@example(_Text("x"))
+def test_a_value_read_as_text_is_what_it_was_before_the_fast_path(value: Any) -> None:
+    """A str is its own text at once; any other value (a str of a subclass too) as before."""
+    found = parse._text(value)
+    assert found == _old_text(value) and type(found) is type(_old_text(value))
