@@ -533,11 +533,12 @@ def opened_ahead(paths: Sequence[str | bytes]) -> Generator[Opened, None, None]:
     ``read_article`` opens it itself, after those opened ahead were read and closed.
     Descriptors not yet taken are closed when the iterator is closed."""
     window: deque[Opened] = deque()  # paths[index:following], opened
-    following, ahead = 0, READ_AHEAD
+    following, ahead, count = 0, READ_AHEAD, len(paths)
     advise = True
     try:
-        for index in range(len(paths)):
-            while ahead and following < min(index + ahead, len(paths)):
+        for index in range(count):
+            # (two comparisons, not min(): this is asked twice for every file)
+            while ahead and following < index + ahead and following < count:
                 opened = _opened(paths[following])
                 if opened is None:
                     ahead = 0

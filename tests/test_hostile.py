@@ -835,6 +835,22 @@ def test_reading_is_asked_ahead_only_from_a_file_not_in_the_cache(
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc")
+def test_files_are_opened_just_read_ahead_files_ahead(tmp_path: Path) -> None:
+    """The file being read and the READ_AHEAD - 1 after it are open, and no more, from the
+    first file to the last (fewer ahead as the end comes nearer)."""
+    count = catalog.READ_AHEAD + 5
+    root = make_root(tmp_path, {f"{n:03}.md": GOOD.format(n=n) for n in range(count)})
+    before = len(os.listdir("/proc/self/fd"))
+    with closing(catalog.opened_ahead([str(root / f"{n:03}.md") for n in range(count)])) as ahead:
+        for index, opened in enumerate(ahead):
+            assert isinstance(opened, int)
+            open_now = len(os.listdir("/proc/self/fd")) - before
+            assert open_now == min(catalog.READ_AHEAD, count - index), index
+            os.close(opened)
+    assert len(os.listdir("/proc/self/fd")) == before
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc")
 def test_with_few_descriptors_allowed_every_file_is_still_read(tmp_path: Path) -> None:
     """A real process that may open only 10 more files than it has open, far fewer
     than reading ahead would take: the reading ahead stops, and no file is said
