@@ -597,11 +597,14 @@ def _read_bounded(fd: int, expected: int, max_size: int) -> bytes:
     is read in one call into a buffer of its own size (not one of ``max_size``): a
     read that gives less than asked, once the stat's size is reached, is the end.
     """
-    chunks: list[bytes] = []
-    total = 0
-    want = expected + 1
+    asked = expected + 1 if expected < max_size else max_size + 1
+    chunk = os.read(fd, asked)
+    # The usual file, unchanged since its stat, has ended (or was empty): no list kept.
+    if not chunk or expected <= len(chunk) < asked:
+        return chunk
+    chunks, total = [chunk], len(chunk)
     while total <= max_size:
-        asked = min(want, max_size + 1 - total)
+        asked = min(1 << 16, max_size + 1 - total)
         chunk = os.read(fd, asked)
         if not chunk:
             break
@@ -609,7 +612,6 @@ def _read_bounded(fd: int, expected: int, max_size: int) -> bytes:
         total += len(chunk)
         if len(chunk) < asked and total >= expected:  # the end, of a file not shrunk
             break
-        want = 1 << 16
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 

@@ -9,6 +9,7 @@ import pickle
 import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -411,3 +412,52 @@ def test_a_value_read_as_text_is_what_it_was_before_the_fast_path(value: Any) ->
     """A str is its own text at once; any other value (a str of a subclass too) as before."""
     found = parse._text(value)
     assert found == _old_text(value) and type(found) is type(_old_text(value))
+
+
+def _old_read_bounded(fd: int, expected: int, max_size: int) -> bytes:
+    """``catalog._read_bounded`` as it was before its one-read fast path."""
+    chunks: list[bytes] = []
+    total = 0
+    want = expected + 1
+    while total <= max_size:
+        asked = min(want, max_size + 1 - total)
+        chunk = os.read(fd, asked)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+        if len(chunk) < asked and total >= expected:
+            break
+        want = 1 << 16
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+_SIZES = st.integers(0, 70_000) | st.sampled_from([0, 1, 65_535, 65_536, 65_537, 140_000])
+
+
+@settings(max_examples=300, deadline=None)
+@given(_SIZES, _SIZES, _SIZES)
+@example(10, 10, 100)  # the usual file, read whole at once
+@example(0, 0, 0)
+@example(10, 0, 100)  # grown since its stat
+@example(10, 20, 100)  # shrunk
+@example(200, 150, 100)  # past the limit
+@example(140_000, 10, 200_000)
+def test_a_file_is_read_as_before_the_one_read_fast_path(
+    size: int, expected: int, max_size: int
+) -> None:
+    """However its size, the size its stat gave and the limit compare, a file gives
+    what the loop alone gave, read by the same calls."""
+    data = bytes(range(256)) * (size // 256) + bytes(size % 256)
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "a.md")
+        with open(path, "wb") as file:
+            file.write(data)
+        found = []
+        for read in (catalog._read_bounded, _old_read_bounded):
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                found.append((read(fd, expected, max_size), os.lseek(fd, 0, os.SEEK_CUR)))
+            finally:
+                os.close(fd)
+    assert found[0] == found[1]
