@@ -1025,7 +1025,8 @@ def _article(
     date = _read_date(front_matter, chains.date, plan.no_date, path, complaints)
     url = _read_url(front_matter, chains.url, plan.no_url, complaints)
     provider, domain, names = _read_provider(front_matter, chains.provider)
-    domain = domain.strip().lower() if domain else _host(url)
+    # (no call for no url: most files have none)
+    domain = domain.strip().lower() if domain else (_host(url) if url else None)
 
     plain = dict(chains.absent)
     for name, read, chain in chains.plain:
@@ -1058,6 +1059,9 @@ def _read_url(
 ) -> str | None:
     """The first key of the url's chain that holds one; a complaint when none does, or
     when it is no http(s) URL."""
+    if not chain:  # no key of the url's in this front matter (most files): no calls
+        complaints.append(("", "missing-url", no_url))
+        return None
     key, value = _first(front_matter, chain)
     url = _text(value)
     if url is None:

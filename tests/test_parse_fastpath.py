@@ -461,3 +461,16 @@ def test_a_file_is_read_as_before_the_one_read_fast_path(
             finally:
                 os.close(fd)
     assert found[0] == found[1]
+
+
+def test_a_file_without_a_url_makes_no_call_for_one() -> None:
+    """Most files have no url: its chain in their layout is empty, so neither the url
+    nor its host is looked for by a call; the article is what the whole chains give."""
+    data = b"---\ntitle: T\nlayout: post\n---\n"
+    parse.parse_article(data, "a.md", "a")  # its layout worked out
+    found, calls = _python_calls(parse.parse_article, data, "a.md", "a")
+    assert "_host" not in calls and calls.count("_first") == calls.count("_text") == 1
+    whole = parse._parse(data, "a.md", "a", DEFAULT_KEYS, by_layout=False)
+    assert found == whole and isinstance(found, Article)
+    assert (found.url, found.domain) == (None, None)
+    assert [w.code for w in found.warnings] == ["missing-date", "missing-url"]
