@@ -922,10 +922,25 @@ class _Plan:
 #: again (as for every file of a batch) they are found by identity, with no comparison.
 _PLANS: dict[FieldKeys, tuple[FieldKeys, _Plan]] = {}
 _PLANS_MAX = 64
+#: The keys last asked for, with their plan: the next file's keys are nearly always the
+#: same object, found without a look-up in ``_PLANS`` (which hashes them by
+#: ``FieldKeys.__hash__``, a Python call). A list of one pair (none at first), replaced
+#: as a whole: a thread reads the pair whole, never one pair's keys with another's plan.
+_LAST_PLAN: list[tuple[FieldKeys, _Plan]] = []
 
 
 def _plan(keys: FieldKeys) -> _Plan:
     """The plan for ``keys``: a catalogue parses every file with the same keys."""
+    for last, plan in _LAST_PLAN:
+        if last is keys:
+            return plan
+    plan = _kept_plan(keys)
+    _LAST_PLAN[:] = [(keys, plan)]
+    return plan
+
+
+def _kept_plan(keys: FieldKeys) -> _Plan:
+    """The plan for ``keys`` kept in ``_PLANS``, or made now and kept."""
     kept = _PLANS.get(keys)
     if kept is not None:
         if kept[0] is not keys:  # equal keys, another copy: a worker's next batch

@@ -474,3 +474,14 @@ def test_a_file_without_a_url_makes_no_call_for_one() -> None:
     assert found == whole and isinstance(found, Article)
     assert (found.url, found.domain) == (None, None)
     assert [w.code for w in found.warnings] == ["missing-date", "missing-url"]
+
+
+def test_the_next_file_with_the_same_keys_finds_its_plan_without_hashing_them() -> None:
+    """The keys last asked for are found by identity: no ``FieldKeys.__hash__`` (a
+    Python call) for each file; other keys, equal or not, still get their own plan."""
+    other = field_keys({"url": ["href"]})
+    plan = parse._plan(DEFAULT_KEYS)
+    found, calls = _python_calls(parse._plan, DEFAULT_KEYS)
+    assert found is plan and calls == ["_plan"]
+    assert parse._plan(other) is not plan and parse._plan(other).chains.url == ("href",)
+    assert parse._plan(field_keys()) is plan is parse._plan(DEFAULT_KEYS)
