@@ -1034,7 +1034,8 @@ def _article(
     complaints: Complaints = []
     plan = _plan(keys)
     chains = _layout(plan, front_matter) if by_layout else plan.chains
-    title = _text(_first(front_matter, chains.title)[1])
+    found = _first(front_matter, chains.title)[1]
+    title = found if type(found) is str else _text(found)  # (no call for the usual title)
     if title is None or not title.strip():
         complaints.append(("title", "missing-title", "no title"))
     date = _read_date(front_matter, chains.date, plan.no_date, path, complaints)

@@ -469,7 +469,7 @@ def test_a_file_without_a_url_makes_no_call_for_one() -> None:
     data = b"---\ntitle: T\nlayout: post\n---\n"
     parse.parse_article(data, "a.md", "a")  # its layout worked out
     found, calls = _python_calls(parse.parse_article, data, "a.md", "a")
-    assert "_host" not in calls and calls.count("_first") == calls.count("_text") == 1
+    assert "_host" not in calls and calls.count("_first") == 1  # the title's
     whole = parse._parse(data, "a.md", "a", DEFAULT_KEYS, by_layout=False)
     assert found == whole and isinstance(found, Article)
     assert (found.url, found.domain) == (None, None)
@@ -485,3 +485,25 @@ def test_the_next_file_with_the_same_keys_finds_its_plan_without_hashing_them() 
     assert found is plan and calls == ["_plan"]
     assert parse._plan(other) is not plan and parse._plan(other).chains.url == ("href",)
     assert parse._plan(field_keys()) is plan is parse._plan(DEFAULT_KEYS)
+
+
+@given(scalars | st.lists(st.integers(), max_size=2) | st.builds(_Text, st.text(max_size=5)))
+@example(_Text("x"))
+@example("  ")
+def test_a_title_is_read_as_any_text_is(value: Any) -> None:
+    """The usual title, a str, is itself without a call to ``_text``; any other value
+    is read as ``_text`` reads it (a missing or blank one is said)."""
+    found = parse._article({"title": value}, "{}", "", "a.md", "a", None, DEFAULT_KEYS, [])
+    assert isinstance(found, Article)
+    written = found.front_matter["title"]
+    assert found.title == parse._text(written) and type(found.title) is type(parse._text(written))
+    said = [w.code for w in found.warnings if w.code == "missing-title"]
+    assert said == ([] if found.title and found.title.strip() else ["missing-title"])
+
+
+def test_the_usual_title_is_read_without_a_call_to_text() -> None:
+    data = b"---\ntitle: T\nlayout: post\nurl: https://e.com/a\n---\n"
+    parse.parse_article(data, "a.md", "a")  # its layout worked out
+    found, calls = _python_calls(parse.parse_article, data, "a.md", "a")
+    assert isinstance(found, Article) and found.title == "T"
+    assert calls.count("_text") == 1  # the url's
