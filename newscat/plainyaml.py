@@ -168,6 +168,8 @@ def _scalar(text: str) -> Any:
     if first in _INDICATORS or _not_plain(text):
         raise _Unsure
     tag = plain_tag(text)
+    if tag == STR:  # the usual plain scalar (a title, a name): itself, without a call
+        return text
     value = common_value(tag, text)
     if value is not UNCOMMON:
         return value

@@ -325,3 +325,36 @@ def test_flat_front_matter_of_known_values_is_read_without_another_python_call()
     assert again is not None and again[1] == {
         "title": 0, "draft": 1, "quality": 2, "online version": 3, "layout": 4,
     }  # fmt: skip
+
+
+@given(st.text(alphabet="ab1:.- #'\"[]~yYnN0x", min_size=1, max_size=12))
+@example("a title")
+@example("yes")
+@example("0x1F")
+def test_a_plain_scalar_is_what_its_tag_makes_it(text: str) -> None:
+    """A plain scalar read whole (a string at once, without ``common_value``) is what
+    its tag and ``common_value`` make of it, or left to YAML as before."""
+    try:
+        found = plainyaml._scalar(text)
+    except plainyaml._Unsure:
+        found = plainyaml._UNSURE
+    if text[0] in ("'", '"') or found is plainyaml._UNSURE:
+        return
+    tag = plainyaml.plain_tag(text)
+    expected = plainyaml.common_value(tag, text)
+    if expected is plainyaml.UNCOMMON:
+        return  # a float, read by YAML's own constructor
+    assert found == expected and type(found) is type(expected)
+
+
+def test_a_plain_string_is_read_without_common_value() -> None:
+    calls: list[str] = []
+    sys.setprofile(
+        lambda frame, event, _: calls.append(frame.f_code.co_name) if event == "call" else None
+    )
+    try:
+        found = plainyaml._scalar("A title that is read once")
+    finally:
+        sys.setprofile(None)
+    assert found == "A title that is read once"
+    assert "common_value" not in calls
