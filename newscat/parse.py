@@ -64,12 +64,14 @@ _BLOCK_INDENT = re.compile(r"^[ \t]*(?:[-?:](?=[ \t]|$)[ \t]*)*", re.MULTILINE)
 _LONG_BLOCK_PREFIX = re.compile(rf"^[ \t?:-]{{{_SCAN_DEPTH}}}", re.MULTILINE)
 
 
-def _front_json() -> Callable[[dict[str, Any]], str]:
-    """json.dumps(value, ensure_ascii=False, allow_nan=False) of a front matter, without
-    making an encoder for every file: ``JSONEncoder.encode`` makes json's C encoder anew
-    for each call (half of its time); this one is made once, where json has it. Made
-    without the check for circular values: a front matter never holds one (YAML's
-    aliases that loop are refused before; the other readers build trees)."""
+def _front_json() -> Callable[[dict[str, Any], int], Sequence[str]]:
+    """The pieces of json.dumps(value, ensure_ascii=False, allow_nan=False) of a front
+    matter, given ``(value, 0)``, which the caller joins (so that no Python call stands
+    between the parser and C), without making an encoder for every file:
+    ``JSONEncoder.encode`` makes json's C encoder anew for each call (half of its time);
+    this one is made once, where json has it. Made without the check for circular
+    values: a front matter never holds one (YAML's aliases that loop are refused
+    before; the other readers build trees)."""
     encoder = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
     make: Callable[..., Any] | None = getattr(json.encoder, "c_make_encoder", None)
     sample = {"é": [1, 2.5, None, True, "\u2028"]}
@@ -82,11 +84,12 @@ def _front_json() -> Callable[[dict[str, Any]], str]:
         )  # fmt: skip
         if "".join(chunks(sample, 0)) != encoder.encode(sample):
             raise ValueError("another encoder")
-    except Exception:  # no C speed-ups, or another Python's: json's own way
-        return encoder.encode
-    return lambda value: "".join(chunks(value, 0))
+    except Exception:  # no C speed-ups, or another Python's: json's own way, whole
+        return lambda value, _: (encoder.encode(value),)
+    return chunks  # type: ignore[no-any-return]
 
 
+#: ``"".join(_FRONT_JSON(value, 0))`` is a front matter's JSON (``_front_json``).
 _FRONT_JSON = _front_json()
 _TIMESTAMP_TAG = plainyaml.TIMESTAMP
 _HTTP_URL = re.compile(r"^https?://\S+$", re.IGNORECASE)
@@ -324,7 +327,7 @@ def _parse(
         kind = "a list" if isinstance(value, list) else f"a single {_kind(value)}"
         return Problem(path, "not-a-mapping", f"front matter is {kind}, not a mapping", 2, 1)
     try:
-        front_json = _FRONT_JSON(value)
+        front_json = "".join(_FRONT_JSON(value, 0))
     except (TypeError, ValueError):
         value = _json_safe(value)
         front_json = json.dumps(value, ensure_ascii=False)

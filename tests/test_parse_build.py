@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -88,8 +89,8 @@ json_values = st.recursive(
 @given(st.dictionaries(st.text(), json_values, max_size=6))
 def test_the_front_matter_json_is_what_json_dumps_gives(value: dict[str, Any]) -> None:
     expected = json.dumps(value, ensure_ascii=False, allow_nan=False)
-    assert parse._FRONT_JSON(value) == expected
-    assert parse._FRONT_JSON(value) == expected  # the kept encoder, once more
+    assert "".join(parse._FRONT_JSON(value, 0)) == expected
+    assert "".join(parse._FRONT_JSON(value, 0)) == expected  # the kept encoder, once more
 
 
 def test_the_front_matter_json_refuses_what_json_dumps_refuses() -> None:
@@ -103,8 +104,8 @@ def test_the_front_matter_json_refuses_what_json_dumps_refuses() -> None:
         with pytest.raises(error):
             json.dumps(value, ensure_ascii=False, allow_nan=False)
         with pytest.raises(error):
-            parse._FRONT_JSON(value)
-        assert parse._FRONT_JSON({"after": [1, "é"]}) == '{"after": [1, "é"]}'
+            "".join(parse._FRONT_JSON(value, 0))
+        assert "".join(parse._FRONT_JSON({"after": [1, "é"]}, 0)) == '{"after": [1, "é"]}'
 
 
 CORPUS = sorted(path for path in (Path(__file__).parent / "corpus").rglob("*") if path.is_file())
@@ -143,3 +144,27 @@ def test_without_derivable_warnings_an_article_leaves_out_only_those() -> None:
         assert _attributes(lean) == _attributes(dataclasses.replace(whole, warnings=kept))
         assert article_row(lean) == article_row(whole), path
     assert left_out >= 5  # the corpus has files without a date or a url
+
+
+def test_the_front_matter_json_is_made_by_the_encoder_itself(monkeypatch: Any) -> None:
+    """The parser joins the kept C encoder's pieces itself: no Python call between
+    (no ``<lambda>``); without json's C encoder, json's own way gives the same text."""
+    calls: list[str] = []
+    data = b"---\ntitle: T\nlayout: post\n---\n"
+    parse.parse_article(data, "a.md", "a")  # its layout worked out
+    sys.setprofile(
+        lambda frame, event, _: calls.append(frame.f_code.co_name) if event == "call" else None
+    )
+    try:
+        found = parse.parse_article(data, "a.md", "a")
+    finally:
+        sys.setprofile(None)
+    assert "<lambda>" not in calls
+    assert (
+        isinstance(found, Article) and found.front_matter_json == '{"title": "T", "layout": "post"}'
+    )
+    monkeypatch.setattr(json.encoder, "c_make_encoder", None)
+    value = {"é": [1, 2.5, None, True, "\u2028"]}
+    assert "".join(parse._front_json()(value, 0)) == json.dumps(value, ensure_ascii=False)
+    with pytest.raises(ValueError):
+        parse._front_json()({"x": math.nan}, 0)
