@@ -1043,10 +1043,11 @@ def _article(
         complaints.append(("title", "missing-title", "no title"))
     date = _read_date(front_matter, chains.date, plan.no_date, path, complaints)
     url = _read_url(front_matter, chains.url, plan.no_url, complaints)
-    provider, domain, names = _read_provider(front_matter, chains.provider)
-    # (no call for no url: most files have none)
+    # (no call for no provider's key, nor for no url: most files have neither)
+    provider, domain, names = (
+        _read_provider(front_matter, chains.provider) if chains.provider else (None, None, ())
+    )
     domain = domain.strip().lower() if domain else (_host(url) if url else None)
-
     plain = dict(chains.absent)
     for name, read, chain in chains.plain:
         plain[name] = read(front_matter, chain, complaints)

@@ -507,3 +507,17 @@ def test_the_usual_title_is_read_without_a_call_to_text() -> None:
     found, calls = _python_calls(parse.parse_article, data, "a.md", "a")
     assert isinstance(found, Article) and found.title == "T"
     assert calls.count("_text") == 1  # the url's
+
+
+def test_a_file_without_a_provider_key_makes_no_call_for_one() -> None:
+    """Most files have none of the provider's keys: their layout's chain is empty, and
+    no reader is called for it; a file with one reads it as the whole chains do."""
+    for data, provider in (
+        (b"---\ntitle: T\nlayout: post\n---\n", None),
+        (b"---\ntitle: T\nauthor: [Ann, Bob]\n---\n", "Ann, Bob"),
+    ):
+        parse.parse_article(data, "a.md", "a")  # its layout worked out
+        found, calls = _python_calls(parse.parse_article, data, "a.md", "a")
+        assert ("_read_provider" in calls) == (provider is not None)
+        assert found == parse._parse(data, "a.md", "a", DEFAULT_KEYS, by_layout=False)
+        assert isinstance(found, Article) and found.provider == provider
