@@ -794,9 +794,9 @@ def _read_one(
     # stored as one no file has, so that the next refresh reads it again.
     racy = started - mtime_ns < RACY_NS
     row = (path, root, file_id, size, RACY_MTIME if racy else mtime_ns)
-    stored: ArticleRow | Problem | None = result if not isinstance(result, Article) else None
-    if isinstance(result, Article):
-        stored = article_row(result, None if raw is None else path_bytes(raw), reading.bodies)
+    if not isinstance(result, Article):  # (asked once: every file asks it)
+        return row, known, digest, result
+    stored = article_row(result, None if raw is None else path_bytes(raw), reading.bodies)
     return row, known, digest, stored
 
 
