@@ -232,7 +232,9 @@ def test_keys_given_as_any_mapping_are_read_as_they_are_now() -> None:
     assert isinstance(FieldKeys({"url": ["href"]})["url"], tuple)
 
 
-_STARTS = st.sampled_from([b"", b"\xff\xfe", b"\xfe\xff", b"\xff\xfe\x00\x00", b"\x00", b"-"])
+_STARTS = st.sampled_from(
+    [b"", b"\xff\xfe", b"\xfe\xff", b"\xff\xfe\x00\x00", b"\x00", b"-", b"\xff", b"\xfe", b"\xfe-"]
+)
 
 
 @settings(max_examples=300, deadline=None)
@@ -521,3 +523,14 @@ def test_a_file_without_a_provider_key_makes_no_call_for_one() -> None:
         assert ("_read_provider" in calls) == (provider is not None)
         assert found == parse._parse(data, "a.md", "a", DEFAULT_KEYS, by_layout=False)
         assert isinstance(found, Article) and found.provider == provider
+
+
+@pytest.mark.parametrize(
+    ("data", "at"),
+    [(b"---\nt: \xff\n---\n", 7), (b"\xef\xbb\xbf---\nt: \xff\n---\n", 10), (b"\xff---\n", 0)],
+)
+def test_a_byte_not_utf8_is_said_where_it_is_in_the_file(data: bytes, at: int) -> None:
+    """The byte named is counted in the file, a UTF-8 mark before it too."""
+    found = parse.parse_article(data, "a.md", "a")
+    assert isinstance(found, Problem) and found.code == "not-utf8"
+    assert found.message == f"not valid UTF-8 at byte {at}"
