@@ -41,7 +41,10 @@ _new_parts: Callable[[type[Parts], tuple[bool, str, str]], Parts] = tuple.__new_
 def decode(data: bytes) -> str:
     """UTF-8 text, without a byte-order mark, with CRLF line ends read as LF.
     Raises UnicodeDecodeError (its offsets count from after the mark)."""
-    text = data[3 if data.startswith(UTF8_BOM) else 0 :].decode("utf-8")
+    # (a mark looked for after its first byte: startswith parses its arguments, and
+    # the parser decodes every file; a one-byte slice is a byte Python keeps)
+    marked = data[:1] == b"\xef" and data.startswith(UTF8_BOM)
+    text = data[3 if marked else 0 :].decode("utf-8")
     return text.replace("\r\n", "\n") if "\r" in text else text
 
 

@@ -534,3 +534,25 @@ def test_a_byte_not_utf8_is_said_where_it_is_in_the_file(data: bytes, at: int) -
     found = parse.parse_article(data, "a.md", "a")
     assert isinstance(found, Problem) and found.code == "not-utf8"
     assert found.message == f"not valid UTF-8 at byte {at}"
+
+
+@given(
+    st.sampled_from([b"", b"\xef", b"\xef\xbb", b"\xef\xbb\xbf", b"\xbb\xbf", b"\xef\xbf"]),
+    st.binary(max_size=6),
+)
+@example(b"\xef\xbb\xbf", b"\xef\xbb\xbfx")
+def test_text_is_decoded_without_one_utf8_mark_as_before(start: bytes, rest: bytes) -> None:
+    """A UTF-8 mark found by its first byte first: the text, or the error and its
+    offsets, are what looking for it by ``startswith`` alone gave."""
+
+    def old(data: bytes) -> str:
+        text = data[3 if data.startswith(split.UTF8_BOM) else 0 :].decode("utf-8")
+        return text.replace("\r\n", "\n") if "\r" in text else text
+
+    found: list[Any] = []
+    for decode in (split.decode, old):
+        try:
+            found.append(decode(start + rest))
+        except UnicodeDecodeError as exc:
+            found.append((exc.start, exc.end, exc.reason))
+    assert found[0] == found[1]
