@@ -807,7 +807,7 @@ def _first(front_matter: Mapping[str, Any], keys: Iterable[str]) -> tuple[str | 
         found = front_matter.get(key)  # the usual case, without a call
         if found is None and "." in key:
             found = _at(front_matter, key)
-        if found is not None and not key.startswith("!"):
+        if found is not None and key[:1] != "!":  # (no startswith: its arguments parsed)
             return key, found
     return None, None
 
@@ -823,7 +823,7 @@ def _read_provider(
         found = front_matter.get(key)  # the usual case, without a call
         if found is None and "." in key:
             found = _at(front_matter, key)
-        if found is None or key.startswith("!"):
+        if found is None or key[:1] == "!":
             continue
         if isinstance(found, dict):
             name = _text(found.get(PROVIDER_NAME_KEY))

@@ -556,3 +556,31 @@ def test_text_is_decoded_without_one_utf8_mark_as_before(start: bytes, rest: byt
         except UnicodeDecodeError as exc:
             found.append((exc.start, exc.end, exc.reason))
     assert found[0] == found[1]
+
+
+_KEYS = st.sampled_from(["a", "!a", "a!", "a.b", "!a.b", "b", "!b", "name"])
+
+
+@given(
+    st.dictionaries(_KEYS, st.none() | st.integers(0, 2) | st.dictionaries(_KEYS, st.integers())),
+    st.lists(_KEYS, max_size=4),
+)
+def test_the_first_key_of_a_chain_is_found_as_before(
+    front: dict[str, Any], chain: list[str]
+) -> None:
+    """A negated key (``!draft``) is passed over by its first character, as
+    ``startswith("!")`` passed over it: the same key and value, the same provider."""
+
+    def old_first(front: dict[str, Any], keys: list[str]) -> tuple[str | None, Any]:
+        for key in keys:
+            found = front.get(key)
+            if found is None and "." in key:
+                found = parse._at(front, key)
+            if found is not None and not key.startswith("!"):
+                return key, found
+        return None, None
+
+    assert parse._first(front, chain) == old_first(front, chain)
+    _, value = old_first(front, chain)
+    name = parse._text(value.get("name") if isinstance(value, dict) else value)
+    assert parse._read_provider(front, chain)[0] == name
