@@ -84,6 +84,8 @@ class Compiled:
     #: The same condition written for a short page (see ``PAGE_SCAN_ROWS``); empty
     #: when it is the same text.
     paged_where: str = ""
+    #: The casefolded topics of each -t the conditions hold (its alternatives).
+    topic_keys: tuple[tuple[str, ...], ...] = ()
 
     def select(
         self,
@@ -99,8 +101,11 @@ class Compiled:
         written unless ``front_matter``, without their arrival time unless ``arrived``)."""
         params = self.params + self.order_params
         where = self.where
-        if self.paged_where and limit is not None and limit + offset <= PAGE_SCAN_ROWS:
-            where = self.paged_where
+        # A topic tested on each article ends a short page soon only when it is common:
+        # a rare one (or one the catalogue lacks) would read every article to find none.
+        rows = None if limit is None else limit + offset
+        if self.paged_where and rows is not None and rows <= PAGE_SCAN_ROWS:
+            where = self.paged_where if index.topics_common(self.topic_keys, rows) else where
         return index.select(
             where, params, self.order, limit, offset, stories, front_matter, arrived
         )
@@ -141,7 +146,19 @@ def compile_query(query: Query, known: KnownPaths = no_catalogue) -> Compiled:
     order, order_params = compile_order(query.sort, query.filters, known)
     # The same conditions and parameters, a topic written for a short page.
     paged, _ = _compile_filters(query.filters, now, known, scan=True)
-    return Compiled(where, params, order, order_params, paged if paged != where else "")
+    if paged == where:
+        return Compiled(where, params, order, order_params)
+    return Compiled(where, params, order, order_params, paged, _topic_keys(query.filters))
+
+
+def _topic_keys(filters: Filters) -> tuple[tuple[str, ...], ...]:
+    """The casefolded topics of each -t, as ``_value_parts`` reads them (``also`` too)."""
+    found = tuple(
+        tuple(keys)
+        for value in filters.topics
+        if (keys := [topic.strip().casefold() for topic in value.split(",") if topic.strip()])
+    )
+    return found + tuple(keys for more in filters.also for keys in _topic_keys(more))
 
 
 def compile_filters(filters: Filters, known: KnownPaths = no_catalogue) -> tuple[str, list[Any]]:

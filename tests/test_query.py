@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
@@ -202,9 +203,37 @@ def test_a_short_page_is_the_start_of_the_whole_list(
     assert bool(compiled.paged_where) == bool(topics)
     whole = [a.id for a in compiled.select(index, None, 0)]
     assert whole == select_ids(index, sort=sort, topics=topics)
+    params = compiled.params + compiled.order_params
     for offset in range(len(whole) + 1):
         page = [a.id for a in compiled.select(index, 3, offset)]
         assert page == whole[offset : offset + 3]
+        # the short page's form itself, whether or not the topic is common enough for it
+        written = compiled.paged_where or compiled.where
+        scanned = [a.id for a in index.select(written, params, compiled.order, 3, offset)]
+        assert scanned == page
+
+
+def test_a_short_page_tests_a_topic_article_by_article_only_when_it_is_common(
+    index: Index,
+) -> None:
+    """A topic with at least the square root of (page rows x articles) articles is
+    common: a page read in the sort's order ends soon. A rarer one, or one the
+    catalogue lacks, is looked up (reading every article would find few or none)."""
+    conn = index.conn
+    last = conn.execute("SELECT max(rowid) FROM articles").fetchone()[0]
+    counts = dict(conn.execute("SELECT key, count(*) FROM topics GROUP BY key").fetchall())
+    common = max(counts, key=lambda key: counts[key])
+    rare = min(counts, key=lambda key: counts[key])
+    # the most rows a page may have for it to be common: isqrt(rows * last) <= count
+    rows = ((counts[common] + 1) ** 2 - 1) // last
+    assert counts[rare] < math.isqrt(rows * last)  # (the fixture has a topic rarer than that)
+    assert index.topics_common([(common,)], rows)
+    assert not index.topics_common([(common,)], rows + 1)
+    assert not index.topics_common([(rare,)], rows)
+    assert not index.topics_common([(common,), (rare,)], rows)
+    assert not index.topics_common([("no such topic",)], 1)
+    assert index.topics_common([(rare, common)], rows)  # alternatives count together
+    assert index.topics_common([], rows)
 
 
 def test_limit_and_offset(index: Index) -> None:
@@ -242,3 +271,31 @@ def test_bad_match_is_a_usage_error(index: Index) -> None:
 
 def test_no_filters_is_everything(index: Index, tmp_path: Path) -> None:
     assert select_ids(index) == ALL
+
+
+def test_a_short_page_of_a_rare_topic_looks_it_up_and_of_a_common_one_scans(
+    index: Index,
+) -> None:
+    """What runs for `list -n 3 -t TOPIC`: the topic tested on each article in date
+    order when it is common, looked up in the topics' index when it is rare or absent
+    (a scan would then read every article)."""
+    counts = dict(index.conn.execute("SELECT key, count(*) FROM topics GROUP BY key").fetchall())
+    last = index.conn.execute("SELECT max(rowid) FROM articles").fetchone()[0]
+    ran: list[str] = []
+    index.conn.set_trace_callback(ran.append)
+    try:
+        for topic, scans in (
+            (max(counts, key=lambda key: counts[key]), True),
+            (min(counts, key=lambda key: counts[key]), False),
+            ("no such topic", False),
+        ):
+            rows = 1 if scans else 3
+            assert index.topics_common([(topic,)], rows) == scans, (topic, counts, last)
+            ran.clear()
+            query = Query(filters=Filters(topics=(topic,), now=NOW), sort=("-date",))
+            list(compile_query(query).select(index, rows, 0))
+            (listing,) = [sql for sql in ran if sql.lstrip().startswith("SELECT a.id")]
+            assert ("EXISTS (SELECT 1 FROM topics" in listing) == scans
+            assert ("a.rowid IN (SELECT t.article FROM topics" in listing) == (not scans)
+    finally:
+        index.conn.set_trace_callback(None)

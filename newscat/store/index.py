@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import math
 import os
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -543,6 +544,20 @@ class Index:
     def handles(self) -> Handles:
         """The handles of this index's articles, computed as they are asked for."""
         return Handles(self.ref_matches, self.ids)
+
+    def topics_common(self, topics: Sequence[Sequence[str]], rows: int) -> bool:
+        """Whether each of ``topics`` (a topic's alternatives, casefolded) has enough
+        articles that a page of ``rows`` read in the sort's order, testing each article,
+        ends sooner than fetching all of its articles by the topics' index: at least
+        the square root of ``rows`` times the articles (about as many rows either way)."""
+        last = self.conn.execute("SELECT max(rowid) FROM articles").fetchone()[0] or 0
+        enough = math.isqrt(rows * last)
+        for keys in topics:
+            marks = ",".join("?" * len(keys))
+            sql = f"SELECT count(*) FROM (SELECT 1 FROM topics WHERE key IN ({marks}) LIMIT ?)"
+            if self.conn.execute(sql, [*keys, enough]).fetchone()[0] < enough:
+                return False
+        return True
 
     def ref_matches(self, ref: str) -> list[str]:
         """At most two ids that the first REF rule matching anything matches (see
