@@ -7,6 +7,7 @@ module chooses itself are ever written into the SQL text.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -153,12 +154,13 @@ def compile_query(query: Query, known: KnownPaths = no_catalogue) -> Compiled:
 
 def _topic_keys(filters: Filters) -> tuple[tuple[str, ...], ...]:
     """The casefolded topics of each -t, as ``_value_parts`` reads them (``also`` too)."""
-    found = tuple(
-        tuple(keys)
-        for value in filters.topics
-        if (keys := [topic.strip().casefold() for topic in value.split(",") if topic.strip()])
-    )
+    found = tuple(keys for value in filters.topics if (keys := _topic_alternatives(value)))
     return found + tuple(keys for more in filters.also for keys in _topic_keys(more))
+
+
+def _topic_alternatives(value: str) -> tuple[str, ...]:
+    """One -t value's topics, casefolded: its comma-separated alternatives."""
+    return tuple(topic.strip().casefold() for topic in value.split(",") if topic.strip())
 
 
 def compile_filters(filters: Filters, known: KnownPaths = no_catalogue) -> tuple[str, list[Any]]:
@@ -200,7 +202,7 @@ def _value_parts(filters: Filters, scan: bool = False) -> list[tuple[str, list[A
     few rows)."""
     parts: list[tuple[str, list[Any]]] = []
     for value in filters.topics:
-        keys = [topic.strip().casefold() for topic in value.split(",") if topic.strip()]
+        keys = _topic_alternatives(value)
         if keys and scan:
             parts.append(
                 (
@@ -251,7 +253,7 @@ def _time_parts(filters: Filters, now: datetime) -> list[tuple[str, list[Any]]]:
     return parts
 
 
-def _marks(values: list[Any]) -> str:
+def _marks(values: Sequence[Any]) -> str:
     return ", ".join("?" * len(values))
 
 
