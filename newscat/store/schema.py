@@ -15,6 +15,7 @@ from typing import Any
 
 from newscat.catalog import text_path
 from newscat.fields import FRONT_MATTER, MISSING_WARNINGS, STORED_FIELDS
+from newscat.handles import id_suffix
 from newscat.model import Article, Problem
 from newscat.store import stories
 from newscat.store.cache import record_roots
@@ -143,8 +144,7 @@ def id_parts(article_id: str) -> tuple[str, str]:
     """The parts of an id stored beside it: after its last ``_`` ("" without one), its
     last segment. An id without ``_`` (most are) would have itself as the first, which
     no REF rule needs: the rule of the id's prefixes comes first, and matches it."""
-    suffix = article_id.rpartition("_")[2] if "_" in article_id else ""
-    return suffix, article_id.rpartition("/")[2]
+    return id_suffix(article_id), article_id.rpartition("/")[2]
 
 
 def _null(value: None) -> None:
