@@ -167,6 +167,11 @@ def _scalar(text: str) -> Any:
         return inner
     if first in _INDICATORS or _not_plain(text):
         raise _Unsure
+    # No resolver's form starts with this character (most titles, names and links):
+    # the text is a string, without ``plain_tag``'s call and look-up, and without
+    # keeping there a text most often seen once.
+    if first not in RESOLVERS:
+        return text
     tag = plain_tag(text)
     if tag == STR:  # the usual plain scalar (a title, a name): itself, without a call
         return text

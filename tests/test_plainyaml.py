@@ -347,6 +347,39 @@ def test_a_plain_scalar_is_what_its_tag_makes_it(text: str) -> None:
     assert found == expected and type(found) is type(expected)
 
 
+@settings(max_examples=2000)
+@given(st.text(min_size=1, max_size=8).filter(lambda text: text[0] not in plainyaml.RESOLVERS))
+@example("Get-Item")
+@example("ms.date")
+def test_a_plain_scalar_no_resolver_starts_is_a_string(text: str) -> None:
+    """A plain scalar whose first character starts none of YAML's resolvers' forms is
+    a string, as YAML's own resolver says (read without ``plain_tag``)."""
+    try:
+        found = plainyaml._scalar(text)
+    except plainyaml._Unsure:
+        return
+    if text[0] in ("'", '"'):
+        return
+    resolved = yaml.SafeLoader("").resolve(yaml.ScalarNode, text, (True, False))
+    assert resolved == plainyaml.STR and found == text
+
+
+def test_a_plain_string_no_resolver_starts_is_read_without_plain_tag() -> None:
+    """Most titles, names and links start with a character no resolver's form does:
+    they are strings without ``plain_tag``'s look-up, which does not keep them."""
+    calls: list[str] = []
+    sys.setprofile(
+        lambda frame, event, _: calls.append(frame.f_code.co_name) if event == "call" else None
+    )
+    try:
+        found = plainyaml._scalar("Get-Item reads a title once")
+    finally:
+        sys.setprofile(None)
+    assert found == "Get-Item reads a title once"
+    assert calls == ["_scalar", "_not_plain"]
+    assert "Get-Item reads a title once" not in plainyaml._PLAIN_TAGS
+
+
 def test_a_plain_string_is_read_without_common_value() -> None:
     calls: list[str] = []
     sys.setprofile(
