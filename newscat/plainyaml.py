@@ -63,9 +63,11 @@ def plain_tag(value: str) -> str:
 #: colon of a line ends its key), not starting with ``.``, ``-``, ``/`` or a space,
 #: nor ending with a space.
 _KEY_NAME = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_. /-]*[A-Za-z0-9_./-])?")
-#: What this reader leaves to YAML anywhere in the text: characters YAML refuses or
-#: reads as line breaks (NEL, LS, PS, a lone CR), and tabs.
-_SPECIAL = re.compile("[^\x0a\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+#: The characters this reader reads but the line feed: not those YAML refuses or reads
+#: as line breaks (NEL, LS, PS, a lone CR), nor tabs (a regex's class, less its brackets).
+_PLAIN_RANGES = "\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff"
+#: What this reader leaves to YAML anywhere in the text: any other character.
+_SPECIAL = re.compile(f"[^\x0a{_PLAIN_RANGES}]")
 #: A plain scalar with these is a mapping, a comment or an error: left to YAML.
 _NOT_PLAIN = re.compile(r": |:$| #")
 
@@ -201,12 +203,13 @@ def load(front: str) -> tuple[dict[str, Any], dict[str, int]] | None:
     of each top-level key (0 for the front matter's first line); None when YAML must
     read it. Only top-level ``key: value`` lines, the commonest front matter, are read
     by ``_flat``; any other by ``_blocks``: the two give the same for such lines."""
-    if not _plain_characters(front):
-        return None
-    pairs = _FLAT_LINE.findall(front)
+    pairs = _FLAT_LINE.findall("\n" + front)
     try:
         if len(pairs) == front.count("\n") and front[-1:] == "\n":
-            return _flat(pairs)  # one match per line: every line is a key's
+            # One match per line: every line is a key's, of no character left to YAML.
+            return _flat(pairs)
+        if not _plain_characters(front):
+            return None
         return _blocks(front)
     except _Unsure:
         return None
@@ -222,9 +225,11 @@ def _blocks(front: str) -> tuple[dict[str, Any], dict[str, int]]:
     return value, reader.where
 
 
-#: A top-level ``key: value`` or ``key:`` line (the key as ``_KEY_NAME`` has it; the
-#: value after the colon's space, unstripped).
-_FLAT_LINE = re.compile(rf"^({_KEY_NAME.pattern}):(?: (.*))?$", re.MULTILINE)
+#: A top-level ``key: value`` or ``key:`` line, of no character ``_SPECIAL`` finds (the
+#: key as ``_KEY_NAME`` has it; the value after the colon's space, unstripped), with the
+#: line feed before it: the regex engine then skips from line feed to line feed, where a
+#: multiline ``^`` is tried at every character (``load`` puts one before the first line).
+_FLAT_LINE = re.compile(rf"\n({_KEY_NAME.pattern}):(?: ([{_PLAIN_RANGES}]*))?$", re.MULTILINE)
 
 
 def _flat(pairs: list[tuple[str, str]]) -> tuple[dict[str, Any], dict[str, int]]:

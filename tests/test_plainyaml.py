@@ -4,6 +4,7 @@ or steps aside: on generated tricky text, on the real corpus, and through the pa
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -251,7 +252,7 @@ def by_lines(front: str) -> tuple[dict[str, Any], dict[str, int]] | None:
 
 def flat(front: str) -> bool:
     """Whether ``load`` reads ``front`` by its one regex (every line a key's)."""
-    lines = plainyaml._FLAT_LINE.findall(front)
+    lines = plainyaml._FLAT_LINE.findall("\n" + front)
     return len(lines) == front.count("\n") and front.endswith("\n")
 
 
@@ -270,6 +271,30 @@ def test_the_flat_reader_gives_what_the_line_reader_and_yaml_give(front: str) ->
     line-by-line reader (or, with it, steps aside), and as YAML where it answers."""
     assert plainyaml.load(front) == by_lines(front), front
     assert_same(front)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(max_size=6), st.sampled_from(["a: x{}y\nb: 1\n", "a: 1\nb: {}\n", "{}: 1\n"]))
+@example("\t", "a: x{}y\nb: 1\n")
+@example("\x85", "a: 1\nb: {}\n")
+@example("\u2028", "a: x{}y\nb: 1\n")
+@example("\ufeff", "a: x{}y\nb: 1\n")
+@example("\ud800", "a: x{}y\nb: 1\n")
+@example("\x7f", "{}: 1\n")
+def test_a_character_left_to_yaml_leaves_flat_front_matter_to_it(text: str, shape: str) -> None:
+    """Any character in a flat line: the regex, which checks the characters of the
+    lines it reads itself, reads what the line reader reads, and steps aside as it does
+    for a character ``_SPECIAL`` finds."""
+    front = shape.format(text)
+    assert plainyaml.load(front) == by_lines(front), front
+    if plainyaml._SPECIAL.search(front):
+        assert plainyaml.load(front) is None
+
+
+@given(st.characters())
+def test_the_flat_lines_characters_are_those_special_does_not_find(character: str) -> None:
+    in_value = re.fullmatch(f"[{plainyaml._PLAIN_RANGES}]", character) is not None
+    assert in_value == (character != "\n" and plainyaml._SPECIAL.search(character) is None)
 
 
 def test_the_flat_reader_reads_flat_front_matter() -> None:
@@ -320,7 +345,7 @@ def test_flat_front_matter_of_known_values_is_read_without_another_python_call()
         again = plainyaml.load(front)
     finally:
         sys.setprofile(None)
-    assert calls == ["load", "_plain_characters", "_flat"]
+    assert calls == ["load", "_flat"]  # (its characters checked by the regex)
     assert again == first == by_lines(front)
     assert again is not None and again[1] == {
         "title": 0, "draft": 1, "quality": 2, "online version": 3, "layout": 4,
