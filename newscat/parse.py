@@ -34,7 +34,7 @@ from newscat.fields import (
     listed_names,
     missing_message,
 )
-from newscat.model import Article, Problem
+from newscat.model import Article, Problem, attributes_in_order
 
 #: How many nodes a document may expand to through aliases before it is an "alias bomb".
 MAX_EXPANDED_NODES = 200_000
@@ -900,7 +900,9 @@ class _Chains:
     """Which keys each field is read from: the chains of the fields with rules of their
     own, and every other field with its reader and chain. In a layout (see ``_layout``)
     the chains hold only the keys that may give a value, and a field none of whose keys
-    can is in ``absent`` with the value its reader gives for no key."""
+    can is in ``absent`` with the value its reader gives for no key. ``attributes`` are
+    an Article's, in order (``attributes_in_order``), with those values set: what the
+    parser copies and fills for each file."""
 
     title: tuple[str, ...]
     date: tuple[str, ...]
@@ -908,6 +910,7 @@ class _Chains:
     provider: tuple[str, ...]
     plain: tuple[tuple[str, _Reader, tuple[str, ...]], ...]
     absent: tuple[tuple[str, Any], ...] = ()
+    attributes: dict[str, Any] = field(default_factory=attributes_in_order, compare=False)
 
 
 @dataclass(frozen=True)
@@ -1012,6 +1015,7 @@ def _cut(chains: _Chains, present: frozenset[str]) -> _Chains:
         provider=cut(chains.provider),
         plain=tuple(plain),
         absent=tuple(absent),
+        attributes=attributes_in_order(absent),
     )
 
 
@@ -1050,30 +1054,28 @@ def _article(
         _read_provider(front_matter, chains.provider) if chains.provider else (None, None, ())
     )
     domain = domain.strip().lower() if domain else (_host(url) if url else None)
-    plain = dict(chains.absent)
+    # The article's attributes in their order, the absent fields' set: each value is put
+    # in its place once (no dictionary of keyword arguments, nor a copy of it).
+    attributes = chains.attributes.copy()
     for name, read, chain in chains.plain:
-        plain[name] = read(front_matter, chain, complaints)
+        attributes[name] = read(front_matter, chain, complaints)
     warnings = collisions  # theirs first (the caller's list); no generator for the rest
     for key, code, message in complaints:
         if derivable or code not in MISSING_WARNINGS:
             warnings.append(Problem.warning(path, code, message, _key_line(node, key), 1))
-    return Article.parsed(
-        dict(
-            id=article_id,
-            path=path,
-            front_matter=front_matter,
-            body=body,
-            date=date,
-            title=title,
-            provider=provider,
-            provider_names=names,
-            domain=domain,
-            url=url,
-            warnings=tuple(warnings),
-            front_matter_json=front_json,
-            **plain,
-        )
-    )
+    attributes["id"] = article_id
+    attributes["path"] = path
+    attributes["front_matter"] = front_matter
+    attributes["body"] = body
+    attributes["date"] = date
+    attributes["title"] = title
+    attributes["provider"] = provider
+    attributes["provider_names"] = names
+    attributes["domain"] = domain
+    attributes["url"] = url
+    attributes["warnings"] = tuple(warnings)
+    attributes["front_matter_json"] = front_json
+    return Article.of_attributes(attributes)
 
 
 def _read_url(

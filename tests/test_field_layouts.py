@@ -4,6 +4,7 @@ same Article, every attribute and warning included."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from hypothesis import strategies as st
 
 from newscat import parse
 from newscat.fields import DEFAULT_KEYS, FieldKeys
-from newscat.model import Article, Problem
+from newscat.model import Article, Problem, attributes_in_order
 
 CORPUS = sorted(path for path in (Path(__file__).parent / "corpus").rglob("*") if path.is_file())
 
@@ -68,6 +69,25 @@ def test_a_layout_reads_only_the_keys_present() -> None:
     }
     assert dict(chains.absent) == {"excerpt": None, "type": None, "heat": None}
     assert parse._layout(parse._plan(ODD_KEYS), dict(front)) is chains
+
+
+def test_each_article_has_its_own_copy_of_its_layouts_attributes() -> None:
+    """The attributes a layout holds (an Article's, in order, the absent fields' set)
+    are copied for each article, never filled in place: two articles of one layout
+    have their own, and the layout's stay as they were."""
+    texts = [b"---\ntitle: One\ntags: [a]\n---\n", b"---\ntitle: Two\ntags: [b]\n---\n"]
+    first, second = (parse._parse(text, "a.md", "a", DEFAULT_KEYS) for text in texts)
+    assert isinstance(first, Article) and isinstance(second, Article)
+    chains = parse._layout(parse._plan(DEFAULT_KEYS), first.front_matter)
+    assert chains.attributes == attributes_in_order(chains.absent)
+    assert list(chains.attributes) == [spec.name for spec in dataclasses.fields(Article)]
+    assert vars(first) is not vars(second) and vars(first) is not chains.attributes
+    assert (first.title, first.topics, second.title, second.topics) == (
+        "One",
+        ("a",),
+        "Two",
+        ("b",),
+    )
 
 
 def test_the_layouts_a_plan_keeps_are_bounded() -> None:

@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newscat import parse
-from newscat.model import Article, Problem
+from newscat.model import Article, Problem, attributes_in_order
 
 _REQUIRED = ("id", "path", "front_matter")
 _OPTIONAL = [spec for spec in dataclasses.fields(Article) if spec.name not in _REQUIRED]
@@ -59,6 +59,23 @@ def test_an_article_parsed_is_the_article_init_makes(values: dict[str, Any]) -> 
     assert _attributes(made) == _attributes(expected)
     assert made == expected
     assert type(made) is Article
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.title = "changed"  # type: ignore[misc]
+
+
+@settings(max_examples=200, deadline=None)
+@given(articles)
+def test_an_article_of_attributes_in_order_is_the_article_init_makes(
+    values: dict[str, Any],
+) -> None:
+    """The parser's way: the attributes in order, the values set in their places, kept
+    by the article as they are."""
+    attributes = attributes_in_order(values.items())
+    made = Article.of_attributes(attributes)
+    expected = Article(**values)
+    assert _attributes(made) == _attributes(expected)
+    assert made == expected and type(made) is Article
+    assert vars(made) is attributes
     with pytest.raises(dataclasses.FrozenInstanceError):
         made.title = "changed"  # type: ignore[misc]
 
