@@ -244,8 +244,11 @@ def _flat(pairs: list[tuple[str, str]]) -> tuple[dict[str, Any], dict[str, int]]
     known = _SCALARS.get
     for number, (key, text) in enumerate(pairs):
         text = text.strip(" ")
-        value = known(text, _MISSING)  # "" and "[..." are never keys there
-        if value is _MISSING:  # not looked up again by ``scalar``
+        if len(text) > _SCALAR_KEPT_LENGTH and text[0] != "[":
+            # A long scalar (a title, a link) is never kept: read at once, not hashed
+            # for a look-up that finds nothing.
+            value = _scalar(text)
+        elif (value := known(text, _MISSING)) is _MISSING:  # "" and "[..." are never kept
             value = (_flow_list(text) if text[0] == "[" else _new_scalar(text)) if text else None
         elif value is _UNSURE:
             raise _Unsure

@@ -266,6 +266,8 @@ def flat(front: str) -> bool:
 @example("k:  v  \nk2:\t\n")  # spaces around a value; a tab: left to YAML
 @example("title : x\n")  # a space before the colon: not a key this reader reads
 @example("1: a\n0x10: b\n~: c\nyes: d\n")  # keys are their text as written
+@example("tags: [alpha, beta, gamma, delta, epsilon, zeta]\n")  # a long flow list
+@example("t: " + "x: " * 20 + "\n")  # a long value, not plain: left to YAML
 def test_the_flat_reader_gives_what_the_line_reader_and_yaml_give(front: str) -> None:
     """Flat front matter read by one regex: the same value and key lines as the
     line-by-line reader (or, with it, steps aside), and as YAML where it answers."""
@@ -318,6 +320,24 @@ def test_a_value_left_to_yaml_is_left_to_it_each_time_it_is_seen() -> None:
     for front in ("a: b: c\n", "x: 1\na: b: c\n", "a: b: c\n", "m:\n  a: b: c\n", "a: b: c\n"):
         assert plainyaml.load(front) is None, front
         assert_same(front)
+
+
+def test_a_long_flat_value_is_read_without_a_look_up() -> None:
+    """A value longer than any kept (a title, a link) is read by ``_scalar`` at once:
+    never among ``_SCALARS``, it is not looked up there (nor kept)."""
+    title = "A title long enough never to be kept among the scalars read"
+    front = f"title: {title}\nlayout: post\n"
+    first = plainyaml.load(front)  # ("post" kept)
+    calls: list[str] = []
+    sys.setprofile(
+        lambda frame, event, _: calls.append(frame.f_code.co_name) if event == "call" else None
+    )
+    try:
+        again = plainyaml.load(front)
+    finally:
+        sys.setprofile(None)
+    assert calls == ["load", "_flat", "_scalar", "_not_plain"]
+    assert again == first == by_lines(front) and title not in plainyaml._SCALARS
 
 
 @given(st.text(alphabet=": #a\t", max_size=8))
