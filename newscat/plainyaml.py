@@ -63,11 +63,9 @@ def plain_tag(value: str) -> str:
 #: colon of a line ends its key), not starting with ``.``, ``-``, ``/`` or a space,
 #: nor ending with a space.
 _KEY_NAME = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_. /-]*[A-Za-z0-9_./-])?")
-#: The characters this reader reads but the line feed: not those YAML refuses or reads
-#: as line breaks (NEL, LS, PS, a lone CR), nor tabs (a regex's class, less its brackets).
-_PLAIN_RANGES = "\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff"
-#: What this reader leaves to YAML anywhere in the text: any other character.
-_SPECIAL = re.compile(f"[^\x0a{_PLAIN_RANGES}]")
+#: What this reader leaves to YAML anywhere in the text: characters YAML refuses or
+#: reads as line breaks (NEL, LS, PS, a lone CR), and tabs.
+_SPECIAL = re.compile("[^\x0a\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 #: A plain scalar with these is a mapping, a comment or an error: left to YAML.
 _NOT_PLAIN = re.compile(r": |:$| #")
 
@@ -203,14 +201,11 @@ def load(front: str) -> tuple[dict[str, Any], dict[str, int]] | None:
     of each top-level key (0 for the front matter's first line); None when YAML must
     read it. Only top-level ``key: value`` lines, the commonest front matter, are read
     by ``_flat``; any other by ``_blocks``: the two give the same for such lines."""
-    pairs = _FLAT_LINE.findall("\n" + front)
+    if not _plain_characters(front):
+        return None
     try:
-        if len(pairs) == front.count("\n") and front[-1:] == "\n":
-            # One match per line: every line is a key's, of no character left to YAML.
-            return _flat(pairs)
-        if not _plain_characters(front):
-            return None
-        return _blocks(front)
+        flat = _flat(front) if front[-1:] == "\n" else None
+        return flat if flat is not None else _blocks(front)
     except _Unsure:
         return None
 
@@ -225,24 +220,23 @@ def _blocks(front: str) -> tuple[dict[str, Any], dict[str, int]]:
     return value, reader.where
 
 
-#: A top-level ``key: value`` or ``key:`` line, of no character ``_SPECIAL`` finds (the
-#: key as ``_KEY_NAME`` has it; the value after the colon's space, unstripped), with the
-#: line feed before it: the regex engine then skips from line feed to line feed, where a
-#: multiline ``^`` is tried at every character (``load`` puts one before the first line).
-_FLAT_LINE = re.compile(rf"\n({_KEY_NAME.pattern}):(?: ([{_PLAIN_RANGES}]*))?$", re.MULTILINE)
-
-
-def _flat(pairs: list[tuple[str, str]]) -> tuple[dict[str, Any], dict[str, int]]:
+def _flat(front: str) -> tuple[dict[str, Any], dict[str, int]] | None:
     """The commonest front matter, only top-level ``key: value`` or ``key:`` lines
     (no blank line, comment, indentation or ``- ``), as ``_Reader`` reads it: each
     value through the same scalar rules, a key without a value null, a repeated key
-    left to YAML. ``pairs`` are ``_FLAT_LINE``'s matches, one per line of the front
-    matter (the caller checks there is one per line), so line ``n`` is the ``n``-th pair.
-    One regex over the whole text here is cheaper than the reader's per-line lists."""
+    left to YAML; None at the first line of another shape (the line reader reads it).
+    ``front`` ends with a line feed. A line split at its first colon here is cheaper
+    than the reader's per-line lists, and than a regex (each match costs as much as
+    the line's Python here)."""
     out: dict[str, Any] = {}
     where: dict[str, int] = {}  # (numbered here: a comprehension before costs more)
     known = _SCALARS.get
-    for number, (key, text) in enumerate(pairs):
+    lines = front.split("\n")
+    lines.pop()  # (the empty text after the last line feed)
+    for number, line in enumerate(lines):
+        key, colon, text = line.partition(":")
+        if not colon or (text and text[0] != " ") or not (_KEYS.get(key) or _key_name(key)):
+            return None  # not a top-level key's line ("key:value" is one plain scalar)
         text = text.strip(" ")
         if len(text) > _SCALAR_KEPT_LENGTH and text[0] != "[":
             # A long scalar (a title, a link) is never kept: read at once, not hashed
@@ -254,7 +248,7 @@ def _flat(pairs: list[tuple[str, str]]) -> tuple[dict[str, Any], dict[str, int]]
             raise _Unsure
         out[key] = value
         where[key] = number
-    if len(out) < len(pairs):
+    if len(out) < len(lines):
         raise _Unsure  # a repeated key: YAML reports it
     return out, where
 

@@ -4,7 +4,6 @@ or steps aside: on generated tricky text, on the real corpus, and through the pa
 from __future__ import annotations
 
 import os
-import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -200,7 +199,7 @@ def test_double_quoted_escapes_are_yamls_or_left_to_it(inner: str) -> None:
     assert fast is None or fast[0] == expected
 
 
-# --- the flat front matter, read by one regex -------------------------------------------
+# --- the flat front matter, read by ``_flat`` ------------------------------------------
 
 #: Keys this reader reads (``KEYS`` has some it does not, drawn less often).
 FLAT_KEYS = [key for key in KEYS if plainyaml._KEY_NAME.fullmatch(key)] + [
@@ -251,9 +250,11 @@ def by_lines(front: str) -> tuple[dict[str, Any], dict[str, int]] | None:
 
 
 def flat(front: str) -> bool:
-    """Whether ``load`` reads ``front`` by its one regex (every line a key's)."""
-    lines = plainyaml._FLAT_LINE.findall("\n" + front)
-    return len(lines) == front.count("\n") and front.endswith("\n")
+    """Whether ``load`` reads ``front`` by ``_flat`` (every line a key's)."""
+    try:
+        return front.endswith("\n") and plainyaml._flat(front) is not None
+    except plainyaml._Unsure:
+        return False
 
 
 @settings(max_examples=4000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -269,7 +270,7 @@ def flat(front: str) -> bool:
 @example("tags: [alpha, beta, gamma, delta, epsilon, zeta]\n")  # a long flow list
 @example("t: " + "x: " * 20 + "\n")  # a long value, not plain: left to YAML
 def test_the_flat_reader_gives_what_the_line_reader_and_yaml_give(front: str) -> None:
-    """Flat front matter read by one regex: the same value and key lines as the
+    """Flat front matter read by ``_flat``: the same value and key lines as the
     line-by-line reader (or, with it, steps aside), and as YAML where it answers."""
     assert plainyaml.load(front) == by_lines(front), front
     assert_same(front)
@@ -284,23 +285,16 @@ def test_the_flat_reader_gives_what_the_line_reader_and_yaml_give(front: str) ->
 @example("\ud800", "a: x{}y\nb: 1\n")
 @example("\x7f", "{}: 1\n")
 def test_a_character_left_to_yaml_leaves_flat_front_matter_to_it(text: str, shape: str) -> None:
-    """Any character in a flat line: the regex, which checks the characters of the
-    lines it reads itself, reads what the line reader reads, and steps aside as it does
-    for a character ``_SPECIAL`` finds."""
+    """Any character in a flat line: the flat reader reads what the line reader reads,
+    and steps aside as it does for a character ``_SPECIAL`` finds."""
     front = shape.format(text)
     assert plainyaml.load(front) == by_lines(front), front
     if plainyaml._SPECIAL.search(front):
         assert plainyaml.load(front) is None
 
 
-@given(st.characters())
-def test_the_flat_lines_characters_are_those_special_does_not_find(character: str) -> None:
-    in_value = re.fullmatch(f"[{plainyaml._PLAIN_RANGES}]", character) is not None
-    assert in_value == (character != "\n" and plainyaml._SPECIAL.search(character) is None)
-
-
 def test_the_flat_reader_reads_flat_front_matter() -> None:
-    """The usual flat front matter takes the regex's way, and is read, lines and all."""
+    """The usual flat front matter takes the flat reader's way, and is read, lines and all."""
     front = (
         "title: Get-Item\nms.date: 12/09/2022\nexternal help file: x.dll-Help.xml\n"
         "Module Name: Microsoft.PowerShell.Management\nschema: 2.0.0\nonline version:\n"
@@ -336,7 +330,7 @@ def test_a_long_flat_value_is_read_without_a_look_up() -> None:
         again = plainyaml.load(front)
     finally:
         sys.setprofile(None)
-    assert calls == ["load", "_flat", "_scalar", "_not_plain"]
+    assert calls == ["load", "_plain_characters", "_flat", "_scalar", "_not_plain"]
     assert again == first == by_lines(front) and title not in plainyaml._SCALARS
 
 
@@ -365,7 +359,7 @@ def test_flat_front_matter_of_known_values_is_read_without_another_python_call()
         again = plainyaml.load(front)
     finally:
         sys.setprofile(None)
-    assert calls == ["load", "_flat"]  # (its characters checked by the regex)
+    assert calls == ["load", "_plain_characters", "_flat"]
     assert again == first == by_lines(front)
     assert again is not None and again[1] == {
         "title": 0, "draft": 1, "quality": 2, "online version": 3, "layout": 4,
