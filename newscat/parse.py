@@ -361,9 +361,57 @@ _TOML_DATETIME = re.compile(
 )
 
 
+#: A basic TOML string without escapes or control characters (a tab too): its text is
+#: what is between its quotes.
+_TOML_STRING = r'"[^"\\\x00-\x1f\x7f]*"'
+#: A line of the simplest TOML front matter, nearly all there is: a bare key and such a
+#: string, an array of them on the line, true or false; or a table's header ``[name]``.
+#: Anything else (numbers, dates, escapes, comments, tabs, inline tables, an array over
+#: several lines, dotted or quoted keys) is left to tomllib.
+_TOML_LINE = re.compile(
+    rf" *(?:([A-Za-z0-9_-]+) *= *({_TOML_STRING}|true|false"
+    rf"|\[(?: *{_TOML_STRING} *,)*(?: *{_TOML_STRING})? *\])|\[([A-Za-z0-9_-]+)\]) *"
+)
+_TOML_ITEM = re.compile(r'"([^"]*)"')
+
+
+def _simple_toml(front: str) -> dict[str, Any] | None:
+    """The TOML front matter of ``_TOML_LINE``'s lines (and blank ones) as ``_load_toml``
+    reads it with tomllib, a pure-Python parser many times slower; None for any other,
+    or a key or table named twice (tomllib says what is wrong)."""
+    out: dict[str, Any] = {}
+    table = out
+    for line in front.split("\n"):
+        if not line.strip(" "):
+            continue
+        match = _TOML_LINE.fullmatch(line)
+        if match is None:
+            return None
+        key, value, header = match.groups()
+        if header is not None:
+            if header in out:
+                return None
+            table = out[header] = {}
+        elif key in table:
+            return None
+        elif value[0] == '"':
+            table[key] = value[1:-1]
+        elif value[0] == "[":
+            table[key] = _TOML_ITEM.findall(value)
+        else:
+            table[key] = value == "true"
+    return out
+
+
 def _load_toml(front: str, path: str) -> dict[str, Any] | Problem:
     """TOML front matter; dates and times keep the text they were written as, and
-    ``nan``/``inf`` their text."""
+    ``nan``/``inf`` their text. The simplest is read by ``_simple_toml``."""
+    simple = _simple_toml(front)
+    return simple if simple is not None else _toml_by_tomllib(front, path)
+
+
+def _toml_by_tomllib(front: str, path: str) -> dict[str, Any] | Problem:
+    """``_load_toml`` by tomllib."""
     # start-up time: TOML front matter is rare; its parser loads only for it
     import datetime as dt
 
