@@ -253,16 +253,18 @@ def _flat(front: str) -> tuple[dict[str, Any], dict[str, int]] | None:
     return out, where
 
 
-#: The ASCII characters ``_SPECIAL`` finds: controls (a tab too) but the line feed.
-_CONTROLS = bytes(c for c in range(128) if c != 0x0A and (c < 0x20 or c == 0x7F))
+#: A ``bytes.translate`` table that makes NUL of the ASCII characters ``_SPECIAL`` finds
+#: (controls, a tab too, but the line feed) and keeps every other byte.
+_CONTROLS_TO_NUL = bytes(0 if c != 0x0A and (c < 0x20 or c == 0x7F) else c for c in range(256))
 
 
 def _plain_characters(front: str) -> bool:
     """Whether ``front`` holds none of the characters this reader leaves to YAML (text
-    all in ASCII is checked by ``bytes.translate``, several times faster than the regex)."""
+    all in ASCII is checked by ``bytes.translate``, several times faster than the regex,
+    and a look for NUL in what it gives: a third cheaper than deleting those characters
+    and comparing lengths, which writes a copy byte by byte)."""
     if front.isascii():
-        data = front.encode("ascii")
-        return len(data.translate(None, _CONTROLS)) == len(data)
+        return 0 not in front.encode("ascii").translate(_CONTROLS_TO_NUL)
     return _SPECIAL.search(front) is None
 
 

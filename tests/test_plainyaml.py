@@ -293,6 +293,18 @@ def test_a_character_left_to_yaml_leaves_flat_front_matter_to_it(text: str, shap
         assert plainyaml.load(front) is None
 
 
+@settings(max_examples=2000)
+@given(st.text(alphabet=st.characters(max_codepoint=0xFF), max_size=20) | st.text(max_size=8))
+@example("".join(map(chr, range(128))))
+@example("a\nb\tc")
+@example("a\x7f")
+@example("a\x00")
+@example("plain words\nk: v\n")
+def test_the_quick_look_for_characters_left_to_yaml_is_the_regex(front: str) -> None:
+    """``_plain_characters`` (ASCII text by a byte table) says what ``_SPECIAL`` says."""
+    assert plainyaml._plain_characters(front) == (plainyaml._SPECIAL.search(front) is None)
+
+
 def test_the_flat_reader_reads_flat_front_matter() -> None:
     """The usual flat front matter takes the flat reader's way, and is read, lines and all."""
     front = (
