@@ -14,7 +14,7 @@ import math
 import os
 import re
 import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -365,14 +365,19 @@ _TOML_DATETIME = re.compile(
 #: what is between its quotes.
 _TOML_STRING = r'"[^"\\\x00-\x1f\x7f]*"'
 #: A line of the simplest TOML front matter, nearly all there is: a bare key and such a
-#: string, an array of them on the line, true or false; or a table's header ``[name]``.
-#: Anything else (numbers, dates, escapes, comments, tabs, inline tables, an array over
-#: several lines, dotted or quoted keys) is left to tomllib.
+#: string, an array of them (one over several lines is joined first: ``_one_line_array``),
+#: true or false; or a table's header ``[name]``. Anything else (numbers, dates, escapes,
+#: comments, tabs, inline tables, dotted or quoted keys) is left to tomllib.
 _TOML_LINE = re.compile(
     rf" *(?:([A-Za-z0-9_-]+) *= *({_TOML_STRING}|true|false"
     rf"|\[(?: *{_TOML_STRING} *,)*(?: *{_TOML_STRING})? *\])|\[([A-Za-z0-9_-]+)\]) *"
 )
 _TOML_ITEM = re.compile(r'"([^"]*)"')
+#: An array's first line when its items are on the lines after it (``aliases = [``), a
+#: line of such items, and the array's last line.
+_TOML_ARRAY_OPENS = re.compile(r" *[A-Za-z0-9_-]+ *= *\[ *")
+_TOML_ITEMS = re.compile(rf" *(?:{_TOML_STRING} *, *)*(?:{_TOML_STRING} *)?")
+_TOML_ARRAY_ENDS = re.compile(r" *\] *")
 
 
 def _simple_toml(front: str) -> dict[str, Any] | None:
@@ -381,9 +386,15 @@ def _simple_toml(front: str) -> dict[str, Any] | None:
     or a key or table named twice (tomllib says what is wrong)."""
     out: dict[str, Any] = {}
     table = out
-    for line in front.split("\n"):
+    lines = iter(front.split("\n"))
+    for line in lines:
         if not line.strip(" "):
             continue
+        if _TOML_ARRAY_OPENS.fullmatch(line):
+            joined = _one_line_array(line, lines)
+            if joined is None:
+                return None
+            line = joined
         match = _TOML_LINE.fullmatch(line)
         if match is None:
             return None
@@ -401,6 +412,21 @@ def _simple_toml(front: str) -> dict[str, Any] | None:
         else:
             table[key] = value == "true"
     return out
+
+
+def _one_line_array(first: str, lines: Iterator[str]) -> str | None:
+    """An array whose items are on the lines after ``first`` (taken from ``lines``) as
+    one line: its lines joined by spaces, which TOML reads there as it reads line feeds;
+    None when a line is neither a line of items (each whole on it) nor the array's end."""
+    parts = [first]
+    for line in lines:
+        if _TOML_ARRAY_ENDS.fullmatch(line):
+            parts.append("]")
+            return " ".join(parts)
+        if not _TOML_ITEMS.fullmatch(line):
+            return None
+        parts.append(line)
+    return None
 
 
 def _load_toml(front: str, path: str) -> dict[str, Any] | Problem:

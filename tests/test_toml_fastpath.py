@@ -25,6 +25,14 @@ OTHER_LINES = [
 ]  # fmt: skip
 
 
+#: Lines of an array's items, when it goes on over several lines.
+ITEM_LINES = [
+    '  "a",', '"b"', '  "c" , "d" ,', "", "   ", '  "é",', '"x" "y"', ", \"z\"", "  1,",
+    '  "a", # c', "  'lit',", '  "tab\there",', '"open', '  ["n"],', "  [", '"x",]',
+    '  "ab', 'cd",',
+]  # fmt: skip
+#: Of those, the lines the simple reader reads.
+SIMPLE_ITEM_LINES = ['  "a",', '"b"', '  "c" , "d" ,', "", "   ", '  "é",']
 #: Of those, the keys and values the simple reader reads (drawn most of the time).
 SIMPLE_KEYS = ["title", "path", "a-b", "x_1", "extra", "1", "true", "A"]
 SIMPLE_VALUES = [
@@ -48,9 +56,24 @@ def fronts(draw: st.DrawFn) -> str:
             value = draw(st.sampled_from(SIMPLE_VALUES if plain else VALUES))
             equals = " = " if plain else draw(st.sampled_from(EQUALS))
             lines.append(f"{indent}{key}{equals}{value}{trail}")
+        elif draw(st.booleans()):  # an array over several lines, or what looks like one
+            lines.append(draw(st.sampled_from(["aliases = [", "a=[ ", " t = [", 'x = [ "a",'])))
+            lines.extend(draw(st.lists(st.sampled_from(ITEM_LINES), max_size=4)))
+            if draw(st.integers(0, 5)):
+                lines.append(draw(st.sampled_from(["]", "  ]", "] ", "],", "] # c"])))
         else:
             lines.append(draw(st.sampled_from(OTHER_LINES)))
     return "\n".join(lines) + draw(st.sampled_from(["\n", "\n", ""]))
+
+
+@st.composite
+def array_fronts(draw: st.DrawFn) -> str:
+    """A key, an array over several lines (its item lines mostly ones the simple reader
+    reads, now and then another), and a key after it."""
+    odd = draw(st.integers(0, 2)) == 0
+    items = draw(st.lists(st.sampled_from(ITEM_LINES if odd else SIMPLE_ITEM_LINES), max_size=5))
+    end = draw(st.sampled_from(["]", "  ]", "] "] + (["],", "] # c", ""] if odd else [])))
+    return "\n".join(['t = "x"', "a = [", *items, end, 'u = "y"']) + "\n"
 
 
 def _same(front: str) -> bool:
@@ -78,7 +101,18 @@ def _same(front: str) -> bool:
 @example("d = 2024-01-02\n")  # a date, kept as written by tomllib's way
 @example('a = [\n  "x",\n]\n')  # an array over several lines
 @example('t = "x"\n\n  \nu = []\n')  # blank lines
+@example('a = [\n  "x",\n\n  "y", "z"\n]\nb = "c"\n')  # an array over several lines
+@example('a = [\n  "x"\n  "y"\n]\n')  # its items without a comma between lines
+@example('a = [\n  "x",\n')  # never closed
+@example('a = [\n"x",\n]\na = [\n]\n')  # named twice
 def test_the_simple_toml_reader_gives_what_tomllib_gives_or_steps_aside(front: str) -> None:
+    _same(front)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(array_fronts())
+@example('t = "x"\na = [\n  "ab\ncd",\n]\n')  # a string over two lines: not TOML
+def test_an_array_over_several_lines_is_read_as_tomllib_reads_it(front: str) -> None:
     _same(front)
 
 
@@ -87,7 +121,7 @@ def test_the_simple_toml_reader_reads_the_usual_shapes() -> None:
     (a blog's posts: strings, arrays of them, a table of the site's own) are read."""
     front = (
         'path = "2025/09/04/crossing-the-streams"\ntitle = "Crossing the streams: A + B"\n'
-        'authors = ["Lori Lorusso", "Ann"]\naliases = [ "a.html", ]\n\n[extra]\n'
+        'authors = ["Lori Lorusso", "Ann"]\naliases = [\n  "a.html",\n  "b.html",\n]\n\n[extra]\n'
         'team = "The Rust Team"\nteam_url = "https://www.rust-lang.org/"\nrelease = true\n'
     )
     assert _same(front)
@@ -95,7 +129,7 @@ def test_the_simple_toml_reader_reads_the_usual_shapes() -> None:
         "path": "2025/09/04/crossing-the-streams",
         "title": "Crossing the streams: A + B",
         "authors": ["Lori Lorusso", "Ann"],
-        "aliases": ["a.html"],
+        "aliases": ["a.html", "b.html"],
         "extra": {
             "team": "The Rust Team",
             "team_url": "https://www.rust-lang.org/",
@@ -106,7 +140,16 @@ def test_the_simple_toml_reader_reads_the_usual_shapes() -> None:
 
 @pytest.mark.parametrize(
     "front",
-    ['t = "a" # c\n', "n = 1\n", "d = 2024-01-02\n", 'a = [\n"x"]\n', '"q" = "x"\n', "\tt = 'x'\n"],
+    [
+        't = "a" # c\n',
+        "n = 1\n",
+        "d = 2024-01-02\n",
+        'a = [\n"x"]\n',
+        '"q" = "x"\n',
+        "\tt = 'x'\n",
+        'a = [\n  "x", # c\n]\n',
+        'a = [ "x",\n  "y",\n]\n',
+    ],
 )
 def test_what_the_simple_toml_reader_does_not_read_is_left_to_tomllib(front: str) -> None:
     assert parse._simple_toml(front) is None
