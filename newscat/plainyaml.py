@@ -63,9 +63,11 @@ def plain_tag(value: str) -> str:
 #: colon of a line ends its key), not starting with ``.``, ``-``, ``/`` or a space,
 #: nor ending with a space.
 _KEY_NAME = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_. /-]*[A-Za-z0-9_./-])?")
-#: What this reader leaves to YAML anywhere in the text: characters YAML refuses or
-#: reads as line breaks (NEL, LS, PS, a lone CR), and tabs.
-_SPECIAL = re.compile("[^\x0a\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+#: What this reader leaves to YAML anywhere in the text: characters YAML refuses
+#: (controls, surrogates, U+FFFE and U+FFFF) or reads as line breaks (CR, NEL, LS, PS),
+#: and tabs. Named as these few, not as all it reads but them, the class compiles in a
+#: tenth of the time (7 ms each time newscat loads the parser: all of Unicode's planes).
+_SPECIAL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
 #: A plain scalar with these is a mapping, a comment or an error: left to YAML.
 _NOT_PLAIN = re.compile(r": |:$| #")
 

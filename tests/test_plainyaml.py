@@ -442,3 +442,26 @@ def test_a_plain_string_is_read_without_common_value() -> None:
         sys.setprofile(None)
     assert found == "A title that is read once"
     assert "common_value" not in calls
+
+
+def _read_here(code: int) -> bool:
+    """Whether the line reader reads a character itself: YAML's printable characters
+    (YAML 1.1, 5.1) but those it reads as line breaks (CR, NEL, LS, PS) and the tab,
+    and the line feed, which ends each line."""
+    return (
+        code == 0x0A
+        or 0x20 <= code <= 0x7E
+        or (0xA0 <= code <= 0xD7FF and code not in (0x2028, 0x2029))
+        or 0xE000 <= code <= 0xFFFD
+        or 0x10000 <= code <= 0x10FFFF
+    )
+
+
+def test_the_characters_left_to_yaml_are_all_but_those_read_here() -> None:
+    """``_SPECIAL`` finds every character of Unicode the reader does not read itself,
+    and no other: checked over every code point."""
+    found = plainyaml._SPECIAL
+    wrong = [
+        code for code in range(0x110000) if (found.match(chr(code)) is None) != _read_here(code)
+    ]
+    assert wrong == []
