@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -143,3 +144,17 @@ def index_warnings_are_the_parsers(root: Path, cache: Path) -> dict[str, int]:
     finally:
         index.close()
     return dict(counts)
+
+
+def python_calls(call: Callable[..., Any], *args: Any) -> tuple[Any, list[str]]:
+    """What ``call(*args)`` gives, and the name of every Python function it ran, in order
+    (``call`` itself first when it is one): for tests that a fast path makes no call."""
+    calls: list[str] = []
+    sys.setprofile(
+        lambda frame, event, _: calls.append(frame.f_code.co_name) if event == "call" else None
+    )
+    try:
+        found = call(*args)
+    finally:
+        sys.setprofile(None)
+    return found, calls

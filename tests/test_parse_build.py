@@ -8,7 +8,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from hypothesis import strategies as st
 
 from newscat import parse
 from newscat.model import Article, Problem, attributes_in_order
+from tests.conftest import python_calls
 
 _REQUIRED = ("id", "path", "front_matter")
 _OPTIONAL = [spec for spec in dataclasses.fields(Article) if spec.name not in _REQUIRED]
@@ -166,16 +166,9 @@ def test_without_derivable_warnings_an_article_leaves_out_only_those() -> None:
 def test_the_front_matter_json_is_made_by_the_encoder_itself(monkeypatch: Any) -> None:
     """The parser joins the kept C encoder's pieces itself: no Python call between
     (no ``<lambda>``); without json's C encoder, json's own way gives the same text."""
-    calls: list[str] = []
     data = b"---\ntitle: T\nlayout: post\n---\n"
     parse.parse_article(data, "a.md", "a")  # its layout worked out
-    sys.setprofile(
-        lambda frame, event, _: calls.append(frame.f_code.co_name) if event == "call" else None
-    )
-    try:
-        found = parse.parse_article(data, "a.md", "a")
-    finally:
-        sys.setprofile(None)
+    found, calls = python_calls(parse.parse_article, data, "a.md", "a")
     assert "<lambda>" not in calls
     assert (
         isinstance(found, Article) and found.front_matter_json == '{"title": "T", "layout": "post"}'

@@ -23,6 +23,7 @@ from newscat.dates import normalise_date
 from newscat.fields import DEFAULT_KEYS, FieldKeys, field_keys
 from newscat.model import Article, Problem
 from newscat.store.schema import article_row
+from tests.conftest import python_calls
 
 
 class _Reference(yaml.SafeLoader):
@@ -149,14 +150,7 @@ def test_a_file_is_cut_in_its_parts_without_another_python_call() -> None:
     text = "+++\ntitle = 't'\n+++\n\nbody\n"
     opening = split.opens(text)
     assert opening is not None
-    calls: list[str] = []
-    sys.setprofile(
-        lambda frame, event, _: calls.append(frame.f_code.co_name) if event == "call" else None
-    )
-    try:
-        parts = split.cut(text, opening)
-    finally:
-        sys.setprofile(None)
+    parts, calls = python_calls(split.cut, text, opening)
     assert calls == ["cut"]
     assert parts == split.Parts(True, "title = 't'\n", "body")
     assert parts is not None and type(parts) is split.Parts
@@ -260,24 +254,11 @@ def test_a_file_is_utf16_just_when_its_start_looks_so(
     assert said == (bool(data) and not data.isspace() and parse._utf16(data))
 
 
-def _python_calls(call: Any, *args: Any) -> tuple[Any, list[str]]:
-    """What ``call(*args)`` gives, and the name of every Python function it ran."""
-    calls: list[str] = []
-    sys.setprofile(
-        lambda frame, event, _: calls.append(frame.f_code.co_name) if event == "call" else None
-    )
-    try:
-        found = call(*args)
-    finally:
-        sys.setprofile(None)
-    return found, calls
-
-
 def test_a_catalogue_without_keys_of_its_own_is_read_without_asking_the_abc() -> None:
     """No keys (as for nearly every catalogue) are newscat's own, found without
     ``isinstance(None, FieldKeys)``, which runs the Mapping ABC's Python check."""
     data = b"---\ntitle: T\nurl: https://e.com/a\n---\nbody\n"
-    found, calls = _python_calls(parse.parse_article, data, "2024-01-02-a.md", "a")
+    found, calls = python_calls(parse.parse_article, data, "2024-01-02-a.md", "a")
     assert "__instancecheck__" not in calls
     assert found == parse.parse_article(data, "2024-01-02-a.md", "a", DEFAULT_KEYS)
     assert isinstance(found, Article) and found.date == "2024-01-02T00:00:00Z"
@@ -286,7 +267,7 @@ def test_a_catalogue_without_keys_of_its_own_is_read_without_asking_the_abc() ->
 def test_a_host_is_found_without_another_python_call() -> None:
     """The parser takes the domain of nearly every file from its URL: by a pattern
     compiled once, not ``re.match`` of its text (two Python calls to look it up)."""
-    host, calls = _python_calls(parse._host, "https://www.Example.COM:8080/a?b#c")
+    host, calls = python_calls(parse._host, "https://www.Example.COM:8080/a?b#c")
     assert (host, calls) == ("example.com", ["_host"])
     assert parse._host("ftp://user@files.example.org/x") == "files.example.org"
     assert parse._host("mailto:someone@example.com") is None
@@ -321,7 +302,7 @@ def test_warnings_are_gathered_without_a_generator() -> None:
     come first, then the fields' in order, each kept or left out as ``derivable`` says."""
     plain = b"---\ntitle: T\nlayout: post\n---\nbody\n"
     parse.parse_article(plain, "a.md", "a", None, False)  # its layout worked out
-    found, calls = _python_calls(parse.parse_article, plain, "a.md", "a", None, False)
+    found, calls = python_calls(parse.parse_article, plain, "a.md", "a", None, False)
     assert isinstance(found, Article) and found.warnings == ()
     assert not [name for name in calls if name.startswith(("<genexpr", "<listcomp"))], calls
     both = b"---\n1: one\n'1': two\nurl: nowhere\nquality: 2.5\n---\n"
@@ -470,7 +451,7 @@ def test_a_file_without_a_url_makes_no_call_for_one() -> None:
     nor its host is looked for by a call; the article is what the whole chains give."""
     data = b"---\ntitle: T\nlayout: post\n---\n"
     parse.parse_article(data, "a.md", "a")  # its layout worked out
-    found, calls = _python_calls(parse.parse_article, data, "a.md", "a")
+    found, calls = python_calls(parse.parse_article, data, "a.md", "a")
     assert "_host" not in calls and calls.count("_first") == 1  # the title's
     whole = parse._parse(data, "a.md", "a", DEFAULT_KEYS, by_layout=False)
     assert found == whole and isinstance(found, Article)
@@ -483,7 +464,7 @@ def test_the_next_file_with_the_same_keys_finds_its_plan_without_hashing_them() 
     Python call) for each file; other keys, equal or not, still get their own plan."""
     other = field_keys({"url": ["href"]})
     plan = parse._plan(DEFAULT_KEYS)
-    found, calls = _python_calls(parse._plan, DEFAULT_KEYS)
+    found, calls = python_calls(parse._plan, DEFAULT_KEYS)
     assert found is plan and calls == ["_plan"]
     assert parse._plan(other) is not plan and parse._plan(other).chains.url == ("href",)
     assert parse._plan(field_keys()) is plan is parse._plan(DEFAULT_KEYS)
@@ -506,7 +487,7 @@ def test_a_title_is_read_as_any_text_is(value: Any) -> None:
 def test_the_usual_title_is_read_without_a_call_to_text() -> None:
     data = b"---\ntitle: T\nlayout: post\nurl: https://e.com/a\n---\n"
     parse.parse_article(data, "a.md", "a")  # its layout worked out
-    found, calls = _python_calls(parse.parse_article, data, "a.md", "a")
+    found, calls = python_calls(parse.parse_article, data, "a.md", "a")
     assert isinstance(found, Article) and found.title == "T"
     assert calls.count("_text") == 1  # the url's
 
@@ -519,7 +500,7 @@ def test_a_file_without_a_provider_key_makes_no_call_for_one() -> None:
         (b"---\ntitle: T\nauthor: [Ann, Bob]\n---\n", "Ann, Bob"),
     ):
         parse.parse_article(data, "a.md", "a")  # its layout worked out
-        found, calls = _python_calls(parse.parse_article, data, "a.md", "a")
+        found, calls = python_calls(parse.parse_article, data, "a.md", "a")
         assert ("_read_provider" in calls) == (provider is not None)
         assert found == parse._parse(data, "a.md", "a", DEFAULT_KEYS, by_layout=False)
         assert isinstance(found, Article) and found.provider == provider

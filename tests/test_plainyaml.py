@@ -4,7 +4,6 @@ or steps aside: on generated tricky text, on the real corpus, and through the pa
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ from hypothesis import strategies as st
 
 from newscat import parse, plainyaml, split
 from newscat.model import Article, Problem
+from tests.conftest import python_calls
 
 KEYS = [
     "title", "date", "tags", "external help file", "1", "0x10", "yes", "null", "a.b",
@@ -334,14 +334,7 @@ def test_a_long_flat_value_is_read_without_a_look_up() -> None:
     title = "A title long enough never to be kept among the scalars read"
     front = f"title: {title}\nlayout: post\n"
     first = plainyaml.load(front)  # ("post" kept)
-    calls: list[str] = []
-    sys.setprofile(
-        lambda frame, event, _: calls.append(frame.f_code.co_name) if event == "call" else None
-    )
-    try:
-        again = plainyaml.load(front)
-    finally:
-        sys.setprofile(None)
+    again, calls = python_calls(plainyaml.load, front)
     assert calls == ["load", "_plain_characters", "_flat", "_scalar", "_not_plain"]
     assert again == first == by_lines(front) and title not in plainyaml._SCALARS
 
@@ -363,14 +356,7 @@ def test_flat_front_matter_of_known_values_is_read_without_another_python_call()
     not by a comprehension before; the lines are as the line reader gives them."""
     front = "title: A\ndraft: no\nquality: 58\nonline version:\nlayout: post\n"
     first = plainyaml.load(front)
-    calls: list[str] = []
-    sys.setprofile(
-        lambda frame, event, _: calls.append(frame.f_code.co_name) if event == "call" else None
-    )
-    try:
-        again = plainyaml.load(front)
-    finally:
-        sys.setprofile(None)
+    again, calls = python_calls(plainyaml.load, front)
     assert calls == ["load", "_plain_characters", "_flat"]
     assert again == first == by_lines(front)
     assert again is not None and again[1] == {
@@ -418,28 +404,14 @@ def test_a_plain_scalar_no_resolver_starts_is_a_string(text: str) -> None:
 def test_a_plain_string_no_resolver_starts_is_read_without_plain_tag() -> None:
     """Most titles, names and links start with a character no resolver's form does:
     they are strings without ``plain_tag``'s look-up, which does not keep them."""
-    calls: list[str] = []
-    sys.setprofile(
-        lambda frame, event, _: calls.append(frame.f_code.co_name) if event == "call" else None
-    )
-    try:
-        found = plainyaml._scalar("Get-Item reads a title once")
-    finally:
-        sys.setprofile(None)
+    found, calls = python_calls(plainyaml._scalar, "Get-Item reads a title once")
     assert found == "Get-Item reads a title once"
     assert calls == ["_scalar", "_not_plain"]
     assert "Get-Item reads a title once" not in plainyaml._PLAIN_TAGS
 
 
 def test_a_plain_string_is_read_without_common_value() -> None:
-    calls: list[str] = []
-    sys.setprofile(
-        lambda frame, event, _: calls.append(frame.f_code.co_name) if event == "call" else None
-    )
-    try:
-        found = plainyaml._scalar("A title that is read once")
-    finally:
-        sys.setprofile(None)
+    found, calls = python_calls(plainyaml._scalar, "A title that is read once")
     assert found == "A title that is read once"
     assert "common_value" not in calls
 
