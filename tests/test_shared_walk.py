@@ -168,3 +168,27 @@ def test_each_subtree_is_sized_by_its_files_and_folders(tmp_path: Path) -> None:
     folders = [str(root / name) for name in ("a", "e", "e/deep", "f", "g")]
     assert writes.tree_sizes(conn, folders) == [(3, 1), (6, 2), (6, 2), (3, 1), (0, 0)]
     conn.close()
+
+
+@pytest.mark.parametrize("seek_from", [0, 10**9])  # always seek; never
+def test_folders_gone_are_found_by_seeking_or_by_reading_the_whole_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seek_from: int
+) -> None:
+    monkeypatch.setattr(refresh, "SEEK_FOLDERS_FILES", seek_from)
+    monkeypatch.setattr(forked, "workers", lambda: 1)
+    root, cache = tmp_path / "cat", tmp_path / "cache"
+    for folder in ("a", "a b", "a-b", "a/b", "a0", "é", "z/y/x"):
+        write_article(root, f"{folder}/1.md", "Body.", title=folder, date="2024-01-02")
+    report(root, cache)
+    (database,) = cache.glob("*.sqlite3")
+    with sqlite3.connect(database) as conn:
+        every = sorted(row[0] for row in conn.execute("SELECT DISTINCT dir FROM files"))
+        assert len(every) == 7
+        assert writes.stored_folders(conn, seek=True) == every
+        assert sorted(writes.stored_folders(conn, seek=False)) == every
+    conn.close()
+    for folder in ("a b", "a/b", "z/y/x"):
+        shutil.rmtree(root / folder)
+    found = report(root, cache)
+    removed = sorted(item["id"] for item in found["removed"])  # type: ignore[attr-defined]
+    assert removed == ["a b/1", "a/b/1", "z/y/x/1"]
