@@ -11,7 +11,7 @@ import os
 import shlex
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -98,9 +98,12 @@ class App:
         summary: bool = True,
         watched: bool = True,
         all_names: bool = False,
+        ahead: Callable[[Index], None] | None = None,
     ) -> tuple[Index, RefreshReport]:
         """Open the index, refresh it, and say on stderr how many files were skipped
         (``all_names``: the report names every file, not only the first thousands).
+        ``ahead`` reads the index while the refresh walks a large catalogue
+        (``Index.refresh``); the report's ``read_ahead`` says whether that stands.
 
         While a healthy watcher (``index --watch``) holds the index, and it has caught up
         with every change made before this call, the refresh is skipped (``watched``).
@@ -119,7 +122,7 @@ class App:
             if watched and not rebuild and _watcher_caught_up(index):
                 report = index.unchanged()
             else:
-                report = index.refresh(update, rebuild, all_names)
+                report = index.refresh(update, rebuild, all_names, ahead)
             if self.fulltext:
                 index.ensure_fulltext(progress=update)
         finally:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import itertools
 import os
 import sys
 import time
@@ -20,7 +21,7 @@ from newscat import __version__
 from newscat.commands import browsing, caching, checking, configuring, exporting, stories, views
 from newscat.commands.common import (
     Delivery,
-    compile_for,
+    compile_ahead,
     computed_for,
     default_format,
     emit,
@@ -57,7 +58,7 @@ from newscat.settings import DEFAULT_LIMIT as TERMINAL_LIMIT
 from newscat.text import inert
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
 
     from rich.table import Table
     from typing_extensions import Unpack
@@ -232,7 +233,15 @@ def list_command(**opts: Unpack[ListOptions]) -> None:
     if opts["all_"] and opts["limit"] is not None:
         raise UsageError("-n/--limit and -a/--all cannot be used together")
     query = query_from(opts)
-    compiled, index = compile_for(app, query)
+    # A table and a template are for people: on a terminal, the first rows, paged.
+    for_people = fmt in ("table", "template")
+    limit = query.limit
+    shortened = limit is None and not opts["all_"] and terminal and for_people
+    if shortened:
+        limit = _terminal_limit(app)
+    listing = _Listing(app, fmt, limit, query.offset, query.filters.match, opts)
+    plain = not opts["collapse"] and not opts["count"]
+    compiled, index, ahead = compile_ahead(app, query, listing.ahead if plain else None)
     more = None
     if opts["collapse"]:
         compiled, more = _collapsed(index, compiled, fmt)
@@ -240,16 +249,9 @@ def list_command(**opts: Unpack[ListOptions]) -> None:
     if opts["count"]:
         _count_only(app, index, compiled, query, opts)
         return
-    # A table and a template are for people: on a terminal, the first rows, paged.
-    for_people = fmt in ("table", "template")
-    limit = query.limit
-    shortened = limit is None and not opts["all_"] and terminal and for_people
-    if shortened:
-        limit = _terminal_limit(app)
-    spec = _list_spec(app, index, fmt, query.filters.match, more, opts)
+    spec, found = ahead if ahead is not None else listing.read(compiled, index, more)
     template = spec.template
-    reads = _reads(fmt, spec.fields, bool(opts["collapse"]))
-    articles = delivery.track(compiled.select(index, limit, query.offset, *reads))
+    articles = delivery.track(found)
     with paged(app) if for_people else contextlib.nullcontext():
         writer = write_template if template is not None else WRITERS[fmt]
         count = emit(lambda out: writer(out, articles, spec))
@@ -264,6 +266,49 @@ def list_command(**opts: Unpack[ListOptions]) -> None:
             if total > query.offset + count:
                 note(app, _more_to_see(query.offset, count, total))
     fail_if_empty(opts, count)
+
+
+#: A listing read ahead (``_Listing.ahead``) holds at most this many articles; one
+#: longer is read again after the refresh, one article at a time as it is written.
+AHEAD_ROWS = 10_000
+
+
+class _TooLong(Exception):
+    """A listing too long to hold while the refresh runs."""
+
+
+class _Listing:
+    """How ``list`` reads its articles: after the refresh, or ahead, while the refresh
+    walks a large catalogue (``compile_ahead``)."""
+
+    def __init__(
+        self,
+        app: App,
+        fmt: str,
+        limit: int | None,
+        offset: int,
+        match: str | None,
+        opts: ListOptions,
+    ) -> None:
+        self.app, self.fmt, self.limit, self.offset = app, fmt, limit, offset
+        self.match, self.opts = match, opts
+
+    def read(
+        self, compiled: Compiled, index: Index, more: PerArticle | None = None
+    ) -> tuple[OutputSpec, Iterator[Article]]:
+        """What is written, and the articles (a lazy cursor)."""
+        spec = _list_spec(self.app, index, self.fmt, self.match, more, self.opts)
+        reads = _reads(self.fmt, spec.fields, bool(self.opts["collapse"]))
+        return spec, compiled.select(index, self.limit, self.offset, *reads)
+
+    def ahead(self, compiled: Compiled, index: Index) -> tuple[OutputSpec, Iterator[Article]]:
+        """``read``, the articles held in memory (``_TooLong`` past ``AHEAD_ROWS``)."""
+        spec, articles = self.read(compiled, index)
+        with contextlib.closing(articles):  # type: ignore[type-var]
+            held = list(itertools.islice(articles, AHEAD_ROWS + 1))
+        if len(held) > AHEAD_ROWS:
+            raise _TooLong
+        return spec, iter(held)
 
 
 def _reads(fmt: str, fields: Sequence[str] | None, collapse: bool) -> tuple[bool, bool, bool]:

@@ -109,6 +109,9 @@ class RefreshReport:
     names: tuple[tuple[str, str, str], ...] = ()
     #: False when ``names`` holds only the first ``NAMES_KEPT`` (the counts are whole).
     names_complete: bool = True
+    #: Whether the source's ``meanwhile`` ran and read the index as this refresh leaves
+    #: it: the walk found nothing to change, and no other process wrote while it ran.
+    read_ahead: bool = False
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,10 @@ class Source:
     #: its own, once its rows are committed and while it builds its indexes (``None``:
     #: the fill builds them before it commits). It is given the fill's report.
     alongside: Callable[[RefreshReport], None] | None = None
+    #: The caller's reading of the index, run in this process while forked copies of it
+    #: walk a large catalogue (the core it would wait on is busy then, not idle after);
+    #: it must only read. What it read stands when the report's ``read_ahead`` is true.
+    meanwhile: Callable[[], None] | None = None
 
 
 def refresh(
@@ -268,6 +275,7 @@ class _Refresh:
         self.fulltext = False  # whether this refresh keeps the full-text index
         #: Whether a first fill may commit its rows before it builds its indexes.
         self.indexes_after = False
+        self.meanwhile_ran = False  # the source's ``meanwhile``
 
     def run(self, progress: Progress | None, rebuild: bool, in_memory: bool) -> RefreshReport:
         started = time.perf_counter()
@@ -287,7 +295,7 @@ class _Refresh:
         if filling and not plan.files:  # nothing found by name: look properly, for problems
             plan = self._plan(problems)
         if not rebuild and not plan.changes and writes.walk_problem_count(conn) == len(problems):
-            return RefreshReport(unchanged=plan.files, problems=problem_count(conn))
+            return self._unchanged(plan, seen)
         # Filling an empty index writes every page once: without the write-ahead log
         # that is one write instead of two (log, then checkpoint). A rollback journal
         # keeps it atomic; other processes wait for it as they would for the lock.
@@ -318,6 +326,16 @@ class _Refresh:
             seconds=time.perf_counter() - started,
             names=report.names,
             names_complete=report.names_complete,
+        )
+
+    def _unchanged(self, plan: _Plan, seen: int) -> RefreshReport:
+        """The report of a refresh with nothing to change. What the source's ``meanwhile``
+        read stands when no other connection committed since ``seen``, before the walk:
+        the walk's stamps and what it read are then of the index as it is now."""
+        conn = self.conn
+        read_ahead = self.meanwhile_ran and writes.data_version(conn) == seen
+        return RefreshReport(
+            unchanged=plan.files, problems=problem_count(conn), read_ahead=read_ahead
         )
 
     def _indexes_alongside(self, report: RefreshReport) -> None:
@@ -463,13 +481,20 @@ class _Refresh:
         self, shares: list[list[Start]], seen: set[tuple[int, int]], selection: Selection | None
     ) -> list[list[_Look]] | None:
         """Each share's looks, the first share walked here and the others in forked
-        copies; None when a copy failed or two shares met the same folder."""
+        copies; None when a copy failed or two shares met the same folder. With the
+        source's ``meanwhile``, every share is walked in a copy while this process runs
+        it: three processes on two cores, which the system keeps both busy."""
+        meanwhile = self.source.meanwhile
+        here = shares[:1] if meanwhile is None else []
         children: list[forked.Child[tuple[list[_Look], set[tuple[int, int]]]]] = []
         try:
-            for share in shares[1:]:
+            for share in shares[len(here) :]:
                 children.append(forked.Child(partial(self._copy_looks, share, seen, selection)))
             results: list[tuple[list[_Look], set[tuple[int, int]]] | None]
-            results = [self._looks(shares[0], set(seen), selection)]
+            results = [self._looks(share, set(seen), selection) for share in here]
+            if meanwhile is not None:
+                meanwhile()
+                self.meanwhile_ran = True
             results += [child.result() for child in children]
         finally:
             for child in children:

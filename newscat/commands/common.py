@@ -67,6 +67,7 @@ def default_format(given: str | None, pipe: str = "tsv") -> str:
 
 
 Row = TypeVar("Row")
+T = TypeVar("T")
 
 
 def show_rows(
@@ -162,6 +163,16 @@ def compile_for(app: App, query: Query) -> tuple[Compiled, Index]:
     a field that is not built in: then the index is opened first, so that every
     front-matter key the catalogue holds can be checked.
     """
+    compiled, index, _ = compile_ahead(app, query, None)
+    return compiled, index
+
+
+def compile_ahead(
+    app: App, query: Query, read: Callable[[Compiled, Index], T] | None
+) -> tuple[Compiled, Index, T | None]:
+    """``compile_for``, and what ``read`` gives for the query and the index, read
+    while the refresh's forked copies walk a large catalogue (``Index.refresh``),
+    when that stands; else None: the caller reads after the refresh."""
     # start-up time: loaded only when the command runs
     from newscat.query import compile_query, known_paths
 
@@ -169,8 +180,12 @@ def compile_for(app: App, query: Query) -> tuple[Compiled, Index]:
         compiled = compile_query(query, _needs_catalogue)
     except _CatalogueNeeded:
         index = app.open()[0]
-        return compile_query(query, known_paths(index)), index
-    return compiled, app.open()[0]
+        return compile_query(query, known_paths(index)), index, None
+    if read is None:
+        return compiled, app.open()[0], None
+    found: list[T] = []
+    index, report = app.open(ahead=lambda index: found.append(read(compiled, index)))
+    return compiled, index, found[0] if report.read_ahead and found else None
 
 
 class _CatalogueNeeded(Exception):

@@ -14,7 +14,7 @@ import math
 import os
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -118,6 +118,10 @@ def database_name(roots: Sequence[str], exclusions: Exclusions | None = None) ->
     return f"catalog-{hashlib.sha256(key).hexdigest()[:16]}.sqlite3"
 
 
+class _WritingAhead(Exception):
+    """Reading ahead met something to build first (see ``Index.refresh``)."""
+
+
 class Index:
     """An open index over a set of catalogue roots."""
 
@@ -144,6 +148,8 @@ class Index:
         #: What recording the arrivals beside a first fill's index build gave
         #: (``_arrivals_beside``): its result in a tuple, or its error.
         self._beside: tuple[tuple[str, str | None] | None] | Exception | None = None
+        #: The caller's reading ahead (``refresh``) runs now: nothing may be written.
+        self._reading_ahead = False
 
     # --- opening --------------------------------------------------------------------------
 
@@ -213,7 +219,11 @@ class Index:
     # --- refresh --------------------------------------------------------------------------
 
     def refresh(
-        self, progress: Progress | None = None, rebuild: bool = False, all_names: bool = False
+        self,
+        progress: Progress | None = None,
+        rebuild: bool = False,
+        all_names: bool = False,
+        ahead: Callable[[Index], None] | None = None,
     ) -> RefreshReport:
         """Bring the index up to date with the files.
 
@@ -222,15 +232,37 @@ class Index:
         the previous index and the next run with room repairs it; this run says why
         once through ``warn`` and indexes in memory instead. A database found
         corrupt on the way is removed, to be rebuilt next time.
+
+        ``ahead`` reads the index while forked copies walk a large catalogue (see
+        ``Source.meanwhile``); the report's ``read_ahead`` says whether what it read
+        stands. It may only read: should it need to write (the stories or the
+        full-text index built on first use), or fail in any way, it stops there and
+        what it read does not stand.
         """
+        done: list[bool] = []
+        meanwhile = None if ahead is None else lambda: done.append(self._read_ahead(ahead))
         try:
-            report = self._refresh(progress, rebuild, all_names)
+            report = self._refresh(progress, rebuild, all_names, meanwhile)
             self._check_still_there()
         except sqlite3.Error as exc:
             self._to_memory(exc)
+            done.clear()
             report = self._refresh(progress, rebuild, all_names)
-        self._record_arrivals(report)
+        recorded = self._record_arrivals(report)
+        if report.read_ahead and (recorded or done != [True]):
+            report = replace(report, read_ahead=False)
         return report
+
+    def _read_ahead(self, ahead: Callable[[Index], None]) -> bool:
+        """Run ``ahead`` on this index, writing nothing; whether it ran to its end."""
+        self._reading_ahead = True
+        try:
+            ahead(self)
+        except Exception:  # the command reads again after the refresh, and says why there
+            return False
+        finally:
+            self._reading_ahead = False
+        return True
 
     def _to_memory(self, exc: sqlite3.Error) -> None:
         """Say once why the index file cannot be used or written, and go on with an empty
@@ -254,6 +286,8 @@ class Index:
         """Run what a command builds when it first needs it (the stories, the full-text
         index); when the file cannot be written, the index moves to memory (read again
         there, said once) and is built there."""
+        if self._reading_ahead:
+            raise _WritingAhead
         try:
             build()
         except sqlite3.Error as exc:
@@ -261,7 +295,7 @@ class Index:
             self._refresh(None, False)
             build()
 
-    def _record_arrivals(self, report: RefreshReport) -> None:
+    def _record_arrivals(self, report: RefreshReport) -> bool:
         """Give new articles their arrival time in the state database.
 
         Only after a refresh that added or changed files, or when this index last
@@ -273,6 +307,7 @@ class Index:
         after the other, so one transaction for both could keep the note and lose the
         arrivals. When the index cannot take the note (a full disk), the next refresh
         records again, which adds nothing twice: nothing is lost, and nothing is said.
+        Whether any arrival was (or may have been) recorded.
         """
         beside, self._beside = self._beside, None
         try:
@@ -281,9 +316,9 @@ class Index:
             recorded = self._record(report) if beside is None else beside[0]
         except sqlite3.Error as exc:
             self.warn(f"cannot record arrival times in the state database ({exc})")
-            return
+            return True
         if recorded is None:
-            return
+            return False
         token, pending = recorded
         try:
             with write_transaction(self.conn):
@@ -296,6 +331,7 @@ class Index:
         except sqlite3.Error as exc:
             if is_bug(exc):
                 raise
+        return True
 
     def _record(
         self, report: RefreshReport, conn: sqlite3.Connection | None = None
@@ -399,13 +435,17 @@ class Index:
         )
 
     def _refresh(
-        self, progress: Progress | None, rebuild: bool, all_names: bool = False
+        self,
+        progress: Progress | None,
+        rebuild: bool,
+        all_names: bool = False,
+        meanwhile: Callable[[], None] | None = None,
     ) -> RefreshReport:
         """Bring the index up to date with the files, in the database as it is."""
         in_memory = self.location == ":memory:"
         kept = self.state_kept and self.state is not None and not in_memory
         beside = self._arrivals_beside if kept else None
-        source = Source(self.roots, self.exclusions, self.max_size, self.warn, beside)
+        source = Source(self.roots, self.exclusions, self.max_size, self.warn, beside, meanwhile)
         self._beside = None
         return refresh(self.conn, source, progress, rebuild, in_memory, all_names)
 
