@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import io
 import itertools
 import os
 import sys
@@ -58,13 +59,14 @@ from newscat.settings import DEFAULT_LIMIT as TERMINAL_LIMIT
 from newscat.text import inert
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable, Iterable, Iterator
+    from typing import IO
 
     from rich.table import Table
     from typing_extensions import Unpack
 
     from newscat.app import App
-    from newscat.export import OutputSpec
+    from newscat.export import OutputSpec, Writer
     from newscat.fields import FieldRow
     from newscat.model import Article
     from newscat.query import Compiled, Query
@@ -249,11 +251,13 @@ def list_command(**opts: Unpack[ListOptions]) -> None:
     if opts["count"]:
         _count_only(app, index, compiled, query, opts)
         return
-    spec, found = ahead if ahead is not None else listing.read(compiled, index, more)
+    spec, found, text = ahead or (*listing.read(compiled, index, more), None)
     template = spec.template
     articles = delivery.track(found)
     with paged(app) if for_people else contextlib.nullcontext():
         writer = write_template if template is not None else WRITERS[fmt]
+        if text is not None:  # written while the walk ran
+            writer = _written(text)
         count = emit(lambda out: writer(out, articles, spec))
     delivery.done()
     if count == 0:
@@ -271,6 +275,9 @@ def list_command(**opts: Unpack[ListOptions]) -> None:
 #: A listing read ahead (``_Listing.ahead``) holds at most this many articles; one
 #: longer is read again after the refresh, one article at a time as it is written.
 AHEAD_ROWS = 10_000
+#: The formats a listing read ahead is also written ahead in (one short line an
+#: article, kept in memory until the walk is done).
+WRITTEN_AHEAD = ("tsv", "csv", "markdown", "ids")
 
 
 class _TooLong(Exception):
@@ -301,14 +308,34 @@ class _Listing:
         reads = _reads(self.fmt, spec.fields, bool(self.opts["collapse"]))
         return spec, compiled.select(index, self.limit, self.offset, *reads)
 
-    def ahead(self, compiled: Compiled, index: Index) -> tuple[OutputSpec, Iterator[Article]]:
-        """``read``, the articles held in memory (``_TooLong`` past ``AHEAD_ROWS``)."""
+    def ahead(
+        self, compiled: Compiled, index: Index
+    ) -> tuple[OutputSpec, Iterator[Article], str | None]:
+        """``read``, the articles held in memory (``_TooLong`` past ``AHEAD_ROWS``), and
+        in ``WRITTEN_AHEAD`` formats what is written of them."""
+        # start-up time: loaded only when the command runs
+        from newscat.export import WRITERS
+
         spec, articles = self.read(compiled, index)
         with contextlib.closing(articles):  # type: ignore[type-var]
             held = list(itertools.islice(articles, AHEAD_ROWS + 1))
         if len(held) > AHEAD_ROWS:
             raise _TooLong
-        return spec, iter(held)
+        if self.fmt not in WRITTEN_AHEAD or spec.template is not None:
+            return spec, iter(held), None
+        text = io.StringIO()
+        WRITERS[self.fmt](text, held, spec)
+        return spec, iter(held), text.getvalue()
+
+
+def _written(text: str) -> Writer:
+    """A writer of what was written ahead (``_Listing.ahead``) for these articles."""
+
+    def write(out: IO[str], articles: Iterable[Article], spec: OutputSpec) -> int:
+        out.write(text)
+        return sum(1 for _ in articles)  # each one goes out (seen marks)
+
+    return write
 
 
 def _reads(fmt: str, fields: Sequence[str] | None, collapse: bool) -> tuple[bool, bool, bool]:

@@ -73,7 +73,15 @@ def test_an_unchanged_catalogue_is_listed_from_what_was_read_during_the_walk(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reads: list[bool]
 ) -> None:
     root, cache = indexed(tmp_path)
-    for args in (["-f", "csv"], ["-n", "2", "-F", "id,title,date"], ["-f", "json", "-t", "x"]):
+    for args in (
+        ["-f", "csv"],
+        ["-n", "2", "-F", "id,title,date"],
+        ["-f", "json", "-t", "x"],
+        ["-f", "ids", "-s", "id"],
+        ["-f", "markdown", "-F", "ref,title"],
+        ["--template", "{date:%Y} {title}"],
+        ["-f", "jsonl", "-n", "3"],
+    ):
         expected = serial(monkeypatch, partial(run, "list", *args, *where(root, cache)))
         reads.clear()
         assert outcome(run("list", *args, *where(root, cache))) == outcome(expected)
@@ -186,3 +194,17 @@ def test_a_mistake_met_while_reading_ahead_is_said_once_after_the_refresh(
     expected = serial(monkeypatch, lambda: run(*args))
     assert expected.exit_code == 2 and expected.stderr.count("\n") == 1
     assert outcome(run(*args)) == outcome(expected)
+
+
+def test_articles_written_ahead_are_marked_seen_once_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reads: list[bool]
+) -> None:
+    root, cache = indexed(tmp_path)
+    monkeypatch.setenv("NEWSCAT_STATE_DIR", str(tmp_path / "state"))
+    first = run("list", "--unseen", "me", "-f", "csv", "-n", "5", *where(root, cache))
+    assert (first.exit_code, first.stderr, first.stdout.count("\n")) == (0, "", 6)
+    again = run("list", "--unseen", "me", "-f", "csv", *where(root, cache))
+    assert (again.exit_code, again.stderr, again.stdout.count("\n")) == (0, "", 8)
+    assert set(first.stdout.splitlines()[1:]).isdisjoint(again.stdout.splitlines()[1:])
+    assert run("list", "--unseen", "me", "-f", "ids", *where(root, cache)).stdout == ""
+    assert reads == [True, True, True]
