@@ -75,12 +75,12 @@ def test_an_unchanged_catalogue_is_listed_from_what_was_read_during_the_walk(
     root, cache = indexed(tmp_path)
     for args in (
         ["-f", "csv"],
-        ["-n", "2", "-F", "id,title,date"],
+        ["-n", "200", "-F", "id,title,date"],
         ["-f", "json", "-t", "x"],
         ["-f", "ids", "-s", "id"],
         ["-f", "markdown", "-F", "ref,title"],
         ["--template", "{date:%Y} {title}"],
-        ["-f", "jsonl", "-n", "3"],
+        ["-f", "jsonl", "-n", "300"],
     ):
         expected = serial(monkeypatch, partial(run, "list", *args, *where(root, cache)))
         reads.clear()
@@ -201,6 +201,7 @@ def test_articles_written_ahead_are_marked_seen_once_written(
 ) -> None:
     root, cache = indexed(tmp_path)
     monkeypatch.setenv("NEWSCAT_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setattr(cli, "SHORT_LISTING", 2)  # -n 5 is read ahead
     first = run("list", "--unseen", "me", "-f", "csv", "-n", "5", *where(root, cache))
     assert (first.exit_code, first.stderr, first.stdout.count("\n")) == (0, "", 6)
     again = run("list", "--unseen", "me", "-f", "csv", *where(root, cache))
@@ -208,3 +209,19 @@ def test_articles_written_ahead_are_marked_seen_once_written(
     assert set(first.stdout.splitlines()[1:]).isdisjoint(again.stdout.splitlines()[1:])
     assert run("list", "--unseen", "me", "-f", "ids", *where(root, cache)).stdout == ""
     assert reads == [True, True, True]
+
+
+def test_a_short_listing_is_read_after_the_refresh(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reads: list[bool]
+) -> None:
+    """Its query is quick: the walk keeps this process and one forked copy."""
+    root, cache = indexed(tmp_path)
+    args = ("list", "-n", "3", "-F", "id,title", *where(root, cache))
+    expected = serial(monkeypatch, lambda: run(*args))
+    reads.clear()
+    assert outcome(run(*args)) == outcome(expected)
+    assert reads == [False]
+    monkeypatch.setattr(cli, "SHORT_LISTING", 2)
+    reads.clear()
+    assert outcome(run(*args)) == outcome(expected)
+    assert reads == [True]
