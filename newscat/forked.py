@@ -13,7 +13,7 @@ import os
 import pickle
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -73,6 +73,43 @@ class Child(Generic[T]):
         with contextlib.suppress(OSError):
             os.close(self._read_end)
         self.pid = 0
+
+
+class Tickets:
+    """The numbers of a list of jobs, each handed out once to whichever process asks
+    first, this one or its forked copies: the faster process takes more of the work.
+
+    The numbers wait in a pipe, four bytes each, written whole before any copy is made;
+    every read takes four, so no two readers split one. ``Tickets.of`` gives None where
+    the pipe cannot hold them all at once (the caller shares the work another way)."""
+
+    def __init__(self, read_end: int) -> None:
+        self._read_end = read_end
+
+    @classmethod
+    def of(cls, numbers: Sequence[int]) -> Tickets | None:
+        data = b"".join(number.to_bytes(4, "little") for number in numbers)
+        read_end, write_end = os.pipe()
+        try:
+            os.set_blocking(write_end, False)  # a pipe smaller than the data: no wait
+            written = os.write(write_end, data) if data else 0
+        except OSError:
+            written = -1
+        finally:
+            os.close(write_end)
+        if written != len(data):
+            os.close(read_end)
+            return None
+        return cls(read_end)
+
+    def take(self) -> int | None:
+        """The next number, or None when all are taken."""
+        data = os.read(self._read_end, 4)
+        return int.from_bytes(data, "little") if data else None
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            os.close(self._read_end)
 
 
 def _serve(work: Callable[[], object], write_end: int) -> None:

@@ -90,9 +90,11 @@ def serial_and_shared(
     return reports[serial], reports[shared]
 
 
+@pytest.mark.parametrize("few_folders", [512, 0])  # weighed by folders; by files
 def test_a_shared_walk_gives_the_serial_walks_report_in_its_order(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, children: list[int]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, children: list[int], few_folders: int
 ) -> None:
+    monkeypatch.setattr(refresh, "FEW_FOLDERS", few_folders)
     serial, shared = serial_and_shared(tmp_path, monkeypatch, children)
     assert shared == serial
     first, changed, unchanged = shared
@@ -147,10 +149,61 @@ def test_a_share_that_fails_sends_the_refresh_back_to_the_serial_walk(
     assert len(children) >= 2
 
 
-def test_shares_are_even_by_files_and_keep_the_walk_order() -> None:
-    assert refresh._shares([5, 1, 1, 1, 4], 2) == [[0, 2], [1, 3, 4]]
-    assert refresh._shares([1, 1], 4) == [[0], [1]]
-    assert refresh._shares([3, 0, 2], 1) == [[0, 1, 2]]
+def test_each_ticket_is_taken_once_by_one_of_the_processes() -> None:
+    """The starts of a shared walk are handed out as tickets: each goes to exactly one
+    process, this one or a forked copy, and each process takes them in their order."""
+    tickets = forked.Tickets.of(range(999, -1, -1))
+    assert tickets is not None
+
+    def take_all() -> list[int]:
+        assert tickets is not None
+        taken = []
+        while (number := tickets.take()) is not None:
+            taken.append(number)
+        return taken
+
+    copies = [forked.Child(take_all) for _ in range(2)]
+    taken = [take_all(), *(copy.result() for copy in copies)]
+    tickets.close()
+    assert all(each is not None and each == sorted(each, reverse=True) for each in taken)
+    assert sorted(number for each in taken if each for number in each) == list(range(1000))
+
+
+def test_tickets_a_pipe_cannot_hold_at_once_are_not_handed_out() -> None:
+    """Four bytes a ticket: four mebibytes are more than a pipe holds by default, and
+    the tickets are written before any process reads them; the walk is not shared."""
+    assert forked.Tickets.of(range(1 << 20)) is None
+    empty = forked.Tickets.of([])
+    assert empty is not None and empty.take() is None
+    empty.close()
+
+
+@pytest.mark.parametrize(
+    ("few_folders", "costs"),
+    # a, b, c, d, e, f: the stored folders under each; or files + 4 per folder
+    [(512, [1, 1, 1, 1, 2, 1]), (8, [1, 1, 1, 1, 2, 1]), (7, [7, 7, 7, 7, 14, 7])],
+)
+def test_the_largest_starts_of_a_shared_walk_are_taken_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, few_folders: int, costs: list[int]
+) -> None:
+    """What a start of the walk is weighed by: where the index has few folders, how
+    many lie under it (a seek each); else its files and folders, counted."""
+    from newscat.store.index import Index
+
+    root = tmp_path / "cat"
+    build(root)  # 7 folders holding files (e/deep and e/deep/er under e), and the root
+    monkeypatch.setattr(refresh, "FEW_FOLDERS", few_folders)
+    monkeypatch.setattr(refresh, "SHARED_WALK_FILES", 0)
+    index = Index.open([str(root)], tmp_path / "cache")
+    index.refresh()
+    source = refresh.Source(index.roots, index.exclusions, index.max_size, index.warn)
+    walk = refresh._Refresh(index.conn, source)
+    folders = [str(root / name) for name in ("a", "b", "c", "d", "e", "f")]
+    assert walk._costs(folders) == costs
+    # 21 files under them: fewer than 22 are not shared, when they are counted
+    monkeypatch.setattr(refresh, "SHARED_WALK_FILES", 22)
+    assert walk._costs(folders) == (costs if few_folders >= 8 else None)
+    index.close()
 
 
 def test_each_subtree_is_sized_by_its_files_and_folders(tmp_path: Path) -> None:

@@ -126,6 +126,13 @@ def stored_folders(conn: sqlite3.Connection, seek: bool = False) -> list[str]:
     return [row[0] for row in conn.execute(sql).fetchall()]
 
 
+def few_folders(conn: sqlite3.Connection, most: int) -> list[str] | None:
+    """Every folder that holds a stored file, in order, found by seeking (see
+    ``stored_folders``); None when there are more than ``most``."""
+    found = conn.execute(f"{_FOLDER_SEEKS} LIMIT ?", (most + 1,)).fetchall()
+    return None if len(found) > most else [row[0] for row in found]
+
+
 def folder_paths(conn: sqlite3.Connection, folder: str) -> list[str]:
     gone = conn.execute("SELECT path FROM files WHERE dir = ?", (folder,))
     return [row[0] for row in gone.fetchall()]
