@@ -42,6 +42,8 @@ def paging_off(ctx: click.Context | None) -> bool:
 
 @dataclass
 class App:
+    """What every command starts from: the catalogue's roots, its cache, the options."""
+
     roots: list[str]
     cache_dir: Path | None  # None: in memory
     color: str = "auto"

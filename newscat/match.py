@@ -45,6 +45,8 @@ class MatchError(UsageError):
 
 @dataclass(frozen=True)
 class _Token:
+    """A token of a ``-m`` search: a term, an operator or a parenthesis."""
+
     kind: str  # "term", "op", "lparen", "rparen", "end"
     text: str
     start: int

@@ -705,6 +705,8 @@ def _position(exc: yaml.MarkedYAMLError) -> tuple[int | None, int | None]:
 
 @dataclass
 class _Shape:
+    """The size of a YAML document's nodes, as ``_shape`` measures them."""
+
     size: int = 0  # nodes once every alias is expanded (stops counting past the bound)
     text: int = 0  # characters of their scalars, the same way
     depth: int = 0  # deepest nesting of collections

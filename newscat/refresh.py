@@ -166,6 +166,8 @@ def stored_fingerprint(conn: sqlite3.Connection) -> str:
 
 @dataclass
 class _Plan:
+    """What the first look found: the changes (when few enough to keep), and counts."""
+
     items: list[_Change] | None  # None: more than PLAN_LIMIT, not kept
     changes: int
     reads: int
@@ -174,6 +176,8 @@ class _Plan:
 
 @dataclass
 class _Tally:
+    """How many files a walk found."""
+
     files: int = 0
 
 

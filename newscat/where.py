@@ -94,16 +94,22 @@ class Check:
 
 @dataclass(frozen=True)
 class CNot:
+    """``NOT operand``, checked."""
+
     operand: Checked
 
 
 @dataclass(frozen=True)
 class CAnd:
+    """``a AND b AND ...``, checked."""
+
     items: tuple[Checked, ...]
 
 
 @dataclass(frozen=True)
 class COr:
+    """``a OR b OR ...``, checked."""
+
     items: tuple[Checked, ...]
 
 

@@ -50,6 +50,8 @@ TokenKind = Literal["word", "string", "op", "lparen", "rparen", "comma", "end"]
 
 @dataclass(frozen=True)
 class Token:
+    """A token of a ``-w`` expression, where it starts and ends."""
+
     kind: TokenKind
     text: str  # as written
     value: str  # strings unquoted; words as written
@@ -161,16 +163,22 @@ class Pred:
 
 @dataclass(frozen=True)
 class Not:
+    """``NOT operand``."""
+
     operand: Node
 
 
 @dataclass(frozen=True)
 class And:
+    """``a AND b AND ...``."""
+
     items: tuple[Node, ...]
 
 
 @dataclass(frozen=True)
 class Or:
+    """``a OR b OR ...``."""
+
     items: tuple[Node, ...]
 
 

@@ -21,6 +21,8 @@ STORY_FIELDS = (
 
 @dataclass(frozen=True)
 class Member:
+    """An article of a story, as the stories report shows it."""
+
     id: str
     date: str | None
     provider: str | None
