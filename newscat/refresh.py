@@ -502,7 +502,7 @@ class _Refresh:
     ) -> list[_Look] | None:
         """The look from each of ``starts``, walked by this process and forked copies of
         it, each taking the next start (in ``order``) as it finishes the one before;
-        None when a copy failed or two of them met the same folder. With the source's
+        None when a copy failed or two starts met the same folder. With the source's
         ``meanwhile``, only the copies walk while this process runs it: three processes
         on two cores, which the system keeps both busy."""
         meanwhile = self.source.meanwhile
@@ -511,12 +511,12 @@ class _Refresh:
             return None
         copies = min(forked.workers(), MAX_WALKERS, len(starts)) - (meanwhile is None)
         walk = partial(self._copy_looks, starts, tickets, seen, selection)
-        children: list[forked.Child[tuple[dict[int, _Look], set[tuple[int, int]]]]] = []
-        results: list[tuple[dict[int, _Look], set[tuple[int, int]]] | None] = []
+        children: list[forked.Child[dict[int, tuple[_Look, set[tuple[int, int]]]]]] = []
+        results: list[dict[int, tuple[_Look, set[tuple[int, int]]]] | None] = []
         try:
             children += [forked.Child(walk) for _ in range(copies)]
             if meanwhile is None:
-                results.append(self._looks(starts, tickets, set(seen), selection))
+                results.append(self._looks(starts, tickets, seen, selection))
             else:
                 meanwhile()
                 self.meanwhile_ran = True
@@ -525,14 +525,19 @@ class _Refresh:
             tickets.close()
             for child in children:
                 child.stop()
-        looks: dict[int, _Look] = {}
-        met: set[tuple[int, int]] = set()
+        looks: dict[int, tuple[_Look, set[tuple[int, int]]]] = {}
         for result in results:
-            if result is None or not met.isdisjoint(result[1]):
+            if result is None:
                 return None
-            met |= result[1]
-            looks.update(result[0])
-        return [looks[i] for i in range(len(starts))] if len(looks) == len(starts) else None
+            looks.update(result)
+        if len(looks) != len(starts):
+            return None
+        met: set[tuple[int, int]] = set()
+        for _, folders in looks.values():  # two starts that meet one folder: not shared
+            if not met.isdisjoint(folders):
+                return None
+            met |= folders
+        return [looks[i][0] for i in range(len(starts))]
 
     def _copy_looks(
         self,
@@ -540,7 +545,7 @@ class _Refresh:
         tickets: forked.Tickets,
         seen: set[tuple[int, int]],
         selection: Selection | None,
-    ) -> tuple[dict[int, _Look], set[tuple[int, int]]]:
+    ) -> dict[int, tuple[_Look, set[tuple[int, int]]]]:
         """``_looks`` in a forked copy, with a connection of its own."""
         conn = writes.reopened(self.conn)
         if conn is None:
@@ -554,18 +559,19 @@ class _Refresh:
         tickets: forked.Tickets,
         seen: set[tuple[int, int]],
         selection: Selection | None,
-    ) -> tuple[dict[int, _Look], set[tuple[int, int]]]:
-        """What walking from each start whose number this process took found, by
-        number, and the folders (device, inode) met that ``seen`` did not hold."""
-        before = set(seen)
+    ) -> dict[int, tuple[_Look, set[tuple[int, int]]]]:
+        """By number, for each start this process took: what walking from it found, and
+        the folders (device, inode) it met that ``seen`` did not hold. Each start is
+        walked from ``seen`` alone, not from what the starts before it met: they come
+        largest first, not in the serial walk's order."""
         looks = {}
         while (number := tickets.take()) is not None:
-            look = _Look()
+            look, met = _Look(), set(seen)
             self._look_at(
-                look, walk_from([starts[number]], {}, look.problems, seen, True, selection)
+                look, walk_from([starts[number]], {}, look.problems, met, True, selection)
             )
-            looks[number] = look
-        return looks, seen - before
+            looks[number] = (look, met - seen)
+        return looks
 
     def _look_at(self, look: _Look, folders: Iterable[Folder]) -> None:
         """Add to ``look`` the differences in ``folders`` and how many files they hold."""

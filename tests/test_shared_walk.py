@@ -137,6 +137,35 @@ def test_two_shares_meeting_one_folder_through_a_link_walk_serially(
     assert answers(root, shared) == answers(root, serial)
 
 
+def test_a_folder_met_from_two_starts_by_one_process_walks_serially(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, children: list[int]
+) -> None:
+    """The starts are taken largest first, not in the serial walk's order: one process
+    that takes ``b`` before ``a`` meets ``b/sub`` there first, where the serial walk
+    meets it as ``a/link``. Two starts meeting one folder send the refresh back to the
+    serial walk, whichever process walked them."""
+
+    def slow(*args: object) -> dict[int, object]:
+        return {}  # a copy that takes no start: this process takes them all
+
+    monkeypatch.setattr(refresh._Refresh, "_copy_looks", slow)
+    root = tmp_path / "cat"
+    for name in ("a/1.md", "b/sub/1.md", "b/sub/2.md", "b/3.md", "b/x/1.md", "b/y/1.md"):
+        write_article(root, name, "Body.", title=name, date="2024-01-02")
+    (root / "a/link").symlink_to(root / "b/sub", target_is_directory=True)
+    serial, shared = tmp_path / "serial", tmp_path / "shared"
+    for cache in (serial, shared):
+        report(root, cache)
+    write_article(root, "b/sub/3.md", "Body.", title="b/sub/3.md", date="2024-01-03")
+    with monkeypatch.context() as patched:
+        patched.setattr(forked, "workers", lambda: 1)
+        expected = report(root, serial)
+    assert report(root, shared) == expected
+    assert answers(root, shared) == answers(root, serial)
+    listed, _ = answers(root, shared)
+    assert "\na/link/3\t" in listed and "\nb/sub/3\t" not in listed  # b weighs more
+
+
 def test_a_share_that_fails_sends_the_refresh_back_to_the_serial_walk(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, children: list[int]
 ) -> None:
