@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -16,7 +17,7 @@ import pytest
 import yaml
 from click.testing import CliRunner, Result
 
-from newscat import parse
+from newscat import forked, parse, refresh
 from newscat.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,6 +58,22 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
     monkeypatch.undo()
     time.tzset()
     shutil.rmtree(runtime, ignore_errors=True)
+
+
+@pytest.fixture
+def shared_walks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Share every first look between this process and forked copies of it, however
+    small the catalogue (the tests of the shared walk and of reading ahead)."""
+    monkeypatch.setattr(refresh, "SHARED_WALK_FILES", 0)
+    monkeypatch.setattr(forked, "workers", lambda: 2)
+
+
+@contextlib.contextmanager
+def serial_walks(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Within it, the walk is never shared: the answer every shared walk must give."""
+    with monkeypatch.context() as patched:
+        patched.setattr(forked, "workers", lambda: 1)
+        yield
 
 
 @pytest.fixture

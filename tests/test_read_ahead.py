@@ -16,17 +16,15 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from newscat import cli, forked, refresh
+from newscat import cli, refresh
 from newscat.store.index import Index
-from tests.conftest import run, write_article
+from tests.conftest import run, serial_walks, write_article
 
 
 @pytest.fixture
-def reads(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+def reads(monkeypatch: pytest.MonkeyPatch, shared_walks: None) -> list[bool]:
     """Share every first look between forked copies (however small the catalogue);
     each ``Index.select`` is noted: True when it ran while the copies walked."""
-    monkeypatch.setattr(refresh, "SHARED_WALK_FILES", 0)
-    monkeypatch.setattr(forked, "workers", lambda: 2)
     noted: list[bool] = []
     real = Index.select
 
@@ -57,8 +55,7 @@ def outcome(result: Result) -> tuple[int, str, str]:
 
 
 def serial(monkeypatch: pytest.MonkeyPatch, command: Callable[[], Result]) -> Result:
-    with monkeypatch.context() as patched:
-        patched.setattr(forked, "workers", lambda: 1)
+    with serial_walks(monkeypatch):
         return command()
 
 

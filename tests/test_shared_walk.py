@@ -5,6 +5,7 @@ refresh back to the serial walk."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -15,15 +16,13 @@ import pytest
 
 from newscat import forked, refresh
 from newscat.store import writes
-from tests.conftest import run, write_article
+from tests.conftest import run, serial_walks, write_article
 
 
 @pytest.fixture
-def children(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+def children(monkeypatch: pytest.MonkeyPatch, shared_walks: None) -> list[int]:
     """Share every first look (however small the catalogue) between two processes;
     each forked copy's pid is noted."""
-    monkeypatch.setattr(refresh, "SHARED_WALK_FILES", 0)
-    monkeypatch.setattr(forked, "workers", lambda: 2)
     made: list[int] = []
     real = forked.Child.__init__
 
@@ -82,9 +81,7 @@ def serial_and_shared(
         if step is not None:
             step(root)
         for cache in (serial, shared):
-            with monkeypatch.context() as patched:
-                if cache == serial:
-                    patched.setattr(forked, "workers", lambda: 1)
+            with serial_walks(monkeypatch) if cache == serial else contextlib.nullcontext():
                 reports[cache].append(report(root, cache))
     assert answers(root, serial) == answers(root, shared)
     return reports[serial], reports[shared]
@@ -121,13 +118,11 @@ def test_two_shares_meeting_one_folder_through_a_link_walk_serially(
         write_article(root, name, "Body.", title=name, date="2024-01-02")
     (root / "a/link").symlink_to(root / "b/sub", target_is_directory=True)
     serial, shared = tmp_path / "serial", tmp_path / "shared"
-    with monkeypatch.context() as patched:
-        patched.setattr(forked, "workers", lambda: 1)
+    with serial_walks(monkeypatch):
         report(root, serial)
     report(root, shared)
     write_article(root, "b/sub/3.md", "Body.", title="b/sub/3.md", date="2024-01-03")
-    with monkeypatch.context() as patched:
-        patched.setattr(forked, "workers", lambda: 1)
+    with serial_walks(monkeypatch):
         expected = report(root, serial)
     assert report(root, shared) == expected
     assert len(expected["added"]) == 1  # type: ignore[arg-type]
@@ -157,8 +152,7 @@ def test_a_folder_met_from_two_starts_by_one_process_walks_serially(
     for cache in (serial, shared):
         report(root, cache)
     write_article(root, "b/sub/3.md", "Body.", title="b/sub/3.md", date="2024-01-03")
-    with monkeypatch.context() as patched:
-        patched.setattr(forked, "workers", lambda: 1)
+    with serial_walks(monkeypatch):
         expected = report(root, serial)
     assert report(root, shared) == expected
     assert answers(root, shared) == answers(root, serial)
