@@ -215,6 +215,11 @@ class _Look:
         self.visited |= other.visited
 
 
+#: What each process of a shared walk found, by the number of the start: its look, and
+#: the folders (device, inode) it met.
+_Looks = dict[int, tuple[_Look, set[tuple[int, int]]]]
+
+
 #: A file to read: (path as text, stamp, stored hash, whether the index has it, and the
 #: raw path when it differs from the text one).
 _ToRead = tuple[str, int, "str | None", bool, "str | None"]
@@ -470,12 +475,14 @@ class _Refresh:
 
     def _costs(self, folders: list[str]) -> list[int] | None:
         """What walking each of ``folders``, subfolders of one folder, is expected to
-        cost, so that the largest are taken first; None when the index holds fewer than
-        ``SHARED_WALK_FILES`` files there (then the walk is not shared).
+        cost, so that the largest are taken first.
 
         Where the index has at most ``FEW_FOLDERS`` folders (a tree of large ones, as a
-        dated archive is), the weight is how many lie under each: a few seeks. Else the
-        files and folders under each are counted, which reads the folders' index whole.
+        dated archive is), the weight is how many lie under each: a few seeks (the
+        catalogue's size is bounded only by its article numbers, as the caller checked).
+        Else the files and folders under each are counted, which reads the folders'
+        index whole, and None says they hold fewer than ``SHARED_WALK_FILES`` files (then
+        the walk is not shared).
         """
         stored = writes.few_folders(self.conn, FEW_FOLDERS)
         if stored is None:
@@ -510,13 +517,13 @@ class _Refresh:
         if tickets is None:
             return None
         copies = min(forked.workers(), MAX_WALKERS, len(starts)) - (meanwhile is None)
-        walk = partial(self._copy_looks, starts, tickets, seen, selection)
-        children: list[forked.Child[dict[int, tuple[_Look, set[tuple[int, int]]]]]] = []
-        results: list[dict[int, tuple[_Look, set[tuple[int, int]]]] | None] = []
+        looks = partial(self._looks, starts, tickets, seen, selection)
+        children: list[forked.Child[_Looks]] = []
+        results: list[_Looks | None] = []
         try:
-            children += [forked.Child(walk) for _ in range(copies)]
+            children += [forked.Child(partial(self._in_copy, looks)) for _ in range(copies)]
             if meanwhile is None:
-                results.append(self._looks(starts, tickets, seen, selection))
+                results.append(looks())
             else:
                 meanwhile()
                 self.meanwhile_ran = True
@@ -525,33 +532,27 @@ class _Refresh:
             tickets.close()
             for child in children:
                 child.stop()
-        looks: dict[int, tuple[_Look, set[tuple[int, int]]]] = {}
+        found: _Looks = {}
         for result in results:
             if result is None:
                 return None
-            looks.update(result)
-        if len(looks) != len(starts):
+            found.update(result)
+        if len(found) != len(starts):
             return None
         met: set[tuple[int, int]] = set()
-        for _, folders in looks.values():  # two starts that meet one folder: not shared
+        for _, folders in found.values():  # two starts that meet one folder: not shared
             if not met.isdisjoint(folders):
                 return None
             met |= folders
-        return [looks[i][0] for i in range(len(starts))]
+        return [found[i][0] for i in range(len(starts))]
 
-    def _copy_looks(
-        self,
-        starts: list[Start],
-        tickets: forked.Tickets,
-        seen: set[tuple[int, int]],
-        selection: Selection | None,
-    ) -> dict[int, tuple[_Look, set[tuple[int, int]]]]:
-        """``_looks`` in a forked copy, with a connection of its own."""
+    def _in_copy(self, looks: Callable[[], _Looks]) -> _Looks:
+        """``looks`` run in a forked copy, with a connection of its own."""
         conn = writes.reopened(self.conn)
         if conn is None:
             raise sqlite3.OperationalError("no index file to read")
         self.conn = conn
-        return self._looks(starts, tickets, seen, selection)
+        return looks()
 
     def _looks(
         self,
@@ -559,7 +560,7 @@ class _Refresh:
         tickets: forked.Tickets,
         seen: set[tuple[int, int]],
         selection: Selection | None,
-    ) -> dict[int, tuple[_Look, set[tuple[int, int]]]]:
+    ) -> _Looks:
         """By number, for each start this process took: what walking from it found, and
         the folders (device, inode) it met that ``seen`` did not hold. Each start is
         walked from ``seen`` alone, not from what the starts before it met: they come

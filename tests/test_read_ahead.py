@@ -108,7 +108,7 @@ def test_a_write_by_another_process_during_the_walk_is_listed(
     root, cache = indexed(tmp_path)
     (database,) = cache.glob("*.sqlite3")
     done = tmp_path / "read"
-    real_read, real_looks = Index._read_ahead, refresh._Refresh._copy_looks
+    real_read, real_looks = Index._read_ahead, refresh._Refresh._in_copy
 
     def read_then_say(self: Index, ahead: Callable[[Index], None]) -> bool:
         ran = real_read(self, ahead)
@@ -125,7 +125,7 @@ def test_a_write_by_another_process_during_the_walk_is_listed(
         return real_looks(self, *args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(Index, "_read_ahead", read_then_say)
-    monkeypatch.setattr(refresh._Refresh, "_copy_looks", write_after_the_read)
+    monkeypatch.setattr(refresh._Refresh, "_in_copy", write_after_the_read)
     listed = run("list", "-F", "id,title", "-s", "id", *where(root, cache))
     assert outcome(listed) == (0, listed.stdout, "")
     assert listed.stdout.splitlines()[1] == "a/0\tWritten meanwhile"

@@ -143,7 +143,7 @@ def test_a_folder_met_from_two_starts_by_one_process_walks_serially(
     def slow(*args: object) -> dict[int, object]:
         return {}  # a copy that takes no start: this process takes them all
 
-    monkeypatch.setattr(refresh._Refresh, "_copy_looks", slow)
+    monkeypatch.setattr(refresh._Refresh, "_in_copy", slow)
     root = tmp_path / "cat"
     for name in ("a/1.md", "b/sub/1.md", "b/sub/2.md", "b/3.md", "b/x/1.md", "b/y/1.md"):
         write_article(root, name, "Body.", title=name, date="2024-01-02")
@@ -166,7 +166,7 @@ def test_a_share_that_fails_sends_the_refresh_back_to_the_serial_walk(
     def fails(*args: object) -> object:
         raise OSError("the copy failed")
 
-    monkeypatch.setattr(refresh._Refresh, "_copy_looks", fails)
+    monkeypatch.setattr(refresh._Refresh, "_in_copy", fails)
     serial, shared = serial_and_shared(tmp_path, monkeypatch, children)
     assert shared == serial
     assert len(children) >= 2
